@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# deps.sh -- install what the build, tests, bench and demo need, when missing.
+# Debian packages via apt-get (as root, or with sudo); npm test tooling via
+# `npm ci` in tests/node (anvil, forge, cast, solc, didwebvh-ts, merkletreejs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS="build-essential pkg-config clang libclang-rt-14-dev \
+ libhiredis-dev libcurl4-openssl-dev libssl-dev libsodium-dev libsecp256k1-dev \
+ nettle-dev libjansson-dev libmicrohttpd-dev \
+ redis-server radosgw ceph-mon ceph-osd wrk curl nodejs npm"
+[ -n "${WA_DEPS_EXTRA:-}" ] && PKGS="$PKGS $WA_DEPS_EXTRA"
+
+missing=()
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    echo "deps: installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts redis as a service on install; the project starts its own.
+if [ ! -x tests/node/node_modules/.bin/anvil ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
+    echo "deps: npm ci (tests/node)"
+    (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "deps: ok"

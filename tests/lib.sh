@@ -1,0 +1,71 @@
+# lib.sh -- shared helpers for tests/integration/*.sh (source it).
+#
+# t_ok NAME / t_fail NAME WHY / t_check NAME CMD... record results; t_done prints
+# the "# passed N failed M" line tests/run.sh sums. Services are started on
+# 127.0.0.1 on free ports and stopped by PID (svc_* in tests/svc/).
+set -u
+WA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$WA_ROOT"
+BUILD=${BUILD:-build}; BIN=${BIN:-bin}
+VEC=$WA_ROOT/../shared/vectors
+NODE_BIN=$WA_ROOT/tests/node/node_modules/.bin
+T_PASS=0; T_FAIL=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wa-test.XXXXXX")
+T_PIDS=()
+
+t_ok()   { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
+t_fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1: ${2:-}"; }
+# t_check NAME CMD...: passes when CMD exits 0.
+t_check() { local n=$1; shift; if "$@" >>"$T_TMP/check.log" 2>&1; then t_ok "$n"; else t_fail "$n" "command failed: $*"; fi; }
+# t_expect_rc NAME RC CMD...: passes when CMD exits with RC.
+t_expect_rc() {
+    local n=$1 want=$2; shift 2
+    "$@" >"$T_TMP/last.out" 2>"$T_TMP/last.err"; local rc=$?
+    if [ "$rc" -eq "$want" ]; then t_ok "$n"; else t_fail "$n" "exit $rc, want $want: $(head -c 300 "$T_TMP/last.err")"; fi
+}
+# t_eq NAME GOT WANT
+t_eq() { if [ "$2" == "$3" ]; then t_ok "$1"; else t_fail "$1" "got [$2] want [$3]"; fi; }
+
+freeport() { "$WA_ROOT/$BUILD/tools/freeport"; }
+
+# t_bg CMD...: start a background process that t_cleanup stops by PID.
+t_bg() { "$@" & T_PIDS+=($!); }
+
+t_cleanup() {
+    local p
+    for p in "${T_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+    for p in "${T_PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
+    [ -n "${WA_KEEP_TMP:-}" ] || rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+
+t_done() { echo "# passed $T_PASS failed $T_FAIL"; [ "$T_FAIL" -eq 0 ]; }
+
+# wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT.
+wait_port() {
+    local i
+    for ((i = 0; i < ${2:-20} * 10; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# svc_redis: start redis-server on a free port; sets REDIS_PORT, REDIS_PID.
+svc_redis() {
+    REDIS_PORT=$(freeport)
+    mkdir -p "$T_TMP/redis"
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$T_TMP/redis" \
+        --save '' --appendonly yes --daemonize no --loglevel warning >"$T_TMP/redis/log" 2>&1 &
+    REDIS_PID=$!; T_PIDS+=($REDIS_PID)
+    wait_port "$REDIS_PORT" 10
+}
+
+# svc_anvil [ARGS...]: start anvil on a free port; sets ANVIL_PORT, ANVIL_PID, RPC_URL.
+svc_anvil() {
+    ANVIL_PORT=$(freeport)
+    "$NODE_BIN/anvil" --host 127.0.0.1 --port "$ANVIL_PORT" "$@" >"$T_TMP/anvil.log" 2>&1 &
+    ANVIL_PID=$!; T_PIDS+=($ANVIL_PID)
+    RPC_URL=http://127.0.0.1:$ANVIL_PORT
+    wait_port "$ANVIL_PORT" 20
+}
