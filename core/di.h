@@ -1,0 +1,24 @@
+/* di.h -- W3C Data Integrity proofs with the eddsa-jcs-2022 cryptosuite.
+ *
+ * hashData = SHA-256(JCS(proofConfig)) || SHA-256(JCS(document without proof));
+ * proofValue = multibase base58btc of the Ed25519 signature over hashData.
+ * proofConfig carries the document's @context when the document has one. */
+#ifndef WA_DI_H
+#define WA_DI_H
+#include <stdint.h>
+#include <jansson.h>
+
+/* diSign: build and return a new proof object for doc (doc's own "proof", if
+ * any, is ignored). opts holds the proof options: "type" (DataIntegrityProof),
+ * "cryptosuite" (eddsa-jcs-2022), "verificationMethod", "proofPurpose" and
+ * optionally "created", "challenge", "domain", "expires". sk is libsodium's
+ * 64-byte secret key. NULL + err on failure. */
+json_t *diSign(const json_t *doc, const json_t *opts, const uint8_t sk[64], char *err);
+
+/* diVerify: check one proof over doc (doc's own "proof" member, if any, is
+ * ignored) with the Ed25519 public key pk. Checks type, cryptosuite, that
+ * proofValue is multibase z and 64 bytes, @context consistency, then the
+ * signature. 0 valid, -1 + err with the specific reason. */
+int diVerify(const json_t *doc, const json_t *proof, const uint8_t pk[32], char *err);
+
+#endif

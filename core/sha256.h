@@ -1,0 +1,15 @@
+/* sha256.h -- SHA-256 (OpenSSL EVP). */
+#ifndef WA_SHA256_H
+#define WA_SHA256_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA256_LEN 32
+
+/* sha256: out = SHA-256(data). */
+void sha256(const void *data, size_t n, uint8_t out[SHA256_LEN]);
+
+/* sha256Two: out = SHA-256(a || b) without copying (used by Merkle nodes too). */
+void sha256Two(const void *a, size_t an, const void *b, size_t bn, uint8_t out[SHA256_LEN]);
+
+#endif
