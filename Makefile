@@ -26,14 +26,17 @@ UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITS   := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLSRC := $(wildcard tests/tools/*.c)
 TOOLS   := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
+BENCHSRC:= $(wildcard bench/*.c)
+BENCHES := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
 .PHONY: all test asan fuzz bench deps demo clean check-contracts contracts
-all: $(PROGS) $(UNITS) $(TOOLS)
+all: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIBOBJ)
 	@mkdir -p $(dir $@)
@@ -52,6 +55,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 

@@ -1,0 +1,22 @@
+/* file.h -- bounded file reads and atomic, mode-controlled file writes.
+ * (The one place programs read and write whole files; core/ stays I/O-free.) */
+#ifndef WA_FILE_H
+#define WA_FILE_H
+#include <stddef.h>
+#include <sys/types.h>
+#include "core/buf.h"
+
+/* fileRead: read all of path ("-" = stdin) into out, failing with a message
+ * when it is larger than max bytes. 0 / -1 + err. */
+int fileRead(const char *path, size_t max, buf *out, char *err);
+
+/* fileWrite: write data to path atomically (temp file in the same directory,
+ * fsync, rename, directory fsync) with the given mode (e.g. 0600 for keys).
+ * "-" writes to stdout. 0 / -1 + err. */
+int fileWrite(const char *path, const void *data, size_t n, mode_t mode, char *err);
+
+/* fileSecretRead: like fileRead, but refuses files readable or writable by group
+ * or others (key files must be 0600). The caller wipes out with bufWipe. */
+int fileSecretRead(const char *path, size_t max, buf *out, char *err);
+
+#endif
