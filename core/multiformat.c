@@ -50,8 +50,10 @@ static int b58EncodeTo(const uint8_t *in, size_t n, char *dst, size_t cap) {
 }
 
 /* b58DecodeTo: strict base58btc decode of s[0..n) into dst (cap bytes);
- * *outn gets the length. Scratch is wiped (private keys pass through). */
-static int b58DecodeTo(const char *s, size_t n, uint8_t *dst, size_t cap, size_t *outn, char *err) {
+ * *outn gets the length. Messages count offsets from `base` (1 after a
+ * multibase prefix). Scratch is wiped (private keys pass through). */
+static int b58DecodeTo(const char *s, size_t n, size_t base, uint8_t *dst, size_t cap, size_t *outn,
+                       char *err) {
     uint8_t b[B58_MAX];   /* bytes, least significant first */
     size_t ones = 0, len = 0;
     if (n > B58_MAX) return errSet(err, "base58: %zu chars, more than the %d allowed", n, B58_MAX);
@@ -62,8 +64,8 @@ static int b58DecodeTo(const char *s, size_t n, uint8_t *dst, size_t cap, size_t
         if (v < 0) {
             sodium_memzero(b, len);
             if (c > 0x20 && c < 0x7f)
-                return errSet(err, "base58: invalid character '%c' at offset %zu", (char)c, i);
-            return errSet(err, "base58: invalid byte 0x%02x at offset %zu", c, i);
+                return errSet(err, "base58: invalid character '%c' at offset %zu", (char)c, base + i);
+            return errSet(err, "base58: invalid byte 0x%02x at offset %zu", c, base + i);
         }
         unsigned carry = (unsigned)v;
         for (size_t j = 0; j < len; j++) {
@@ -94,15 +96,20 @@ int b58Encode(const uint8_t *in, size_t n, buf *out) {
     return 0;
 }
 
-/* b58Decode: append the bytes of the base58btc string s[0..n) to out. Any
- * char outside the alphabet (incl. whitespace and NUL) is an error. */
-int b58Decode(const char *s, size_t n, buf *out, char *err) {
+/* b58Append: b58Decode with offsets in messages counted from base. */
+static int b58Append(const char *s, size_t n, size_t base, buf *out, char *err) {
     size_t got = 0;
     if (bufReserve(out, n) < 0) return errSet(err, "base58: out of memory");
-    if (b58DecodeTo(s, n, out->p + out->len, n, &got, err) < 0) return -1;
+    if (b58DecodeTo(s, n, base, out->p + out->len, n, &got, err) < 0) return -1;
     out->len += got;
     out->p[out->len] = 0;
     return 0;
+}
+
+/* b58Decode: append the bytes of the base58btc string s[0..n) to out. Any
+ * char outside the alphabet (incl. whitespace and NUL) is an error. */
+int b58Decode(const char *s, size_t n, buf *out, char *err) {
+    return b58Append(s, n, 0, out, err);
 }
 
 /* mbEncode: append 'z' + base58btc(in) to out. */
@@ -125,11 +132,12 @@ static const char *mbPayload(const char *s, size_t *n, char *err) {
     return s + 1;
 }
 
-/* mbDecode: append the bytes of multibase base58btc string s to out. */
+/* mbDecode: append the bytes of multibase base58btc string s to out.
+ * Offsets in messages count the prefix. */
 int mbDecode(const char *s, buf *out, char *err) {
     size_t n;
     const char *p = mbPayload(s, &n, err);
-    return p ? b58Decode(p, n, out, err) : -1;
+    return p ? b58Append(p, n, 1, out, err) : -1;
 }
 
 /* mhSha256: multihash sha2-256 = code 0x12, length 0x20, digest. */
@@ -165,7 +173,7 @@ static int mkDecode(const char *mk, uint8_t c0, uint8_t c1, const char *what, ui
     size_t n = 0, plen;
     const char *p = mbPayload(mk, &plen, err);
     if (!p) return -1;
-    if (b58DecodeTo(p, plen, raw, sizeof raw, &n, err) < 0) return -1;
+    if (b58DecodeTo(p, plen, 1, raw, sizeof raw, &n, err) < 0) return -1;
     int rc = 0;
     if (n < 2 || raw[0] != c0 || raw[1] != c1)
         rc = errSet(err, "multikey: multicodec prefix 0x%02x 0x%02x is not %s (0x%02x 0x%02x)",
