@@ -141,7 +141,7 @@ static void testNumbers(void) {
     numIs(0x4480000000000000ULL, "9.44473296573929e+21");     /* 2^73 */
     /* here the nearest 16-digit decimal lies below d, outside the narrow lower
      * half of the interval; the next one up is the ES answer */
-    numIs(0x0f50000000000000ULL, "6.290184345309701e-235");
+    numIs(0x0f50000000000000ULL, "6.290184345309701e-235");   /* 2^-778 */
     numIs(0x93e0000000000000ULL, "-5.940911144672375e-213");
     numIs(0x1480000000000000ULL, "6.083493012144512e-210");
     /* format boundaries: 1e21 and 1e-7 switch to exponent form */
@@ -202,10 +202,10 @@ static void testStructure(void) {
            "[9007199254740991,-9007199254740991,0]", 38);
     dumpFails(json_pack("{s:I}", "n", (json_int_t)JSON_INT_MAX + 2), "is not exact as an IEEE-754 double");
     /* bytes that are not UTF-8 (possible with the _nocheck constructors) */
-    dumpFails(json_string_nocheck("a\xff"), "string is not valid UTF-8");
+    dumpFails(json_string_nocheck("a\xff"), "string or key is not valid UTF-8 (byte 1)");
     json_t *o = json_object();
     json_object_set_new_nocheck(o, "k\xc0\x80", json_true());
-    dumpFails(o, "object key is not valid UTF-8");
+    dumpFails(o, "string or key is not valid UTF-8 (byte 1)");
     /* built nesting (or a cycle) is bounded */
     json_t *deep = json_array();
     for (int i = 0; i < 600; i++) {
