@@ -220,8 +220,10 @@ static void testRejects(void) {
     json_object_del(doc, "@context");
     rejects(doc, proof, pk, "@context does not match", "document lost its @context");
     json_decref(doc);
-    rejects(json_string("x"), proof, pk, "not a JSON object", "document not an object");
-    rejects(signedDoc, json_string("x"), pk, "not a JSON object", "proof not an object");
+    json_t *str = json_string("x");
+    rejects(str, proof, pk, "not a JSON object", "document not an object");
+    rejects(signedDoc, str, pk, "not a JSON object", "proof not an object");
+    json_decref(str);
     json_decref(proof);
     json_decref(signedDoc);
 }
