@@ -319,9 +319,38 @@ static void testInterop(void) {
         }
         free(txt);
     }
+    printf("interop: %d proofs in %zu files\n", count, g.gl_pathc);
     T_CHECK(g.gl_pathc >= 60 && count >= 200, "interop corpus found: %zu files, %d proofs", g.gl_pathc, count);
     T_CHECK(bad == 0, "%d of %d independent eddsa-jcs-2022 proofs failed to verify", bad, count);
     globfree(&g);
+}
+
+/* firstProof: verify the first proof of the first entry of a did:webvh log
+ * with the key its verificationMethod names. 0 / -1 + err. */
+static int firstProof(const char *path, char *err) {
+    size_t len;
+    char *txt = t_slurp(path, &len);
+    if (!txt) return errSet(err, "cannot read %s", path);
+    char *nl = strchr(txt, '\n');
+    json_t *e = jsonParse(txt, nl ? (size_t)(nl - txt) : len, 0, 0, err);
+    free(txt);
+    if (!e) return -1;
+    const json_t *p = json_array_get(json_object_get(e, "proof"), 0);
+    uint8_t pk[32];
+    int rc = didkeyToPub(jsonGetStr(p, "verificationMethod"), pk, err) < 0 ? -1 : diVerify(e, p, pk, err);
+    json_decref(e);
+    return rc;
+}
+
+/* did:webvh negative vectors that hinge on this module: a proof with another
+ * cryptosuite (audit bug #10) and a did:key whose fragment names another key
+ * than its body (audit bug #1). Both must fail before any signature check. */
+static void testNegativeVectors(void) {
+    char err[ERR_MAX] = "";
+    T_CHECK(firstProof(T_VECDIR "/didwebvh/negative-wrong-cryptosuite/ts/did.jsonl", err) == -1 &&
+            strstr(err, "cryptosuite \"eddsa-rdfc-2022\" is not"), "negative-wrong-cryptosuite: %s", err);
+    T_CHECK(firstProof(T_VECDIR "/didwebvh/negative-did-key-body-fragment-mismatch/ts/did.jsonl", err) == -1 &&
+            strstr(err, "does not equal the key"), "negative-did-key-body-fragment-mismatch: %s", err);
 }
 
 int main(void) {
@@ -331,6 +360,7 @@ int main(void) {
     testRejects();
     testSignSide();
     testInterop();
+    testNegativeVectors();
     edKeyWipe(&vecKey);
     return T_DONE();
 }
