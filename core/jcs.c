@@ -36,8 +36,8 @@ static int tryDigits(double d, int p, int pow2, dec *out) {
     snprintf(b, sizeof b, "%.*e", p - 1, d);        /* d.ddde[+-]x */
     dec c = {0, 0};
     const char *q = b;
-    for (; *q && *q != 'e'; q++)
-        if (*q != '.') c.s = c.s * 10 + (uint64_t)(*q - '0');
+    for (; *q && *q != 'e'; q++)          /* skip the radix char, whatever the locale */
+        if (*q >= '0' && *q <= '9') c.s = c.s * 10 + (uint64_t)(*q - '0');
     c.e10 = atoi(q + 1) - (p - 1);
     if (roundTrips(c, d)) { *out = c; return 1; }
     if (!pow2) return 0;

@@ -64,6 +64,26 @@ static void testVectorFiles(void) {
     T_CHECK(files == 6, "expected the 6 jcs vector files, found %d", files);
 }
 
+/* W3C vc-di-eddsa eddsa-jcs-2022 test vectors: the document and the proof
+ * configuration canonicalize to the published JCS text (no newline). */
+static void testEddsaVectors(void) {
+    static const char *pairs[][2] = {
+        {"unsigned.json", "canonDocJCS.txt"},
+        {"proofConfigJCS.json", "proofCanonJCS.txt"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char pin[256], pout[256], err[ERR_MAX] = "";
+        snprintf(pin, sizeof pin, "%s/eddsa-jcs-2022/%s", T_VECDIR, pairs[i][0]);
+        snprintf(pout, sizeof pout, "%s/eddsa-jcs-2022/%s", T_VECDIR, pairs[i][1]);
+        size_t ni = 0, no = 0, nc = 0;
+        char *in = t_slurp(pin, &ni), *want = t_slurp(pout, &no);
+        char *got = in ? canon(in, ni, &nc, err) : NULL;
+        T_CHECK(got && want && nc == no && !memcmp(got, want, no), "%s: got %s (%s)",
+                pairs[i][0], got ? got : "(null)", err);
+        free(in); free(want); free(got);
+    }
+}
+
 /* RFC 8785 section 3.2.2.3 (ECMA-262 Number::toString): all 100,000 lines
  * "<IEEE-754 bits in hex>,<expected>" of es6-numbers-100k.txt. */
 static void testNumberFile(void) {
@@ -227,6 +247,7 @@ static void testStructure(void) {
 
 int main(void) {
     testVectorFiles();
+    testEddsaVectors();
     testNumberFile();
     testNumbers();
     testStructure();
