@@ -1,17 +1,11 @@
 /* merkle.c -- RFC 6962 / RFC 9162 Merkle tree: build, inclusion proofs, verify. */
 
-/* The tree hashes millions of 65-byte nodes; OpenSSL 3's EVP layer costs more
- * per call than the two SHA-NI compressions a node needs, so this file uses
- * the low-level SHA256_* API (deprecated in 3.0 but still the same assembly
- * underneath). core/sha256.c stays the one general-purpose SHA-256; the unit
- * test checks these hashes against it. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/merkle.h"
+#include "core/sha256.h"
 
 struct merkleTree {
     size_t n;                           /* leaves */
@@ -24,11 +18,7 @@ struct merkleTree {
 
 void merkleHashLeaf(const void *in, size_t n, merkleHash out) {
     static const uint8_t pfx = 0x00;
-    SHA256_CTX c;
-    SHA256_Init(&c);
-    SHA256_Update(&c, &pfx, 1);
-    SHA256_Update(&c, in, n);
-    SHA256_Final(out, &c);
+    sha256Two(&pfx, 1, in, n, out);
 }
 
 void merkleHashNode(const merkleHash l, const merkleHash r, merkleHash out) {
@@ -36,7 +26,7 @@ void merkleHashNode(const merkleHash l, const merkleHash r, merkleHash out) {
     b[0] = 0x01;
     memcpy(b + 1, l, MERKLE_HASH_LEN);
     memcpy(b + 1 + MERKLE_HASH_LEN, r, MERKLE_HASH_LEN);
-    SHA256(b, sizeof b, out);
+    sha256(b, sizeof b, out);
 }
 
 /* levelCounts: nodes per level for n leaves (each level ceil(half) of the one
@@ -98,7 +88,7 @@ void merkleSeal(merkleTree *t) {
         if (t->cnt[d] & 1) memcpy(up[pairs], a[t->cnt[d] - 1], MERKLE_HASH_LEN);
     }
     if (t->n) memcpy(t->root, t->lvl[t->depth][0], MERKLE_HASH_LEN);
-    else SHA256(NULL, 0, t->root);      /* RFC 9162 §2.1.1: MTH({}) = HASH() */
+    else sha256(NULL, 0, t->root);      /* RFC 9162 §2.1.1: MTH({}) = HASH() */
 }
 
 merkleTree *merkleBuild(const merkleHash *hashes, size_t n, char *err) {
