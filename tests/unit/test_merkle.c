@@ -320,6 +320,8 @@ static void testStreamAndEdges(void) {
     T_CHECK(merkleProof(t, 0, p, &len, NULL) < 0, "no proof in empty tree");
     merkleFree(t);
     T_CHECK(merkleNew(SIZE_MAX / 8, err) == NULL && *err, "huge tree refused: %s", err);
+    T_CHECK(merkleNew(SIZE_MAX, err) == NULL, "SIZE_MAX leaves refused (no size overflow)");
+    T_CHECK(merkleNew(SIZE_MAX / 64, err) == NULL, "2^58 leaves refused");
     /* index >= size, including 2^64-1 */
     T_CHECK(merkleVerify(d[0], UINT64_MAX, UINT64_MAX, NULL, 0, d[0], err) < 0, "idx max");
     T_CHECK(merkleVerify(d[0], 0, 0, NULL, 0, d[0], err) < 0, "size 0");
