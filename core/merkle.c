@@ -31,6 +31,8 @@ void merkleHashLeaf(const void *in, size_t n, merkleHash out) {
     }
 }
 
+/* merkleHashNode: one contiguous 65-byte buffer, one SHA-256 call; the copy
+ * also makes aliasing out with l or r safe. */
 void merkleHashNode(const merkleHash l, const merkleHash r, merkleHash out) {
     uint8_t b[1 + 2 * MERKLE_HASH_LEN];
     b[0] = 0x01;
@@ -53,6 +55,7 @@ static int levelCounts(size_t n, size_t cnt[MERKLE_MAX_PROOF + 1], size_t *total
     return d;
 }
 
+/* merkleNew: count the levels first, then one allocation holds them all. */
 merkleTree *merkleNew(size_t n, char *err) {
     merkleTree *t = calloc(1, sizeof *t);
     if (!t) { errSet(err, "merkle: out of memory"); return NULL; }
@@ -77,6 +80,8 @@ merkleTree *merkleNew(size_t n, char *err) {
     return t;
 }
 
+/* merkleSetLeaf / merkleSetLeafHash: fill level 0 (no bounds check: i < n is
+ * the caller's contract, as for an array). */
 void merkleSetLeaf(merkleTree *t, size_t i, const void *input, size_t len) {
     merkleHashLeaf(input, len, t->lvl[0][i]);
 }
@@ -103,6 +108,7 @@ void merkleSeal(merkleTree *t) {
     else sha256(NULL, 0, t->root);      /* RFC 9162 §2.1.1: MTH({}) = HASH() */
 }
 
+/* merkleBuild: a tree from known leaf hashes in one call. */
 merkleTree *merkleBuild(const merkleHash *hashes, size_t n, char *err) {
     merkleTree *t = merkleNew(n, err);
     if (!t) return NULL;
@@ -111,6 +117,7 @@ merkleTree *merkleBuild(const merkleHash *hashes, size_t n, char *err) {
     return t;
 }
 
+/* accessors of a sealed tree */
 size_t merkleSize(const merkleTree *t) { return t->n; }
 const uint8_t *merkleRoot(const merkleTree *t) { return t->root; }
 const uint8_t *merkleLeaf(const merkleTree *t, size_t i) { return t->lvl[0][i]; }
@@ -130,6 +137,7 @@ int merkleProof(const merkleTree *t, size_t i, merkleHash out[MERKLE_MAX_PROOF],
     return 0;
 }
 
+/* merkleEachProof: one stack path reused for every leaf. */
 int merkleEachProof(const merkleTree *t, merkleEachFn fn, void *ctx) {
     merkleHash path[MERKLE_MAX_PROOF];
     size_t len;
@@ -141,6 +149,7 @@ int merkleEachProof(const merkleTree *t, merkleEachFn fn, void *ctx) {
     return 0;
 }
 
+/* merkleFree: NULL-safe. */
 void merkleFree(merkleTree *t) {
     if (!t) return;
     free(t->mem);
@@ -181,6 +190,8 @@ int merkleVerify(const merkleHash leafHash, uint64_t index, uint64_t size,
     return 0;
 }
 
+/* merkleProofFromHex: split on commas, each item through hexDecode (which
+ * takes an optional 0x and insists on exactly 64 hex digits). */
 int merkleProofFromHex(const char *s, merkleHash *out, size_t max, size_t *len, char *err) {
     size_t k = 0;
     *len = 0;
