@@ -20,6 +20,7 @@ for s in $SRC; do
 done
 rc=0
 for f in tests/fuzz/fuzz_*.c; do
+    [ -n "${FUZZ_ONLY:-}" ] && [[ "$f" != *"$FUZZ_ONLY"* ]] && continue
     n=$(basename "$f" .c)
     clang $CF -fsanitize=fuzzer -o "$OUT/$n" "$f" "${objs[@]}" $LIBS
     corpus=$OUT/corpus/$n; mkdir -p "$corpus"
