@@ -507,14 +507,11 @@ long long queueDepth(queue *q, int shard, const char *stream, char *err) {
     return n;
 }
 
-/* ---- status records ---- */
+/* ---- hashes: status records and the DID registry ---- */
 
-int queueStatusSet(queue *q, const char *scid, const char *id, const char *const *kv, size_t nkv,
-                   char *err) {
-    char k[256];
-    if (nkv == 0 || nkv % 2 || nkv > 40) return errSet(err, "queueStatusSet: bad field list");
-    queueKey(q, queueShardOf(q, scid), "events", scid, id, k, sizeof k);
-    const char *av[42] = {"HSET", k};
+int queueHset(queue *q, const char *key, const char *const *kv, size_t nkv, char *err) {
+    if (nkv == 0 || nkv % 2 || nkv > 40) return errSet(err, "queueHset: bad field list");
+    const char *av[42] = {"HSET", key};
     for (size_t i = 0; i < nkv; i++) av[2 + i] = kv[i];
     redisReply *r = cmd(q, err, (int)nkv + 2, av, NULL);
     if (!r) return -1;
@@ -522,10 +519,9 @@ int queueStatusSet(queue *q, const char *scid, const char *id, const char *const
     return 0;
 }
 
-int queueStatusGet(queue *q, const char *scid, const char *id, json_t **out, char *err) {
-    char k[256];
-    queueKey(q, queueShardOf(q, scid), "events", scid, id, k, sizeof k);
-    redisReply *r = cmdf(q, err, "HGETALL %s", k);
+int queueHgetall(queue *q, const char *key, json_t **out, char *err) {
+    const char *av[] = {"HGETALL", key};
+    redisReply *r = cmd(q, err, 2, av, NULL);
     if (!r) return -1;
     *out = NULL;
     if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) { freeReplyObject(r); return 0; }
@@ -536,6 +532,19 @@ int queueStatusGet(queue *q, const char *scid, const char *id, json_t **out, cha
     if (!o) return errSet(err, "out of memory");
     *out = o;
     return 1;
+}
+
+int queueStatusSet(queue *q, const char *scid, const char *id, const char *const *kv, size_t nkv,
+                   char *err) {
+    char k[256];
+    queueKey(q, queueShardOf(q, scid), "events", scid, id, k, sizeof k);
+    return queueHset(q, k, kv, nkv, err);
+}
+
+int queueStatusGet(queue *q, const char *scid, const char *id, json_t **out, char *err) {
+    char k[256];
+    queueKey(q, queueShardOf(q, scid), "events", scid, id, k, sizeof k);
+    return queueHgetall(q, k, out, err);
 }
 
 /* ---- lease ---- */

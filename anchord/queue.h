@@ -112,6 +112,11 @@ int queueStatusSet(queue *q, const char *scid, const char *id, const char *const
  * 1 found, 0 unknown event, -1 + err. */
 int queueStatusGet(queue *q, const char *scid, const char *id, json_t **out, char *err);
 
+/* queueHset / queueHgetall: plain hash access (HSET key k v ...; HGETALL as a
+ * JSON object of strings, 1 found / 0 absent / -1 + err). */
+int queueHset(queue *q, const char *key, const char *const *kv, size_t nkv, char *err);
+int queueHgetall(queue *q, const char *key, json_t **out, char *err);
+
 /* ---- lease: one worker per shard at a time ---- */
 
 /* leaseAcquire: SET NX PX with a fresh random token. 1 acquired (token set),
