@@ -685,8 +685,12 @@ int journalCreate(queue *q, int shard, const char *token, const char *sids,
     if (nkv + 2 > sizeof all / sizeof *all) return errSet(err, "journal: too many fields");
     all[0] = "sids"; all[1] = sids;
     for (size_t i = 0; i < nkv; i++) all[2 + i] = kv[i];
-    if (setField(j, "id", j->id) < 0) return errSet(err, "out of memory");
-    return journalRun(q, j, token, JS_CLAIMED, 1, all, nkv + 2, err);
+    if (setField(j, "id", j->id) < 0 || journalRun(q, j, token, JS_CLAIMED, 1, all, nkv + 2, err) < 0) {
+        if (!err || !*err) errSet(err, "out of memory");
+        journalFree(j);
+        return -1;
+    }
+    return 0;
 }
 
 int journalAdvance(queue *q, journal *j, const char *token, int state, const char *const *kv,
