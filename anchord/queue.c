@@ -1,4 +1,5 @@
 /* queue.c -- Redis streams, replay/rate guards, status, lease and journal on hiredis. */
+#include <ctype.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -181,7 +182,10 @@ static int connectQ(queue *q, char *err) {
     struct timeval tv = {q->timeoutMs / 1000, (q->timeoutMs % 1000) * 1000};
     q->rc = redisConnectWithTimeout(q->host, q->port, tv);
     if (!q->rc || q->rc->err) {
-        errSet(err, "redis: %s at %s", q->rc ? q->rc->errstr : "out of memory", q->addr);
+        char why[128];
+        snprintf(why, sizeof why, "%s", q->rc ? q->rc->errstr : "out of memory");
+        why[0] = (char)tolower((unsigned char)why[0]);   /* "redis: connection refused at h:p" */
+        errSet(err, "redis: %s at %s", why, q->addr);
         disconnect(q);
         return -1;
     }
