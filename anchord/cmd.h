@@ -1,0 +1,22 @@
+/* cmd.h -- anchord subcommands as functions, so anchord_main.c only dispatches.
+ * Each takes argv as seen after "anchord" (argv[0] is the subcommand name)
+ * and returns the process exit code. */
+#ifndef WA_CMD_H
+#define WA_CMD_H
+#include "anchord/config.h"
+#include "anchord/ingest.h"
+
+/* cmdServe: `anchord serve [--config FILE]` -- the ingest API until SIGTERM.
+ * Exit 0 clean shutdown, 1 start-up error (bad setting, cannot listen), 2 usage. */
+int cmdServe(int argc, char **argv);
+
+/* serveRun: the server itself with a loaded config and the genesis-log
+ * verifier to use for POST /dids (NULL: shape check only). */
+int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx);
+
+/* cmdSubmit: `anchord submit [--config FILE] FILE|-` -- queue signed events
+ * from JSON Lines with the checks of POST /events; one JSON result per line.
+ * Exit 0 all queued, 1 some rejected, 2 usage/config/file error, 3 Redis unavailable. */
+int cmdSubmit(int argc, char **argv);
+
+#endif

@@ -1,0 +1,365 @@
+/* cmd_serve.c -- `anchord serve`: the ingest API on libmicrohttpd.
+ *
+ * POST /events, POST /dids, GET /events/{scid}/{id}, GET /health, GET /metrics.
+ * Bodies are bounded (413 from Content-Length before reading; chunked bodies
+ * are cut off at the limit), slow clients time out, connections are capped.
+ * Every error is {"error": reason, "detail": text}; nothing is queued on error. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <microhttpd.h>
+#include "core/jcs.h"
+#include "anchord/cmd.h"
+#include "anchord/config.h"
+#include "anchord/ingest.h"
+#include "anchord/log.h"
+#include "anchord/metrics.h"
+
+/* A small pool of Redis connections: one per request in flight, reused. */
+typedef struct qpool {
+    pthread_mutex_t mu;
+    queue **free;
+    size_t n, cap;
+    const config *cfg;
+} qpool;
+
+typedef struct server {
+    config cfg;
+    ingestCtx ing;
+    qpool pool;
+} server;
+
+typedef struct request {
+    int route;
+    buf body;
+    int tooLarge;
+} request;
+
+enum { R_NONE, R_EVENTS, R_DIDS, R_STATUS, R_HEALTH, R_METRICS };
+
+static queue *poolGet(qpool *p, char *err) {
+    queue *q = NULL;
+    pthread_mutex_lock(&p->mu);
+    if (p->n) q = p->free[--p->n];
+    pthread_mutex_unlock(&p->mu);
+    if (!q) q = queueOpen(p->cfg->redisUrl, (int)p->cfg->streamShards, 2000, err);
+    return q;
+}
+
+static void poolPut(qpool *p, queue *q) {
+    pthread_mutex_lock(&p->mu);
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        queue **f = realloc(p->free, cap * sizeof *f);
+        if (f) { p->free = f; p->cap = cap; }
+    }
+    if (p->n < p->cap) { p->free[p->n++] = q; q = NULL; }
+    pthread_mutex_unlock(&p->mu);
+    queueClose(q);
+}
+
+static void poolFree(qpool *p) {
+    for (size_t i = 0; i < p->n; i++) queueClose(p->free[i]);
+    free(p->free);
+    pthread_mutex_destroy(&p->mu);
+}
+
+/* reply: queue a response with body s (copied) and the JSON/CORS headers. */
+static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *ctype, const char *s, size_t n,
+                             long long retryAfter) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)s, MHD_RESPMEM_MUST_COPY);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", ctype);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+    if (status == 405) MHD_add_response_header(r, "Allow", "GET, POST");
+    if (retryAfter > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", retryAfter);
+        MHD_add_response_header(r, "Retry-After", ra);
+    }
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    char code[8];
+    snprintf(code, sizeof code, "%d", status);
+    metricsInc("http_requests_total", code, 1);
+    return rc;
+}
+
+/* replyJson: v (stolen) in JCS form. */
+static enum MHD_Result replyJson(struct MHD_Connection *c, int status, json_t *v, long long retryAfter) {
+    char *s = v ? jcsDump(v, NULL, NULL) : NULL;
+    json_decref(v);
+    if (!s) return reply(c, 500, "application/json", "{\"error\":\"internal\"}", 20, 0);
+    enum MHD_Result rc = reply(c, status, "application/json", s, strlen(s), retryAfter);
+    free(s);
+    return rc;
+}
+
+static enum MHD_Result replyErr(struct MHD_Connection *c, rejectCode code, const char *detail, long long retryAfter) {
+    return replyJson(c, rejectStatus(code), json_pack("{s:s,s:s}", "error", rejectName(code), "detail", detail),
+                     retryAfter);
+}
+
+static int routeOf(const char *method, const char *url, int *methodOk) {
+    int post = !strcmp(method, "POST"), get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    int r = !strcmp(url, "/events") ? R_EVENTS : !strcmp(url, "/dids") ? R_DIDS
+          : !strncmp(url, "/events/", 8) ? R_STATUS : !strcmp(url, "/health") ? R_HEALTH
+          : !strcmp(url, "/metrics") ? R_METRICS : R_NONE;
+    *methodOk = r == R_NONE || ((r == R_EVENTS || r == R_DIDS) ? post : get);
+    return r;
+}
+
+/* mediaOk: application/json (events), application/jsonl or text/jsonl too (logs);
+ * parameters such as "; charset=utf-8" are allowed. */
+static int mediaOk(const char *ct, int route) {
+    if (!ct) return 0;
+    size_t n = strcspn(ct, "; ");
+    if (n == 16 && !strncasecmp(ct, "application/json", 16)) return 1;
+    return route == R_DIDS && ((n == 17 && !strncasecmp(ct, "application/jsonl", 17)) ||
+                               (n == 10 && !strncasecmp(ct, "text/jsonl", 10)));
+}
+
+static enum MHD_Result doPost(server *s, struct MHD_Connection *c, request *rq) {
+    char err[ERR_MAX];
+    queue *q = poolGet(&s->pool, err);
+    if (!q) return replyErr(c, REJ_INTERNAL, err, 0);
+    ingestResult r;
+    if (rq->route == R_EVENTS) ingestEvent(&s->ing, q, (const char *)rq->body.p, rq->body.len, &r);
+    else ingestDid(&s->ing, q, (const char *)rq->body.p, rq->body.len, &r);
+    poolPut(&s->pool, q);
+    if (r.code != REJ_OK) return replyErr(c, r.code, r.detail, r.retryAfter);
+    if (rq->route == R_EVENTS)
+        return replyJson(c, 202, json_pack("{s:s,s:s}", "id", r.id, "status", "queued"), 0);
+    return replyJson(c, 202, json_pack("{s:s,s:s}", "scid", r.scid, "status", "queued"), 0);
+}
+
+static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char *url) {
+    char scid[SCID_LEN + 2], id[EVENT_ID_MAX + 2], e[ERR_MAX];
+    const char *p = url + 8, *slash = strchr(p, '/');
+    size_t sn = slash ? (size_t)(slash - p) : 0;
+    if (!slash || sn > SCID_LEN || strlen(slash + 1) > EVENT_ID_MAX)
+        return replyErr(c, REJ_NOT_FOUND, "use GET /events/{scid}/{id}", 0);
+    memcpy(scid, p, sn); scid[sn] = 0;
+    strcpy(id, slash + 1);
+    char did[128], tmp[SCID_LEN + 1];
+    snprintf(did, sizeof did, "did:webvh:%s:x", scid);
+    if (didWebvhParse(did, tmp, e) < 0 || !idValid(id))
+        return replyErr(c, REJ_MALFORMED, "bad SCID or event id in the path", 0);
+    queue *q = poolGet(&s->pool, e);
+    if (!q) return replyErr(c, REJ_INTERNAL, e, 0);
+    json_t *st = NULL;
+    int rc = queueStatusGet(q, scid, id, &st, e);
+    poolPut(&s->pool, q);
+    if (rc < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
+    if (rc == 0) return replyErr(c, REJ_NOT_FOUND, "no event with this id for this SCID", 0);
+    json_object_del(st, "sid");   /* internal */
+    json_object_set_new(st, "id", json_string(id));
+    json_object_set_new(st, "scid", json_string(scid));
+    return replyJson(c, 200, st, 0);
+}
+
+static enum MHD_Result doHealth(server *s, struct MHD_Connection *c) {
+    char e[ERR_MAX];
+    queue *q = poolGet(&s->pool, e);
+    if (!q) return replyErr(c, REJ_INTERNAL, e, 0);
+    int rc = queuePing(q, e);
+    poolPut(&s->pool, q);
+    if (rc < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
+    return replyJson(c, 200, json_pack("{s:s}", "status", "ok"), 0);
+}
+
+static enum MHD_Result doMetrics(server *s, struct MHD_Connection *c) {
+    char e[ERR_MAX];
+    queue *q = poolGet(&s->pool, e);
+    if (q) {   /* queue depth is read at scrape time; a Redis outage leaves the last value */
+        long long ev = 0, dd = 0, dl = 0;
+        int ok = 1;
+        for (int sh = 0; ok && sh < queueShards(q); sh++) {
+            long long a = queueDepth(q, sh, "events", e), b = a < 0 ? -1 : queueDepth(q, sh, "dids", e),
+                      d = b < 0 ? -1 : queueDepth(q, sh, "dead", e);
+            if (d < 0) ok = 0;
+            else { ev += a; dd += b; dl += d; }
+        }
+        if (ok) {
+            metricsSet("queue_depth", "events", (double)ev);
+            metricsSet("queue_depth", "dids", (double)dd);
+            metricsSet("queue_depth", "dead", (double)dl);
+        }
+        poolPut(&s->pool, q);
+    }
+    buf b = BUF_INIT;
+    metricsRender(&b);
+    enum MHD_Result rc = reply(c, 200, "text/plain; version=0.0.4", b.p ? (char *)b.p : "", b.len, 0);
+    bufFree(&b);
+    return rc;
+}
+
+/* handler: MHD calls it once with the headers, then per body chunk, then with
+ * *upload_size == 0 when the body is complete. */
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                               const char *version, const char *upload, size_t *uploadSize, void **state) {
+    server *s = cls;
+    request *rq = *state;
+    if (!rq) {
+        int methodOk;
+        int route = routeOf(method, url, &methodOk);
+        if (route == R_NONE) return replyErr(c, REJ_NOT_FOUND, "no such endpoint", 0);
+        if (!methodOk) return replyErr(c, REJ_METHOD, "method not allowed here", 0);
+        if (route == R_EVENTS || route == R_DIDS) {
+            if (!mediaOk(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"), route))
+                return replyErr(c, REJ_MEDIA_TYPE,
+                                route == R_EVENTS ? "Content-Type must be application/json"
+                                                  : "Content-Type must be application/jsonl or application/json", 0);
+            const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+            if (cl && strtoull(cl, NULL, 10) > (unsigned long long)s->cfg.maxBody) {
+                char d[ERR_MAX];
+                snprintf(d, sizeof d, "body of %.20s bytes is above the limit of %lld", cl, s->cfg.maxBody);
+                return replyErr(c, REJ_TOO_LARGE, d, 0);   /* answered before the body is read */
+            }
+        }
+        if (!(rq = calloc(1, sizeof *rq))) return MHD_NO;
+        rq->route = route;
+        *state = rq;
+        return MHD_YES;
+    }
+    if (*uploadSize) {
+        if (!rq->tooLarge && rq->body.len + *uploadSize > (size_t)s->cfg.maxBody) {
+            rq->tooLarge = 1;   /* chunked body over the limit: stop keeping it */
+            bufFree(&rq->body);
+        }
+        if (!rq->tooLarge && bufAppend(&rq->body, upload, *uploadSize) < 0) return MHD_NO;
+        *uploadSize = 0;
+        return MHD_YES;
+    }
+    switch (rq->route) {
+    case R_EVENTS:
+    case R_DIDS:
+        if (rq->tooLarge) {
+            char d[ERR_MAX];
+            snprintf(d, sizeof d, "body is above the limit of %lld bytes", s->cfg.maxBody);
+            return replyErr(c, REJ_TOO_LARGE, d, 0);
+        }
+        return doPost(s, c, rq);
+    case R_STATUS: return doStatus(s, c, url);
+    case R_HEALTH: return doHealth(s, c);
+    default: return doMetrics(s, c);
+    }
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode toe) {
+    request *rq = *state;
+    if (!rq) return;
+    bufFree(&rq->body);
+    free(rq);
+    *state = NULL;
+}
+
+/* listenAddr: WA_LISTEN ("host:port", "[v6]:port") into a sockaddr. */
+static int listenAddr(const char *spec, struct sockaddr_storage *ss, char *err) {
+    char host[128];
+    const char *colon = strrchr(spec, ':');
+    size_t hn = colon ? (size_t)(colon - spec) : 0;
+    const char *h = spec;
+    if (hn >= 2 && h[0] == '[') { h++; hn -= 2; }
+    if (!colon || hn == 0 || hn >= sizeof host) return errSet(err, "WA_LISTEN: must be host:port");
+    memcpy(host, h, hn); host[hn] = 0;
+    if (!strcmp(host, "localhost")) strcpy(host, "127.0.0.1");
+    int port = atoi(colon + 1);
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+    } else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+    } else return errSet(err, "WA_LISTEN: %s is not an IP address", host);
+    return 0;
+}
+
+static void serveUsage(FILE *f) {
+    fprintf(f, "usage: anchord serve [--config FILE]\n"
+               "  Runs the ingest API until SIGINT/SIGTERM: POST /events, POST /dids,\n"
+               "  GET /events/{scid}/{id}, GET /health, GET /metrics (see docs/api.md).\n"
+               "  Exit: 0 after a clean shutdown, 1 on a start-up error, 2 on usage errors.\n\n");
+    configHelp(f);
+}
+
+int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx) {
+    server *s = calloc(1, sizeof *s);
+    char err[ERR_MAX];
+    if (!s) return 1;
+    s->cfg = *cfg;
+    s->ing = (ingestCtx){&s->cfg, &didregRedis, genesisCheck, genesisCtx};
+    pthread_mutex_init(&s->pool.mu, NULL);
+    s->pool.cfg = &s->cfg;
+    journalCrashAt(NULL);
+    struct sockaddr_storage ss;
+    if (listenAddr(cfg->listen, &ss, err) < 0) {
+        logKv(LL_ERROR, "cannot start", "{s:s}", "detail", err);
+        poolFree(&s->pool); free(s);
+        return 1;
+    }
+    if (!genesisCheck)
+        logKv(LL_WARN, "POST /dids checks the shape of genesis logs only; no log verifier is wired", NULL);
+    /* Threads inherit this mask, so only sigwait below sees SIGINT/SIGTERM. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    unsigned timeout = (unsigned)((cfg->httpTimeoutMs + 999) / 1000);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->httpThreads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->httpMaxConns,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+        MHD_OPTION_END);
+    if (!d) {
+        logKv(LL_ERROR, "cannot listen", "{s:s}", "listen", cfg->listen);
+        poolFree(&s->pool); free(s);
+        return 1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    logKv(LL_INFO, "listening", "{s:s,s:i,s:s,s:I,s:I}", "listen", cfg->listen, "port", info ? info->port : 0,
+          "redis", cfg->redisUrl[8] == ':' ? "(with password)" : cfg->redisUrl, "maxBody", (json_int_t)cfg->maxBody,
+          "threads", (json_int_t)cfg->httpThreads);
+    int sig = 0;
+    sigwait(&set, &sig);
+    logKv(LL_INFO, "shutting down", "{s:i}", "signal", sig);
+    MHD_stop_daemon(d);
+    poolFree(&s->pool);
+    free(s);
+    return 0;
+}
+
+int cmdServe(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { serveUsage(stdout); return 0; }
+        if (!strcmp(argv[i], "--config")) { i++; continue; }
+        if (!strncmp(argv[i], "--config=", 9)) continue;
+        fprintf(stderr, "anchord serve: unexpected argument \"%s\"\n", argv[i]);
+        serveUsage(stderr);
+        return 2;
+    }
+    config cfg;
+    char err[ERR_MAX];
+    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
+        fprintf(stderr, "anchord serve: %s\n", err);
+        return 1;
+    }
+    logSetLevel(logLevelParse(cfg.logLevel));
+    metricsInit();
+    return serveRun(&cfg, NULL, NULL);
+}

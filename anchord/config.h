@@ -1,0 +1,73 @@
+/* config.h -- anchord settings: embedded defaults < config file < environment.
+ *
+ * Every setting has a name (WA_*), a default, a one-line description and a
+ * validator. Secrets never come from here as values: only key FILE paths
+ * (read with configSecret, mode 0600) or the WA_*_KEY environment variables. */
+#ifndef WA_CONFIG_H
+#define WA_CONFIG_H
+#include <stdio.h>
+#include "core/buf.h"
+
+#define CONFIG_STR_MAX  512
+#define CONFIG_FILE_MAX (64 * 1024)
+
+typedef struct config {
+    char redisUrl[CONFIG_STR_MAX];       /* WA_REDIS_URL */
+    char store[CONFIG_STR_MAX];          /* WA_STORE */
+    char rpcUrls[CONFIG_STR_MAX * 2];    /* WA_RPC_URLS, comma separated */
+    long long chainId;                   /* WA_CHAIN_ID */
+    char contract[64];                   /* WA_CONTRACT, 0x + 40 hex or "" */
+    long long confirmations;             /* WA_CONFIRMATIONS */
+    char relayerKeyFile[CONFIG_STR_MAX]; /* WA_RELAYER_KEY_FILE */
+    char publisherKeyFile[CONFIG_STR_MAX]; /* WA_PUBLISHER_KEY_FILE */
+    char domain[256];                    /* WA_DOMAIN, did:webvh host[%3Aport] */
+    char prefix[256];                    /* WA_PREFIX */
+    long long batchMaxEvents;            /* WA_BATCH_MAX_EVENTS */
+    long long batchMaxWaitMs;            /* WA_BATCH_MAX_WAIT (duration) */
+    long long leaseTtlMs;                /* WA_LEASE_TTL_MS */
+    char listen[128];                    /* WA_LISTEN host:port */
+    long long maxBody;                   /* WA_MAX_BODY bytes */
+    long long rateLimit;                 /* WA_RATE_LIMIT events per DID per minute, 0 = off */
+    long long streamShards;              /* WA_STREAM_SHARDS */
+    long long maxSkewMs;                 /* WA_MAX_SKEW: how far in the future an event time may be */
+    long long maxAgeMs;                  /* WA_MAX_AGE: how old an event time may be, 0 = no limit */
+    long long httpThreads;               /* WA_HTTP_THREADS */
+    long long httpMaxConns;              /* WA_HTTP_MAX_CONNS */
+    long long httpTimeoutMs;             /* WA_HTTP_TIMEOUT (duration) */
+    long long reclaimIdleMs;             /* WA_RECLAIM_IDLE (duration) */
+    char metricsTextfile[CONFIG_STR_MAX];/* WA_METRICS_TEXTFILE, "" = off */
+    char logLevel[16];                   /* WA_LOG_LEVEL */
+    char crashAt[64];                    /* WA_CRASH_AT (tests only) */
+} config;
+
+/* configDefaults: fill c with the embedded defaults (always valid). */
+void configDefaults(config *c);
+
+/* configLoad: defaults, then the KEY=VALUE file at path (NULL: $WA_CONFIG,
+ * none if unset), then the environment (wins). Stops at the first bad setting
+ * with a message naming it. 0 / -1 + err. */
+int configLoad(config *c, const char *path, char *err);
+
+/* configParseText: apply KEY=VALUE lines (# comments, blank lines, optional
+ * quotes around the value) of a config file to c. Unknown keys and secret
+ * values are errors; origin names the file in messages. 0 / -1 + err. */
+int configParseText(config *c, const char *text, size_t len, const char *origin, char *err);
+
+/* configSet: validate and apply one setting by name. 0 / -1 + err. */
+int configSet(config *c, const char *name, const char *value, char *err);
+
+/* configHelp: every setting with its default and description (anchord --help). */
+void configHelp(FILE *f);
+
+/* configArgPath: the value of "--config FILE" / "--config=FILE" in argv, or NULL. */
+const char *configArgPath(int argc, char **argv);
+
+/* configSecret: the relayer ("RELAYER") or publisher ("PUBLISHER") key: from
+ * $WA_<who>_KEY if set, else from the 0600 file WA_<who>_KEY_FILE. The caller
+ * wipes out with bufWipe. 0 / -1 + err (never containing the secret). */
+int configSecret(const config *c, const char *who, buf *out, char *err);
+
+/* configDuration: parse "250ms", "30s", "5m", "1h" or plain seconds into ms. */
+int configDuration(const char *s, long long *ms);
+
+#endif

@@ -1,0 +1,45 @@
+/* didreg.h -- what the ingest side knows about a DID: its canonical DID string,
+ * log head (versionId, ETag) and current assertion keys.
+ *
+ * An interface (lookup function + context) so the source can change; the
+ * Redis implementation reads the hash wa:{sN}:did:<scid> with fields
+ *   did        the DID as registered (canonical form)
+ *   versionId  head of did.jsonl,  etag  its store ETag
+ *   keys       JSON array [{"id": VM id, "publicKeyMultibase": "z6Mk..."}]
+ * which the worker maintains as it publishes (tests write it with didregPut). */
+#ifndef WA_DIDREG_H
+#define WA_DIDREG_H
+#include <stddef.h>
+#include "core/multiformat.h"
+#include "anchord/queue.h"
+
+#define DIDREG_MAX_KEYS 16
+#define DIDREG_DID_MAX  512
+
+typedef struct didKey {
+    char vm[DIDREG_DID_MAX];         /* verification method id, absolute (did...#frag) */
+    char multikey[MULTIKEY_PUB_MAX]; /* Ed25519 public multikey */
+} didKey;
+
+typedef struct didInfo {
+    char did[DIDREG_DID_MAX];
+    char versionId[128];
+    char etag[128];
+    didKey keys[DIDREG_MAX_KEYS];
+    size_t nkeys;
+} didInfo;
+
+typedef struct didRegistry {
+    /* lookup: the DID with this SCID. 1 found, 0 unknown, -1 + err (Redis down). */
+    int (*lookup)(const struct didRegistry *r, queue *q, const char *scid, didInfo *out, char *err);
+    void *ctx;
+} didRegistry;
+
+/* didregRedis: the Redis-backed registry. */
+extern const didRegistry didregRedis;
+
+/* didregGet / didregPut: read / write the Redis record of a SCID. */
+int didregGet(queue *q, const char *scid, didInfo *out, char *err);
+int didregPut(queue *q, const char *scid, const didInfo *info, char *err);
+
+#endif

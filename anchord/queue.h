@@ -1,0 +1,173 @@
+/* queue.h -- the Redis side of anchord: event streams, replay and rate limits,
+ * per-event status, dead letters, the worker lease and the batch journal.
+ *
+ * Key layout (every key of one shard shares the hash tag {sN}, so each Lua
+ * script touches one Redis Cluster slot; N = fnv1a(scid) % WA_STREAM_SHARDS):
+ *   wa:{sN}:events            stream of accepted events (group "anchord")
+ *   wa:{sN}:dids              stream of registered genesis logs
+ *   wa:{sN}:dead              dead-letter stream (entry + reason)
+ *   wa:{sN}:events:<scid>:<id> hash: status of one event; its existence is the
+ *                             replay marker (written atomically with XADD)
+ *   wa:{sN}:rate:<scid>:<min> fixed-window counter of accepted events
+ *   wa:{sN}:did:<scid>        DID registry (didreg.h)
+ *   wa:{sN}:lease             worker lease (random token, PX)
+ *   wa:{sN}:batch:<id>        batch journal hash;  wa:{sN}:batches  zset of open batches
+ * Functions return -1 + err on Redis errors; a lost connection is re-opened
+ * on the next call ("redis: connection refused at HOST:PORT"). One queue per
+ * thread: a queue is not thread-safe. */
+#ifndef WA_QUEUE_H
+#define WA_QUEUE_H
+#include <stddef.h>
+#include <jansson.h>
+
+#define QUEUE_SID_MAX   48    /* stream ids "1700000000000-12" */
+#define QUEUE_GROUP     "anchord"
+#define LEASE_TOKEN_MAX 33
+
+typedef struct queue queue;
+
+/* redisUrlParse: redis://[:password@]host[:port][/db]. 0 / -1 + err. */
+int redisUrlParse(const char *url, char host[256], int *port, char pass[256], int *db, char *err);
+
+/* queueOpen: a handle for url with `shards` stream shards; connects lazily,
+ * so a server that is down surfaces at the first call. NULL + err on a bad URL. */
+queue *queueOpen(const char *url, int shards, int timeoutMs, char *err);
+void queueClose(queue *q);
+/* queueAddr: "host:port" for messages. */
+const char *queueAddr(const queue *q);
+
+/* queuePing: 0 when Redis answers PING. */
+int queuePing(queue *q, char *err);
+
+/* queueShards / queueShardOf: shard count; the shard of a DID's SCID. */
+int queueShards(const queue *q);
+int queueShardOf(const queue *q, const char *scid);
+
+/* queueKey: the full name of one of the per-shard keys above, e.g.
+ * queueKey(q, shard, "events", NULL, NULL). */
+void queueKey(const queue *q, int shard, const char *what, const char *scid, const char *id,
+              char *out, size_t cap);
+
+enum { QUEUE_OK = 0, QUEUE_REPLAY = 1, QUEUE_RATE = 2 };
+
+/* queueEnqueue: atomically (one Lua script) refuse a replayed (scid,id) and a
+ * DID over its per-minute limit (0 = none), else XADD the payload to the
+ * stream ("events" or "dids") and write the "queued" status record. No state
+ * changes unless QUEUE_OK. sid gets the stream id; *retryAfter (when QUEUE_RATE)
+ * the seconds until the window resets. Returns QUEUE_* or -1 + err. */
+int queueEnqueue(queue *q, const char *stream, const char *scid, const char *id, const char *did,
+                 const char *payload, size_t n, long long ratePerMin, char sid[QUEUE_SID_MAX],
+                 long long *retryAfter, char *err);
+
+/* One claimed stream entry. */
+typedef struct queueEntry {
+    char sid[QUEUE_SID_MAX];
+    char *scid, *id, *did;
+    char *payload;
+    size_t len;
+} queueEntry;
+
+typedef struct queueEntries {
+    queueEntry *e;
+    size_t n, cap;
+} queueEntries;
+
+void queueEntriesFree(queueEntries *es);
+
+/* queueGroupEnsure: create the consumer group of a stream (idempotent). */
+int queueGroupEnsure(queue *q, int shard, const char *stream, char *err);
+
+/* queueReadNew: XREADGROUP up to max new entries for consumer, waiting up to
+ * blockMs (0 = do not wait) for the first. Appends to out. Count or -1. */
+int queueReadNew(queue *q, int shard, const char *stream, const char *consumer, size_t max,
+                 long long blockMs, queueEntries *out, char *err);
+
+/* queueReclaim: XAUTOCLAIM up to max entries pending longer than minIdleMs
+ * (a dead worker's) for consumer. Appends to out. Count or -1. */
+int queueReclaim(queue *q, int shard, const char *stream, const char *consumer, long long minIdleMs,
+                 size_t max, queueEntries *out, char *err);
+
+/* queueClaimIds: XCLAIM the given entries for consumer whatever their idle
+ * time (resuming a journaled batch). Entries already gone are skipped. */
+int queueClaimIds(queue *q, int shard, const char *stream, const char *consumer,
+                  const char *const *sids, size_t n, queueEntries *out, char *err);
+
+/* queueAck: XACK and XDEL the entries (their content now lives in published
+ * logs, or in the dead-letter stream). Idempotent. */
+int queueAck(queue *q, int shard, const char *stream, const char *const *sids, size_t n, char *err);
+
+/* queueDeadLetter: atomically copy e with reason to the dead-letter stream,
+ * mark its status "rejected" with the reason, XACK and XDEL it. Idempotent. */
+int queueDeadLetter(queue *q, int shard, const char *stream, const queueEntry *e, const char *reason,
+                    char *err);
+
+/* queueDepth: entries in a stream not yet acknowledged (XLEN; acked entries are deleted). */
+long long queueDepth(queue *q, int shard, const char *stream, char *err);
+
+/* queueStatusSet: set fields (kv = name, value, name, value ...) of an event's
+ * status record, e.g. "status","anchored","versionId","3-Qm...". */
+int queueStatusSet(queue *q, const char *scid, const char *id, const char *const *kv, size_t nkv,
+                   char *err);
+/* queueStatusGet: the status record as a JSON object (*out, caller decrefs).
+ * 1 found, 0 unknown event, -1 + err. */
+int queueStatusGet(queue *q, const char *scid, const char *id, json_t **out, char *err);
+
+/* queueHset / queueHgetall: plain hash access (HSET key k v ...; HGETALL as a
+ * JSON object of strings, 1 found / 0 absent / -1 + err). */
+int queueHset(queue *q, const char *key, const char *const *kv, size_t nkv, char *err);
+int queueHgetall(queue *q, const char *key, json_t **out, char *err);
+
+/* ---- lease: one worker per shard at a time ---- */
+
+/* leaseAcquire: SET NX PX with a fresh random token. 1 acquired (token set),
+ * 0 held by someone else, -1 + err. */
+int leaseAcquire(queue *q, int shard, long long ttlMs, char token[LEASE_TOKEN_MAX], char *err);
+/* leaseRenew / leaseRelease: only by the token's owner (Lua compare-and-set).
+ * 1 done, 0 not ours (expired or taken), -1 + err. */
+int leaseRenew(queue *q, int shard, const char *token, long long ttlMs, char *err);
+int leaseRelease(queue *q, int shard, const char *token, char *err);
+
+/* ---- batch journal: claimed -> built -> staged -> submitted -> confirmed -> published -> acked ---- */
+
+enum { JS_CLAIMED, JS_BUILT, JS_STAGED, JS_SUBMITTED, JS_CONFIRMED, JS_PUBLISHED, JS_ACKED, JS_COUNT };
+
+typedef struct journal {
+    char id[48];          /* local batch id "<ms>-<hex>" (not the chain batchId) */
+    int shard;
+    int state;            /* JS_* */
+    char **k, **v;        /* every field of the hash (sids, root, txHash, batchId, ...) */
+    size_t n;
+} journal;
+
+const char *journalStateName(int state);
+int journalStateIndex(const char *name);   /* -1 if unknown */
+
+/* journalCrashAt: test-only crash injection (WA_CRASH_AT): "STATE" kills the
+ * process with SIGKILL right after that state is journaled, "before:STATE"
+ * right before. NULL or "" disables. */
+void journalCrashAt(const char *spec);
+
+/* journalCreate: a new batch in state "claimed" holding the comma-joined
+ * stream ids `sids` (and kv fields), added to the open set. Fenced: fails
+ * with "lease lost" unless token still holds the shard's lease. */
+int journalCreate(queue *q, int shard, const char *token, const char *sids,
+                  const char *const *kv, size_t nkv, journal *j, char *err);
+
+/* journalAdvance: move j to state (never backwards; the same state may be
+ * repeated to add fields) and set kv fields, fenced by the lease token.
+ * JS_ACKED closes the batch (removed from the open set, kept 7 days). */
+int journalAdvance(queue *q, journal *j, const char *token, int state, const char *const *kv,
+                   size_t nkv, char *err);
+
+/* journalResumeFind: the oldest unfinished batch of the shard into j.
+ * 1 found, 0 none, -1 + err. */
+int journalResumeFind(queue *q, int shard, journal *j, char *err);
+
+/* journalLoad: batch `id` of the shard into j. 1 found, 0 none, -1 + err. */
+int journalLoad(queue *q, int shard, const char *id, journal *j, char *err);
+
+/* journalField: a field's value or NULL. */
+const char *journalField(const journal *j, const char *name);
+void journalFree(journal *j);
+
+#endif

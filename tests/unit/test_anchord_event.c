@@ -1,0 +1,131 @@
+/* test_anchord_event.c -- event schema (DESIGN.md §3), RFC 3339 UTC times, did:webvh DID
+ * syntax (did:webvh v1.0 §DID format; DIDs from the didwebvh test-suite vectors) and the
+ * eddsa-jcs-2022 signature check against a list of assertion keys. */
+#include <stdlib.h>
+#include <string.h>
+#include "t.h"
+#include "core/di.h"
+#include "core/edkey.h"
+#include "core/jcs.h"
+#include "core/multiformat.h"
+#include "anchord/event.h"
+
+static const char *SCID = "Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg";   /* basic-create vector */
+static eventLimits lim = {1738324800000LL, 300000, 86400000LL * 30, 65536};     /* 2025-01-31T12:00:00Z */
+
+static rejectCode parse(const char *s, event *ev, char *d) { return eventParse(s, strlen(s), &lim, ev, d); }
+
+static char *signedEvent(const edKey *k, const char *vm, const char *time) {
+    char did[128];
+    snprintf(did, sizeof did, "did:webvh:%s:example.com", SCID);
+    json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:{s:s}}", "id", "e-1", "did", did, "type", "Installed", "time", time,
+                           "data", "site", "Berlin");
+    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
+                             "verificationMethod", vm, "proofPurpose", "assertionMethod");
+    json_object_set_new(ev, "proof", diSign(ev, opts, k->sk, NULL));
+    char *s = jcsDump(ev, NULL, NULL);
+    json_decref(ev);
+    json_decref(opts);
+    return s;
+}
+
+int main(void) {
+    char scid[SCID_LEN + 1], err[ERR_MAX], d[ERR_MAX];
+    long long ms;
+    /* RFC 3339 (UTC "Z" only) */
+    T_CHECK(rfc3339Utc("2025-01-31T12:00:00Z", &ms) == 0 && ms == 1738324800000LL, "time");
+    T_CHECK(rfc3339Utc("2025-01-31T12:00:00.25Z", &ms) == 0 && ms == 1738324800250LL, "fraction");
+    T_CHECK(rfc3339Utc("2024-02-29T00:00:00Z", &ms) == 0, "leap day");
+    T_CHECK(rfc3339Utc("2023-02-29T00:00:00Z", &ms) < 0, "not a leap year");
+    T_CHECK(rfc3339Utc("2025-01-31T12:00:00+01:00", &ms) < 0, "offset refused (UTC only)");
+    T_CHECK(rfc3339Utc("2025-01-31 12:00:00Z", &ms) < 0, "space");
+    T_CHECK(rfc3339Utc("2025-13-01T00:00:00Z", &ms) < 0, "month 13");
+    T_CHECK(rfc3339Utc("2025-01-31T12:00:00.Z", &ms) < 0, "empty fraction");
+
+    /* did:webvh syntax, canonical form */
+    char did[160];
+    snprintf(did, sizeof did, "did:webvh:%s:example.com", SCID);
+    T_CHECK(didWebvhParse(did, scid, err) == 0 && !strcmp(scid, SCID), "vector DID: %s", err);
+    snprintf(did, sizeof did, "did:webvh:%s:localhost%%3A8080:.well-known:did:%s", SCID, SCID);
+    T_CHECK(didWebvhParse(did, scid, err) == 0, "port and path: %s", err);
+    const char *bad[] = {"did:web:example.com", "did:webvh:QmShort:example.com",
+                         "did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p20g:example.com",  /* '0' */
+                         "did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg:Example.com",
+                         "did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg:example.com%3a80",
+                         "did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg:example.com#key-1",
+                         "did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg:example.com:..",
+                         "did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg:", NULL};
+    for (int i = 0; bad[i]; i++) T_CHECK(didWebvhParse(bad[i], scid, err) < 0, "bad DID accepted: %s", bad[i]);
+    T_CHECK(idValid("evt-1.a_b") && !idValid("") && !idValid(".x") && !idValid("a/b") && !idValid("a b"), "ids");
+
+    /* schema: specific messages */
+    edKey k, k2;
+    uint8_t seed[32] = {1}, seed2[32] = {2};
+    edKeyFromSeed(seed, &k);
+    edKeyFromSeed(seed2, &k2);
+    char vm[160];
+    snprintf(vm, sizeof vm, "did:webvh:%s:example.com#key-1", SCID);
+    char *good = signedEvent(&k, vm, "2025-01-31T11:59:00Z");
+    event ev;
+    T_CHECK(parse(good, &ev, d) == REJ_OK && !strcmp(ev.scid, SCID) && !strcmp(ev.id, "e-1"), "good: %s", d);
+    didKey keys[2] = {{"", ""}, {"", ""}};
+    snprintf(keys[0].vm, sizeof keys[0].vm, "did:webvh:%s:example.com#key-0", SCID);
+    mkEncodeEd25519Pub(k2.pk, keys[0].multikey);
+    snprintf(keys[1].vm, sizeof keys[1].vm, "%s", vm);
+    mkEncodeEd25519Pub(k.pk, keys[1].multikey);
+    T_CHECK(eventVerify(&ev, keys, 2, d) == REJ_OK, "verify: %s", d);
+    T_CHECK(eventVerify(&ev, keys, 1, d) == REJ_BAD_SIGNATURE && strstr(d, "not an assertionMethod"), "key list: %s", d);
+    mkEncodeEd25519Pub(k2.pk, keys[1].multikey);   /* rotated: same VM id, other key */
+    T_CHECK(eventVerify(&ev, keys, 2, d) == REJ_BAD_SIGNATURE && strstr(d, "does not verify"), "wrong key: %s", d);
+    mkEncodeEd25519Pub(k.pk, keys[1].multikey);
+    json_object_set_new(json_object_get(ev.doc, "data"), "site", json_string("Paris"));
+    T_CHECK(eventVerify(&ev, keys, 2, d) == REJ_BAD_SIGNATURE, "tampered data");
+    eventFree(&ev);
+    free(good);
+    good = signedEvent(&k, "#key-1", "2025-01-31T11:59:00Z");   /* relative VM */
+    T_CHECK(parse(good, &ev, d) == REJ_OK && eventVerify(&ev, keys, 2, d) == REJ_OK, "relative vm: %s", d);
+    eventFree(&ev);
+    free(good);
+    good = signedEvent(&k, vm, "2025-01-31T12:10:00Z");
+    T_CHECK(parse(good, &ev, d) == REJ_INVALID && strstr(d, "future"), "future: %s", d);
+    free(good);
+    good = signedEvent(&k, vm, "2024-01-31T12:10:00Z");
+    T_CHECK(parse(good, &ev, d) == REJ_INVALID && strstr(d, "older"), "too old: %s", d);
+    free(good);
+
+    struct { const char *doc, *want; rejectCode code; } cases[] = {
+        {"{", "not valid JSON", REJ_MALFORMED},
+        {"[]", "JSON object", REJ_INVALID},
+        {"{\"id\":\"a\"}", "missing field \"did\"", REJ_INVALID},
+        {"{\"id\":\"a\",\"did\":\"x\",\"type\":\"t\",\"time\":\"t\",\"data\":{},\"proof\":{},\"x\":1}", "unexpected field \"x\"", REJ_INVALID},
+        {"{\"id\":1,\"did\":\"x\"}", "\"id\" must be a non-empty string", REJ_INVALID},
+        {"{\"id\":\"a b\",\"did\":\"x\",\"type\":\"t\",\"time\":\"t\"}", "id:", REJ_INVALID},
+        {"{\"id\":\"a\",\"did\":\"did:key:z6Mk\",\"type\":\"t\",\"time\":\"t\"}", "did: not a did:webvh", REJ_INVALID},
+        {NULL, NULL, 0}};
+    for (int i = 0; cases[i].doc; i++) {
+        rejectCode rc = parse(cases[i].doc, &ev, d);
+        T_CHECK(rc == cases[i].code && strstr(d, cases[i].want), "case %d: %d [%s]", i, rc, d);
+    }
+    char doc[1024];
+    const char *proofs[][2] = {
+        {"{\"type\":\"Ed25519Signature2020\",\"cryptosuite\":\"eddsa-jcs-2022\",\"verificationMethod\":\"v\",\"proofPurpose\":\"assertionMethod\",\"proofValue\":\"z1\"}", "DataIntegrityProof"},
+        {"{\"type\":\"DataIntegrityProof\",\"cryptosuite\":\"eddsa-rdfc-2022\",\"verificationMethod\":\"v\",\"proofPurpose\":\"assertionMethod\",\"proofValue\":\"z1\"}", "eddsa-jcs-2022"},
+        {"{\"type\":\"DataIntegrityProof\",\"cryptosuite\":\"eddsa-jcs-2022\",\"verificationMethod\":\"v\",\"proofPurpose\":\"authentication\",\"proofValue\":\"z1\"}", "assertionMethod"},
+        {"{\"type\":\"DataIntegrityProof\",\"cryptosuite\":\"eddsa-jcs-2022\",\"verificationMethod\":\"v\",\"proofPurpose\":\"assertionMethod\"}", "proofValue"},
+        {"{\"type\":\"DataIntegrityProof\",\"cryptosuite\":\"eddsa-jcs-2022\",\"verificationMethod\":\"v\",\"proofPurpose\":\"assertionMethod\",\"proofValue\":\"z1\",\"nonce\":1}", "unexpected field \"nonce\""},
+        {"[]", "must be an object"}};
+    for (size_t i = 0; i < sizeof proofs / sizeof *proofs; i++) {
+        snprintf(doc, sizeof doc, "{\"id\":\"a\",\"did\":\"did:webvh:%s:example.com\",\"type\":\"t\",\"time\":\"2025-01-31T12:00:00Z\",\"data\":{},\"proof\":%s}", SCID, proofs[i][0]);
+        T_CHECK(parse(doc, &ev, d) == REJ_INVALID && strstr(d, proofs[i][1]), "proof case %zu: [%s]", i, d);
+    }
+    snprintf(doc, sizeof doc, "{\"id\":\"a\",\"did\":\"did:webvh:%s:example.com\",\"type\":\"t\",\"time\":\"2025-01-31T12:00:00Z\",\"data\":\"x\",\"proof\":{}}", SCID);
+    T_CHECK(parse(doc, &ev, d) == REJ_INVALID && strstr(d, "data: must be a JSON object"), "data: [%s]", d);
+    eventLimits small = lim;
+    small.maxBody = 10;
+    T_CHECK(eventParse(doc, strlen(doc), &small, &ev, d) == REJ_TOO_LARGE, "too large");
+    T_CHECK(rejectStatus(REJ_BAD_SIGNATURE) == 401 && rejectStatus(REJ_REPLAY) == 409 && rejectStatus(REJ_RATE_LIMITED) == 429 &&
+            rejectStatus(REJ_UNAVAILABLE) == 503 && !strcmp(rejectName(REJ_UNKNOWN_DID), "unknown_did"), "statuses");
+    edKeyWipe(&k);
+    edKeyWipe(&k2);
+    return T_DONE();
+}
