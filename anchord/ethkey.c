@@ -27,6 +27,7 @@ int ethKeyFromBytes(ethKey *k, const uint8_t sk[32], char *err) {
     uint8_t seed[32];
     secp256k1_pubkey pub;
     memset(k, 0, sizeof *k);
+    if (sodium_init() < 0) return errSet(err, "libsodium: cannot initialise");
     secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
     if (!ctx) return errSet(err, "relayer key: out of memory");
     randombytes_buf(seed, sizeof seed);   /* blinding against side channels */
@@ -62,6 +63,7 @@ int ethKeyLoad(ethKey *k, char *err) {
     const char *path = getenv("WA_RELAYER_KEY_FILE");
     int rc;
     memset(k, 0, sizeof *k);
+    if (sodium_init() < 0) return errSet(err, "libsodium: cannot initialise");
     if (path && *path) {
         buf b = BUF_INIT;
         char e[ERR_MAX];
