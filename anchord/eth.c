@@ -397,7 +397,7 @@ static int renonce(ethClient *c, ethTx *tx, follow *f, int *count, char *err) {
 }
 
 /* signAndSend: sign tx, give it to the journal hook, broadcast. */
-static int signAndSend(ethClient *c, const ethTx *tx, uint8_t h[32], char *err) {
+static int signAndSend(ethClient *c, const ethTx *tx, int replacing, uint8_t h[32], char *err) {
     buf raw = BUF_INIT;
     char hx[67], g1[32], g2[32];
     int rc = ethTxSign(tx, &c->key, &raw, h, err);
@@ -409,7 +409,8 @@ static int signAndSend(ethClient *c, const ethTx *tx, uint8_t h[32], char *err) 
         rc = sendRaw(c, &raw, err);
         hex0x(h, 32, hx);
         if (rc == SENT)
-            ethLog(c, "sent %s nonce %llu gas %llu tip %s gwei max fee %s gwei", hx, (unsigned long long)tx->nonce,
+            ethLog(c, "%s %s nonce %llu gas %llu tip %s gwei max fee %s gwei", replacing ? "replaced with" : "sent",
+                   hx, (unsigned long long)tx->nonce,
                  (unsigned long long)tx->gas, gwei(tx->maxPriorityFeePerGas, g1), gwei(tx->maxFeePerGas, g2));
     }
     bufFree(&raw);
@@ -493,7 +494,7 @@ static int lifecycle(ethClient *c, ethTx *tx, ethReceipt *out, char *err) {
     uint8_t h[32];
     memset(out, 0, sizeof *out);
     for (;;) {
-        rc = signAndSend(c, tx, h, err);
+        rc = signAndSend(c, tx, f.n > 0, h, err);
         if (rc == SENT) remember(&f, h);
         else if (rc == S_NONCE_LOW || (rc == S_UNDERPRICED && f.n == 0)) {
             /* Nothing of ours holds this nonce: another sender has it. When we
