@@ -5,6 +5,7 @@
 #include "anchord/eth.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "didlog/file.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FALSE 8
@@ -154,6 +155,30 @@ static int cmdBatchCount(int argc, char **argv) {
     return done(&c, rc, err);
 }
 
+static int cmdResumeTx(int argc, char **argv) {
+    ethClient c;
+    ethReceipt r;
+    buf b = BUF_INIT;
+    size_t n = 0;
+    char err[ERR_MAX], tx[67];
+    if (fileRead(argv[0], 1 << 20, &b, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return ETH_ECONFIG; }
+    while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == ' ')) b.p[--b.len] = 0;
+    uint8_t *raw = hexDecodeAny((char *)b.p, &n);
+    bufFree(&b);
+    if (!raw) { fprintf(stderr, "anchord: %s: want one raw transaction as hex\n", argv[0]); return EXIT_USAGE; }
+    int rc = ethStart(&c, 1);
+    if (rc) { free(raw); return rc; }
+    rc = ethResume(&c, raw, n, &r, err);
+    free(raw);
+    if (rc == 0) {
+        hex0x(r.txHash, 32, tx);
+        printf("{\"txHash\":\"%s\",\"blockNumber\":%llu,\"nonce\":%llu,\"status\":%d,\"replacements\":%u}\n", tx,
+               (unsigned long long)r.blockNumber, (unsigned long long)r.nonce, r.status, r.replacements);
+    }
+    ethReceiptFree(&r);
+    return done(&c, rc, err);
+}
+
 static int cmdAddress(int argc, char **argv) {
     ethKey k;
     char err[ERR_MAX], a[ETH_ADDR_HEX_MAX];
@@ -173,6 +198,8 @@ static const cmd cmds[] = {
     {"verify-root", cmdVerifyRoot, "BATCHID ROOT", "eth_call verify(BATCHID, ROOT): prints true (exit 0)\n"
                                                           "                           or false (exit 8)"},
     {"batch-count", cmdBatchCount, "", "print batchCount() (eth_call)"},
+    {"resume-tx", cmdResumeTx, "FILE", "follow a raw signed transaction (hex in FILE, e.g. from a journal):\n"
+                                       "                           rebroadcast, bump if stuck, wait for confirmations"},
     {"address", cmdAddress, "", "print the relayer address (the key itself is never printed)"},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)

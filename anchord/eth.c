@@ -426,9 +426,15 @@ static int waitMined(ethClient *c, const ethTx *tx, follow *f, uint64_t bumpAt, 
         if (rc) return rc;
         uint64_t latest;
         if ((rc = txCount(c, "latest", &latest, err))) return rc;
-        if (latest > tx->nonce) {   /* mined, but maybe in the block after our last look */
-            rc = anyReceipt(c, f, out, err);
-            return rc ? rc : 2;
+        if (latest > tx->nonce) {
+            /* Used -- but maybe by us, with the receipt not yet visible (mined
+             * after our last look, or a load-balanced node lagging): look a few
+             * more times before concluding another sender took it. */
+            for (int i = 0; i < 3; i++) {
+                if ((rc = anyReceipt(c, f, out, err))) return rc;
+                sleepMs(c->cfg.pollMs);
+            }
+            return 2;
         }
         uint64_t t = nowMs();
         if (t >= deadline) {
@@ -489,24 +495,28 @@ static void replayReason(ethClient *c, const ethTx *tx, const ethReceipt *r, cha
 /* lifecycle: send tx (nonce and fees set) until confirmed; see ethSend. */
 static int lifecycle(ethClient *c, ethTx *tx, ethReceipt *out, char *err) {
     follow f = {.n = 0};
-    int renonces = 0, rc;
-    uint64_t start = nowMs(), deadline = start + 1000ull * c->cfg.txTimeoutSeconds;
+    int renonces = 0, bumped = 0, rc;
+    uint64_t deadline = nowMs() + 1000ull * c->cfg.txTimeoutSeconds;
     uint8_t h[32];
     memset(out, 0, sizeof *out);
     for (;;) {
         rc = signAndSend(c, tx, f.n > 0, h, err);
-        if (rc == SENT) remember(&f, h);
-        else if (rc == S_NONCE_LOW || (rc == S_UNDERPRICED && f.n == 0)) {
-            /* Nothing of ours holds this nonce: another sender has it. When we
-             * did send a version, the wait below finds out whether it was ours. */
-            if (f.n == 0) {
-                if ((rc = renonce(c, tx, &f, &renonces, err))) return rc;
-                continue;
-            }
+        if (rc == SENT) {
+            remember(&f, h);
+            f.bumps += bumped;
+        } else if (rc == S_NONCE_LOW) {
+            /* The nonce is used: by this very transaction if an earlier attempt
+             * of the same request reached the node, else by another sender.
+             * Following h tells which (receipt, or nonce used -> renonce). */
+            remember(&f, h);
+        } else if (rc == S_UNDERPRICED && f.n == 0) {
+            /* Another transaction of this key is pending at our nonce. */
+            if ((rc = renonce(c, tx, &f, &renonces, err))) return rc;
+            continue;
         } else if (rc == S_UNDERPRICED) {
             ethLog(c, "replacement for nonce %llu underpriced by the node; bumping again later", (unsigned long long)tx->nonce);
         } else return rc;
-        if (rc == SENT && f.n > 1) f.bumps++;
+        bumped = 0;
         for (;;) {
             rc = waitMined(c, tx, &f, nowMs() + 1000ull * c->cfg.bumpSeconds, deadline, out, err);
             if (rc < 0) return rc;
@@ -516,6 +526,7 @@ static int lifecycle(ethClient *c, ethTx *tx, ethReceipt *out, char *err) {
             }
             if (rc == 3) {
                 if (bumpFees(c, tx)) continue;
+                bumped = 1;
                 break;
             }
             rc = confirm(c, out, deadline, err);

@@ -84,6 +84,7 @@ t_expect_rc "fail-over to the second URL" 0 env WA_RPC_URLS="http://127.0.0.1:$D
 
 # Stuck transaction: mining paused, replaced with >= 12.5 % higher fees, then mined.
 $CAST rpc --rpc-url $RPC evm_setAutomine false >/dev/null
+: >"$T_TMP/stuck.err"
 WA_TX_BUMP_SECONDS=1 $AD anchor-root "$(root 0xd1)" >"$T_TMP/stuck.out" 2>"$T_TMP/stuck.err" &
 SP=$!
 for i in $(seq 50); do [ "$(grep -c 'replaced with' "$T_TMP/stuck.err")" -ge 2 ] && break; sleep 0.1; done
@@ -107,6 +108,7 @@ t_eq "stuck root is on chain" "$($CAST call --rpc-url $RPC "$C" 'roots(uint256)(
 # Same key, second sender: (a) our pending nonce taken by another transaction.
 $CAST rpc --rpc-url $RPC evm_setAutomine false >/dev/null
 N=$($CAST nonce --rpc-url $RPC "$A0")
+: >"$T_TMP/nc.err"
 WA_TX_BUMP_SECONDS=60 $AD anchor-root "$(root 0xe1)" >"$T_TMP/nc.out" 2>"$T_TMP/nc.err" &
 SP=$!
 for i in $(seq 50); do grep -q 'sent' "$T_TMP/nc.err" && break; sleep 0.1; done
@@ -132,6 +134,16 @@ for round in 1 2; do
         "$($CAST call --rpc-url $RPC "$C" 'roots(uint256)(bytes32)' "$b1") $($CAST call --rpc-url $RPC "$C" 'roots(uint256)(bytes32)' "$b2")" \
         "$(root 0xf${round}1) $(root 0xf${round}2)"
 done
+
+# Resume: a transaction signed earlier (as a journal would hold it) is followed to the end.
+N=$($CAST nonce --rpc-url $RPC "$A0")
+WA_RELAYER_KEY=$K0 $BUILD/tools/ethvec mktx 31337 "$N" 1000000000 100000000000 120000 "$C" 0 \
+    "0xeecdf927$(root 0x7e | cut -c3-)" >"$T_TMP/raw.hex"
+t_expect_rc "resume-tx of a pre-signed anchor" 0 $AD resume-tx "$T_TMP/raw.hex"
+t_eq "resume-tx: the transaction's hash" "$(jf txHash "$T_TMP/last.out")" "$($CAST keccak "$(cat "$T_TMP/raw.hex")")"
+t_eq "resume-tx: root on chain" "$($CAST call --rpc-url $RPC "$C" 'roots(uint256)(bytes32)' "$(($($AD batch-count) - 1))")" "$(root 0x7e)"
+t_expect_rc "resume-tx again (already mined) still reports it" 0 $AD resume-tx "$T_TMP/raw.hex"
+t_expect_rc "resume-tx of another key's transaction refused" 1 env WA_RELAYER_KEY_FILE= WA_RELAYER_KEY=$K1 $AD resume-tx "$T_TMP/raw.hex"
 
 # Confirmations on a chain with 1 s blocks.
 export WA_RPC_URLS=$RPC_SLOW
