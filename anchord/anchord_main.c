@@ -1,12 +1,242 @@
-/* anchord_main.c -- the anchord command (placeholder until its issue lands). */
+/* anchord_main.c -- the anchord command: a table of subcommands. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "anchord/eth.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "didlog/file.h"
+
+#define EXIT_USAGE 2
+#define EXIT_FALSE 8
+
+typedef struct cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *args;
+    const char *help;
+} cmd;
+
+static const char envHelp[] =
+    "Environment (Ethereum):\n"
+    "  WA_RPC_URLS              comma-separated JSON-RPC URLs, tried in order with fail-over\n"
+    "                                  (default http://127.0.0.1:8545)\n"
+    "  WA_CHAIN_ID              expected chain id; checked with eth_chainId before anything is\n"
+    "                                  signed (default 31337, a local dev chain; Sepolia is 11155111)\n"
+    "  WA_CONTRACT              WitnessAnchorRegistry address (0x..., EIP-55 or lowercase)\n"
+    "  WA_RELAYER_KEY_FILE      file holding the relayer's secp256k1 key as hex (mode 0600)\n"
+    "  WA_RELAYER_KEY           the key as hex, when no file is given (zeroed after reading)\n"
+    "  WA_CONFIRMATIONS         blocks a transaction must have, including its own (default 1)\n"
+    "  WA_RPC_TIMEOUT_MS        per-request timeout (default 10000)\n"
+    "  WA_RPC_ATTEMPTS          rounds over all URLs before giving up (default 3)\n"
+    "  WA_RPC_BACKOFF_MS        first pause between rounds, doubling, +50% jitter (default 250)\n"
+    "  WA_GAS_MARGIN_PCT        added to eth_estimateGas (default 25)\n"
+    "  WA_GAS_LIMIT             fixed gas limit instead of estimating (default 0 = estimate)\n"
+    "  WA_MAX_FEE_GWEI          hard cap on max fee per gas (default 200)\n"
+    "  WA_MIN_PRIORITY_FEE_WEI  floor for the priority fee (default 100000000 = 0.1 gwei)\n"
+    "  WA_TX_BUMP_SECONDS       replace a transaction unmined this long, fees +12.5% (default 90)\n"
+    "  WA_TX_TIMEOUT_SECONDS    give up waiting for mining + confirmations (default 1800)\n"
+    "  WA_POLL_MS               receipt / block polling interval (default 1000)\n"
+    "Exit codes: 0 ok, 1 failure, 2 usage, 3 configuration or key, 4 RPC unreachable,\n"
+    "  5 chain id mismatch, 6 reverted, 7 timed out, 8 verify-root: root does not match.\n";
+
+/* ethStart: configuration from the environment, connection, chain id check, key. */
+static int ethStart(ethClient *c, int withKey) {
+    ethConfig cfg;
+    char err[ERR_MAX];
+    int rc = ethConfigFromEnv(&cfg, err);
+    if (rc == 0) rc = ethOpen(c, &cfg, withKey, err);
+    if (rc) fprintf(stderr, "anchord: %s\n", err);
+    return -rc;
+}
+
+static int done(ethClient *c, int rc, const char *err) {
+    if (rc) fprintf(stderr, "anchord: %s\n", err);
+    ethClose(c);
+    return -rc;
+}
+
+static int parseRoot(const char *s, uint8_t root[32]) {
+    if (strncmp(s, "0x", 2) || hexDecode(s, root, 32) < 0) {
+        fprintf(stderr, "anchord: root must be 0x + 64 hex characters\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int parseId(const char *s, uint64_t *id) {
+    char *e;
+    *id = strtoull(s, &e, 10);
+    if (!*s || *e || *s == '-') { fprintf(stderr, "anchord: batch id must be a decimal integer\n"); return -1; }
+    return 0;
+}
+
+static void hex0x(const uint8_t *p, size_t n, char *out) {
+    out[0] = '0'; out[1] = 'x';
+    hexEncode(p, n, out + 2);
+}
+
+static int cmdDeploy(int argc, char **argv) {
+    ethClient c;
+    ethReceipt r;
+    uint8_t a[ETH_ADDR_LEN];
+    char err[ERR_MAX], as[ETH_ADDR_HEX_MAX];
+    int rc = ethStart(&c, 1);
+    if (rc) return rc;
+    rc = ethDeploy(&c, a, &r, err);
+    if (rc == 0) {
+        ethAddrHex(a, as);
+        printf("%s\n", as);
+    }
+    ethReceiptFree(&r);
+    return done(&c, rc, err);
+}
+
+static int cmdAnchorRoot(int argc, char **argv) {
+    ethClient c;
+    ethAnchored a;
+    uint8_t root[32];
+    char err[ERR_MAX], tx[67], bh[67], rs[67], ca[ETH_ADDR_HEX_MAX];
+    if (parseRoot(argv[0], root) < 0) return EXIT_USAGE;
+    int rc = ethStart(&c, 1);
+    if (rc) return rc;
+    rc = ethAnchor(&c, root, &a, err);
+    if (rc == 0) {
+        hex0x(a.rc.txHash, 32, tx);
+        hex0x(a.rc.blockHash, 32, bh);
+        hex0x(a.root, 32, rs);
+        ethAddrHex(c.cfg.contract, ca);
+        printf("{\"batchId\":%llu,\"root\":\"%s\",\"timestamp\":%llu,\"chainId\":%llu,\"contract\":\"%s\","
+               "\"txHash\":\"%s\",\"blockNumber\":%llu,\"blockHash\":\"%s\",\"nonce\":%llu,\"replacements\":%u}\n",
+               (unsigned long long)a.batchId, rs, (unsigned long long)a.timestamp,
+               (unsigned long long)c.cfg.chainId, ca, tx, (unsigned long long)a.rc.blockNumber, bh,
+               (unsigned long long)a.rc.nonce, a.rc.replacements);
+    }
+    ethReceiptFree(&a.rc);
+    return done(&c, rc, err);
+}
+
+static int cmdRoots(int argc, char **argv) {
+    ethClient c;
+    uint64_t id;
+    uint8_t root[32];
+    char err[ERR_MAX], s[67];
+    if (parseId(argv[0], &id) < 0) return EXIT_USAGE;
+    int rc = ethStart(&c, 0);
+    if (rc) return rc;
+    if ((rc = ethRoots(&c, id, root, err)) == 0) {
+        hex0x(root, 32, s);
+        printf("%s\n", s);
+    }
+    return done(&c, rc, err);
+}
+
+static int cmdVerifyRoot(int argc, char **argv) {
+    ethClient c;
+    uint64_t id;
+    uint8_t root[32];
+    int ok = 0;
+    char err[ERR_MAX];
+    if (parseId(argv[0], &id) < 0 || parseRoot(argv[1], root) < 0) return EXIT_USAGE;
+    int rc = ethStart(&c, 0);
+    if (rc) return rc;
+    if ((rc = ethVerifyRoot(&c, id, root, &ok, err)) == 0) printf("%s\n", ok ? "true" : "false");
+    rc = done(&c, rc, err);
+    return rc ? rc : ok ? 0 : EXIT_FALSE;
+}
+
+static int cmdBatchCount(int argc, char **argv) {
+    ethClient c;
+    uint64_t n;
+    char err[ERR_MAX];
+    int rc = ethStart(&c, 0);
+    if (rc) return rc;
+    if ((rc = ethBatchCount(&c, &n, err)) == 0) printf("%llu\n", (unsigned long long)n);
+    return done(&c, rc, err);
+}
+
+static int cmdResumeTx(int argc, char **argv) {
+    ethClient c;
+    ethReceipt r;
+    buf b = BUF_INIT;
+    size_t n = 0;
+    char err[ERR_MAX], tx[67];
+    if (fileRead(argv[0], 1 << 20, &b, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return ETH_ECONFIG; }
+    while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == ' ')) b.p[--b.len] = 0;
+    uint8_t *raw = hexDecodeAny((char *)b.p, &n);
+    bufFree(&b);
+    if (!raw) { fprintf(stderr, "anchord: %s: want one raw transaction as hex\n", argv[0]); return EXIT_USAGE; }
+    int rc = ethStart(&c, 1);
+    if (rc) { free(raw); return rc; }
+    rc = ethResume(&c, raw, n, &r, err);
+    free(raw);
+    if (rc == 0) {
+        hex0x(r.txHash, 32, tx);
+        printf("{\"txHash\":\"%s\",\"blockNumber\":%llu,\"nonce\":%llu,\"status\":%d,\"replacements\":%u}\n", tx,
+               (unsigned long long)r.blockNumber, (unsigned long long)r.nonce, r.status, r.replacements);
+    }
+    ethReceiptFree(&r);
+    return done(&c, rc, err);
+}
+
+static int cmdAddress(int argc, char **argv) {
+    ethKey k;
+    char err[ERR_MAX], a[ETH_ADDR_HEX_MAX];
+    if (ethKeyLoad(&k, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return ETH_ECONFIG; }
+    ethAddrHex(k.addr, a);
+    ethKeyWipe(&k);
+    printf("%s\n", a);
+    return 0;
+}
+
+static const cmd cmds[] = {
+    {"deploy", cmdDeploy, "", "deploy WitnessAnchorRegistry with the relayer key (owner and first\n"
+                                     "                           relayer); prints the contract address"},
+    {"anchor-root", cmdAnchorRoot, "ROOT", "anchor one 0x-hex 32-byte root (ops/debug); prints the batchId,\n"
+                                                  "                           transaction and block as one JSON line"},
+    {"roots", cmdRoots, "BATCHID", "print roots(BATCHID) (eth_call)"},
+    {"verify-root", cmdVerifyRoot, "BATCHID ROOT", "eth_call verify(BATCHID, ROOT): prints true (exit 0)\n"
+                                                          "                           or false (exit 8)"},
+    {"batch-count", cmdBatchCount, "", "print batchCount() (eth_call)"},
+    {"resume-tx", cmdResumeTx, "FILE", "follow a raw signed transaction (hex in FILE, e.g. from a journal):\n"
+                                       "                           rebroadcast, bump if stuck, wait for confirmations"},
+    {"address", cmdAddress, "", "print the relayer address (the key itself is never printed)"},
+};
+#define NCMDS (sizeof cmds / sizeof *cmds)
+
+static int nargs(const char *args) {
+    int n = 0;
+    for (const char *p = args; *p; p++) if (*p != ' ' && (p == args || p[-1] == ' ')) n++;
+    return n;
+}
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: anchord COMMAND [ARGS]   (anchord COMMAND --help for one command)\n\nCommands:\n");
+    for (size_t i = 0; i < NCMDS; i++) {
+        char head[48];
+        snprintf(head, sizeof head, "%s %s", cmds[i].name, cmds[i].args);
+        fprintf(f, "  %-24s %s\n", head, cmds[i].help);
+    }
+    fprintf(f, "\n%s", envHelp);
+}
 
 int main(int argc, char **argv) {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: anchord --help\n");
-        return 0;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
     }
-    fprintf(stderr, "anchord: not implemented yet\n");
-    return 2;
+    for (size_t i = 0; i < NCMDS; i++) {
+        if (strcmp(argv[1], cmds[i].name)) continue;
+        if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            printf("usage: anchord %s %s\n  %s\n\n%s", cmds[i].name, cmds[i].args, cmds[i].help, envHelp);
+            return 0;
+        }
+        if (argc - 2 != nargs(cmds[i].args)) {
+            fprintf(stderr, "usage: anchord %s %s\n", cmds[i].name, cmds[i].args);
+            return EXIT_USAGE;
+        }
+        return cmds[i].fn(argc - 2, argv + 2);
+    }
+    fprintf(stderr, "anchord: unknown command '%.40s' (anchord --help lists them)\n", argv[1]);
+    return EXIT_USAGE;
 }

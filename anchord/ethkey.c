@@ -1,0 +1,146 @@
+/* ethkey.c -- relayer key handling on libsecp256k1 (constant-time signing). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
+#include "anchord/ethkey.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "core/keccak.h"
+#include "didlog/file.h"
+
+#define KEY_FILE_MAX 256
+
+/* pubToAddr: address = last 20 bytes of Keccak-256 of the 64-byte X||Y. */
+static void pubToAddr(const secp256k1_pubkey *pub, uint8_t addr[ETH_ADDR_LEN]) {
+    uint8_t ser[65], h[32];
+    size_t n = sizeof ser;
+    secp256k1_ec_pubkey_serialize(secp256k1_context_static, ser, &n, pub, SECP256K1_EC_UNCOMPRESSED);
+    keccak256(ser + 1, 64, h);
+    memcpy(addr, h + 12, ETH_ADDR_LEN);
+}
+
+int ethKeyFromBytes(ethKey *k, const uint8_t sk[32], char *err) {
+    uint8_t seed[32];
+    secp256k1_pubkey pub;
+    memset(k, 0, sizeof *k);
+    if (sodium_init() < 0) return errSet(err, "libsodium: cannot initialise");
+    secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    if (!ctx) return errSet(err, "relayer key: out of memory");
+    randombytes_buf(seed, sizeof seed);   /* blinding against side channels */
+    int ok = secp256k1_context_randomize(ctx, seed);
+    sodium_memzero(seed, sizeof seed);
+    if (!ok || !secp256k1_ec_seckey_verify(ctx, sk) || !secp256k1_ec_pubkey_create(ctx, &pub, sk)) {
+        secp256k1_context_destroy(ctx);
+        return errSet(err, "relayer key: not a valid secp256k1 secret key");
+    }
+    memcpy(k->sk, sk, 32);
+    k->ctx = (struct secp256k1_context_struct *)ctx;
+    pubToAddr(&pub, k->addr);
+    return 0;
+}
+
+void ethKeyWipe(ethKey *k) {
+    sodium_memzero(k->sk, sizeof k->sk);
+    if (k->ctx) secp256k1_context_destroy((secp256k1_context *)k->ctx);
+    k->ctx = NULL;
+}
+
+/* parseSecret: trim surrounding whitespace, then exactly 32 bytes of hex. */
+static int parseSecret(char *s, size_t n, uint8_t sk[32], const char *src, char *err) {
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
+    while (*s && isspace((unsigned char)*s)) s++;
+    if (hexDecode(s, sk, 32) < 0)
+        return errSet(err, "relayer key from %s: want 64 hex characters (optional 0x)", src);
+    return 0;
+}
+
+int ethKeyLoad(ethKey *k, char *err) {
+    uint8_t sk[32];
+    const char *path = getenv("WA_RELAYER_KEY_FILE");
+    int rc;
+    memset(k, 0, sizeof *k);
+    if (sodium_init() < 0) return errSet(err, "libsodium: cannot initialise");
+    if (path && *path) {
+        buf b = BUF_INIT;
+        char e[ERR_MAX];
+        if (fileSecretRead(path, KEY_FILE_MAX, &b, e) < 0) {
+            bufWipe(&b);
+            return errSet(err, "relayer key file: %s", e);
+        }
+        rc = parseSecret((char *)b.p, b.len, sk, "WA_RELAYER_KEY_FILE", err);
+        bufWipe(&b);
+    } else {
+        char *v = getenv("WA_RELAYER_KEY");
+        if (!v || !*v) return errSet(err, "no relayer key: set WA_RELAYER_KEY_FILE (a 0600 file) or WA_RELAYER_KEY");
+        size_t n = strlen(v);
+        char *copy = sodium_malloc(n + 1);
+        if (!copy) return errSet(err, "relayer key: out of memory");
+        memcpy(copy, v, n + 1);
+        sodium_memzero(v, n);            /* the process environment no longer holds it */
+        unsetenv("WA_RELAYER_KEY");
+        rc = parseSecret(copy, n, sk, "WA_RELAYER_KEY", err);
+        sodium_free(copy);
+    }
+    if (rc == 0) rc = ethKeyFromBytes(k, sk, err);
+    sodium_memzero(sk, sizeof sk);
+    return rc;
+}
+
+int ethSignHash(const ethKey *k, const uint8_t hash[32], uint8_t sig[ETH_SIG_LEN], char *err) {
+    secp256k1_ecdsa_recoverable_signature rs;
+    int recid;
+    if (!k->ctx) return errSet(err, "sign: no key loaded");
+    if (!secp256k1_ecdsa_sign_recoverable((secp256k1_context *)k->ctx, &rs, hash, k->sk, NULL, NULL))
+        return errSet(err, "sign: libsecp256k1 refused to sign");
+    secp256k1_ecdsa_recoverable_signature_serialize_compact(secp256k1_context_static, sig, &recid, &rs);
+    sig[64] = (uint8_t)recid;
+    /* Check our own work: a signature that does not recover to us is never sent. */
+    uint8_t a[ETH_ADDR_LEN];
+    if (ethRecoverAddr(hash, sig, a, err) < 0 || memcmp(a, k->addr, ETH_ADDR_LEN))
+        return errSet(err, "sign: signature does not recover to the relayer address");
+    return 0;
+}
+
+int ethRecoverAddr(const uint8_t hash[32], const uint8_t sig[ETH_SIG_LEN], uint8_t addr[ETH_ADDR_LEN], char *err) {
+    secp256k1_ecdsa_recoverable_signature rs;
+    secp256k1_pubkey pub;
+    if (sig[64] > 3 ||
+        !secp256k1_ecdsa_recoverable_signature_parse_compact(secp256k1_context_static, &rs, sig, sig[64]) ||
+        !secp256k1_ecdsa_recover(secp256k1_context_static, &pub, &rs, hash))
+        return errSet(err, "recover: invalid signature");
+    pubToAddr(&pub, addr);
+    return 0;
+}
+
+void ethAddrHex(const uint8_t addr[ETH_ADDR_LEN], char out[ETH_ADDR_HEX_MAX]) {
+    char lower[41];
+    uint8_t h[32];
+    hexEncode(addr, ETH_ADDR_LEN, lower);
+    keccak256(lower, 40, h);   /* EIP-55: hash of the lowercase hex */
+    out[0] = '0'; out[1] = 'x';
+    for (int i = 0; i < 40; i++) {
+        int nib = (h[i / 2] >> (i % 2 ? 0 : 4)) & 15;
+        out[2 + i] = (char)(nib >= 8 ? toupper((unsigned char)lower[i]) : lower[i]);
+    }
+    out[42] = 0;
+}
+
+int ethAddrParse(const char *s, uint8_t addr[ETH_ADDR_LEN], char *err) {
+    if (strncmp(s, "0x", 2) || hexDecode(s, addr, ETH_ADDR_LEN) < 0)
+        return errSet(err, "address '%.60s': want 0x + 40 hex characters", s);
+    int upper = 0, lower = 0;
+    for (const char *c = s + 2; *c; c++) {
+        if (isupper((unsigned char)*c)) upper = 1;
+        if (islower((unsigned char)*c)) lower = 1;
+    }
+    if (upper && lower) {
+        char want[ETH_ADDR_HEX_MAX];
+        ethAddrHex(addr, want);
+        if (strcmp(want, s)) return errSet(err, "address %s: bad EIP-55 checksum", s);
+    }
+    return 0;
+}

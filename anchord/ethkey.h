@@ -1,0 +1,44 @@
+/* ethkey.h -- the relayer's secp256k1 key: loading, Ethereum address, recoverable signatures. */
+#ifndef WA_ETHKEY_H
+#define WA_ETHKEY_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define ETH_ADDR_LEN 20
+#define ETH_ADDR_HEX_MAX 43   /* "0x" + 40 hex + NUL */
+#define ETH_SIG_LEN 65        /* r || s || recovery id (0/1) */
+
+struct secp256k1_context_struct;
+
+typedef struct ethKey {
+    uint8_t sk[32];                          /* secret; wiped by ethKeyWipe */
+    uint8_t addr[ETH_ADDR_LEN];              /* derived address */
+    struct secp256k1_context_struct *ctx;    /* signing context (randomised) */
+} ethKey;
+
+/* ethKeyLoad: the relayer key from the file named by WA_RELAYER_KEY_FILE (must be
+ * mode 0600 or stricter) or else from WA_RELAYER_KEY, both 64 hex chars with an
+ * optional 0x. The environment copy is zeroed and unset once read. The key is
+ * never printed; errors name the source, never the value. 0 / -1 + err. */
+int ethKeyLoad(ethKey *k, char *err);
+
+/* ethKeyFromBytes: k from a 32-byte secret (checked to be a valid scalar). */
+int ethKeyFromBytes(ethKey *k, const uint8_t sk[32], char *err);
+
+/* ethKeyWipe: zero the secret and free the context. Safe on a zeroed ethKey. */
+void ethKeyWipe(ethKey *k);
+
+/* ethSignHash: RFC 6979 deterministic, low-s recoverable signature over a
+ * 32-byte digest: sig = r || s || recid. 0 / -1 + err. */
+int ethSignHash(const ethKey *k, const uint8_t hash[32], uint8_t sig[ETH_SIG_LEN], char *err);
+
+/* ethRecoverAddr: the address that produced sig over hash. 0 / -1 + err. */
+int ethRecoverAddr(const uint8_t hash[32], const uint8_t sig[ETH_SIG_LEN], uint8_t addr[ETH_ADDR_LEN], char *err);
+
+/* ethAddrHex: EIP-55 mixed-case checksummed "0x..." form. */
+void ethAddrHex(const uint8_t addr[ETH_ADDR_LEN], char out[ETH_ADDR_HEX_MAX]);
+
+/* ethAddrParse: "0x" + 40 hex; mixed case must carry a valid EIP-55 checksum. */
+int ethAddrParse(const char *s, uint8_t addr[ETH_ADDR_LEN], char *err);
+
+#endif

@@ -1,0 +1,64 @@
+/* ethrpc.h -- Ethereum JSON-RPC over libcurl: timeouts, retries with back-off,
+ * fail-over across several node URLs, strict bounded response parsing. */
+#ifndef WA_ETHRPC_H
+#define WA_ETHRPC_H
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "core/buf.h"
+
+#define ETH_RPC_MAX_URLS 8
+#define ETH_RPC_BODY_MAX (2u << 20)     /* 2 MiB: receipts of one tx are far smaller */
+#define ETH_RPC_MSG_MAX 160             /* node error messages are truncated to this */
+
+#define ETH_RPC_SHOWN_MAX 96
+
+/* Return codes of ethRpcCall (besides 0). */
+#define ETH_RPC_EDOWN  -1   /* no URL answered (all attempts failed): transport */
+#define ETH_RPC_ENODE  -2   /* a node answered with a JSON-RPC error object */
+
+typedef struct ethRpc {
+    char *urls[ETH_RPC_MAX_URLS];
+    int nurls;
+    int cur;                 /* the URL that answered last; tried first */
+    long timeoutMs;          /* whole request */
+    long connectTimeoutMs;
+    int attempts;            /* rounds over all URLs before giving up */
+    long backoffMs;          /* first pause between rounds; doubles, capped at 10 s */
+    long nextId;
+    void *curl;
+    int lastCode;            /* JSON-RPC error code of the last ETH_RPC_ENODE */
+    buf lastData;            /* its error.data when a hex string (revert data), else empty */
+} ethRpc;
+
+/* ethRpcInit: urls is comma-separated (http:// or https:// only, at most
+ * ETH_RPC_MAX_URLS). Defaults: 10 s timeout, 3 attempts, 250 ms back-off. */
+int ethRpcInit(ethRpc *r, const char *urls, char *err);
+void ethRpcFree(ethRpc *r);
+
+/* ethRpcCall: call method with params (a JSON array, stolen; NULL = []).
+ * 0 and *result (caller decrefs) on success; ETH_RPC_ENODE with the node's
+ * message in err (and lastCode/lastData set) when the node answered an error;
+ * ETH_RPC_EDOWN when no node could be reached or answered garbage. Transport
+ * errors, HTTP 429/5xx and malformed answers fail over to the next URL and are
+ * retried with back-off; JSON-RPC errors are answers and are not retried. */
+int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, char *err);
+
+/* ethRpcShowUrl: the URL as it may appear in messages and logs: scheme and
+ * host only, since providers put API keys in the path or user:password@. */
+void ethRpcShowUrl(const char *url, char out[ETH_RPC_SHOWN_MAX]);
+
+/* ethRpcParse: parse one JSON-RPC 2.0 response body for request id. 0 and
+ * *result; ETH_RPC_ENODE with code/data/err (message sanitised to printable
+ * ASCII); -1 + err for anything malformed. Never trusts the body's size,
+ * nesting or types. (Exposed for the fuzz target.) */
+int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *code, buf *data, char *err);
+
+/* Ethereum quantities and data as JSON strings. */
+int ethQty(const json_t *v, uint64_t *out, char *err);              /* "0x1a" -> 26; <= 64 bits */
+void ethQtyStr(uint64_t v, char out[19]);                           /* 26 -> "0x1a" */
+int ethDataFixed(const json_t *v, uint8_t *out, size_t n, char *err); /* "0x" + 2n hex */
+int ethData(const json_t *v, buf *out, char *err);                  /* "0x" + any even hex */
+json_t *ethDataJson(const uint8_t *p, size_t n);                    /* bytes -> "0x..." string */
+
+#endif

@@ -1,0 +1,247 @@
+/* test_eth.c -- RLP (vectors from the Ethereum wiki's RLP page / Yellow Paper
+ * appendix B), EIP-55 (the vectors listed in EIP-55), JSON-RPC response parsing,
+ * quantities, revert reasons, URL redaction and configuration checks. The
+ * transaction and signature encodings are checked against cast at test time in
+ * tests/integration/eth_golden.sh. */
+#include <stdlib.h>
+#include "anchord/eth.h"
+#include "anchord/ethkey.h"
+#include "anchord/ethrpc.h"
+#include "anchord/rlp.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "core/keccak.h"
+#include "tests/unit/t.h"
+
+static char hexbuf[4096];
+static const char *hx(const buf *b) { hexEncode(b->p, b->len, hexbuf); return hexbuf; }
+
+static void rlpStr(const char *s, const char *want) {
+    buf b = BUF_INIT;
+    rlpPutBytes(&b, (const uint8_t *)s, strlen(s));
+    T_CHECK(!strcmp(hx(&b), want), "rlp \"%.20s\": got %s want %s", s, hexbuf, want);
+    char err[ERR_MAX];
+    T_CHECK(rlpValidate(b.p, b.len, err) == 0, "rlp \"%.20s\" decodes: %s", s, err);
+    bufFree(&b);
+}
+
+static void rlpInt(uint64_t v, const char *want) {
+    buf b = BUF_INIT;
+    rlpPutUint(&b, v);
+    T_CHECK(!strcmp(hx(&b), want), "rlp %llu: got %s want %s", (unsigned long long)v, hexbuf, want);
+    rlpItem it;
+    uint64_t back = 1234;
+    T_CHECK(rlpNext(b.p, b.len, &it, NULL) == 0 && rlpUint(&it, &back, NULL) == 0 && back == v, "rlp %llu round trip", (unsigned long long)v);
+    bufFree(&b);
+}
+
+static void rlpBad(const char *hex, const char *why) {
+    size_t n;
+    uint8_t *p = hexDecodeAny(hex, &n);
+    char err[ERR_MAX] = "";
+    T_CHECK(p && rlpValidate(p, n, err) < 0, "rlp %s must be rejected (%s)", hex, why);
+    free(p);
+}
+
+static void testRlp(void) {
+    rlpStr("dog", "83646f67");
+    rlpStr("", "80");
+    rlpStr("\x0f", "0f");
+    rlpStr("Lorem ipsum dolor sit amet, consectetur adipisicing elit",
+           "b8384c6f72656d20697073756d20646f6c6f722073697420616d65742c20636f6e7365637465747572206164697069736963696e6720656c6974");
+    rlpInt(0, "80");
+    rlpInt(15, "0f");
+    rlpInt(1024, "820400");
+    rlpInt(UINT64_MAX, "88ffffffffffffffff");
+    /* ["cat","dog"] */
+    buf items = BUF_INIT, l = BUF_INIT;
+    rlpPutBytes(&items, (const uint8_t *)"cat", 3);
+    rlpPutBytes(&items, (const uint8_t *)"dog", 3);
+    rlpPutList(&l, items.p, items.len);
+    T_CHECK(!strcmp(hx(&l), "c88363617483646f67"), "rlp [cat,dog]: %s", hexbuf);
+    /* the set-theoretic representation of three: [ [], [[]], [ [], [[]] ] ] */
+    buf e = BUF_INIT, one = BUF_INIT, two = BUF_INIT, three = BUF_INIT, out = BUF_INIT;
+    rlpPutList(&e, NULL, 0);                                       /* [] */
+    rlpPutList(&one, e.p, e.len);                                  /* [[]] */
+    bufAppend(&two, e.p, e.len); bufAppend(&two, one.p, one.len);
+    bufAppend(&three, e.p, e.len); bufAppend(&three, one.p, one.len);
+    bufReset(&out); rlpPutList(&out, two.p, two.len);              /* [ [], [[]] ] */
+    bufAppend(&three, out.p, out.len);
+    bufReset(&out); rlpPutList(&out, three.p, three.len);
+    T_CHECK(!strcmp(hx(&out), "c7c0c1c0c3c0c1c0"), "rlp three: %s", hexbuf);
+    T_CHECK(rlpValidate(out.p, out.len, NULL) == 0, "rlp three decodes");
+    bufFree(&items); bufFree(&l); bufFree(&e); bufFree(&one); bufFree(&two); bufFree(&three); bufFree(&out);
+    rlpBad("", "empty");
+    rlpBad("8100", "single byte < 0x80 as a string");
+    rlpBad("b80161", "long form for a short string");
+    rlpBad("b90001" , "length with a leading zero");
+    rlpBad("83abcd", "truncated");
+    rlpBad("c3", "truncated list");
+    rlpBad("c2c0", "list payload truncated");
+    rlpBad("0102", "trailing bytes");
+    rlpBad("bbffffffff", "length beyond input");
+    rlpBad("c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c0", "nested deeper than 16 (and truncated)");
+    /* 20-deep nesting, well formed: refused by the depth bound. */
+    uint8_t deep[21];   /* deep[i] is a list holding deep[i+1..20] */
+    for (int i = 0; i <= 20; i++) deep[i] = (uint8_t)(0xc0 + 20 - i);
+    T_CHECK(rlpValidate(deep, sizeof deep, NULL) < 0, "rlp: nesting beyond RLP_MAX_DEPTH rejected");
+    rlpItem it;
+    uint64_t v;
+    uint8_t lz[] = {0x82, 0x00, 0x01};
+    T_CHECK(rlpNext(lz, 3, &it, NULL) == 0 && rlpUint(&it, &v, NULL) < 0, "rlp integer with leading zero rejected");
+}
+
+static void testEip55(void) {
+    static const char *ok[] = {"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+                               "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"};
+    for (size_t i = 0; i < 4; i++) {
+        uint8_t a[20];
+        char back[ETH_ADDR_HEX_MAX];
+        T_CHECK(ethAddrParse(ok[i], a, NULL) == 0, "EIP-55 %s parses", ok[i]);
+        ethAddrHex(a, back);
+        T_CHECK(!strcmp(back, ok[i]), "EIP-55 %s: got %s", ok[i], back);
+    }
+    uint8_t a[20];
+    T_CHECK(ethAddrParse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", a, NULL) < 0, "bad checksum rejected");
+    T_CHECK(ethAddrParse("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", a, NULL) == 0, "all lowercase accepted");
+    T_CHECK(ethAddrParse("5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", a, NULL) < 0, "missing 0x rejected");
+    T_CHECK(ethAddrParse("0x5aaeb6053f3e94c9b9a09f33669435e7ef1bea", a, NULL) < 0, "short address rejected");
+}
+
+static int parse(const char *body, long id, json_t **res, int *code, buf *data, char *err) {
+    return ethRpcParse(body, strlen(body), id, res, code, data, err);
+}
+
+static void testRpcParse(void) {
+    json_t *r;
+    int code = 0;
+    buf data = BUF_INIT;
+    char err[ERR_MAX];
+    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x7a69\"}", 7, &r, &code, &data, err) == 0 &&
+            !strcmp(json_string_value(r), "0x7a69"), "result parsed");
+    json_decref(r);
+    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":null}", 7, &r, &code, &data, err) == 0 && json_is_null(r), "null result");
+    json_decref(r);
+    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":3,\"message\":\"execution reverted\",\"data\":\"0x1b35972d\"}}",
+                  3, &r, &code, &data, err) == ETH_RPC_ENODE && code == 3 && !strcmp((char *)data.p, "0x1b35972d") &&
+            strstr(err, "execution reverted"), "error object parsed: %s", err);
+    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32000,\"message\":\"bad\\u0007\\nthing\"}}",
+                  3, &r, &code, &data, err) == ETH_RPC_ENODE && !strchr(err, '\n') && !strchr(err, 7), "message sanitised: %s", err);
+    static const char *bad[] = {
+        "", "nope", "[]", "{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":1}" /* id mismatch */,
+        "{\"id\":7,\"result\":1}", "{\"jsonrpc\":\"1.0\",\"id\":7,\"result\":1}",
+        "{\"jsonrpc\":\"2.0\",\"id\":7}", "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1,\"error\":{}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1,\"result\":2}" /* duplicate key */,
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":\"x\",\"message\":\"m\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":\"7\",\"result\":1}", "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1} x",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        T_CHECK(parse(bad[i], 7, &r, &code, &data, err) == -1 && r == NULL, "malformed response %zu rejected", i);
+    bufFree(&data);
+}
+
+static void testQty(void) {
+    uint64_t v = 0;
+    json_t *j;
+#define Q(s, ok, want) j = json_string(s); T_CHECK((ethQty(j, &v, NULL) == 0) == ok && (!ok || v == want), "qty %s", s); json_decref(j)
+    Q("0x0", 1, 0);
+    Q("0x7a69", 1, 31337);
+    Q("0xffffffffffffffff", 1, UINT64_MAX);
+    Q("0x00ff", 1, 255);
+    Q("0x", 0, 0);
+    Q("7a69", 0, 0);
+    Q("0x1g", 0, 0);
+    Q("0x10000000000000000", 0, 0);
+#undef Q
+    j = json_integer(5);
+    T_CHECK(ethQty(j, &v, NULL) < 0, "qty: a JSON number is rejected");
+    json_decref(j);
+    char s[19];
+    ethQtyStr(0, s); T_CHECK(!strcmp(s, "0x0"), "qtyStr 0");
+    ethQtyStr(31337, s); T_CHECK(!strcmp(s, "0x7a69"), "qtyStr 31337");
+}
+
+static void testRevert(void) {
+    char out[200];
+    uint8_t d[100] = {0}, h[32];
+    keccak256("Error(string)", 13, h);
+    memcpy(d, h, 4);
+    d[4 + 31] = 0x20; d[36 + 31] = 5; memcpy(d + 68, "nope!", 5);
+    ethRevertReason(d, 100, out, sizeof out);
+    T_CHECK(!strcmp(out, "Error(\"nope!\")"), "Error(string): %s", out);
+    keccak256("NotRelayer(address)", 19, h);
+    memset(d, 0, sizeof d);
+    memcpy(d, h, 4);
+    d[35] = 1;
+    ethRevertReason(d, 36, out, sizeof out);
+    T_CHECK(!strcmp(out, "NotRelayer(0x0000000000000000000000000000000000000001)"), "NotRelayer: %s", out);
+    keccak256("ZeroRoot()", 10, h);
+    ethRevertReason(h, 4, out, sizeof out);
+    T_CHECK(!strcmp(out, "ZeroRoot()"), "ZeroRoot: %s", out);
+    uint8_t u[4] = {1, 2, 3, 4};
+    ethRevertReason(u, 4, out, sizeof out);
+    T_CHECK(!strcmp(out, "custom error 0x01020304"), "unknown selector: %s", out);
+    ethRevertReason(u, 0, out, sizeof out);
+    T_CHECK(!strcmp(out, "no reason given"), "empty: %s", out);
+    /* A lying Error(string) length must not read out of bounds. */
+    keccak256("Error(string)", 13, h);
+    memset(d, 0xff, sizeof d);
+    memcpy(d, h, 4);
+    ethRevertReason(d, 68, out, sizeof out);
+    T_CHECK(out[0] != 0, "hostile Error(string) handled: %s", out);
+}
+
+static void testUrlsAndConfig(void) {
+    char s[ETH_RPC_SHOWN_MAX], err[ERR_MAX];
+    ethRpcShowUrl("https://sepolia.infura.io/v3/0123456789abcdef", s);
+    T_CHECK(!strcmp(s, "https://sepolia.infura.io/..."), "API key path hidden: %s", s);
+    ethRpcShowUrl("http://user:pw@127.0.0.1:8545", s);
+    T_CHECK(!strcmp(s, "http://127.0.0.1:8545"), "userinfo hidden: %s", s);
+    ethRpc r;
+    T_CHECK(ethRpcInit(&r, "ftp://x", err) < 0 && strstr(err, "http"), "non-http URL refused: %s", err);
+    T_CHECK(ethRpcInit(&r, " , ", err) < 0, "empty URL list refused");
+    T_CHECK(ethRpcInit(&r, "http://a, https://b ,http://c", err) == 0 && r.nurls == 3 && !strcmp(r.urls[1], "https://b"),
+            "three URLs parsed");
+    ethRpcFree(&r);
+    ethConfig cfg;
+    unsetenv("WA_RPC_URLS"); unsetenv("WA_CHAIN_ID"); unsetenv("WA_CONTRACT"); unsetenv("WA_CONFIRMATIONS");
+    T_CHECK(ethConfigFromEnv(&cfg, err) == 0 && cfg.chainId == 31337 && cfg.confirmations == 1 &&
+            !strcmp(cfg.rpcUrls, "http://127.0.0.1:8545") && !cfg.hasContract, "defaults: a local dev chain");
+    setenv("WA_CHAIN_ID", "11155111x", 1);
+    T_CHECK(ethConfigFromEnv(&cfg, err) == -ETH_ECONFIG && strstr(err, "WA_CHAIN_ID"), "bad chain id: %s", err);
+    setenv("WA_CHAIN_ID", "11155111", 1);
+    setenv("WA_CONFIRMATIONS", "0", 1);
+    T_CHECK(ethConfigFromEnv(&cfg, err) == -ETH_ECONFIG && strstr(err, "WA_CONFIRMATIONS"), "0 confirmations refused: %s", err);
+    setenv("WA_CONFIRMATIONS", "3", 1);
+    setenv("WA_CONTRACT", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", 1);
+    T_CHECK(ethConfigFromEnv(&cfg, err) == -ETH_ECONFIG && strstr(err, "checksum"), "bad contract checksum: %s", err);
+    setenv("WA_CONTRACT", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", 1);
+    T_CHECK(ethConfigFromEnv(&cfg, err) == 0 && cfg.chainId == 11155111 && cfg.confirmations == 3 && cfg.hasContract,
+            "explicit configuration");
+    /* Key from the environment: read, then zeroed and unset. */
+    setenv("WA_RELAYER_KEY", "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d", 1);
+    unsetenv("WA_RELAYER_KEY_FILE");
+    ethKey k;
+    char a[ETH_ADDR_HEX_MAX];
+    T_CHECK(ethKeyLoad(&k, err) == 0, "key from env: %s", err);
+    ethAddrHex(k.addr, a);
+    T_CHECK(!strcmp(a, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), "anvil key #1 address: %s", a);
+    T_CHECK(getenv("WA_RELAYER_KEY") == NULL, "WA_RELAYER_KEY unset after reading");
+    ethKeyWipe(&k);
+    static const uint8_t zero[32];
+    T_CHECK(!memcmp(k.sk, zero, 32), "secret zeroed by ethKeyWipe");
+    setenv("WA_RELAYER_KEY", "0x00", 1);
+    T_CHECK(ethKeyLoad(&k, err) < 0 && !strstr(err, "0x00"), "short key refused without echoing it: %s", err);
+    setenv("WA_RELAYER_KEY", "0000000000000000000000000000000000000000000000000000000000000000", 1);
+    T_CHECK(ethKeyLoad(&k, err) < 0, "zero key refused");
+}
+
+int main(void) {
+    testRlp();
+    testEip55();
+    testRpcParse();
+    testQty();
+    testRevert();
+    testUrlsAndConfig();
+    return T_DONE();
+}
