@@ -21,4 +21,13 @@ json_t *diSign(const json_t *doc, const json_t *opts, const uint8_t sk[64], char
  * signature. 0 valid, -1 + err with the specific reason. */
 int diVerify(const json_t *doc, const json_t *proof, const uint8_t pk[32], char *err);
 
+/* diProofConfig: the proof configuration diSign signs for doc: a copy of opts
+ * (checked as diSign does) with "@context" set to the document's when it has
+ * one. Exposed for tests and tools. New object, or NULL + err. */
+json_t *diProofConfig(const json_t *doc, const json_t *opts, char *err);
+
+/* diHashData: the 64 bytes that are signed: SHA-256(JCS(proofConfig)) ||
+ * SHA-256(JCS(doc without "proof")). 0 / -1 + err (e.g. a value JCS refuses). */
+int diHashData(const json_t *doc, const json_t *proofConfig, uint8_t out[64], char *err);
+
 #endif

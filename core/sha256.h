@@ -1,4 +1,4 @@
-/* sha256.h -- SHA-256 (OpenSSL EVP). */
+/* sha256.h -- SHA-256 (nettle: SHA-NI when the CPU has it, no allocation). */
 #ifndef WA_SHA256_H
 #define WA_SHA256_H
 #include <stddef.h>
