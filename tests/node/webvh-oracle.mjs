@@ -51,7 +51,7 @@ function readLog(file) {
 async function resolveOne(file, witnessFile, opts = {}) {
   let log;
   try { log = readLog(file); } catch (e) { return { ok: false, error: `parse: ${e.message}` }; }
-  const witnessProofs = witnessFile && fs.existsSync(witnessFile) ? JSON.parse(fs.readFileSync(witnessFile, 'utf8')) : undefined;
+  const witnessProofs = witnessFile && fs.existsSync(witnessFile) ? JSON.parse(fs.readFileSync(witnessFile, 'utf8')) : []; // never fetch
   try {
     const r = await resolveDIDFromLog(log, { verifier, witnessProofs, ...opts });
     if (r.meta?.error) return { ok: false, error: r.meta.error, detail: r.meta.problemDetails?.detail };
