@@ -68,6 +68,7 @@ static int checkOptions(const json_t *o, const char *what, char *err) {
     return 0;
 }
 
+/* diProofConfig: checked deep copy of opts plus the document's @context. */
 json_t *diProofConfig(const json_t *doc, const json_t *opts, char *err) {
     if (!json_is_object(doc)) { errSet(err, "data integrity: the document is not a JSON object"); return NULL; }
     if (checkOptions(opts, "proof options", err) < 0) return NULL;
@@ -97,7 +98,10 @@ static int hashJcs(const json_t *v, buf *b, uint8_t out[SHA256_LEN], char *err) 
     return 0;
 }
 
+/* diHashData: hash of the proof configuration, then of the unsecured document. */
 int diHashData(const json_t *doc, const json_t *proofConfig, uint8_t out[64], char *err) {
+    if (!json_is_object(doc) || !json_is_object(proofConfig))
+        return errSet(err, "data integrity: document and proof configuration must be JSON objects");
     /* a shallow copy only takes references: the caller's document is untouched */
     json_t *unsecured = json_copy((json_t *)doc);
     if (!unsecured) return errSet(err, "data integrity: out of memory");
@@ -110,6 +114,7 @@ int diHashData(const json_t *doc, const json_t *proofConfig, uint8_t out[64], ch
     return rc;
 }
 
+/* diSign: proof configuration + proofValue = z-base58btc(Ed25519(sk, hashData)). */
 json_t *diSign(const json_t *doc, const json_t *opts, const uint8_t sk[64], char *err) {
     uint8_t hash[64], sig[crypto_sign_BYTES];
     buf pv = BUF_INIT;

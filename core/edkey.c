@@ -4,16 +4,19 @@
 #include "core/multiformat.h"
 #include "core/edkey.h"
 
+/* edKeyFromSeed: RFC 8032 key pair of seed (libsodium's seed keypair). */
 int edKeyFromSeed(const uint8_t seed[32], edKey *k) {
     if (sodium_init() < 0) return -1;
     return crypto_sign_seed_keypair(k->pk, k->sk, seed) == 0 ? 0 : -1;
 }
 
+/* edKeyGenerate: fresh pair from libsodium's CSPRNG. */
 int edKeyGenerate(edKey *k) {
     if (sodium_init() < 0) return -1;
     return crypto_sign_keypair(k->pk, k->sk) == 0 ? 0 : -1;
 }
 
+/* edKeyFromMultikey: decode the private multikey, derive, wipe the seed. */
 int edKeyFromMultikey(const char *privMk, edKey *k, char *err) {
     uint8_t seed[32];
     if (mkDecodeEd25519Priv(privMk, seed, err) < 0) return -1;
@@ -32,6 +35,7 @@ int edKeyToMultikey(const edKey *k, buf *out) {
     return rc;
 }
 
+/* edKeyWipe: zero the whole struct (both halves). */
 void edKeyWipe(edKey *k) {
     sodium_memzero(k, sizeof *k);
 }

@@ -36,8 +36,8 @@ static int tryDigits(double d, int p, int pow2, dec *out) {
     snprintf(b, sizeof b, "%.*e", p - 1, d);        /* d.ddde[+-]x */
     dec c = {0, 0};
     const char *q = b;
-    for (; *q && *q != 'e'; q++)
-        if (*q != '.') c.s = c.s * 10 + (uint64_t)(*q - '0');
+    for (; *q && *q != 'e'; q++)          /* skip the radix char, whatever the locale */
+        if (*q >= '0' && *q <= '9') c.s = c.s * 10 + (uint64_t)(*q - '0');
     c.e10 = atoi(q + 1) - (p - 1);
     if (roundTrips(c, d)) { *out = c; return 1; }
     if (!pow2) return 0;
@@ -129,7 +129,7 @@ static int appendString(buf *out, const char *str, size_t len, char *err) {
         if (c >= 0x80) {
             uint32_t cp;
             int n = jsonUtf8Next(s + i, len - i, &cp);
-            if (!n) return errSet(err, "JCS: string is not valid UTF-8 (byte %zu)", i);
+            if (!n) return errSet(err, "JCS: string or key is not valid UTF-8 (byte %zu)", i);
             i += (size_t)n;
             continue;
         }
@@ -159,8 +159,8 @@ static int appendString(buf *out, const char *str, size_t len, char *err) {
 /* A UTF-8 string read as UTF-16 code units. */
 typedef struct { const unsigned char *s; size_t n, i; uint32_t low; } u16it;
 
-/* u16Next: the next UTF-16 code unit, or -1 at the end. Strings are checked
- * before sorting; a stray invalid byte would count as one unit of its value. */
+/* u16Next: the next UTF-16 code unit, or -1 at the end. A byte that is not
+ * valid UTF-8 counts as one unit of its value (such a key fails when written). */
 static long u16Next(u16it *it) {
     if (it->low) { long u = it->low; it->low = 0; return u; }
     if (it->i >= it->n) return -1;
@@ -207,18 +207,8 @@ static int appendObject(const json_t *v, buf *out, int depth, char *err) {
         m[i].v = json_object_iter_value(it);
     }
     n = i;
-    int rc = 0;
-    for (i = 0; i < n && !rc; i++) {               /* validate before sorting */
-        uint32_t cp;
-        for (size_t j = 0; j < m[i].klen && !rc; j++) {
-            if ((unsigned char)m[i].k[j] < 0x80) continue;
-            int l = jsonUtf8Next((const unsigned char *)m[i].k + j, m[i].klen - j, &cp);
-            if (!l) rc = errSet(err, "JCS: object key is not valid UTF-8");
-            else j += (size_t)l - 1;
-        }
-    }
-    if (!rc) qsort(m, n, sizeof *m, memberCmp);
-    if (!rc && bufPutc(out, '{') < 0) rc = errSet(err, "JCS: out of memory");
+    if (n > 1) qsort(m, n, sizeof *m, memberCmp);   /* keys are checked as written */
+    int rc = bufPutc(out, '{') < 0 ? errSet(err, "JCS: out of memory") : 0;
     for (i = 0; i < n && !rc; i++) {
         if (i && bufPutc(out, ',') < 0) rc = errSet(err, "JCS: out of memory");
         if (!rc) rc = appendString(out, m[i].k, m[i].klen, err);

@@ -186,10 +186,12 @@ static int mkDecode(const char *mk, uint8_t c0, uint8_t c1, const char *what, ui
     return rc;
 }
 
+/* mkEncodeEd25519Pub: "z6Mk..." for pk into out. */
 int mkEncodeEd25519Pub(const uint8_t pk[32], char out[MULTIKEY_PUB_MAX]) {
     return mkEncode(0xed, 0x01, pk, out, MULTIKEY_PUB_MAX);
 }
 
+/* mkDecodeEd25519Pub: strict decode of a public multikey into pk. */
 int mkDecodeEd25519Pub(const char *mk, uint8_t pk[32], char *err) {
     return mkDecode(mk, 0xed, 0x01, "ed25519-pub", pk, err);
 }
@@ -203,6 +205,7 @@ int mkEncodeEd25519Priv(const uint8_t seed[32], buf *out) {
     return rc;
 }
 
+/* mkDecodeEd25519Priv: strict decode of a private multikey; caller wipes seed. */
 int mkDecodeEd25519Priv(const char *mk, uint8_t seed[32], char *err) {
     return mkDecode(mk, 0x80, 0x26, "ed25519-priv", seed, err);
 }

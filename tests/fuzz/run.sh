@@ -29,7 +29,7 @@ for f in tests/fuzz/fuzz_*.c; do
         while read -r g; do [ -n "$g" ] && for x in $g; do [ -f "$x" ] && cp "$x" "$corpus/$(echo "$x" | md5sum | cut -c1-16)"; done; done < "tests/fuzz/$n.seeds"
     fi
     echo "fuzz: $n for ${SECS}s"
-    if ! ASAN_OPTIONS=detect_leaks=1 "$OUT/$n" -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=2048 \
+    if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$OUT/$n" -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=2048 \
             -print_final_stats=0 "$corpus" >"$OUT/$n.log" 2>&1; then
         echo "fuzz: $n FAILED (see $OUT/$n.log)"; tail -30 "$OUT/$n.log"; rc=1
     else
