@@ -24,9 +24,7 @@ static int hexv(int c) {
     return -1;
 }
 
-/* pctDecode: decode s[0..n) exactly once into out (NUL-terminated, may hold
- * NUL bytes; *outLen gets the length). Invalid escapes fail. */
-static int pctDecode(const char *s, size_t n, char *out, size_t cap, size_t *outLen) {
+int didPctDecode(const char *s, size_t n, char *out, size_t cap, size_t *outLen) {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         int c = (unsigned char)s[i];
@@ -110,7 +108,7 @@ static int parseDomain(const char *s, size_t n, int flags, didParts *p, char *er
     }
     char dec[512];
     size_t dn;
-    if (hostLen >= sizeof dec || pctDecode(s, hostLen, dec, sizeof dec, &dn) < 0)
+    if (hostLen >= sizeof dec || didPctDecode(s, hostLen, dec, sizeof dec, &dn) < 0)
         return errSet(err, "invalidDid: invalid percent-encoding in the domain");
     if (strlen(dec) != dn) return errSet(err, "invalidDid: NUL in the domain");
     int ascii = 1;
@@ -143,7 +141,7 @@ static int appendSegment(const char *s, size_t n, didParts *p, char *err) {
         if (!isIdchar((unsigned char)s[i])) return errSet(err, "invalidDid: character '%c' not allowed in a path segment", s[i]);
     char dec[1024];
     size_t dn;
-    if (n >= sizeof dec || pctDecode(s, n, dec, sizeof dec, &dn) < 0)
+    if (n >= sizeof dec || didPctDecode(s, n, dec, sizeof dec, &dn) < 0)
         return errSet(err, "invalidDid: invalid percent-encoding in a path segment");
     if (dn == 0) return errSet(err, "invalidDid: empty path segment");
     if (!strcmp(dec, ".") || !strcmp(dec, "..")) return errSet(err, "invalidDid: path segment '%s' (traversal)", dec);

@@ -44,6 +44,11 @@ int didHttpsUrl(const didParts *p, const char *file, const char *baseUrl, buf *o
  * validation). 0 / -1 when the DID has no SCID segment of the right size. */
 int didScidOf(const char *did, char scid[WEBVH_SCID_LEN + 1]);
 
+/* didPctDecode: percent-decode s[0..n) exactly once into out (NUL-terminated;
+ * *outLen is the length, which may include NUL bytes). -1 on a bad escape or
+ * when out (cap bytes) is too small. */
+int didPctDecode(const char *s, size_t n, char *out, size_t cap, size_t *outLen);
+
 /* didIsBase58: every one of n chars is in the base58btc alphabet. */
 int didIsBase58(const char *s, size_t n);
 

@@ -5,11 +5,8 @@
 #include <string.h>
 #include "core/err.h"
 #include "core/json.h"
+#include "didlog/didurl.h"
 #include "didlog/resolution.h"
-
-static int hexv(int c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
 
 int webvhQuerySet(webvhQuery *q, const char *name, const char *v, char *err) {
     if (!strcmp(name, "versionId")) {
@@ -42,19 +39,10 @@ int webvhQueryParse(const char *url, webvhQuery *q, char *err) {
         kv[l] = 0;
         char *eq = strchr(kv, '=');
         if (eq) {
+            size_t vl;
             *eq = 0;
-            size_t o = 0;
-            for (const char *p = eq + 1; *p; p++) {
-                int c = (unsigned char)*p;
-                if (c == '%') {
-                    int h = hexv((unsigned char)p[1]), lo = h < 0 ? -1 : hexv((unsigned char)p[2]);
-                    if (lo < 0) return errSet(err, "invalid percent-encoding in the query");
-                    c = h * 16 + lo;
-                    p += 2;
-                }
-                val[o++] = (char)c;
-            }
-            val[o] = 0;
+            if (didPctDecode(eq + 1, strlen(eq + 1), val, sizeof val, &vl) < 0 || strlen(val) != vl)
+                return errSet(err, "invalid percent-encoding in the query");
             if (webvhQuerySet(q, kv, val, err) < 0) return -1;
         }
         s += l;
