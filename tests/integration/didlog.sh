@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# didlog.sh -- the didlog CLI end to end, interop BOTH ways with didwebvh-ts 2.8.0
+# (tests/node/webvh-oracle.mjs: resolveDIDFromLog / createDID / updateDID /
+# deactivateDID), exit codes, and `didlog resolve` against a real HTTP server on
+# 127.0.0.1 (tests/tools/httpstatic) with --base-url.
+source "$(dirname "$0")/../lib.sh"
+D=$(cd "$WA_ROOT" && realpath "$BIN")/didlog
+ORACLE="node $WA_ROOT/tests/node/webvh-oracle.mjs"
+W=$T_TMP/w; mkdir -p "$W"; cd "$W"
+
+# oracle_ok NAME LOG [WITNESS] [--did DID]: didwebvh-ts resolves LOG, and to the
+# same versionId as didlog verify.
+oracle_ok() {
+    local n=$1 log=$2; shift 2
+    local wit=""; [ $# -gt 0 ] && [ "${1#--}" = "$1" ] && { wit=$1; shift; }
+    local out; out=$($ORACLE resolve "$log" $wit "$@" 2>&1)
+    local ours; ours=$($D verify "$log" ${wit:+--witness "$wit"} --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.didDocumentMetadata.versionId||"")})')
+    if echo "$out" | grep -q '"ok":true' && echo "$out" | grep -q "\"versionId\":\"$ours\""; then t_ok "$n"; else t_fail "$n" "ts: $out / didlog: $ours"; fi
+}
+
+# --- didlog writes, didwebvh-ts resolves --------------------------------------
+t_check "keygen k0" $D keygen --out k0.json
+t_check "keygen k1" $D keygen --out k1.json
+t_check "keygen k2" $D keygen --out k2.json
+t_check "keygen w1" $D keygen --out w1.json
+t_check "keygen w2" $D keygen --out w2.json
+t_eq "key file mode 0600" "$(stat -c %a k0.json)" 600
+t_expect_rc "keygen refuses to overwrite" 2 $D keygen --out k0.json
+chmod 644 k2.json
+t_expect_rc "key file readable by others refused" 2 $D create --domain example.com --update-key k2.json --out x.jsonl
+chmod 600 k2.json
+
+# Plain DID: create, several updates, a rotation, deactivation.
+DID=$($D create --domain example.com --path dids --path alice --update-key k0.json --time 2024-01-01T00:00:00Z --out plain.jsonl)
+t_check "create plain" test -n "$DID"
+oracle_ok "ts resolves didlog create" plain.jsonl --did "$DID"
+t_check "update: add key" $D update plain.jsonl --key k0.json --add-key k1.json --time 2024-01-02T00:00:00Z
+t_check "update: add service" $D update plain.jsonl --key k0.json --add-service '{"id":"#svc","type":"LinkedDomains","serviceEndpoint":"https://example.com"}' --time 2024-01-03T00:00:00Z
+t_check "update: controller + alsoKnownAs" $D update plain.jsonl --key k0.json --controller "$DID" --also-known-as did:web:example.com:dids:alice --time 2024-01-04T00:00:00Z
+oracle_ok "ts resolves didlog updates" plain.jsonl --did "$DID"
+t_check "rotate (no pre-rotation)" $D rotate plain.jsonl --key k0.json --new-update-key k1.json --time 2024-01-05T00:00:00Z
+t_expect_rc "old key can no longer update" 2 $D update plain.jsonl --key k0.json --remove-service svc --time 2024-01-06T00:00:00Z
+t_check "new key updates" $D update plain.jsonl --key k1.json --remove-service svc --time 2024-01-06T00:00:00Z
+oracle_ok "ts resolves didlog rotation" plain.jsonl --did "$DID"
+t_check "deactivate" $D deactivate plain.jsonl --key k1.json --time 2024-01-07T00:00:00Z
+oracle_ok "ts resolves didlog deactivation" plain.jsonl --did "$DID"
+t_check "ts sees it deactivated" sh -c "$ORACLE resolve plain.jsonl | grep -q '\"deactivated\":true'"
+t_expect_rc "no update after deactivation" 2 $D update plain.jsonl --key k1.json --add-key k0.json
+t_check "verify: valid" $D verify plain.jsonl --did "$DID"
+$D verify plain.jsonl --json > res.json
+t_check "deactivated: didDocument null, metadata deactivated" node -e 'const r=require("./res.json");process.exit(r.didDocument===null&&r.didDocumentMetadata.deactivated===true?0:1)'
+$D verify plain.jsonl --version-number 2 --json > res2.json
+t_check "version query on a deactivated DID returns that version" node -e 'const r=require("./res2.json");process.exit(r.didDocument&&r.didDocumentMetadata.versionNumber===2&&r.didDocumentMetadata.deactivated===true?0:1)'
+
+# Pre-rotation, witnesses (2 of 2), portability, a move, pre-rotation deactivation.
+H1=$($D keyhash k1.json)
+DID2=$($D create --domain example.com --update-key k0.json --next-key-hash "$H1" --witness w1.json --witness w2.json --threshold 2 --portable --time 2024-02-01T00:00:00Z --out pre.jsonl)
+t_check "create with pre-rotation + witnesses" test -n "$DID2"
+t_check "witness w1 signs v1" $D witness-sign pre.jsonl --key w1.json --witness-file pre-witness.json
+t_expect_rc "one of two witnesses: invalid" 1 $D verify pre.jsonl --witness pre-witness.json
+t_check "witness w2 signs v1" $D witness-sign pre.jsonl --key w2.json --witness-file pre-witness.json
+t_check "two witnesses: valid" $D verify pre.jsonl --witness pre-witness.json
+oracle_ok "ts resolves didlog witnessed genesis" pre.jsonl pre-witness.json --did "$DID2"
+t_expect_rc "update while pre-rotation is active refused" 2 $D update pre.jsonl --key k0.json --add-key k1.json
+t_expect_rc "rotate to an uncommitted key refused" 2 $D rotate pre.jsonl --key k2.json --new-update-key k2.json --next-key-hash k2.json
+t_check "pre-rotation: reveal k1, commit k2" $D rotate pre.jsonl --key k1.json --new-update-key k1.json --next-key-hash k2.json --time 2024-02-02T00:00:00Z
+t_check "witnesses sign v2" sh -c "$D witness-sign pre.jsonl --key w1.json --witness-file pre-witness.json && $D witness-sign pre.jsonl --key w2.json --witness-file pre-witness.json"
+oracle_ok "ts resolves didlog pre-rotation" pre.jsonl pre-witness.json
+t_check "pre-rotation: reveal k2, end pre-rotation, move to example.org" $D rotate pre.jsonl --key k2.json --new-update-key k2.json --time 2024-02-03T00:00:00Z
+t_check "move (portable)" $D update pre.jsonl --key k2.json --domain example.org --path moved --time 2024-02-04T00:00:00Z
+t_check "witnesses sign v4" sh -c "$D witness-sign pre.jsonl --key w1.json --witness-file pre-witness.json && $D witness-sign pre.jsonl --key w2.json --witness-file pre-witness.json"
+NEWDID=$($D verify pre.jsonl --witness pre-witness.json --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).didDocument.id))')
+t_check "moved DID keeps the SCID" test "${NEWDID%%:example.org:moved}" = "${DID2%%:example.com}"
+t_check "old DID still resolves from the moved log" $D verify pre.jsonl --witness pre-witness.json --did "$DID2"
+oracle_ok "ts resolves didlog move" pre.jsonl pre-witness.json --did "$NEWDID"
+t_check "deactivate" $D deactivate pre.jsonl --key k2.json --time 2024-02-05T00:00:00Z
+t_check "witnesses sign v5" sh -c "$D witness-sign pre.jsonl --key w1.json --witness-file pre-witness.json && $D witness-sign pre.jsonl --key w2.json --witness-file pre-witness.json"
+oracle_ok "ts resolves didlog witnessed deactivation" pre.jsonl pre-witness.json
+
+# Deactivating while pre-rotation is active takes the spec's two entries.
+$D create --domain example.com --update-key k0.json --next-key-hash k1.json --time 2024-03-01T00:00:00Z --out pd.jsonl >/dev/null
+t_check "deactivate with pre-rotation (2 entries)" $D deactivate pd.jsonl --key k1.json --time 2024-03-02T00:00:00Z
+t_eq "two entries appended" "$(wc -l < pd.jsonl)" 3
+oracle_ok "ts resolves it" pd.jsonl
+
+# --- exit codes and messages ---------------------------------------------------
+t_expect_rc "verify --help" 0 $D verify --help
+for c in keygen create update rotate deactivate witness-sign resolve canon keyhash; do
+    t_expect_rc "$c --help" 0 $D $c --help
+done
+t_expect_rc "verify: missing file is 2" 2 $D verify nonexistent.jsonl
+t_expect_rc "verify: usage is 2" 2 $D verify
+t_expect_rc "verify: unknown option is 2" 2 $D verify plain.jsonl --bogus
+sed '3s/"versionTime":"2024-01-03T00:00:00Z"/"versionTime":"2024-01-03T00:00:01Z"/' plain.jsonl > bad.jsonl
+t_expect_rc "verify: tampered is 1" 1 $D verify bad.jsonl
+t_check "message names the entry and the rule" grep -q 'entry 3 (versionId 3-.*): entryHash' "$T_TMP/last.err"
+t_expect_rc "ts rejects it too" 1 $ORACLE resolve bad.jsonl
+t_expect_rc "verify: wrong DID is 1" 1 $D verify plain.jsonl --did "$DID2"
+t_expect_rc "verify: unknown version is 1" 1 $D verify plain.jsonl --version-number 99
+printf '{"b":2,"a":[1.0,"\\u00e9"]}' > c.json
+t_eq "canon prints JCS" "$($D canon c.json)" '{"a":[1,"é"],"b":2}'
+t_eq "canon reads stdin" "$(printf '{"z":1e21,"y":0.1}' | $D canon -)" '{"y":0.1,"z":1e+21}'
+
+# --- didwebvh-ts writes, didlog verifies ------------------------------------------
+$ORACLE generate ts >/dev/null 2>&1
+for c in basic rotate prerotate witness deactivate; do
+    wit=""; [ -f ts/$c/did-witness.json ] && wit="--witness ts/$c/did-witness.json"
+    t_check "didlog verifies ts $c" $D verify ts/$c/did.jsonl $wit
+    oracle_ok "ts and didlog agree on ts $c" ts/$c/did.jsonl ${wit#--witness }
+done
+t_expect_rc "ts witness log without its witness file: invalid" 1 $D verify ts/witness/did.jsonl
+
+# --- didlog resolve over HTTP (127.0.0.1) -----------------------------------------
+PORT=$(freeport)
+mkdir -p www/.well-known www/dids/alice www/moved
+cp plain.jsonl www/dids/alice/did.jsonl
+cp pre.jsonl www/moved/did.jsonl; cp pre-witness.json www/moved/did-witness.json
+cp ts/witness/did.jsonl www/.well-known/did.jsonl; cp ts/witness/did-witness.json www/.well-known/did-witness.json
+t_bg "$(cd "$WA_ROOT" && realpath "$BUILD")/tools/httpstatic" www "$PORT"
+wait_port "$PORT" 10
+BASE=http://127.0.0.1:$PORT
+TSDID=$($ORACLE resolve ts/witness/did.jsonl ts/witness/did-witness.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).did))')
+t_expect_rc "resolve a witnessed DID (.well-known + did-witness.json)" 0 $D resolve "$TSDID" --base-url "$BASE"
+t_check "resolved versionId 2" grep -q '"versionId": "2-' "$T_TMP/last.out"
+t_expect_rc "resolve a path DID (deactivated)" 0 $D resolve "$DID" --base-url "$BASE"
+t_check "deactivated in metadata" grep -q '"deactivated": true' "$T_TMP/last.out"
+t_expect_rc "resolve ?versionNumber=2" 0 $D resolve "$DID?versionNumber=2" --base-url "$BASE"
+t_check "version 2 returned" grep -q '"versionNumber": 2' "$T_TMP/last.out"
+t_expect_rc "resolve ?versionId=<v1>" 0 $D resolve "$DID?versionId=$(head -1 plain.jsonl | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).versionId))')" --base-url "$BASE"
+t_expect_rc "resolve ?versionTime= (before v2)" 0 $D resolve "$DID?versionTime=2024-01-01T12:00:00Z" --base-url "$BASE"
+t_check "versionTime picks v1" grep -q '"versionNumber": 1' "$T_TMP/last.out"
+t_expect_rc "resolve ?versionNumber=99 is notFound" 1 $D resolve "$DID?versionNumber=99" --base-url "$BASE"
+t_check "notFound reported" grep -q notFound "$T_TMP/last.out"
+t_expect_rc "resolve the moved DID with witnesses" 0 $D resolve "$NEWDID" --base-url "$BASE"
+t_expect_rc "resolve a DID that is not there: notFound" 1 $D resolve "${DID%alice}bob" --base-url "$BASE"
+t_check "notFound for a missing log" grep -q notFound "$T_TMP/last.out"
+t_expect_rc "resolve an IP-literal DID refused before fetching" 1 $D resolve "did:webvh:QmWbebxXcUEq9YE9cB12DKxd4tCpntFn6Z1dUEbdw61cyx:127.0.0.1" --base-url "$BASE"
+t_expect_rc "resolve without --base-url refuses http:// and fails (no network)" 2 $D resolve "did:webvh:QmWbebxXcUEq9YE9cB12DKxd4tCpntFn6Z1dUEbdw61cyx:invalid.invalid"
+cp pre.jsonl www/dids/alice/did.jsonl
+t_expect_rc "a log served for another DID is refused" 1 $D resolve "$DID" --base-url "$BASE"
+
+t_done

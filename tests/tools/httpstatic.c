@@ -1,0 +1,67 @@
+/* httpstatic.c -- tiny static file server on 127.0.0.1 for tests (libmicrohttpd).
+ *
+ * usage: httpstatic ROOT PORT   -- GET /a/b serves ROOT/a/b; 404 when missing;
+ * paths with ".." or "//" are refused. Runs until killed. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+
+static const char *root;
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *msg) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result rc = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static enum MHD_Result onRequest(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                 const char *version, const char *data, size_t *size, void **state) {
+    if (strcmp(method, "GET")) return reply(c, 405, "method not allowed\n");
+    if (url[0] != '/' || strstr(url, "..") || strstr(url, "//")) return reply(c, 400, "bad path\n");
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s", root, url);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0) close(fd);
+        return reply(c, 404, "not found\n");
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    const char *ext = strrchr(path, '.');
+    MHD_add_response_header(r, "Content-Type", ext && !strcmp(ext, ".jsonl") ? "text/jsonl" : "application/json");
+    enum MHD_Result rc = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: httpstatic ROOT PORT\n");
+        return 2;
+    }
+    root = argv[1];
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)atoi(argv[2]), NULL, NULL, onRequest, NULL,
+                                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "httpstatic: cannot listen on 127.0.0.1:%s\n", argv[2]);
+        return 1;
+    }
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGINT);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+    int sig;
+    sigwait(&s, &sig);
+    MHD_stop_daemon(d);
+    return 0;
+}
