@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "anchord/cmd.h"
 #include "anchord/eth.h"
 #include "core/err.h"
 #include "core/hex.h"
@@ -190,6 +191,9 @@ static int cmdAddress(int argc, char **argv) {
 }
 
 static const cmd cmds[] = {
+    {"run", cmdRun, "[--config FILE] [--loop]", "anchor one batch (for cron / a Kubernetes CronJob); --loop keeps going"},
+    {"serve", cmdServe, "[--config FILE]", "the ingest HTTP API (POST /events, POST /dids, GET /health, /metrics)"},
+    {"submit", cmdSubmit, "[--config FILE] FILE|-", "queue signed events from JSON Lines, with the checks of POST /events"},
     {"deploy", cmdDeploy, "", "deploy WitnessAnchorRegistry with the relayer key (owner and first\n"
                                      "                           relayer); prints the contract address"},
     {"anchor-root", cmdAnchorRoot, "ROOT", "anchor one 0x-hex 32-byte root (ops/debug); prints the batchId,\n"
@@ -204,8 +208,11 @@ static const cmd cmds[] = {
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 
+/* nargs: the fixed argument count of a usage string; -1 when it has options
+ * ("[...]"), whose command then checks its own arguments. */
 static int nargs(const char *args) {
     int n = 0;
+    if (strchr(args, '[')) return -1;
     for (const char *p = args; *p; p++) if (*p != ' ' && (p == args || p[-1] == ' ')) n++;
     return n;
 }
@@ -231,11 +238,11 @@ int main(int argc, char **argv) {
             printf("usage: anchord %s %s\n  %s\n\n%s", cmds[i].name, cmds[i].args, cmds[i].help, envHelp);
             return 0;
         }
-        if (argc - 2 != nargs(cmds[i].args)) {
+        if (nargs(cmds[i].args) >= 0 && argc - 2 != nargs(cmds[i].args)) {
             fprintf(stderr, "usage: anchord %s %s\n", cmds[i].name, cmds[i].args);
             return EXIT_USAGE;
         }
-        return cmds[i].fn(argc - 2, argv + 2);
+        return nargs(cmds[i].args) < 0 ? cmds[i].fn(argc - 1, argv + 1) : cmds[i].fn(argc - 2, argv + 2);
     }
     fprintf(stderr, "anchord: unknown command '%.40s' (anchord --help lists them)\n", argv[1]);
     return EXIT_USAGE;

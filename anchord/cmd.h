@@ -19,4 +19,10 @@ int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx);
  * Exit 0 all queued, 1 some rejected, 2 usage/config/file error, 3 Redis unavailable. */
 int cmdSubmit(int argc, char **argv);
 
+/* cmdRun: `anchord run [--config FILE] [--loop]` -- take the lease, resume an
+ * unfinished batch or claim a new one, anchor it and publish it (DESIGN.md §1).
+ * Exit 0 done or nothing to do, 1 batch failed (the next run resumes it), 2 usage,
+ * 3 configuration. */
+int cmdRun(int argc, char **argv);
+
 #endif
