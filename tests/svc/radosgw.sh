@@ -9,7 +9,7 @@
 #                                    AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID
 #                                    AWS_SECRET_ACCESS_KEY AWS_REGION RGW_PORT RGW_DIR
 #   tests/svc/radosgw.sh stop DIR    stop every daemon started under DIR (by PID)
-#   tests/svc/radosgw.sh bucket DIR NAME   create a bucket (with the test keys)
+#   tests/svc/radosgw.sh bucket DIR NAME [ACL]   create a bucket (with the test keys)
 #
 # Sourced (`source tests/svc/radosgw.sh`) it defines rgw_start DIR / rgw_stop DIR
 # / rgw_bucket DIR NAME, which export the same variables into the caller.
@@ -126,13 +126,15 @@ CONF
     _rgw_fail "radosgw did not answer" "$D/log/client.rgw.log"
 }
 
-# rgw_bucket DIR NAME: create bucket NAME (signed with the test keys).
+# rgw_bucket DIR NAME [ACL]: create bucket NAME (signed with the test keys); ACL e.g.
+# public-read-write (anonymous writes, for tests/tools/stripproxy --anon).
 rgw_bucket() {
-    local port
+    local port acl=()
     port=$(grep -o 'endpoint=127.0.0.1:[0-9]*' "$1/ceph.conf" | cut -d: -f2)
+    [ -n "${3:-}" ] && acl=(-H "x-amz-acl: $3")
     curl -sf -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$RGW_ACCESS_KEY:$RGW_SECRET_KEY" \
         -H 'x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' \
-        "http://127.0.0.1:$port/$2" -o /dev/null
+        "${acl[@]}" "http://127.0.0.1:$port/$2" -o /dev/null
 }
 
 # rgw_stop DIR: stop radosgw, the osd and the mon started under DIR, by PID.
@@ -156,8 +158,8 @@ if [ "${BASH_SOURCE[0]}" == "$0" ]; then
                    printf '%s=%q\n' "$v" "${!v}"
                done ;;
     stop\ ?*)  rgw_stop "$2" ;;
-    bucket\ ?*) [ -n "${3:-}" ] || { echo "usage: $0 bucket DIR NAME" >&2; exit 2; }
-               rgw_bucket "$2" "$3" ;;
-    *) echo "usage: $0 start DIR | stop DIR | bucket DIR NAME" >&2; exit 2 ;;
+    bucket\ ?*) [ -n "${3:-}" ] || { echo "usage: $0 bucket DIR NAME [ACL]" >&2; exit 2; }
+               rgw_bucket "$2" "$3" "${4:-}" ;;
+    *) echo "usage: $0 start DIR | stop DIR | bucket DIR NAME [ACL]" >&2; exit 2 ;;
     esac
 fi
