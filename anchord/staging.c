@@ -64,7 +64,7 @@ int batchStage(pipeCtx *c, const char *token, batch *b, char *err) {
     if (rc == STORE_CONFLICT) {
         /* A bundle of an earlier attempt of this batch that never reached "staged": no
          * transaction depends on it (the journal says so), so it is replaced. */
-        rc = storeGet(c->st, b->stagingKey, 0, NULL, etag, e);
+        rc = storeGet(c->st, b->stagingKey, STAGING_MAX, NULL, etag, e);
         if (rc == STORE_OK) rc = storePut(c->st, b->stagingKey, text, len, STORE_PUT_IF_MATCH, etag, etag, e);
     }
     free(text);
