@@ -245,12 +245,21 @@ static int collect(void *ctx, const char *key, long long size) {
 static int failures;
 #define BAD(...) do { fprintf(stderr, "check: " __VA_ARGS__); fputc('\n', stderr); failures++; } while (0)
 
+/* Every object is fetched up front with storeGetMany (many in flight); get() looks up. */
+static storeGetReq *objs;
+static size_t nobjs;
+
 static int get(store *st, const char *key, buf *b) {
-    char err[ERR_MAX];
+    (void)st;
     bufReset(b);
-    int rc = storeGet(st, key, (size_t)1 << 30, b, NULL, err);
-    if (rc == STORE_ERR) BAD("%s: %s", key, err);
-    return rc == STORE_OK ? 0 : -1;
+    for (size_t i = 0; i < nobjs; i++)
+        if (!strcmp(objs[i].key, key)) {
+            if (objs[i].rc == STORE_ERR) BAD("%s: %s", key, objs[i].err);
+            if (objs[i].rc != STORE_OK) return -1;
+            bufAppend(b, objs[i].body.p, objs[i].body.len);
+            return 0;
+        }
+    return -1;
 }
 
 /* checkManifests: each manifest rebuilds its root; remember leaves for the DIDs. */
@@ -319,6 +328,13 @@ static int cmdCheck(void) {
     keyList all = {0};
     if (storeList(st, "", collect, &all, err) != STORE_OK) die("list", err);
     buf b = BUF_INIT;
+    objs = calloc(all.n + 1, sizeof *objs);
+    for (size_t i = 0; i < all.n; i++) {
+        if (!strncmp(all.k[i], "staging/", 8) || !strncmp(all.k[i], ".wa-probe/", 10)) continue;
+        objs[nobjs].key = all.k[i];
+        objs[nobjs++].max = (size_t)1 << 30;
+    }
+    if (storeGetMany(st, objs, nobjs, err) < 0) die("get", err);
     mans = calloc(all.n + 1, sizeof *mans);
     for (size_t i = 0; i < all.n; i++) {
         if (strncmp(all.k[i], "batches/", 8)) continue;
