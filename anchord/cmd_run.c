@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -279,11 +280,13 @@ static int runBatch(runCtx *r, batch *b, char *err) {
         metricsObserve("anchor_latency_seconds", secs);
         metricsInc("events_anchored_total", NULL, (double)b->nPublished);
     }
-    logKv(LL_INFO, "batch done", "{s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "batch", b->j.id, "batchId",
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    logKv(LL_INFO, "batch done", "{s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "batch", b->j.id, "batchId",
           (json_int_t)b->batchId, "published", (json_int_t)b->nPublished, "rejected", (json_int_t)b->nRejected,
           "unused", (json_int_t)b->nUnused, "readSeconds", b->tRead, "buildSeconds", b->tBuild, "stageSeconds",
           b->tStage, "anchorSeconds", b->tAnchor, "publishSeconds", b->tPublish, "ackSeconds", b->tAck,
-          "seconds", secs);
+          "seconds", secs, "maxRssKb", (json_int_t)ru.ru_maxrss);
     return 0;
 }
 
