@@ -362,6 +362,12 @@ static int cmdCheck(void) {
     }
     printf("summary dids=%zu entries=%zu batches=%zu staging=%zu failures=%d\n", dids, entries, nmans, staging, failures);
     bufFree(&b);
+    for (size_t i = 0; i < nobjs; i++) bufFree(&objs[i].body);
+    for (size_t i = 0; i < nmans; i++) manifestFree(&mans[i]);
+    for (size_t i = 0; i < all.n; i++) free(all.k[i]);
+    free(all.k);
+    free(objs);
+    free(mans);
     storeClose(st);
     return failures ? 1 : 0;
 }
@@ -381,6 +387,7 @@ int main(int argc, char **argv) {
         char did[DIDREG_DID_MAX];
         webvhFree(genesis(atoi(argv[2]), &line, did));
         fputs((char *)line.p, stdout);
+        bufFree(&line);
         return 0;
     }
     if (!strcmp(c, "register") && argc == 4) return cmdRegister(atoi(argv[2]), atoi(argv[3]));
