@@ -49,7 +49,9 @@ int docAssertionKey(const json_t *doc, const char *vm, uint8_t pk[32], char reas
         if (mkDecodeEd25519Pub(mk, pk, e) < 0) return errSet(reason, "assertion method %.100s: %s", vm, e);
         return 0;
     }
-    return errSet(reason, "key %.120s is not an assertionMethod of the previous version", vm);
+    size_t dl = strlen(did);
+    const char *shown = !strncmp(vm, did, dl) && vm[dl] == '#' ? vm + dl : vm;   /* the fragment says which key */
+    return errSet(reason, "key %.120s is not an assertionMethod of the previous version", shown);
 }
 
 int docHasAssertionMultikey(const json_t *doc, const char *mk) {
