@@ -60,14 +60,14 @@ static int anchorCheck(const anchorProof *ap, const webvhLog *log, size_t i, cha
 }
 
 /* witnessSigs: proofs in did-witness.json on versions of this log (each is checked once). */
-static unsigned long witnessSigs(const webvhLog *log, const json_t *wf) {
+static unsigned long witnessSigs(const webvhLog *log, size_t valid, const json_t *wf) {
     size_t i;
     json_t *item;
     unsigned long n = 0;
     json_array_foreach(wf, i, item) {
         const char *vid = jsonGetStr(item, "versionId");
         unsigned long k = vid ? strtoul(vid, NULL, 10) : 0;
-        if (k && k <= log->n && !strcmp(log->e[k - 1].versionId, vid)) n += json_array_size(json_object_get(item, "proof"));
+        if (k && k <= valid && !strcmp(log->e[k - 1].versionId, vid)) n += json_array_size(json_object_get(item, "proof"));
     }
     return n;
 }
@@ -95,7 +95,8 @@ static int checkEntries(webvhLog *log, const webvhResult *wr, const witnessFile 
     for (size_t i = 0; i < log->n && rc == 0; i++) {
         char vid[32];
         snprintf(vid, sizeof vid, "(entry %zu)", i + 1);
-        versionReport *row = addRow(r, log->e[i].versionId ? log->e[i].versionId : vid);
+        const char *v = jsonGetStr(log->e[i].obj, "versionId");   /* as written, when not verified */
+        versionReport *row = addRow(r, v ? v : vid);
         if (!row) { rc = errSet(err, "out of memory"); break; }
         while (a < wj->n && wj->v[a].versionNumber < i + 1) a++;
         const anchorProof *ap = a < wj->n && wj->v[a].versionNumber == i + 1 ? &wj->v[a] : NULL;
@@ -156,7 +157,7 @@ int verifyHistory(const historyInput *in, chainSrc *src, historyReport *r, char 
     size_t w = wr.valid;
     if (w && webvhUsesWitnesses(log)) {
         w = webvhCheckWitnesses(log, wr.valid, wf, wmsg);
-        r->sigs += witnessSigs(log, wf);
+        r->sigs += witnessSigs(log, wr.valid, wf);
     }
     int rc = checkEntries(log, &wr, &wj, global, w, wmsg, src, r, err);
     if (rc == 0 && log->parseErr[0]) {
