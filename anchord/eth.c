@@ -650,6 +650,16 @@ int ethAnchor(ethClient *c, const uint8_t root[32], ethAnchored *a, char *err) {
     return findAnchored(c, a, err);
 }
 
+int ethAnchorResume(ethClient *c, const uint8_t root[32], const uint8_t *raw, size_t len, ethAnchored *a,
+                    char *err) {
+    memset(a, 0, sizeof *a);
+    int rc = needContract(c, err);
+    if (rc) return rc;
+    memcpy(a->root, root, 32);
+    if ((rc = ethResume(c, raw, len, &a->rc, err))) return rc;
+    return findAnchored(c, a, err);
+}
+
 /* view: eth_call of a registry view at the latest block; want = result bytes. */
 static int view(ethClient *c, const uint8_t *data, size_t len, uint8_t *res, size_t want, char *err) {
     json_t *r;

@@ -118,6 +118,12 @@ int ethDeploy(ethClient *c, uint8_t addr[ETH_ADDR_LEN], ethReceipt *out, char *e
  * root equal to ours), read again after the confirmations. */
 int ethAnchor(ethClient *c, const uint8_t root[32], ethAnchored *a, char *err);
 
+/* ethAnchorResume: follow an anchor(root) transaction signed before a crash (the
+ * newest raw transaction the journal holds) as ethResume does, then take the batchId
+ * from its confirmed receipt as ethAnchor does. */
+int ethAnchorResume(ethClient *c, const uint8_t root[32], const uint8_t *raw, size_t len, ethAnchored *a,
+                    char *err);
+
 /* eth_call views of the registry at the latest block. */
 int ethRoots(ethClient *c, uint64_t batchId, uint8_t root[32], char *err);
 int ethVerifyRoot(ethClient *c, uint64_t batchId, const uint8_t root[32], int *ok, char *err);
