@@ -162,7 +162,7 @@ out:
 
 /* compareRef: the claim c against the chain's facts f. 0 or 1 + reason. */
 static int compareRef(const chainRef *c, const chainRef *f, char *reason) {
-    char a[65], b[65];
+    char a[65], b[67];   /* b also holds "0x" + a txHash */
     if (memcmp(c->root, f->root, 32)) {
         hexEncode(c->root, 32, a);
         hexEncode(f->root, 32, b);

@@ -118,6 +118,7 @@ d=$(case_dir 2); jqw "$d/witness.json" '.anchors[1].blockNumber += 1'
 expect "changed block number" "$d" 1 "^INVALID +2-.*block [0-9]+ is wrong"
 expect "changed block number (online)" "$d" 1 "^INVALID +2-.*block [0-9]+ is wrong: transaction 0x.* was mined in block" --rpc "$RPC_URL" --contract "$C"
 d=$(case_dir 2); jqw "$d/witness.json" ".anchors[1].txHash = \"$(jq -r .txHash "$PUB/batches/0.json")\""
+expect "changed txHash (anchors file)" "$d" 1 "^INVALID +2-.*txHash is wrong: batch 1 was anchored by transaction 0x"
 expect "changed txHash (online)" "$d" 1 "^INVALID +2-.*did not anchor batch 1 with this root" --rpc "$RPC_URL" --contract "$C"
 
 d=$(case_dir 3); cp "$(dir 4)/witness.json" "$d/witness.json"
