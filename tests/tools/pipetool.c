@@ -365,6 +365,7 @@ int main(int argc, char **argv) {
         char did[DIDREG_DID_MAX];
         webvhFree(genesis(atoi(argv[2]), &line, did));
         fputs((char *)line.p, stdout);
+        bufFree(&line);
         return 0;
     }
     if (!strcmp(c, "register") && argc == 4) return cmdRegister(atoi(argv[2]), atoi(argv[3]));

@@ -210,6 +210,7 @@ static void publishBatch(const char *dir, hist *hs, int n, merkleTree *t, const 
         if (witnessAdd(&hs[i].wj, &p, err) < 0) die("witness.json", err);
         json_t *wp = webvhWitnessSign(h->versionId, wit->sk, ts, err);
         if (!wp || webvhWitnessAdd(hs[i].dw, h->versionId, wp, err) < 0) die("did-witness", err);
+        json_decref(wp);   /* webvhWitnessAdd keeps its own reference */
         memcpy(m.leaves[i].leafHash, p.leafHash, 32);
         m.leaves[i].did = (char *)h->did;
         m.leaves[i].versionId = (char *)h->versionId;
