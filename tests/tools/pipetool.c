@@ -347,6 +347,10 @@ static int cmdCheck(void) {
     printf("summary dids=%zu entries=%zu batches=%zu staging=%zu failures=%d\n", dids, entries, nmans, staging, failures);
     bufFree(&b);
     storeClose(st);
+    for (size_t i = 0; i < all.n; i++) free(all.k[i]);
+    free(all.k);
+    for (size_t i = 0; i < nmans; i++) manifestFree(&mans[i]);
+    free(mans);
     return failures ? 1 : 0;
 }
 
