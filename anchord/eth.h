@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "anchord/ethkey.h"
-#include "anchord/ethrpc.h"
+#include "verifier/ethrpc.h"
 
 /* Failure categories. Functions here return 0, or minus one of these (so -1 is
  * the generic failure, as everywhere else); anchord uses them as exit codes. */
