@@ -124,7 +124,7 @@ int postMany(const char *url, const char *ctype, postJob *jobs, size_t n, int co
             s.pendingOfKey[jobs[x->job].key % s.keyCap]--;
             if (cc == CURLE_COULDNT_CONNECT) transport++;
             done++;
-            if (pg) progressSet(pg, done, t->rejected);
+            if (pg) progressSet(pg, done, t->rejected + t->conflicts);
         }
         if (transport && transport == done) { rc = errSet(err, "%s: cannot connect", url); break; }
         if (done < n) curl_multi_poll(m, NULL, 0, 100, NULL);

@@ -23,10 +23,10 @@ static void draw(progress *p, int final) {
         int fill = pct * 30 / 100;
         for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
         bar[30] = 0;
-        fprintf(stderr, "\r%-10s [%s] %3d%% %zu/%zu failed %zu %.1fs%s", p->label, bar, pct, p->done, p->total, p->bad, el,
+        fprintf(stderr, "\r%-10s [%s] %3d%% %zu/%zu not ok %zu %.1fs%s", p->label, bar, pct, p->done, p->total, p->bad, el,
                 final ? "\n" : "");
-    } else if (final || pct / 10 != p->lastPct / 10) {
-        fprintf(stderr, "%s: %zu/%zu (%d%%) failed %zu, %.1fs\n", p->label, p->done, p->total, pct, p->bad, el);
+    } else if ((final && pct != p->lastPct) || (!final && pct / 10 != p->lastPct / 10)) {
+        fprintf(stderr, "%s: %zu/%zu (%d%%), not ok %zu, %.1fs\n", p->label, p->done, p->total, pct, p->bad, el);
     }
     p->lastPct = pct;
     fflush(stderr);
