@@ -9,6 +9,12 @@
  *                                 after the genesis; prints "events N dids M types T"
  *   seedcheck logs DIR WITNESSKEY verify every genesis log with didlog/webvh.h, its witness
  *                                 proof made here with the witness key file; prints "logs N"
+ *   seedcheck publish DIR EVENTS PUBKEY OUT K
+ *                                 a stand-in for anchord run, for page tests: the first K DIDs
+ *                                 of DIR get one log entry per event (state.event = the event,
+ *                                 signed by PUBKEY), every entry but each log's last goes into
+ *                                 one RFC 6962 tree, witness.json per DID + anchors.json are
+ *                                 written under OUT (bucket layout); the last entries stay pending
  * Exit 0 all good, 1 a check failed (message names the line / DID), 2 usage. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +26,10 @@
 #include "didlog/webvh.h"
 #include "anchord/didreg.h"
 #include "anchord/event.h"
+#include "core/hex.h"
+#include "core/jcs.h"
+#include "core/merkle.h"
+#include "verifier/witness.h"
 #include "seed/meta.h"
 
 static webvhLog *genesisOf(const seedIndex *ix, const seedItem *it, char *err) {
@@ -156,6 +166,110 @@ static int cmdLogs(const seedIndex *ix, const char *witKey) {
     return rc;
 }
 
+typedef struct pub {
+    webvhLog *log;
+    const seedItem *it;
+} pub;
+
+/* appendEvents: one entry per event of this DID (at most 3), state.event = the event. */
+static int appendEvents(pub *p, json_t *events, const edKey *k, char *err) {
+    size_t i, n = 0;
+    json_t *ev;
+    json_array_foreach(events, i, ev) {
+        if (strcmp(jsonGetStr(ev, "did"), p->it->did) || n == 3) continue;
+        json_t *st = json_deep_copy(webvhHead(p->log)->state), *params = json_object();
+        json_object_set(st, "event", ev);
+        int rc = webvhAppend(p->log, st, params, jsonGetStr(ev, "time"), k->sk, NULL, err);
+        json_decref(st), json_decref(params);
+        if (rc < 0) return -1;
+        n++;
+    }
+    return 0;
+}
+
+static int writeOut(const char *out, const char *rel, const void *d, size_t n, char *err) {
+    char path[SEED_PATH_MAX], cmd[SEED_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%s", out, rel);
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
+    if (system(cmd) != 0) return errSet(err, "mkdir for %s failed", path);
+    return fileWrite(path, d, n, 0644, err);
+}
+
+static int cmdPublish(const seedIndex *ix, const char *evFile, const char *keyFile, const char *out, size_t K) {
+    char err[ERR_MAX];
+    edKey k;
+    buf b = BUF_INIT;
+    if (keyFileRead(keyFile, &k, err) < 0 || fileRead(evFile, 1u << 30, &b, err) < 0) { fprintf(stderr, "%s\n", err); return 2; }
+    json_t *events = json_array();
+    for (const char *s = (const char *)b.p, *end = s + b.len; s < end;) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        if (len) json_array_append_new(events, jsonParse(s, len, 0, 32, NULL));
+        s += len + 1;
+    }
+    if (K > ix->n) K = ix->n;
+    pub *p = calloc(K, sizeof *p);
+    size_t leaves = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < K; i++) {
+        p[i].it = &ix->it[i];
+        if (!(p[i].log = genesisOf(ix, p[i].it, err)) || appendEvents(&p[i], events, &k, err) < 0) {
+            fprintf(stderr, "%s: %s\n", ix->it[i].did, err);
+            rc = 1;
+        } else leaves += p[i].log->n - 1;
+    }
+    merkleTree *t = rc == 0 ? merkleNew(leaves, err) : NULL;
+    size_t li = 0;
+    for (size_t i = 0; t && i < K; i++)
+        for (size_t e = 0; e + 1 < p[i].log->n; e++) {
+            size_t len;
+            const char *line = webvhLine(p[i].log, e, &len);
+            merkleSetLeaf(t, li++, line, len);
+        }
+    if (t) merkleSeal(t);
+    anchorProof ap = {.treeSize = leaves, .batchId = 0, .chainId = 31337, .blockNumber = 7};
+    memset(ap.contract, 0x5a, 20);
+    memset(ap.txHash, 0xab, 32);
+    if (t) memcpy(ap.root, merkleRoot(t), 32);
+    li = 0;
+    for (size_t i = 0; t && rc == 0 && i < K; i++) {
+        witnessFile w = {0};
+        w.did = strdup(p[i].it->did);
+        for (size_t e = 0; e + 1 < p[i].log->n; e++, li++) {
+            snprintf(ap.versionId, sizeof ap.versionId, "%s", p[i].log->e[e].versionId);
+            ap.versionNumber = e + 1, ap.leafIndex = li;
+            memcpy(ap.leafHash, merkleLeaf(t, li), 32);
+            merkleProof(t, li, ap.proof, &ap.proofLen, err);
+            if (witnessAdd(&w, &ap, err) < 0) rc = 1;
+        }
+        buf wj = BUF_INIT;
+        char rel[SEED_PATH_MAX];
+        snprintf(rel, sizeof rel, "%s", p[i].it->log + 7);          /* strip "public/" */
+        if (rc == 0 && writeOut(out, rel, p[i].log->text.p, p[i].log->text.len, err) < 0) rc = 1;
+        strcpy(strrchr(rel, '/') + 1, "witness.json");
+        if (rc == 0 && (witnessDump(&w, &wj, err) < 0 || writeOut(out, rel, wj.p, wj.len, err) < 0)) rc = 1;
+        bufFree(&wj);
+        witnessFree(&w);
+    }
+    if (t && rc == 0) {
+        char root[65], snap[400];
+        hexEncode(ap.root, 32, root);
+        int n = snprintf(snap, sizeof snap, "{\"anchors\":[{\"batchId\":0,\"blockNumber\":7,\"root\":\"%s\",\"txHash\":\"0x%s\"}],"
+                         "\"chainId\":31337,\"contract\":\"0x5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\"}\n", root,
+                         "abababababababababababababababababababababababababababababababab");
+        if (writeOut(out, "anchors.json", snap, (size_t)n, err) < 0) rc = 1;
+    }
+    if (rc) fprintf(stderr, "publish: %s\n", err);
+    else printf("published %zu DIDs, %zu anchored entries, %zu pending\n", K, leaves, K);
+    for (size_t i = 0; i < K; i++) webvhFree(p[i].log);
+    free(p);
+    merkleFree(t);
+    json_decref(events);
+    bufFree(&b);
+    edKeyWipe(&k);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: seedcheck register DIR | events DIR FILE | logs DIR WITNESSKEY\n"); return 2; }
     seedIndex ix;
@@ -163,7 +277,8 @@ int main(int argc, char **argv) {
     if (seedIndexLoad(argv[2], &ix, err) < 0) { fprintf(stderr, "%s\n", err); return 2; }
     int rc = !strcmp(argv[1], "register") ? cmdRegister(&ix)
            : !strcmp(argv[1], "events") && argc > 3 ? cmdEvents(&ix, argv[3])
-           : !strcmp(argv[1], "logs") && argc > 3 ? cmdLogs(&ix, argv[3]) : 2;
+           : !strcmp(argv[1], "logs") && argc > 3 ? cmdLogs(&ix, argv[3])
+           : !strcmp(argv[1], "publish") && argc > 6 ? cmdPublish(&ix, argv[3], argv[4], argv[5], (size_t)atol(argv[6])) : 2;
     seedIndexFree(&ix);
     return rc;
 }
