@@ -1,10 +1,433 @@
-/* cmd_run.c -- `anchord run`: one anchoring batch (placeholder until the pipeline lands). */
+/* cmd_run.c -- `anchord run`: per shard, take the lease, resume an unfinished batch,
+ * then claim, build, stage, anchor, publish and acknowledge one new batch. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "core/hex.h"
+#include "core/json.h"
+#include "didlog/key.h"
+#include "anchord/batch.h"
 #include "anchord/cmd.h"
+#include "anchord/eth.h"
+#include "anchord/log.h"
+#include "anchord/metrics.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 3
+
+static volatile sig_atomic_t stopFlag;
+static volatile int stopReq;     /* what pipeCtx.stop points to: SIGTERM or a lost lease */
+
+static void onSignal(int sig) {
+    (void)sig;
+    stopFlag = 1;
+    stopReq = 1;
+}
+
+/* ---- the lease keeper: renews in its own thread, so long steps (confirmations)
+ * keep the lease; losing it stops the batch at the next step (and journal writes are
+ * fenced by the lease in Redis anyway). ---- */
+
+typedef struct keeper {
+    queue *q;            /* its own connection: a queue is not thread-safe */
+    int shard;
+    char token[LEASE_TOKEN_MAX];
+    long long ttlMs;
+    volatile int done, lost;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} keeper;
+
+static void *keeperRun(void *arg) {
+    keeper *k = arg;
+    char err[ERR_MAX];
+    pthread_mutex_lock(&k->mu);
+    while (!k->done) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long long ms = k->ttlMs / 3;
+        ts.tv_sec += ms / 1000;
+        ts.tv_nsec += (ms % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+        pthread_cond_timedwait(&k->cv, &k->mu, &ts);
+        if (k->done) break;
+        pthread_mutex_unlock(&k->mu);
+        int rc = leaseRenew(k->q, k->shard, k->token, k->ttlMs, err);
+        pthread_mutex_lock(&k->mu);
+        if (rc == 0) {
+            k->lost = 1;
+            stopReq = 1;
+            logKv(LL_ERROR, "lease lost: stopping after this step", "{s:I}", "shard", (json_int_t)k->shard);
+            break;
+        }
+        if (rc < 0) logKv(LL_WARN, "lease renewal failed; retrying", "{s:s}", "detail", err);
+    }
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+static int keeperStart(keeper *k, const config *cfg, int shard, const char *token, char *err) {
+    memset(k, 0, sizeof *k);
+    if (!(k->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return -1;
+    k->shard = shard;
+    snprintf(k->token, sizeof k->token, "%s", token);
+    k->ttlMs = cfg->leaseTtlMs;
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->cv, NULL);
+    if (pthread_create(&k->th, NULL, keeperRun, k)) { queueClose(k->q); return errSet(err, "cannot start the lease thread"); }
+    return 0;
+}
+
+static void keeperStop(keeper *k) {
+    pthread_mutex_lock(&k->mu);
+    k->done = 1;
+    pthread_cond_signal(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    pthread_join(k->th, NULL);
+    queueClose(k->q);
+    pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->cv);
+}
+
+/* ---- start-up ---- */
+
+/* loadEdKey: an Ed25519 key from configSecret: a key file's JSON (didlog keygen) or a
+ * private multikey "z3u2...". */
+static int loadEdKey(const config *cfg, const char *who, edKey *k, char *err) {
+    buf s = BUF_INIT;
+    char e[ERR_MAX];
+    if (configSecret(cfg, who, &s, e) < 0) { bufWipe(&s); return errSet(err, "%s key: %s", who, e); }
+    int rc;
+    if (s.len && s.p[0] == '{') {
+        json_t *j = jsonParse((char *)s.p, s.len, KEYFILE_MAX, 4, e);
+        const char *sec = jsonGetStr(j, "secretKeyMultibase");
+        rc = sec ? edKeyFromMultikey(sec, k, e) : errSet(e, "no secretKeyMultibase");
+        json_t *sv = json_object_get(j, "secretKeyMultibase");
+        if (json_is_string(sv)) sodium_memzero((char *)json_string_value(sv), json_string_length(sv));
+        json_decref(j);
+    } else {
+        rc = edKeyFromMultikey((char *)s.p, k, e);
+    }
+    bufWipe(&s);
+    return rc < 0 ? errSet(err, "%s key: %s", who, e) : 0;
+}
+
+static int setupKeys(pipeCtx *c, char *err) {
+    if (loadEdKey(c->cfg, "PUBLISHER", &c->pub, err) < 0) return -1;
+    int own = c->cfg->witnessKeyFile[0] || (getenv("WA_WITNESS_KEY") && *getenv("WA_WITNESS_KEY"));
+    if (own) { if (loadEdKey(c->cfg, "WITNESS", &c->wit, err) < 0) return -1; }
+    else c->wit = c->pub;
+    if (mkEncodeEd25519Pub(c->pub.pk, c->pubMk) < 0 || didkeyFromPub(c->wit.pk, c->witDid) < 0)
+        return errSet(err, "cannot encode the public keys");
+    return 0;
+}
+
+/* ethSetup: the Ethereum client from the WA_* settings (config file values fill in what
+ * the environment does not set), chain id checked by ethOpen. */
+static int ethSetup(const config *cfg, ethClient *eth, char *err) {
+    ethConfig ec;
+    if (cfg->relayerKeyFile[0] && !getenv("WA_RELAYER_KEY_FILE")) setenv("WA_RELAYER_KEY_FILE", cfg->relayerKeyFile, 1);
+    int rc = ethConfigFromEnv(&ec, err);
+    if (rc) return rc;
+    snprintf(ec.rpcUrls, sizeof ec.rpcUrls, "%s", cfg->rpcUrls);
+    ec.chainId = (uint64_t)cfg->chainId;
+    ec.confirmations = cfg->confirmations > 0 ? (unsigned)cfg->confirmations : 1;
+    if (cfg->contract[0]) {
+        if (hexDecode(cfg->contract + 2, ec.contract, 20) < 0) return errSet(err, "WA_CONTRACT: bad address"), -ETH_ECONFIG;
+        ec.hasContract = 1;
+    }
+    if (!ec.hasContract) return errSet(err, "WA_CONTRACT is not set (deploy with `anchord deploy`)"), -ETH_ECONFIG;
+    return ethOpen(eth, &ec, 1, err);
+}
+
+/* ---- one batch through the state machine ---- */
+
+typedef struct runCtx {
+    pipeCtx pc;
+    ethClient eth;
+    const char *token;
+    batch *b;
+    long long started;
+} runCtx;
+
+/* onSigned: journal the raw transaction BEFORE it is broadcast (every version). */
+static int onSigned(void *ctx, const ethSentTx *s) {
+    runCtx *r = ctx;
+    char *raw = malloc(s->rawLen * 2 + 3), hash[67] = "0x", nonce[24], err[ERR_MAX];
+    if (!raw) return -1;
+    raw[0] = '0'; raw[1] = 'x';
+    hexEncode(s->raw, s->rawLen, raw + 2);
+    hexEncode(s->txHash, 32, hash + 2);
+    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)s->nonce);
+    const char *kv[] = {"rawTx", raw, "txHash", hash, "nonce", nonce};
+    int rc = batchJournal(&r->pc, r->b, r->token, JS_SUBMITTED, kv, 6, err);
+    free(raw);
+    if (rc < 0) logKv(LL_ERROR, "cannot journal the transaction; not sending it", "{s:s}", "detail", err);
+    else logKv(LL_INFO, "transaction journaled", "{s:s,s:s,s:s}", "batch", r->b->j.id, "txHash", hash, "nonce", nonce);
+    return rc;
+}
+
+/* anchor: anchor(root), or follow the journaled transaction; journal "confirmed". */
+static int anchor(runCtx *r, char *err) {
+    batch *b = r->b;
+    long long t0 = batchNowMs();
+    ethAnchored a;
+    int rc;
+    const char *raw = journalField(&b->j, "rawTx");
+    r->eth.onSigned = onSigned;
+    r->eth.signedCtx = r;
+    if (b->j.state == JS_SUBMITTED && raw) {
+        size_t n = 0;
+        uint8_t *tx = hexDecodeAny(raw, &n);
+        if (!tx) return errSet(err, "journal %s: rawTx is not hex", b->j.id);
+        logKv(LL_INFO, "following the journaled transaction", "{s:s,s:s}", "batch", b->j.id, "txHash",
+              journalField(&b->j, "txHash") ? journalField(&b->j, "txHash") : "");
+        rc = ethAnchorResume(&r->eth, b->root, tx, n, &a, err);
+        free(tx);
+        if (rc == -ETH_EREVERT) {   /* a reverted transaction changed nothing: send anew */
+            logKv(LL_ERROR, "journaled transaction reverted; anchoring again", "{s:s,s:s}", "batch", b->j.id, "detail", err);
+            ethReceiptFree(&a.rc);
+            rc = ethAnchor(&r->eth, b->root, &a, err);
+        }
+    } else {
+        rc = ethAnchor(&r->eth, b->root, &a, err);
+    }
+    if (rc) {
+        metricsInc("rpc_errors_total", rc == -ETH_EDOWN ? "down" : rc == -ETH_ETIMEOUT ? "timeout"
+                                       : rc == -ETH_EREVERT ? "revert" : "other", 1);
+        ethReceiptFree(&a.rc);
+        return -1;
+    }
+    b->batchId = a.batchId;
+    b->blockNumber = a.rc.blockNumber;
+    b->chainId = r->eth.cfg.chainId;
+    memcpy(b->txHash, a.rc.txHash, 32);
+    memcpy(b->contract, r->eth.cfg.contract, 20);
+    ethReceiptFree(&a.rc);
+    char bid[24], blk[24], tx[67] = "0x";
+    snprintf(bid, sizeof bid, "%llu", (unsigned long long)b->batchId);
+    snprintf(blk, sizeof blk, "%llu", (unsigned long long)b->blockNumber);
+    hexEncode(b->txHash, 32, tx + 2);
+    const char *kv[] = {"batchId", bid, "blockNumber", blk, "minedTxHash", tx};
+    if (batchJournal(&r->pc, b, r->token, JS_CONFIRMED, kv, 6, err) < 0) return -1;
+    b->tAnchor = batchSince(t0);
+    logKv(LL_INFO, "batch anchored", "{s:s,s:I,s:s,s:I,s:f}", "batch", b->j.id, "batchId", (json_int_t)b->batchId, "txHash",
+          tx, "blockNumber", (json_int_t)b->blockNumber, "seconds", b->tAnchor);
+    return 0;
+}
+
+/* chainFromJournal: batchId etc. of a batch confirmed before a crash. */
+static int chainFromJournal(runCtx *r, char *err) {
+    batch *b = r->b;
+    const char *bid = journalField(&b->j, "batchId"), *blk = journalField(&b->j, "blockNumber"),
+               *tx = journalField(&b->j, "minedTxHash");
+    if (!bid || !blk || !tx || strlen(tx) != 66 || hexDecode(tx + 2, b->txHash, 32) < 0)
+        return errSet(err, "journal %s: confirmed without batchId/blockNumber/txHash", b->j.id);
+    b->batchId = strtoull(bid, NULL, 10);
+    b->blockNumber = strtoull(blk, NULL, 10);
+    b->chainId = r->eth.cfg.chainId;
+    memcpy(b->contract, r->eth.cfg.contract, 20);
+    return 0;
+}
+
+/* step: stop between steps on SIGTERM or a lost lease. */
+static int stopped(runCtx *r, char *err) {
+    if (!stopReq) return 0;
+    return errSet(err, "%s at state %s; the next run resumes the batch",
+                  stopFlag ? "stopped by signal" : "lease lost", journalStateName(r->b->j.state)), 1;
+}
+
+/* runBatch: drive b (new or resumed) to "acked". 0 done, -1 + err. */
+static int runBatch(runCtx *r, batch *b, char *err) {
+    r->b = b;
+    r->started = batchNowMs();
+    pipeCtx *c = &r->pc;
+    if (b->resumed && b->j.state < JS_PUBLISHED && batchReclaim(c, b, err) < 0) return -1;
+    if (b->j.state <= JS_BUILT) {   /* nothing durable yet: build (again) */
+        if (batchBuild(c, r->token, b, err) < 0) return -1;
+        if (stopped(r, err)) return -1;
+        if (b->nleaves == 0) {   /* everything rejected: nothing to anchor */
+            if (batchAck(c, r->token, b, err) < 0) return -1;
+            logKv(LL_INFO, "batch done: nothing to anchor", "{s:s,s:I}", "batch", b->j.id, "rejected", (json_int_t)b->nRejected);
+            return 0;
+        }
+        if (batchStage(c, r->token, b, err) < 0) return -1;
+        if (stopped(r, err)) return -1;
+    } else if (b->j.state < JS_PUBLISHED) {
+        if (batchLoadStaging(c, b, err) < 0) return -1;
+    }
+    if (b->j.state == JS_STAGED || b->j.state == JS_SUBMITTED) {
+        if (anchor(r, err) < 0) return -1;
+        if (stopped(r, err)) return -1;
+    } else if (b->j.state == JS_CONFIRMED && chainFromJournal(r, err) < 0) return -1;
+    if (b->j.state == JS_CONFIRMED) {
+        if (b->resumed && batchReadObjects(c, b, err) < 0) return -1;
+        if (batchPublish(c, r->token, b, err) < 0) return -1;
+        if (stopped(r, err)) return -1;
+    }
+    if (batchAck(c, r->token, b, err) < 0) return -1;
+    double secs = batchSince(r->started);
+    if (b->batchId || b->nPublished) {
+        metricsInc("batches_anchored_total", NULL, 1);
+        metricsObserve("anchor_latency_seconds", secs);
+        metricsInc("events_anchored_total", NULL, (double)b->nPublished);
+    }
+    logKv(LL_INFO, "batch done", "{s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "batch", b->j.id, "batchId",
+          (json_int_t)b->batchId, "published", (json_int_t)b->nPublished, "rejected", (json_int_t)b->nRejected,
+          "unused", (json_int_t)b->nUnused, "readSeconds", b->tRead, "buildSeconds", b->tBuild, "stageSeconds",
+          b->tStage, "anchorSeconds", b->tAnchor, "publishSeconds", b->tPublish, "ackSeconds", b->tAck,
+          "seconds", secs);
+    return 0;
+}
+
+/* runShard: lease, resume every open batch, then one new batch. 0 ok / nothing to
+ * do, -1 failed (the journal is left for the next run). */
+static int runShard(runCtx *r, int shard, char *err) {
+    pipeCtx *c = &r->pc;
+    char token[LEASE_TOKEN_MAX];
+    int got = leaseAcquire(c->q, shard, c->cfg->leaseTtlMs, token, err);
+    if (got < 0) return -1;
+    if (got == 0) {
+        logKv(LL_INFO, "lease held by another worker; skipping shard", "{s:I}", "shard", (json_int_t)shard);
+        return 0;
+    }
+    r->token = token;
+    keeper k;
+    if (keeperStart(&k, c->cfg, shard, token, err) < 0) { leaseRelease(c->q, shard, token, NULL); return -1; }
+    int rc = 0;
+    batch *b = calloc(1, sizeof *b);
+    if (!b) rc = errSet(err, "out of memory");
+    for (int resumed = 0; rc == 0 && !stopReq; resumed++) {   /* unfinished batches first */
+        memset(b, 0, sizeof *b);
+        int found = journalResumeFind(c->q, shard, &b->j, err);
+        if (found < 0) { rc = -1; break; }
+        if (!found) break;
+        b->shard = shard;
+        b->resumed = 1;
+        logKv(LL_INFO, "resuming batch", "{s:s,s:s,s:I}", "batch", b->j.id, "state", journalStateName(b->j.state),
+              "shard", (json_int_t)shard);
+        rc = runBatch(r, b, err);
+        batchFree(b);
+    }
+    if (rc == 0 && !stopReq) {
+        long long t0 = batchNowMs();
+        int claimed = batchClaim(c, shard, token, b, err);
+        if (claimed < 0) rc = -1;
+        else if (claimed == 0) logKv(LL_INFO, "queue empty: nothing to anchor", "{s:I}", "shard", (json_int_t)shard);
+        else {
+            logKv(LL_INFO, "batch claimed", "{s:s,s:I,s:I,s:I,s:f}", "batch", b->j.id, "shard", (json_int_t)shard,
+                  "dids", (json_int_t)b->dids.n, "events", (json_int_t)b->events.n, "seconds", batchSince(t0));
+            rc = runBatch(r, b, err);
+        }
+        batchFree(b);
+    }
+    free(b);
+    keeperStop(&k);
+    if (rc == 0 && k.lost) rc = errSet(err, "lease of shard %d lost", shard);
+    if (!k.lost && leaseRelease(c->q, shard, token, err) < 0 && rc == 0)
+        logKv(LL_WARN, "lease release failed (it expires by itself)", "{s:s}", "detail", err);
+    return rc;
+}
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: anchord run [--config FILE] [--loop]\n"
+               "  Take each shard's lease, resume an unfinished batch, then claim, build, anchor and\n"
+               "  publish one batch (DESIGN.md §1). --loop repeats every WA_LOOP_INTERVAL until SIGTERM.\n"
+               "  Exit 0 done or nothing to do (or the lease is held elsewhere), 1 a batch failed or was\n"
+               "  interrupted (the next run resumes it), 2 usage, 3 configuration, key or store refused.\n");
+}
+
+static int openAll(runCtx *r, config *cfg, char *err) {
+    pipeCtx *c = &r->pc;
+    c->cfg = cfg;
+    c->stop = &stopReq;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    c->threads = cfg->buildThreads > 0 ? (int)cfg->buildThreads : cpus > 0 ? (int)cpus : 1;
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(c->consumer, sizeof c->consumer, "%.60s-%ld", host, (long)getpid());
+    snprintf(c->didPath, sizeof c->didPath, "%s%s", cfg->prefix[0] ? ":" : "", cfg->prefix);
+    for (char *p = c->didPath; *p; p++) if (*p == '/') *p = ':';
+    if (setupKeys(c, err) < 0) return EXIT_CONFIG;
+    if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
+    if (queuePing(c->q, err) < 0) return EXIT_FAILED;
+    if (!(c->st = storeOpen(cfg->store, err))) return EXIT_CONFIG;
+    char e[ERR_MAX];
+    if (storeProbe(c->st, e) < 0) return errSet(err, "refusing to run: %s", e), EXIT_CONFIG;
+    int rc = ethSetup(cfg, &r->eth, err);
+    if (rc) return rc == -ETH_EDOWN ? EXIT_FAILED : EXIT_CONFIG;
+    return 0;
+}
+
+static void closeAll(runCtx *r) {
+    ethClose(&r->eth);
+    storeClose(r->pc.st);
+    queueClose(r->pc.q);
+    int same = !memcmp(&r->pc.wit, &r->pc.pub, sizeof r->pc.pub);
+    edKeyWipe(&r->pc.pub);
+    if (!same) edKeyWipe(&r->pc.wit);
+}
+
+static void idle(long long ms) {
+    for (long long t = 0; t < ms && !stopFlag; t += 100) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+}
 
 int cmdRun(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "anchord run: the batch pipeline is not built yet\n");
-    return 1;
+    int loop = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
+        if (!strcmp(argv[i], "--loop")) loop = 1;
+        else if (!strcmp(argv[i], "--config") && i + 1 < argc) i++;
+        else if (strncmp(argv[i], "--config=", 9)) { usage(stderr); return EXIT_USAGE; }
+    }
+    static config cfg;
+    char err[ERR_MAX];
+    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
+        fprintf(stderr, "anchord run: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    logSetLevel(logLevelParse(cfg.logLevel));
+    journalCrashAt(cfg.crashAt);
+    metricsInit();
+    metricsRegister("events_anchored_total", METRIC_COUNTER, "events published in anchored log entries", NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = onSignal;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    static runCtx r;
+    int rc = openAll(&r, &cfg, err);
+    if (rc) {
+        logKv(LL_ERROR, "anchord run cannot start", "{s:s}", "detail", err);
+        fprintf(stderr, "anchord run: %s\n", err);
+        closeAll(&r);
+        return rc;
+    }
+    logKv(LL_INFO, "anchord run", "{s:s,s:s,s:s,s:I,s:b}", "store", storeDescribe(r.pc.st), "redis", queueAddr(r.pc.q),
+          "witness", r.pc.witDid, "shards", (json_int_t)cfg.streamShards, "loop", loop);
+    do {
+        for (int s = 0; s < (int)cfg.streamShards && rc == 0 && !stopReq; s++)
+            if (runShard(&r, s, err) < 0) rc = EXIT_FAILED;
+        if (rc) logKv(LL_ERROR, "batch failed; the next run resumes it", "{s:s}", "detail", err);
+        if (cfg.metricsTextfile[0] && metricsWriteTextfile(cfg.metricsTextfile, err) < 0)
+            logKv(LL_WARN, "metrics textfile not written", "{s:s}", "detail", err);
+        if (loop && !stopFlag) {
+            if (rc) { stopReq = 0; rc = 0; }   /* daemon mode: try again after the pause */
+            idle(cfg.loopIntervalMs);
+            stopReq = stopFlag;
+        }
+    } while (loop && !stopFlag);
+    closeAll(&r);
+    return rc;
 }

@@ -50,6 +50,9 @@ static const setting settings[] = {
     {"WA_CONFIRMATIONS", "1", "blocks on top of the anchor transaction before publishing", INT(confirmations, 0, 1000)},
     {"WA_RELAYER_KEY_FILE", "", "file (mode 0600) with the secp256k1 key paying for anchor(); or env WA_RELAYER_KEY", STR(relayerKeyFile, vPath)},
     {"WA_PUBLISHER_KEY_FILE", "", "file (mode 0600) with the Ed25519 update/witness key; or env WA_PUBLISHER_KEY", STR(publisherKeyFile, vPath)},
+    {"WA_WITNESS_KEY_FILE", "", "file (mode 0600) with the Ed25519 witness key; or env WA_WITNESS_KEY; empty = the publisher key", STR(witnessKeyFile, vPath)},
+    {"WA_LOOP_INTERVAL", "10s", "pause between batches of anchord run --loop", DUR(loopIntervalMs, 0, 86400000)},
+    {"WA_BUILD_THREADS", "0", "threads that verify and build log entries, 0 = one per CPU", INT(buildThreads, 0, 256)},
     {"WA_DOMAIN", "localhost%3A8080", "did:webvh host of published DIDs (host or host:port)", STR(domain, vDomain)},
     {"WA_PREFIX", ".well-known/did", "object key prefix of the DID folders", STR(prefix, vPrefix)},
     {"WA_BATCH_MAX_EVENTS", "12000", "most events one batch anchors", INT(batchMaxEvents, 1, 1000000)},
@@ -72,7 +75,7 @@ static const setting settings[] = {
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
 /* Secret values are accepted from the environment only. */
-static const char *secretEnv[] = {"WA_RELAYER_KEY", "WA_PUBLISHER_KEY"};
+static const char *secretEnv[] = {"WA_RELAYER_KEY", "WA_PUBLISHER_KEY", "WA_WITNESS_KEY"};
 
 static const setting *findSetting(const char *name) {
     for (size_t i = 0; i < NSETTINGS; i++)
@@ -228,6 +231,7 @@ int configSecret(const config *c, const char *who, buf *out, char *err) {
     const char *path;
     if (!strcmp(who, "RELAYER")) path = c->relayerKeyFile;
     else if (!strcmp(who, "PUBLISHER")) path = c->publisherKeyFile;
+    else if (!strcmp(who, "WITNESS")) path = c->witnessKeyFile;
     else return errSet(err, "configSecret: unknown key %s", who);
     snprintf(env, sizeof env, "WA_%s_KEY", who);
     const char *v = getenv(env);

@@ -20,6 +20,9 @@ typedef struct config {
     long long confirmations;             /* WA_CONFIRMATIONS */
     char relayerKeyFile[CONFIG_STR_MAX]; /* WA_RELAYER_KEY_FILE */
     char publisherKeyFile[CONFIG_STR_MAX]; /* WA_PUBLISHER_KEY_FILE */
+    char witnessKeyFile[CONFIG_STR_MAX]; /* WA_WITNESS_KEY_FILE, "" = the publisher key */
+    long long loopIntervalMs;            /* WA_LOOP_INTERVAL (duration), anchord run --loop */
+    long long buildThreads;              /* WA_BUILD_THREADS, 0 = one per CPU */
     char domain[256];                    /* WA_DOMAIN, did:webvh host[%3Aport] */
     char prefix[256];                    /* WA_PREFIX */
     long long batchMaxEvents;            /* WA_BATCH_MAX_EVENTS */
@@ -62,7 +65,7 @@ void configHelp(FILE *f);
 /* configArgPath: the value of "--config FILE" / "--config=FILE" in argv, or NULL. */
 const char *configArgPath(int argc, char **argv);
 
-/* configSecret: the relayer ("RELAYER") or publisher ("PUBLISHER") key: from
+/* configSecret: the relayer ("RELAYER"), publisher ("PUBLISHER") or witness ("WITNESS") key: from
  * $WA_<who>_KEY if set, else from the 0600 file WA_<who>_KEY_FILE. The caller
  * wipes out with bufWipe. 0 / -1 + err (never containing the secret). */
 int configSecret(const config *c, const char *who, buf *out, char *err);

@@ -62,6 +62,30 @@ int didregPut(queue *q, const char *scid, const didInfo *info, char *err) {
     return rc;
 }
 
+int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *const *infos, char *err) {
+    char (*keys)[256] = calloc(n ? n : 1, 256);
+    char **kj = calloc(n ? n : 1, sizeof *kj);
+    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 8 : 1, sizeof *kv);
+    int rc = keys && kj && kp && kv ? 0 : errSet(err, "out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const didInfo *in = infos[i];
+        json_t *arr = json_array();
+        for (size_t k = 0; arr && k < in->nkeys; k++)
+            json_array_append_new(arr, json_pack("{s:s,s:s}", "id", in->keys[k].vm, "publicKeyMultibase", in->keys[k].multikey));
+        kj[i] = arr ? jcsDump(arr, NULL, err) : NULL;
+        json_decref(arr);
+        if (!kj[i]) { rc = errSet(err, "did registry: cannot encode keys"); break; }
+        queueKey(q, queueShardOf(q, scids[i]), "did", scids[i], NULL, keys[i], 256);
+        kp[i] = keys[i];
+        const char *f[] = {"did", in->did, "versionId", in->versionId, "etag", in->etag, "keys", kj[i]};
+        memcpy(&kv[i * 8], f, sizeof f);
+    }
+    if (rc == 0) rc = queueHsetMany(q, n, kp, kv, 8, err);
+    for (size_t i = 0; kj && i < n; i++) free(kj[i]);
+    free(keys); free(kj); free(kp); free(kv);
+    return rc;
+}
+
 static int lookupRedis(const didRegistry *r, queue *q, const char *scid, didInfo *out, char *err) {
     return didregGet(q, scid, out, err);
 }

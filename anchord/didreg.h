@@ -41,5 +41,7 @@ extern const didRegistry didregRedis;
 /* didregGet / didregPut: read / write the Redis record of a SCID. */
 int didregGet(queue *q, const char *scid, didInfo *out, char *err);
 int didregPut(queue *q, const char *scid, const didInfo *info, char *err);
+/* didregPutMany: didregPut for n DIDs, pipelined (the worker after publishing). */
+int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *const *infos, char *err);
 
 #endif

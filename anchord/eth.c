@@ -10,13 +10,13 @@
 #include "anchord/eth.h"
 #include "anchord/ethtx.h"
 #include "anchord/registry_code.h"
+#include "verifier/chain.h"
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/keccak.h"
 
 #define MAX_VERSIONS 32      /* broadcast versions (bumps) of one nonce we follow */
 #define MAX_RENONCE 8        /* times a nonce taken by someone else is recovered */
-#define ANCHORED_SIG "Anchored(uint256,bytes32,uint256)"
 #define GWEI 1000000000ull
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -55,12 +55,6 @@ static const char *gwei(uint64_t wei, char out[32]) {
 static void hex0x(const uint8_t *p, size_t n, char *out) {
     out[0] = '0'; out[1] = 'x';
     hexEncode(p, n, out + 2);
-}
-
-static void selector(const char *sig, uint8_t out[4]) {
-    uint8_t h[32];
-    keccak256(sig, strlen(sig), h);
-    memcpy(out, h, 4);
 }
 
 /* fail: errSet, returning -code (one of the ETH_E* categories). */
@@ -198,7 +192,7 @@ void ethRevertReason(const uint8_t *d, size_t n, char *out, size_t cap) {
     static const char *custom[] = {"NotRelayer(address)", "NotOwner(address)", "ZeroRoot()", "ZeroAddress()"};
     uint8_t sel[4];
     if (n < 4) { snprintf(out, cap, n ? "malformed revert data" : "no reason given"); return; }
-    selector("Error(string)", sel);
+    regSelector("Error(string)", sel);
     if (!memcmp(d, sel, 4) && n >= 68) {
         size_t off = abiWord(d + 4), len = off <= n - 36 ? abiWord(d + 4 + off) : SIZE_MAX;
         if (len <= n - 36 - off && len < 200) {
@@ -209,10 +203,10 @@ void ethRevertReason(const uint8_t *d, size_t n, char *out, size_t cap) {
             return;
         }
     }
-    selector("Panic(uint256)", sel);
+    regSelector("Panic(uint256)", sel);
     if (!memcmp(d, sel, 4) && n == 36) { snprintf(out, cap, "Panic(0x%02x)", d[35]); return; }
     for (size_t i = 0; i < sizeof custom / sizeof *custom; i++) {
-        selector(custom[i], sel);
+        regSelector(custom[i], sel);
         if (memcmp(d, sel, 4)) continue;
         if (strstr(custom[i], "(address)") && n == 36) {
             char a[ETH_ADDR_HEX_MAX];
@@ -618,25 +612,18 @@ static int needContract(ethClient *c, char *err) {
 }
 
 /* findAnchored: the batchId from the receipt: exactly one log, not removed,
- * emitted by the contract, topic0 = keccak(ANCHORED_SIG), root = ours. */
+ * emitted by the contract, topic0 = keccak(REG_ANCHORED_SIG), root = ours. */
 static int findAnchored(ethClient *c, ethAnchored *a, char *err) {
-    uint8_t topic0[32], t[32], addr[ETH_ADDR_LEN], data[64];
     size_t i, found = 0;
     json_t *lg;
-    keccak256(ANCHORED_SIG, strlen(ANCHORED_SIG), topic0);
     json_array_foreach(a->rc.logs, i, lg) {
-        json_t *topics = json_object_get(lg, "topics");
-        if (ethDataFixed(json_object_get(lg, "address"), addr, ETH_ADDR_LEN, NULL) < 0 ||
-            memcmp(addr, c->cfg.contract, ETH_ADDR_LEN) || json_array_size(topics) != 2 ||
-            ethDataFixed(json_array_get(topics, 0), t, 32, NULL) < 0 || memcmp(t, topic0, 32) ||
-            json_is_true(json_object_get(lg, "removed")))
-            continue;
-        if (ethDataFixed(json_array_get(topics, 1), t, 32, NULL) < 0 ||
-            ethDataFixed(json_object_get(lg, "data"), data, 64, NULL) < 0)
-            return errSet(err, "receipt: malformed Anchored log");
-        size_t id = abiWord(t), ts = abiWord(data + 32);
-        if (id == SIZE_MAX || ts == SIZE_MAX) return errSet(err, "receipt: Anchored batchId/timestamp out of range");
-        if (memcmp(data, a->root, 32)) return errSet(err, "receipt: Anchored root differs from the root we sent");
+        uint64_t id, ts;
+        uint8_t root[32];
+        char e[ERR_MAX];
+        int k = regAnchored(lg, c->cfg.contract, &id, root, &ts, e);
+        if (k < 0) return errSet(err, "receipt: %s", e);
+        if (k == 0) continue;
+        if (memcmp(root, a->root, 32)) return errSet(err, "receipt: Anchored root differs from the root we sent");
         a->batchId = id;
         a->timestamp = ts;
         found++;
@@ -656,10 +643,20 @@ int ethAnchor(ethClient *c, const uint8_t root[32], ethAnchored *a, char *err) {
     if (!memcmp(root, zero, 32)) return errSet(err, "refusing to anchor the zero root (the registry rejects it)");
     int rc = needContract(c, err);
     if (rc) return rc;
-    selector("anchor(bytes32)", data);
+    regSelector("anchor(bytes32)", data);
     memcpy(data + 4, root, 32);
     memcpy(a->root, root, 32);
     if ((rc = ethSend(c, c->cfg.contract, data, sizeof data, &a->rc, err))) return rc;
+    return findAnchored(c, a, err);
+}
+
+int ethAnchorResume(ethClient *c, const uint8_t root[32], const uint8_t *raw, size_t len, ethAnchored *a,
+                    char *err) {
+    memset(a, 0, sizeof *a);
+    int rc = needContract(c, err);
+    if (rc) return rc;
+    memcpy(a->root, root, 32);
+    if ((rc = ethResume(c, raw, len, &a->rc, err))) return rc;
     return findAnchored(c, a, err);
 }
 
@@ -676,22 +673,16 @@ static int view(ethClient *c, const uint8_t *data, size_t len, uint8_t *res, siz
     return rc;
 }
 
-static void putWord(uint8_t *p, uint64_t v) {
-    memset(p, 0, 32);
-    for (int i = 0; i < 8; i++) p[31 - i] = (uint8_t)(v >> (8 * i));
-}
-
 int ethRoots(ethClient *c, uint64_t batchId, uint8_t root[32], char *err) {
     uint8_t d[36];
-    selector("roots(uint256)", d);
-    putWord(d + 4, batchId);
+    regRootsCall(batchId, d);
     return view(c, d, sizeof d, root, 32, err);
 }
 
 int ethVerifyRoot(ethClient *c, uint64_t batchId, const uint8_t root[32], int *ok, char *err) {
     uint8_t d[68], r[32];
-    selector("verify(uint256,bytes32)", d);
-    putWord(d + 4, batchId);
+    regSelector("verify(uint256,bytes32)", d);
+    regPutWord(d + 4, batchId);
     memcpy(d + 36, root, 32);
     int rc = view(c, d, sizeof d, r, 32, err);
     if (rc) return rc;
@@ -703,11 +694,9 @@ int ethVerifyRoot(ethClient *c, uint64_t batchId, const uint8_t root[32], int *o
 
 int ethBatchCount(ethClient *c, uint64_t *n, char *err) {
     uint8_t d[4], r[32];
-    selector("batchCount()", d);
+    regBatchCountCall(d);
     int rc = view(c, d, sizeof d, r, 32, err);
     if (rc) return rc;
-    size_t v = abiWord(r);
-    if (v == SIZE_MAX) return errSet(err, "batchCount: out of range");
-    *n = v;
+    if (regWord(r, n) < 0) return errSet(err, "batchCount: out of range");
     return 0;
 }

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "anchord/ethkey.h"
-#include "anchord/ethrpc.h"
+#include "verifier/ethrpc.h"
 
 /* Failure categories. Functions here return 0, or minus one of these (so -1 is
  * the generic failure, as everywhere else); anchord uses them as exit codes. */
@@ -117,6 +117,12 @@ int ethDeploy(ethClient *c, uint8_t addr[ETH_ADDR_LEN], ethReceipt *out, char *e
  * Anchored log (emitted by the contract, topic0 = keccak of the event signature,
  * root equal to ours), read again after the confirmations. */
 int ethAnchor(ethClient *c, const uint8_t root[32], ethAnchored *a, char *err);
+
+/* ethAnchorResume: follow an anchor(root) transaction signed before a crash (the
+ * newest raw transaction the journal holds) as ethResume does, then take the batchId
+ * from its confirmed receipt as ethAnchor does. */
+int ethAnchorResume(ethClient *c, const uint8_t root[32], const uint8_t *raw, size_t len, ethAnchored *a,
+                    char *err);
 
 /* eth_call views of the registry at the latest block. */
 int ethRoots(ethClient *c, uint64_t batchId, uint8_t root[32], char *err);

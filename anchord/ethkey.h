@@ -3,9 +3,8 @@
 #define WA_ETHKEY_H
 #include <stddef.h>
 #include <stdint.h>
+#include "verifier/ethaddr.h"
 
-#define ETH_ADDR_LEN 20
-#define ETH_ADDR_HEX_MAX 43   /* "0x" + 40 hex + NUL */
 #define ETH_SIG_LEN 65        /* r || s || recovery id (0/1) */
 
 struct secp256k1_context_struct;
@@ -34,11 +33,5 @@ int ethSignHash(const ethKey *k, const uint8_t hash[32], uint8_t sig[ETH_SIG_LEN
 
 /* ethRecoverAddr: the address that produced sig over hash. 0 / -1 + err. */
 int ethRecoverAddr(const uint8_t hash[32], const uint8_t sig[ETH_SIG_LEN], uint8_t addr[ETH_ADDR_LEN], char *err);
-
-/* ethAddrHex: EIP-55 mixed-case checksummed "0x..." form. */
-void ethAddrHex(const uint8_t addr[ETH_ADDR_LEN], char out[ETH_ADDR_HEX_MAX]);
-
-/* ethAddrParse: "0x" + 40 hex; mixed case must carry a valid EIP-55 checksum. */
-int ethAddrParse(const char *s, uint8_t addr[ETH_ADDR_LEN], char *err);
 
 #endif

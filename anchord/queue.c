@@ -46,6 +46,17 @@ static const char luaDead[] =
     "redis.call('XDEL', KEYS[1], ARGV[2])\n"
     "return 0\n";
 
+/* KEYS: stream, status. ARGV: group, sid, scid, id, did, body, now_ms.
+ * Re-queue: a fresh copy at the stream's end (the replay marker is the status hash, which
+ * is kept), then the old entry acknowledged and deleted. Done already = old entry gone. */
+static const char luaRequeue[] =
+    "if #redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2]) == 0 then return '' end\n"
+    "local sid = redis.call('XADD', KEYS[1], '*', 'scid', ARGV[3], 'id', ARGV[4], 'did', ARGV[5], 'body', ARGV[6])\n"
+    "redis.call('HSET', KEYS[2], 'status', 'queued', 'sid', sid, 'requeued', ARGV[7])\n"
+    "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
+    "redis.call('XDEL', KEYS[1], ARGV[2])\n"
+    "return sid\n";
+
 /* KEYS: lease. ARGV: token, ttl. */
 static const char luaRenew[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n"
@@ -71,8 +82,8 @@ static const char luaJournal[] =
     "if idx == 6 then redis.call('ZREM', KEYS[3], ARGV[2]); redis.call('PEXPIRE', KEYS[1], 604800000) end\n"
     "return 0\n";
 
-enum { L_ENQUEUE, L_DEAD, L_RENEW, L_RELEASE, L_JOURNAL, L_COUNT };
-static const char *const luaText[L_COUNT] = {luaEnqueue, luaDead, luaRenew, luaRelease, luaJournal};
+enum { L_ENQUEUE, L_DEAD, L_RENEW, L_RELEASE, L_JOURNAL, L_REQUEUE, L_COUNT };
+static const char *const luaText[L_COUNT] = {luaEnqueue, luaDead, luaRenew, luaRelease, luaJournal, luaRequeue};
 static char luaSha[L_COUNT][41];  /* SHA-1 hex, what EVALSHA names a script by */
 static pthread_once_t luaOnce = PTHREAD_ONCE_INIT;
 
@@ -501,6 +512,24 @@ int queueDeadLetter(queue *q, int shard, const char *stream, const queueEntry *e
     return 0;
 }
 
+int queueRequeue(queue *q, int shard, const char *stream, const queueEntry *e, char newSid[QUEUE_SID_MAX],
+                 char *err) {
+    char kStream[96], kStatus[256], ts[24];
+    queueKey(q, shard, stream, NULL, NULL, kStream, sizeof kStream);
+    queueKey(q, shard, stream, e->scid, e->id, kStatus, sizeof kStatus);
+    snprintf(ts, sizeof ts, "%lld", nowMs());
+    const char *av[] = {kStream, kStatus, QUEUE_GROUP, e->sid, e->scid, e->id, e->did, e->payload, ts};
+    size_t al[9];
+    for (int i = 0; i < 9; i++) al[i] = strlen(av[i]);
+    al[7] = e->len;
+    redisReply *r = evalsha(q, err, L_REQUEUE, 2, av, al, 9);
+    if (!r) return -1;
+    newSid[0] = 0;
+    if (r->type == REDIS_REPLY_STRING) snprintf(newSid, QUEUE_SID_MAX, "%.*s", (int)r->len, r->str);
+    freeReplyObject(r);
+    return 0;
+}
+
 long long queueDepth(queue *q, int shard, const char *stream, char *err) {
     char k[96];
     queueKey(q, shard, stream, NULL, NULL, k, sizeof k);
@@ -520,6 +549,27 @@ int queueHset(queue *q, const char *key, const char *const *kv, size_t nkv, char
     redisReply *r = cmd(q, err, (int)nkv + 2, av, NULL);
     if (!r) return -1;
     freeReplyObject(r);
+    return 0;
+}
+
+int queueHsetMany(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv, char *err) {
+    if (nkv == 0 || nkv % 2 || nkv > 40) return errSet(err, "queueHsetMany: bad field list");
+    for (size_t off = 0; off < n; off += 1000) {   /* bounded pipeline */
+        size_t m = n - off < 1000 ? n - off : 1000;
+        if (connectQ(q, err) < 0) return -1;
+        for (size_t i = 0; i < m; i++) {
+            const char *av[42] = {"HSET", keys[off + i]};
+            for (size_t k = 0; k < nkv; k++) av[2 + k] = kv[(off + i) * nkv + k];
+            if (redisAppendCommandArgv(q->rc, (int)nkv + 2, av, NULL) != REDIS_OK)
+                return errSet(err, "redis: out of memory"), disconnect(q), -1;
+        }
+        for (size_t i = 0; i < m; i++) {
+            redisReply *r = NULL;
+            if (redisGetReply(q->rc, (void **)&r) != REDIS_OK) r = NULL;
+            if (replyErr(q, r, err) < 0) { disconnect(q); return -1; }
+            freeReplyObject(r);
+        }
+    }
     return 0;
 }
 

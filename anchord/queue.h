@@ -101,6 +101,13 @@ int queueAck(queue *q, int shard, const char *stream, const char *const *sids, s
 int queueDeadLetter(queue *q, int shard, const char *stream, const queueEntry *e, const char *reason,
                     char *err);
 
+/* queueRequeue: atomically XADD a fresh copy of e to the end of the same stream
+ * (bypassing the replay check: its status record, the replay marker, stays and is set
+ * back to "queued" with the new sid), then XACK and XDEL e. Idempotent: when e is no
+ * longer in the stream nothing happens and newSid is "". */
+int queueRequeue(queue *q, int shard, const char *stream, const queueEntry *e, char newSid[QUEUE_SID_MAX],
+                 char *err);
+
 /* queueDepth: entries in a stream not yet acknowledged (XLEN; acked entries are deleted). */
 long long queueDepth(queue *q, int shard, const char *stream, char *err);
 
@@ -116,6 +123,9 @@ int queueStatusGet(queue *q, const char *scid, const char *id, json_t **out, cha
  * JSON object of strings, 1 found / 0 absent / -1 + err). */
 int queueHset(queue *q, const char *key, const char *const *kv, size_t nkv, char *err);
 int queueHgetall(queue *q, const char *key, json_t **out, char *err);
+/* queueHsetMany: HSET keys[i] with the nkv strings kv[i*nkv ...], for i < n, pipelined
+ * (one round trip per 1000 keys). 0 / -1 + err. */
+int queueHsetMany(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv, char *err);
 
 /* ---- lease: one worker per shard at a time ---- */
 

@@ -134,6 +134,23 @@ int storePutMany(store *s, storeReq *reqs, size_t n, char *err) {
     return s->ops->putMany(s, reqs, n, err);
 }
 
+int storeGetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        reqs[i].etag[0] = reqs[i].err[0] = 0;
+        reqs[i].rc = storeKeyCheck(reqs[i].key, reqs[i].err) < 0 ? STORE_ERR : STORE_OK;
+        if (reqs[i].rc != STORE_OK) bad++;
+    }
+    if (bad) return errSet(err, "store get-many: %d malformed key(s), nothing sent", bad);
+    if (s->ops->getMany) return s->ops->getMany(s, reqs, n, err);
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        reqs[i].rc = s->ops->get(s, reqs[i].key, reqs[i].max, &reqs[i].body, reqs[i].etag, reqs[i].err);
+        if (reqs[i].rc == STORE_ERR) failed++;
+    }
+    return failed;
+}
+
 int storeList(store *s, const char *prefix, storeListFn *fn, void *ctx, char *err) {
     if (!prefix) prefix = "";
     if (strlen(prefix) > STORE_KEY_MAX) return errSet(err, "store list: prefix too long");

@@ -53,6 +53,16 @@ typedef struct storeReq {
     char err[ERR_MAX];              /* out: why, on STORE_ERR */
 } storeReq;
 
+/* One get for storeGetMany: inputs, then outputs filled by the store. */
+typedef struct storeGetReq {
+    const char *key;
+    size_t max;                     /* largest body accepted */
+    int rc;                         /* out: STORE_OK / STORE_NOTFOUND / STORE_ERR */
+    buf body;                       /* out: the object (caller frees; start it as BUF_INIT) */
+    char etag[STORE_ETAG_MAX];      /* out: its ETag on STORE_OK */
+    char err[ERR_MAX];              /* out: why, on STORE_ERR */
+} storeGetReq;
+
 /* storeList callback: one key (relative to the store prefix) and its size; return
  * non-zero to stop the listing early. */
 typedef int storeListFn(void *ctx, const char *key, long long size);
@@ -84,6 +94,12 @@ int storePut(store *s, const char *key, const void *data, size_t len, storeCond 
  * Each request gets its own rc/etag/err. Returns the number of requests that ended in
  * STORE_ERR (0 = all OK or CONFLICT), or -1 + err when nothing could be started. */
 int storePutMany(store *s, storeReq *reqs, size_t n, char *err);
+
+/* storeGetMany: run n gets with many in flight (S3: curl multi, connection reuse; the
+ * local store reads one after the other). Each request gets its own rc/body/etag/err.
+ * Returns the number of requests that ended in STORE_ERR, or -1 + err when nothing
+ * could be started. */
+int storeGetMany(store *s, storeGetReq *reqs, size_t n, char *err);
 
 /* storeList: call fn for every key starting with prefix ("" = all), in byte order.
  * STORE_OK / STORE_ERR. */

@@ -200,7 +200,7 @@ static void fileClose(store *s) {
 }
 
 static const storeOps fileOps = {
-    fileGet, filePut, storePutManySerial, fileList, fileDel, fileCors, NULL, fileClose,
+    fileGet, filePut, storePutManySerial, fileList, fileDel, fileCors, NULL, fileClose, NULL,
 };
 
 int storeFileOpen(store *s, const char *rest, char *err) {

@@ -13,6 +13,7 @@ typedef struct storeOps {
     int (*cors)(store *s, char *err);
     int (*altIfMatch)(store *s);    /* try the other If-Match spelling; 0 if switched */
     void (*close)(store *s);
+    int (*getMany)(store *s, storeGetReq *reqs, size_t n, char *err);   /* NULL: one by one */
 } storeOps;
 
 struct store {

@@ -540,6 +540,47 @@ static int s3PutMany(store *s, storeReq *reqs, size_t n, char *err) {
     return failed;
 }
 
+static int s3GetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
+    s3Be *b = s->be;
+    s3Call *calls = calloc(n ? n : 1, sizeof *calls);
+    s3Call **ptrs = calloc(n ? n : 1, sizeof *ptrs);
+    if (!calls || !ptrs) { free(calls); free(ptrs); return errSet(err, "out of memory"); }
+    size_t ok = 0;
+    for (; ok < n; ok++) {
+        if (callInit(b, &calls[ok], "GET", reqs[ok].key, NULL, NULL, 0) < 0) break;
+        calls[ok].out = &reqs[ok].body;
+        calls[ok].max = reqs[ok].max;
+        ptrs[ok] = &calls[ok];
+    }
+    int failed = 0;
+    if (ok < n) {
+        failed = errSet(err, "out of memory");
+        n = ok + 1;
+    } else {
+        s3Run(b, ptrs, n, s->parallel);
+        for (size_t i = 0; i < n; i++) {
+            storeGetReq *r = &reqs[i];
+            s3Call *c = &calls[i];
+            char code[64];
+            errCode(c, code, sizeof code);
+            if (c->cc == CURLE_OK && c->status == 200) {
+                r->rc = STORE_OK;
+                memcpy(r->etag, c->etag, STORE_ETAG_MAX);
+            } else if (c->cc == CURLE_OK && c->status == 404 && strcmp(code, "NoSuchBucket")) {
+                r->rc = STORE_NOTFOUND;
+                bufReset(&r->body);
+            } else {
+                r->rc = callError(b, c, r->err);
+                failed++;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) callFree(&calls[i]);
+    free(calls);
+    free(ptrs);
+    return failed;
+}
+
 static int s3Del(store *s, const char *key, char *err) {
     s3Be *b = s->be;
     s3Call c;
@@ -685,7 +726,7 @@ static void s3Close(store *s) {
 }
 
 static const storeOps s3Ops = {
-    s3Get, s3Put, s3PutMany, s3List, s3Del, s3Cors, s3AltIfMatch, s3Close,
+    s3Get, s3Put, s3PutMany, s3List, s3Del, s3Cors, s3AltIfMatch, s3Close, s3GetMany,
 };
 
 /* envGet: the first non-empty of two environment variables (b may be NULL). */

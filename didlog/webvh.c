@@ -600,6 +600,11 @@ static size_t checkWitnesses(const webvhLog *log, size_t valid, const json_t *wf
     return valid;
 }
 
+size_t webvhCheckWitnesses(const webvhLog *log, size_t valid, const json_t *witnessProofs, char msg[ERR_MAX]) {
+    msg[0] = 0;
+    return checkWitnesses(log, valid > log->n ? log->n : valid, witnessProofs, msg);
+}
+
 static void result(webvhResult *r, const webvhLog *log, size_t at, const char *code, const char *msg) {
     r->code = code;
     if (at < log->n && log->e[at].versionId)

@@ -97,6 +97,13 @@ void webvhFree(webvhLog *log);
  * Returns 0 when the whole log is valid, -1 otherwise (r->error says why). */
 int webvhVerify(webvhLog *log, const webvhOpts *o, webvhResult *r);
 
+/* webvhCheckWitnesses: rule 11 alone, for a log verified with skipWitness:
+ * the first entry in [0, valid) lacking its witness threshold (msg says how
+ * many approvals it has), or valid when all are approved. Lets a caller that
+ * must also accept a not-yet-witnessed tail (didverify: pending versions)
+ * verify each signature once. */
+size_t webvhCheckWitnesses(const webvhLog *log, size_t valid, const json_t *witnessProofs, char msg[ERR_MAX]);
+
 /* webvhHead: the last verified entry (NULL when none). */
 const webvhEntry *webvhHead(const webvhLog *log);
 

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "anchord/eth.h"
-#include "anchord/ethrpc.h"
+#include "verifier/ethrpc.h"
 #include <stdlib.h>
 #include "core/hex.h"
 #include "core/err.h"

@@ -7,7 +7,7 @@
 //       writes logs made by didwebvh-ts: OUTDIR/<case>/did.jsonl (+ did-witness.json)
 //       for the cases basic, rotate, prerotate, witness, deactivate.
 //   node webvh-oracle.mjs bench DIR...
-//       resolves every DIR/*.jsonl; prints "<logs> <seconds>" (valid logs only counted).
+//       resolves every DIR/*.jsonl (with DIR/<name>.witness.json when present); prints "<logs> <seconds>" (valid logs only counted).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -135,7 +135,7 @@ async function main() {
     const files = a.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.jsonl')).map((f) => path.join(d, f)));
     const t0 = process.hrtime.bigint();
     let ok = 0;
-    for (const f of files) if ((await resolveOne(f)).ok) ok++;
+    for (const f of files) if ((await resolveOne(f, f.replace(/\.jsonl$/, '.witness.json'))).ok) ok++;  // <name>.witness.json when present
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(`${ok} ${s.toFixed(3)}`);
     if (ok !== files.length) process.exit(1);

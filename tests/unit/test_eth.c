@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include "anchord/eth.h"
 #include "anchord/ethkey.h"
-#include "anchord/ethrpc.h"
+#include "verifier/ethrpc.h"
 #include "anchord/rlp.h"
 #include "core/err.h"
 #include "core/hex.h"

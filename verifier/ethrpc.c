@@ -1,11 +1,11 @@
-/* ethrpc.c -- JSON-RPC client: one curl handle, bounded bodies, fail-over and back-off. */
+/* ethrpc.c -- Ethereum JSON-RPC client (read by didverify, used by anchord): one curl handle, bounded bodies, fail-over and back-off. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <curl/curl.h>
 #include <sodium.h>
-#include "anchord/ethrpc.h"
+#include "verifier/ethrpc.h"
 #include "core/err.h"
 #include "core/hex.h"
 

@@ -1,0 +1,538 @@
+/* batch.c -- claim stream entries, verify what the store holds, build the new log entries. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "core/json.h"
+#include "core/jcs.h"
+#include "didlog/webvh.h"
+#include "verifier/witness.h"
+#include "anchord/batch.h"
+#include "anchord/docstate.h"
+#include "anchord/log.h"
+
+#define OBJ_MAX ((size_t)64 << 20)
+
+long long batchNowMs(void) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+double batchSince(long long startMs) { return (double)(batchNowMs() - startMs) / 1000.0; }
+
+static void sleepMs(long long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+void batchObjKey(const pipeCtx *c, const char *scid, const char *name, char *out, size_t cap) {
+    if (c->cfg->prefix[0]) snprintf(out, cap, "%s/%s/%s", c->cfg->prefix, scid, name);
+    else snprintf(out, cap, "%s/%s", scid, name);
+}
+
+int batchJournal(pipeCtx *c, batch *b, const char *token, int state, const char *const *kv, size_t nkv,
+                 char *err) {
+    for (int attempt = 0;; attempt++) {
+        if (journalAdvance(c->q, &b->j, token, state, kv, nkv, err) == 0) return 0;
+        /* "lease lost" is final; a dropped connection may come back. */
+        if (strstr(err, "lease lost") || attempt == 2) return -1;
+        sleepMs(250LL << attempt);
+    }
+}
+
+static void storeObjFree(storeObj *o) { bufFree(&o->body); }
+
+static void workFree(didWork *w) {
+    free(w->ev);
+    free(w->reg);
+    storeObjFree(&w->log); storeObjFree(&w->wj); storeObjFree(&w->dw);
+    for (size_t i = 0; i < w->nne; i++) free(w->ne[i].line);
+    free(w->ne);
+    free(w->rej);
+    bufFree(&w->newLog); bufFree(&w->newWj); bufFree(&w->newDw);
+}
+
+void batchFree(batch *b) {
+    for (size_t i = 0; i < b->nw; i++) workFree(&b->w[i]);
+    free(b->w);
+    queueEntriesFree(&b->dids);
+    queueEntriesFree(&b->events);
+    merkleFree(b->tree);
+    journalFree(&b->j);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- threads ---- */
+
+typedef struct pool {
+    void (*fn)(void *ctx, size_t i);
+    void *ctx;
+    size_t n, next;
+    pthread_mutex_t mu;
+} pool;
+
+static void *poolRun(void *arg) {
+    pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->n) return NULL;
+        p->fn(p->ctx, i);
+    }
+}
+
+void batchRunThreads(const pipeCtx *c, size_t n, void (*fn)(void *ctx, size_t i), void *ctx) {
+    pool p = {fn, ctx, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    int t = c->threads < 1 ? 1 : c->threads > 64 ? 64 : c->threads;
+    pthread_t th[64];
+    int started = 0;
+    json_object_seed(0);   /* jansson's hash seed, once, before threads race to set it */
+    for (int i = 1; i < t && (size_t)i < n; i++)
+        if (pthread_create(&th[started], NULL, poolRun, &p) == 0) started++;
+    poolRun(&p);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+}
+
+/* ---- claim ---- */
+
+/* joinSids: the stream ids of es, comma separated, into out. */
+static int joinSids(const queueEntries *es, buf *out) {
+    bufReset(out);
+    if (bufPuts(out, "") < 0) return -1;
+    for (size_t i = 0; i < es->n; i++)
+        if ((i && bufPutc(out, ',') < 0) || bufPuts(out, es->e[i].sid) < 0) return -1;
+    return 0;
+}
+
+int batchClaim(pipeCtx *c, int shard, const char *token, batch *b, char *err) {
+    memset(b, 0, sizeof *b);
+    b->shard = shard;
+    size_t max = (size_t)c->cfg->batchMaxEvents;
+    if (queueGroupEnsure(c->q, shard, "dids", err) < 0 || queueGroupEnsure(c->q, shard, "events", err) < 0) return -1;
+    /* A dead worker's entries first (pending longer than WA_RECLAIM_IDLE, no journal). */
+    if (queueReclaim(c->q, shard, "dids", c->consumer, c->cfg->reclaimIdleMs, max, &b->dids, err) < 0) return -1;
+    if (b->dids.n < max &&
+        queueReclaim(c->q, shard, "events", c->consumer, c->cfg->reclaimIdleMs, max - b->dids.n, &b->events, err) < 0)
+        return -1;
+    long long deadline = batchNowMs() + c->cfg->batchMaxWaitMs;
+    for (;;) {
+        size_t have = b->dids.n + b->events.n;
+        if (have < max && queueReadNew(c->q, shard, "dids", c->consumer, max - have, 0, &b->dids, err) < 0) return -1;
+        have = b->dids.n + b->events.n;
+        if (have < max && queueReadNew(c->q, shard, "events", c->consumer, max - have, 0, &b->events, err) < 0) return -1;
+        if (b->dids.n + b->events.n > 0) break;
+        long long left = deadline - batchNowMs();
+        if (left <= 0 || *c->stop) return 0;
+        sleepMs(left < 100 ? left : 100);
+    }
+    buf es = BUF_INIT, ds = BUF_INIT;
+    char ne[24], nd[24];
+    snprintf(ne, sizeof ne, "%zu", b->events.n);
+    snprintf(nd, sizeof nd, "%zu", b->dids.n);
+    int rc = -1;
+    if (joinSids(&b->events, &es) < 0 || joinSids(&b->dids, &ds) < 0) errSet(err, "out of memory");
+    else {
+        const char *kv[] = {"dsids", (char *)ds.p, "events", ne, "dids", nd, "consumer", c->consumer};
+        rc = journalCreate(c->q, shard, token, (char *)es.p, kv, 8, &b->j, err);
+    }
+    bufFree(&es);
+    bufFree(&ds);
+    return rc < 0 ? -1 : 1;
+}
+
+/* splitSids: a comma-separated field into an array of pointers into a copy. */
+static int claimField(pipeCtx *c, batch *b, const char *field, const char *stream, queueEntries *out, char *err) {
+    const char *v = journalField(&b->j, field);
+    if (!v || !*v) return 0;
+    char *copy = strdup(v);
+    size_t n = 1;
+    for (const char *p = v; *p; p++) n += *p == ',';
+    const char **sids = malloc(n * sizeof *sids);
+    if (!copy || !sids) { free(copy); free(sids); return errSet(err, "out of memory"); }
+    n = 0;
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) sids[n++] = t;
+    int rc = queueClaimIds(c->q, b->shard, stream, c->consumer, sids, n, out, err);
+    free(sids);
+    free(copy);
+    return rc < 0 ? -1 : 0;
+}
+
+int batchReclaim(pipeCtx *c, batch *b, char *err) {
+    queueEntriesFree(&b->dids);
+    queueEntriesFree(&b->events);
+    if (queueGroupEnsure(c->q, b->shard, "dids", err) < 0 || queueGroupEnsure(c->q, b->shard, "events", err) < 0)
+        return -1;
+    if (claimField(c, b, "dsids", "dids", &b->dids, err) < 0) return -1;
+    return claimField(c, b, "sids", "events", &b->events, err);
+}
+
+/* ---- grouping by DID ---- */
+
+typedef struct didMap {
+    size_t *slot;     /* index + 1 into b->w, 0 = empty */
+    size_t cap;
+} didMap;
+
+static size_t fnv(const char *s) {
+    size_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* workFor: the work of scid, created when absent (NULL on out of memory). */
+static didWork *workFor(batch *b, didMap *m, const char *scid, size_t capw) {
+    size_t i = fnv(scid) & (m->cap - 1);
+    for (; m->slot[i]; i = (i + 1) & (m->cap - 1))
+        if (!strcmp(b->w[m->slot[i] - 1].scid, scid)) return &b->w[m->slot[i] - 1];
+    if (b->nw == capw) return NULL;
+    didWork *w = &b->w[b->nw++];
+    memset(w, 0, sizeof *w);
+    snprintf(w->scid, sizeof w->scid, "%s", scid);
+    m->slot[i] = b->nw;
+    return w;
+}
+
+static int addRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail) {
+    rejected *r = realloc(w->rej, (w->nrej + 1) * sizeof *r);
+    if (!r) return -1;
+    w->rej = r;
+    r[w->nrej].e = e;
+    r[w->nrej].genesis = genesis;
+    snprintf(r[w->nrej].reason, sizeof r[w->nrej].reason, "%s%s", prefix, detail);
+    w->nrej++;
+    return 0;
+}
+
+/* group: one work per DID: genesis registrations first (stream order), then DIDs with
+ * events in order of their first event. */
+static int group(batch *b, char *err) {
+    size_t capw = b->dids.n + b->events.n;
+    didMap m = {NULL, 16};
+    while (m.cap < capw * 2) m.cap <<= 1;
+    m.slot = calloc(m.cap, sizeof *m.slot);
+    b->w = calloc(capw ? capw : 1, sizeof *b->w);
+    if (!m.slot || !b->w) { free(m.slot); return errSet(err, "out of memory"); }
+    for (size_t i = 0; i < b->dids.n; i++) {
+        const queueEntry *e = &b->dids.e[i];
+        didWork *w = workFor(b, &m, e->scid, capw);
+        if (w->genesis) addRej(w, e, 1, "", "duplicate registration of this DID in one batch");
+        else { w->isNew = 1; w->genesis = e; snprintf(w->did, sizeof w->did, "%s", e->did); }
+    }
+    for (size_t i = 0; i < b->events.n; i++) {
+        const queueEntry *e = &b->events.e[i];
+        didWork *w = workFor(b, &m, e->scid, capw);
+        if (w->nev == w->capev) {
+            size_t cap = w->capev ? w->capev * 2 : 4;
+            const queueEntry **v = realloc(w->ev, cap * sizeof *v);
+            if (!v) { free(m.slot); return errSet(err, "out of memory"); }
+            w->ev = v; w->capev = cap;
+        }
+        w->ev[w->nev++] = e;
+    }
+    free(m.slot);
+    return 0;
+}
+
+/* ---- reading the registry and the store ---- */
+
+static int readRegistry(pipeCtx *c, batch *b, char *err) {
+    for (size_t i = 0; i < b->nw; i++) {
+        didWork *w = &b->w[i];
+        if (!(w->reg = calloc(1, sizeof *w->reg))) return errSet(err, "out of memory");
+        int rc = didregGet(c->q, w->scid, w->reg, err);
+        if (rc < 0) return -1;
+        if (rc == 0) { free(w->reg); w->reg = NULL; }
+        else if (!w->isNew) snprintf(w->did, sizeof w->did, "%s", w->reg->did);
+    }
+    return 0;
+}
+
+/* batchReadObjects: did.jsonl, witness.json and did-witness.json of every DID with work,
+ * many GETs in flight. 0 / -1 + err (the store failed: the batch stops). */
+int batchReadObjects(pipeCtx *c, batch *b, char *err) {
+    static const char *const names[3] = {"did.jsonl", "witness.json", "did-witness.json"};
+    size_t n = b->nw * 3;
+    storeGetReq *r = calloc(n ? n : 1, sizeof *r);
+    char (*keys)[STORE_KEY_MAX] = calloc(n ? n : 1, STORE_KEY_MAX);
+    if (!r || !keys) { free(r); free(keys); return errSet(err, "out of memory"); }
+    for (size_t i = 0; i < n; i++) {
+        batchObjKey(c, b->w[i / 3].scid, names[i % 3], keys[i], STORE_KEY_MAX);
+        r[i].key = keys[i];
+        r[i].max = OBJ_MAX;
+    }
+    int failed = storeGetMany(c->st, r, n, err);
+    for (size_t i = 0; failed > 0 && i < n; i++)
+        if (r[i].rc == STORE_ERR) { errSet(err, "%s", r[i].err); break; }
+    for (size_t i = 0; i < n; i++) {
+        didWork *w = &b->w[i / 3];
+        storeObj *o = i % 3 == 0 ? &w->log : i % 3 == 1 ? &w->wj : &w->dw;
+        bufFree(&o->body);
+        o->found = r[i].rc == STORE_OK;
+        o->body = r[i].body;
+        memcpy(o->etag, r[i].etag, STORE_ETAG_MAX);
+        if (!o->found) bufFree(&o->body);
+    }
+    free(r);
+    free(keys);
+    return failed ? -1 : 0;
+}
+
+/* ---- genesis ---- */
+
+int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[SCID_LEN + 1],
+                      char did[DIDREG_DID_MAX], char *err) {
+    char e[ERR_MAX];
+    webvhLog *log = webvhParse(text, len, e);
+    if (!log) return errSet(err, "genesis log: %s", e);
+    webvhOpts o = {.skipWitness = 1};   /* the witness signs only after anchoring */
+    webvhResult r;
+    int rc = -1;
+    const webvhEntry *g = NULL;
+    char want[DIDREG_DID_MAX];
+    if (log->parseErr[0]) errSet(err, "genesis log: %s", log->parseErr);
+    else if (webvhVerify(log, &o, &r) < 0) errSet(err, "genesis log does not verify: %s", r.error);
+    else if (log->n != 1) errSet(err, "genesis log has %zu entries; want exactly 1", log->n);
+    else if (!(g = webvhHead(log))) errSet(err, "genesis log: no valid entry");
+    else if (g->act.wit.threshold != 1 || g->act.wit.n != 1 || strcmp(g->act.wit.ids[0], c->witDid))
+        errSet(err, "genesis log must name this service's witness %.80s alone with threshold 1", c->witDid);
+    else if (json_array_size(g->act.updateKeys) != 1 || !json_is_string(json_array_get(g->act.updateKeys, 0)) ||
+             strcmp(json_string_value(json_array_get(g->act.updateKeys, 0)), c->pubMk))
+        errSet(err, "genesis log's updateKeys must be exactly the publisher key %.60s", c->pubMk);
+    else if (g->act.portable) errSet(err, "genesis log: portable DIDs are not hosted here");
+    else if (snprintf(want, sizeof want, "did:webvh:%s:%s%s:%s", g->act.scid, c->cfg->domain, c->didPath,
+                      g->act.scid) >= (int)sizeof want || strcmp(g->did, want))
+        errSet(err, "genesis log: the DID must be %.200s (WA_DOMAIN, WA_PREFIX)", want);
+    else {
+        snprintf(scid, SCID_LEN + 1, "%s", g->act.scid);
+        snprintf(did, DIDREG_DID_MAX, "%s", g->did);
+        rc = 0;
+    }
+    webvhFree(log);
+    return rc;
+}
+
+/* ---- building one DID ---- */
+
+static int addEntry(didWork *w, const char *line, size_t len, const char *vid, const queueEntry *e, int genesis) {
+    newEntry *v = realloc(w->ne, (w->nne + 1) * sizeof *v);
+    if (!v) return -1;
+    w->ne = v;
+    newEntry *n = &v[w->nne];
+    memset(n, 0, sizeof *n);
+    if (!(n->line = malloc(len + 1))) return -1;
+    memcpy(n->line, line, len);
+    n->line[len] = 0;
+    n->len = len;
+    snprintf(n->versionId, sizeof n->versionId, "%s", vid);
+    snprintf(n->sid, sizeof n->sid, "%s", e->sid);
+    snprintf(n->id, sizeof n->id, "%s", genesis ? "genesis" : e->id);
+    n->genesis = genesis;
+    w->nne++;
+    return 0;
+}
+
+typedef struct buildCtx {
+    pipeCtx *c;
+    batch *b;
+} buildCtx;
+
+static void buildGenesis(pipeCtx *c, didWork *w) {
+    const queueEntry *e = w->genesis;
+    char scid[SCID_LEN + 1], did[DIDREG_DID_MAX], err[ERR_MAX];
+    if (w->reg) { addRej(w, e, 1, "", "this DID is already registered"); return; }
+    if (w->log.found) { addRej(w, e, 1, "", "did.jsonl of this DID already exists in the store"); return; }
+    if (batchGenesisCheck(c, e->payload, e->len, scid, did, err) < 0) { addRej(w, e, 1, "", err); return; }
+    if (strcmp(scid, w->scid) || strcmp(did, e->did)) {
+        addRej(w, e, 1, "", "genesis log does not match its queue entry (scid/did)");
+        return;
+    }
+    webvhLog *log = webvhParse(e->payload, e->len, err);
+    size_t len;
+    const char *line = log ? webvhLine(log, 0, &len) : NULL;
+    const char *vid = line ? jsonGetStr(log->e[0].obj, "versionId") : NULL;
+    if (!vid || addEntry(w, line, len, vid, e, 1) < 0) addRej(w, e, 1, "", "out of memory");
+    webvhFree(log);
+}
+
+/* checkStore: refuse to build on objects that are not what we published: the log must
+ * verify with its witness file, end at the registry's head, and every version must have
+ * a consistent Merkle anchor proof in witness.json. 0 ok, -1 + why. */
+static int checkStore(didWork *w, webvhLog **out, json_t **dwOut, char *why) {
+    char e[ERR_MAX];
+    webvhResult r;
+    *out = NULL;
+    *dwOut = NULL;
+    if (!w->log.found) return errSet(why, "did.jsonl is missing");
+    if (!w->wj.found) return errSet(why, "witness.json is missing");
+    if (!w->dw.found) return errSet(why, "did-witness.json is missing");
+    json_t *dw = webvhParseWitnessFile((char *)w->dw.body.p, w->dw.body.len, e);
+    if (!dw) return errSet(why, "did-witness.json: %s", e);
+    webvhLog *log = webvhParse((char *)w->log.body.p, w->log.body.len, e);
+    if (!log) { json_decref(dw); return errSet(why, "did.jsonl: %s", e); }
+    *out = log;
+    *dwOut = dw;
+    webvhOpts o = {.did = w->did, .witnessProofs = dw};
+    if (log->parseErr[0]) return errSet(why, "did.jsonl: %s", log->parseErr);
+    if (webvhVerify(log, &o, &r) < 0) return errSet(why, "did.jsonl does not verify: %s", r.error);
+    const webvhEntry *h = webvhHead(log);
+    if (strcmp(h->versionId, w->reg->versionId))
+        return errSet(why, "did.jsonl ends at %.60s but the registry's head is %.60s", h->versionId, w->reg->versionId);
+    witnessFile wf = {0};
+    if (witnessParse((char *)w->wj.body.p, w->wj.body.len, &wf, e) < 0) return errSet(why, "witness.json: %s", e);
+    int rc = 0;
+    for (size_t i = 0; i < log->n && rc == 0; i++) {
+        const anchorProof *p = witnessFind(&wf, log->e[i].versionId);
+        size_t len;
+        const char *line = webvhLine(log, i, &len);
+        merkleHash lh;
+        merkleHashLeaf(line, len, lh);
+        if (!p) rc = errSet(why, "witness.json has no anchor for version %.60s", log->e[i].versionId);
+        else if (memcmp(lh, p->leafHash, 32)) rc = errSet(why, "witness.json: leafHash of %.60s is not the entry's", p->versionId);
+        else if (merkleVerify(lh, p->leafIndex, p->treeSize, p->proof, p->proofLen, p->root, e) < 0)
+            rc = errSet(why, "witness.json: proof of %.60s: %s", p->versionId, e);
+    }
+    if (rc == 0 && wf.did && strcmp(wf.did, w->did)) rc = errSet(why, "witness.json names another DID");
+    witnessFree(&wf);
+    return rc;
+}
+
+/* versionTime: now, but strictly after prev (seconds), in ms precision. */
+static void versionTime(double prev, char out[40]) {
+    long long ms = batchNowMs(), p = (long long)(prev * 1000.0 + 0.5);
+    if (ms <= p) ms = p + 1;
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char s[32];
+    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 40, "%s.%03lldZ", s, ms % 1000);
+}
+
+/* buildEvent: verify one event and append its entry. 0 appended, -1 rejected (why). */
+static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, didKey *keys, size_t *nkeys,
+                      const queueEntry *qe, char *why) {
+    eventLimits lim = {batchNowMs(), c->cfg->maxSkewMs, 0, (size_t)c->cfg->maxBody};
+    event ev;
+    char d[ERR_MAX];
+    rejectCode rc = eventParse(qe->payload, qe->len, &lim, &ev, d);
+    if (rc != REJ_OK) return errSet(why, "%s: %s", rejectName(rc), d);
+    int out = -1;
+    json_t *state = NULL;
+    const webvhEntry *h = webvhHead(log);
+    if (strcmp(ev.scid, w->scid) || strcmp(ev.id, qe->id) || strcmp(ev.did, w->did))
+        errSet(why, "invalid: the event does not match its queue entry (did %.100s, id %.60s)", ev.did, ev.id);
+    else if (json_object_get(seen, ev.id))
+        errSet(why, "replay: event %.60s is already in the log of %.100s", ev.id, w->did);
+    else if ((rc = eventVerify(&ev, keys, *nkeys, d)) != REJ_OK)
+        errSet(why, "%s: %s", rejectName(rc), d);
+    else if (!(state = docNextState(h->state, ev.doc, w->did, log->n + 1, d)))
+        errSet(why, "invalid: %s", d);
+    else {
+        char vt[40];
+        size_t len;
+        versionTime(h->time, vt);
+        json_t *params = json_object();
+        if (webvhAppend(log, state, params, vt, c->pub.sk, NULL, d) < 0) errSet(why, "internal: cannot build the entry: %s", d);
+        else {
+            const char *line = webvhLine(log, log->n - 1, &len);
+            int k = docAssertionKeys(state, w->did, keys, d);
+            *nkeys = k > 0 ? (size_t)k : 0;
+            json_object_set_new(seen, ev.id, json_true());
+            out = addEntry(w, line, len, log->e[log->n - 1].versionId, qe, 0) < 0 ? errSet(why, "out of memory") : 0;
+        }
+        json_decref(params);
+    }
+    json_decref(state);
+    eventFree(&ev);
+    return out;
+}
+
+static void buildExisting(pipeCtx *c, didWork *w) {
+    char why[ERR_MAX];
+    if (!w->reg) {
+        for (size_t i = 0; i < w->nev; i++) addRej(w, w->ev[i], 0, "", "unknown_did: the DID is not registered here");
+        return;
+    }
+    webvhLog *log;
+    json_t *dw;
+    if (checkStore(w, &log, &dw, why) < 0) {
+        w->tampered = 1;
+        for (size_t i = 0; i < w->nev; i++) addRej(w, w->ev[i], 0, "store tampered: ", why);
+        snprintf(w->err, sizeof w->err, "%s", why);
+        webvhFree(log);
+        json_decref(dw);
+        return;
+    }
+    json_decref(dw);
+    const webvhEntry *h = webvhHead(log);
+    snprintf(w->baseEtag, sizeof w->baseEtag, "%s", w->log.etag);
+    snprintf(w->baseVersionId, sizeof w->baseVersionId, "%s", h->versionId);
+    json_t *seen = json_object();
+    for (size_t i = 0; i < log->n; i++) {
+        const char *id = docEventId(log->e[i].state);
+        if (id) json_object_set_new(seen, id, json_true());
+    }
+    didKey keys[DIDREG_MAX_KEYS];
+    int k = docAssertionKeys(h->state, w->did, keys, why);
+    size_t nkeys = k > 0 ? (size_t)k : 0;
+    for (size_t i = 0; i < w->nev; i++)
+        if (buildEvent(c, w, log, seen, keys, &nkeys, w->ev[i], why) < 0) addRej(w, w->ev[i], 0, "", why);
+    json_decref(seen);
+    webvhFree(log);
+}
+
+static void buildOne(void *ctx, size_t i) {
+    buildCtx *bc = ctx;
+    didWork *w = &bc->b->w[i];
+    if (w->genesis) buildGenesis(bc->c, w);
+    if (w->isNew) {   /* events for a DID not yet published cannot have passed ingest */
+        for (size_t k = 0; k < w->nev; k++) addRej(w, w->ev[k], 0, "", "unknown_did: the DID is not published yet");
+    } else if (w->nev) buildExisting(bc->c, w);
+}
+
+/* deadLetters: write every rejection found while building (main thread: Redis). */
+static int deadLetters(pipeCtx *c, batch *b, char *err) {
+    for (size_t i = 0; i < b->nw; i++) {
+        didWork *w = &b->w[i];
+        if (w->tampered)
+            logKv(LL_ERROR, "store tampered: refusing to build on this DID", "{s:s,s:s,s:s,s:I}", "batch", b->j.id,
+                  "did", w->did, "reason", w->err, "events", (json_int_t)w->nev);
+        for (size_t k = 0; k < w->nrej; k++) {
+            rejected *r = &w->rej[k];
+            if (queueDeadLetter(c->q, b->shard, r->genesis ? "dids" : "events", r->e, r->reason, err) < 0) return -1;
+            logKv(LL_WARN, "rejected", "{s:s,s:s,s:s,s:s}", "batch", b->j.id, "scid", r->e->scid, "id",
+                  r->genesis ? "genesis" : r->e->id, "reason", r->reason);
+        }
+        b->nRejected += w->nrej;
+        b->nTampered += w->tampered;
+    }
+    return 0;
+}
+
+int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
+    long long t0 = batchNowMs();
+    if (group(b, err) < 0 || readRegistry(c, b, err) < 0 || batchReadObjects(c, b, err) < 0) return -1;
+    b->tRead = batchSince(t0);
+    t0 = batchNowMs();
+    buildCtx bc = {c, b};
+    batchRunThreads(c, b->nw, buildOne, &bc);
+    b->nleaves = 0;
+    for (size_t i = 0; i < b->nw; i++)
+        for (size_t k = 0; k < b->w[i].nne; k++) b->w[i].ne[k].leaf = b->nleaves++;
+    b->tBuild = batchSince(t0);
+    if (deadLetters(c, b, err) < 0) return -1;
+    char nl[24], nr[24];
+    snprintf(nl, sizeof nl, "%zu", b->nleaves);
+    snprintf(nr, sizeof nr, "%zu", b->nRejected);
+    const char *kv[] = {"leaves", nl, "rejected", nr};
+    if (batchJournal(c, b, token, JS_BUILT, kv, 4, err) < 0) return -1;
+    logKv(LL_INFO, "batch built", "{s:s,s:I,s:I,s:I,s:I,s:f,s:f}", "batch", b->j.id, "dids", (json_int_t)b->nw,
+          "entries", (json_int_t)b->nleaves, "rejected", (json_int_t)b->nRejected, "tampered",
+          (json_int_t)b->nTampered, "readSeconds", b->tRead, "buildSeconds", b->tBuild);
+    return 0;
+}

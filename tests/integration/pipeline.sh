@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# pipeline.sh -- `anchord run` end to end on the local file store with real redis-server
+# and anvil (DESIGN.md §1, §4): an empty queue sends nothing; 300 genesis registrations and
+# then 1,000 events over them are anchored and published; every entry has a witness.json
+# proof whose root is roots(batchId) on chain; every log verifies with didlog and with
+# didwebvh-ts; statuses are "anchored". The worker re-verifies what the queue holds
+# (tampered, replayed, old-key events injected straight into Redis are dead-lettered),
+# KeyRotation, tampered store objects are refused and left untouched, two workers at once
+# make one batch.
+source "$(dirname "$0")/../lib.sh"
+source "$WA_ROOT/tests/svc/pipeline_env.sh"
+FS=$T_TMP/fs
+pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
+SCID() { "$PIPETOOL" did "$1" | cut -d: -f3; }
+count() { "$AD" batch-count 2>/dev/null; }
+# statuses IDS_FILE: "status count" of the events listed (scid id per line).
+statuses() { while read -r s i; do echo "HGET wa:{s0}:events:$s:$i status"; done <"$1" | RCLI | sort | uniq -c | awk '{print $2, $1}'; }
+
+t_expect_rc "run --help" 0 "$AD" run --help
+t_expect_rc "run: unknown option is a usage error" 2 "$AD" run --frobnicate
+
+# Empty queue: exit 0 at once, no transaction.
+pipe_run
+t_eq "empty queue: exit 0" "$RUN_RC" 0
+t_check "empty queue: says so" grep -q "queue empty" "$RUN_LOG"
+t_eq "empty queue: no transaction" "$(count)" 0
+
+# Start-up refusals: a store that is not a directory; a missing publisher key.
+echo x >"$T_TMP/notadir"
+WA_STORE=file://$T_TMP/notadir t_expect_rc "bad store refused (exit 3)" 3 "$AD" run
+WA_PUBLISHER_KEY_FILE=$T_TMP/nokey t_expect_rc "missing publisher key refused (exit 3)" 3 "$AD" run
+
+# 300 genesis registrations -> one batch; nothing is published before it is anchored.
+t_check "register 300 DIDs" "$PIPETOOL" register 0 300
+t_eq "nothing published before anchoring" "$(find "$FS" -name did.jsonl 2>/dev/null | wc -l)" 0
+pipe_run
+t_eq "genesis batch: exit 0" "$RUN_RC" "0"
+t_eq "genesis batch: one transaction" "$(count)" 1
+t_eq "300 logs published" "$(find "$FS/.well-known/did" -name did.jsonl | wc -l)" 300
+t_eq "genesis status anchored" "$(RCLI HGET "wa:{s0}:dids:$(SCID 7):genesis" status)" anchored
+
+# 1,000 events over the 300 DIDs through `anchord submit`, plus a key rotation of DID 1.
+"$PIPETOOL" events 0 300 1000 ev >"$T_TMP/events.jsonl"
+# the rotated-to key: subject 1001's public key, read from its own genesis line
+NEWMK=$("$PIPETOOL" genesis 1001 | jq -r '.state.verificationMethod[0].publicKeyMultibase')
+"$PIPETOOL" sign 1 rot-1 type=KeyRotation "data={\"publicKeyMultibase\":\"$NEWMK\"}" >>"$T_TMP/events.jsonl"
+t_expect_rc "submit 1,001 events" 0 "$AD" submit "$T_TMP/events.jsonl"
+# Straight into Redis (a queue that cannot be trusted): the worker must refuse these.
+"$PIPETOOL" rawadd 0 "$("$PIPETOOL" sign 0 bad-sig tamper=1)" >/dev/null
+"$PIPETOOL" rawadd 0 "$(sed -n 1p "$T_TMP/events.jsonl")" >/dev/null          # replay of ev-0-0 in the same batch
+"$PIPETOOL" rawadd 1 "$("$PIPETOOL" sign 1 old-key)" >/dev/null                # signed by the key rotated away
+"$PIPETOOL" rawadd 5 "$("$PIPETOOL" sign 5 other-key key=6)" >/dev/null        # signed by another subject's key
+pipe_run
+t_eq "event batch: exit 0" "$RUN_RC" 0
+t_eq "event batch: one more transaction" "$(count)" 2
+t_check "one log line per step: built" grep -q '"msg":"batch built".*"entries":1001,"rejected":4' "$RUN_LOG"
+t_eq "4 dead letters" "$(RCLI XLEN 'wa:{s0}:dead')" 4
+RCLI XRANGE 'wa:{s0}:dead' - + >"$T_TMP/dead.txt"
+t_check "dead: tampered event -> bad_signature" grep -q "bad_signature: .*signature" "$T_TMP/dead.txt"
+t_check "dead: replay in the same batch" grep -q "replay: event ev-0-0" "$T_TMP/dead.txt"
+t_check "dead: key rotated away" grep -q "bad_signature: proof: verificationMethod did:webvh:.* is not an assertionMethod" "$T_TMP/dead.txt"
+t_eq "rejected status has the reason" "$(RCLI HGET "wa:{s0}:events:$(SCID 1):old-key" status)" rejected
+t_eq "queue drained" "$(RCLI XLEN 'wa:{s0}:events')" 0
+
+"$PIPETOOL" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
+t_eq "every file valid (didlog verifier, witness.json proofs, manifests)" "$?" 0
+t_check "check summary" grep -q "summary dids=300 entries=1301 batches=2 staging=0 failures=0" "$T_TMP/check.out"
+grep '^event ' "$T_TMP/check.out" | cut -d' ' -f2- | sort >"$T_TMP/published.txt"
+jq -r '.did + " " + .id' "$T_TMP/events.jsonl" | sed 's/^did:webvh:\([^:]*\):[^ ]* /\1 /' | sort >"$T_TMP/submitted.txt"
+t_eq "every submitted event is in exactly one published entry" "$(comm -3 "$T_TMP/published.txt" "$T_TMP/submitted.txt" | wc -l)" 0
+t_eq "every event anchored" "$(statuses "$T_TMP/submitted.txt")" "anchored 1001"
+t_check "every root is roots(batchId) on chain" pipe_chain_roots "$T_TMP/check.out"
+ok=0; for d in "$FS"/.well-known/did/*/; do
+    "$WA_ROOT/$BIN/didlog" verify "$d/did.jsonl" --witness "$d/did-witness.json" >/dev/null 2>&1 && ok=$((ok + 1))
+done
+t_eq "didlog verify: 300 logs" "$ok" 300
+node "$WA_ROOT/tests/node/webvh-dirs.mjs" "$FS/.well-known/did" >"$T_TMP/ts.out" 2>&1
+t_eq "didwebvh-ts resolves all 300 logs to their head" "$(tail -1 "$T_TMP/ts.out")" "300 300"
+ST=$(RCLI HMGET "wa:{s0}:events:$(SCID 3):ev-3-3" versionId batchId witness | paste -sd' ')
+[[ "$ST" == "2-"*" 1 .well-known/did/$(SCID 3)/witness.json" ]] && t_ok "status names version, batch and proof" || t_fail "status record" "$ST"
+
+# KeyRotation: the registry now holds the new key; events signed with it are accepted.
+KEYS=$(RCLI HGET "wa:{s0}:did:$(SCID 1)" keys)
+FRAG=$(echo "$KEYS" | jq -r '.[0].id' | sed 's/.*#//')
+t_eq "registry: one assertion key after rotation" "$(echo "$KEYS" | jq -r '.[0].publicKeyMultibase') $(echo "$KEYS" | jq length)" "$NEWMK 1"
+"$PIPETOOL" sign 1 after-rot key=1001 vm="$FRAG" >"$T_TMP/rot.jsonl"
+t_expect_rc "submit with the new key" 0 "$AD" submit "$T_TMP/rot.jsonl"
+
+# Tampered objects: DID 2's did.jsonl and DID 3's witness.json edited in the store.
+D2=$FS/.well-known/did/$(SCID 2); D3=$FS/.well-known/did/$(SCID 3)
+sed -i 's/Berlin/Paris/' "$D2/did.jsonl"
+sed -i 's/"leafIndex":[0-9]*/"leafIndex":0/' "$D3/witness.json"
+S2=$(sha256sum "$D2/did.jsonl"); S3=$(sha256sum "$D3/did.jsonl" "$D3/witness.json")
+{ "$PIPETOOL" sign 2 t-2; "$PIPETOOL" sign 3 t-3; } >"$T_TMP/t.jsonl"
+t_expect_rc "submit to tampered DIDs" 0 "$AD" submit "$T_TMP/t.jsonl"
+pipe_run
+t_eq "tamper batch: exit 0" "$RUN_RC" 0
+t_check "tampered did.jsonl: logged as an error" grep -q '"level":"error","msg":"store tampered.*'"$(SCID 2)" "$RUN_LOG"
+t_eq "tampered did.jsonl: event rejected" "$(RCLI HGET "wa:{s0}:events:$(SCID 2):t-2" reason | cut -c1-30)" "store tampered: did.jsonl does"
+t_eq "tampered witness.json: event rejected" "$(RCLI HGET "wa:{s0}:events:$(SCID 3):t-3" reason | cut -c1-28)" "store tampered: witness.json"
+t_eq "tampered objects left untouched" "$(sha256sum "$D2/did.jsonl"; sha256sum "$D3/did.jsonl" "$D3/witness.json")" "$S2
+$S3"
+t_eq "rotated key: event anchored" "$(RCLI HGET "wa:{s0}:events:$(SCID 1):after-rot" status)" anchored
+
+# Two workers at once: one batch, no double publication.
+"$PIPETOOL" events 10 60 100 two >"$T_TMP/two.jsonl"
+t_expect_rc "submit 100" 0 "$AD" submit "$T_TMP/two.jsonl"
+N0=$(count)
+"$AD" run 2>"$T_TMP/w1.log" & P1=$!
+"$AD" run 2>"$T_TMP/w2.log" & P2=$!
+wait $P1; R1=$?; wait $P2; R2=$?
+t_eq "two workers: both exit 0" "$R1 $R2" "0 0"
+t_eq "two workers: exactly one new transaction" "$(count)" $((N0 + 1))
+t_eq "two workers: one skipped (lease held)" "$(cat "$T_TMP/w1.log" "$T_TMP/w2.log" | grep -c 'lease held')" 1
+mv "$D2" "$T_TMP/d2"; mv "$D3" "$T_TMP/d3"    # the tampered ones are known bad
+"$PIPETOOL" check >"$T_TMP/check2.out" 2>"$T_TMP/check2.err"
+t_eq "after two workers: every file valid, no entry twice" "$?" 0
+jq -r '.did + " " + .id' "$T_TMP/two.jsonl" | sed 's/^did:webvh:\([^:]*\):[^ ]* /\1 /' | sort >"$T_TMP/two.txt"
+t_eq "two workers: all 100 anchored" "$(statuses "$T_TMP/two.txt")" "anchored 100"
+
+# Metrics textfile.
+WA_METRICS_TEXTFILE=$T_TMP/wa.prom pipe_run
+t_check "metrics textfile written" grep -q '^batches_anchored_total' "$T_TMP/wa.prom"
+t_done

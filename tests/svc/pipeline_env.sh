@@ -1,0 +1,43 @@
+# pipeline_env.sh -- sourced by the pipeline tests and bench (after tests/lib.sh):
+# redis-server + anvil + the registry contract + keys + a store, all on 127.0.0.1.
+#
+#   pipe_env STORE_URL      start redis and anvil, deploy, write keys, export WA_* for
+#                           `anchord run` and tests/tools/pipetool
+#   pipe_run [ARGS...]      bin/anchord run, stderr to $T_TMP/run.N.log; sets RUN_RC, RUN_LOG
+#   pipe_statuses PREFIX    "status count" lines of the events whose id starts with PREFIX
+#   pipe_chain_roots FILE   check every "batch ID ROOT" line of pipetool check against roots(ID)
+PIPETOOL=$WA_ROOT/$BUILD/tools/pipetool
+AD=$WA_ROOT/$BIN/anchord
+# anvil's first well-known development key (public; never used on a real chain).
+PIPE_RELAYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+PIPE_RUNS=0
+
+pipe_env() {
+    svc_redis || return 1
+    svc_anvil || return 1
+    printf '%s\n' "$PIPE_RELAYER_KEY" >"$T_TMP/relayer.key"; chmod 600 "$T_TMP/relayer.key"
+    "$WA_ROOT/$BIN/didlog" keygen --out "$T_TMP/publisher.key" >/dev/null || return 1
+    unset WA_RELAYER_KEY WA_PUBLISHER_KEY WA_WITNESS_KEY WA_WITNESS_KEY_FILE WA_CONFIG WA_CRASH_AT
+    export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT WA_RPC_URLS=$RPC_URL WA_CHAIN_ID=31337 \
+        WA_RELAYER_KEY_FILE=$T_TMP/relayer.key WA_PUBLISHER_KEY_FILE=$T_TMP/publisher.key \
+        WA_STORE=$1 WA_DOMAIN=localhost%3A8080 WA_PREFIX=.well-known/did WA_BATCH_MAX_WAIT=0 \
+        WA_POLL_MS=50 WA_RPC_BACKOFF_MS=50 WA_RPC_ATTEMPTS=2 WA_RECLAIM_IDLE=1s WA_LOG_LEVEL=info \
+        WA_RATE_LIMIT=0 WA_LEASE_TTL_MS=10000
+    WA_CONTRACT=$("$AD" deploy 2>"$T_TMP/deploy.log") || { cat "$T_TMP/deploy.log" >&2; return 1; }
+    export WA_CONTRACT
+}
+
+pipe_run() {
+    PIPE_RUNS=$((PIPE_RUNS + 1))
+    RUN_LOG=$T_TMP/run.$PIPE_RUNS.log
+    "$AD" run "$@" 2>"$RUN_LOG" >/dev/null
+    RUN_RC=$?
+}
+
+pipe_chain_roots() {
+    local bad=0 id root
+    while read -r _ id root; do
+        [ "$("$AD" roots "$id" 2>/dev/null)" == "$root" ] || { echo "roots($id) != $root" >&2; bad=1; }
+    done < <(grep '^batch ' "$1")
+    return $bad
+}

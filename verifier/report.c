@@ -1,0 +1,94 @@
+/* report.c -- verdict output: text (symbols on a UTF-8 terminal) and JSON. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "core/hex.h"
+#include "core/json.h"
+#include "verifier/report.h"
+
+/* utf8Name: the locale string names UTF-8 ("en_US.UTF-8", "C.utf8"). */
+static int utf8Name(const char *s) {
+    for (; s && *s; s++)
+        if (!strncasecmp(s, "utf-8", 5) || !strncasecmp(s, "utf8", 4)) return 1;
+    return 0;
+}
+
+int reportFancy(FILE *f) {
+    if (!isatty(fileno(f))) return 0;
+    const char *v = getenv("LC_ALL");
+    if (!v || !*v) v = getenv("LC_CTYPE");
+    if (!v || !*v) v = getenv("LANG");
+    return utf8Name(v);
+}
+
+const char *reportWord(verdict v) {
+    return v == VERDICT_ANCHORED ? "ANCHORED" : v == VERDICT_PENDING ? "PENDING" : "INVALID";
+}
+
+static const char *symbol(verdict v) {
+    return v == VERDICT_ANCHORED ? "\u2705" : v == VERDICT_PENDING ? "\u23f3" : "\u274c";
+}
+
+int reportExit(verdict v) { return v == VERDICT_ANCHORED ? 0 : v == VERDICT_PENDING ? 2 : 1; }
+
+void reportText(FILE *f, const historyReport *r, int fancy) {
+    fprintf(f, "%s\n", r->did[0] ? r->did : "(unknown DID)");
+    for (size_t i = 0; i < r->n; i++) {
+        const versionReport *x = &r->v[i];
+        if (fancy) fprintf(f, "%s ", symbol(x->v));
+        fprintf(f, "%-8s %s  ", reportWord(x->v), x->versionId);
+        if (x->v == VERDICT_ANCHORED) {
+            char tx[65];
+            hexEncode(x->txHash, 32, tx);
+            fprintf(f, "batch %llu, block %llu, tx 0x%s\n", (unsigned long long)x->batchId,
+                    (unsigned long long)x->blockNumber, tx);
+        } else {
+            fprintf(f, "%s\n", x->reason);
+        }
+    }
+    verdict v = historyVerdict(r);
+    fprintf(f, "summary: %s%s%s: %zu anchored, %zu pending, %zu invalid of %zu versions\n", fancy ? symbol(v) : "",
+            fancy ? " " : "", reportWord(v), r->anchored, r->pending, r->invalid, r->n);
+}
+
+/* jstr: a JSON string of s with any invalid UTF-8 (e.g. a message cut inside a
+ * character) replaced by '?', so the output is always valid JSON. */
+static json_t *jstr(const char *s) {
+    size_t n = strlen(s);
+    char *c = malloc(n + 1);
+    if (!c) return NULL;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = jsonUtf8Next((const unsigned char *)s + i, n - i, &cp);
+        if (k > 0) memcpy(c + i, s + i, (size_t)k), i += (size_t)k;
+        else c[i++] = '?';
+    }
+    c[n] = 0;
+    json_t *j = json_string(c);
+    free(c);
+    return j;
+}
+
+json_t *reportJson(const historyReport *r) {
+    json_t *vs = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const versionReport *x = &r->v[i];
+        char st[16], tx[67] = "0x";
+        snprintf(st, sizeof st, "%s", reportWord(x->v));
+        for (char *p = st; *p; p++) *p = (char)tolower((unsigned char)*p);
+        json_t *o = json_pack("{s:o, s:s}", "versionId", jstr(x->versionId), "status", st);
+        if (x->v == VERDICT_ANCHORED) {
+            hexEncode(x->txHash, 32, tx + 2);
+            json_object_set_new(o, "batchId", json_integer((json_int_t)x->batchId));
+            json_object_set_new(o, "blockNumber", json_integer((json_int_t)x->blockNumber));
+            json_object_set_new(o, "txHash", json_string(tx));
+        } else {
+            json_object_set_new(o, "reason", jstr(x->reason));
+        }
+        json_array_append_new(vs, o);
+    }
+    return json_pack("{s:o, s:s, s:I, s:I, s:I, s:o}", "did", jstr(r->did), "verdict", reportWord(historyVerdict(r)),
+                     "anchored", (json_int_t)r->anchored, "pending", (json_int_t)r->pending, "invalid",
+                     (json_int_t)r->invalid, "versions", vs);
+}

@@ -1,0 +1,26 @@
+/* report.h -- how didverify shows a verdict: one line per version and a summary,
+ * ✅ ⏳ ❌ on a UTF-8 terminal, plain words otherwise, or JSON for machines. */
+#ifndef WA_REPORT_H
+#define WA_REPORT_H
+#include <stdio.h>
+#include <jansson.h>
+#include "verifier/verify.h"
+
+/* reportFancy: 1 when f is a terminal and the locale (LC_ALL, else LC_CTYPE,
+ * else LANG) names UTF-8, so the symbols can be shown. */
+int reportFancy(FILE *f);
+
+/* reportWord: "ANCHORED", "PENDING", "INVALID". */
+const char *reportWord(verdict v);
+
+/* reportText: the human form: the DID, a line per version, the summary line. */
+void reportText(FILE *f, const historyReport *r, int fancy);
+
+/* reportJson: {"did","verdict","anchored","pending","invalid","versions":[{"versionId",
+ * "status","batchId","blockNumber","txHash" | "reason"}]} (status in lower case). */
+json_t *reportJson(const historyReport *r);
+
+/* reportExit: the exit code of a verdict: 0 anchored, 1 invalid, 2 pending. */
+int reportExit(verdict v);
+
+#endif

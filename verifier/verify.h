@@ -1,0 +1,61 @@
+/* verify.h -- the verdict on one published history: did.jsonl + witness.json +
+ * did-witness.json against on-chain roots, version by version.
+ *
+ * Per version, in this order (the first failure is the reason):
+ *   1. the did:webvh v1.0 log rules (didlog/webvh.h; a broken entry also
+ *      invalidates every later one, as in did:webvh resolution);
+ *   2. the embedded signed event against the previous version's assertion keys
+ *      (verifier/docevent.h; genesis entries carry none);
+ *   3. with a witness.json anchor: its versionId is this entry's; leaf hash =
+ *      SHA-256(0x00 || the line's bytes); the RFC 9162 inclusion proof leads to
+ *      the stated root; chainId and contract are the configured ones; the chain
+ *      says that batch has that root (and block, transaction);
+ *   4. the did-witness.json threshold (anchored versions only).
+ * A version with no anchor is PENDING, allowed only for a trailing suffix.
+ * Anchors for versions the log does not have (a truncated log) are INVALID rows. */
+#ifndef WA_VERIFY_H
+#define WA_VERIFY_H
+#include <stddef.h>
+#include <stdint.h>
+#include "core/err.h"
+#include "verifier/chain.h"
+#include "verifier/witness.h"
+
+typedef enum { VERDICT_ANCHORED = 0, VERDICT_PENDING = 1, VERDICT_INVALID = 2 } verdict;
+
+typedef struct versionReport {
+    char versionId[WITNESS_VID_MAX];
+    verdict v;
+    uint64_t batchId, blockNumber;   /* ANCHORED */
+    uint8_t txHash[32];
+    char reason[ERR_MAX];            /* INVALID (and PENDING: why) */
+    int claimed;                     /* witness.json has an anchor for it */
+} versionReport;
+
+typedef struct historyReport {
+    char did[512];
+    versionReport *v;
+    size_t n, cap;
+    size_t anchored, pending, invalid;
+    unsigned long sigs;              /* Ed25519 signatures checked (for the benchmark) */
+} historyReport;
+
+typedef struct historyInput {
+    const char *log; size_t logLen;              /* did.jsonl */
+    const char *witness; size_t witnessLen;      /* witness.json; NULL = none published */
+    const char *didWitness; size_t didWitnessLen;/* did-witness.json; NULL = none */
+    const char *did;                             /* the DID asked for; NULL = the log's */
+    double now;                                  /* 0 = the clock (versionTime skew check) */
+} historyInput;
+
+/* verifyHistory: fill r (free with historyFree). 0 when verified (the verdicts
+ * are in r, whatever they are), -1 + err only when the chain could not be asked. */
+int verifyHistory(const historyInput *in, chainSrc *src, historyReport *r, char *err);
+
+/* historyVerdict: INVALID if any version is, else PENDING if any is, else
+ * ANCHORED (an empty history is INVALID). */
+verdict historyVerdict(const historyReport *r);
+
+void historyFree(historyReport *r);
+
+#endif
