@@ -22,6 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD BIN=${BIN:-bin} BUILD=${BUILD:-build}
 OUT=${DEMO_OUT:-demo-out} COUNT=${DEMO_COUNT:-1000} SEEDN=${DEMO_SEED:-1} STOREKIND=${DEMO_STORE:-file}
+case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 W=$OUT/work
 AD=$ROOT/$BIN/anchord SEED=$ROOT/$BIN/seed DV=$ROOT/$BIN/didverify DIDLOG=$ROOT/$BIN/didlog
 FREEPORT=$ROOT/$BUILD/tools/freeport HTTPSTATIC=$ROOT/$BUILD/tools/httpstatic
@@ -87,17 +88,17 @@ services() {
     (umask 077; printf '%s\n' "$DEV_KEY" >"$W/keys/relayer.key")
     "$DIDLOG" keygen --out "$W/keys/publisher.key" >/dev/null
     if [ "$STOREKIND" = s3 ]; then
-        RGW=$ROOT/$W/rgw
+        RGW=$W/rgw
         eval "$(tests/svc/radosgw.sh start "$RGW")" || die "radosgw did not start"
         tests/svc/radosgw.sh bucket "$RGW" demo >/dev/null || die "cannot create the bucket"
         export AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
         STORE_URL=s3://demo
     else
-        STORE_URL=file://$ROOT/$OUT/public
+        STORE_URL=file://$OUT/public
     fi
     unset WA_CONFIG WA_RELAYER_KEY WA_PUBLISHER_KEY WA_WITNESS_KEY WA_WITNESS_KEY_FILE
     export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT WA_RPC_URLS=http://127.0.0.1:$ANVIL_PORT WA_CHAIN_ID=31337 \
-        WA_RELAYER_KEY_FILE=$ROOT/$W/keys/relayer.key WA_PUBLISHER_KEY_FILE=$ROOT/$W/keys/publisher.key \
+        WA_RELAYER_KEY_FILE=$W/keys/relayer.key WA_PUBLISHER_KEY_FILE=$W/keys/publisher.key \
         WA_STORE=$STORE_URL WA_DOMAIN=$DOMAIN WA_PREFIX=.well-known/did WA_BATCH_MAX_WAIT=0 WA_POLL_MS=100 \
         WA_CONFIRMATIONS=1 WA_LOG_LEVEL=info
     WA_CONTRACT=$("$AD" deploy 2>"$W/deploy.log") || die "anchord deploy failed ($W/deploy.log)"
