@@ -41,7 +41,8 @@ cleanup() {
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
     [ -n "$RGW" ] && tests/svc/radosgw.sh stop "$RGW" >/dev/null 2>&1 || true
-    [ $rc -eq 0 ] || echo "demo: failed (exit $rc); logs in $W/" >&2
+    if [ $rc -eq 130 ]; then echo "demo: stopped; everything it started is stopped ($OUT kept)" >&2
+    elif [ $rc -ne 0 ]; then echo "demo: failed (exit $rc); logs in $W/" >&2; fi
     exit $rc
 }
 trap cleanup EXIT
@@ -134,6 +135,7 @@ drain() {
 
 events() {
     "$SEED" simulate-lifecycle --identities "$W/ids" --out "$W/events.jsonl" --post "$INGEST" --concurrency 32 | tee "$W/events.out"
+    grep -q " 0 rejected" "$W/events.out" || die "anchord serve rejected some events ($W/events.out)"
 }
 
 page() {   # the page at the bucket root (logs already there are kept: create-only)
@@ -166,7 +168,7 @@ verify() {
     V_OK=${V_OK:-0} V_BAD=${V_BAD:-0} V_PEND=${V_PEND:-0}
     echo "didverify: $V_OK anchored, $V_PEND pending, $V_BAD invalid, $V_ERR errors"
     # one DID in full, as a user would run it
-    "$DV" "$(jq -r .did "$W/ids/index.jsonl" | head -1)" --base-url "http://127.0.0.1:$HTTP_PORT" --anchors "$OUT/anchors.json" | tail -3
+    "$DV" "$(jq -rn 'first(inputs | .did)' "$W/ids/index.jsonl")" --base-url "http://127.0.0.1:$HTTP_PORT" --anchors "$OUT/anchors.json" | tail -3
 }
 
 summary() {
@@ -203,12 +205,12 @@ say "Page, anchors export";      phase page page; phase anchors anchors
 serve
 say "Verify every DID (didverify over http://127.0.0.1:$HTTP_PORT)"; phase verify verify
 summary
-W1=$(jq -r 'select(.kind=="window") | .did' "$W/ids/index.jsonl" | head -1)
+W1=$(jq -rn 'first(inputs | select(.kind == "window") | .did)' "$W/ids/index.jsonl")
 echo
 echo "Browse a window passport: http://127.0.0.1:$HTTP_PORT/?did=$(jq -rn --arg v "$W1" '$v|@uri')"
 echo "Verify it yourself:       $BIN/didverify $W1 --base-url http://127.0.0.1:$HTTP_PORT --anchors $OUT/anchors.json"
 [ "$V_BAD" -eq 0 ] && [ "$V_ERR" -eq 0 ] && [ "$V_PEND" -eq 0 ] || die "not every DID verified as anchored"
 if [ "${DEMO_WAIT:-$([ -t 0 ] && echo 1 || echo 0)}" = 1 ]; then
     echo "Serving $OUT/public on 127.0.0.1:$HTTP_PORT -- Ctrl-C to stop everything."
-    while :; do sleep 3600; done
+    while :; do sleep 3600 & PIDS+=($!); wait $! || true; done   # wait: a trapped Ctrl-C interrupts it
 fi
