@@ -158,6 +158,7 @@ static int cmdLogs(const seedIndex *ix, const char *witKey) {
         webvhOpts o = {.did = ix->it[i].did, .witnessProofs = wf};
         if (!p || webvhWitnessAdd(wf, l->e[0].versionId, p, err) < 0) { fprintf(stderr, "%s: %s\n", ix->it[i].did, err); rc = 1; }
         else if (webvhVerify(l, &o, &r) < 0) { fprintf(stderr, "%s: %s\n", ix->it[i].did, r.error); rc = 1; }
+        json_decref(p);   /* webvhWitnessAdd keeps its own reference */
         json_decref(wf);
         webvhFree(l);
     }
