@@ -45,6 +45,7 @@ static int endsWith(const char *s, const char *suffix) {
 const char *storeContentType(const char *key) {
     if (endsWith(key, ".jsonl")) return "text/jsonl";
     if (endsWith(key, ".json")) return "application/json";
+    if (endsWith(key, ".html")) return "text/html; charset=utf-8";   /* the browser page (seed/www) */
     return "application/octet-stream";
 }
 

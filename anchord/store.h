@@ -121,7 +121,7 @@ void storeSetParallel(store *s, int n);
 const char *storeDescribe(const store *s);
 
 /* storeContentType / storeCacheControl: the headers DESIGN.md §3 gives an object by
- * its name: *.jsonl text/jsonl, *.json application/json, else
+ * its name: *.jsonl text/jsonl, *.json application/json, *.html text/html, else
  * application/octet-stream; batches/ immutable for a year, everything else no-cache
  * (readers revalidate with the ETag). Also for HTTP servers that serve a file store. */
 const char *storeContentType(const char *key);

@@ -1,8 +1,216 @@
 #!/usr/bin/env bash
-# demo.sh -- `make demo`: the main job end to end on embedded defaults.
-# (Filled in by the seed/demo issue; for now it checks the build.)
+# demo.sh -- `make demo`: Witness Anchor end to end on one machine, on embedded defaults.
+#
+# Starts Redis and anvil (a local chain) on 127.0.0.1, deploys the registry contract, generates
+# the rollout plan's 3,000 product passports (1,000 windows, panes, frames), registers their
+# genesis logs through `anchord serve`, anchors them with `anchord run`, posts ~12,000 signed
+# lifecycle events, anchors those, exports the chain's anchors, verifies every DID with
+# didverify over HTTP, prints a summary and leaves everything in demo-out/:
+#   demo-out/public/         the published tree (the bucket): did.jsonl, witness.json,
+#                            did-witness.json per DID, batches/, index.html (the page)
+#   demo-out/anchors.json    the chain's roots (didverify anchors export)
+#   demo-out/summary.json    counts, batches, transactions, verification results, timings
+#   demo-out/work/           identities (keys 0600), events, service logs
+# The tree is served on 127.0.0.1 while the demo runs; everything started is stopped on exit,
+# Ctrl-C or failure.
+#
+# Environment: DEMO_STORE=s3 (Ceph radosgw via tests/svc/radosgw.sh instead of the local
+# directory), DEMO_COUNT (windows, default 1000), DEMO_SEED (default 1), DEMO_PORT (page
+# server port, default a free one), DEMO_WAIT=1 (keep serving until Ctrl-C; default when
+# stdin is a terminal), DEMO_SKIP_DEPS=1 (do not run scripts/deps.sh), DEMO_OUT (default demo-out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-bin}
-for p in anchord didlog didverify seed; do "$BIN/$p" --help >/dev/null; done
-echo "demo: programs built; the end-to-end demo arrives with the seed/demo work"
+ROOT=$PWD BIN=${BIN:-bin} BUILD=${BUILD:-build}
+OUT=${DEMO_OUT:-demo-out} COUNT=${DEMO_COUNT:-1000} SEEDN=${DEMO_SEED:-1} STOREKIND=${DEMO_STORE:-file}
+case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
+W=$OUT/work
+AD=$ROOT/$BIN/anchord SEED=$ROOT/$BIN/seed DV=$ROOT/$BIN/didverify DIDLOG=$ROOT/$BIN/didlog
+FREEPORT=$ROOT/$BUILD/tools/freeport HTTPSTATIC=$ROOT/$BUILD/tools/httpstatic
+ANVIL=$ROOT/tests/node/node_modules/.bin/anvil
+# anvil's first well-known development account (public knowledge; worthless on a real chain)
+DEV_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+DOMAIN=dpp.example.com
+PIDS=() PHASES=() RGW=
+
+say() { printf '\033[1m== %s\033[0m\n' "$*"; }
+die() { echo "demo: $*" >&2; exit 1; }
+
+cleanup() {
+    local rc=$? p
+    trap - EXIT INT TERM
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+    [ -n "$RGW" ] && tests/svc/radosgw.sh stop "$RGW" >/dev/null 2>&1 || true
+    if [ $rc -eq 130 ]; then echo "demo: stopped; everything it started is stopped ($OUT kept)" >&2
+    elif [ $rc -ne 0 ]; then echo "demo: failed (exit $rc); logs in $W/" >&2; fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# phase NAME CMD...: run a step and record its seconds for the summary.
+phase() {
+    local name=$1 t0; shift
+    t0=$(date +%s.%N)
+    "$@"
+    PHASES+=("$name $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')")
+}
+
+wait_port() {
+    local i
+    for ((i = 0; i < ${2:-30} * 10; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+deps() {
+    [ -n "${DEMO_SKIP_DEPS:-}" ] || scripts/deps.sh
+    for p in anchord seed didverify didlog; do [ -x "$BIN/$p" ] || die "$BIN/$p is missing: run make"; done
+    for t in "$FREEPORT" "$HTTPSTATIC" "$ANVIL"; do [ -x "$t" ] || die "$t is missing: run make (and scripts/deps.sh)"; done
+    for c in redis-server redis-cli jq curl; do command -v $c >/dev/null || die "$c is missing (scripts/deps.sh)"; done
+}
+
+services() {
+    rm -rf "$OUT"
+    mkdir -p "$W/redis" "$W/keys" "$OUT/public"
+    chmod 700 "$W/keys"
+    REDIS_PORT=$($FREEPORT)
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$W/redis" --save '' --appendonly yes \
+        --daemonize no --loglevel warning >"$W/redis.log" 2>&1 &
+    PIDS+=($!)
+    ANVIL_PORT=$($FREEPORT)
+    "$ANVIL" --host 127.0.0.1 --port "$ANVIL_PORT" >"$W/anvil.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$REDIS_PORT" 10 || die "redis-server did not start ($W/redis.log)"
+    wait_port "$ANVIL_PORT" 30 || die "anvil did not start ($W/anvil.log)"
+    # keys: the relayer pays for anchor(); the publisher signs log entries and witness proofs
+    (umask 077; printf '%s\n' "$DEV_KEY" >"$W/keys/relayer.key")
+    "$DIDLOG" keygen --out "$W/keys/publisher.key" >/dev/null
+    if [ "$STOREKIND" = s3 ]; then
+        RGW=$W/rgw
+        eval "$(tests/svc/radosgw.sh start "$RGW")" || die "radosgw did not start"
+        tests/svc/radosgw.sh bucket "$RGW" demo >/dev/null || die "cannot create the bucket"
+        export AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+        STORE_URL=s3://demo
+    else
+        STORE_URL=file://$OUT/public
+    fi
+    unset WA_CONFIG WA_RELAYER_KEY WA_PUBLISHER_KEY WA_WITNESS_KEY WA_WITNESS_KEY_FILE
+    export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT WA_RPC_URLS=http://127.0.0.1:$ANVIL_PORT WA_CHAIN_ID=31337 \
+        WA_RELAYER_KEY_FILE=$W/keys/relayer.key WA_PUBLISHER_KEY_FILE=$W/keys/publisher.key \
+        WA_STORE=$STORE_URL WA_DOMAIN=$DOMAIN WA_PREFIX=.well-known/did WA_BATCH_MAX_WAIT=0 WA_POLL_MS=100 \
+        WA_CONFIRMATIONS=1 WA_LOG_LEVEL=info
+    WA_CONTRACT=$("$AD" deploy 2>"$W/deploy.log") || die "anchord deploy failed ($W/deploy.log)"
+    export WA_CONTRACT
+    SERVE_PORT=$($FREEPORT)
+    WA_LISTEN=127.0.0.1:$SERVE_PORT "$AD" serve >"$W/serve.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$SERVE_PORT" 10 || die "anchord serve did not start ($W/serve.log)"
+    INGEST=http://127.0.0.1:$SERVE_PORT
+    echo "redis 127.0.0.1:$REDIS_PORT, anvil 127.0.0.1:$ANVIL_PORT (contract $WA_CONTRACT), store $STORE_URL, ingest $INGEST"
+}
+
+identities() {
+    # a recent genesis time: anchord serve refuses events older than WA_MAX_AGE (30 days)
+    "$SEED" generate-identities --seed "$SEEDN" --count-per-kind "$COUNT" --domain "$DOMAIN" \
+        --publisher-key "$W/keys/publisher.key" --time "$(date -u -d '-12 days' +%Y-%m-%dT%H:00:00Z)" --out "$W/ids"
+}
+
+register() { "$SEED" seed-storage --identities "$W/ids" --register "$INGEST" | tee "$W/register.out"; }
+
+# drain: `anchord run` until a run finds the queue empty (each run is one batch).
+RUNS=0
+drain() {
+    local i log
+    for ((i = 0; i < 50; i++)); do
+        RUNS=$((RUNS + 1)); log=$W/run.$RUNS.log
+        "$AD" run >"$log.out" 2>"$log" || die "anchord run failed ($log)"
+        grep -o '"msg":"batch done".*' "$log" | jq -rR 'capture("\"batchId\":(?<b>[0-9]+),\"published\":(?<p>[0-9]+)") | "  batch \(.b): \(.p) entries published"' 2>/dev/null || true
+        grep -q "queue empty" "$log" && return 0
+    done
+    die "the queue did not drain after 50 runs"
+}
+
+events() {
+    "$SEED" simulate-lifecycle --identities "$W/ids" --out "$W/events.jsonl" --post "$INGEST" --concurrency 32 | tee "$W/events.out"
+    grep -q " 0 rejected" "$W/events.out" || die "anchord serve rejected some events ($W/events.out)"
+}
+
+page() {   # the page at the bucket root (logs already there are kept: create-only)
+    "$SEED" seed-storage --identities "$W/ids" --store "$STORE_URL" --page seed/www/index.html --quiet >/dev/null
+    if [ "$STOREKIND" = s3 ]; then   # mirror the bucket into demo-out/public for the summary and the server
+        local k
+        "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" ls | cut -f2 | grep -v '^\.wa-probe/' | while read -r k; do
+            mkdir -p "$OUT/public/$(dirname "$k")"
+            "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" get "$k" >"$OUT/public/$k" 2>/dev/null
+        done
+    fi
+}
+
+anchors() { "$DV" anchors export --contract "$WA_CONTRACT" --chain-id 31337 --out "$OUT/anchors.json"; cp "$OUT/anchors.json" "$OUT/public/anchors.json"; }
+
+serve() {
+    HTTP_PORT=${DEMO_PORT:-$($FREEPORT)}
+    "$HTTPSTATIC" "$OUT/public" "$HTTP_PORT" >"$W/http.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$HTTP_PORT" 10 || die "cannot serve $OUT/public on 127.0.0.1:$HTTP_PORT"
+}
+
+# verify: every DID with didverify over HTTP (the served tree) against the anchors snapshot.
+verify() {
+    jq -r .did "$W/ids/index.jsonl" |
+        xargs -P "$(nproc)" -I{} sh -c '"$0" "{}" --base-url "$1" --anchors "$2" --json >/dev/null 2>&1; echo "$?"' \
+            "$DV" "http://127.0.0.1:$HTTP_PORT" "$OUT/anchors.json" | sort | uniq -c >"$W/verify.counts"
+    V_OK=$(awk '$2 == 0 {print $1}' "$W/verify.counts"); V_BAD=$(awk '$2 == 1 {print $1}' "$W/verify.counts")
+    V_PEND=$(awk '$2 == 2 {print $1}' "$W/verify.counts"); V_ERR=$(awk '$2 >= 3 {s += $1} END {print s + 0}' "$W/verify.counts")
+    V_OK=${V_OK:-0} V_BAD=${V_BAD:-0} V_PEND=${V_PEND:-0}
+    echo "didverify: $V_OK anchored, $V_PEND pending, $V_BAD invalid, $V_ERR errors"
+    # one DID in full, as a user would run it
+    "$DV" "$(jq -rn 'first(inputs | .did)' "$W/ids/index.jsonl")" --base-url "http://127.0.0.1:$HTTP_PORT" --anchors "$OUT/anchors.json" | tail -3
+}
+
+summary() {
+    local dids events accepted batches phases
+    dids=$(wc -l <"$W/ids/index.jsonl")
+    events=$(wc -l <"$W/events.jsonl")
+    accepted=$(grep -o '[0-9]* accepted' "$W/events.out" | cut -d' ' -f1)
+    batches=$(jq '.anchors | length' "$OUT/anchors.json")
+    phases=$(printf '%s\n' "${PHASES[@]}" | jq -R 'split(" ") | {(.[0]): (.[1] | tonumber * 100 | round / 100)}' | jq -s add)
+    jq -n --argjson dids "$dids" --argjson events "$events" --argjson accepted "${accepted:-0}" \
+        --slurpfile anchors "$OUT/anchors.json" --argjson ok "$V_OK" --argjson pend "$V_PEND" --argjson bad "$V_BAD" \
+        --argjson err "$V_ERR" --argjson phases "$phases" --arg store "$STORE_URL" --arg contract "$WA_CONTRACT" \
+        '{dids: $dids, events: $events, eventsAccepted: $accepted, store: $store, chainId: 31337, contract: $contract,
+          batches: ($anchors[0].anchors | length), transactions: [$anchors[0].anchors[] | {batchId, txHash, blockNumber, root}],
+          verification: {anchored: $ok, pending: $pend, invalid: $bad, errors: $err}, seconds: $phases}' >"$OUT/summary.json"
+    say "Summary"
+    echo "DIDs:        $dids ($(jq -r .kind "$W/ids/index.jsonl" | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}'))"
+    echo "events:      $events signed, ${accepted:-0} accepted by anchord serve"
+    echo "batches:     $batches on chain 31337, contract $WA_CONTRACT"
+    jq -r '.anchors[] | "  batch \(.batchId)  block \(.blockNumber)  tx \(.txHash)"' "$OUT/anchors.json"
+    echo "didverify:   $V_OK anchored, $V_PEND pending, $V_BAD invalid, $V_ERR errors (of $dids)"
+    echo "seconds:     $(printf '%s\n' "${PHASES[@]}" | awk '{printf "%s%s %.1f", sep, $1, $2; sep=", "}')"
+    echo "output:      $OUT/public (published tree), $OUT/anchors.json, $OUT/summary.json"
+}
+
+say "Dependencies";              phase deps deps
+say "Redis, anvil, contract, anchord serve"; phase services services
+say "3,000 identities";          phase identities identities
+say "Register the genesis logs (POST /dids)"; phase register register
+say "Anchor the genesis logs (anchord run)"; phase anchorGenesis drain
+say "Lifecycle events (POST /events)"; phase events events
+say "Anchor the events (anchord run)"; phase anchorEvents drain
+say "Page, anchors export";      phase page page; phase anchors anchors
+serve
+say "Verify every DID (didverify over http://127.0.0.1:$HTTP_PORT)"; phase verify verify
+summary
+W1=$(jq -rn 'first(inputs | select(.kind == "window") | .did)' "$W/ids/index.jsonl")
+echo
+echo "Browse a window passport: http://127.0.0.1:$HTTP_PORT/?did=$(jq -rn --arg v "$W1" '$v|@uri')"
+echo "Verify it yourself:       $BIN/didverify $W1 --base-url http://127.0.0.1:$HTTP_PORT --anchors $OUT/anchors.json"
+[ "$V_BAD" -eq 0 ] && [ "$V_ERR" -eq 0 ] && [ "$V_PEND" -eq 0 ] || die "not every DID verified as anchored"
+if [ "${DEMO_WAIT:-$([ -t 0 ] && echo 1 || echo 0)}" = 1 ]; then
+    echo "Serving $OUT/public on 127.0.0.1:$HTTP_PORT -- Ctrl-C to stop everything."
+    while :; do sleep 3600 & PIDS+=($!); wait $! || true; done   # wait: a trapped Ctrl-C interrupts it
+fi

@@ -1,6 +1,7 @@
 /* httpstatic.c -- tiny static file server on 127.0.0.1 for tests (libmicrohttpd).
  *
- * usage: httpstatic ROOT PORT   -- GET /a/b serves ROOT/a/b; 404 when missing;
+ * usage: httpstatic ROOT PORT   -- GET /a/b serves ROOT/a/b (Content-Type, Cache-Control as the
+ * store sets them, CORS *); GET / serves ROOT/index.html; 404 when missing;
  * paths with ".." or "//" are refused. Runs until killed. */
 #include <fcntl.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include "anchord/store.h"
 
 static const char *root;
 
@@ -26,7 +28,7 @@ static enum MHD_Result onRequest(void *cls, struct MHD_Connection *c, const char
     if (strcmp(method, "GET")) return reply(c, 405, "method not allowed\n");
     if (url[0] != '/' || strstr(url, "..") || strstr(url, "//")) return reply(c, 400, "bad path\n");
     char path[4096];
-    snprintf(path, sizeof path, "%s%s", root, url);
+    snprintf(path, sizeof path, "%s%s", root, strcmp(url, "/") ? url : "/index.html");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -34,8 +36,9 @@ static enum MHD_Result onRequest(void *cls, struct MHD_Connection *c, const char
         return reply(c, 404, "not found\n");
     }
     struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-    const char *ext = strrchr(path, '.');
-    MHD_add_response_header(r, "Content-Type", ext && !strcmp(ext, ".jsonl") ? "text/jsonl" : "application/json");
+    MHD_add_response_header(r, "Content-Type", storeContentType(path));   /* as the store serves it */
+    MHD_add_response_header(r, "Cache-Control", storeCacheControl(url + 1));
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
     enum MHD_Result rc = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return rc;

@@ -1,0 +1,98 @@
+/* events.c -- sort, number, sign and write generated events. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/di.h"
+#include "core/jcs.h"
+#include "core/json.h"
+#include "didlog/file.h"
+#include "didlog/key.h"
+#include "didlog/webvh.h"
+#include "seed/events.h"
+#include "seed/product.h"
+
+int evAdd(evList *l, size_t item, long long time, const char *type, json_t *data) {
+    if (!data) return -1;
+    if (l->n == l->cap) {
+        evDraft *v = realloc(l->v, (l->cap = l->cap ? l->cap * 2 : 4096) * sizeof *v);
+        if (!v) { json_decref(data); return -1; }
+        l->v = v;
+    }
+    l->v[l->n] = (evDraft){.item = item, .time = time, .type = type, .data = data, .seq = l->n};
+    l->n++;
+    return 0;
+}
+
+void evListFree(evList *l) {
+    for (size_t i = 0; i < l->n; i++) json_decref(l->v[i].data), free(l->v[i].line);
+    free(l->v);
+    *l = (evList){0};
+}
+
+long eventsItem(const seedIndex *ix, long long n, int k) {
+    const productProfile *p = productProfileByName(ix->meta.profile);
+    size_t i = (size_t)n * (size_t)p->nkinds + (size_t)k;
+    if (i >= ix->n || ix->it[i].n != n || ix->it[i].kindIx != k) return -1;
+    return (long)i;
+}
+
+static int byTime(const void *a, const void *b) {
+    const evDraft *x = a, *y = b;
+    if (x->time != y->time) return x->time < y->time ? -1 : 1;
+    if (x->item != y->item) return x->item < y->item ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* signOne: {"id","did","type","time","data"} + an eddsa-jcs-2022 proof by the DID's key. */
+static int signOne(const seedItem *it, evDraft *d, size_t k, const edKey *key, char *err) {
+    char id[128], t[32];
+    const char *serial = jsonGetStr(it->product, "serial");
+    snprintf(id, sizeof id, "%s.e%zu", serial ? serial : it->scid, k);
+    webvhFormatTime(d->time, t);
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:O}", "id", id, "did", it->did, "type", d->type, "time", t, "data", d->data);
+    json_t *opts = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
+                             "verificationMethod", it->vm, "proofPurpose", "assertionMethod", "created", t);
+    json_t *proof = ev && opts ? diSign(ev, opts, key->sk, err) : NULL;
+    int rc = -1;
+    if (proof && json_object_set_new(ev, "proof", proof) == 0 && (d->line = jcsDump(ev, &d->len, err))) rc = 0;
+    else if (!proof && (!ev || !opts)) errSet(err, "out of memory");
+    json_decref(ev);
+    json_decref(opts);
+    return rc;
+}
+
+int eventsSign(const seedIndex *ix, evList *l, char *err) {
+    qsort(l->v, l->n, sizeof *l->v, byTime);
+    size_t *count = calloc(ix->n, sizeof *count);
+    edKey *keys = calloc(ix->n, sizeof *keys);
+    unsigned char *loaded = calloc(ix->n, 1);
+    int rc = count && keys && loaded ? 0 : errSet(err, "out of memory");
+    char path[SEED_PATH_MAX], e[ERR_MAX];
+    for (size_t i = 0; rc == 0 && i < l->n; i++) {
+        evDraft *d = &l->v[i];
+        const seedItem *it = &ix->it[d->item];
+        if (!loaded[d->item]) {
+            if (seedPath(ix, it->key, path) < 0 || keyFileRead(path, &keys[d->item], e) < 0) {
+                rc = errSet(err, "%s: %s", it->did, e);
+                break;
+            }
+            loaded[d->item] = 1;
+        }
+        if (signOne(it, d, ++count[d->item], &keys[d->item], e) < 0) rc = errSet(err, "%s: signing: %s", it->did, e);
+    }
+    for (size_t i = 0; keys && i < ix->n; i++) edKeyWipe(&keys[i]);
+    free(keys);
+    free(loaded);
+    free(count);
+    return rc;
+}
+
+int eventsWrite(const evList *l, const char *path, char *err) {
+    buf b = BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < l->n && rc == 0; i++)
+        if (bufAppend(&b, l->v[i].line, l->v[i].len) < 0 || bufPutc(&b, '\n') < 0) rc = errSet(err, "out of memory");
+    if (rc == 0) rc = fileWrite(path, b.p, b.len, 0644, err);
+    bufFree(&b);
+    return rc;
+}
