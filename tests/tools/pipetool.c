@@ -369,10 +369,6 @@ static int cmdCheck(void) {
     free(objs);
     free(mans);
     storeClose(st);
-    for (size_t i = 0; i < all.n; i++) free(all.k[i]);
-    free(all.k);
-    for (size_t i = 0; i < nmans; i++) manifestFree(&mans[i]);
-    free(mans);
     return failures ? 1 : 0;
 }
 
