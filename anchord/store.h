@@ -1,0 +1,119 @@
+/* store.h -- the object store: S3 (SigV4, ETag conditional writes) or a local directory.
+ *
+ * One interface for anchord, seed and didverify. A store is opened from a URL:
+ *   s3://bucket[/prefix]   S3 or an S3-compatible server; AWS_* environment as the AWS CLI
+ *   file:///dir            a local directory (the embedded default)
+ * Keys are relative ("abc/did.jsonl"); the store adds its prefix.
+ *
+ * Result codes: every operation returns STORE_OK (0), or STORE_ERR (-1) with one line in
+ * err, or one of the positive outcomes below that are not errors but answers:
+ *   STORE_NOTFOUND  get: no such key
+ *   STORE_CONFLICT  a conditional put lost: the key changed (If-Match) or already exists
+ *                   (If-None-Match: *). The caller reads the key again (new ETag) and
+ *                   decides whether to retry. Lost races the server reports as 409 or 500
+ *                   are resolved inside the store (read back, then retry or CONFLICT), so
+ *                   callers only ever see OK or CONFLICT for them.
+ * ETags are opaque strings without quotes; pass back exactly what get/put returned.
+ *
+ * A store handle is not thread-safe: use one per thread or process. Bulk work goes
+ * through storePutMany, which keeps many requests in flight on reused connections. */
+#ifndef WA_STORE_H
+#define WA_STORE_H
+#include <stddef.h>
+#include "core/buf.h"
+#include "core/err.h"
+
+#define STORE_OK        0
+#define STORE_ERR      (-1)
+#define STORE_NOTFOUND  1
+#define STORE_CONFLICT  2
+
+#define STORE_ETAG_MAX  80     /* room for any ETag we accept, plus NUL */
+#define STORE_KEY_MAX   900    /* longest key (S3 allows 1024 bytes incl. prefix) */
+#define STORE_DEFAULT_URL "file://./public"
+
+typedef struct store store;
+
+/* When a put may happen. */
+typedef enum {
+    STORE_PUT_ANY = 0,      /* unconditional (immutable objects, e.g. batches/) */
+    STORE_PUT_IF_ABSENT,    /* If-None-Match: * -- create only */
+    STORE_PUT_IF_MATCH      /* If-Match: etag -- compare-and-swap */
+} storeCond;
+
+/* One put for storePutMany: inputs, then outputs filled by the store. */
+typedef struct storeReq {
+    const char *key;
+    const void *data;
+    size_t len;
+    storeCond cond;
+    const char *ifMatch;            /* the expected ETag when cond == STORE_PUT_IF_MATCH */
+    int rc;                         /* out: STORE_OK / STORE_CONFLICT / STORE_ERR */
+    char etag[STORE_ETAG_MAX];      /* out: the new ETag on STORE_OK */
+    char err[ERR_MAX];              /* out: why, on STORE_ERR */
+} storeReq;
+
+/* storeList callback: one key (relative to the store prefix) and its size; return
+ * non-zero to stop the listing early. */
+typedef int storeListFn(void *ctx, const char *key, long long size);
+
+/* storeOpen: open url (NULL = $WA_STORE_URL, else STORE_DEFAULT_URL). Reads the AWS_*
+ * environment for s3://. Does no network I/O: call storeProbe before relying on it.
+ * NULL + err on a malformed URL or missing credentials. */
+store *storeOpen(const char *url, char *err);
+
+/* storeClose: free the handle, close connections, wipe the credentials. NULL is ok. */
+void storeClose(store *s);
+
+/* storeProbe: prove the backend honours If-None-Match: * and If-Match by writing,
+ * overwriting and deleting a scratch object under <prefix>/.wa-probe/. Refuse (-1 + err)
+ * when a condition is ignored, or on any access error (wrong keys, no bucket, down). */
+int storeProbe(store *s, char *err);
+
+/* storeGet: read key (at most max bytes) into body (may be NULL to only learn the
+ * ETag) and its ETag into etag (may be NULL). STORE_OK / STORE_NOTFOUND / STORE_ERR. */
+int storeGet(store *s, const char *key, size_t max, buf *body, char etag[STORE_ETAG_MAX], char *err);
+
+/* storePut: write key with the given condition; newEtag (may be NULL) gets the ETag of
+ * what was written. Content-Type and Cache-Control follow the key's name.
+ * STORE_OK / STORE_CONFLICT / STORE_ERR. Plain puts are retried on 5xx and timeouts. */
+int storePut(store *s, const char *key, const void *data, size_t len, storeCond cond,
+             const char *ifMatch, char newEtag[STORE_ETAG_MAX], char *err);
+
+/* storePutMany: run n puts with many in flight (S3: curl multi, connection reuse).
+ * Each request gets its own rc/etag/err. Returns the number of requests that ended in
+ * STORE_ERR (0 = all OK or CONFLICT), or -1 + err when nothing could be started. */
+int storePutMany(store *s, storeReq *reqs, size_t n, char *err);
+
+/* storeList: call fn for every key starting with prefix ("" = all), in byte order.
+ * STORE_OK / STORE_ERR. */
+int storeList(store *s, const char *prefix, storeListFn *fn, void *ctx, char *err);
+
+/* storeDelete: remove key; deleting a missing key is STORE_OK (idempotent). */
+int storeDelete(store *s, const char *key, char *err);
+
+/* storeSetCors: make objects readable cross-origin (Access-Control-Allow-Origin: *,
+ * GET/HEAD, ETag exposed). S3: the bucket's CORS configuration; file: nothing to do
+ * (the web server in front of the directory sets it). STORE_OK / STORE_ERR. */
+int storeSetCors(store *s, char *err);
+
+/* storeSetParallel: requests in flight for storePutMany (1..256; default 32 or
+ * $WA_STORE_PARALLEL). */
+void storeSetParallel(store *s, int n);
+
+/* storeDescribe: "s3://bucket/prefix (path-style, http://127.0.0.1:9000)" for logs. */
+const char *storeDescribe(const store *s);
+
+/* storeContentType / storeCacheControl: the headers DESIGN.md §3 gives an object by
+ * its name: *.jsonl text/jsonl, *.json application/json, else
+ * application/octet-stream; batches/ immutable for a year, everything else no-cache
+ * (readers revalidate with the ETag). Also for HTTP servers that serve a file store. */
+const char *storeContentType(const char *key);
+const char *storeCacheControl(const char *key);
+
+/* storeKeyCheck: 0 when key is a safe relative key (no empty, "." or ".." segments, no
+ * leading '/', printable ASCII without spaces, backslashes or '?#%', length <= STORE_KEY_MAX);
+ * else -1 + err. */
+int storeKeyCheck(const char *key, char *err);
+
+#endif
