@@ -147,9 +147,7 @@ static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char 
         return replyErr(c, REJ_NOT_FOUND, "use GET /events/{scid}/{id}", 0);
     memcpy(scid, p, sn); scid[sn] = 0;
     strcpy(id, slash + 1);
-    char did[128], tmp[SCID_LEN + 1];
-    snprintf(did, sizeof did, "did:webvh:%s:x", scid);
-    if (didWebvhParse(did, tmp, e) < 0 || !idValid(id))
+    if (!scidValid(scid) || !idValid(id))
         return replyErr(c, REJ_MALFORMED, "bad SCID or event id in the path", 0);
     queue *q = poolGet(&s->pool, e);
     if (!q) return replyErr(c, REJ_INTERNAL, e, 0);

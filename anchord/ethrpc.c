@@ -11,7 +11,7 @@
 
 #define BACKOFF_CAP_MS 10000
 
-int ethRpcInit(ethRpc *r, const char *urls, char *err) {
+int ethRpcUrls(ethRpc *r, const char *urls, char *err) {
     memset(r, 0, sizeof *r);
     r->timeoutMs = 10000;
     r->connectTimeoutMs = 3000;
@@ -35,6 +35,11 @@ int ethRpcInit(ethRpc *r, const char *urls, char *err) {
         p = e ? e + 1 : p + strlen(p);
     }
     if (!r->nurls) return errSet(err, "WA_RPC_URLS: no RPC URL configured");
+    return 0;
+}
+
+int ethRpcInit(ethRpc *r, const char *urls, char *err) {
+    if (ethRpcUrls(r, urls, err) < 0) return -1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (!(r->curl = curl_easy_init())) { ethRpcFree(r); return errSet(err, "curl: cannot initialise"); }
     return 0;

@@ -34,6 +34,9 @@ typedef struct ethRpc {
 /* ethRpcInit: urls is comma-separated (http:// or https:// only, at most
  * ETH_RPC_MAX_URLS). Defaults: 10 s timeout, 3 attempts, 250 ms back-off. */
 int ethRpcInit(ethRpc *r, const char *urls, char *err);
+/* ethRpcUrls: ethRpcInit without the HTTP handle: only the URL list is
+ * checked and stored (configuration validation). Free with ethRpcFree. */
+int ethRpcUrls(ethRpc *r, const char *urls, char *err);
 void ethRpcFree(ethRpc *r);
 
 /* ethRpcCall: call method with params (a JSON array, stolen; NULL = []).

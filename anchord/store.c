@@ -8,14 +8,11 @@
 #include "anchord/store_impl.h"
 
 store *storeOpen(const char *url, char *err) {
-    if (!url || !*url) url = getenv("WA_STORE_URL");
     if (!url || !*url) url = STORE_DEFAULT_URL;
     if (sodium_init() < 0) { errSet(err, "libsodium failed to initialise"); return NULL; }
     store *s = calloc(1, sizeof *s);
     if (!s) { errSet(err, "out of memory"); return NULL; }
-    const char *env = getenv("WA_STORE_PARALLEL");
     s->parallel = 32;
-    if (env && *env) storeSetParallel(s, atoi(env));
     int rc;
     if (!strncmp(url, "s3://", 5)) rc = storeS3Open(s, url + 5, err);
     else if (!strncmp(url, "file://", 7)) rc = storeFileOpen(s, url + 7, err);
