@@ -16,6 +16,7 @@ typedef struct cmd {
     int (*fn)(int argc, char **argv);
     const char *args;
     const char *help;
+    int own;    /* parses its own arguments and --help (else: fixed count from args) */
 } cmd;
 
 static const char ethExits[] =
@@ -179,28 +180,27 @@ static int cmdAddress(int argc, char **argv) {
 }
 
 static const cmd cmds[] = {
-    {"run", cmdRun, "[--config FILE] [--loop]", "anchor one batch (for cron / a Kubernetes CronJob); --loop keeps going"},
-    {"serve", cmdServe, "[--config FILE]", "the ingest HTTP API (POST /events, POST /dids, GET /health, /metrics)"},
-    {"submit", cmdSubmit, "[--config FILE] FILE|-", "queue signed events from JSON Lines, with the checks of POST /events"},
+    {"run", cmdRun, "[--loop]", "anchor one batch (for cron / a Kubernetes CronJob); --loop keeps going", 1},
+    {"serve", cmdServe, "", "the ingest HTTP API (POST /events, POST /dids, GET /health, /metrics)", 1},
+    {"submit", cmdSubmit, "[--dids] FILE|-...", "queue signed events from JSON Lines (checks of POST /events), or\n"
+        "                                   with --dids genesis did.jsonl files (checks of POST /dids)", 1},
     {"deploy", cmdDeploy, "", "deploy WitnessAnchorRegistry with the relayer key (owner and first\n"
-                                     "                           relayer); prints the contract address"},
+        "                                   relayer); prints the contract address", 0},
     {"anchor-root", cmdAnchorRoot, "ROOT", "anchor one 0x-hex 32-byte root (ops/debug); prints the batchId,\n"
-                                                  "                           transaction and block as one JSON line"},
-    {"roots", cmdRoots, "BATCHID", "print roots(BATCHID) (eth_call)"},
+        "                                   transaction and block as one JSON line", 0},
+    {"roots", cmdRoots, "BATCHID", "print roots(BATCHID) (eth_call)", 0},
     {"verify-root", cmdVerifyRoot, "BATCHID ROOT", "eth_call verify(BATCHID, ROOT): prints true (exit 0)\n"
-                                                          "                           or false (exit 8)"},
-    {"batch-count", cmdBatchCount, "", "print batchCount() (eth_call)"},
+        "                                   or false (exit 8)", 0},
+    {"batch-count", cmdBatchCount, "", "print batchCount() (eth_call)", 0},
     {"resume-tx", cmdResumeTx, "FILE", "follow a raw signed transaction (hex in FILE, e.g. from a journal):\n"
-                                       "                           rebroadcast, bump if stuck, wait for confirmations"},
-    {"address", cmdAddress, "", "print the relayer address (the key itself is never printed)"},
+        "                                   rebroadcast, bump if stuck, wait for confirmations", 0},
+    {"address", cmdAddress, "", "print the relayer address (the key itself is never printed)", 0},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 
-/* nargs: the fixed argument count of a usage string; -1 when it has options
- * ("[...]"), whose command then checks its own arguments (and --help). */
+/* nargs: the fixed argument count of a usage string ("BATCHID ROOT" = 2). */
 static int nargs(const char *args) {
     int n = 0;
-    if (strchr(args, '[')) return -1;
     for (const char *p = args; *p; p++) if (*p != ' ' && (p == args || p[-1] == ' ')) n++;
     return n;
 }
@@ -209,9 +209,9 @@ static void usage(FILE *f) {
     fprintf(f, "usage: anchord [--config FILE] COMMAND [ARGS]   (anchord COMMAND --help for one command)\n\n"
                "Commands:\n");
     for (size_t i = 0; i < NCMDS; i++) {
-        char head[48];
+        char head[64];
         snprintf(head, sizeof head, "%s %s", cmds[i].name, cmds[i].args);
-        fprintf(f, "  %-24s %s\n", head, cmds[i].help);
+        fprintf(f, "  %-30s %s\n", head, cmds[i].help);
     }
     fprintf(f, "\n");
     configHelp(f);
@@ -249,7 +249,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < NCMDS; i++) {
         if (strcmp(argv[1], cmds[i].name)) continue;
         int n = nargs(cmds[i].args);
-        if (n < 0) return cmds[i].fn(argc - 1, argv + 1);
+        if (cmds[i].own) return cmds[i].fn(argc - 1, argv + 1);
         if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
             printf("usage: anchord [--config FILE] %s %s\n  %s\n  Settings: WA_RPC_URLS, WA_CHAIN_ID, WA_CONTRACT, WA_RELAYER_KEY_FILE and\n"
                    "  the other chain settings of anchord --help.\n%s", cmds[i].name, cmds[i].args, cmds[i].help, ethExits);

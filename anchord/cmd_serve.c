@@ -16,6 +16,7 @@
 #include "core/jcs.h"
 #include "anchord/cmd.h"
 #include "anchord/config.h"
+#include "anchord/genesis.h"
 #include "anchord/ingest.h"
 #include "anchord/log.h"
 #include "anchord/metrics.h"
@@ -290,12 +291,12 @@ static void serveUsage(FILE *f) {
     configHelp(f);
 }
 
-int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx) {
+int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     server *s = calloc(1, sizeof *s);
     char err[ERR_MAX];
     if (!s) return 1;
     s->cfg = *cfg;
-    s->ing = (ingestCtx){&s->cfg, &didregRedis, genesisCheck, genesisCtx};
+    s->ing = (ingestCtx){&s->cfg, &didregRedis, checkFn, genesisCtx};
     pthread_mutex_init(&s->pool.mu, NULL);
     s->pool.cfg = &s->cfg;
     journalCrashAt(NULL);
@@ -305,7 +306,7 @@ int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx) {
         poolFree(&s->pool); free(s);
         return 1;
     }
-    if (!genesisCheck)
+    if (!checkFn)
         logKv(LL_WARN, "POST /dids checks the shape of genesis logs only; no log verifier is wired", NULL);
     /* Threads inherit this mask, so only sigwait below sees SIGINT/SIGTERM. */
     sigset_t set;
@@ -359,5 +360,10 @@ int cmdServe(int argc, char **argv) {
     }
     logSetLevel(logLevelParse(cfg.logLevel));
     metricsInit();
-    return serveRun(&cfg, NULL, NULL);
+    genesisPolicy gp;   /* POST /dids checks genesis logs against the service's keys */
+    if (genesisPolicyFromConfig(&cfg, &gp, err) < 0) {
+        fprintf(stderr, "anchord serve: %s (needed to check genesis logs on POST /dids)\n", err);
+        return 1;
+    }
+    return serveRun(&cfg, genesisCheck, &gp);
 }

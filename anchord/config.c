@@ -287,8 +287,8 @@ static int edKeyText(const buf *b, const char *origin, struct edKey *k, char *er
 int configServiceKeys(const config *c, struct edKey *publisher, struct edKey *witness, char *err) {
     buf b = BUF_INIT;
     int rc = configSecret(c, "PUBLISHER", &b, err);
-    if (rc == 0) errSet(err, "no publisher key: set WA_PUBLISHER_KEY_FILE (a 0600 file) or WA_PUBLISHER_KEY");
-    if (rc > 0) rc = edKeyText(&b, "publisher key", publisher, err);
+    if (rc == 0) rc = errSet(err, "no publisher key: set WA_PUBLISHER_KEY_FILE (a 0600 file) or WA_PUBLISHER_KEY");
+    else if (rc > 0) rc = edKeyText(&b, "publisher key", publisher, err);
     bufWipe(&b);
     if (rc < 0 || !witness) return rc < 0 ? -1 : 0;
     if ((rc = configSecret(c, "WITNESS", &b, err)) > 0) rc = edKeyText(&b, "witness key", witness, err);

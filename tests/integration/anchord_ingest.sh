@@ -10,6 +10,9 @@ HTTP_PORT=$(freeport)
 export WA_LISTEN=127.0.0.1:$HTTP_PORT WA_RATE_LIMIT=5 WA_MAX_BODY=4096 WA_HTTP_TIMEOUT=2s WA_HTTP_THREADS=2
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 URL=http://127.0.0.1:$HTTP_PORT
+DIDLOG=$WA_ROOT/$BIN/didlog
+"$DIDLOG" keygen --out "$T_TMP/pub.key" >/dev/null
+export WA_PUBLISHER_KEY_FILE=$T_TMP/pub.key WA_DOMAIN=dids.example.com:8443   # POST /dids checks genesis logs against them
 
 "$TOOL" serve >"$T_TMP/serve.log" 2>&1 &
 SERVE_PID=$!; T_PIDS+=($SERVE_PID)
@@ -83,11 +86,14 @@ CODE=$(curl -s -o /dev/null -w '%{http_code}' "$URL/events/$SCID/nope"); t_eq "G
 CODE=$(curl -s -o /dev/null -w '%{http_code}' "$URL/events/bad/evt-1"); t_eq "GET bad scid 400" "$CODE" 400
 
 # POST /dids: genesis logs go to their own stream, once per SCID
-G=$("$TOOL" genesis 3)
+# (the genesis rules in detail: anchord_dids.sh)
+"$DIDLOG" create --domain dids.example.com:8443 --update-key "$T_TMP/pub.key" --witness "$T_TMP/pub.key" \
+    --out "$T_TMP/g.jsonl" >/dev/null
+G=$(cat "$T_TMP/g.jsonl")
 post "$G" application/jsonl /dids; expect "POST /dids 202" 202
 t_eq "genesis queued" "$(RCLI XLEN 'wa:{s0}:dids')" 1
 post "$G" application/jsonl /dids; expect "POST /dids twice 409" 409 replay
-post "$("$TOOL" genesis 1)" application/jsonl /dids; expect "POST /dids registered DID 409" 409 replay
+post "$("$TOOL" genesis 1)" application/jsonl /dids; expect "POST /dids genesis-shaped log with a wrong SCID refused" 422 invalid
 post '{"versionId":"1"}' application/jsonl /dids; expect "POST /dids bad log 422" 422 invalid
 t_eq "bad logs not queued" "$(RCLI XLEN 'wa:{s0}:dids')" 1
 
