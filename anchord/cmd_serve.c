@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <microhttpd.h>
 #include "core/jcs.h"
 #include "anchord/cmd.h"
@@ -20,6 +21,7 @@
 #include "anchord/ingest.h"
 #include "anchord/log.h"
 #include "anchord/metrics.h"
+#include "anchord/qmetrics.h"
 
 /* A small pool of Redis connections: one per request in flight, reused. */
 typedef struct qpool {
@@ -173,23 +175,17 @@ static enum MHD_Result doHealth(server *s, struct MHD_Connection *c) {
     return replyJson(c, 200, json_pack("{s:s}", "status", "ok"), 0);
 }
 
+static long long nowMs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static enum MHD_Result doMetrics(server *s, struct MHD_Connection *c) {
     char e[ERR_MAX];
     queue *q = poolGet(&s->pool, e);
-    if (q) {   /* queue depth is read at scrape time; a Redis outage leaves the last value */
-        long long ev = 0, dd = 0, dl = 0;
-        int ok = 1;
-        for (int sh = 0; ok && sh < queueShards(q); sh++) {
-            long long a = queueDepth(q, sh, "events", e), b = a < 0 ? -1 : queueDepth(q, sh, "dids", e),
-                      d = b < 0 ? -1 : queueDepth(q, sh, "dead", e);
-            if (d < 0) ok = 0;
-            else { ev += a; dd += b; dl += d; }
-        }
-        if (ok) {
-            metricsSet("queue_depth", "events", (double)ev);
-            metricsSet("queue_depth", "dids", (double)dd);
-            metricsSet("queue_depth", "dead", (double)dl);
-        }
+    if (q) {   /* queue gauges are read at scrape time; a Redis outage leaves the last values */
+        qmetricsUpdate(q, nowMs(), e);
         poolPut(&s->pool, q);
     }
     buf b = BUF_INIT;

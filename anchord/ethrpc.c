@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 #include "anchord/ethrpc.h"
+#include "anchord/metrics.h"
 #include "core/err.h"
 #include "core/hex.h"
 
@@ -160,20 +161,25 @@ int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, c
             ethRpcShowUrl(url, shown);
             if (post(r, url, text, &body, &status, e) < 0) {
                 snprintf(last, sizeof last, "%s: %.150s", shown, e);
+                metricsInc("rpc_errors_total", "transport", 1);
             } else if (status == 429 || status >= 500) {
                 snprintf(last, sizeof last, "%s: HTTP %ld", shown, status);
+                metricsInc("rpc_errors_total", "http", 1);
             } else {
                 rc = ethRpcParse((const char *)body.p, body.len, id, result, &r->lastCode, &r->lastData, e);
                 if (rc == -1) {
                     snprintf(last, sizeof last, "%s: HTTP %ld, %.140s", shown, status, e);
                     rc = ETH_RPC_EDOWN;
+                    metricsInc("rpc_errors_total", "malformed", 1);
                 } else if (rc == ETH_RPC_ENODE) {
                     errSet(err, "%s: %s", method, e);
+                    metricsInc("rpc_errors_total", "node", 1);   /* an answer, but an error one */
                 }
             }
             if (rc == ETH_RPC_EDOWN) r->cur = (r->cur + 1) % r->nurls;   /* fail over */
         }
     }
+    if (rc == ETH_RPC_EDOWN) metricsInc("rpc_errors_total", "unreachable", 1);
     if (rc == ETH_RPC_EDOWN)
         errSet(err, "%s: RPC unreachable after %d attempt(s) over %d URL(s); last: %.150s",
                method, r->attempts, r->nurls, last);

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 #include "core/hex.h"
+#include "anchord/metrics.h"
 #include "anchord/store_impl.h"
 
 store *storeOpen(const char *url, char *err) {
@@ -116,7 +117,9 @@ int storePut(store *s, const char *key, const void *data, size_t len, storeCond 
              const char *ifMatch, char newEtag[STORE_ETAG_MAX], char *err) {
     if (checkCond(key, cond, ifMatch, err) < 0) return STORE_ERR;
     char tmp[STORE_ETAG_MAX];
-    return s->ops->put(s, key, data, len, cond, ifMatch, newEtag ? newEtag : tmp, err);
+    int rc = s->ops->put(s, key, data, len, cond, ifMatch, newEtag ? newEtag : tmp, err);
+    if (rc == STORE_CONFLICT) metricsInc("s3_conflicts_total", NULL, 1);
+    return rc;
 }
 
 int storePutMany(store *s, storeReq *reqs, size_t n, char *err) {
@@ -127,7 +130,10 @@ int storePutMany(store *s, storeReq *reqs, size_t n, char *err) {
         if (reqs[i].rc < 0) bad++;
     }
     if (bad) return errSet(err, "store put-many: %d request(s) malformed, nothing sent", bad);
-    return s->ops->putMany(s, reqs, n, err);
+    int rc = s->ops->putMany(s, reqs, n, err);
+    for (size_t i = 0; rc >= 0 && i < n; i++)
+        if (reqs[i].rc == STORE_CONFLICT) metricsInc("s3_conflicts_total", NULL, 1);
+    return rc;
 }
 
 int storeList(store *s, const char *prefix, storeListFn *fn, void *ctx, char *err) {
