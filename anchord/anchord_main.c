@@ -179,6 +179,14 @@ static int cmdAddress(int argc, char **argv) {
     return 0;
 }
 
+static int cmdConfig(int argc, char **argv) {
+    config cfg;
+    char err[ERR_MAX];
+    if (configLoad(&cfg, NULL, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return ETH_ECONFIG; }
+    configPrint(stdout, &cfg);
+    return 0;
+}
+
 static const cmd cmds[] = {
     {"run", cmdRun, "[--loop]", "anchor one batch (for cron / a Kubernetes CronJob); --loop keeps going", 1},
     {"serve", cmdServe, "", "the ingest HTTP API (POST /events, POST /dids, GET /health, /metrics)", 1},
@@ -195,6 +203,8 @@ static const cmd cmds[] = {
     {"resume-tx", cmdResumeTx, "FILE", "follow a raw signed transaction (hex in FILE, e.g. from a journal):\n"
         "                                   rebroadcast, bump if stuck, wait for confirmations", 0},
     {"address", cmdAddress, "", "print the relayer address (the key itself is never printed)", 0},
+    {"config", cmdConfig, "", "check the configuration and print the effective settings (exit 3 names\n"
+        "                                   the first bad one); secrets only as set / not set", 0},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 

@@ -223,7 +223,9 @@ int configLoad(config *c, const char *path, char *err) {
 }
 
 void configHelp(FILE *f) {
-    fprintf(f, "Settings (embedded default < file named by --config or WA_CONFIG < environment):\n");
+    fprintf(f, "Settings (embedded default < file named by --config or WA_CONFIG < environment):\n"
+               "  %-24s config file of KEY=VALUE lines (same as --config FILE); no secrets in it\n"
+               "  %-24s   default: (none)\n", "WA_CONFIG", "");
     for (size_t i = 0; i < NSETTINGS; i++)
         fprintf(f, "  %-24s %s\n  %-24s   default: %s\n", settings[i].name, settings[i].desc, "",
                 *settings[i].def ? settings[i].def : "(empty)");
@@ -234,6 +236,21 @@ void configHelp(FILE *f) {
                "  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION (us-east-1)\n"
                "  AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 (S3-compatible servers; path-style then)\n"
                "  AWS_S3_ADDRESSING_STYLE (path|virtual)  WA_STORE_RETRIES (5)  WA_STORE_TRACE (debug)\n");
+}
+
+void configPrint(FILE *f, const config *c) {
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        const char *base = (const char *)c + s->off;
+        const char *at = s->valid == vRedis ? strrchr(base, '@') : NULL;
+        if (at) fprintf(f, "%s=redis://:(password not shown)%s\n", s->name, at);
+        else if (s->type == S_STR) fprintf(f, "%s=%s\n", s->name, base);
+        else fprintf(f, "%s=%lld%s\n", s->name, *(const long long *)base, s->type == S_DUR ? "ms" : "");
+    }
+    for (size_t i = 0; i < sizeof secretEnv / sizeof *secretEnv; i++) {
+        const char *v = getenv(secretEnv[i]);
+        fprintf(f, "# %s: %s\n", secretEnv[i], v && *v ? "set in the environment (not shown)" : "not set");
+    }
 }
 
 const char *configArgPath(int argc, char **argv) {

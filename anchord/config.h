@@ -71,6 +71,10 @@ int configSet(config *c, const char *name, const char *value, char *err);
 /* configHelp: every setting with its default and description (anchord --help). */
 void configHelp(FILE *f);
 
+/* configPrint: the effective settings as KEY=VALUE lines a config file accepts
+ * (durations in ms); secret variables only as set / not set. */
+void configPrint(FILE *f, const config *c);
+
 /* configArgPath: the value of "--config FILE" / "--config=FILE" in argv, or NULL. */
 const char *configArgPath(int argc, char **argv);
 
