@@ -292,14 +292,15 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     char err[ERR_MAX];
     if (!s) return 1;
     s->cfg = *cfg;
-    s->ing = (ingestCtx){&s->cfg, &didregRedis, checkFn, genesisCtx};
+    didRegistry *cached = cfg->registryCacheMs > 0 ? didregCache(&didregRedis, cfg->registryCacheMs) : NULL;
+    s->ing = (ingestCtx){&s->cfg, cached ? cached : &didregRedis, checkFn, genesisCtx};
     pthread_mutex_init(&s->pool.mu, NULL);
     s->pool.cfg = &s->cfg;
     journalCrashAt(NULL);
     struct sockaddr_storage ss;
     if (listenAddr(cfg->listen, &ss, err) < 0) {
         logKv(LL_ERROR, "cannot start", "{s:s}", "detail", err);
-        poolFree(&s->pool); free(s);
+        poolFree(&s->pool); didregCacheFree(cached); free(s);
         return 1;
     }
     if (!checkFn)
@@ -323,7 +324,7 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
         MHD_OPTION_END);
     if (!d) {
         logKv(LL_ERROR, "cannot listen", "{s:s}", "listen", cfg->listen);
-        poolFree(&s->pool); free(s);
+        poolFree(&s->pool); didregCacheFree(cached); free(s);
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -335,6 +336,7 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     logKv(LL_INFO, "shutting down", "{s:i}", "signal", sig);
     MHD_stop_daemon(d);
     poolFree(&s->pool);
+    didregCacheFree(cached);
     free(s);
     return 0;
 }

@@ -44,6 +44,7 @@ typedef struct config {
     long long maxSkewMs;                 /* WA_MAX_SKEW: how far in the future an event time may be */
     long long maxAgeMs;                  /* WA_MAX_AGE: how old an event time may be, 0 = no limit */
     long long httpThreads;               /* WA_HTTP_THREADS */
+    long long registryCacheMs;           /* WA_REGISTRY_CACHE (duration, 0 = off) */
     long long httpMaxConns;              /* WA_HTTP_MAX_CONNS */
     long long httpTimeoutMs;             /* WA_HTTP_TIMEOUT (duration) */
     long long reclaimIdleMs;             /* WA_RECLAIM_IDLE (duration) */

@@ -6,12 +6,43 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "anchord/didreg.h"
 #include "anchord/ethrpc.h"
 #include "anchord/metrics.h"
 #include "anchord/store.h"
 #include "tests/unit/t.h"
 
+/* A counting registry: knows one SCID, answers -1 for "down". */
+static int calls;
+static int fakeLookup(const didRegistry *r, queue *q, const char *scid, didInfo *out, char *err) {
+    calls++;
+    if (!strcmp(scid, "down")) return errSet(err, "redis down");
+    if (strcmp(scid, "known")) return 0;
+    memset(out, 0, sizeof *out);
+    snprintf(out->did, sizeof out->did, "did:webvh:known:example.com");
+    return 1;
+}
+
+static void testCache(void) {
+    didRegistry inner = {fakeLookup, NULL};
+    didRegistry *c = didregCache(&inner, 200);
+    didInfo *d = malloc(sizeof *d);
+    char err[ERR_MAX];
+    T_CHECK(c->lookup(c, NULL, "known", d, err) == 1 && calls == 1, "first lookup asks the registry");
+    T_CHECK(c->lookup(c, NULL, "known", d, err) == 1 && calls == 1 && !strcmp(d->did, "did:webvh:known:example.com"),
+            "second answered from the cache");
+    T_CHECK(c->lookup(c, NULL, "unknown", d, err) == 0 && c->lookup(c, NULL, "unknown", d, err) == 0 && calls == 3,
+            "unknown DIDs are not cached (a registration shows at once)");
+    T_CHECK(c->lookup(c, NULL, "down", d, err) < 0 && strstr(err, "down"), "errors pass through");
+    usleep(250000);
+    calls = 0;
+    T_CHECK(c->lookup(c, NULL, "known", d, err) == 1 && calls == 1, "expired after the TTL: asks again");
+    free(d);
+    didregCacheFree(c);
+}
+
 int main(void) {
+    testCache();
     char err[ERR_MAX], dir[] = "/tmp/wa-opsm-XXXXXX", url[64];
     metricsInit();
     T_CHECK(mkdtemp(dir) != NULL, "temp dir");
