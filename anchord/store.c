@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 #include "core/hex.h"
+#include "core/sha256.h"
 #include "anchord/metrics.h"
 #include "anchord/store_impl.h"
 
@@ -81,10 +81,9 @@ int storeEtagCopy(char out[STORE_ETAG_MAX], const char *p, size_t n) {
 }
 
 void storeSha256Hex(const void *data, size_t n, char out[65]) {
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL);
-    hexEncode(md, 32, out);
+    uint8_t md[SHA256_LEN];
+    sha256(data, n, md);
+    hexEncode(md, SHA256_LEN, out);
 }
 
 int storePutManySerial(store *s, storeReq *reqs, size_t n, char *err) {

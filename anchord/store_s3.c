@@ -311,9 +311,12 @@ static void s3Run(s3Be *b, s3Call **calls, size_t n, int parallel) {
             active--;
             for (int i = 0; i < b->neasy; i++) if (b->easy[i] == h) freeIdx[nfree++] = i;
             c->h = NULL;
-            if (b->trace)
-                fprintf(stderr, "s3 %s %s -> %ld%s%s (attempt %d)\n", c->method, c->url, c->status,
-                        c->cc ? " curl: " : "", c->cc ? curl_easy_strerror(c->cc) : "", c->attempts);
+            if (b->trace) {
+                long conns = 0;     /* 0 = the request went over a kept-alive connection */
+                curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
+                fprintf(stderr, "s3 %s %s -> %ld%s%s (attempt %d, new connections %ld)\n", c->method, c->url,
+                        c->status, c->cc ? " curl: " : "", c->cc ? curl_easy_strerror(c->cc) : "", c->attempts, conns);
+            }
             if (delayed && transient(c) && c->attempts <= b->retries) {
                 c->notBefore = nowMs() + backoffMs(c->attempts);
                 delayed[ndelayed++] = c;

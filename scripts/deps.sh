@@ -8,13 +8,16 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config clang libclang-rt-14-dev \
  libhiredis-dev libcurl4-openssl-dev libssl-dev libsodium-dev libsecp256k1-dev \
  nettle-dev libjansson-dev libmicrohttpd-dev libidn2-dev \
- redis-server radosgw ceph-mon ceph-osd wrk curl nodejs npm"
+ redis-server radosgw ceph-mon ceph-osd wrk curl jq bc chromium fonts-noto-color-emoji"
 [ -n "${WA_DEPS_EXTRA:-}" ] && PKGS="$PKGS $WA_DEPS_EXTRA"
 
 missing=()
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from elsewhere (e.g. NodeSource, which bundles npm): only
+# install Debian's when there is no node/npm at all.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
     echo "deps: installing ${missing[*]}"

@@ -60,6 +60,12 @@ t_check "public-write bucket created" rgw_bucket "$T_TMP/rgw" wapub public-read-
 run_suite s3 "$ST" -u s3://wabkt/pfx suite
 run_suite s3-race "$ST" -u s3://wabkt/pfx race 16 8
 
+# Connection reuse: 300 puts, 4 in flight, then sequential gets: at most 4 connections.
+WA_STORE_TRACE=1 WA_STORE_PARALLEL=4 "$ST" -u s3://wabkt/pfx bulk 300 100 reuse >/dev/null 2>"$T_TMP/trace"
+"$ST" -u s3://wabkt/pfx ls reuse/ >/dev/null
+t_eq "bulk: 300 PUTs traced" "$(grep -c '^s3 PUT .* -> 200' "$T_TMP/trace")" 300
+t_eq "bulk: 300 PUTs over 4 kept-alive connections" "$(grep -c 'new connections 1)' "$T_TMP/trace")" 4
+
 # Virtual-host style: bucket in the host name (radosgw "rgw dns name = localhost";
 # libcurl resolves *.localhost to loopback itself).
 t_expect_rc "virtual-host style: probe" 0 env AWS_ENDPOINT_URL="http://localhost:$RGW_PORT" \

@@ -78,7 +78,7 @@ static void testManifest(void) {
     m.leaves = calloc(5, sizeof *m.leaves);
     merkleHash hs[5];
     for (int i = 0; i < 5; i++) {
-        char in[8];
+        char in[16];
         snprintf(in, sizeof in, "e%d", i);
         merkleHashLeaf(in, strlen(in), hs[i]);
         memcpy(m.leaves[i].leafHash, hs[i], 32);

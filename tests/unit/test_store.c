@@ -1,0 +1,106 @@
+/* test_store.c -- store pieces that need no server: key rules, ETag parsing, headers by
+ * name, URL/environment parsing, and the local-directory store end to end in a temp dir.
+ * (The full suite against the local store and radosgw is tests/integration/store.sh.) */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "anchord/store.h"
+#include "anchord/store_impl.h"
+#include "t.h"
+
+static void testKeys(void) {
+    const char *good[] = {"a", "did.jsonl", ".well-known/did/z6Mk/did.jsonl", "batches/12.json", "a:b@c=d+e,f~g"};
+    const char *bad[] = {"", "/a", "a/", "a//b", "./a", "a/../b", "..", "a b", "a\\b", "a?b", "a#b", "a%20b", "a\nb"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) T_CHECK(storeKeyCheck(good[i], NULL) == 0, "good key %s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) T_CHECK(storeKeyCheck(bad[i], NULL) < 0, "bad key [%s]", bad[i]);
+    char big[STORE_KEY_MAX + 2];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    T_CHECK(storeKeyCheck(big, NULL) < 0, "key longer than STORE_KEY_MAX refused");
+}
+
+static void testEtag(void) {
+    char e[STORE_ETAG_MAX];
+    /* RFC 9110 §8.8.3: entity-tag = [ W/ ] DQUOTE etagc DQUOTE; the store keeps it bare. */
+    T_CHECK(storeEtagCopy(e, " \"5d41402abc4b2a76b9719d911017c592\"\r\n", 38) == 0 && !strcmp(e, "5d41402abc4b2a76b9719d911017c592"), "quoted etag: %s", e);
+    T_CHECK(storeEtagCopy(e, "W/\"x\"", 5) == 0 && !strcmp(e, "x"), "weak etag");
+    T_CHECK(storeEtagCopy(e, "abc", 3) == 0 && !strcmp(e, "abc"), "bare etag");
+    T_CHECK(storeEtagCopy(e, "\"\"", 2) < 0, "empty etag refused");
+    char sha[65];
+    storeSha256Hex("abc", 3, sha);   /* FIPS 180-2 appendix B.1 */
+    T_CHECK(!strcmp(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), "sha256(abc)");
+}
+
+static void testHeaders(void) {
+    T_CHECK(!strcmp(storeContentType("x/did.jsonl"), "text/jsonl"), "jsonl type");
+    T_CHECK(!strcmp(storeContentType("x/did-witness.json"), "application/json"), "json type");
+    T_CHECK(!strcmp(storeContentType("x/blob"), "application/octet-stream"), "default type");
+    T_CHECK(!strcmp(storeCacheControl("batches/9.json"), "public, max-age=31536000, immutable"), "batch immutable");
+    T_CHECK(!strcmp(storeCacheControl("a/batches/9.json"), "no-cache"), "only the top-level batches/ is immutable");
+    T_CHECK(!strcmp(storeCacheControl("x/did.jsonl"), "no-cache"), "logs revalidate");
+}
+
+static void testOpen(void) {
+    char err[ERR_MAX];
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    setenv("AWS_REGION", "eu-central-1", 1);
+    unsetenv("AWS_ENDPOINT_URL");
+    unsetenv("AWS_ENDPOINT_URL_S3");
+    unsetenv("AWS_S3_ADDRESSING_STYLE");
+    store *s = storeOpen("s3://my-bucket/.well-known/did/", err);
+    T_CHECK(s && !strcmp(storeDescribe(s), "s3://my-bucket/.well-known/did (virtual-host-style, https://s3.eu-central-1.amazonaws.com)"),
+            "AWS default: %s", s ? storeDescribe(s) : err);
+    storeClose(s);
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000/", 1);
+    s = storeOpen("s3://my-bucket", err);
+    T_CHECK(s && !strcmp(storeDescribe(s), "s3://my-bucket (path-style, http://127.0.0.1:9000)"), "custom endpoint: %s", s ? storeDescribe(s) : err);
+    storeClose(s);
+    setenv("AWS_S3_ADDRESSING_STYLE", "virtual", 1);
+    s = storeOpen("s3://my-bucket/p", err);
+    T_CHECK(s && strstr(storeDescribe(s), "virtual-host"), "style override");
+    storeClose(s);
+    setenv("AWS_S3_ADDRESSING_STYLE", "sideways", 1);
+    T_CHECK(!storeOpen("s3://my-bucket", err) && strstr(err, "ADDRESSING_STYLE"), "bad style: %s", err);
+    unsetenv("AWS_S3_ADDRESSING_STYLE");
+    T_CHECK(!storeOpen("s3://My_Bucket", err) && strstr(err, "bucket name"), "bad bucket: %s", err);
+    T_CHECK(!storeOpen("s3://ab", err), "short bucket");
+    T_CHECK(!storeOpen("gs://x", err) && strstr(err, "want s3://"), "unknown scheme: %s", err);
+    setenv("AWS_ENDPOINT_URL", "http://h:1/path", 1);
+    T_CHECK(!storeOpen("s3://my-bucket", err) && strstr(err, "AWS_ENDPOINT_URL"), "endpoint with a path: %s", err);
+    unsetenv("AWS_ENDPOINT_URL");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    T_CHECK(!storeOpen("s3://my-bucket", err) && strstr(err, "AWS_SECRET_ACCESS_KEY"), "no secret: %s", err);
+}
+
+static void testFile(void) {
+    char dir[] = "/tmp/wa-store-unit.XXXXXX", url[64], err[ERR_MAX], e1[STORE_ETAG_MAX], e2[STORE_ETAG_MAX];
+    T_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(url, sizeof url, "file://%s/sub/", dir);
+    store *s = storeOpen(url, err);
+    T_CHECK(s != NULL, "open file store: %s", err);
+    if (!s) return;
+    T_CHECK(storeProbe(s, err) == 0, "probe: %s", err);
+    T_CHECK(storePut(s, "a/b.json", "{}", 2, STORE_PUT_IF_ABSENT, NULL, e1, err) == STORE_OK, "create");
+    T_CHECK(!strcmp(e1, "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"), "ETag = sha256(\"{}\")");
+    T_CHECK(storePut(s, "a/b.json", "[]", 2, STORE_PUT_IF_MATCH, e1, e2, err) == STORE_OK, "cas");
+    T_CHECK(storePut(s, "a/b.json", "{}", 2, STORE_PUT_IF_MATCH, e1, e2, err) == STORE_CONFLICT, "stale cas");
+    T_CHECK(storePut(s, "a/x.tmp.ABCDEF", "{}", 2, STORE_PUT_ANY, NULL, e2, err) == STORE_ERR, "temp-file names reserved");
+    buf b = BUF_INIT;
+    T_CHECK(storeGet(s, "a", 10, &b, e2, err) == STORE_NOTFOUND, "a directory is not an object");
+    T_CHECK(storeGet(s, "a/b.json", 10, &b, e2, err) == STORE_OK && b.len == 2 && !memcmp(b.p, "[]", 2), "get");
+    bufFree(&b);
+    storeClose(s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    T_CHECK(system(cmd) == 0, "cleanup");
+}
+
+int main(void) {
+    testKeys();
+    testEtag();
+    testHeaders();
+    testOpen();
+    testFile();
+    return T_DONE();
+}
