@@ -1,5 +1,4 @@
 /* genesis.c -- checks a genesis did.jsonl against the service's keys and domain. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/edkey.h"
@@ -17,16 +16,6 @@ int genesisPolicyFromConfig(const config *c, genesisPolicy *p, char *err) {
     edKeyWipe(&wit);
     snprintf(p->domain, sizeof p->domain, "%s", c->domain);
     return rc;
-}
-
-/* no: write the detail and return code (one line per rule below). */
-static rejectCode no(char *detail, rejectCode code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static rejectCode no(char *detail, rejectCode code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, ERR_MAX, fmt, ap);
-    va_end(ap);
-    return code;
 }
 
 /* hasKey: the JSON array of multikeys holds mk. */
@@ -52,23 +41,23 @@ static int domainMatches(const char *did, const char *domain) {
 static rejectCode rules(const genesisPolicy *p, webvhLog *log, char scid[SCID_LEN + 1], char did[DIDREG_DID_MAX],
                         char *detail) {
     if (log->n != 1 || log->parseErr[0])
-        return no(detail, REJ_INVALID, "a genesis log has exactly one entry (got %zu%s)", log->n,
+        return rejectSay(detail, REJ_INVALID, "a genesis log has exactly one entry (got %zu%s)", log->n,
                   log->parseErr[0] ? " and an unparsable line" : "");
     webvhOpts o = {.skipWitness = 1};   /* the service witnesses it once anchored */
     webvhResult r;
     if (webvhVerify(log, &o, &r) < 0)
-        return no(detail, r.code && !strcmp(r.code, "invalidProof") ? REJ_BAD_SIGNATURE : REJ_INVALID, "%s", r.error);
+        return rejectSay(detail, r.code && !strcmp(r.code, "invalidProof") ? REJ_BAD_SIGNATURE : REJ_INVALID, "%s", r.error);
     const webvhEntry *h = webvhHead(log);
     char e[ERR_MAX];
-    if (didWebvhParse(h->did, scid, e) < 0) return no(detail, REJ_INVALID, "state.id: %s", e);
-    if (strlen(h->did) >= DIDREG_DID_MAX) return no(detail, REJ_INVALID, "state.id: longer than %d bytes", DIDREG_DID_MAX - 1);
+    if (didWebvhParse(h->did, scid, e) < 0) return rejectSay(detail, REJ_INVALID, "state.id: %s", e);
+    if (strlen(h->did) >= DIDREG_DID_MAX) return rejectSay(detail, REJ_INVALID, "state.id: longer than %d bytes", DIDREG_DID_MAX - 1);
     if (!domainMatches(h->did, p->domain))
-        return no(detail, REJ_INVALID, "%.200s is not on this service's domain %s (WA_DOMAIN)", h->did, p->domain);
+        return rejectSay(detail, REJ_INVALID, "%.200s is not on this service's domain %s (WA_DOMAIN)", h->did, p->domain);
     if (!hasKey(h->act.updateKeys, p->updateKey))
-        return no(detail, REJ_BAD_SIGNATURE, "updateKeys must include the publisher's update key %s", p->updateKey);
+        return rejectSay(detail, REJ_BAD_SIGNATURE, "updateKeys must include the publisher's update key %s", p->updateKey);
     const webvhWitness *w = &h->act.wit;
     if (w->threshold != 1 || w->n != 1 || strcmp(w->ids[0], p->witness))
-        return no(detail, REJ_INVALID, "parameters.witness must be {\"threshold\":1,\"witnesses\":[{\"id\":\"%s\"}]}",
+        return rejectSay(detail, REJ_INVALID, "parameters.witness must be {\"threshold\":1,\"witnesses\":[{\"id\":\"%s\"}]}",
                   p->witness);
     strcpy(did, h->did);
     return REJ_OK;
@@ -77,9 +66,9 @@ static rejectCode rules(const genesisPolicy *p, webvhLog *log, char scid[SCID_LE
 rejectCode genesisCheck(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1], char did[DIDREG_DID_MAX],
                         char *detail) {
     char e[ERR_MAX];
-    if (len > WEBVH_LINE_MAX) return no(detail, REJ_TOO_LARGE, "a genesis log is at most %u bytes", WEBVH_LINE_MAX);
+    if (len > WEBVH_LINE_MAX) return rejectSay(detail, REJ_TOO_LARGE, "a genesis log is at most %u bytes", WEBVH_LINE_MAX);
     webvhLog *l = webvhParse(log, len, e);
-    if (!l) return no(detail, REJ_MALFORMED, "not a did:webvh log: %s", e);
+    if (!l) return rejectSay(detail, REJ_MALFORMED, "not a did:webvh log: %s", e);
     rejectCode rc = rules(ctx, l, scid, did, detail);
     webvhFree(l);
     return rc;
