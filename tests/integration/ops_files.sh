@@ -16,6 +16,10 @@ done
 for w in $(grep -oE '^    \{"WA_[A-Z0-9_]+"' anchord/config.c | tr -d '{" '); do
     t_check "--help lists $w with a default" bash -c "grep -A1 -E '^  $w ' '$T_TMP/help' | grep -q 'default:'"
 done
+# docs/operations.md's configuration table names every setting
+for w in $(grep -oE '^    \{"WA_[A-Z0-9_]+"' anchord/config.c | tr -d '{" '); do
+    t_check "docs/operations.md documents $w" grep -qF "| \`$w\` |" docs/operations.md
+done
 t_expect_rc "cron/anchord.env is a valid config" 0 "$AD" --config cron/anchord.env config
 t_check "anchord config echoes the file's values" grep -q '^WA_CHAIN_ID=11155111$' "$T_TMP/last.out"
 node tests/tools/opsfiles.js "$WA_ROOT" --configmap >"$T_TMP/cm.env" </dev/null
