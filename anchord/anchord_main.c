@@ -16,37 +16,22 @@ typedef struct cmd {
     int (*fn)(int argc, char **argv);
     const char *args;
     const char *help;
+    int own;    /* parses its own arguments and --help (else: fixed count from args) */
 } cmd;
 
-static const char envHelp[] =
-    "Environment (Ethereum):\n"
-    "  WA_RPC_URLS              comma-separated JSON-RPC URLs, tried in order with fail-over\n"
-    "                                  (default http://127.0.0.1:8545)\n"
-    "  WA_CHAIN_ID              expected chain id; checked with eth_chainId before anything is\n"
-    "                                  signed (default 31337, a local dev chain; Sepolia is 11155111)\n"
-    "  WA_CONTRACT              WitnessAnchorRegistry address (0x..., EIP-55 or lowercase)\n"
-    "  WA_RELAYER_KEY_FILE      file holding the relayer's secp256k1 key as hex (mode 0600)\n"
-    "  WA_RELAYER_KEY           the key as hex, when no file is given (zeroed after reading)\n"
-    "  WA_CONFIRMATIONS         blocks a transaction must have, including its own (default 1)\n"
-    "  WA_RPC_TIMEOUT_MS        per-request timeout (default 10000)\n"
-    "  WA_RPC_ATTEMPTS          rounds over all URLs before giving up (default 3)\n"
-    "  WA_RPC_BACKOFF_MS        first pause between rounds, doubling, +50% jitter (default 250)\n"
-    "  WA_GAS_MARGIN_PCT        added to eth_estimateGas (default 25)\n"
-    "  WA_GAS_LIMIT             fixed gas limit instead of estimating (default 0 = estimate)\n"
-    "  WA_MAX_FEE_GWEI          hard cap on max fee per gas (default 200)\n"
-    "  WA_MIN_PRIORITY_FEE_WEI  floor for the priority fee (default 100000000 = 0.1 gwei)\n"
-    "  WA_TX_BUMP_SECONDS       replace a transaction unmined this long, fees +12.5% (default 90)\n"
-    "  WA_TX_TIMEOUT_SECONDS    give up waiting for mining + confirmations (default 1800)\n"
-    "  WA_POLL_MS               receipt / block polling interval (default 1000)\n"
+static const char ethExits[] =
     "Exit codes: 0 ok, 1 failure, 2 usage, 3 configuration or key, 4 RPC unreachable,\n"
     "  5 chain id mismatch, 6 reverted, 7 timed out, 8 verify-root: root does not match.\n";
 
-/* ethStart: configuration from the environment, connection, chain id check, key. */
+/* ethStart: the loaded configuration (a bad setting is named and exits 3),
+ * connection, chain id check, then the relayer key when withKey. */
 static int ethStart(ethClient *c, int withKey) {
-    ethConfig cfg;
+    config cfg;
+    ethConfig ec;
     char err[ERR_MAX];
-    int rc = ethConfigFromEnv(&cfg, err);
-    if (rc == 0) rc = ethOpen(c, &cfg, withKey, err);
+    int rc = configLoad(&cfg, NULL, err) < 0 ? -ETH_ECONFIG : 0;
+    if (rc == 0) rc = ethConfigFrom(&cfg, &ec, err);
+    if (rc == 0) rc = ethOpen(c, &ec, withKey, err);
     if (rc) fprintf(stderr, "anchord: %s\n", err);
     return -rc;
 }
@@ -182,67 +167,109 @@ static int cmdResumeTx(int argc, char **argv) {
 
 static int cmdAddress(int argc, char **argv) {
     ethKey k;
+    config cfg;
     char err[ERR_MAX], a[ETH_ADDR_HEX_MAX];
-    if (ethKeyLoad(&k, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return ETH_ECONFIG; }
+    if (configLoad(&cfg, NULL, err) < 0 || ethKeyLoad(&k, cfg.relayerKeyFile, err) < 0) {
+        fprintf(stderr, "anchord: %s\n", err);
+        return ETH_ECONFIG;
+    }
     ethAddrHex(k.addr, a);
     ethKeyWipe(&k);
     printf("%s\n", a);
     return 0;
 }
 
+static int cmdConfig(int argc, char **argv) {
+    config cfg;
+    char err[ERR_MAX];
+    if (configLoad(&cfg, NULL, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return ETH_ECONFIG; }
+    configPrint(stdout, &cfg);
+    return 0;
+}
+
 static const cmd cmds[] = {
-    {"run", cmdRun, "[--config FILE] [--loop]", "anchor one batch (for cron / a Kubernetes CronJob); --loop keeps going"},
-    {"serve", cmdServe, "[--config FILE]", "the ingest HTTP API (POST /events, POST /dids, GET /health, /metrics)"},
-    {"submit", cmdSubmit, "[--config FILE] FILE|-", "queue signed events from JSON Lines, with the checks of POST /events"},
+    {"run", cmdRun, "[--loop]", "anchor one batch (for cron / a Kubernetes CronJob); --loop keeps going", 1},
+    {"serve", cmdServe, "", "the ingest HTTP API (POST /events, POST /dids, GET /health, /metrics)", 1},
+    {"submit", cmdSubmit, "[--dids] FILE|-...", "queue signed events from JSON Lines (checks of POST /events), or\n"
+        "                                   with --dids genesis did.jsonl files (checks of POST /dids)", 1},
     {"deploy", cmdDeploy, "", "deploy WitnessAnchorRegistry with the relayer key (owner and first\n"
-                                     "                           relayer); prints the contract address"},
+        "                                   relayer); prints the contract address", 0},
     {"anchor-root", cmdAnchorRoot, "ROOT", "anchor one 0x-hex 32-byte root (ops/debug); prints the batchId,\n"
-                                                  "                           transaction and block as one JSON line"},
-    {"roots", cmdRoots, "BATCHID", "print roots(BATCHID) (eth_call)"},
+        "                                   transaction and block as one JSON line", 0},
+    {"roots", cmdRoots, "BATCHID", "print roots(BATCHID) (eth_call)", 0},
     {"verify-root", cmdVerifyRoot, "BATCHID ROOT", "eth_call verify(BATCHID, ROOT): prints true (exit 0)\n"
-                                                          "                           or false (exit 8)"},
-    {"batch-count", cmdBatchCount, "", "print batchCount() (eth_call)"},
+        "                                   or false (exit 8)", 0},
+    {"batch-count", cmdBatchCount, "", "print batchCount() (eth_call)", 0},
     {"resume-tx", cmdResumeTx, "FILE", "follow a raw signed transaction (hex in FILE, e.g. from a journal):\n"
-                                       "                           rebroadcast, bump if stuck, wait for confirmations"},
-    {"address", cmdAddress, "", "print the relayer address (the key itself is never printed)"},
+        "                                   rebroadcast, bump if stuck, wait for confirmations", 0},
+    {"address", cmdAddress, "", "print the relayer address (the key itself is never printed)", 0},
+    {"config", cmdConfig, "", "check the configuration and print the effective settings (exit 3 names\n"
+        "                                   the first bad one); secrets only as set / not set", 0},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 
-/* nargs: the fixed argument count of a usage string; -1 when it has options
- * ("[...]"), whose command then checks its own arguments. */
+/* nargs: the fixed argument count of a usage string ("BATCHID ROOT" = 2). */
 static int nargs(const char *args) {
     int n = 0;
-    if (strchr(args, '[')) return -1;
     for (const char *p = args; *p; p++) if (*p != ' ' && (p == args || p[-1] == ' ')) n++;
     return n;
 }
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: anchord COMMAND [ARGS]   (anchord COMMAND --help for one command)\n\nCommands:\n");
+    fprintf(f, "usage: anchord [--config FILE] COMMAND [ARGS]   (anchord COMMAND --help for one command)\n\n"
+               "Commands:\n");
     for (size_t i = 0; i < NCMDS; i++) {
-        char head[48];
+        char head[64];
         snprintf(head, sizeof head, "%s %s", cmds[i].name, cmds[i].args);
-        fprintf(f, "  %-24s %s\n", head, cmds[i].help);
+        fprintf(f, "  %-30s %s\n", head, cmds[i].help);
     }
-    fprintf(f, "\n%s", envHelp);
+    fprintf(f, "\n");
+    configHelp(f);
+    fprintf(f, "\nrun: exit 0 done or nothing to do, 1 batch failed (the next run resumes it), 2 usage, 3 configuration.\n"
+               "serve: exit 0 clean shutdown, 1 start-up error, 2 usage.\n"
+               "submit: exit 0 all queued, 1 some rejected, 2 usage/config/file error, 3 Redis unavailable.\n"
+               "Chain commands: %s", ethExits);
+}
+
+/* takeConfig: remove "--config FILE" / "--config=FILE" from argv and pass the
+ * path on as WA_CONFIG (what configLoad reads), so every command takes it. */
+static int takeConfig(int *argc, char **argv) {
+    for (int i = 1; i < *argc; i++) {
+        const char *path = NULL;
+        int n = 0;
+        if (!strcmp(argv[i], "--config")) {
+            if (i + 1 >= *argc) { fprintf(stderr, "anchord: --config needs a FILE\n"); return -1; }
+            path = argv[i + 1], n = 2;
+        } else if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9, n = 1;
+        else continue;
+        if (setenv("WA_CONFIG", path, 1) < 0) return -1;
+        memmove(argv + i, argv + i + n, (size_t)(*argc - i - n + 1) * sizeof *argv);
+        *argc -= n;
+        i--;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv) {
+    if (takeConfig(&argc, argv) < 0) return EXIT_USAGE;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
     for (size_t i = 0; i < NCMDS; i++) {
         if (strcmp(argv[1], cmds[i].name)) continue;
+        int n = nargs(cmds[i].args);
+        if (cmds[i].own) return cmds[i].fn(argc - 1, argv + 1);
         if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-            printf("usage: anchord %s %s\n  %s\n\n%s", cmds[i].name, cmds[i].args, cmds[i].help, envHelp);
+            printf("usage: anchord [--config FILE] %s %s\n  %s\n  Settings: WA_RPC_URLS, WA_CHAIN_ID, WA_CONTRACT, WA_RELAYER_KEY_FILE and\n"
+                   "  the other chain settings of anchord --help.\n%s", cmds[i].name, cmds[i].args, cmds[i].help, ethExits);
             return 0;
         }
-        if (nargs(cmds[i].args) >= 0 && argc - 2 != nargs(cmds[i].args)) {
+        if (argc - 2 != n) {
             fprintf(stderr, "usage: anchord %s %s\n", cmds[i].name, cmds[i].args);
             return EXIT_USAGE;
         }
-        return nargs(cmds[i].args) < 0 ? cmds[i].fn(argc - 1, argv + 1) : cmds[i].fn(argc - 2, argv + 2);
+        return cmds[i].fn(argc - 2, argv + 2);
     }
     fprintf(stderr, "anchord: unknown command '%.40s' (anchord --help lists them)\n", argv[1]);
     return EXIT_USAGE;

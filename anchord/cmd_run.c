@@ -99,51 +99,20 @@ static void keeperStop(keeper *k) {
 
 /* ---- start-up ---- */
 
-/* loadEdKey: an Ed25519 key from configSecret: a key file's JSON (didlog keygen) or a
- * private multikey "z3u2...". */
-static int loadEdKey(const config *cfg, const char *who, edKey *k, char *err) {
-    buf s = BUF_INIT;
-    char e[ERR_MAX];
-    if (configSecret(cfg, who, &s, e) < 0) { bufWipe(&s); return errSet(err, "%s key: %s", who, e); }
-    int rc;
-    if (s.len && s.p[0] == '{') {
-        json_t *j = jsonParse((char *)s.p, s.len, KEYFILE_MAX, 4, e);
-        const char *sec = jsonGetStr(j, "secretKeyMultibase");
-        rc = sec ? edKeyFromMultikey(sec, k, e) : errSet(e, "no secretKeyMultibase");
-        json_t *sv = json_object_get(j, "secretKeyMultibase");
-        if (json_is_string(sv)) sodium_memzero((char *)json_string_value(sv), json_string_length(sv));
-        json_decref(j);
-    } else {
-        rc = edKeyFromMultikey((char *)s.p, k, e);
-    }
-    bufWipe(&s);
-    return rc < 0 ? errSet(err, "%s key: %s", who, e) : 0;
-}
-
+/* setupKeys: the publisher (update) and witness keys, and their public forms. */
 static int setupKeys(pipeCtx *c, char *err) {
-    if (loadEdKey(c->cfg, "PUBLISHER", &c->pub, err) < 0) return -1;
-    int own = c->cfg->witnessKeyFile[0] || (getenv("WA_WITNESS_KEY") && *getenv("WA_WITNESS_KEY"));
-    if (own) { if (loadEdKey(c->cfg, "WITNESS", &c->wit, err) < 0) return -1; }
-    else c->wit = c->pub;
+    if (configServiceKeys(c->cfg, &c->pub, &c->wit, err) < 0) return -1;
     if (mkEncodeEd25519Pub(c->pub.pk, c->pubMk) < 0 || didkeyFromPub(c->wit.pk, c->witDid) < 0)
         return errSet(err, "cannot encode the public keys");
     return 0;
 }
 
-/* ethSetup: the Ethereum client from the WA_* settings (config file values fill in what
- * the environment does not set), chain id checked by ethOpen. */
+/* ethSetup: the Ethereum client from the loaded settings; ethOpen checks the
+ * chain id before the relayer key is loaded. */
 static int ethSetup(const config *cfg, ethClient *eth, char *err) {
     ethConfig ec;
-    if (cfg->relayerKeyFile[0] && !getenv("WA_RELAYER_KEY_FILE")) setenv("WA_RELAYER_KEY_FILE", cfg->relayerKeyFile, 1);
-    int rc = ethConfigFromEnv(&ec, err);
+    int rc = ethConfigFrom(cfg, &ec, err);
     if (rc) return rc;
-    snprintf(ec.rpcUrls, sizeof ec.rpcUrls, "%s", cfg->rpcUrls);
-    ec.chainId = (uint64_t)cfg->chainId;
-    ec.confirmations = cfg->confirmations > 0 ? (unsigned)cfg->confirmations : 1;
-    if (cfg->contract[0]) {
-        if (hexDecode(cfg->contract + 2, ec.contract, 20) < 0) return errSet(err, "WA_CONTRACT: bad address"), -ETH_ECONFIG;
-        ec.hasContract = 1;
-    }
     if (!ec.hasContract) return errSet(err, "WA_CONTRACT is not set (deploy with `anchord deploy`)"), -ETH_ECONFIG;
     return ethOpen(eth, &ec, 1, err);
 }
@@ -362,6 +331,7 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
     if (queuePing(c->q, err) < 0) return EXIT_FAILED;
     if (!(c->st = storeOpen(cfg->store, err))) return EXIT_CONFIG;
+    storeSetParallel(c->st, (int)cfg->storeParallel);
     char e[ERR_MAX];
     if (storeProbe(c->st, e) < 0) return errSet(err, "refusing to run: %s", e), EXIT_CONFIG;
     int rc = ethSetup(cfg, &r->eth, err);
@@ -373,9 +343,8 @@ static void closeAll(runCtx *r) {
     ethClose(&r->eth);
     storeClose(r->pc.st);
     queueClose(r->pc.q);
-    int same = !memcmp(&r->pc.wit, &r->pc.pub, sizeof r->pc.pub);
     edKeyWipe(&r->pc.pub);
-    if (!same) edKeyWipe(&r->pc.wit);
+    edKeyWipe(&r->pc.wit);
 }
 
 static void idle(long long ms) {

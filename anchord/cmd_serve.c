@@ -12,13 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <microhttpd.h>
 #include "core/jcs.h"
 #include "anchord/cmd.h"
 #include "anchord/config.h"
+#include "anchord/genesis.h"
 #include "anchord/ingest.h"
 #include "anchord/log.h"
 #include "anchord/metrics.h"
+#include "anchord/qmetrics.h"
 
 /* A small pool of Redis connections: one per request in flight, reused. */
 typedef struct qpool {
@@ -147,9 +150,7 @@ static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char 
         return replyErr(c, REJ_NOT_FOUND, "use GET /events/{scid}/{id}", 0);
     memcpy(scid, p, sn); scid[sn] = 0;
     strcpy(id, slash + 1);
-    char did[128], tmp[SCID_LEN + 1];
-    snprintf(did, sizeof did, "did:webvh:%s:x", scid);
-    if (didWebvhParse(did, tmp, e) < 0 || !idValid(id))
+    if (!scidValid(scid) || !idValid(id))
         return replyErr(c, REJ_MALFORMED, "bad SCID or event id in the path", 0);
     queue *q = poolGet(&s->pool, e);
     if (!q) return replyErr(c, REJ_INTERNAL, e, 0);
@@ -174,23 +175,17 @@ static enum MHD_Result doHealth(server *s, struct MHD_Connection *c) {
     return replyJson(c, 200, json_pack("{s:s}", "status", "ok"), 0);
 }
 
+static long long nowMs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static enum MHD_Result doMetrics(server *s, struct MHD_Connection *c) {
     char e[ERR_MAX];
     queue *q = poolGet(&s->pool, e);
-    if (q) {   /* queue depth is read at scrape time; a Redis outage leaves the last value */
-        long long ev = 0, dd = 0, dl = 0;
-        int ok = 1;
-        for (int sh = 0; ok && sh < queueShards(q); sh++) {
-            long long a = queueDepth(q, sh, "events", e), b = a < 0 ? -1 : queueDepth(q, sh, "dids", e),
-                      d = b < 0 ? -1 : queueDepth(q, sh, "dead", e);
-            if (d < 0) ok = 0;
-            else { ev += a; dd += b; dl += d; }
-        }
-        if (ok) {
-            metricsSet("queue_depth", "events", (double)ev);
-            metricsSet("queue_depth", "dids", (double)dd);
-            metricsSet("queue_depth", "dead", (double)dl);
-        }
+    if (q) {   /* queue gauges are read at scrape time; a Redis outage leaves the last values */
+        qmetricsUpdate(q, nowMs(), e);
         poolPut(&s->pool, q);
     }
     buf b = BUF_INIT;
@@ -292,22 +287,23 @@ static void serveUsage(FILE *f) {
     configHelp(f);
 }
 
-int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx) {
+int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     server *s = calloc(1, sizeof *s);
     char err[ERR_MAX];
     if (!s) return 1;
     s->cfg = *cfg;
-    s->ing = (ingestCtx){&s->cfg, &didregRedis, genesisCheck, genesisCtx};
+    didRegistry *cached = cfg->registryCacheMs > 0 ? didregCache(&didregRedis, cfg->registryCacheMs) : NULL;
+    s->ing = (ingestCtx){&s->cfg, cached ? cached : &didregRedis, checkFn, genesisCtx};
     pthread_mutex_init(&s->pool.mu, NULL);
     s->pool.cfg = &s->cfg;
     journalCrashAt(NULL);
     struct sockaddr_storage ss;
     if (listenAddr(cfg->listen, &ss, err) < 0) {
         logKv(LL_ERROR, "cannot start", "{s:s}", "detail", err);
-        poolFree(&s->pool); free(s);
+        poolFree(&s->pool); didregCacheFree(cached); free(s);
         return 1;
     }
-    if (!genesisCheck)
+    if (!checkFn)
         logKv(LL_WARN, "POST /dids checks the shape of genesis logs only; no log verifier is wired", NULL);
     /* Threads inherit this mask, so only sigwait below sees SIGINT/SIGTERM. */
     sigset_t set;
@@ -328,7 +324,7 @@ int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx) {
         MHD_OPTION_END);
     if (!d) {
         logKv(LL_ERROR, "cannot listen", "{s:s}", "listen", cfg->listen);
-        poolFree(&s->pool); free(s);
+        poolFree(&s->pool); didregCacheFree(cached); free(s);
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -340,6 +336,7 @@ int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx) {
     logKv(LL_INFO, "shutting down", "{s:i}", "signal", sig);
     MHD_stop_daemon(d);
     poolFree(&s->pool);
+    didregCacheFree(cached);
     free(s);
     return 0;
 }
@@ -361,5 +358,10 @@ int cmdServe(int argc, char **argv) {
     }
     logSetLevel(logLevelParse(cfg.logLevel));
     metricsInit();
-    return serveRun(&cfg, NULL, NULL);
+    genesisPolicy gp;   /* POST /dids checks genesis logs against the service's keys */
+    if (genesisPolicyFromConfig(&cfg, &gp, err) < 0) {
+        fprintf(stderr, "anchord serve: %s (needed to check genesis logs on POST /dids)\n", err);
+        return 1;
+    }
+    return serveRun(&cfg, genesisCheck, &gp);
 }

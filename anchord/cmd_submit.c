@@ -3,14 +3,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "didlog/file.h"
 #include "anchord/cmd.h"
+#include "anchord/genesis.h"
 #include "anchord/log.h"
 #include "anchord/metrics.h"
 
 static void submitUsage(FILE *f) {
     fprintf(f, "usage: anchord submit [--config FILE] FILE|-\n"
+               "       anchord submit [--config FILE] --dids DID.JSONL...\n"
                "  Queues signed events, one JSON object per line, with the same checks as\n"
                "  POST /events. Prints one JSON result per input line to stdout.\n"
+               "  --dids: each file is the genesis did.jsonl of a new DID (didlog create), checked\n"
+               "  as POST /dids does (one entry, verifies, the publisher's update key, the service's\n"
+               "  witness, threshold 1, not yet registered); one JSON result per file.\n"
                "  Exit: 0 all queued, 1 some rejected, 2 usage/config/file error, 3 Redis unavailable.\n");
 }
 
@@ -42,44 +49,52 @@ static void printResult(long line, const ingestResult *r) {
     json_decref(o);
 }
 
-int cmdSubmit(int argc, char **argv) {
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { submitUsage(stdout); return 0; }
-        if (!strcmp(argv[i], "--config")) { i++; continue; }
-        if (!strncmp(argv[i], "--config=", 9)) continue;
-        if (path || (argv[i][0] == '-' && argv[i][1])) {
-            fprintf(stderr, "anchord submit: unexpected argument \"%s\"\n", argv[i]);
-            submitUsage(stderr);
-            return 2;
-        }
-        path = argv[i];
-    }
-    if (!path) { submitUsage(stderr); return 2; }
-    config cfg;
+/* submitDids: one genesis log per file, with the checks of POST /dids. */
+static int submitDids(const config *cfg, queue *q, char **files, int n) {
+    genesisPolicy gp;
     char err[ERR_MAX];
-    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
-        fprintf(stderr, "anchord submit: %s\n", err);
-        return 2;
+    if (genesisPolicyFromConfig(cfg, &gp, err) < 0) { fprintf(stderr, "anchord submit: %s\n", err); return 2; }
+    ingestCtx ing = {cfg, &didregRedis, genesisCheck, &gp};
+    int rejected = 0;
+    for (int i = 0; i < n; i++) {
+        buf b = BUF_INIT;
+        ingestResult r;
+        memset(&r, 0, sizeof r);
+        if (fileRead(files[i], (size_t)cfg->maxBody, &b, err) < 0) {
+            r.code = REJ_TOO_LARGE;   /* unreadable is a usage error; too big is a refusal */
+            if (access(files[i], R_OK) != 0) { fprintf(stderr, "anchord submit: %s\n", err); bufFree(&b); return 2; }
+            snprintf(r.detail, sizeof r.detail, "%s", err);
+            snprintf(r.id, sizeof r.id, "genesis");
+        } else ingestDid(&ing, q, (const char *)b.p, b.len, &r);
+        bufFree(&b);
+        json_t *o = r.code == REJ_OK
+            ? json_pack("{s:s,s:s,s:s}", "file", files[i], "scid", r.scid, "status", "queued")
+            : json_pack("{s:s,s:s,s:s,s:i,s:s,s:s}", "file", files[i], "scid", r.scid, "status", "rejected",
+                        "code", rejectStatus(r.code), "error", rejectName(r.code), "detail", r.detail);
+        char *js = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        if (js) puts(js);
+        free(js);
+        json_decref(o);
+        if (r.code == REJ_UNAVAILABLE) { fprintf(stderr, "anchord submit: %s: %s; stopping\n", files[i], r.detail); return 3; }
+        if (r.code != REJ_OK) rejected++;
     }
-    logSetLevel(logLevelParse(cfg.logLevel));
-    metricsInit();
-    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-    if (!f) { fprintf(stderr, "anchord submit: %s: %s\n", path, strerror(errno)); return 2; }
-    queue *q = queueOpen(cfg.redisUrl, (int)cfg.streamShards, 5000, err);
-    if (!q) { fprintf(stderr, "anchord submit: %s\n", err); if (f != stdin) fclose(f); return 2; }
-    ingestCtx ing = {&cfg, &didregRedis, NULL, NULL};
+    return rejected ? 1 : 0;
+}
+
+/* submitEvents: one event per line of f, with the checks of POST /events. */
+static int submitEvents(const config *cfg, queue *q, FILE *f, const char *path) {
+    ingestCtx ing = {cfg, &didregRedis, NULL, NULL};
     buf line = BUF_INIT;
     long n = 0, queued = 0, rejected = 0;
     int rc = 0, tooLong, got;
-    while ((got = readLine(f, (size_t)cfg.maxBody, &line, &tooLong)) > 0) {
+    while ((got = readLine(f, (size_t)cfg->maxBody, &line, &tooLong)) > 0) {
         n++;
         if (!line.len && !tooLong) continue;   /* blank lines are allowed */
         ingestResult r;
         if (tooLong) {
             memset(&r, 0, sizeof r);
             r.code = REJ_TOO_LARGE;
-            snprintf(r.detail, sizeof r.detail, "line is above the limit of %lld bytes", cfg.maxBody);
+            snprintf(r.detail, sizeof r.detail, "line is above the limit of %lld bytes", cfg->maxBody);
             metricsInc("events_rejected_total", rejectName(r.code), 1);
         } else ingestEvent(&ing, q, (const char *)line.p, line.len, &r);
         printResult(n, &r);
@@ -95,7 +110,49 @@ int cmdSubmit(int argc, char **argv) {
     logKv(LL_INFO, "submit done", "{s:s,s:I,s:I,s:I}", "file", path, "lines", (json_int_t)n,
           "queued", (json_int_t)queued, "rejected", (json_int_t)rejected);
     bufFree(&line);
-    queueClose(q);
-    if (f != stdin) fclose(f);
     return rc ? rc : rejected ? 1 : 0;
+}
+
+int cmdSubmit(int argc, char **argv) {
+    char **files = calloc((size_t)argc + 1, sizeof *files);
+    int nfiles = 0, dids = 0, rc = 2;
+    if (!files) return 2;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { submitUsage(stdout); free(files); return 0; }
+        if (!strcmp(argv[i], "--config")) { i++; continue; }
+        if (!strncmp(argv[i], "--config=", 9)) continue;
+        if (!strcmp(argv[i], "--dids")) { dids = 1; continue; }
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "anchord submit: unknown option \"%s\"\n", argv[i]);
+            submitUsage(stderr);
+            free(files);
+            return 2;
+        }
+        files[nfiles++] = argv[i];
+    }
+    if (nfiles == 0 || (!dids && nfiles > 1)) { submitUsage(stderr); free(files); return 2; }
+    config cfg;
+    char err[ERR_MAX];
+    queue *q = NULL;
+    FILE *f = NULL;
+    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
+        fprintf(stderr, "anchord submit: %s\n", err);
+        goto out;
+    }
+    logSetLevel(logLevelParse(cfg.logLevel));
+    metricsInit();
+    if (!dids && !(f = strcmp(files[0], "-") ? fopen(files[0], "r") : stdin)) {
+        fprintf(stderr, "anchord submit: %s: %s\n", files[0], strerror(errno));
+        goto out;
+    }
+    if (!(q = queueOpen(cfg.redisUrl, (int)cfg.streamShards, 5000, err))) {
+        fprintf(stderr, "anchord submit: %s\n", err);
+        goto out;
+    }
+    rc = dids ? submitDids(&cfg, q, files, nfiles) : submitEvents(&cfg, q, f, files[0]);
+out:
+    queueClose(q);
+    if (f && f != stdin) fclose(f);
+    free(files);
+    return rc;
 }

@@ -8,8 +8,12 @@
 #include <string.h>
 #include <sodium.h>
 #include "core/err.h"
+#include "core/edkey.h"
 #include "didlog/file.h"
+#include "didlog/key.h"
 #include "anchord/config.h"
+#include "anchord/ethkey.h"
+#include "verifier/ethrpc.h"
 #include "anchord/queue.h"
 
 enum { S_STR, S_INT, S_DUR };
@@ -44,13 +48,24 @@ static int vPath(char *v, size_t cap, char *why);
 static const setting settings[] = {
     {"WA_REDIS_URL", "redis://127.0.0.1:6379", "Redis server: redis://[:password@]host:port[/db]", STR(redisUrl, vRedis)},
     {"WA_STORE", "file://./public", "object store: file://DIR or s3://BUCKET[/PREFIX] (AWS_* env for S3)", STR(store, vStore)},
-    {"WA_RPC_URLS", "http://127.0.0.1:8545", "Ethereum JSON-RPC URLs, comma separated, tried in order", STR(rpcUrls, vRpc)},
-    {"WA_CHAIN_ID", "31337", "chain id the RPC must report (Sepolia 11155111)", INT(chainId, 1, 9007199254740991LL)},
-    {"WA_CONTRACT", "", "WitnessAnchorRegistry address (0x + 40 hex)", STR(contract, vContract)},
-    {"WA_CONFIRMATIONS", "1", "blocks on top of the anchor transaction before publishing", INT(confirmations, 0, 1000)},
-    {"WA_RELAYER_KEY_FILE", "", "file (mode 0600) with the secp256k1 key paying for anchor(); or env WA_RELAYER_KEY", STR(relayerKeyFile, vPath)},
-    {"WA_PUBLISHER_KEY_FILE", "", "file (mode 0600) with the Ed25519 update/witness key; or env WA_PUBLISHER_KEY", STR(publisherKeyFile, vPath)},
-    {"WA_WITNESS_KEY_FILE", "", "file (mode 0600) with the Ed25519 witness key; or env WA_WITNESS_KEY; empty = the publisher key", STR(witnessKeyFile, vPath)},
+    {"WA_RPC_URLS", "http://127.0.0.1:8545", "Ethereum JSON-RPC URLs (at most 8), comma separated, fail-over in order", STR(rpcUrls, vRpc)},
+    {"WA_CHAIN_ID", "31337", "chain id the RPC must report; checked before anything is signed (Sepolia 11155111)", INT(chainId, 1, 9007199254740991LL)},
+    {"WA_CONTRACT", "", "WitnessAnchorRegistry address (0x + 40 hex, EIP-55 checksum if mixed case)", STR(contract, vContract)},
+    {"WA_CONFIRMATIONS", "1", "blocks the anchor transaction must have, its own included, before publishing", INT(confirmations, 1, 1000)},
+    {"WA_RPC_TIMEOUT_MS", "10000", "timeout of one JSON-RPC request in ms", INT(rpcTimeoutMs, 100, 600000)},
+    {"WA_RPC_ATTEMPTS", "3", "rounds over all RPC URLs before giving up", INT(rpcAttempts, 1, 100)},
+    {"WA_RPC_BACKOFF_MS", "250", "first pause between rounds in ms (doubling, +50% jitter, cap 10 s)", INT(rpcBackoffMs, 0, 60000)},
+    {"WA_GAS_MARGIN_PCT", "25", "percent added to eth_estimateGas", INT(gasMarginPct, 0, 500)},
+    {"WA_GAS_LIMIT", "0", "fixed gas limit instead of estimating, 0 = estimate", INT(gasLimit, 0, 100000000)},
+    {"WA_MAX_FEE_GWEI", "200", "hard cap on the max fee per gas in gwei (nothing is sent above it)", INT(maxFeeGwei, 1, 1000000)},
+    {"WA_MIN_PRIORITY_FEE_WEI", "100000000", "floor of the priority fee (tip) in wei", INT(minPriorityFeeWei, 0, 1000000000000LL)},
+    {"WA_TX_BUMP_SECONDS", "90", "replace a transaction unmined this long, fees +12.5%", INT(txBumpSeconds, 1, 86400)},
+    {"WA_TX_TIMEOUT_SECONDS", "1800", "give up waiting for mining + confirmations (exit 7; the tx may still mine)", INT(txTimeoutSeconds, 1, 604800)},
+    {"WA_POLL_MS", "1000", "receipt / block polling interval in ms", INT(pollMs, 10, 60000)},
+    {"WA_RELAYER_KEY_FILE", "", "file (mode 0600) with the secp256k1 key paying for anchor(), hex; or env WA_RELAYER_KEY", STR(relayerKeyFile, vPath)},
+    {"WA_PUBLISHER_KEY_FILE", "", "file (mode 0600) with the Ed25519 update key signing log entries (didlog keygen); or env WA_PUBLISHER_KEY", STR(publisherKeyFile, vPath)},
+    {"WA_WITNESS_KEY_FILE", "", "file (mode 0600) with the Ed25519 witness key (did:key in genesis logs); or env WA_WITNESS_KEY; empty = the publisher key", STR(witnessKeyFile, vPath)},
+    {"WA_STORE_PARALLEL", "32", "object store requests in flight while publishing", INT(storeParallel, 1, 256)},
     {"WA_LOOP_INTERVAL", "10s", "pause between batches of anchord run --loop", DUR(loopIntervalMs, 0, 86400000)},
     {"WA_BUILD_THREADS", "0", "threads that verify and build log entries, 0 = one per CPU", INT(buildThreads, 0, 256)},
     {"WA_DOMAIN", "localhost%3A8080", "did:webvh host of published DIDs (host or host:port)", STR(domain, vDomain)},
@@ -64,7 +79,8 @@ static const setting settings[] = {
     {"WA_STREAM_SHARDS", "1", "number of Redis stream shards (hash tags {sN})", INT(streamShards, 1, 1024)},
     {"WA_MAX_SKEW", "5m", "how far in the future an event time may lie", DUR(maxSkewMs, 0, 86400000)},
     {"WA_MAX_AGE", "30d", "how old an event time may be, 0 = no limit", DUR(maxAgeMs, 0, 3153600000000LL)},
-    {"WA_HTTP_THREADS", "2", "ingest worker threads", INT(httpThreads, 1, 256)},
+    {"WA_HTTP_THREADS", "8", "ingest worker threads (more than cores: each waits on Redis round trips)", INT(httpThreads, 1, 256)},
+    {"WA_REGISTRY_CACHE", "1s", "how long ingest may reuse a DID's keys read from Redis, 0 = always read (a key rotated out is then caught by the worker)", DUR(registryCacheMs, 0, 60000)},
     {"WA_HTTP_MAX_CONNS", "1024", "concurrent ingest connections", INT(httpMaxConns, 1, 100000)},
     {"WA_HTTP_TIMEOUT", "10s", "idle time after which a slow client is dropped", DUR(httpTimeoutMs, 1000, 3600000)},
     {"WA_RECLAIM_IDLE", "120s", "pending time after which a dead worker's events are reclaimed", DUR(reclaimIdleMs, 1000, 86400000)},
@@ -210,12 +226,34 @@ int configLoad(config *c, const char *path, char *err) {
 }
 
 void configHelp(FILE *f) {
-    fprintf(f, "Settings (environment wins over the file named by --config or WA_CONFIG):\n");
+    fprintf(f, "Settings (embedded default < file named by --config or WA_CONFIG < environment):\n"
+               "  %-24s config file of KEY=VALUE lines (same as --config FILE); no secrets in it\n"
+               "  %-24s   default: (none)\n", "WA_CONFIG", "");
     for (size_t i = 0; i < NSETTINGS; i++)
-        fprintf(f, "  %-22s %s\n  %-22s   default: %s\n", settings[i].name, settings[i].desc, "",
+        fprintf(f, "  %-24s %s\n  %-24s   default: %s\n", settings[i].name, settings[i].desc, "",
                 *settings[i].def ? settings[i].def : "(empty)");
-    fprintf(f, "  %-22s relayer key value (environment only; prefer WA_RELAYER_KEY_FILE)\n", "WA_RELAYER_KEY");
-    fprintf(f, "  %-22s publisher key value (environment only; prefer WA_PUBLISHER_KEY_FILE)\n", "WA_PUBLISHER_KEY");
+    fprintf(f, "Secrets (environment only, never the config file; prefer the *_FILE settings):\n");
+    for (size_t i = 0; i < sizeof secretEnv / sizeof *secretEnv; i++)
+        fprintf(f, "  %-24s key value; zeroed and unset once read\n", secretEnv[i]);
+    fprintf(f, "Environment read by the S3 store (as the AWS CLI):\n"
+               "  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION (us-east-1)\n"
+               "  AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 (S3-compatible servers; path-style then)\n"
+               "  AWS_S3_ADDRESSING_STYLE (path|virtual)  WA_STORE_RETRIES (5)  WA_STORE_TRACE (debug)\n");
+}
+
+void configPrint(FILE *f, const config *c) {
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        const char *base = (const char *)c + s->off;
+        const char *at = s->valid == vRedis ? strrchr(base, '@') : NULL;
+        if (at) fprintf(f, "%s=redis://:(password not shown)%s\n", s->name, at);
+        else if (s->type == S_STR) fprintf(f, "%s=%s\n", s->name, base);
+        else fprintf(f, "%s=%lld%s\n", s->name, *(const long long *)base, s->type == S_DUR ? "ms" : "");
+    }
+    for (size_t i = 0; i < sizeof secretEnv / sizeof *secretEnv; i++) {
+        const char *v = getenv(secretEnv[i]);
+        fprintf(f, "# %s: %s\n", secretEnv[i], v && *v ? "set in the environment (not shown)" : "not set");
+    }
 }
 
 const char *configArgPath(int argc, char **argv) {
@@ -234,12 +272,49 @@ int configSecret(const config *c, const char *who, buf *out, char *err) {
     else if (!strcmp(who, "WITNESS")) path = c->witnessKeyFile;
     else return errSet(err, "configSecret: unknown key %s", who);
     snprintf(env, sizeof env, "WA_%s_KEY", who);
-    const char *v = getenv(env);
+    return configSecretRead(env, path, out, err);
+}
+
+int configSecretRead(const char *env, const char *path, buf *out, char *err) {
+    char *v = getenv(env);
+    if (!path) path = "";
     bufReset(out);
-    if (v && *v) return bufPuts(out, v) < 0 ? errSet(err, "%s: out of memory", env) : 0;
-    if (!*path) return errSet(err, "WA_%s_KEY_FILE is not set (nor %s)", who, env);
-    if (fileSecretRead(path, 4096, out, err) < 0) return -1;
+    if (v && *v && *path)
+        return errSet(err, "both %s and %s_FILE are set; use one", env, env);
+    if (v && *v) {
+        size_t n = strlen(v);
+        int rc = bufAppend(out, v, n);
+        sodium_memzero(v, n);      /* the process environment no longer holds it */
+        unsetenv(env);
+        if (rc < 0) return errSet(err, "%s: out of memory", env);
+    } else if (*path) {
+        char e[ERR_MAX];
+        if (fileSecretRead(path, 4096, out, e) < 0) return errSet(err, "%s_FILE: %s", env, e);
+    } else return 0;
     while (out->len && isspace(out->p[out->len - 1])) out->p[--out->len] = 0;  /* trailing newline */
+    return 1;
+}
+
+/* edKeyText: a didlog key file's JSON or a bare private multikey into k. */
+static int edKeyText(const buf *b, const char *origin, struct edKey *k, char *err) {
+    if (b->len && b->p[0] == '{') return keyParse((const char *)b->p, b->len, origin, k, err);
+    char e[ERR_MAX];
+    if (edKeyFromMultikey((const char *)b->p, k, e) < 0)
+        return errSet(err, "%s: want a key file (didlog keygen) or a private multikey z...", origin);
+    return 0;
+}
+
+int configServiceKeys(const config *c, struct edKey *publisher, struct edKey *witness, char *err) {
+    buf b = BUF_INIT;
+    int rc = configSecret(c, "PUBLISHER", &b, err);
+    if (rc == 0) rc = errSet(err, "no publisher key: set WA_PUBLISHER_KEY_FILE (a 0600 file) or WA_PUBLISHER_KEY");
+    else if (rc > 0) rc = edKeyText(&b, "publisher key", publisher, err);
+    bufWipe(&b);
+    if (rc < 0 || !witness) return rc < 0 ? -1 : 0;
+    if ((rc = configSecret(c, "WITNESS", &b, err)) > 0) rc = edKeyText(&b, "witness key", witness, err);
+    else if (rc == 0) *witness = *publisher;
+    bufWipe(&b);
+    if (rc < 0) { edKeyWipe(publisher); return -1; }
     return 0;
 }
 
@@ -270,26 +345,21 @@ static int vStore(char *v, size_t cap, char *why) {
     return errSet(why, "must start with file:// or s3://");
 }
 
+/* vRpc: the RPC client's own URL-list parser decides (one way to read it). */
 static int vRpc(char *v, size_t cap, char *why) {
-    const char *p = v;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        if (!(n > 7 && !strncmp(p, "http://", 7)) && !(n > 8 && !strncmp(p, "https://", 8)))
-            return errSet(why, "each URL must start with http:// or https://");
-        for (size_t i = 0; i < n; i++)
-            if (isspace((unsigned char)p[i])) return errSet(why, "no spaces in URLs");
-        p += n;
-        if (*p == ',') p++;
+    ethRpc r;
+    char e[ERR_MAX];
+    if (ethRpcUrls(&r, v, e) < 0) {
+        const char *m = strncmp(e, "WA_RPC_URLS: ", 13) ? e : e + 13;
+        return errSet(why, "%s", m);
     }
+    ethRpcFree(&r);
     return 0;
 }
 
 static int vContract(char *v, size_t cap, char *why) {
-    if (strlen(v) != 42 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X'))
-        return errSet(why, "must be 0x followed by 40 hex digits");
-    for (int i = 2; i < 42; i++)
-        if (!isxdigit((unsigned char)v[i])) return errSet(why, "must be 0x followed by 40 hex digits");
-    return 0;
+    uint8_t a[ETH_ADDR_LEN];
+    return ethAddrParse(v, a, why);
 }
 
 /* vDomain: lowercase DNS name with an optional port; "host:port" is rewritten

@@ -18,11 +18,22 @@ typedef struct config {
     long long chainId;                   /* WA_CHAIN_ID */
     char contract[64];                   /* WA_CONTRACT, 0x + 40 hex or "" */
     long long confirmations;             /* WA_CONFIRMATIONS */
+    long long rpcTimeoutMs;              /* WA_RPC_TIMEOUT_MS */
+    long long rpcAttempts;               /* WA_RPC_ATTEMPTS */
+    long long rpcBackoffMs;              /* WA_RPC_BACKOFF_MS */
+    long long gasMarginPct;              /* WA_GAS_MARGIN_PCT */
+    long long gasLimit;                  /* WA_GAS_LIMIT, 0 = estimate */
+    long long maxFeeGwei;                /* WA_MAX_FEE_GWEI */
+    long long minPriorityFeeWei;         /* WA_MIN_PRIORITY_FEE_WEI */
+    long long txBumpSeconds;             /* WA_TX_BUMP_SECONDS */
+    long long txTimeoutSeconds;          /* WA_TX_TIMEOUT_SECONDS */
+    long long pollMs;                    /* WA_POLL_MS */
     char relayerKeyFile[CONFIG_STR_MAX]; /* WA_RELAYER_KEY_FILE */
     char publisherKeyFile[CONFIG_STR_MAX]; /* WA_PUBLISHER_KEY_FILE */
     char witnessKeyFile[CONFIG_STR_MAX]; /* WA_WITNESS_KEY_FILE, "" = the publisher key */
     long long loopIntervalMs;            /* WA_LOOP_INTERVAL (duration), anchord run --loop */
     long long buildThreads;              /* WA_BUILD_THREADS, 0 = one per CPU */
+    long long storeParallel;             /* WA_STORE_PARALLEL */
     char domain[256];                    /* WA_DOMAIN, did:webvh host[%3Aport] */
     char prefix[256];                    /* WA_PREFIX */
     long long batchMaxEvents;            /* WA_BATCH_MAX_EVENTS */
@@ -35,6 +46,7 @@ typedef struct config {
     long long maxSkewMs;                 /* WA_MAX_SKEW: how far in the future an event time may be */
     long long maxAgeMs;                  /* WA_MAX_AGE: how old an event time may be, 0 = no limit */
     long long httpThreads;               /* WA_HTTP_THREADS */
+    long long registryCacheMs;           /* WA_REGISTRY_CACHE (duration, 0 = off) */
     long long httpMaxConns;              /* WA_HTTP_MAX_CONNS */
     long long httpTimeoutMs;             /* WA_HTTP_TIMEOUT (duration) */
     long long reclaimIdleMs;             /* WA_RECLAIM_IDLE (duration) */
@@ -62,13 +74,31 @@ int configSet(config *c, const char *name, const char *value, char *err);
 /* configHelp: every setting with its default and description (anchord --help). */
 void configHelp(FILE *f);
 
+/* configPrint: the effective settings as KEY=VALUE lines a config file accepts
+ * (durations in ms); secret variables only as set / not set. */
+void configPrint(FILE *f, const config *c);
+
 /* configArgPath: the value of "--config FILE" / "--config=FILE" in argv, or NULL. */
 const char *configArgPath(int argc, char **argv);
 
-/* configSecret: the relayer ("RELAYER"), publisher ("PUBLISHER") or witness ("WITNESS") key: from
- * $WA_<who>_KEY if set, else from the 0600 file WA_<who>_KEY_FILE. The caller
- * wipes out with bufWipe. 0 / -1 + err (never containing the secret). */
+/* configSecret: a key ("RELAYER", "PUBLISHER" or "WITNESS") from the 0600 file
+ * WA_<who>_KEY_FILE or from $WA_<who>_KEY (both set is an error). The
+ * environment copy is zeroed and unset once read (so children and
+ * /proc/PID/environ do not keep it). Trailing whitespace is dropped. The caller
+ * wipes out with bufWipe. 1 when found, 0 when neither is set (out empty),
+ * -1 + err (never containing the secret). */
 int configSecret(const config *c, const char *who, buf *out, char *err);
+
+/* configSecretRead: configSecret by names: the environment variable env and
+ * the file path ("" or NULL = none). Same rules and results. */
+int configSecretRead(const char *env, const char *path, buf *out, char *err);
+
+struct edKey;
+/* configServiceKeys: the Ed25519 publisher (update) key and the witness key,
+ * each a didlog key file (JSON Multikey) or a bare private multikey "z...".
+ * Without WA_WITNESS_KEY_FILE / WA_WITNESS_KEY the witness key is the
+ * publisher key. witness may be NULL. The caller wipes with edKeyWipe. 0 / -1. */
+int configServiceKeys(const config *c, struct edKey *publisher, struct edKey *witness, char *err);
 
 /* configDuration: parse "250ms", "30s", "5m", "1h" or plain seconds into ms. */
 int configDuration(const char *s, long long *ms);

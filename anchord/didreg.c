@@ -1,5 +1,8 @@
 /* didreg.c -- the Redis-backed DID registry (assertion keys and log head per SCID). */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -91,3 +94,73 @@ static int lookupRedis(const didRegistry *r, queue *q, const char *scid, didInfo
 }
 
 const didRegistry didregRedis = {lookupRedis, NULL};
+
+/* ---- the ingest cache ---- */
+
+#define CACHE_SLOTS 1024
+
+typedef struct cacheSlot {
+    long long until;      /* ms; 0 = empty */
+    char scid[64];
+    didInfo info;
+} cacheSlot;
+
+typedef struct cache {
+    didRegistry reg;      /* first: the didRegistry * handed out points here */
+    const didRegistry *inner;
+    long long ttlMs;
+    pthread_mutex_t mu;
+    cacheSlot *slots;
+} cache;
+
+static long long monoMs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* slotOf: FNV-1a of the SCID. */
+static size_t slotOf(const char *scid) {
+    uint32_t h = 2166136261u;
+    for (const char *p = scid; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+    return h % CACHE_SLOTS;
+}
+
+static int cachedLookup(const didRegistry *r, queue *q, const char *scid, didInfo *out, char *err) {
+    cache *c = (cache *)r;
+    cacheSlot *s = &c->slots[slotOf(scid)];
+    long long now = monoMs();
+    int hit = 0;
+    pthread_mutex_lock(&c->mu);
+    if (s->until > now && !strcmp(s->scid, scid)) { *out = s->info; hit = 1; }
+    pthread_mutex_unlock(&c->mu);
+    if (hit) return 1;
+    int rc = c->inner->lookup(c->inner, q, scid, out, err);
+    if (rc == 1 && strlen(scid) < sizeof s->scid) {   /* unknown DIDs are not cached: registration shows at once */
+        pthread_mutex_lock(&c->mu);
+        s->info = *out;
+        strcpy(s->scid, scid);
+        s->until = now + c->ttlMs;
+        pthread_mutex_unlock(&c->mu);
+    }
+    return rc;
+}
+
+didRegistry *didregCache(const didRegistry *inner, long long ttlMs) {
+    cache *c = calloc(1, sizeof *c);
+    if (!c || !(c->slots = calloc(CACHE_SLOTS, sizeof *c->slots))) { free(c); return NULL; }
+    c->reg.lookup = cachedLookup;
+    c->reg.ctx = c;
+    c->inner = inner;
+    c->ttlMs = ttlMs;
+    pthread_mutex_init(&c->mu, NULL);
+    return &c->reg;
+}
+
+void didregCacheFree(didRegistry *r) {
+    cache *c = (cache *)r;
+    if (!c) return;
+    pthread_mutex_destroy(&c->mu);
+    free(c->slots);
+    free(c);
+}

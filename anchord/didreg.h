@@ -38,6 +38,15 @@ typedef struct didRegistry {
 /* didregRedis: the Redis-backed registry. */
 extern const didRegistry didregRedis;
 
+/* didregCache: a registry that answers from a small in-process cache (1024
+ * slots by SCID, found DIDs only) for ttlMs, else asks `inner`. For the ingest
+ * API: it saves a Redis round trip per event. Safe because the worker re-checks
+ * every event against the DID's keys at batch time: an event signed with a key
+ * rotated out less than ttlMs ago is queued, then rejected (dead letter with
+ * its reason) instead of refused at once. Thread-safe. didregCacheFree frees it. */
+didRegistry *didregCache(const didRegistry *inner, long long ttlMs);
+void didregCacheFree(didRegistry *r);
+
 /* didregGet / didregPut: read / write the Redis record of a SCID. */
 int didregGet(queue *q, const char *scid, didInfo *out, char *err);
 int didregPut(queue *q, const char *scid, const didInfo *info, char *err);

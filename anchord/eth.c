@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 #include "anchord/eth.h"
+#include "anchord/metrics.h"
 #include "anchord/ethtx.h"
 #include "anchord/registry_code.h"
 #include "verifier/chain.h"
@@ -90,53 +91,26 @@ static json_t *addrJson(const uint8_t a[ETH_ADDR_LEN]) { return ethDataJson(a, E
 
 /* ---- configuration ---------------------------------------------------- */
 
-static int envU64(const char *name, uint64_t def, uint64_t min, uint64_t max, uint64_t *out, char *err) {
-    const char *v = getenv(name);
-    *out = def;
-    if (!v || !*v) return 0;
-    char *e;
-    errno = 0;
-    unsigned long long x = strtoull(v, &e, 10);
-    if (*e || errno || !isdigit((unsigned char)v[0]) || x < min || x > max)
-        return errSet(err, "%s: want an integer from %llu to %llu, got '%.40s'", name,
-                      (unsigned long long)min, (unsigned long long)max, v);
-    *out = x;
-    return 0;
-}
-
-int ethConfigFromEnv(ethConfig *cfg, char *err) {
-    uint64_t conf, tmo, att, back, margin, cap, bump, txt, poll;
+int ethConfigFrom(const config *in, ethConfig *cfg, char *err) {
     memset(cfg, 0, sizeof *cfg);
-    const char *u = getenv("WA_RPC_URLS");
-    if (!u || !*u) u = "http://127.0.0.1:8545";
-    if (strlen(u) >= sizeof cfg->rpcUrls) return fail(ETH_ECONFIG, err, "WA_RPC_URLS: too long");
-    strcpy(cfg->rpcUrls, u);
-    if (envU64("WA_CHAIN_ID", 31337, 1, UINT64_MAX / 2, &cfg->chainId, err) ||
-        envU64("WA_CONFIRMATIONS", 1, 1, 1000, &conf, err) ||
-        envU64("WA_RPC_TIMEOUT_MS", 10000, 100, 600000, &tmo, err) ||
-        envU64("WA_RPC_ATTEMPTS", 3, 1, 100, &att, err) ||
-        envU64("WA_RPC_BACKOFF_MS", 250, 0, 60000, &back, err) ||
-        envU64("WA_GAS_MARGIN_PCT", 25, 0, 500, &margin, err) ||
-        envU64("WA_GAS_LIMIT", 0, 0, 100000000, &cfg->gasLimit, err) ||
-        envU64("WA_MAX_FEE_GWEI", 200, 1, 1000000, &cap, err) ||
-        envU64("WA_MIN_PRIORITY_FEE_WEI", 100000000, 0, 1000 * GWEI, &cfg->minPriorityFeeWei, err) ||
-        envU64("WA_TX_BUMP_SECONDS", 90, 1, 86400, &bump, err) ||
-        envU64("WA_TX_TIMEOUT_SECONDS", 1800, 1, 7 * 86400, &txt, err) ||
-        envU64("WA_POLL_MS", 1000, 10, 60000, &poll, err))
-        return -ETH_ECONFIG;
-    cfg->confirmations = (unsigned)conf;
-    cfg->rpcTimeoutMs = (long)tmo;
-    cfg->rpcAttempts = (int)att;
-    cfg->rpcBackoffMs = (long)back;
-    cfg->gasMarginPct = (unsigned)margin;
-    cfg->maxFeeWei = cap * GWEI;
-    cfg->bumpSeconds = (unsigned)bump;
-    cfg->txTimeoutSeconds = (unsigned)txt;
-    cfg->pollMs = (unsigned)poll;
-    const char *ct = getenv("WA_CONTRACT");
-    if (ct && *ct) {
+    if (strlen(in->rpcUrls) >= sizeof cfg->rpcUrls) return fail(ETH_ECONFIG, err, "WA_RPC_URLS: too long");
+    strcpy(cfg->rpcUrls, in->rpcUrls);
+    snprintf(cfg->relayerKeyFile, sizeof cfg->relayerKeyFile, "%s", in->relayerKeyFile);
+    cfg->chainId = (uint64_t)in->chainId;
+    cfg->confirmations = (unsigned)in->confirmations;
+    cfg->rpcTimeoutMs = (long)in->rpcTimeoutMs;
+    cfg->rpcAttempts = (int)in->rpcAttempts;
+    cfg->rpcBackoffMs = (long)in->rpcBackoffMs;
+    cfg->gasMarginPct = (unsigned)in->gasMarginPct;
+    cfg->gasLimit = (uint64_t)in->gasLimit;
+    cfg->maxFeeWei = (uint64_t)in->maxFeeGwei * GWEI;
+    cfg->minPriorityFeeWei = (uint64_t)in->minPriorityFeeWei;
+    cfg->bumpSeconds = (unsigned)in->txBumpSeconds;
+    cfg->txTimeoutSeconds = (unsigned)in->txTimeoutSeconds;
+    cfg->pollMs = (unsigned)in->pollMs;
+    if (*in->contract) {
         char e[ERR_MAX];
-        if (ethAddrParse(ct, cfg->contract, e) < 0) return fail(ETH_ECONFIG, err, "WA_CONTRACT: %s", e);
+        if (ethAddrParse(in->contract, cfg->contract, e) < 0) return fail(ETH_ECONFIG, err, "WA_CONTRACT: %s", e);
         cfg->hasContract = 1;
     }
     return 0;
@@ -144,11 +118,14 @@ int ethConfigFromEnv(ethConfig *cfg, char *err) {
 
 /* ---- connection ------------------------------------------------------- */
 
+void ethRpcMetrics(const char *kind) { metricsInc("rpc_errors_total", kind, 1); }
+
 int ethOpen(ethClient *c, const ethConfig *cfg, int withKey, char *err) {
     uint64_t id;
     memset(c, 0, sizeof *c);
     c->cfg = *cfg;
     if (ethRpcInit(&c->rpc, cfg->rpcUrls, err) < 0) return -ETH_ECONFIG;
+    c->rpc.onError = ethRpcMetrics;
     c->rpc.timeoutMs = cfg->rpcTimeoutMs;
     c->rpc.attempts = cfg->rpcAttempts;
     c->rpc.backoffMs = cfg->rpcBackoffMs;
@@ -161,7 +138,7 @@ int ethOpen(ethClient *c, const ethConfig *cfg, int withKey, char *err) {
         return -ETH_ECHAIN;
     }
     if (withKey) {
-        if (ethKeyLoad(&c->key, err) < 0) { ethClose(c); return -ETH_ECONFIG; }
+        if (ethKeyLoad(&c->key, cfg->relayerKeyFile, err) < 0) { ethClose(c); return -ETH_ECONFIG; }
         c->hasKey = 1;
     }
     return 0;

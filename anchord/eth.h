@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "anchord/config.h"
 #include "anchord/ethkey.h"
 #include "verifier/ethrpc.h"
 
@@ -36,6 +37,7 @@ typedef struct ethConfig {
     unsigned bumpSeconds;        /* WA_TX_BUMP_SECONDS: replace when unmined this long */
     unsigned txTimeoutSeconds;   /* WA_TX_TIMEOUT_SECONDS: give up (tx may still mine) */
     unsigned pollMs;             /* WA_POLL_MS */
+    char relayerKeyFile[CONFIG_STR_MAX];  /* WA_RELAYER_KEY_FILE ("" = $WA_RELAYER_KEY) */
 } ethConfig;
 
 typedef struct ethReceipt {
@@ -83,9 +85,10 @@ typedef struct ethAnchored {
     ethReceipt rc;
 } ethAnchored;
 
-/* ethConfigFromEnv: defaults (a local dev chain: http://127.0.0.1:8545, chain
- * 31337) overridden by the WA_* variables above. -ETH_ECONFIG + err on a bad value. */
-int ethConfigFromEnv(ethConfig *cfg, char *err);
+/* ethConfigFrom: the client's settings out of anchord's loaded (and already
+ * validated) configuration (anchord/config.h owns every WA_* name, default and
+ * bound). -ETH_ECONFIG + err on a bad value. */
+int ethConfigFrom(const config *in, ethConfig *cfg, char *err);
 
 /* ethOpen: connect and check eth_chainId against cfg->chainId (-ETH_ECHAIN on
  * mismatch), then, when withKey, load the relayer key (ethKeyLoad). Nothing is
@@ -123,6 +126,10 @@ int ethAnchor(ethClient *c, const uint8_t root[32], ethAnchored *a, char *err);
  * from its confirmed receipt as ethAnchor does. */
 int ethAnchorResume(ethClient *c, const uint8_t root[32], const uint8_t *raw, size_t len, ethAnchored *a,
                     char *err);
+
+/* ethRpcMetrics: the RPC client's failure hook (ethRpc.onError) that ethOpen
+ * installs: counts rpc_errors_total{kind}. */
+void ethRpcMetrics(const char *kind);
 
 /* eth_call views of the registry at the latest block. */
 int ethRoots(ethClient *c, uint64_t batchId, uint8_t root[32], char *err);

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
+#include "anchord/config.h"
 #include "anchord/ethkey.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -58,36 +59,18 @@ static int parseSecret(char *s, size_t n, uint8_t sk[32], const char *src, char 
     return 0;
 }
 
-int ethKeyLoad(ethKey *k, char *err) {
+int ethKeyLoad(ethKey *k, const char *path, char *err) {
     uint8_t sk[32];
-    const char *path = getenv("WA_RELAYER_KEY_FILE");
-    int rc;
+    buf b = BUF_INIT;
     memset(k, 0, sizeof *k);
     if (sodium_init() < 0) return errSet(err, "libsodium: cannot initialise");
-    if (path && *path) {
-        buf b = BUF_INIT;
-        char e[ERR_MAX];
-        if (fileSecretRead(path, KEY_FILE_MAX, &b, e) < 0) {
-            bufWipe(&b);
-            return errSet(err, "relayer key file: %s", e);
-        }
-        rc = parseSecret((char *)b.p, b.len, sk, "WA_RELAYER_KEY_FILE", err);
-        bufWipe(&b);
-    } else {
-        char *v = getenv("WA_RELAYER_KEY");
-        if (!v || !*v) return errSet(err, "no relayer key: set WA_RELAYER_KEY_FILE (a 0600 file) or WA_RELAYER_KEY");
-        size_t n = strlen(v);
-        char *copy = sodium_malloc(n + 1);
-        if (!copy) return errSet(err, "relayer key: out of memory");
-        memcpy(copy, v, n + 1);
-        sodium_memzero(v, n);            /* the process environment no longer holds it */
-        unsetenv("WA_RELAYER_KEY");
-        rc = parseSecret(copy, n, sk, "WA_RELAYER_KEY", err);
-        sodium_free(copy);
-    }
+    int rc = configSecretRead("WA_RELAYER_KEY", path, &b, err);
+    if (rc == 0) errSet(err, "no relayer key: set WA_RELAYER_KEY_FILE (a 0600 file) or WA_RELAYER_KEY");
+    if (rc > 0) rc = parseSecret((char *)b.p, b.len, sk, path && *path ? "WA_RELAYER_KEY_FILE" : "WA_RELAYER_KEY", err);
+    bufWipe(&b);
     if (rc == 0) rc = ethKeyFromBytes(k, sk, err);
     sodium_memzero(sk, sizeof sk);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 int ethSignHash(const ethKey *k, const uint8_t hash[32], uint8_t sig[ETH_SIG_LEN], char *err) {

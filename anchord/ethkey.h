@@ -15,11 +15,11 @@ typedef struct ethKey {
     struct secp256k1_context_struct *ctx;    /* signing context (randomised) */
 } ethKey;
 
-/* ethKeyLoad: the relayer key from the file named by WA_RELAYER_KEY_FILE (must be
- * mode 0600 or stricter) or else from WA_RELAYER_KEY, both 64 hex chars with an
- * optional 0x. The environment copy is zeroed and unset once read. The key is
- * never printed; errors name the source, never the value. 0 / -1 + err. */
-int ethKeyLoad(ethKey *k, char *err);
+/* ethKeyLoad: the relayer key from the file path (WA_RELAYER_KEY_FILE, mode
+ * 0600 or stricter) or else from $WA_RELAYER_KEY (configSecretRead), 64 hex
+ * chars with an optional 0x. The environment copy is zeroed and unset once
+ * read. The key is never printed; errors name the source, never the value. */
+int ethKeyLoad(ethKey *k, const char *path, char *err);
 
 /* ethKeyFromBytes: k from a 32-byte secret (checked to be a valid scalar). */
 int ethKeyFromBytes(ethKey *k, const uint8_t sk[32], char *err);

@@ -6,9 +6,8 @@
 #include "core/di.h"
 #include "core/json.h"
 #include "core/multiformat.h"
+#include "didlog/didurl.h"
 #include "anchord/event.h"
-
-static const char b58chars[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
 int idValid(const char *id) {
     size_t n = strlen(id);
@@ -18,47 +17,37 @@ int idValid(const char *id) {
     return 1;
 }
 
+int scidValid(const char *s) {
+    return strlen(s) == SCID_LEN && !strncmp(s, "Qm", 2) && didIsBase58(s, SCID_LEN);
+}
+
+/* didWebvhParse: didlog's did:webvh parser decides what a DID is; this adds
+ * only the canonical-form rule (the DID equals the form rebuilt from its
+ * parsed parts), so one DID has one spelling for the registry, the rate limit
+ * and replay markers. */
 int didWebvhParse(const char *did, char scid[SCID_LEN + 1], char *err) {
-    if (strncmp(did, "did:webvh:", 10)) return errSet(err, "not a did:webvh DID");
-    const char *p = did + 10;
-    size_t sn = strcspn(p, ":");
-    if (sn != SCID_LEN || strncmp(p, "Qm", 2))
-        return errSet(err, "SCID must be %d base58btc characters starting with Qm", SCID_LEN);
-    for (size_t i = 0; i < sn; i++)
-        if (!strchr(b58chars, p[i])) return errSet(err, "SCID holds a character outside base58btc");
-    memcpy(scid, p, sn);
-    scid[sn] = 0;
-    p += sn;
-    if (*p != ':' || !p[1]) return errSet(err, "missing host after the SCID");
-    p++;
-    size_t hn = strcspn(p, ":%");
-    if (hn == 0 || hn > 253) return errSet(err, "host must be 1..253 characters");
-    for (size_t i = 0; i < hn; i++) {
-        if (isupper((unsigned char)p[i])) return errSet(err, "host must be lowercase");
-        if (!islower((unsigned char)p[i]) && !isdigit((unsigned char)p[i]) && p[i] != '-' && p[i] != '.')
-            return errSet(err, "host may hold a-z 0-9 . - only");
+    didParts p;
+    char e[ERR_MAX];
+    if (didParse(did, DID_LOCALHOST, &p, e) < 0) {
+        const char *m = strncmp(e, "invalidDid: ", 12) ? e : e + 12;
+        return errSet(err, "%s", m);
     }
-    p += hn;
-    if (*p == '%') {
-        if (strncmp(p, "%3A", 3)) return errSet(err, "the port must be written %%3A<port>");
-        p += 3;
-        size_t dn = strspn(p, "0123456789");
-        if (dn == 0 || dn > 5 || *p == '0') return errSet(err, "bad port");
-        p += dn;
-    }
-    while (*p == ':') {   /* path segments */
-        p++;
-        size_t n = strcspn(p, ":");
-        if (n == 0) return errSet(err, "empty path segment");
-        for (size_t i = 0; i < n; i++)
-            if (!isalnum((unsigned char)p[i]) && !strchr("._~-", p[i]))
-                return errSet(err, "path segment holds '%c'", p[i]);
-        if ((n == 1 && p[0] == '.') || (n == 2 && !strncmp(p, "..", 2)))
-            return errSet(err, "path segment '.' or '..'");
-        p += n;
-    }
-    if (*p) return errSet(err, "unexpected '%c' (DID URLs with fragments or queries are not DIDs)", *p);
-    return 0;
+    buf c = BUF_INIT;
+    int rc = 0;
+    if (p.didLen != strlen(did)) rc = errSet(err, "a DID URL (path, query or fragment) is not a DID");
+    else if (!scidValid(p.scid)) rc = errSet(err, "SCID must be a sha2-256 multihash (Qm...)");
+    else if (bufPrintf(&c, "did:webvh:%s:%s", p.scid, p.host) < 0 ||
+             (p.port && bufPrintf(&c, "%%3A%d", p.port) < 0))
+        rc = errSet(err, "out of memory");
+    for (size_t i = 0; rc == 0 && i < p.path.len; i++)
+        if (bufPutc(&c, p.path.p[i] == '/' ? ':' : p.path.p[i]) < 0) rc = errSet(err, "out of memory");
+    if (rc == 0 && strcmp((const char *)c.p, did))
+        rc = errSet(err, "not in canonical form (lowercase host, port as %%3A, no needless escapes): %.200s",
+                    (const char *)c.p);
+    if (rc == 0) strcpy(scid, p.scid);
+    bufFree(&c);
+    didPartsFree(&p);
+    return rc;
 }
 
 /* num: n decimal digits at s into *v. */

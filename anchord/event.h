@@ -53,6 +53,10 @@ int didWebvhParse(const char *did, char scid[SCID_LEN + 1], char *err);
 /* rfc3339Utc: parse "YYYY-MM-DDThh:mm:ss[.frac]Z" into ms since the epoch. 0 / -1. */
 int rfc3339Utc(const char *s, long long *ms);
 
+/* scidValid: a SCID as did:webvh v1.0 makes them: base58btc of a sha2-256
+ * multihash, SCID_LEN characters starting "Qm". */
+int scidValid(const char *s);
+
 /* idValid: event ids are 1..128 of [A-Za-z0-9._-], starting with a letter or digit. */
 int idValid(const char *id);
 

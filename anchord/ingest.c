@@ -10,16 +10,6 @@
 #include "anchord/log.h"
 #include "anchord/metrics.h"
 
-/* refuse: write the detail and return the code (keeps checks one line each). */
-static rejectCode refuse(char *detail, rejectCode code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static rejectCode refuse(char *detail, rejectCode code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, ERR_MAX, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 static long long nowMs(void) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -113,17 +103,17 @@ rejectCode ingestGenesisShape(void *ctx, const char *log, size_t len, char scid[
         rejectCode rc = REJ_OK;
         const char *need[] = {"versionId", "versionTime", "parameters", "state", "proof"};
         for (size_t i = 0; i < 5 && rc == REJ_OK; i++)
-            if (!json_object_get(o, need[i])) rc = refuse(detail, REJ_INVALID, "line %zu: missing \"%s\"", lines, need[i]);
+            if (!json_object_get(o, need[i])) rc = rejectSay(detail, REJ_INVALID, "line %zu: missing \"%s\"", lines, need[i]);
         if (rc == REJ_OK && lines == 1) {
             json_t *p = json_object_get(o, "parameters");
             const char *s = jsonGetStr(p, "scid"), *m = jsonGetStr(p, "method");
             const char *id = jsonGetStr(json_object_get(o, "state"), "id");
             char sc[SCID_LEN + 1];
-            if (!m || strcmp(m, "did:webvh:1.0")) rc = refuse(detail, REJ_INVALID, "line 1: parameters.method must be did:webvh:1.0");
-            else if (!s || !id) rc = refuse(detail, REJ_INVALID, "line 1: parameters.scid and state.id are required");
-            else if (didWebvhParse(id, sc, e) < 0) rc = refuse(detail, REJ_INVALID, "line 1: state.id: %s", e);
-            else if (strcmp(sc, s)) rc = refuse(detail, REJ_INVALID, "line 1: state.id does not carry parameters.scid");
-            else if (strlen(id) >= DIDREG_DID_MAX) rc = refuse(detail, REJ_INVALID, "line 1: DID too long");
+            if (!m || strcmp(m, "did:webvh:1.0")) rc = rejectSay(detail, REJ_INVALID, "line 1: parameters.method must be did:webvh:1.0");
+            else if (!s || !id) rc = rejectSay(detail, REJ_INVALID, "line 1: parameters.scid and state.id are required");
+            else if (didWebvhParse(id, sc, e) < 0) rc = rejectSay(detail, REJ_INVALID, "line 1: state.id: %s", e);
+            else if (strcmp(sc, s)) rc = rejectSay(detail, REJ_INVALID, "line 1: state.id does not carry parameters.scid");
+            else if (strlen(id) >= DIDREG_DID_MAX) rc = rejectSay(detail, REJ_INVALID, "line 1: DID too long");
             else { strcpy(scid, sc); strcpy(did, id); }
         }
         json_decref(o);

@@ -64,6 +64,11 @@ void metricsInit(void) {
     metricsRegister("s3_conflicts_total", METRIC_COUNTER, "Conditional writes refused (412/409) by the store.", NULL);
     metricsRegister("rpc_errors_total", METRIC_COUNTER, "Ethereum JSON-RPC errors, by kind.", "kind");
     metricsRegister("http_requests_total", METRIC_COUNTER, "Ingest API responses, by status code.", "code");
+    metricsRegister("queue_oldest_age_seconds", METRIC_GAUGE, "Age of the oldest entry waiting in a Redis stream (0 = empty).", "stream");
+    metricsRegister("batches_open", METRIC_GAUGE, "Unfinished batches in the journal.", NULL);
+    metricsRegister("batch_oldest_open_age_seconds", METRIC_GAUGE, "Age of the oldest unfinished batch (0 = none).", NULL);
+    metricsRegister("batches_failed_total", METRIC_COUNTER, "anchord run attempts that ended with the batch unfinished.", NULL);
+    metricsRegister("batch_last_success_timestamp_seconds", METRIC_GAUGE, "When anchord run last finished a batch or found nothing to do.", NULL);
 }
 
 /* seriesLocked: the series for a label value, created on first use; when a

@@ -5,7 +5,12 @@
  * rollout plan): events_received_total, events_rejected_total{reason},
  * dids_registered_total, batches_anchored_total, anchor_latency_seconds
  * (histogram), queue_depth{stream}, s3_conflicts_total, rpc_errors_total{kind},
- * http_requests_total{code}. */
+ * http_requests_total{code}, queue_oldest_age_seconds{stream}, batches_open,
+ * batch_oldest_open_age_seconds (anchord/qmetrics.c, read from Redis at scrape
+ * time), batches_failed_total and batch_last_success_timestamp_seconds (set by
+ * anchord run, written to its textfile). s3_conflicts_total is counted by the
+ * store and rpc_errors_total{kind} (transport, http, malformed, node,
+ * unreachable) by the RPC client, so callers never count them again. */
 #ifndef WA_METRICS_H
 #define WA_METRICS_H
 #include "core/buf.h"

@@ -540,6 +540,34 @@ long long queueDepth(queue *q, int shard, const char *stream, char *err) {
     return n;
 }
 
+long long queueOldestMs(queue *q, int shard, const char *stream, char *err) {
+    char k[96];
+    queueKey(q, shard, stream, NULL, NULL, k, sizeof k);
+    redisReply *r = cmdf(q, err, "XRANGE %s - + COUNT 1", k);
+    if (!r) return -1;
+    long long ms = 0;   /* a stream id is "<ms>-<seq>" */
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
+        r->element[0]->elements >= 1 && r->element[0]->element[0]->type == REDIS_REPLY_STRING)
+        ms = strtoll(r->element[0]->element[0]->str, NULL, 10);
+    freeReplyObject(r);
+    return ms;
+}
+
+int journalOpenStats(queue *q, int shard, long long *n, long long *oldestMs, char *err) {
+    char k[64];
+    queueKey(q, shard, "batches", NULL, NULL, k, sizeof k);
+    redisReply *r = cmdf(q, err, "ZRANGE %s 0 0 WITHSCORES", k);
+    if (!r) return -1;
+    *oldestMs = 0;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING)
+        *oldestMs = strtoll(r->element[1]->str, NULL, 10);
+    freeReplyObject(r);
+    if (!(r = cmdf(q, err, "ZCARD %s", k))) return -1;
+    *n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+    freeReplyObject(r);
+    return 0;
+}
+
 /* ---- hashes: status records and the DID registry ---- */
 
 int queueHset(queue *q, const char *key, const char *const *kv, size_t nkv, char *err) {

@@ -111,6 +111,10 @@ int queueRequeue(queue *q, int shard, const char *stream, const queueEntry *e, c
 /* queueDepth: entries in a stream not yet acknowledged (XLEN; acked entries are deleted). */
 long long queueDepth(queue *q, int shard, const char *stream, char *err);
 
+/* queueOldestMs: when the oldest entry still in a stream was added (ms since the
+ * epoch, from its id), 0 when the stream is empty. -1 + err. */
+long long queueOldestMs(queue *q, int shard, const char *stream, char *err);
+
 /* queueStatusSet: set fields (kv = name, value, name, value ...) of an event's
  * status record, e.g. "status","anchored","versionId","3-Qm...". */
 int queueStatusSet(queue *q, const char *scid, const char *id, const char *const *kv, size_t nkv,
@@ -172,6 +176,10 @@ int journalAdvance(queue *q, journal *j, const char *token, int state, const cha
 /* journalResumeFind: the oldest unfinished batch of the shard into j.
  * 1 found, 0 none, -1 + err. */
 int journalResumeFind(queue *q, int shard, journal *j, char *err);
+
+/* journalOpenStats: how many batches of the shard are unfinished and when the
+ * oldest was created (ms, 0 when none). 0 / -1 + err. */
+int journalOpenStats(queue *q, int shard, long long *n, long long *oldestMs, char *err);
 
 /* journalLoad: batch `id` of the shard into j. 1 found, 0 none, -1 + err. */
 int journalLoad(queue *q, int shard, const char *id, journal *j, char *err);

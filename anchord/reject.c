@@ -1,4 +1,7 @@
 /* reject.c -- reason names and HTTP statuses of refusals. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "core/err.h"
 #include "anchord/reject.h"
 
 static const struct { int status; const char *name; } table[REJ_COUNT] = {
@@ -19,3 +22,11 @@ static const struct { int status; const char *name; } table[REJ_COUNT] = {
 
 int rejectStatus(rejectCode code) { return code < REJ_COUNT ? table[code].status : 500; }
 const char *rejectName(rejectCode code) { return code < REJ_COUNT ? table[code].name : "internal"; }
+
+rejectCode rejectSay(char *detail, rejectCode code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, ERR_MAX, fmt, ap);
+    va_end(ap);
+    return code;
+}

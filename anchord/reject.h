@@ -25,4 +25,8 @@ int rejectStatus(rejectCode code);
 /* rejectName: the short machine-readable name ("bad_signature"). */
 const char *rejectName(rejectCode code);
 
+/* rejectSay: write the one-line detail (ERR_MAX bytes) and return code, so
+ * that each check is one line. */
+rejectCode rejectSay(char *detail, rejectCode code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -5,17 +5,15 @@
 #include <sodium.h>
 #include "core/hex.h"
 #include "core/sha256.h"
+#include "anchord/metrics.h"
 #include "anchord/store_impl.h"
 
 store *storeOpen(const char *url, char *err) {
-    if (!url || !*url) url = getenv("WA_STORE_URL");
     if (!url || !*url) url = STORE_DEFAULT_URL;
     if (sodium_init() < 0) { errSet(err, "libsodium failed to initialise"); return NULL; }
     store *s = calloc(1, sizeof *s);
     if (!s) { errSet(err, "out of memory"); return NULL; }
-    const char *env = getenv("WA_STORE_PARALLEL");
     s->parallel = 32;
-    if (env && *env) storeSetParallel(s, atoi(env));
     int rc;
     if (!strncmp(url, "s3://", 5)) rc = storeS3Open(s, url + 5, err);
     else if (!strncmp(url, "file://", 7)) rc = storeFileOpen(s, url + 7, err);
@@ -119,7 +117,9 @@ int storePut(store *s, const char *key, const void *data, size_t len, storeCond 
              const char *ifMatch, char newEtag[STORE_ETAG_MAX], char *err) {
     if (checkCond(key, cond, ifMatch, err) < 0) return STORE_ERR;
     char tmp[STORE_ETAG_MAX];
-    return s->ops->put(s, key, data, len, cond, ifMatch, newEtag ? newEtag : tmp, err);
+    int rc = s->ops->put(s, key, data, len, cond, ifMatch, newEtag ? newEtag : tmp, err);
+    if (rc == STORE_CONFLICT) metricsInc("s3_conflicts_total", NULL, 1);
+    return rc;
 }
 
 int storePutMany(store *s, storeReq *reqs, size_t n, char *err) {
@@ -130,7 +130,10 @@ int storePutMany(store *s, storeReq *reqs, size_t n, char *err) {
         if (reqs[i].rc < 0) bad++;
     }
     if (bad) return errSet(err, "store put-many: %d request(s) malformed, nothing sent", bad);
-    return s->ops->putMany(s, reqs, n, err);
+    int rc = s->ops->putMany(s, reqs, n, err);
+    for (size_t i = 0; rc >= 0 && i < n; i++)
+        if (reqs[i].rc == STORE_CONFLICT) metricsInc("s3_conflicts_total", NULL, 1);
+    return rc;
 }
 
 int storeGetMany(store *s, storeGetReq *reqs, size_t n, char *err) {

@@ -67,7 +67,8 @@ typedef struct storeGetReq {
  * non-zero to stop the listing early. */
 typedef int storeListFn(void *ctx, const char *key, long long size);
 
-/* storeOpen: open url (NULL = $WA_STORE_URL, else STORE_DEFAULT_URL). Reads the AWS_*
+/* storeOpen: open url (anchord: WA_STORE from its config; NULL or "" =
+ * STORE_DEFAULT_URL). Reads the AWS_*
  * environment for s3://. Does no network I/O: call storeProbe before relying on it.
  * NULL + err on a malformed URL or missing credentials. */
 store *storeOpen(const char *url, char *err);
@@ -113,8 +114,8 @@ int storeDelete(store *s, const char *key, char *err);
  * (the web server in front of the directory sets it). STORE_OK / STORE_ERR. */
 int storeSetCors(store *s, char *err);
 
-/* storeSetParallel: requests in flight for storePutMany (1..256; default 32 or
- * $WA_STORE_PARALLEL). */
+/* storeSetParallel: requests in flight for storePutMany (1..256; default 32;
+ * anchord: WA_STORE_PARALLEL). */
 void storeSetParallel(store *s, int n);
 
 /* storeDescribe: "s3://bucket/prefix (path-style, http://127.0.0.1:9000)" for logs. */

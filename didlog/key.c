@@ -27,17 +27,22 @@ int keyFileWrite(const char *path, const edKey *k, char *err) {
 int keyFileRead(const char *path, edKey *k, char *err) {
     buf raw = BUF_INIT;
     if (fileSecretRead(path, KEYFILE_MAX, &raw, err) < 0) { bufWipe(&raw); return -1; }
-    char jerr[ERR_MAX];
-    json_t *j = jsonParse((const char *)raw.p, raw.len, KEYFILE_MAX, 4, jerr);
+    int rc = keyParse((const char *)raw.p, raw.len, path, k, err);
     bufWipe(&raw);
-    if (!j) return errSet(err, "%s: not a key file: %s", path, jerr);
+    return rc;
+}
+
+int keyParse(const char *text, size_t len, const char *origin, edKey *k, char *err) {
+    char jerr[ERR_MAX];
+    json_t *j = jsonParse(text, len, KEYFILE_MAX, 4, jerr);
+    if (!j) return errSet(err, "%s: not a key file: %s", origin, jerr);
     const char *sec = jsonGetStr(j, "secretKeyMultibase"), *pub = jsonGetStr(j, "publicKeyMultibase");
     uint8_t pk[32];
     int rc = -1;
-    if (!sec || !pub) errSet(err, "%s: needs publicKeyMultibase and secretKeyMultibase", path);
+    if (!sec || !pub) errSet(err, "%s: needs publicKeyMultibase and secretKeyMultibase", origin);
     else if (edKeyFromMultikey(sec, k, err) < 0) ;
     else if (mkDecodeEd25519Pub(pub, pk, err) < 0 || sodium_memcmp(pk, k->pk, 32) != 0)
-        errSet(err, "%s: publicKeyMultibase does not belong to the secret key", path), edKeyWipe(k);
+        errSet(err, "%s: publicKeyMultibase does not belong to the secret key", origin), edKeyWipe(k);
     else rc = 0;
     /* The secret string lives in jansson's memory: wipe it before freeing. */
     json_t *s = json_object_get(j, "secretKeyMultibase");

@@ -16,6 +16,10 @@ int keyFileWrite(const char *path, const edKey *k, char *err);
  * matches the secret. The caller wipes k with edKeyWipe. 0 / -1 + err. */
 int keyFileRead(const char *path, edKey *k, char *err);
 
+/* keyParse: keyFileRead on text already read (e.g. a secret from the
+ * environment); origin names it in messages. 0 / -1 + err. */
+int keyParse(const char *text, size_t len, const char *origin, edKey *k, char *err);
+
 /* keyPublicArg: a public key named on a command line: a multikey "z6Mk…", a
  * did:key, or a key file path. 0 / -1 + err. */
 int keyPublicArg(const char *arg, uint8_t pk[32], char *err);

@@ -11,7 +11,7 @@
 
 #define BACKOFF_CAP_MS 10000
 
-int ethRpcInit(ethRpc *r, const char *urls, char *err) {
+int ethRpcUrls(ethRpc *r, const char *urls, char *err) {
     memset(r, 0, sizeof *r);
     r->timeoutMs = 10000;
     r->connectTimeoutMs = 3000;
@@ -35,6 +35,16 @@ int ethRpcInit(ethRpc *r, const char *urls, char *err) {
         p = e ? e + 1 : p + strlen(p);
     }
     if (!r->nurls) return errSet(err, "WA_RPC_URLS: no RPC URL configured");
+    return 0;
+}
+
+/* rpcCount: report one failure of the given kind to the owner's hook. */
+static void rpcCount(const ethRpc *r, const char *kind) {
+    if (r->onError) r->onError(kind);
+}
+
+int ethRpcInit(ethRpc *r, const char *urls, char *err) {
+    if (ethRpcUrls(r, urls, err) < 0) return -1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (!(r->curl = curl_easy_init())) { ethRpcFree(r); return errSet(err, "curl: cannot initialise"); }
     return 0;
@@ -155,20 +165,25 @@ int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, c
             ethRpcShowUrl(url, shown);
             if (post(r, url, text, &body, &status, e) < 0) {
                 snprintf(last, sizeof last, "%s: %.150s", shown, e);
+                rpcCount(r, "transport");
             } else if (status == 429 || status >= 500) {
                 snprintf(last, sizeof last, "%s: HTTP %ld", shown, status);
+                rpcCount(r, "http");
             } else {
                 rc = ethRpcParse((const char *)body.p, body.len, id, result, &r->lastCode, &r->lastData, e);
                 if (rc == -1) {
                     snprintf(last, sizeof last, "%s: HTTP %ld, %.140s", shown, status, e);
                     rc = ETH_RPC_EDOWN;
+                    rpcCount(r, "malformed");
                 } else if (rc == ETH_RPC_ENODE) {
                     errSet(err, "%s: %s", method, e);
+                    rpcCount(r, "node");   /* an answer, but an error one */
                 }
             }
             if (rc == ETH_RPC_EDOWN) r->cur = (r->cur + 1) % r->nurls;   /* fail over */
         }
     }
+    if (rc == ETH_RPC_EDOWN) rpcCount(r, "unreachable");
     if (rc == ETH_RPC_EDOWN)
         errSet(err, "%s: RPC unreachable after %d attempt(s) over %d URL(s); last: %.150s",
                method, r->attempts, r->nurls, last);

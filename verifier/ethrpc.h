@@ -29,11 +29,16 @@ typedef struct ethRpc {
     void *curl;
     int lastCode;            /* JSON-RPC error code of the last ETH_RPC_ENODE */
     buf lastData;            /* its error.data when a hex string (revert data), else empty */
+    void (*onError)(const char *kind);  /* optional: counts failures (transport, http,
+                                           malformed, node, unreachable) -- anchord's metrics */
 } ethRpc;
 
 /* ethRpcInit: urls is comma-separated (http:// or https:// only, at most
  * ETH_RPC_MAX_URLS). Defaults: 10 s timeout, 3 attempts, 250 ms back-off. */
 int ethRpcInit(ethRpc *r, const char *urls, char *err);
+/* ethRpcUrls: ethRpcInit without the HTTP handle: only the URL list is
+ * checked and stored (configuration validation). Free with ethRpcFree. */
+int ethRpcUrls(ethRpc *r, const char *urls, char *err);
 void ethRpcFree(ethRpc *r);
 
 /* ethRpcCall: call method with params (a JSON array, stolen; NULL = []).

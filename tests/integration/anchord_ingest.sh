@@ -10,6 +10,9 @@ HTTP_PORT=$(freeport)
 export WA_LISTEN=127.0.0.1:$HTTP_PORT WA_RATE_LIMIT=5 WA_MAX_BODY=4096 WA_HTTP_TIMEOUT=2s WA_HTTP_THREADS=2
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 URL=http://127.0.0.1:$HTTP_PORT
+DIDLOG=$WA_ROOT/$BIN/didlog
+"$DIDLOG" keygen --out "$T_TMP/pub.key" >/dev/null
+export WA_PUBLISHER_KEY_FILE=$T_TMP/pub.key WA_DOMAIN=dids.example.com:8443   # POST /dids checks genesis logs against them
 
 "$TOOL" serve >"$T_TMP/serve.log" 2>&1 &
 SERVE_PID=$!; T_PIDS+=($SERVE_PID)
@@ -83,11 +86,14 @@ CODE=$(curl -s -o /dev/null -w '%{http_code}' "$URL/events/$SCID/nope"); t_eq "G
 CODE=$(curl -s -o /dev/null -w '%{http_code}' "$URL/events/bad/evt-1"); t_eq "GET bad scid 400" "$CODE" 400
 
 # POST /dids: genesis logs go to their own stream, once per SCID
-G=$("$TOOL" genesis 3)
+# (the genesis rules in detail: anchord_dids.sh)
+"$DIDLOG" create --domain dids.example.com:8443 --update-key "$T_TMP/pub.key" --witness "$T_TMP/pub.key" \
+    --out "$T_TMP/g.jsonl" >/dev/null
+G=$(cat "$T_TMP/g.jsonl")
 post "$G" application/jsonl /dids; expect "POST /dids 202" 202
 t_eq "genesis queued" "$(RCLI XLEN 'wa:{s0}:dids')" 1
 post "$G" application/jsonl /dids; expect "POST /dids twice 409" 409 replay
-post "$("$TOOL" genesis 1)" application/jsonl /dids; expect "POST /dids registered DID 409" 409 replay
+post "$("$TOOL" genesis 1)" application/jsonl /dids; expect "POST /dids genesis-shaped log with a wrong SCID refused" 422 invalid
 post '{"versionId":"1"}' application/jsonl /dids; expect "POST /dids bad log 422" 422 invalid
 t_eq "bad logs not queued" "$(RCLI XLEN 'wa:{s0}:dids')" 1
 
@@ -98,6 +104,19 @@ t_check "metrics: received" grep -q '^events_received_total 5$' "$T_TMP/metrics"
 t_check "metrics: rejected by reason" grep -q '^events_rejected_total{reason="bad_signature"} 3$' "$T_TMP/metrics"
 t_check "metrics: queue depth" grep -q '^queue_depth{stream="events"} 5$' "$T_TMP/metrics"
 t_check "metrics: histogram" grep -q '^anchor_latency_seconds_bucket{le="+Inf"} 0$' "$T_TMP/metrics"
+t_check "metrics: oldest queued event has an age" grep -qE '^queue_oldest_age_seconds\{stream="events"\} [0-9.]+$' "$T_TMP/metrics"
+t_check "metrics: empty dead-letter stream has age 0" grep -q '^queue_oldest_age_seconds{stream="dead"} 0$' "$T_TMP/metrics"
+t_check "metrics: no open batch" grep -q '^batches_open 0$' "$T_TMP/metrics"
+# an open batch in the journal (as anchord run leaves one that failed) shows up with its age
+RCLI ZADD 'wa:{s0}:batches' "$(( $(date +%s) * 1000 - 7200000 ))" b-test >/dev/null
+curl -s "$URL/metrics" >"$T_TMP/metrics2"
+t_check "metrics: open batch counted" grep -q '^batches_open 1$' "$T_TMP/metrics2"
+t_check "metrics: its age (~2 h)" grep -qE '^batch_oldest_open_age_seconds 72[0-9][0-9](\.[0-9]+)?$' "$T_TMP/metrics2"
+RCLI ZREM 'wa:{s0}:batches' b-test >/dev/null
+for m in events_received_total batches_anchored_total anchor_latency_seconds queue_depth events_rejected_total \
+         s3_conflicts_total rpc_errors_total batches_failed_total batch_last_success_timestamp_seconds; do
+    t_check "metrics: family $m declared" grep -q "^# TYPE $m " "$T_TMP/metrics"
+done
 
 # slow client: sends headers but never the body -> dropped after WA_HTTP_TIMEOUT, server still serves
 exec 7<>"/dev/tcp/127.0.0.1/$HTTP_PORT"

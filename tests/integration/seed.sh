@@ -100,6 +100,7 @@ export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 t_expect_rc "recent identities" 0 "$SEED" generate-identities --domain dpp.example.com --publisher-key "$T/pub.key" \
     --count-per-kind 20 --time now-12d --out "$T/r"
+export WA_PUBLISHER_KEY_FILE="$T/pub.key" WA_DOMAIN=dpp.example.com   # serve checks genesis logs against them
 HP=$(freeport); WA_LISTEN=127.0.0.1:$HP t_bg "$ANCHORD" serve 2>"$T/serve.log"; wait_port "$HP" 10
 t_expect_rc "register the genesis logs (POST /dids)" 0 "$SEED" seed-storage --identities "$T/r" --register "http://127.0.0.1:$HP"
 t_check "60 queued" grep -q "60 queued" "$T/last.out"

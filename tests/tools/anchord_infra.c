@@ -7,6 +7,8 @@
  *        time=RFC3339|now|now+SECS|now-SECS  type=T  data=JSON  vm=VM  signer=M (sign with
  *        identity M's key)  did=DID  tamper=1 (change data after signing)  extra=1
  *   anchord_infra genesis N                print a genesis-shaped did.jsonl line for identity N
+ *   anchord_infra sign-many NIDS COUNT P   COUNT signed events "P<i>" round-robin over identities 1..NIDS
+ *   anchord_infra register-many NIDS       register identities 1..NIDS (benchmarks)
  *   anchord_infra qtest                    queue/lease/journal tests against WA_REDIS_URL
  * Identities are deterministic: seed = SHA-256("wa-test-identity-N"). */
 #include <signal.h>
@@ -356,8 +358,35 @@ static int cmdQtest(void) {
     return T_DONE();
 }
 
+/* cmdSignMany: many distinct events through cmdSign (one process, for benchmarks). */
+static int cmdSignMany(int argc, char **argv) {
+    if (argc < 4) return 2;
+    long nids = atol(argv[1]), count = atol(argv[2]);
+    for (long i = 0; i < count; i++) {
+        char n[24], id[64];
+        snprintf(n, sizeof n, "%ld", 1 + i % (nids > 0 ? nids : 1));
+        snprintf(id, sizeof id, "%s%ld", argv[3], i);
+        char *av[] = {"sign", n, id, NULL};
+        if (cmdSign(3, av)) return 1;
+    }
+    return 0;
+}
+
+static int cmdRegisterMany(int argc, char **argv) {
+    if (argc < 2) return 2;
+    for (long i = 1; i <= atol(argv[1]); i++) {
+        char n[24];
+        snprintf(n, sizeof n, "%ld", i);
+        char *av[] = {"register", n, NULL};
+        if (cmdRegister(2, av)) return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: see the comment at the top of anchord_infra.c\n"); return 2; }
+    if (!strcmp(argv[1], "sign-many")) return cmdSignMany(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "register-many")) return cmdRegisterMany(argc - 1, argv + 1);
     const char *c = argv[1];
     if (!strcmp(c, "serve")) return cmdServe(argc - 1, argv + 1);
     if (!strcmp(c, "submit")) return cmdSubmit(argc - 1, argv + 1);

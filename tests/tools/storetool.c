@@ -1,7 +1,7 @@
 /* storetool.c -- exercise an object store from the shell: ops commands and the conformance suite.
  *
  * Used by tests/integration/store_*.sh, bench/bench_store.sh and by operators to look at
- * a bucket the way anchord sees it. The store URL comes from -u URL or $WA_STORE_URL;
+ * a bucket the way anchord sees it. The store URL comes from -u URL or $WA_STORE;
  * S3 credentials and endpoint from the AWS_* environment (never from the command line). */
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +31,7 @@ static const char usage[] =
     "  suite                         conformance suite (ok/FAIL lines, then a summary)\n"
     "  race WRITERS ROUNDS           concurrent compare-and-swap check (processes)\n"
     "  bulk N [SIZE] [PREFIX]        put N objects with storePutMany; prints the rate\n"
-    "URL: s3://bucket/prefix or file:///dir (default $WA_STORE_URL, then file://./public).\n"
+    "URL: s3://bucket/prefix or file:///dir (default $WA_STORE, then file://./public).\n"
     "Environment: AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION\n"
     "  AWS_ENDPOINT_URL AWS_S3_ADDRESSING_STYLE(path|virtual) WA_STORE_PARALLEL WA_STORE_RETRIES\n"
     "Exit: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict (ETag changed / key exists).\n";
@@ -40,8 +40,10 @@ static const char *url;
 
 static store *openOrDie(void) {
     char err[ERR_MAX];
-    store *s = storeOpen(url, err);
+    const char *par = getenv("WA_STORE_PARALLEL");   /* as anchord's setting of that name */
+    store *s = storeOpen(url ? url : getenv("WA_STORE"), err);
     if (!s) { fprintf(stderr, "storetool: %s\n", err); exit(EX_ERR); }
+    if (par && *par) storeSetParallel(s, atoi(par));
     return s;
 }
 

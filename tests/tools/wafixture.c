@@ -34,6 +34,7 @@
 #include "didlog/didurl.h"
 #include "didlog/file.h"
 #include "didlog/webvh.h"
+#include "anchord/config.h"
 #include "anchord/eth.h"
 #include "verifier/manifest.h"
 #include "verifier/witness.h"
@@ -231,10 +232,11 @@ static int build(const char *dir, int n, int K, int chain) {
     edKey pub, wit;
     ethClient c;
     ethConfig cfg;
+    config ac;
     keyOf(-1, 0, &pub);
     keyOf(-2, 0, &wit);
     didkeyFromPub(wit.pk, witnessDid);
-    if (chain && (ethConfigFromEnv(&cfg, err) != 0 || ethOpen(&c, &cfg, 1, err) != 0)) die("chain", err);
+    if (chain && (configLoad(&ac, NULL, err) != 0 || ethConfigFrom(&ac, &cfg, err) != 0 || ethOpen(&c, &cfg, 1, err) != 0)) die("chain", err);
     hist *hs = calloc((size_t)n, sizeof *hs);
     anchorsFile af = {0};
     long long now = (long long)time(NULL), base = now - 86400;

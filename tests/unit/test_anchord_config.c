@@ -104,11 +104,15 @@ int main(void) {
     unsetenv("WA_PUBLISHER_KEY");
     T_CHECK(configSecret(&c, "PUBLISHER", &s, err) < 0 && strstr(err, "0600"), "0644 refused: %s", err);
     chmod(key, 0600);
-    T_CHECK(configSecret(&c, "PUBLISHER", &s, err) == 0 && !strcmp((char *)s.p, "seedvalue"), "0600 read");
+    T_CHECK(configSecret(&c, "PUBLISHER", &s, err) == 1 && !strcmp((char *)s.p, "seedvalue"), "0600 read");
     setenv("WA_PUBLISHER_KEY", "envvalue", 1);
-    T_CHECK(configSecret(&c, "PUBLISHER", &s, err) == 0 && !strcmp((char *)s.p, "envvalue"), "env secret");
-    unsetenv("WA_PUBLISHER_KEY");
-    T_CHECK(configSecret(&c, "RELAYER", &s, err) < 0 && strstr(err, "WA_RELAYER_KEY_FILE"), "unset key");
+    T_CHECK(configSecret(&c, "PUBLISHER", &s, err) < 0 && strstr(err, "both") && !strstr(err, "envvalue"),
+            "file and env both set refused: %s", err);
+    setOk(&c, "WA_PUBLISHER_KEY_FILE", "");
+    T_CHECK(configSecret(&c, "PUBLISHER", &s, err) == 1 && !strcmp((char *)s.p, "envvalue"), "env secret");
+    T_CHECK(getenv("WA_PUBLISHER_KEY") == NULL, "env secret unset once read");
+    T_CHECK(configSecret(&c, "RELAYER", &s, err) == 0 && s.len == 0, "unset key: none");
+    unsetenv("WA_RELAYER_KEY");
     bufWipe(&s);
     unlink(key); unlink(path); rmdir(dir);
 

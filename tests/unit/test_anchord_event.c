@@ -56,6 +56,16 @@ int main(void) {
                          "did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg:example.com:..",
                          "did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg:", NULL};
     for (int i = 0; bad[i]; i++) T_CHECK(didWebvhParse(bad[i], scid, err) < 0, "bad DID accepted: %s", bad[i]);
+    /* Canonical form on top of didlog's didParse: one spelling per DID. */
+    const char *noncanon[] = {":b\xc3\xbc" "cher.example", ":example.com%3A080", ":example.com:%61b", ":example.com/p", NULL};
+    for (int i = 0; noncanon[i]; i++) {
+        snprintf(did, sizeof did, "did:webvh:%s%s", SCID, noncanon[i]);
+        T_CHECK(didWebvhParse(did, scid, err) < 0, "non-canonical DID accepted: %s", did);
+    }
+    snprintf(did, sizeof did, "did:webvh:%s:xn--bcher-kva.example:dpp:a-b", SCID);
+    T_CHECK(didWebvhParse(did, scid, err) == 0, "IDNA A-label host and path: %s", err);
+    snprintf(did, sizeof did, "did:webvh:%s:127.0.0.1", SCID);
+    T_CHECK(didWebvhParse(did, scid, err) < 0, "IP literal refused (did:webvh): %s", did);
     T_CHECK(idValid("evt-1.a_b") && !idValid("") && !idValid(".x") && !idValid("a/b") && !idValid("a b"), "ids");
 
     /* schema: specific messages */

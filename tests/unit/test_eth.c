@@ -4,6 +4,7 @@
  * transaction and signature encodings are checked against cast at test time in
  * tests/integration/eth_golden.sh. */
 #include <stdlib.h>
+#include "anchord/config.h"
 #include "anchord/eth.h"
 #include "anchord/ethkey.h"
 #include "verifier/ethrpc.h"
@@ -203,27 +204,36 @@ static void testUrlsAndConfig(void) {
     T_CHECK(ethRpcInit(&r, "http://a, https://b ,http://c", err) == 0 && r.nurls == 3 && !strcmp(r.urls[1], "https://b"),
             "three URLs parsed");
     ethRpcFree(&r);
+    /* The chain settings come from anchord's one configuration (config.c). */
     ethConfig cfg;
+    config ac;
+    unsetenv("WA_CONFIG");
     unsetenv("WA_RPC_URLS"); unsetenv("WA_CHAIN_ID"); unsetenv("WA_CONTRACT"); unsetenv("WA_CONFIRMATIONS");
-    T_CHECK(ethConfigFromEnv(&cfg, err) == 0 && cfg.chainId == 31337 && cfg.confirmations == 1 &&
+    T_CHECK(configLoad(&ac, NULL, err) == 0 && ethConfigFrom(&ac, &cfg, err) == 0 && cfg.chainId == 31337 &&
+            cfg.confirmations == 1 && cfg.maxFeeWei == 200000000000ull && cfg.rpcAttempts == 3 &&
             !strcmp(cfg.rpcUrls, "http://127.0.0.1:8545") && !cfg.hasContract, "defaults: a local dev chain");
     setenv("WA_CHAIN_ID", "11155111x", 1);
-    T_CHECK(ethConfigFromEnv(&cfg, err) == -ETH_ECONFIG && strstr(err, "WA_CHAIN_ID"), "bad chain id: %s", err);
+    T_CHECK(configLoad(&ac, NULL, err) < 0 && strstr(err, "WA_CHAIN_ID"), "bad chain id: %s", err);
     setenv("WA_CHAIN_ID", "11155111", 1);
     setenv("WA_CONFIRMATIONS", "0", 1);
-    T_CHECK(ethConfigFromEnv(&cfg, err) == -ETH_ECONFIG && strstr(err, "WA_CONFIRMATIONS"), "0 confirmations refused: %s", err);
+    T_CHECK(configLoad(&ac, NULL, err) < 0 && strstr(err, "WA_CONFIRMATIONS"), "0 confirmations refused: %s", err);
     setenv("WA_CONFIRMATIONS", "3", 1);
     setenv("WA_CONTRACT", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", 1);
-    T_CHECK(ethConfigFromEnv(&cfg, err) == -ETH_ECONFIG && strstr(err, "checksum"), "bad contract checksum: %s", err);
+    T_CHECK(configLoad(&ac, NULL, err) < 0 && strstr(err, "WA_CONTRACT") && strstr(err, "checksum"),
+            "bad contract checksum: %s", err);
     setenv("WA_CONTRACT", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", 1);
-    T_CHECK(ethConfigFromEnv(&cfg, err) == 0 && cfg.chainId == 11155111 && cfg.confirmations == 3 && cfg.hasContract,
-            "explicit configuration");
+    setenv("WA_RPC_URLS", "http://a,ftp://b", 1);
+    T_CHECK(configLoad(&ac, NULL, err) < 0 && strstr(err, "WA_RPC_URLS"), "bad RPC URL named: %s", err);
+    unsetenv("WA_RPC_URLS");
+    T_CHECK(configLoad(&ac, NULL, err) == 0 && ethConfigFrom(&ac, &cfg, err) == 0 && cfg.chainId == 11155111 &&
+            cfg.confirmations == 3 && cfg.hasContract, "explicit configuration");
+    unsetenv("WA_CHAIN_ID"); unsetenv("WA_CONTRACT"); unsetenv("WA_CONFIRMATIONS");
     /* Key from the environment: read, then zeroed and unset. */
     setenv("WA_RELAYER_KEY", "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d", 1);
     unsetenv("WA_RELAYER_KEY_FILE");
     ethKey k;
     char a[ETH_ADDR_HEX_MAX];
-    T_CHECK(ethKeyLoad(&k, err) == 0, "key from env: %s", err);
+    T_CHECK(ethKeyLoad(&k, "", err) == 0, "key from env: %s", err);
     ethAddrHex(k.addr, a);
     T_CHECK(!strcmp(a, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), "anvil key #1 address: %s", a);
     T_CHECK(getenv("WA_RELAYER_KEY") == NULL, "WA_RELAYER_KEY unset after reading");
@@ -231,9 +241,9 @@ static void testUrlsAndConfig(void) {
     static const uint8_t zero[32];
     T_CHECK(!memcmp(k.sk, zero, 32), "secret zeroed by ethKeyWipe");
     setenv("WA_RELAYER_KEY", "0x00", 1);
-    T_CHECK(ethKeyLoad(&k, err) < 0 && !strstr(err, "0x00"), "short key refused without echoing it: %s", err);
+    T_CHECK(ethKeyLoad(&k, "", err) < 0 && !strstr(err, "0x00"), "short key refused without echoing it: %s", err);
     setenv("WA_RELAYER_KEY", "0000000000000000000000000000000000000000000000000000000000000000", 1);
-    T_CHECK(ethKeyLoad(&k, err) < 0, "zero key refused");
+    T_CHECK(ethKeyLoad(&k, "", err) < 0, "zero key refused");
 }
 
 int main(void) {

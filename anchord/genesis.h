@@ -1,0 +1,34 @@
+/* genesis.h -- the rules a new DID's genesis log must meet before this service anchors it.
+ *
+ * A genesis log (POST /dids, `anchord submit --dids`) is accepted when:
+ *   - it is one did:webvh v1.0 entry that verifies (didlog's webvhVerify; the
+ *     witness threshold is not checked yet: the service witnesses it after anchoring);
+ *   - its DID is in canonical form and its host is WA_DOMAIN (we publish it there);
+ *   - its updateKeys include the publisher's update key (WA_PUBLISHER_KEY_FILE):
+ *     the service signs every later entry (custodial model);
+ *   - its witness parameter is exactly {threshold:1, witnesses:[{id: the service's
+ *     did:key}]} (WA_WITNESS_KEY_FILE, default the publisher key), so any did:webvh
+ *     resolver refuses a version this service has not witnessed, i.e. anchored.
+ * "Not registered yet" is checked by ingestDid (registry + replay marker). */
+#ifndef WA_GENESIS_H
+#define WA_GENESIS_H
+#include "core/multiformat.h"
+#include "anchord/config.h"
+#include "anchord/ingest.h"
+
+typedef struct genesisPolicy {
+    char updateKey[MULTIKEY_PUB_MAX];   /* the publisher's public multikey */
+    char witness[DIDKEY_MAX];           /* the service's witness did:key */
+    char domain[256];                   /* WA_DOMAIN, canonical (host%3Aport) */
+} genesisPolicy;
+
+/* genesisPolicyFromConfig: the public halves of the service keys (the secrets
+ * are read, used for the public keys, and wiped) and the domain. 0 / -1 + err. */
+int genesisPolicyFromConfig(const config *c, genesisPolicy *p, char *err);
+
+/* genesisCheck: a genesisCheckFn; ctx is a genesisPolicy. REJ_OK with scid and
+ * did, or REJ_MALFORMED / REJ_INVALID / REJ_BAD_SIGNATURE + detail. */
+rejectCode genesisCheck(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1],
+                        char did[DIDREG_DID_MAX], char *detail);
+
+#endif

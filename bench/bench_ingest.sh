@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# bench_ingest.sh -- `anchord serve` ingest throughput with wrk (Debian) posting DISTINCT
+# valid signed events (pre-signed by anchord_infra sign-many, over 200 registered DIDs)
+# to 127.0.0.1 with a real redis-server (appendonly yes, everysec: the production
+# setting), next to the bound it cannot beat: libsodium Ed25519 verify on both cores
+# over messages of the same size (every event costs one verify). Target: >= 50 %.
+# wrk and redis-server run on the same two cores as the server (loopback only), so the
+# CPU each spends per request is printed too: the server alone costs ~2 verifies per
+# event (HTTP, JSON, JCS, one Redis round trip), redis and wrk roughly one more.
+# BENCH_SECONDS (5), BENCH_EVENTS (auto: enough distinct events for the run), BENCH_CONNS (64).
+set -eu
+cd "$(dirname "$0")/.."
+B=${BUILD:-build}; BINDIR=${BIN:-bin}
+SECS=${BENCH_SECONDS:-5}; CONNS=${BENCH_CONNS:-64}; THREADS=2
+T=$(mktemp -d "${TMPDIR:-/tmp}/wa-bench.XXXXXX")
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
+trap cleanup EXIT
+port() { "$B/tools/freeport"; }
+waitport() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+RP=$(port)
+redis-server --bind 127.0.0.1 --port "$RP" --dir "$T" --save '' --appendonly yes --appendfsync everysec \
+    --daemonize no --loglevel warning >"$T/redis.log" 2>&1 &
+PIDS+=($!)
+waitport "$RP"
+export WA_REDIS_URL=redis://127.0.0.1:$RP WA_RATE_LIMIT=0 WA_LOG_LEVEL=warn
+"$B/tools/anchord_infra" register-many 200
+
+# The bound first (it also tells how many distinct events the run needs).
+"$B/tools/anchord_infra" sign-many 200 20000 warm- >"$T/sample.jsonl"
+read -r bound bytes < <("$B/bench/ingest_bound" "$T/sample.jsonl" "$THREADS" 2)
+N=${BENCH_EVENTS:-$(awk -v b="$bound" -v s="$SECS" 'BEGIN{printf "%d", b * s * 0.8 + 5000}')}
+"$B/tools/anchord_infra" sign-many 200 "$N" ev- >"$T/events.jsonl"
+
+HP=$(port)
+WA_LISTEN=127.0.0.1:$HP WA_HTTP_THREADS=${BENCH_HTTP_THREADS:-$THREADS} WA_PUBLISHER_KEY_FILE=$T/pub.key \
+    sh -c "'$BINDIR/didlog' keygen --out '$T/pub.key' >/dev/null && exec '$BINDIR/anchord' serve" >"$T/serve.log" 2>&1 &
+PIDS+=($!)
+waitport "$HP" || { cat "$T/serve.log"; exit 1; }
+SERVE_PID=$(pgrep -P "${PIDS[1]}" anchord || echo "${PIDS[1]}")
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # clock ticks (user + system)
+s0=$(cpu "$SERVE_PID"); r0=$(cpu "${PIDS[0]}")
+WA_BENCH_EVENTS=$T/events.jsonl WA_BENCH_WRK_THREADS=1 \
+    wrk -t1 -c"$CONNS" -d"${SECS}s" -s bench/ingest_wrk.lua "http://127.0.0.1:$HP" >"$T/wrk.out" 2>&1
+s1=$(cpu "$SERVE_PID"); r1=$(cpu "${PIDS[0]}"); HZ=$(getconf CLK_TCK)
+# The bound again right after: on a shared machine the two can differ; use their mean.
+read -r bound2 _ < <("$B/bench/ingest_bound" "$T/sample.jsonl" "$THREADS" 2)
+bound1=$bound; bound=$(( (bound1 + bound2) / 2 ))
+rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$T/wrk.out")
+ok=$(awk '$1=="status" && $2==202{print $3}' "$T/wrk.out"); ok=${ok:-0}
+other=$(awk '$1=="status" && $2!=202{s=s" "$2":"$3} END{print s}' "$T/wrk.out")
+total=$(awk '$1=="status"{n+=$3} END{print n+0}' "$T/wrk.out")
+queued=$(redis-cli -p "$RP" XLEN 'wa:{s0}:events')
+accepted=$(awk -v o="$ok" -v t="$total" -v r="$rps" 'BEGIN{printf "%.0f", (t ? r * o / t : 0)}')
+printf '%-48s %8s events/s  (%s requests in %ss, %s x 202%s; %s queued; p50 %s ms, p99 %s ms)\n' \
+    "anchord serve, wrk -c$CONNS, distinct signed events" "$accepted" "$total" "$SECS" "$ok" \
+    "${other:+, others:$other}" "$queued" "$(awk '/^p50_ms/{print $2}' "$T/wrk.out")" "$(awk '/^p99_ms/{print $2}' "$T/wrk.out")"
+printf '%-48s %8s verifies/s (libsodium, %d threads, %s-byte messages; %s before, %s after)\n' \
+    "Ed25519-verify bound (both cores)" "$bound" "$THREADS" "$bytes" "$bound1" "$bound2"
+awk -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v hz="$HZ" -v n="$total" -v b="$bound" -v t="$THREADS" 'BEGIN{
+  if (n) printf "CPU per request: anchord serve %.0f us, redis-server %.0f us; one Ed25519 verify %.0f us (wrk shares the cores too)\n",
+    1e6*s/hz/n, 1e6*r/hz/n, 1e6*t/b }'
+awk -v a="$accepted" -v b="$bound" 'BEGIN{printf "ratio ingest / bound %6.1f%%   (target >= 50%%)  %s\n", 100*a/b, (a/b>=0.5?"ok":"BELOW TARGET")}'
