@@ -11,6 +11,7 @@
 #include "didlog/webvh.h"
 #include "verifier/witness.h"
 #include "anchord/batch.h"
+#include "anchord/genesis.h"
 #include "anchord/docstate.h"
 #include "anchord/log.h"
 
@@ -286,34 +287,14 @@ int batchReadObjects(pipeCtx *c, batch *b, char *err) {
 
 int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[SCID_LEN + 1],
                       char did[DIDREG_DID_MAX], char *err) {
-    char e[ERR_MAX];
-    webvhLog *log = webvhParse(text, len, e);
-    if (!log) return errSet(err, "genesis log: %s", e);
-    webvhOpts o = {.skipWitness = 1};   /* the witness signs only after anchoring */
-    webvhResult r;
-    int rc = -1;
-    const webvhEntry *g = NULL;
-    char want[DIDREG_DID_MAX];
-    if (log->parseErr[0]) errSet(err, "genesis log: %s", log->parseErr);
-    else if (webvhVerify(log, &o, &r) < 0) errSet(err, "genesis log does not verify: %s", r.error);
-    else if (log->n != 1) errSet(err, "genesis log has %zu entries; want exactly 1", log->n);
-    else if (!(g = webvhHead(log))) errSet(err, "genesis log: no valid entry");
-    else if (g->act.wit.threshold != 1 || g->act.wit.n != 1 || strcmp(g->act.wit.ids[0], c->witDid))
-        errSet(err, "genesis log must name this service's witness %.80s alone with threshold 1", c->witDid);
-    else if (json_array_size(g->act.updateKeys) != 1 || !json_is_string(json_array_get(g->act.updateKeys, 0)) ||
-             strcmp(json_string_value(json_array_get(g->act.updateKeys, 0)), c->pubMk))
-        errSet(err, "genesis log's updateKeys must be exactly the publisher key %.60s", c->pubMk);
-    else if (g->act.portable) errSet(err, "genesis log: portable DIDs are not hosted here");
-    else if (snprintf(want, sizeof want, "did:webvh:%s:%s%s:%s", g->act.scid, c->cfg->domain, c->didPath,
-                      g->act.scid) >= (int)sizeof want || strcmp(g->did, want))
-        errSet(err, "genesis log: the DID must be %.200s (WA_DOMAIN, WA_PREFIX)", want);
-    else {
-        snprintf(scid, SCID_LEN + 1, "%s", g->act.scid);
-        snprintf(did, DIDREG_DID_MAX, "%s", g->did);
-        rc = 0;
-    }
-    webvhFree(log);
-    return rc;
+    genesisPolicy p;
+    char detail[ERR_MAX];
+    snprintf(p.updateKey, sizeof p.updateKey, "%s", c->pubMk);
+    snprintf(p.witness, sizeof p.witness, "%s", c->witDid);
+    snprintf(p.domain, sizeof p.domain, "%s", c->cfg->domain);
+    snprintf(p.didPath, sizeof p.didPath, "%s", c->didPath);
+    if (genesisCheck(&p, text, len, scid, did, detail) != REJ_OK) return errSet(err, "genesis log: %s", detail);
+    return 0;
 }
 
 /* ---- building one DID ---- */

@@ -14,6 +14,7 @@
 #include "didlog/key.h"
 #include "anchord/batch.h"
 #include "anchord/cmd.h"
+#include "anchord/genesis.h"
 #include "anchord/eth.h"
 #include "anchord/log.h"
 #include "anchord/metrics.h"
@@ -325,8 +326,7 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
     snprintf(c->consumer, sizeof c->consumer, "%.60s-%ld", host, (long)getpid());
-    snprintf(c->didPath, sizeof c->didPath, "%s%s", cfg->prefix[0] ? ":" : "", cfg->prefix);
-    for (char *p = c->didPath; *p; p++) if (*p == '/') *p = ':';
+    genesisDidPath(cfg->prefix, c->didPath);
     if (setupKeys(c, err) < 0) return EXIT_CONFIG;
     if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
     if (queuePing(c->q, err) < 0) return EXIT_FAILED;

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/edkey.h"
-#include "didlog/didurl.h"
 #include "didlog/webvh.h"
 #include "anchord/genesis.h"
 
@@ -15,26 +14,13 @@ int genesisPolicyFromConfig(const config *c, genesisPolicy *p, char *err) {
     edKeyWipe(&pub);
     edKeyWipe(&wit);
     snprintf(p->domain, sizeof p->domain, "%s", c->domain);
+    genesisDidPath(c->prefix, p->didPath);
     return rc;
 }
 
-/* hasKey: the JSON array of multikeys holds mk. */
-static int hasKey(const json_t *keys, const char *mk) {
-    size_t i;
-    json_t *v;
-    json_array_foreach(keys, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), mk)) return 1;
-    return 0;
-}
-
-/* hostOf: the did's host with "%3Aport" as WA_DOMAIN spells it. */
-static int domainMatches(const char *did, const char *domain) {
-    didParts dp;
-    char e[ERR_MAX], host[300];
-    if (didParse(did, DID_LOCALHOST, &dp, e) < 0) return 0;
-    if (dp.port) snprintf(host, sizeof host, "%s%%3A%d", dp.host, dp.port);
-    else snprintf(host, sizeof host, "%s", dp.host);
-    didPartsFree(&dp);
-    return !strcmp(host, domain);
+void genesisDidPath(const char *prefix, char out[300]) {
+    snprintf(out, 300, "%s%s", prefix[0] ? ":" : "", prefix);
+    for (char *q = out; *q; q++) if (*q == '/') *q = ':';
 }
 
 /* rules: everything but the parse, on a parsed log. */
@@ -51,10 +37,16 @@ static rejectCode rules(const genesisPolicy *p, webvhLog *log, char scid[SCID_LE
     char e[ERR_MAX];
     if (didWebvhParse(h->did, scid, e) < 0) return rejectSay(detail, REJ_INVALID, "state.id: %s", e);
     if (strlen(h->did) >= DIDREG_DID_MAX) return rejectSay(detail, REJ_INVALID, "state.id: longer than %d bytes", DIDREG_DID_MAX - 1);
-    if (!domainMatches(h->did, p->domain))
-        return rejectSay(detail, REJ_INVALID, "%.200s is not on this service's domain %s (WA_DOMAIN)", h->did, p->domain);
-    if (!hasKey(h->act.updateKeys, p->updateKey))
-        return rejectSay(detail, REJ_BAD_SIGNATURE, "updateKeys must include the publisher's update key %s", p->updateKey);
+    char want[DIDREG_DID_MAX];
+    if (snprintf(want, sizeof want, "did:webvh:%s:%s%s:%s", scid, p->domain, p->didPath, scid) >= (int)sizeof want ||
+        strcmp(h->did, want))
+        return rejectSay(detail, REJ_INVALID, "the DID must be %.200s, where this service publishes it (WA_DOMAIN, WA_PREFIX)",
+                         want);
+    const json_t *uk = h->act.updateKeys;
+    if (json_array_size(uk) != 1 || !json_is_string(json_array_get(uk, 0)) ||
+        strcmp(json_string_value(json_array_get(uk, 0)), p->updateKey))
+        return rejectSay(detail, REJ_BAD_SIGNATURE, "updateKeys must be exactly the publisher's update key %s", p->updateKey);
+    if (h->act.portable) return rejectSay(detail, REJ_INVALID, "portable DIDs are not hosted here");
     const webvhWitness *w = &h->act.wit;
     if (w->threshold != 1 || w->n != 1 || strcmp(w->ids[0], p->witness))
         return rejectSay(detail, REJ_INVALID, "parameters.witness must be {\"threshold\":1,\"witnesses\":[{\"id\":\"%s\"}]}",

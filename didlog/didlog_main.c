@@ -131,7 +131,11 @@ static int didFrom(const char *scid, const args *a, buf *out, char *err) {
     pctSegment(host, out);
     if (colon) bufPrintf(out, "%%3A%s", colon + 1);
     int np = getAll(a, "path", paths);
-    for (int i = 0; i < np; i++) bufPutc(out, ':'), pctSegment(paths[i], out);
+    for (int i = 0; i < np; i++) {
+        bufPutc(out, ':');
+        if (!strcmp(paths[i], "{SCID}")) bufPuts(out, "{SCID}");   /* becomes the SCID, like the DID's first part */
+        else pctSegment(paths[i], out);
+    }
     didParts p;
     if (didParse((const char *)out->p, DID_PLACEHOLDER, &p, err) < 0) return -1;
     didPartsFree(&p);
@@ -263,6 +267,8 @@ static int cmdCreate(int argc, char **argv) {
              "         [--next-key-hash HASH|KEY]... [--portable] [--ttl SECONDS]\n"
              "         [--watcher URL]... [--time T] [--out did.jsonl]\n"
              "  Writes the genesis entry (SCID placeholder process) and prints the DID.\n"
+             "  --path {SCID} puts the DID's own SCID in the path (the hosting\n"
+             "  layout <prefix>/<scid>/did.jsonl).\n"
              "  --key adds verification methods (default: the update key); --out defaults\n"
              "  to did.jsonl; --time defaults to now (RFC 3339 UTC).");
         return 0;

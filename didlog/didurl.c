@@ -189,6 +189,8 @@ int didParse(const char *did, int flags, didParts *p, char *err) {
             }
         } else if (idx == 1) {
             if (parseDomain(seg, sl, flags, p, err) < 0) { didPartsFree(p); return -1; }
+        } else if ((flags & DID_PLACEHOLDER) && sl == 6 && !memcmp(seg, "{SCID}", 6)) {
+            if (bufPrintf(&p->path, "/{SCID}") < 0) { didPartsFree(p); return errSet(err, "out of memory"); }
         } else if (appendSegment(seg, sl, p, err) < 0) {
             didPartsFree(p);
             return -1;

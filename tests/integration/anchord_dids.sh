@@ -16,11 +16,13 @@ for k in pub other wit; do "$DL" keygen --out "$K/$k.key" >/dev/null; done
 export WA_PUBLISHER_KEY_FILE=$K/pub.key
 
 n=0
-# gen OUT [didlog create args...]: a genesis log (default: ours, witnessed by the publisher key)
+# gen OUT [didlog create args...]: a genesis log at the hosting path <prefix>/<scid>
+# (WA_PREFIX .well-known/did), e.g. witnessed by the publisher key.
 gen() {
     local out=$T_TMP/$1; shift
     n=$((n + 1))
-    "$DL" create --time "2025-01-01T00:00:$(printf %02d $n)Z" --out "$out" "$@" >/dev/null || t_fail "didlog create $*"
+    "$DL" create --time "2025-01-01T00:00:$(printf %02d $n)Z" --out "$out" "$@" \
+        --path .well-known --path did --path '{SCID}' >/dev/null || t_fail "didlog create $*"
 }
 gen good.jsonl --domain dpp.example.com --update-key "$K/pub.key" --witness "$K/pub.key"
 
@@ -71,6 +73,13 @@ gen notours.jsonl --domain dpp.example.com --update-key "$K/other.key" --witness
 post notours.jsonl; expect "updateKeys without the publisher key: 401" 401 bad_signature "updateKeys"
 gen domain.jsonl --domain elsewhere.example.com --update-key "$K/pub.key" --witness "$K/pub.key"
 post domain.jsonl; expect "another domain: 422" 422 invalid "WA_DOMAIN"
+n=$((n + 1))
+"$DL" create --time "2025-01-01T00:00:$(printf %02d $n)Z" --out "$T_TMP/nopath.jsonl" --domain dpp.example.com \
+    --update-key "$K/pub.key" --witness "$K/pub.key" >/dev/null
+post nopath.jsonl; expect "not at the hosting path <prefix>/<scid>: 422" 422 invalid "where this service publishes it"
+"$DL" create --time "2025-01-01T00:01:00Z" --out "$T_TMP/portable.jsonl" --domain dpp.example.com --update-key "$K/pub.key" \
+    --witness "$K/pub.key" --path .well-known --path did --path '{SCID}' --portable >/dev/null
+post portable.jsonl; expect "portable: 422" 422 invalid "portable"
 gen tamper.jsonl --domain dpp.example.com --update-key "$K/pub.key" --witness "$K/pub.key"
 sed -i 's/"proofValue":"z\(.\)/"proofValue":"z\1\1/' "$T_TMP/tamper.jsonl"
 post tamper.jsonl; expect "tampered proof: 401" 401 bad_signature

@@ -87,7 +87,7 @@ CODE=$(curl -s -o /dev/null -w '%{http_code}' "$URL/events/bad/evt-1"); t_eq "GE
 
 # POST /dids: genesis logs go to their own stream, once per SCID
 # (the genesis rules in detail: anchord_dids.sh)
-"$DIDLOG" create --domain dids.example.com:8443 --update-key "$T_TMP/pub.key" --witness "$T_TMP/pub.key" \
+"$DIDLOG" create --domain dids.example.com:8443 --path .well-known --path did --path "{SCID}" --update-key "$T_TMP/pub.key" --witness "$T_TMP/pub.key" \
     --out "$T_TMP/g.jsonl" >/dev/null
 G=$(cat "$T_TMP/g.jsonl")
 post "$G" application/jsonl /dids; expect "POST /dids 202" 202

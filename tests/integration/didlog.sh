@@ -34,6 +34,13 @@ chmod 600 k2.json
 DID=$($D create --domain example.com --path dids --path alice --update-key k0.json --time 2024-01-01T00:00:00Z --out plain.jsonl)
 t_check "create plain" test -n "$DID"
 oracle_ok "ts resolves didlog create" plain.jsonl --did "$DID"
+# --path {SCID}: the hosting layout <prefix>/<scid>/did.jsonl that anchord publishes.
+HDID=$($D create --domain example.com --path .well-known --path did --path '{SCID}' --update-key k0.json \
+    --time 2024-01-01T00:00:00Z --out hosted.jsonl)
+HSCID=$(echo "$HDID" | cut -d: -f3)
+t_eq "--path {SCID} ends the DID with its own SCID" "$HDID" "did:webvh:$HSCID:example.com:.well-known:did:$HSCID"
+t_check "--path {SCID}: verifies" $D verify hosted.jsonl --did "$HDID"
+oracle_ok "--path {SCID}: ts resolves it" hosted.jsonl --did "$HDID"
 t_check "update: add key" $D update plain.jsonl --key k0.json --add-key k1.json --time 2024-01-02T00:00:00Z
 t_check "update: add service" $D update plain.jsonl --key k0.json --add-service '{"id":"#svc","type":"LinkedDomains","serviceEndpoint":"https://example.com"}' --time 2024-01-03T00:00:00Z
 t_check "update: controller + alsoKnownAs" $D update plain.jsonl --key k0.json --controller "$DID" --also-known-as did:web:example.com:dids:alice --time 2024-01-04T00:00:00Z
