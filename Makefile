@@ -30,7 +30,7 @@ BENCHSRC:= $(wildcard bench/*.c)
 BENCHES := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: all test asan fuzz bench deps demo clean check-contracts contracts
+.PHONY: all test asan fuzz bench deps demo clean scenarios check-contracts contracts
 all: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -87,6 +87,10 @@ fuzz:
 bench: all
 	@BUILD=$(BUILD) BIN=$(BIN) bench/run.sh
 
+# The red-team, fault and load scenarios, and their table in docs/scenarios.md.
+scenarios: all
+	@BUILD=$(BUILD) BIN=$(BIN) scripts/scenarios.sh
+
 # Debian + npm packages the build, tests, bench and demo need (root or sudo).
 deps:
 	@scripts/deps.sh
@@ -96,3 +100,10 @@ demo: all
 
 clean:
 	rm -rf build build-asan build-fuzz bin
+
+# Rebuild the committed ABI/bytecode (forge + npm solc, offline); check-contracts
+# fails when the committed files are stale.
+contracts:
+	@contracts/build.sh
+check-contracts:
+	@contracts/build.sh --check

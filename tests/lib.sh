@@ -14,7 +14,27 @@ T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wa-test.XXXXXX")
 T_PIDS=()
 
 t_ok()   { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
-t_fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1: ${2:-}"; }
+t_fail() { T_FAIL=$((T_FAIL + 1)); T_SC_FAIL=$((T_SC_FAIL + 1)); echo "FAIL $1: ${2:-}"; }
+
+# scenario KIND NAME ATTACK EXPECTED: opens a named red-team or fault scenario
+# (KIND: attack, fault, load). The checks that follow, up to the next scenario or
+# t_done, decide its verdict; each closes with a line
+#   SCENARIO|KIND|NAME|ATTACK|EXPECTED|pass or fail|checks
+# that scripts/scenarios.sh collects into docs/scenarios.md.
+T_SC=; T_SC_FAIL=0; T_SC_START=0
+scenario() {
+    scenario_close
+    T_SC="$1|$2|$3|$4"; T_SC_FAIL=0; T_SC_START=$((T_PASS + T_FAIL))
+    echo "== $1: $2"
+}
+scenario_close() {
+    [ -n "$T_SC" ] || return 0
+    local n=$((T_PASS + T_FAIL - T_SC_START)) v=pass
+    { [ "$T_SC_FAIL" -gt 0 ] || [ "$n" -eq 0 ]; } && v=fail
+    [ "$n" -eq 0 ] && t_fail "scenario ${T_SC%%|*}" "no check ran"
+    echo "SCENARIO|$T_SC|$v|$n"
+    T_SC=
+}
 # t_check NAME CMD...: passes when CMD exits 0.
 t_check() { local n=$1; shift; if "$@" >>"$T_TMP/check.log" 2>&1; then t_ok "$n"; else t_fail "$n" "command failed: $*"; fi; }
 # t_expect_rc NAME RC CMD...: passes when CMD exits with RC.
@@ -39,7 +59,7 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 
-t_done() { echo "# passed $T_PASS failed $T_FAIL"; [ "$T_FAIL" -eq 0 ]; }
+t_done() { scenario_close; echo "# passed $T_PASS failed $T_FAIL"; [ "$T_FAIL" -eq 0 ]; }
 
 # wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT.
 wait_port() {
