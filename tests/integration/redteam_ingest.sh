@@ -89,7 +89,7 @@ scenario attack other-did-key "an event of DID 1 signed by DID 2's key and namin
     "401 bad_signature: the method is not an assertionMethod of DID 1"
 mark
 post "$(SIGN 1 otherdid-1 key=2 "vmabs=$D2#key-1")"
-refused other-did-key 401 bad_signature "verificationMethod did:webvh:$(SCID 2)[^ ]*#key-1 is not an assertionMethod of did:webvh:$(SCID 1)"
+refused other-did-key 401 bad_signature "verificationMethod did:webvh:$(SCID 2)[^ ]*#key-1 is not an assertionMethod of the event's DID"
 
 scenario attack vm-points-to-other-did "DID 1's own key signs, but proof.verificationMethod names a method of DID 2" \
     "401 bad_signature (only DID 1's assertion methods count)"
@@ -350,6 +350,18 @@ post "$(SIGN 6 slow-1)"; accepted "slowloris: an event is accepted meanwhile" sl
 wait $SL1 $SL2
 read -r _ o _ c <"$T_TMP/slow-idle.out"
 t_eq "slowloris: every silent connection dropped" "$c" "$o"
+
+scenario attack slowloris-exhaust "one address opens 300 trickling connections, more than WA_HTTP_MAX_CONNS (256), to take every slot" \
+    "a client from another address (127.0.0.2) is still served within 1 s (per-address cap WA_HTTP_MAX_CONNS_PER_IP)"
+"$TOOL" slowloris "$HTTP_PORT" 300 5 trickle >"$T_TMP/slow-exhaust.out" &
+SL3=$!
+sleep 2
+ok=0
+for i in $(seq 5); do
+    c=$(curl -s -m 1 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$URL/health"); [ "$c" = 200 ] && ok=$((ok + 1))
+done
+t_eq "slowloris-exhaust: 5 of 5 health checks from 127.0.0.2 answered" "$ok" 5
+wait $SL3
 
 t_eq "no refused event reached the chain" "$("$AD" batch-count 2>/dev/null)" "$COUNT0"
 t_done
