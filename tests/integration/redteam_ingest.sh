@@ -343,10 +343,12 @@ SL2=$!
 sleep 1.5
 ok=0
 for i in $(seq 20); do
-    c=$(curl -s -m 1 -o /dev/null -w '%{http_code}' "$URL/health"); [ "$c" = 200 ] && ok=$((ok + 1))
+    c=$(curl -s -m 1 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$URL/health"); [ "$c" = 200 ] && ok=$((ok + 1))
 done
 t_eq "slowloris: 20 of 20 health checks answered within 1 s" "$ok" 20
-post "$(SIGN 6 slow-1)"; accepted "slowloris: an event is accepted meanwhile" slow-1
+CODE=$(curl -s -m 2 --interface 127.0.0.2 -o "$T_TMP/resp" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary "$(SIGN 6 slow-1)" "$URL/events"); RESP=$(cat "$T_TMP/resp")
+accepted "slowloris: an event is accepted meanwhile" slow-1
 wait $SL1 $SL2
 read -r _ o _ c <"$T_TMP/slow-idle.out"
 t_eq "slowloris: every silent connection dropped" "$c" "$o"
