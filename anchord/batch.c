@@ -60,6 +60,7 @@ static void workFree(didWork *w) {
 void batchFree(batch *b) {
     for (size_t i = 0; i < b->nw; i++) workFree(&b->w[i]);
     free(b->w);
+    free(b->junk);
     queueEntriesFree(&b->dids);
     queueEntriesFree(&b->events);
     merkleFree(b->tree);
@@ -209,6 +210,26 @@ static int addRej(didWork *w, const queueEntry *e, int genesis, const char *pref
     return 0;
 }
 
+/* entryJunk: why a stream entry cannot even be grouped by DID, or NULL. The queue is
+ * not trusted, and an entry's scid becomes part of store keys. */
+static const char *entryJunk(const queueEntry *e) {
+    if (!*e->scid || !*e->id || !*e->did || !e->len) return "malformed: the stream entry lacks scid, id, did or body";
+    if (!scidValid(e->scid)) return "malformed: the stream entry's scid is not a SCID";
+    return NULL;
+}
+
+/* addJunk: e becomes a dead letter without a DID work. 0 / -1 (out of memory). */
+static int addJunk(batch *b, const queueEntry *e, int genesis, const char *why) {
+    rejected *r = realloc(b->junk, (b->njunk + 1) * sizeof *r);
+    if (!r) return -1;
+    b->junk = r;
+    r[b->njunk].e = e;
+    r[b->njunk].genesis = genesis;
+    snprintf(r[b->njunk].reason, sizeof r[b->njunk].reason, "%s", why);
+    b->njunk++;
+    return 0;
+}
+
 /* group: one work per DID: genesis registrations first (stream order), then DIDs with
  * events in order of their first event. */
 static int group(batch *b, char *err) {
@@ -218,14 +239,23 @@ static int group(batch *b, char *err) {
     m.slot = calloc(m.cap, sizeof *m.slot);
     b->w = calloc(capw ? capw : 1, sizeof *b->w);
     if (!m.slot || !b->w) { free(m.slot); return errSet(err, "out of memory"); }
+    const char *why;
     for (size_t i = 0; i < b->dids.n; i++) {
         const queueEntry *e = &b->dids.e[i];
+        if ((why = entryJunk(e))) {
+            if (addJunk(b, e, 1, why) < 0) { free(m.slot); return errSet(err, "out of memory"); }
+            continue;
+        }
         didWork *w = workFor(b, &m, e->scid, capw);
         if (w->genesis) addRej(w, e, 1, "", "duplicate registration of this DID in one batch");
         else { w->isNew = 1; w->genesis = e; snprintf(w->did, sizeof w->did, "%s", e->did); }
     }
     for (size_t i = 0; i < b->events.n; i++) {
         const queueEntry *e = &b->events.e[i];
+        if ((why = entryJunk(e))) {
+            if (addJunk(b, e, 0, why) < 0) { free(m.slot); return errSet(err, "out of memory"); }
+            continue;
+        }
         didWork *w = workFor(b, &m, e->scid, capw);
         if (w->nev == w->capev) {
             size_t cap = w->capev ? w->capev * 2 : 4;
@@ -478,6 +508,13 @@ static void buildOne(void *ctx, size_t i) {
 
 /* deadLetters: write every rejection found while building (main thread: Redis). */
 static int deadLetters(pipeCtx *c, batch *b, char *err) {
+    for (size_t k = 0; k < b->njunk; k++) {
+        rejected *r = &b->junk[k];
+        if (queueDeadLetter(c->q, b->shard, r->genesis ? "dids" : "events", r->e, r->reason, err) < 0) return -1;
+        logKv(LL_WARN, "rejected", "{s:s,s:s,s:s,s:s}", "batch", b->j.id, "sid", r->e->sid, "id", r->e->id, "reason",
+              r->reason);
+    }
+    b->nRejected += b->njunk;
     for (size_t i = 0; i < b->nw; i++) {
         didWork *w = &b->w[i];
         if (w->tampered)
