@@ -277,8 +277,11 @@ static int readRegistry(pipeCtx *c, batch *b, char *err) {
         if (!(w->reg = calloc(1, sizeof *w->reg))) return errSet(err, "out of memory");
         int rc = didregGet(c->q, w->scid, w->reg, err);
         if (rc < 0) return -1;
-        if (rc == 0) { free(w->reg); w->reg = NULL; }
-        else if (!w->isNew) snprintf(w->did, sizeof w->did, "%s", w->reg->did);
+        if (rc == 0) { free(w->reg); w->reg = NULL; continue; }
+        /* A registration of a DID the registry already has is refused (buildGenesis);
+         * the DID's events are built on the published log as usual, never dropped. */
+        w->isNew = 0;
+        snprintf(w->did, sizeof w->did, "%s", w->reg->did);
     }
     return 0;
 }
