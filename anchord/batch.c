@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include "core/json.h"
 #include "core/jcs.h"
+#include "core/hex.h"
+#include "core/sha256.h"
 #include "didlog/webvh.h"
 #include "verifier/witness.h"
 #include "anchord/batch.h"
@@ -412,6 +414,22 @@ static int checkStore(didWork *w, webvhLog **out, json_t **dwOut, char *why) {
     }
     if (rc == 0 && wf.did && strcmp(wf.did, w->did)) rc = errSet(why, "witness.json names another DID");
     witnessFree(&wf);
+    /* Self-consistent forgeries (an anchor proof to a root on no chain, another txHash,
+     * reordered items) pass the checks above: the objects must also be, byte for byte,
+     * what the worker published last (their digests in the registry). */
+    const storeObj *obj[3] = {&w->log, &w->wj, &w->dw};
+    const char *want[3] = {w->reg->logSha, w->reg->wjSha, w->reg->dwSha};
+    static const char *const name[3] = {"did.jsonl", "witness.json", "did-witness.json"};
+    for (int i = 0; rc == 0 && i < 3; i++) {
+        uint8_t md[SHA256_LEN];
+        char hex[65];
+        if (!want[i][0]) continue;   /* not recorded (a registry written before digests) */
+        sha256(obj[i]->body.p ? obj[i]->body.p : (const uint8_t *)"", obj[i]->body.len, md);
+        hexEncode(md, SHA256_LEN, hex);
+        if (strcmp(hex, want[i]))
+            rc = errSet(why, "%s was changed after it was published (SHA-256 %.12s..., the registry has %.12s...)", name[i],
+                        hex, want[i]);
+    }
     return rc;
 }
 
