@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include "core/json.h"
 #include "core/jcs.h"
+#include "core/hex.h"
+#include "core/sha256.h"
 #include "didlog/webvh.h"
 #include "verifier/witness.h"
 #include "anchord/batch.h"
@@ -60,6 +62,7 @@ static void workFree(didWork *w) {
 void batchFree(batch *b) {
     for (size_t i = 0; i < b->nw; i++) workFree(&b->w[i]);
     free(b->w);
+    free(b->junk);
     queueEntriesFree(&b->dids);
     queueEntriesFree(&b->events);
     merkleFree(b->tree);
@@ -209,6 +212,26 @@ static int addRej(didWork *w, const queueEntry *e, int genesis, const char *pref
     return 0;
 }
 
+/* entryJunk: why a stream entry cannot even be grouped by DID, or NULL. The queue is
+ * not trusted, and an entry's scid becomes part of store keys. */
+static const char *entryJunk(const queueEntry *e) {
+    if (!*e->scid || !*e->id || !*e->did || !e->len) return "malformed: the stream entry lacks scid, id, did or body";
+    if (!scidValid(e->scid)) return "malformed: the stream entry's scid is not a SCID";
+    return NULL;
+}
+
+/* addJunk: e becomes a dead letter without a DID work. 0 / -1 (out of memory). */
+static int addJunk(batch *b, const queueEntry *e, int genesis, const char *why) {
+    rejected *r = realloc(b->junk, (b->njunk + 1) * sizeof *r);
+    if (!r) return -1;
+    b->junk = r;
+    r[b->njunk].e = e;
+    r[b->njunk].genesis = genesis;
+    snprintf(r[b->njunk].reason, sizeof r[b->njunk].reason, "%s", why);
+    b->njunk++;
+    return 0;
+}
+
 /* group: one work per DID: genesis registrations first (stream order), then DIDs with
  * events in order of their first event. */
 static int group(batch *b, char *err) {
@@ -218,14 +241,23 @@ static int group(batch *b, char *err) {
     m.slot = calloc(m.cap, sizeof *m.slot);
     b->w = calloc(capw ? capw : 1, sizeof *b->w);
     if (!m.slot || !b->w) { free(m.slot); return errSet(err, "out of memory"); }
+    const char *why;
     for (size_t i = 0; i < b->dids.n; i++) {
         const queueEntry *e = &b->dids.e[i];
+        if ((why = entryJunk(e))) {
+            if (addJunk(b, e, 1, why) < 0) { free(m.slot); return errSet(err, "out of memory"); }
+            continue;
+        }
         didWork *w = workFor(b, &m, e->scid, capw);
         if (w->genesis) addRej(w, e, 1, "", "duplicate registration of this DID in one batch");
         else { w->isNew = 1; w->genesis = e; snprintf(w->did, sizeof w->did, "%s", e->did); }
     }
     for (size_t i = 0; i < b->events.n; i++) {
         const queueEntry *e = &b->events.e[i];
+        if ((why = entryJunk(e))) {
+            if (addJunk(b, e, 0, why) < 0) { free(m.slot); return errSet(err, "out of memory"); }
+            continue;
+        }
         didWork *w = workFor(b, &m, e->scid, capw);
         if (w->nev == w->capev) {
             size_t cap = w->capev ? w->capev * 2 : 4;
@@ -247,8 +279,11 @@ static int readRegistry(pipeCtx *c, batch *b, char *err) {
         if (!(w->reg = calloc(1, sizeof *w->reg))) return errSet(err, "out of memory");
         int rc = didregGet(c->q, w->scid, w->reg, err);
         if (rc < 0) return -1;
-        if (rc == 0) { free(w->reg); w->reg = NULL; }
-        else if (!w->isNew) snprintf(w->did, sizeof w->did, "%s", w->reg->did);
+        if (rc == 0) { free(w->reg); w->reg = NULL; continue; }
+        /* A registration of a DID the registry already has is refused (buildGenesis);
+         * the DID's events are built on the published log as usual, never dropped. */
+        w->isNew = 0;
+        snprintf(w->did, sizeof w->did, "%s", w->reg->did);
     }
     return 0;
 }
@@ -379,6 +414,22 @@ static int checkStore(didWork *w, webvhLog **out, json_t **dwOut, char *why) {
     }
     if (rc == 0 && wf.did && strcmp(wf.did, w->did)) rc = errSet(why, "witness.json names another DID");
     witnessFree(&wf);
+    /* Self-consistent forgeries (an anchor proof to a root on no chain, another txHash,
+     * reordered items) pass the checks above: the objects must also be, byte for byte,
+     * what the worker published last (their digests in the registry). */
+    const storeObj *obj[3] = {&w->log, &w->wj, &w->dw};
+    const char *want[3] = {w->reg->logSha, w->reg->wjSha, w->reg->dwSha};
+    static const char *const name[3] = {"did.jsonl", "witness.json", "did-witness.json"};
+    for (int i = 0; rc == 0 && i < 3; i++) {
+        uint8_t md[SHA256_LEN];
+        char hex[65];
+        if (!want[i][0]) continue;   /* not recorded (a registry written before digests) */
+        sha256(obj[i]->body.p ? obj[i]->body.p : (const uint8_t *)"", obj[i]->body.len, md);
+        hexEncode(md, SHA256_LEN, hex);
+        if (strcmp(hex, want[i]))
+            rc = errSet(why, "%s was changed after it was published (SHA-256 %.12s..., the registry has %.12s...)", name[i],
+                        hex, want[i]);
+    }
     return rc;
 }
 
@@ -478,6 +529,13 @@ static void buildOne(void *ctx, size_t i) {
 
 /* deadLetters: write every rejection found while building (main thread: Redis). */
 static int deadLetters(pipeCtx *c, batch *b, char *err) {
+    for (size_t k = 0; k < b->njunk; k++) {
+        rejected *r = &b->junk[k];
+        if (queueDeadLetter(c->q, b->shard, r->genesis ? "dids" : "events", r->e, r->reason, err) < 0) return -1;
+        logKv(LL_WARN, "rejected", "{s:s,s:s,s:s,s:s}", "batch", b->j.id, "sid", r->e->sid, "id", r->e->id, "reason",
+              r->reason);
+    }
+    b->nRejected += b->njunk;
     for (size_t i = 0; i < b->nw; i++) {
         didWork *w = &b->w[i];
         if (w->tampered)

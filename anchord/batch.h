@@ -99,6 +99,8 @@ typedef struct batch {
     queueEntries dids, events;         /* claimed stream entries */
     didWork *w;
     size_t nw;
+    rejected *junk;                    /* entries that name no valid DID (dead letters) */
+    size_t njunk;
     size_t nleaves;
     merkleTree *tree;
     uint8_t root[32];

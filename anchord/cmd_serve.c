@@ -318,6 +318,9 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->httpThreads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->httpMaxConns,
+        /* slowloris: one address that trickles bytes keeps its connections alive past
+         * the idle timeout; the cap keeps it from taking every slot */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->httpMaxConnsPerIp,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, completed, s,

@@ -82,6 +82,8 @@ static const setting settings[] = {
     {"WA_HTTP_THREADS", "8", "ingest worker threads (more than cores: each waits on Redis round trips)", INT(httpThreads, 1, 256)},
     {"WA_REGISTRY_CACHE", "1s", "how long ingest may reuse a DID's keys read from Redis, 0 = always read (a key rotated out is then caught by the worker)", DUR(registryCacheMs, 0, 60000)},
     {"WA_HTTP_MAX_CONNS", "1024", "concurrent ingest connections", INT(httpMaxConns, 1, 100000)},
+    {"WA_HTTP_MAX_CONNS_PER_IP", "128", "concurrent ingest connections from one client address, 0 = no cap (raise it behind a proxy)",
+     INT(httpMaxConnsPerIp, 0, 100000)},
     {"WA_HTTP_TIMEOUT", "10s", "idle time after which a slow client is dropped", DUR(httpTimeoutMs, 1000, 3600000)},
     {"WA_RECLAIM_IDLE", "120s", "pending time after which a dead worker's events are reclaimed", DUR(reclaimIdleMs, 1000, 86400000)},
     {"WA_METRICS_TEXTFILE", "", "node-exporter textfile written after each run, empty = off", STR(metricsTextfile, vPath)},

@@ -48,6 +48,7 @@ typedef struct config {
     long long httpThreads;               /* WA_HTTP_THREADS */
     long long registryCacheMs;           /* WA_REGISTRY_CACHE (duration, 0 = off) */
     long long httpMaxConns;              /* WA_HTTP_MAX_CONNS */
+    long long httpMaxConnsPerIp;         /* WA_HTTP_MAX_CONNS_PER_IP */
     long long httpTimeoutMs;             /* WA_HTTP_TIMEOUT (duration) */
     long long reclaimIdleMs;             /* WA_RECLAIM_IDLE (duration) */
     char metricsTextfile[CONFIG_STR_MAX];/* WA_METRICS_TEXTFILE, "" = off */

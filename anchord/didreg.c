@@ -30,7 +30,10 @@ int didregGet(queue *q, const char *scid, didInfo *out, char *err) {
     rc = 1;
     if (copyStr(out->did, sizeof out->did, jsonGetStr(h, "did"), "did", err) < 0 ||
         copyStr(out->versionId, sizeof out->versionId, jsonGetStr(h, "versionId"), "versionId", err) < 0 ||
-        copyStr(out->etag, sizeof out->etag, jsonGetStr(h, "etag"), "etag", err) < 0) rc = -1;
+        copyStr(out->etag, sizeof out->etag, jsonGetStr(h, "etag"), "etag", err) < 0 ||
+        copyStr(out->logSha, sizeof out->logSha, jsonGetStr(h, "logSha"), "logSha", err) < 0 ||
+        copyStr(out->wjSha, sizeof out->wjSha, jsonGetStr(h, "wjSha"), "wjSha", err) < 0 ||
+        copyStr(out->dwSha, sizeof out->dwSha, jsonGetStr(h, "dwSha"), "dwSha", err) < 0) rc = -1;
     else if (!out->did[0] || !json_is_array(arr)) rc = errSet(err, "did registry: record %s is damaged", k);
     size_t i;
     json_t *e;
@@ -59,8 +62,9 @@ int didregPut(queue *q, const char *scid, const didInfo *info, char *err) {
     json_decref(arr);
     if (!keys) return errSet(err, "did registry: cannot encode keys");
     queueKey(q, queueShardOf(q, scid), "did", scid, NULL, k, sizeof k);
-    const char *kv[] = {"did", info->did, "versionId", info->versionId, "etag", info->etag, "keys", keys};
-    int rc = queueHset(q, k, kv, 8, err);
+    const char *kv[] = {"did", info->did, "versionId", info->versionId, "etag", info->etag, "keys", keys,
+                        "logSha", info->logSha, "wjSha", info->wjSha, "dwSha", info->dwSha};
+    int rc = queueHset(q, k, kv, 14, err);
     free(keys);
     return rc;
 }
@@ -68,7 +72,7 @@ int didregPut(queue *q, const char *scid, const didInfo *info, char *err) {
 int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *const *infos, char *err) {
     char (*keys)[256] = calloc(n ? n : 1, 256);
     char **kj = calloc(n ? n : 1, sizeof *kj);
-    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 8 : 1, sizeof *kv);
+    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 14 : 1, sizeof *kv);
     int rc = keys && kj && kp && kv ? 0 : errSet(err, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const didInfo *in = infos[i];
@@ -80,10 +84,11 @@ int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *c
         if (!kj[i]) { rc = errSet(err, "did registry: cannot encode keys"); break; }
         queueKey(q, queueShardOf(q, scids[i]), "did", scids[i], NULL, keys[i], 256);
         kp[i] = keys[i];
-        const char *f[] = {"did", in->did, "versionId", in->versionId, "etag", in->etag, "keys", kj[i]};
-        memcpy(&kv[i * 8], f, sizeof f);
+        const char *f[] = {"did", in->did, "versionId", in->versionId, "etag", in->etag, "keys", kj[i],
+                           "logSha", in->logSha, "wjSha", in->wjSha, "dwSha", in->dwSha};
+        memcpy(&kv[i * 14], f, sizeof f);
     }
-    if (rc == 0) rc = queueHsetMany(q, n, kp, kv, 8, err);
+    if (rc == 0) rc = queueHsetMany(q, n, kp, kv, 14, err);
     for (size_t i = 0; kj && i < n; i++) free(kj[i]);
     free(keys); free(kj); free(kp); free(kv);
     return rc;

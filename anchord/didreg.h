@@ -6,6 +6,9 @@
  *   did        the DID as registered (canonical form)
  *   versionId  head of did.jsonl,  etag  its store ETag
  *   keys       JSON array [{"id": VM id, "publicKeyMultibase": "z6Mk..."}]
+ *   logSha, wjSha, dwSha   hex SHA-256 of did.jsonl, witness.json, did-witness.json as
+ *              the worker last published them ("" = unknown): anything else found in
+ *              the store is tampering (only anchord writes there)
  * which the worker maintains as it publishes (tests write it with didregPut). */
 #ifndef WA_DIDREG_H
 #define WA_DIDREG_H
@@ -25,6 +28,7 @@ typedef struct didInfo {
     char did[DIDREG_DID_MAX];
     char versionId[128];
     char etag[128];
+    char logSha[65], wjSha[65], dwSha[65];
     didKey keys[DIDREG_MAX_KEYS];
     size_t nkeys;
 } didInfo;

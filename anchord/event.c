@@ -187,7 +187,8 @@ rejectCode eventVerify(const event *ev, const didKey *keys, size_t nkeys, char d
     const didKey *k = NULL;
     for (size_t i = 0; i < nkeys && !k; i++) if (!strcmp(keys[i].vm, vm)) k = &keys[i];
     if (!k)
-        return errSet(detail, "proof: verificationMethod %.120s is not an assertionMethod of %.80s", vm, ev->did),
+        /* the method in full (its fragment is the point); the DID is the event's own */
+        return errSet(detail, "proof: verificationMethod %.200s is not an assertionMethod of the event's DID", vm),
                REJ_BAD_SIGNATURE;
     uint8_t pk[32];
     char e[ERR_MAX];

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/hex.h"
+#include "core/sha256.h"
 #include "core/jcs.h"
 #include "core/json.h"
 #include "didlog/webvh.h"
@@ -342,7 +343,15 @@ static int putManifest(pubCtx *pc, char *err) {
     return rc;
 }
 
-/* records: status records of the published events and the DID registry. */
+/* shaHex: hex SHA-256 of b's bytes (what the registry remembers of a published object). */
+static void shaHex(const buf *b, char out[65]) {
+    uint8_t h[SHA256_LEN];
+    sha256(b->p ? b->p : (const uint8_t *)"", b->len, h);
+    hexEncode(h, SHA256_LEN, out);
+}
+
+/* records: status records of the published events and the DID registry (with the
+ * digests of the three objects as published, checked by the next batch). */
 static int records(pubCtx *pc, char *err) {
     batch *b = pc->b;
     queue *q = pc->c->q;
@@ -373,6 +382,10 @@ static int records(pubCtx *pc, char *err) {
         snprintf(infos[d]->did, sizeof infos[d]->did, "%s", w->did);
         snprintf(infos[d]->versionId, sizeof infos[d]->versionId, "%s", w->headVid);
         snprintf(infos[d]->etag, sizeof infos[d]->etag, "%s", w->newEtag);
+        const buf *lb = w->newLog.len ? &w->newLog : &w->log.body;   /* no new log: ours was there */
+        shaHex(lb, infos[d]->logSha);
+        shaHex(&w->newWj, infos[d]->wjSha);
+        shaHex(&w->newDw, infos[d]->dwSha);
         memcpy(infos[d]->keys, w->keys, sizeof w->keys);
         infos[d]->nkeys = w->nkeys;
         scids[d++] = w->scid;

@@ -365,10 +365,11 @@ static int addEntry(queueEntries *out, const redisReply *el, char *err) {
         if (!(*dst = dupN(v->str, v->len))) return errSet(err, "out of memory");
         if (dst == &e->payload) e->len = v->len;
     }
-    if (!e->scid || !e->id || !e->did || !e->payload) {
-        free(e->scid); free(e->id); free(e->did); free(e->payload);
-        return errSet(err, "redis: stream entry %s lacks scid/id/did/body", e->sid);
-    }
+    /* An entry lacking a field is still returned (the field empty), so that the worker
+     * dead-letters it: refusing the whole read would stop every batch on one bad entry. */
+    char **need[] = {&e->scid, &e->id, &e->did, &e->payload};
+    for (size_t i = 0; i < 4; i++)
+        if (!*need[i] && !(*need[i] = dupN("", 0))) return errSet(err, "out of memory");
     out->n++;
     return 0;
 }

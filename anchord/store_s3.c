@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include "core/hex.h"
+#include "anchord/s3xml.h"
 #include "anchord/store_impl.h"
 
 #define S3_ERRBODY_MAX  16384
@@ -338,19 +339,6 @@ static void s3Run(s3Be *b, s3Call **calls, size_t n, int parallel) {
 /* s3Run1: one call, sequentially (still on the shared multi handle: connection reuse). */
 static void s3Run1(s3Be *b, s3Call *c) { s3Run(b, &c, 1, 1); }
 
-/* xmlTag: copy the text of the first <tag>...</tag> in p (NUL-terminated) into out. */
-static int xmlTag(const char *p, const char *tag, char *out, size_t outlen) {
-    char open[64], close[64];
-    snprintf(open, sizeof open, "<%s>", tag);
-    snprintf(close, sizeof close, "</%s>", tag);
-    const char *a = p ? strstr(p, open) : NULL;
-    const char *z = a ? strstr(a, close) : NULL;
-    if (!z) return -1;
-    a += strlen(open);
-    snprintf(out, outlen, "%.*s", (int)(z - a), a);
-    return 0;
-}
-
 /* hintFor: what to check for a well-known S3 error code. */
 static const char *hintFor(const char *code) {
     static const struct { const char *code, *hint; } h[] = {
@@ -375,7 +363,7 @@ static int callError(s3Be *b, s3Call *c, char *err) {
         return errSet(err, "s3 %s %s: cannot reach %s: %s (%d attempts)", c->method, c->key, b->endpoint,
                       c->cerr[0] ? c->cerr : curl_easy_strerror(c->cc), c->attempts);
     char code[64] = "", *body = c->errBody.p ? (char *)c->errBody.p : NULL;
-    xmlTag(body, "Code", code, sizeof code);
+    s3xmlTag(body, "Code", code, sizeof code);
     const char *hint = hintFor(code);
     return errSet(err, "s3 %s %s/%s: HTTP %ld%s%s%s%s", c->method, b->bucket, c->key, c->status,
                   *code ? " " : "", code, hint ? ": " : "", hint ? hint : "");
@@ -384,7 +372,7 @@ static int callError(s3Be *b, s3Call *c, char *err) {
 /* errCode: the S3 error code of a failed call ("" if none). */
 static void errCode(s3Call *c, char *code, size_t n) {
     code[0] = 0;
-    xmlTag(c->errBody.p ? (char *)c->errBody.p : NULL, "Code", code, n);
+    s3xmlTag(c->errBody.p ? (char *)c->errBody.p : NULL, "Code", code, n);
 }
 
 /* ---- operations ---- */
@@ -597,45 +585,6 @@ static int s3Del(store *s, const char *key, char *err) {
     return rc;
 }
 
-/* xmlUnescape: undo the five XML entities in place. */
-static void xmlUnescape(char *s) {
-    static const struct { const char *ent; char c; } e[] = {
-        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    char *w = s;
-    for (char *r = s; *r; ) {
-        size_t i = 0;
-        for (; i < 5; i++) if (!strncmp(r, e[i].ent, strlen(e[i].ent))) break;
-        if (i < 5) { *w++ = e[i].c; r += strlen(e[i].ent); } else *w++ = *r++;
-    }
-    *w = 0;
-}
-
-/* listPage: hand the keys of one ListObjectsV2 page to fn; token gets the next page's
- * continuation token ("" = last page). 0, 1 (fn stopped) or -1. */
-static int listPage(s3Be *b, const char *xml, storeListFn *fn, void *ctx, char *token, size_t tlen) {
-    size_t skip = *b->prefix ? strlen(b->prefix) + 1 : 0;
-    for (const char *p = xml; (p = strstr(p, "<Contents>")); p += 10) {
-        const char *end = strstr(p, "</Contents>");
-        if (!end) return -1;
-        char key[STORE_KEY_MAX * 6 + 64], size[32] = "0";
-        char *blk = strndup(p, (size_t)(end - p));
-        if (!blk) return -1;
-        int bad = xmlTag(blk, "Key", key, sizeof key);
-        xmlTag(blk, "Size", size, sizeof size);
-        free(blk);
-        if (bad) return -1;
-        xmlUnescape(key);
-        if (strlen(key) < skip) continue;
-        if (fn(ctx, key + skip, atoll(size))) return 1;
-    }
-    char trunc[8] = "";
-    xmlTag(xml, "IsTruncated", trunc, sizeof trunc);
-    token[0] = 0;
-    if (!strcmp(trunc, "true") && xmlTag(xml, "NextContinuationToken", token, tlen) < 0) return -1;
-    xmlUnescape(token);
-    return 0;
-}
-
 static int s3List(store *s, const char *prefix, storeListFn *fn, void *ctx, char *err) {
     s3Be *b = s->be;
     char token[2048] = "";
@@ -662,7 +611,7 @@ static int s3List(store *s, const char *prefix, storeListFn *fn, void *ctx, char
             s3Run1(b, &c);
             if (c.cc != CURLE_OK || c.status != 200) rc = callError(b, &c, err);
             else {
-                int r = listPage(b, (char *)page.p, fn, ctx, token, sizeof token);
+                int r = s3xmlListPage((char *)page.p, *b->prefix ? strlen(b->prefix) + 1 : 0, fn, ctx, token, sizeof token);
                 if (r < 0) rc = errSet(err, "s3 list %s: malformed ListObjectsV2 answer", b->bucket);
                 if (r != 0) token[0] = 0;
             }

@@ -10,7 +10,11 @@
  *   anchord_infra sign-many NIDS COUNT P   COUNT signed events "P<i>" round-robin over identities 1..NIDS
  *   anchord_infra register-many NIDS       register identities 1..NIDS (benchmarks)
  *   anchord_infra qtest                    queue/lease/journal tests against WA_REDIS_URL
+ *   anchord_infra slowloris PORT N SECS MODE   hold N connections to 127.0.0.1:PORT for SECS:
+ *        MODE idle (request line, then silence) or trickle (one header line every 500 ms);
+ *        prints "open K closed C" at the end (closed = dropped by the server)
  * Identities are deterministic: seed = SHA-256("wa-test-identity-N"). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <hiredis/hiredis.h>
 #include "../unit/t.h"
 #include "core/di.h"
@@ -383,6 +390,47 @@ static int cmdRegisterMany(int argc, char **argv) {
     return 0;
 }
 
+/* closedByPeer: the server has closed fd (EOF or reset); never blocks. */
+static int closedByPeer(int fd) {
+    char c[256];
+    ssize_t n = recv(fd, c, sizeof c, MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* cmdSlowloris: the slow-client attack (docs/api.md: WA_HTTP_TIMEOUT, WA_HTTP_MAX_CONNS). */
+static int cmdSlowloris(int argc, char **argv) {
+    if (argc < 5) return 2;
+    int port = atoi(argv[1]), n = atoi(argv[2]), secs = atoi(argv[3]), trickle = !strcmp(argv[4], "trickle");
+    int *fd = calloc((size_t)n, sizeof *fd), *dead = calloc((size_t)n, sizeof *dead), open = 0;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    signal(SIGPIPE, SIG_IGN);
+    for (int i = 0; i < n; i++) {
+        fd[i] = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd[i] < 0 || connect(fd[i], (struct sockaddr *)&a, sizeof a) < 0) { dead[i] = 1; continue; }
+        const char *req = "POST /events HTTP/1.1\r\nHost: x\r\n";
+        if (send(fd[i], req, strlen(req), MSG_NOSIGNAL) < 0) dead[i] = 1;
+        else open++;
+    }
+    for (int t = 0; t < secs * 2; t++) {
+        usleep(500000);
+        for (int i = 0; i < n; i++) {
+            if (dead[i]) continue;
+            if (closedByPeer(fd[i]) || (trickle && send(fd[i], "X-a: b\r\n", 8, MSG_NOSIGNAL) < 0)) dead[i] = 1;
+        }
+    }
+    int closed = 0;
+    for (int i = 0; i < n; i++) {
+        if (!dead[i] && closedByPeer(fd[i])) dead[i] = 1;
+        closed += dead[i];
+        if (fd[i] >= 0) close(fd[i]);
+    }
+    printf("open %d closed %d\n", open, closed - (n - open));
+    free(fd);
+    free(dead);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: see the comment at the top of anchord_infra.c\n"); return 2; }
     if (!strcmp(argv[1], "sign-many")) return cmdSignMany(argc - 1, argv + 1);
@@ -394,6 +442,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "register")) return cmdRegister(argc - 1, argv + 1);
     if (!strcmp(c, "genesis")) return cmdGenesis(argc - 1, argv + 1);
     if (!strcmp(c, "qtest")) return cmdQtest();
+    if (!strcmp(c, "slowloris")) return cmdSlowloris(argc - 1, argv + 1);
     if (!strcmp(c, "ident") && argc > 2) {
         ident id;
         identOf(atoi(argv[2]), &id);

@@ -3,10 +3,14 @@
  *   pipetool did N                       the DID of test subject N
  *   pipetool register FROM TO            queue the genesis logs of subjects [FROM,TO) on the
  *                                        "dids" stream (ingestDid, checked like the worker does)
- *   pipetool genesis N                   print subject N's genesis did.jsonl line
+ *   pipetool genesis N [updater=M]       print subject N's genesis did.jsonl line (updater: with
+ *                                        subject M's key as the only update key, signed by it)
  *   pipetool sign N ID [type=T] [data=JSON] [key=M] [vm=FRAG] [tamper=1]
+ *                 [did=DID] [vmabs=VM] [time=RFC3339|now+SECS|now-SECS] [created=1]
  *                                        print one signed event of subject N (signed with
- *                                        subject M's key, verification method #FRAG)
+ *                                        subject M's key, verification method #FRAG or VM;
+ *                                        did= another "did" member (signed as such);
+ *                                        created=1 adds proof.created after signing)
  *   pipetool events FROM TO COUNT PREFIX print COUNT events round-robin over [FROM,TO)
  *   pipetool rawadd N LINE               XADD an event line to the stream directly (bypassing
  *                                        ingest: tests that the worker never trusts the queue)
@@ -68,9 +72,11 @@ static void setup(void) {
     for (char *p = pc.didPath; *p; p++) if (*p == '/') *p = ':';
 }
 
-/* genesis: subject n's genesis entry (JCS line) into line; its DID into did. */
-static webvhLog *genesis(int n, buf *line, char did[DIDREG_DID_MAX]) {
-    edKey k;
+/* genesisBy: subject n's genesis entry (JCS line) into line; its DID into did. Update key:
+ * the publisher's, or subject `updater`'s when >= 0 (a log the service must refuse). */
+static webvhLog *genesisBy(int n, int updater, buf *line, char did[DIDREG_DID_MAX]) {
+    edKey k, u;
+    char umk[MULTIKEY_PUB_MAX];
     char mk[MULTIKEY_PUB_MAX], id[DIDREG_DID_MAX], vm[DIDREG_DID_MAX + 8], err[ERR_MAX];
     subjectKey(n, &k);
     mkEncodeEd25519Pub(k.pk, mk);
@@ -79,9 +85,13 @@ static webvhLog *genesis(int n, buf *line, char did[DIDREG_DID_MAX]) {
     json_t *state = json_pack("{s:[s,s],s:s,s:[{s:s,s:s,s:s,s:s}],s:[s]}", "@context", "https://www.w3.org/ns/did/v1",
                               "https://w3id.org/security/multikey/v1", "id", id, "verificationMethod", "id", vm, "type",
                               "Multikey", "controller", id, "publicKeyMultibase", mk, "assertionMethod", vm);
-    json_t *params = json_pack("{s:[s],s:{s:i,s:[{s:s}]}}", "updateKeys", pc.pubMk, "witness", "threshold", 1,
+    if (updater >= 0) subjectKey(updater, &u);
+    else u = pc.pub;
+    mkEncodeEd25519Pub(u.pk, umk);
+    json_t *params = json_pack("{s:[s],s:{s:i,s:[{s:s}]}}", "updateKeys", umk, "witness", "threshold", 1,
                                "witnesses", "id", pc.witDid);
-    webvhLog *log = webvhCreate(state, params, "2025-01-01T00:00:00Z", pc.pub.sk, line, err);
+    webvhLog *log = webvhCreate(state, params, "2025-01-01T00:00:00Z", u.sk, line, err);
+    if (updater >= 0) edKeyWipe(&u);
     json_decref(state);
     json_decref(params);
     edKeyWipe(&k);
@@ -89,6 +99,8 @@ static webvhLog *genesis(int n, buf *line, char did[DIDREG_DID_MAX]) {
     snprintf(did, DIDREG_DID_MAX, "%s", log->e[0].did);
     return log;
 }
+
+static webvhLog *genesis(int n, buf *line, char did[DIDREG_DID_MAX]) { return genesisBy(n, -1, line, did); }
 
 static void didOf(int n, char did[DIDREG_DID_MAX]) {
     buf line = BUF_INIT;
@@ -134,13 +146,27 @@ static const char *kv(int argc, char **argv, const char *key) {
     return NULL;
 }
 
+/* signOpts: the optional parts of a signed test event (NULL = default). */
+typedef struct signOpts {
+    const char *did, *vmabs, *time;
+    int tamper, created;
+} signOpts;
+
+/* eventTime: "now", "now+SECS", "now-SECS" or a literal RFC 3339 time into t. */
+static void eventTime(const char *spec, char t[32]) {
+    if (spec && strncmp(spec, "now", 3)) { snprintf(t, 32, "%s", spec); return; }
+    webvhFormatTime((long long)time(NULL) + (spec ? atoll(spec + 3) : 0), t);
+}
+
 /* signEvent: one signed event line (malloc'd). */
 static char *signEvent(int n, const char *id, const char *type, const char *data, int signer, const char *frag,
-                       int tamper) {
+                       const signOpts *o) {
     char did[DIDREG_DID_MAX], vm[DIDREG_DID_MAX + 64], t[32], err[ERR_MAX];
     didOf(n, did);
-    snprintf(vm, sizeof vm, "%s#%s", did, frag ? frag : "key-1");
-    webvhFormatTime((long long)time(NULL), t);
+    if (o->did) snprintf(did, sizeof did, "%s", o->did);
+    if (o->vmabs) snprintf(vm, sizeof vm, "%s", o->vmabs);
+    else snprintf(vm, sizeof vm, "%s#%s", did, frag ? frag : "key-1");
+    eventTime(o->time, t);
     json_t *d = jsonParse(data, strlen(data), 1 << 16, 16, err);
     if (!d) die("data", err);
     json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "did", did, "type", type, "time", t, "data", d);
@@ -151,8 +177,9 @@ static char *signEvent(int n, const char *id, const char *type, const char *data
     json_t *proof = diSign(ev, opts, k.sk, err);
     edKeyWipe(&k);
     if (!proof) die("sign", err);
+    if (o->created) json_object_set_new(proof, "created", json_string(t));
     json_object_set_new(ev, "proof", proof);
-    if (tamper) json_object_set_new(json_object_get(ev, "data"), "tampered", json_true());
+    if (o->tamper) json_object_set_new(json_object_get(ev, "data"), "tampered", json_true());
     char *out = jcsDump(ev, NULL, err);
     json_decref(ev);
     json_decref(opts);
@@ -162,8 +189,10 @@ static char *signEvent(int n, const char *id, const char *type, const char *data
 static int cmdSign(int argc, char **argv) {
     int n = atoi(argv[0]);
     const char *type = kv(argc, argv, "type"), *data = kv(argc, argv, "data"), *key = kv(argc, argv, "key");
+    signOpts o = {kv(argc, argv, "did"), kv(argc, argv, "vmabs"), kv(argc, argv, "time"),
+                  kv(argc, argv, "tamper") != NULL, kv(argc, argv, "created") != NULL};
     char *s = signEvent(n, argv[1], type ? type : "Manufactured", data ? data : "{\"step\":\"made\"}", key ? atoi(key) : n,
-                        kv(argc, argv, "vm"), kv(argc, argv, "tamper") != NULL);
+                        kv(argc, argv, "vm"), &o);
     puts(s);
     free(s);
     return 0;
@@ -382,10 +411,11 @@ int main(int argc, char **argv) {
         puts(did);
         return 0;
     }
-    if (!strcmp(c, "genesis") && argc == 3) {
+    if (!strcmp(c, "genesis") && (argc == 3 || argc == 4)) {
         buf line = BUF_INIT;
         char did[DIDREG_DID_MAX];
-        webvhFree(genesis(atoi(argv[2]), &line, did));
+        const char *up = kv(argc - 3, argv + 3, "updater");
+        webvhFree(genesisBy(atoi(argv[2]), up ? atoi(up) : -1, &line, did));
         fputs((char *)line.p, stdout);
         bufFree(&line);
         return 0;
