@@ -28,36 +28,55 @@ static int buildTree(batch *b, char *err) {
     return 0;
 }
 
-/* bundleJson: the staging bundle document. */
-static json_t *bundleJson(const batch *b) {
+/* didJson: the bundle item of one DID. */
+static json_t *didJson(const didWork *w) {
+    json_t *es = json_array();
+    for (size_t k = 0; es && k < w->nne; k++) {
+        const newEntry *n = &w->ne[k];
+        json_array_append_new(es, json_pack("{s:s%,s:s,s:s,s:s,s:b}", "line", n->line, n->len, "versionId",
+                                            n->versionId, "sid", n->sid, "id", n->id, "genesis", n->genesis));
+    }
+    return json_pack("{s:s,s:s,s:b,s:s,s:s,s:o}", "scid", w->scid, "did", w->did, "new", w->isNew, "baseEtag",
+                     w->baseEtag, "baseVersionId", w->baseVersionId, "entries", es);
+}
+
+/* bundleText: the bundle's JCS text, one DID at a time: a tree of the whole bundle
+ * held every line a second time (tens of MB at 12,000 entries) next to the text.
+ * The members are written in JCS order (batch, dids, root, treeSize), so the bytes
+ * are exactly jcsDump of the whole document. */
+static int bundleText(const batch *b, buf *out, char *err) {
     char root[65];
     hexEncode(b->root, 32, root);
-    json_t *dids = json_array();
-    for (size_t i = 0; dids && i < b->nw; i++) {
-        const didWork *w = &b->w[i];
-        if (!w->nne) continue;
-        json_t *es = json_array();
-        for (size_t k = 0; es && k < w->nne; k++) {
-            const newEntry *n = &w->ne[k];
-            json_array_append_new(es, json_pack("{s:s%,s:s,s:s,s:s,s:b}", "line", n->line, n->len, "versionId",
-                                                n->versionId, "sid", n->sid, "id", n->id, "genesis", n->genesis));
-        }
-        json_array_append_new(dids, json_pack("{s:s,s:s,s:b,s:s,s:s,s:o}", "scid", w->scid, "did", w->did, "new",
-                                              w->isNew, "baseEtag", w->baseEtag, "baseVersionId", w->baseVersionId,
-                                              "entries", es));
+    json_t *id = json_string(b->j.id), *rt = json_string(root);
+    int rc = id && rt && bufPuts(out, "{\"batch\":") == 0 && jcsAppend(id, out, err) == 0 &&
+             bufPuts(out, ",\"dids\":[") == 0 ? 0 : -1;
+    int first = 1;
+    for (size_t i = 0; rc == 0 && i < b->nw; i++) {
+        if (!b->w[i].nne) continue;
+        json_t *d = didJson(&b->w[i]);
+        if (!d || (!first && bufPutc(out, ',') < 0) || jcsAppend(d, out, err) < 0) rc = -1;
+        json_decref(d);
+        first = 0;
     }
-    return json_pack("{s:s,s:s,s:I,s:o}", "batch", b->j.id, "root", root, "treeSize", (json_int_t)b->nleaves,
-                     "dids", dids);
+    if (rc == 0 && (bufPuts(out, "],\"root\":") < 0 || jcsAppend(rt, out, err) < 0 ||
+                    bufPrintf(out, ",\"treeSize\":%zu}", b->nleaves) < 0))
+        rc = -1;
+    json_decref(id);
+    json_decref(rt);
+    return rc;
 }
 
 int batchStage(pipeCtx *c, const char *token, batch *b, char *err) {
     long long t0 = batchNowMs();
     if (buildTree(b, err) < 0) return -1;
-    json_t *doc = bundleJson(b);
-    size_t len;
-    char *text = doc ? jcsDump(doc, &len, err) : NULL;
-    json_decref(doc);
-    if (!text) return errSet(err, "staging bundle: %s", doc ? err : "out of memory");
+    buf body = BUF_INIT;
+    char je[ERR_MAX] = "";
+    if (bundleText(b, &body, je) < 0) {
+        bufFree(&body);
+        return errSet(err, "staging bundle: %s", je[0] ? je : "out of memory");
+    }
+    const char *text = (const char *)body.p;
+    size_t len = body.len;
     snprintf(b->stagingKey, sizeof b->stagingKey, "staging/%s.json", b->j.id);
     char etag[STORE_ETAG_MAX], e[ERR_MAX];
     int rc = storePut(c->st, b->stagingKey, text, len, STORE_PUT_IF_ABSENT, NULL, etag, e);
@@ -67,7 +86,7 @@ int batchStage(pipeCtx *c, const char *token, batch *b, char *err) {
         rc = storeGet(c->st, b->stagingKey, STAGING_MAX, NULL, etag, e);
         if (rc == STORE_OK) rc = storePut(c->st, b->stagingKey, text, len, STORE_PUT_IF_MATCH, etag, etag, e);
     }
-    free(text);
+    bufFree(&body);
     if (rc != STORE_OK) return errSet(err, "staging bundle %s: %s", b->stagingKey, rc == STORE_CONFLICT ? "changed under us" : e);
     char root[65], n[24];
     hexEncode(b->root, 32, root);

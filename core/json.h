@@ -22,6 +22,11 @@
  * as json_real (JSON_DECODE_INT_AS_REAL); the top level may be any value. */
 json_t *jsonParse(const char *s, size_t len, size_t maxSize, int maxDepth, char *err);
 
+/* jsonParseJansson: the same checks, with jansson's own loader only. jsonParse
+ * tries a faster loader first and falls back to this one for anything that
+ * loader does not take; tests compare the two (never needed elsewhere). */
+json_t *jsonParseJansson(const char *s, size_t len, size_t maxSize, int maxDepth, char *err);
+
 /* jsonGetStr: the string member `key` of object o, or NULL if absent / not a string. */
 const char *jsonGetStr(const json_t *o, const char *key);
 

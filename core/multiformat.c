@@ -51,37 +51,46 @@ static int b58EncodeTo(const uint8_t *in, size_t n, char *dst, size_t cap) {
 
 /* b58DecodeTo: strict base58btc decode of s[0..n) into dst (cap bytes);
  * *outn gets the length. Messages count offsets from `base` (1 after a
- * multibase prefix). Scratch is wiped (private keys pass through). */
+ * multibase prefix). Five digits at a time into 32-bit limbs (58^5 < 2^32):
+ * every signature and key passes through here, and byte-at-a-time was a
+ * visible share of didverify's profile. Scratch is wiped (private keys pass
+ * through). */
 static int b58DecodeTo(const char *s, size_t n, size_t base, uint8_t *dst, size_t cap, size_t *outn,
                        char *err) {
-    uint8_t b[B58_MAX];   /* bytes, least significant first */
-    size_t ones = 0, len = 0;
+    uint32_t w[B58_MAX / 4 + 2];   /* limbs, least significant first */
+    size_t ones = 0, wl = 0, len;
     if (n > B58_MAX) return errSet(err, "base58: %zu chars, more than the %d allowed", n, B58_MAX);
     while (ones < n && s[ones] == '1') ones++;
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = (unsigned char)s[i];
-        int v = b58Val(c);
-        if (v < 0) {
-            sodium_memzero(b, len);
-            if (c > 0x20 && c < 0x7f)
-                return errSet(err, "base58: invalid character '%c' at offset %zu", (char)c, base + i);
-            return errSet(err, "base58: invalid byte 0x%02x at offset %zu", c, base + i);
+    for (size_t i = 0; i < n;) {
+        uint64_t mul = 1, carry = 0;
+        for (int k = 0; k < 5 && i < n; k++, i++) {
+            unsigned c = (unsigned char)s[i];
+            int v = b58Val(c);
+            if (v < 0) {
+                sodium_memzero(w, wl * sizeof *w);
+                if (c > 0x20 && c < 0x7f)
+                    return errSet(err, "base58: invalid character '%c' at offset %zu", (char)c, base + i);
+                return errSet(err, "base58: invalid byte 0x%02x at offset %zu", c, base + i);
+            }
+            carry = carry * 58 + (unsigned)v;
+            mul *= 58;
         }
-        unsigned carry = (unsigned)v;
-        for (size_t j = 0; j < len; j++) {
-            carry += (unsigned)b[j] * 58;
-            b[j] = (uint8_t)(carry & 0xff);
-            carry >>= 8;
+        for (size_t j = 0; j < wl; j++) {
+            carry += (uint64_t)w[j] * mul;
+            w[j] = (uint32_t)carry;
+            carry >>= 32;
         }
-        while (carry) { b[len++] = (uint8_t)(carry & 0xff); carry >>= 8; }
+        if (carry) w[wl++] = (uint32_t)carry;   /* < 2^32: limb * 58^5 + carry fits one more limb */
     }
+    len = wl * 4;
+    while (len && !(w[(len - 1) / 4] >> ((len - 1) % 4 * 8) & 0xff)) len--;   /* significant bytes only */
     if (ones + len > cap) {
-        sodium_memzero(b, len);
+        sodium_memzero(w, wl * sizeof *w);
         return errSet(err, "base58: decodes to %zu bytes, more than the %zu expected", ones + len, cap);
     }
     memset(dst, 0, ones);
-    for (size_t j = 0; j < len; j++) dst[ones + j] = b[len - 1 - j];
-    sodium_memzero(b, len);
+    for (size_t j = 0; j < len; j++) dst[ones + len - 1 - j] = (uint8_t)(w[j / 4] >> (j % 4 * 8));
+    sodium_memzero(w, wl * sizeof *w);
     *outn = ones + len;
     return 0;
 }
