@@ -149,18 +149,34 @@ int batchClaim(pipeCtx *c, int shard, const char *token, batch *b, char *err) {
     return rc < 0 ? -1 : 1;
 }
 
-/* splitSids: a comma-separated field into an array of pointers into a copy. */
-static int claimField(pipeCtx *c, batch *b, const char *field, const char *stream, queueEntries *out, char *err) {
+int batchSids(const batch *b, const char *field, char **copy, const char ***sids, size_t *n, char *err) {
     const char *v = journalField(&b->j, field);
+    *copy = NULL;
+    *sids = NULL;
+    *n = 0;
     if (!v || !*v) return 0;
-    char *copy = strdup(v);
-    size_t n = 1;
-    for (const char *p = v; *p; p++) n += *p == ',';
-    const char **sids = malloc(n * sizeof *sids);
-    if (!copy || !sids) { free(copy); free(sids); return errSet(err, "out of memory"); }
-    n = 0;
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) sids[n++] = t;
-    int rc = queueClaimIds(c->q, b->shard, stream, c->consumer, sids, n, out, err);
+    size_t cap = 1;
+    for (const char *p = v; *p; p++) cap += *p == ',';
+    *copy = strdup(v);
+    *sids = malloc(cap * sizeof **sids);
+    if (!*copy || !*sids) {
+        free(*copy);
+        free(*sids);
+        *copy = NULL;
+        *sids = NULL;
+        return errSet(err, "out of memory");
+    }
+    for (char *save = NULL, *t = strtok_r(*copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) (*sids)[(*n)++] = t;
+    return 0;
+}
+
+/* claimField: XCLAIM the stream entries a journal field lists (resuming a batch). */
+static int claimField(pipeCtx *c, batch *b, const char *field, const char *stream, queueEntries *out, char *err) {
+    char *copy;
+    const char **sids;
+    size_t n;
+    if (batchSids(b, field, &copy, &sids, &n, err) < 0) return -1;
+    int rc = n ? queueClaimIds(c->q, b->shard, stream, c->consumer, sids, n, out, err) : 0;
     free(sids);
     free(copy);
     return rc < 0 ? -1 : 0;

@@ -149,6 +149,10 @@ int batchPublish(pipeCtx *c, const char *token, batch *b, char *err);
  * journal "acked". 0 / -1 + err. */
 int batchAck(pipeCtx *c, const char *token, batch *b, char *err);
 
+/* batchSids: the comma-separated stream ids of a journal field as pointers into
+ * one copy; the caller frees *sids and *copy. *n = 0 for an empty field. 0 / -1 + err. */
+int batchSids(const batch *b, const char *field, char **copy, const char ***sids, size_t *n, char *err);
+
 /* batchGenesisCheck: the rules a genesis log must meet to be anchored here: a valid
  * did:webvh v1.0 log of exactly one entry, our witness alone (threshold 1), the
  * publisher key as the only update key, the DID at <domain><prefix path>:<scid>.

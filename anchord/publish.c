@@ -431,16 +431,11 @@ int batchAck(pipeCtx *c, const char *token, batch *b, char *err) {
     long long t0 = batchNowMs();
     static const char *const f[2][2] = {{"sids", "events"}, {"dsids", "dids"}};
     for (int s = 0; s < 2; s++) {
-        const char *v = journalField(&b->j, f[s][0]);
-        if (!v || !*v) continue;
-        char *copy = strdup(v);
-        size_t n = 1;
-        for (const char *p = v; *p; p++) n += *p == ',';
-        const char **sids = malloc(n * sizeof *sids);
-        if (!copy || !sids) { free(copy); free(sids); return errSet(err, "out of memory"); }
-        n = 0;
-        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) sids[n++] = t;
-        int rc = queueAck(c->q, b->shard, f[s][1], sids, n, err);
+        char *copy;
+        const char **sids;
+        size_t n;
+        if (batchSids(b, f[s][0], &copy, &sids, &n, err) < 0) return -1;
+        int rc = n ? queueAck(c->q, b->shard, f[s][1], sids, n, err) : 0;
         free(sids);
         free(copy);
         if (rc < 0) return -1;
