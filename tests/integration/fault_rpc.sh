@@ -10,42 +10,12 @@ source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
 pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
-RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
+source "$WA_ROOT/tests/svc/fault_env.sh"
 CAST=$NODE_BIN/cast
-count() { WA_RPC_URLS=$RPC_URL "$AD" batch-count 2>/dev/null; }
 RELAYER=$(WA_RPC_URLS=$RPC_URL "$AD" address 2>/dev/null)
 nonce() { "$CAST" nonce --rpc-url "$RPC_URL" "$RELAYER"; }
-PP=$(freeport); RULES=$T_TMP/rules; : >"$RULES"
-FAULTPROXY_SEED=7 t_bg "$WA_ROOT/$BUILD/tools/faultproxy" "$PP" "$ANVIL_PORT" "$RULES" 2>>"$T_TMP/proxy.log"
-wait_port "$PP" 5
+fault_proxy "$ANVIL_PORT"
 export WA_RPC_URLS=http://127.0.0.1:$PP WA_METRICS_TEXTFILE=$T_TMP/metrics.prom WA_TX_BUMP_SECONDS=2
-rules() { printf '%s\n' "$@" >"$RULES.new"; mv "$RULES.new" "$RULES"; }
-fired() { grep -c -- "-> .*$1" "$T_TMP/proxy.log"; }     # how many requests got action $1
-mark() { echo "faultproxy: ---- $1" >>"$T_TMP/proxy.log"; }
-since() { sed -n "/---- $1\$/,\$p" "$T_TMP/proxy.log"; }
-
-# events NAME: queue 30 events over the 20 DIDs; remembers N0 (anchors so far).
-events() {
-    "$PIPETOOL" events 0 20 30 "$1-" >"$T_TMP/$1.jsonl"
-    "$AD" submit "$T_TMP/$1.jsonl" >/dev/null 2>&1
-    N0=$(count)
-}
-anchored() {
-    jq -r '.did + " " + .id' "$1" | sed 's/^did:webvh:\([^:]*\):[^ ]* \(.*\)/HGET wa:{s0}:events:\1:\2 status/' |
-        RCLI | grep -c '^anchored$'
-}
-# invariants NAME ANCHORS: all 30 events anchored exactly once, every file valid, ANCHORS
-# new anchors, every manifest root is roots(batchId) on the (final) chain.
-invariants() {
-    "$PIPETOOL" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
-    local rc=$?
-    if [ $rc -eq 0 ] && grep -q "staging=0 failures=0" "$T_TMP/check.out"; then t_ok "$1: every file valid"
-    else t_fail "$1: every file valid" "$(head -c 400 "$T_TMP/check.err") $(tail -1 "$T_TMP/check.out")"; fi
-    t_eq "$1: 30 events anchored, each published once" "$(anchored "$T_TMP/$1.jsonl") $(grep -c "^event .* $1-" "$T_TMP/check.out")" "30 30"
-    t_eq "$1: $2 new anchor(s) on chain" "$(count)" $((N0 + $2))
-    WA_RPC_URLS=$RPC_URL pipe_chain_roots "$T_TMP/check.out" && t_ok "$1: every published root is on the final chain" ||
-        t_fail "$1: every published root is on the final chain" "see above"
-}
 
 "$PIPETOOL" register 0 20 >/dev/null && pipe_run
 t_eq "setup: 20 DIDs published through the proxy" "$RUN_RC $(count)" "0 1"
