@@ -89,8 +89,9 @@ echo "# steady: $STEADY batches of $SD events, maxRssKb: $SRSS"
 # under twice the 2nd.
 S2=$(sed -n 2p "$T_TMP/steady.rss"); SP=$(tail -2 "$T_TMP/steady.rss" | head -1); SL=$(tail -1 "$T_TMP/steady.rss")
 t_eq "steady: $STEADY equal batches done" "$(wc -l <"$T_TMP/steady.rss")" "$STEADY"
+if [ -n "${WA_ASAN:-}" ]; then t_ok "worker maxRssKb: not judged under ASan (its quarantine holds freed memory)"; else
 t_check "worker maxRssKb levels off over equal batches: last (${SL:-?}) <= previous (${SP:-?}) + 5 %, < 2 x 2nd (${S2:-?})" \
-    test "${SL:-1}" -le $(( ${SP:-0} * 105 / 100 )) -a "${SL:-1}" -lt $(( ${S2:-0} * 2 ))
+    test "${SL:-1}" -le $(( ${SP:-0} * 105 / 100 )) -a "${SL:-1}" -lt $(( ${S2:-0} * 2 )); fi
 # serve: RSS after the first quarter of the samples vs at the end.
 NS=$(wc -l <"$T_TMP/rss.serve")
 SR1=$(sed -n "$(( NS / 4 + 1 ))p" "$T_TMP/rss.serve" | tr -d ' '); SRN=$(tail -1 "$T_TMP/rss.serve" | tr -d ' ')
