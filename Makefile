@@ -30,7 +30,7 @@ BENCHSRC:= $(wildcard bench/*.c)
 BENCHES := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: all test asan fuzz bench deps demo clean scenarios check-contracts contracts
+.PHONY: all test asan fuzz bench deps demo clean scenarios check-contracts contracts load
 all: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
@@ -90,6 +90,10 @@ bench: all
 # The red-team, fault and load scenarios, and their table in docs/scenarios.md.
 scenarios: all
 	@BUILD=$(BUILD) BIN=$(BIN) scripts/scenarios.sh
+
+# The 100,000-event load test (ingest + batches; figures in docs/load.md).
+load: all
+	@BUILD=$(BUILD) BIN=$(BIN) scripts/load.sh
 
 # Debian + npm packages the build, tests, bench and demo need (root or sudo).
 deps:

@@ -360,10 +360,14 @@ static int renonce(ethClient *c, ethTx *tx, follow *f, int *count, char *err) {
     int rc = txCount(c, "pending", &p, err);
     if (rc) return rc;
     uint64_t old = tx->nonce;
-    tx->nonce = p > old ? p : old + 1;
+    /* Never above the pending count: a nonce gap would never be mined. p <= old means
+     * nothing of ours is pending at old any more (a node said "underpriced" about a
+     * transaction since dropped, or lags): send at old again. */
+    tx->nonce = p > old ? p : old;
     f->n = 0;
-    ethLog(c, "nonce %llu was used by another transaction of this key; resending as nonce %llu",
-         (unsigned long long)old, (unsigned long long)tx->nonce);
+    ethLog(c, "nonce %llu %s; resending as nonce %llu", (unsigned long long)old,
+           p > old ? "was used by another transaction of this key" : "refused but nothing is pending there",
+           (unsigned long long)tx->nonce);
     return 0;
 }
 
@@ -610,6 +614,12 @@ static int findAnchored(ethClient *c, ethAnchored *a, char *err) {
         ethAddrHex(c->cfg.contract, ca);
         return errSet(err, "receipt: %zu Anchored events from %s (want exactly 1)", found, ca);
     }
+    /* The receipt is only the RPC's word: the registry itself must hold our root under
+     * that batchId (a lying or broken node could forge the log's batchId). */
+    int ok = 0, rc = ethVerifyRoot(c, a->batchId, a->root, &ok, err);
+    if (rc) return rc;
+    if (!ok) return errSet(err, "receipt: roots(%llu) on chain is not our root (forged or wrong batchId in the "
+                                "receipt); not publishing", (unsigned long long)a->batchId);
     return 0;
 }
 

@@ -358,11 +358,12 @@ static int records(pubCtx *pc, char *err) {
     size_t n = 0, nd = 0;
     for (size_t i = 0; i < b->nw; i++) if (!b->w[i].unused) { n += b->w[i].nne; nd += b->w[i].nne > 0; }
     char (*keys)[256] = calloc(n ? n : 1, 256), (*wkeys)[STORE_KEY_MAX] = calloc(nd ? nd : 1, STORE_KEY_MAX);
-    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 10 : 1, sizeof *kv);
+    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 12 : 1, sizeof *kv);
     const char **scids = calloc(nd ? nd : 1, sizeof *scids);
     didInfo **infos = calloc(nd ? nd : 1, sizeof *infos);
-    char bid[24], tx[67] = "0x";
+    char bid[24], tx[67] = "0x", now[24];
     snprintf(bid, sizeof bid, "%llu", (unsigned long long)b->batchId);
+    snprintf(now, sizeof now, "%lld", batchNowMs());   /* "anchored": ms, like "received" */
     hexEncode(b->txHash, 32, tx + 2);
     int rc = keys && wkeys && kp && kv && scids && infos ? 0 : errSet(err, "out of memory");
     size_t j = 0, d = 0;
@@ -375,8 +376,8 @@ static int records(pubCtx *pc, char *err) {
             queueKey(q, queueShardOf(q, w->scid), ne->genesis ? "dids" : "events", w->scid, ne->id, keys[j], 256);
             kp[j] = keys[j];
             const char *f[] = {"status", "anchored", "versionId", ne->versionId, "batchId", bid, "txHash", tx,
-                               "witness", wkeys[d]};
-            memcpy(&kv[j * 10], f, sizeof f);
+                               "witness", wkeys[d], "anchored", now};
+            memcpy(&kv[j * 12], f, sizeof f);
         }
         if (!(infos[d] = calloc(1, sizeof **infos))) { rc = errSet(err, "out of memory"); break; }
         snprintf(infos[d]->did, sizeof infos[d]->did, "%s", w->did);
@@ -390,7 +391,7 @@ static int records(pubCtx *pc, char *err) {
         infos[d]->nkeys = w->nkeys;
         scids[d++] = w->scid;
     }
-    if (rc == 0) rc = queueHsetMany(q, j, kp, kv, 10, err);
+    if (rc == 0) rc = queueHsetMany(q, j, kp, kv, 12, err);
     if (rc == 0) rc = didregPutMany(q, d, scids, (const didInfo *const *)infos, err);
     for (size_t i = 0; infos && i < nd; i++) free(infos[i]);
     free(keys); free(wkeys); free(kp); free(kv); free(scids); free(infos);

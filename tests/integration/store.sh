@@ -3,7 +3,7 @@
 # store AND a real S3 server (Ceph radosgw on 127.0.0.1): round trips, each conditional op,
 # 16 concurrent CAS writer processes, 16 MiB objects, headers, CORS, virtual-host style,
 # wrong keys / unknown bucket / server down, and a server that ignores conditions
-# (tests/tools/stripproxy) -> the probe refuses. Set WA_SKIP_RGW=1 to run the file part only.
+# (tests/tools/faultproxy with strip rules) -> the probe refuses. Set WA_SKIP_RGW=1 to run the file part only.
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/radosgw.sh"
 ST=$BUILD/tools/storetool
@@ -114,7 +114,8 @@ grep -q 'cannot reach.*3 attempts' "$T_TMP/last.err" && t_ok "server down: canno
 
 # A server that ignores If-Match / If-None-Match: the probe refuses to start.
 pp=$(freeport)
-t_bg "$BUILD/tools/stripproxy" "$pp" "$RGW_PORT" --anon
+printf '%s\n' 'strip if-match' 'strip if-none-match' 'strip authorization' >"$T_TMP/strip.rules"
+t_bg "$BUILD/tools/faultproxy" "$pp" "$RGW_PORT" "$T_TMP/strip.rules" 2>/dev/null
 wait_port "$pp" 5
 t_expect_rc "conditions stripped -> probe refuses" 1 env AWS_ENDPOINT_URL="http://127.0.0.1:$pp" "$ST" -u s3://wapub probe
 grep -q 'ignores If-None-Match' "$T_TMP/last.err" && t_ok "probe names the ignored condition" || t_fail "probe message" "$(cat "$T_TMP/last.err")"

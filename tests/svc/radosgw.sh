@@ -127,7 +127,7 @@ CONF
 }
 
 # rgw_bucket DIR NAME [ACL]: create bucket NAME (signed with the test keys); ACL e.g.
-# public-read-write (anonymous writes, for tests/tools/stripproxy --anon).
+# public-read-write (anonymous writes, for tests/tools/faultproxy strip rules).
 rgw_bucket() {
     local port acl=()
     port=$(grep -o 'endpoint=127.0.0.1:[0-9]*' "$1/ceph.conf" | cut -d: -f2)
