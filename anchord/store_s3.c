@@ -502,28 +502,29 @@ static int s3Put(store *s, const char *key, const void *data, size_t len, storeC
     return rc;
 }
 
-static int s3PutMany(store *s, storeReq *reqs, size_t n, char *err) {
+/* s3Many: n requests in flight at once (curl multi, reused connections): prep
+ * sets up call i from request i, done reads its answer back and says whether it
+ * failed. Returns the number of failed requests, or -1 + err when nothing could
+ * be started. */
+typedef int (*s3Prep)(s3Be *b, s3Call *c, void *req);
+typedef int (*s3Done)(store *s, s3Call *c, void *req);
+static int s3Many(store *s, void *reqs, size_t size, size_t n, s3Prep prep, s3Done done, char *err) {
     s3Be *b = s->be;
     s3Call *calls = calloc(n ? n : 1, sizeof *calls);
     s3Call **ptrs = calloc(n ? n : 1, sizeof *ptrs);
     if (!calls || !ptrs) { free(calls); free(ptrs); return errSet(err, "out of memory"); }
     size_t ok = 0;
     for (; ok < n; ok++) {
-        storeReq *r = &reqs[ok];
-        if (putInit(b, &calls[ok], r->key, r->data, r->len, r->cond, r->ifMatch) < 0) break;
+        if (prep(b, &calls[ok], (char *)reqs + ok * size) < 0) break;
         ptrs[ok] = &calls[ok];
     }
     int failed = 0;
     if (ok < n) {
         failed = errSet(err, "out of memory");
-        n = ok + 1;
+        n = ok + 1;   /* the call whose set-up failed is freed too */
     } else {
         s3Run(b, ptrs, n, s->parallel);
-        for (size_t i = 0; i < n; i++) {
-            storeReq *r = &reqs[i];
-            r->rc = putFinish(s, &calls[i], r->ifMatch, r->etag, r->err);
-            if (r->rc == STORE_ERR) failed++;
-        }
+        for (size_t i = 0; i < n; i++) failed += done(s, &calls[i], (char *)reqs + i * size);
     }
     for (size_t i = 0; i < n; i++) callFree(&calls[i]);
     free(calls);
@@ -531,45 +532,48 @@ static int s3PutMany(store *s, storeReq *reqs, size_t n, char *err) {
     return failed;
 }
 
-static int s3GetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
-    s3Be *b = s->be;
-    s3Call *calls = calloc(n ? n : 1, sizeof *calls);
-    s3Call **ptrs = calloc(n ? n : 1, sizeof *ptrs);
-    if (!calls || !ptrs) { free(calls); free(ptrs); return errSet(err, "out of memory"); }
-    size_t ok = 0;
-    for (; ok < n; ok++) {
-        if (callInit(b, &calls[ok], "GET", reqs[ok].key, NULL, NULL, 0) < 0) break;
-        calls[ok].out = &reqs[ok].body;
-        calls[ok].max = reqs[ok].max;
-        ptrs[ok] = &calls[ok];
-    }
-    int failed = 0;
-    if (ok < n) {
-        failed = errSet(err, "out of memory");
-        n = ok + 1;
+static int putPrep(s3Be *b, s3Call *c, void *req) {
+    storeReq *r = req;
+    return putInit(b, c, r->key, r->data, r->len, r->cond, r->ifMatch);
+}
+
+static int putDone(store *s, s3Call *c, void *req) {
+    storeReq *r = req;
+    r->rc = putFinish(s, c, r->ifMatch, r->etag, r->err);
+    return r->rc == STORE_ERR;
+}
+
+static int s3PutMany(store *s, storeReq *reqs, size_t n, char *err) {
+    return s3Many(s, reqs, sizeof *reqs, n, putPrep, putDone, err);
+}
+
+static int getPrep(s3Be *b, s3Call *c, void *req) {
+    storeGetReq *r = req;
+    if (callInit(b, c, "GET", r->key, NULL, NULL, 0) < 0) return -1;
+    c->out = &r->body;
+    c->max = r->max;
+    return 0;
+}
+
+static int getDone(store *s, s3Call *c, void *req) {
+    storeGetReq *r = req;
+    char code[64];
+    errCode(c, code, sizeof code);
+    if (c->cc == CURLE_OK && c->status == 200) {
+        r->rc = STORE_OK;
+        memcpy(r->etag, c->etag, STORE_ETAG_MAX);
+    } else if (c->cc == CURLE_OK && c->status == 404 && strcmp(code, "NoSuchBucket")) {
+        r->rc = STORE_NOTFOUND;
+        bufReset(&r->body);
     } else {
-        s3Run(b, ptrs, n, s->parallel);
-        for (size_t i = 0; i < n; i++) {
-            storeGetReq *r = &reqs[i];
-            s3Call *c = &calls[i];
-            char code[64];
-            errCode(c, code, sizeof code);
-            if (c->cc == CURLE_OK && c->status == 200) {
-                r->rc = STORE_OK;
-                memcpy(r->etag, c->etag, STORE_ETAG_MAX);
-            } else if (c->cc == CURLE_OK && c->status == 404 && strcmp(code, "NoSuchBucket")) {
-                r->rc = STORE_NOTFOUND;
-                bufReset(&r->body);
-            } else {
-                r->rc = callError(b, c, r->err);
-                failed++;
-            }
-        }
+        r->rc = callError(s->be, c, r->err);
+        return 1;
     }
-    for (size_t i = 0; i < n; i++) callFree(&calls[i]);
-    free(calls);
-    free(ptrs);
-    return failed;
+    return 0;
+}
+
+static int s3GetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
+    return s3Many(s, reqs, sizeof *reqs, n, getPrep, getDone, err);
 }
 
 static int s3Del(store *s, const char *key, char *err) {

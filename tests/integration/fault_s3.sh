@@ -5,14 +5,9 @@
 # fault: no event lost, none twice, every published file valid, roots on chain.
 # WA_SKIP_RGW=1 skips it.
 source "$(dirname "$0")/../lib.sh"
-source "$WA_ROOT/tests/svc/radosgw.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 [ -n "${WA_SKIP_RGW:-}" ] && { t_ok "skipped (WA_SKIP_RGW)"; t_done; exit; }
-RGW=$T_TMP/rgw
-rgw_start "$RGW" >/dev/null 2>&1 || { t_fail "radosgw starts"; t_done; exit 1; }
-trap 'rgw_stop "$RGW"; t_cleanup' EXIT
-rgw_bucket "$RGW" wafault || { t_fail "bucket"; t_done; exit 1; }
-pipe_env "s3://wafault" || { t_fail "services start"; t_done; exit 1; }
+pipe_env_s3 wafault
 source "$WA_ROOT/tests/svc/fault_env.sh"
 fault_proxy "$RGW_PORT"
 export AWS_ENDPOINT_URL=http://127.0.0.1:$PP WA_STORE_RETRIES=4

@@ -5,14 +5,9 @@
 # anchor, before publishing): retries, a clean failure (exit 1), and the next run, with the
 # server back, finishes the batch with no second anchor. WA_SKIP_RGW=1 skips it.
 source "$(dirname "$0")/../lib.sh"
-source "$WA_ROOT/tests/svc/radosgw.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 [ -n "${WA_SKIP_RGW:-}" ] && { t_ok "skipped (WA_SKIP_RGW)"; t_done; exit; }
-RGW=$T_TMP/rgw
-rgw_start "$RGW" >/dev/null 2>&1 || { t_fail "radosgw starts"; t_done; exit 1; }
-trap 'rgw_stop "$RGW"; t_cleanup' EXIT
-rgw_bucket "$RGW" wapipe || { t_fail "bucket"; t_done; exit 1; }
-pipe_env "s3://wapipe" || { t_fail "services start"; t_done; exit 1; }
+pipe_env_s3 wapipe
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 count() { "$AD" batch-count 2>/dev/null; }
 

@@ -3,6 +3,8 @@
 #
 #   pipe_env STORE_URL      start redis and anvil, deploy, write keys, export WA_* for
 #                           `anchord run` and tests/tools/pipetool
+#   pipe_env_s3 BUCKET      the same on a fresh radosgw (tests/svc/radosgw.sh) bucket, stopped
+#                           on exit; a test that cannot start it fails and exits
 #   pipe_run [ARGS...]      bin/anchord run, stderr to $T_TMP/run.N.log; sets RUN_RC, RUN_LOG
 #   pipe_statuses PREFIX    "status count" lines of the events whose id starts with PREFIX
 #   pipe_chain_roots FILE   check every "batch ID ROOT" line of pipetool check against roots(ID)
@@ -25,6 +27,15 @@ pipe_env() {
         WA_RATE_LIMIT=0 WA_LEASE_TTL_MS=10000
     WA_CONTRACT=$("$AD" deploy 2>"$T_TMP/deploy.log") || { cat "$T_TMP/deploy.log" >&2; return 1; }
     export WA_CONTRACT
+}
+
+pipe_env_s3() {
+    source "$WA_ROOT/tests/svc/radosgw.sh"
+    RGW=$T_TMP/rgw
+    rgw_start "$RGW" >/dev/null 2>&1 || { t_fail "radosgw starts"; t_done; exit 1; }
+    trap 'rgw_stop "$RGW"; t_cleanup' EXIT
+    rgw_bucket "$RGW" "$1" || { t_fail "bucket"; t_done; exit 1; }
+    pipe_env "s3://$1" || { t_fail "services start"; t_done; exit 1; }
 }
 
 pipe_run() {
