@@ -396,29 +396,34 @@ static void buildGenesis(pipeCtx *c, didWork *w) {
     webvhFree(log);
 }
 
-/* checkStore: refuse to build on objects that are not what we published: the log must
- * verify with its witness file, end at the registry's head, and every version must have
- * a consistent Merkle anchor proof in witness.json. 0 ok, -1 + why. */
-static int checkStore(didWork *w, webvhLog **out, json_t **dwOut, char *why) {
+/* digestsMatch: 1 when the registry holds the SHA-256 of all three objects, they
+ * match, and the record's mac is ours (byte for byte what this worker verified and
+ * published); 0 when a digest or the mac is missing or the mac is not ours (a registry
+ * written before digests, by hand, or under another publisher key); -1 + why when a
+ * digest differs. Self-consistent forgeries (an anchor proof to a root on no chain,
+ * another txHash, reordered items) pass every other check: this one catches them. */
+static int digestsMatch(const pipeCtx *c, const didWork *w, char *why) {
+    const storeObj *obj[3] = {&w->log, &w->wj, &w->dw};
+    const char *want[3] = {w->reg->logSha, w->reg->wjSha, w->reg->dwSha};
+    static const char *const name[3] = {"did.jsonl", "witness.json", "did-witness.json"};
+    int all = 1;
+    for (int i = 0; i < 3; i++) {
+        uint8_t md[SHA256_LEN];
+        char hex[65];
+        if (!want[i][0]) { all = 0; continue; }
+        sha256(obj[i]->body.p ? obj[i]->body.p : (const uint8_t *)"", obj[i]->body.len, md);
+        hexEncode(md, SHA256_LEN, hex);
+        if (strcmp(hex, want[i]))
+            return errSet(why, "%s was changed after it was published (SHA-256 %.12s..., the registry has %.12s...)",
+                          name[i], hex, want[i]);
+    }
+    return all && didregMacOk(c->regKey, w->scid, w->reg);
+}
+
+/* checkAnchors: every version of log has a consistent Merkle anchor proof in
+ * witness.json, and the file names this DID. 0 / -1 + why. */
+static int checkAnchors(const didWork *w, const webvhLog *log, char *why) {
     char e[ERR_MAX];
-    webvhResult r;
-    *out = NULL;
-    *dwOut = NULL;
-    if (!w->log.found) return errSet(why, "did.jsonl is missing");
-    if (!w->wj.found) return errSet(why, "witness.json is missing");
-    if (!w->dw.found) return errSet(why, "did-witness.json is missing");
-    json_t *dw = webvhParseWitnessFile((char *)w->dw.body.p, w->dw.body.len, e);
-    if (!dw) return errSet(why, "did-witness.json: %s", e);
-    webvhLog *log = webvhParse((char *)w->log.body.p, w->log.body.len, e);
-    if (!log) { json_decref(dw); return errSet(why, "did.jsonl: %s", e); }
-    *out = log;
-    *dwOut = dw;
-    webvhOpts o = {.did = w->did, .witnessProofs = dw};
-    if (log->parseErr[0]) return errSet(why, "did.jsonl: %s", log->parseErr);
-    if (webvhVerify(log, &o, &r) < 0) return errSet(why, "did.jsonl does not verify: %s", r.error);
-    const webvhEntry *h = webvhHead(log);
-    if (strcmp(h->versionId, w->reg->versionId))
-        return errSet(why, "did.jsonl ends at %.60s but the registry's head is %.60s", h->versionId, w->reg->versionId);
     witnessFile wf = {0};
     if (witnessParse((char *)w->wj.body.p, w->wj.body.len, &wf, e) < 0) return errSet(why, "witness.json: %s", e);
     int rc = 0;
@@ -435,22 +440,42 @@ static int checkStore(didWork *w, webvhLog **out, json_t **dwOut, char *why) {
     }
     if (rc == 0 && wf.did && strcmp(wf.did, w->did)) rc = errSet(why, "witness.json names another DID");
     witnessFree(&wf);
-    /* Self-consistent forgeries (an anchor proof to a root on no chain, another txHash,
-     * reordered items) pass the checks above: the objects must also be, byte for byte,
-     * what the worker published last (their digests in the registry). */
-    const storeObj *obj[3] = {&w->log, &w->wj, &w->dw};
-    const char *want[3] = {w->reg->logSha, w->reg->wjSha, w->reg->dwSha};
-    static const char *const name[3] = {"did.jsonl", "witness.json", "did-witness.json"};
-    for (int i = 0; rc == 0 && i < 3; i++) {
-        uint8_t md[SHA256_LEN];
-        char hex[65];
-        if (!want[i][0]) continue;   /* not recorded (a registry written before digests) */
-        sha256(obj[i]->body.p ? obj[i]->body.p : (const uint8_t *)"", obj[i]->body.len, md);
-        hexEncode(md, SHA256_LEN, hex);
-        if (strcmp(hex, want[i]))
-            rc = errSet(why, "%s was changed after it was published (SHA-256 %.12s..., the registry has %.12s...)", name[i],
-                        hex, want[i]);
-    }
+    return rc;
+}
+
+/* checkStore: refuse to build on objects that are not what we published: the log must
+ * verify with its witness file, end at the registry's head, every version must have a
+ * consistent Merkle anchor proof in witness.json, and the objects must be the ones
+ * published (registry digests). When the digests match, the objects are those this
+ * worker verified when it built them: the log is only replayed (parameters and state,
+ * no signatures), so a batch costs the same whatever the length of the logs it
+ * touches. A mismatch runs every check first, for the most specific reason.
+ * 0 ok (*out = the log), -1 + why. */
+static int checkStore(const pipeCtx *c, didWork *w, webvhLog **out, char *why) {
+    char e[ERR_MAX], dwhy[ERR_MAX];
+    webvhResult r;
+    *out = NULL;
+    if (!w->log.found) return errSet(why, "did.jsonl is missing");
+    if (!w->wj.found) return errSet(why, "witness.json is missing");
+    if (!w->dw.found) return errSet(why, "did-witness.json is missing");
+    int same = digestsMatch(c, w, dwhy);
+    json_t *dw = NULL;
+    if (same <= 0 && !(dw = webvhParseWitnessFile((char *)w->dw.body.p, w->dw.body.len, e)))
+        return errSet(why, "did-witness.json: %s", e);
+    webvhLog *log = webvhParse((char *)w->log.body.p, w->log.body.len, e);
+    if (!log) { json_decref(dw); return errSet(why, "did.jsonl: %s", e); }
+    *out = log;
+    webvhOpts o = {.did = w->did, .witnessProofs = dw, .trusted = same > 0 ? log->n : 0};
+    int rc = 0;
+    if (log->parseErr[0]) rc = errSet(why, "did.jsonl: %s", log->parseErr);
+    else if (webvhVerify(log, &o, &r) < 0) rc = errSet(why, "did.jsonl does not verify: %s", r.error);
+    else if (strcmp(webvhHead(log)->versionId, w->reg->versionId))
+        rc = errSet(why, "did.jsonl ends at %.60s but the registry's head is %.60s", webvhHead(log)->versionId,
+                    w->reg->versionId);
+    else if (same <= 0) rc = checkAnchors(w, log, why);
+    w->replayed = rc == 0 && same > 0;
+    if (rc == 0 && same < 0) rc = errSet(why, "%s", dwhy);
+    json_decref(dw);
     return rc;
 }
 
@@ -512,16 +537,13 @@ static void buildExisting(pipeCtx *c, didWork *w) {
         return;
     }
     webvhLog *log;
-    json_t *dw;
-    if (checkStore(w, &log, &dw, why) < 0) {
+    if (checkStore(c, w, &log, why) < 0) {
         w->tampered = 1;
         for (size_t i = 0; i < w->nev; i++) addRej(w, w->ev[i], 0, "store tampered: ", why);
         snprintf(w->err, sizeof w->err, "%s", why);
         webvhFree(log);
-        json_decref(dw);
         return;
     }
-    json_decref(dw);
     const webvhEntry *h = webvhHead(log);
     snprintf(w->baseEtag, sizeof w->baseEtag, "%s", w->log.etag);
     snprintf(w->baseVersionId, sizeof w->baseVersionId, "%s", h->versionId);
@@ -572,6 +594,7 @@ static int deadLetters(pipeCtx *c, batch *b, char *err) {
         }
         b->nRejected += w->nrej;
         b->nTampered += w->tampered;
+        b->nReplayed += w->replayed;
     }
     return 0;
 }
@@ -652,8 +675,9 @@ int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
     snprintf(nr, sizeof nr, "%zu", b->nRejected);
     const char *kv[] = {"leaves", nl, "rejected", nr};
     if (batchJournal(c, b, token, JS_BUILT, kv, 4, err) < 0) return -1;
-    logKv(LL_INFO, "batch built", "{s:s,s:I,s:I,s:I,s:I,s:f,s:f}", "batch", b->j.id, "dids", (json_int_t)b->nw,
+    logKv(LL_INFO, "batch built", "{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "batch", b->j.id, "dids", (json_int_t)b->nw,
           "entries", (json_int_t)b->nleaves, "rejected", (json_int_t)b->nRejected, "tampered",
-          (json_int_t)b->nTampered, "readSeconds", b->tRead, "buildSeconds", b->tBuild);
+          (json_int_t)b->nTampered, "replayed", (json_int_t)b->nReplayed, "readSeconds", b->tRead, "buildSeconds",
+          b->tBuild);
     return 0;
 }

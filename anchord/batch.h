@@ -31,6 +31,7 @@ typedef struct pipeCtx {
     store *st;
     edKey pub;                         /* publisher update key: signs log entries */
     edKey wit;                         /* witness key: signs did-witness.json proofs */
+    uint8_t regKey[DIDREG_MAC_KEY];    /* didregMac key (from pub): authenticates registry digests */
     char pubMk[MULTIKEY_PUB_MAX];
     char witDid[DIDKEY_MAX];           /* did:key of the witness key */
     char consumer[96];                 /* consumer name in the stream group */
@@ -81,6 +82,7 @@ typedef struct didWork {
     rejected *rej;
     size_t nrej;
     int tampered;                      /* refused to build on the store's objects */
+    int replayed;                      /* its objects matched the registry's digests: not re-verified */
     /* publish */
     int unused;                        /* lost did.jsonl to a foreign writer */
     int putLog, putWj, putDw;          /* which objects need a PUT */
@@ -109,7 +111,7 @@ typedef struct batch {
     uint64_t batchId, blockNumber, chainId;
     uint8_t txHash[32], contract[20];
     /* counts for logs and metrics */
-    size_t nRejected, nTampered, nConflicts, nUnused, nPublished;
+    size_t nRejected, nTampered, nReplayed, nConflicts, nUnused, nPublished;
     double tRead, tBuild, tStage, tAnchor, tPublish, tAck;
 } batch;
 

@@ -105,6 +105,7 @@ static int setupKeys(pipeCtx *c, char *err) {
     if (configServiceKeys(c->cfg, &c->pub, &c->wit, err) < 0) return -1;
     if (mkEncodeEd25519Pub(c->pub.pk, c->pubMk) < 0 || didkeyFromPub(c->wit.pk, c->witDid) < 0)
         return errSet(err, "cannot encode the public keys");
+    didregMacKey(c->pub.sk, c->regKey);
     return 0;
 }
 
@@ -345,6 +346,7 @@ static void closeAll(runCtx *r) {
     queueClose(r->pc.q);
     edKeyWipe(&r->pc.pub);
     edKeyWipe(&r->pc.wit);
+    sodium_memzero(r->pc.regKey, sizeof r->pc.regKey);
 }
 
 static void idle(long long ms) {

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include <sodium.h>
 #include "core/err.h"
+#include "core/hex.h"
 #include "core/json.h"
 #include "core/jcs.h"
 #include "anchord/didreg.h"
@@ -33,7 +35,8 @@ int didregGet(queue *q, const char *scid, didInfo *out, char *err) {
         copyStr(out->etag, sizeof out->etag, jsonGetStr(h, "etag"), "etag", err) < 0 ||
         copyStr(out->logSha, sizeof out->logSha, jsonGetStr(h, "logSha"), "logSha", err) < 0 ||
         copyStr(out->wjSha, sizeof out->wjSha, jsonGetStr(h, "wjSha"), "wjSha", err) < 0 ||
-        copyStr(out->dwSha, sizeof out->dwSha, jsonGetStr(h, "dwSha"), "dwSha", err) < 0) rc = -1;
+        copyStr(out->dwSha, sizeof out->dwSha, jsonGetStr(h, "dwSha"), "dwSha", err) < 0 ||
+        copyStr(out->mac, sizeof out->mac, jsonGetStr(h, "mac"), "mac", err) < 0) rc = -1;
     else if (!out->did[0] || !json_is_array(arr)) rc = errSet(err, "did registry: record %s is damaged", k);
     size_t i;
     json_t *e;
@@ -63,8 +66,8 @@ int didregPut(queue *q, const char *scid, const didInfo *info, char *err) {
     if (!keys) return errSet(err, "did registry: cannot encode keys");
     queueKey(q, queueShardOf(q, scid), "did", scid, NULL, k, sizeof k);
     const char *kv[] = {"did", info->did, "versionId", info->versionId, "etag", info->etag, "keys", keys,
-                        "logSha", info->logSha, "wjSha", info->wjSha, "dwSha", info->dwSha};
-    int rc = queueHset(q, k, kv, 14, err);
+                        "logSha", info->logSha, "wjSha", info->wjSha, "dwSha", info->dwSha, "mac", info->mac};
+    int rc = queueHset(q, k, kv, 16, err);
     free(keys);
     return rc;
 }
@@ -72,7 +75,7 @@ int didregPut(queue *q, const char *scid, const didInfo *info, char *err) {
 int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *const *infos, char *err) {
     char (*keys)[256] = calloc(n ? n : 1, 256);
     char **kj = calloc(n ? n : 1, sizeof *kj);
-    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 14 : 1, sizeof *kv);
+    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 16 : 1, sizeof *kv);
     int rc = keys && kj && kp && kv ? 0 : errSet(err, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const didInfo *in = infos[i];
@@ -85,13 +88,39 @@ int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *c
         queueKey(q, queueShardOf(q, scids[i]), "did", scids[i], NULL, keys[i], 256);
         kp[i] = keys[i];
         const char *f[] = {"did", in->did, "versionId", in->versionId, "etag", in->etag, "keys", kj[i],
-                           "logSha", in->logSha, "wjSha", in->wjSha, "dwSha", in->dwSha};
-        memcpy(&kv[i * 14], f, sizeof f);
+                           "logSha", in->logSha, "wjSha", in->wjSha, "dwSha", in->dwSha, "mac", in->mac};
+        memcpy(&kv[i * 16], f, sizeof f);
     }
-    if (rc == 0) rc = queueHsetMany(q, n, kp, kv, 14, err);
+    if (rc == 0) rc = queueHsetMany(q, n, kp, kv, 16, err);
     for (size_t i = 0; kj && i < n; i++) free(kj[i]);
     free(keys); free(kj); free(kp); free(kv);
     return rc;
+}
+
+void didregMacKey(const uint8_t sk[64], uint8_t key[DIDREG_MAC_KEY]) {
+    crypto_kdf_derive_from_key(key, DIDREG_MAC_KEY, 1, "waregmac", sk);   /* sk's first 32 bytes: the seed */
+}
+
+/* macOf: the raw mac of the record's fields, each NUL-terminated (unambiguous). */
+static void macOf(const uint8_t key[DIDREG_MAC_KEY], const char *scid, const didInfo *in, uint8_t out[32]) {
+    crypto_generichash_state st;
+    const char *f[] = {scid, in->versionId, in->logSha, in->wjSha, in->dwSha};
+    crypto_generichash_init(&st, key, DIDREG_MAC_KEY, 32);
+    for (size_t i = 0; i < 5; i++) crypto_generichash_update(&st, (const uint8_t *)f[i], strlen(f[i]) + 1);
+    crypto_generichash_final(&st, out, 32);
+}
+
+void didregMac(const uint8_t key[DIDREG_MAC_KEY], const char *scid, didInfo *in) {
+    uint8_t m[32];
+    macOf(key, scid, in, m);
+    hexEncode(m, 32, in->mac);
+}
+
+int didregMacOk(const uint8_t key[DIDREG_MAC_KEY], const char *scid, const didInfo *in) {
+    uint8_t m[32], got[32];
+    if (strlen(in->mac) != 64 || hexDecode(in->mac, got, 32) < 0) return 0;
+    macOf(key, scid, in, m);
+    return sodium_memcmp(m, got, 32) == 0;
 }
 
 static int lookupRedis(const didRegistry *r, queue *q, const char *scid, didInfo *out, char *err) {

@@ -9,6 +9,10 @@
  *   logSha, wjSha, dwSha   hex SHA-256 of did.jsonl, witness.json, did-witness.json as
  *              the worker last published them ("" = unknown): anything else found in
  *              the store is tampering (only anchord writes there)
+ *   mac        hex keyed BLAKE2b of the SCID, versionId and the three digests under a
+ *              key only the worker can derive (didregMac): digests that also carry a
+ *              valid mac let the worker replay a log instead of re-verifying it, so
+ *              whoever can write Redis and the bucket still cannot slip a forged log in
  * which the worker maintains as it publishes (tests write it with didregPut). */
 #ifndef WA_DIDREG_H
 #define WA_DIDREG_H
@@ -29,6 +33,7 @@ typedef struct didInfo {
     char versionId[128];
     char etag[128];
     char logSha[65], wjSha[65], dwSha[65];
+    char mac[65];                    /* didregMac of the record ("" = none) */
     didKey keys[DIDREG_MAX_KEYS];
     size_t nkeys;
 } didInfo;
@@ -38,6 +43,18 @@ typedef struct didRegistry {
     int (*lookup)(const struct didRegistry *r, queue *q, const char *scid, didInfo *out, char *err);
     void *ctx;
 } didRegistry;
+
+#define DIDREG_MAC_KEY 32
+
+/* didregMacKey: the registry key derived from the publisher's Ed25519 secret key
+ * (libsodium KDF, context "waregmac"); the caller sodium_memzero's it. */
+void didregMacKey(const uint8_t sk[64], uint8_t key[DIDREG_MAC_KEY]);
+
+/* didregMac: in->mac = the mac of (scid, versionId, logSha, wjSha, dwSha) under key. */
+void didregMac(const uint8_t key[DIDREG_MAC_KEY], const char *scid, didInfo *in);
+
+/* didregMacOk: 1 when in->mac is the mac of its fields (constant-time compare), else 0. */
+int didregMacOk(const uint8_t key[DIDREG_MAC_KEY], const char *scid, const didInfo *in);
 
 /* didregRedis: the Redis-backed registry. */
 extern const didRegistry didregRedis;

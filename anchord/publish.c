@@ -387,6 +387,7 @@ static int records(pubCtx *pc, char *err) {
         shaHex(lb, infos[d]->logSha);
         shaHex(&w->newWj, infos[d]->wjSha);
         shaHex(&w->newDw, infos[d]->dwSha);
+        didregMac(pc->c->regKey, w->scid, infos[d]);
         memcpy(infos[d]->keys, w->keys, sizeof w->keys);
         infos[d]->nkeys = w->nkeys;
         scids[d++] = w->scid;

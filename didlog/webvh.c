@@ -492,6 +492,7 @@ int webvhCheckEntry(webvhLog *log, size_t idx, vctxPub *pub) {
     if (e->time > c->now + c->skew) return fail(c, "invalidDid", "versionTime %s is in the future", e->versionTime);
     if (applyParams(c, prev, e) < 0) return -1;
     if (checkState(c, prev, e) < 0) return -1;
+    if (c->o && idx < c->o->trusted) return 0;   /* verified before: no crypto again */
     if (buildJcs(c, e) < 0) return -1;
     if (!prev && checkScid(c, e) < 0) return -1;
     uint8_t d[32];
@@ -578,12 +579,12 @@ static size_t witnessApprovals(const webvhLog *log, size_t valid, const json_t *
     return na;
 }
 
-/* checkWitnesses: the first entry in [0, valid) lacking its threshold, or valid. */
-static size_t checkWitnesses(const webvhLog *log, size_t valid, const json_t *wf, char *msg) {
+/* checkWitnesses: the first entry in [from, valid) lacking its threshold, or valid. */
+static size_t checkWitnesses(const webvhLog *log, size_t from, size_t valid, const json_t *wf, char *msg) {
     approval ap[256];
     size_t na = 0, i;
     int computed = 0;
-    for (i = 0; i < valid; i++) {
+    for (i = from; i < valid; i++) {
         const webvhWitness *w = &log->e[i].need;
         if (!w->threshold) continue;
         if (!computed) na = witnessApprovals(log, valid, wf, ap, 256), computed = 1;
@@ -602,7 +603,7 @@ static size_t checkWitnesses(const webvhLog *log, size_t valid, const json_t *wf
 
 size_t webvhCheckWitnesses(const webvhLog *log, size_t valid, const json_t *witnessProofs, char msg[ERR_MAX]) {
     msg[0] = 0;
-    return checkWitnesses(log, valid > log->n ? log->n : valid, witnessProofs, msg);
+    return checkWitnesses(log, 0, valid > log->n ? log->n : valid, witnessProofs, msg);
 }
 
 static void result(webvhResult *r, const webvhLog *log, size_t at, const char *code, const char *msg) {
@@ -653,7 +654,7 @@ int webvhVerify(webvhLog *log, const webvhOpts *o, webvhResult *r) {
     }
     if (!o->skipWitness && valid) {
         char msg[ERR_MAX];
-        size_t w = checkWitnesses(log, valid, o->witnessProofs, msg);
+        size_t w = checkWitnesses(log, o->trusted, valid, o->witnessProofs, msg);
         if (w < valid) {
             valid = w;
             result(r, log, w, "invalidDid", msg);

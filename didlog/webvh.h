@@ -76,6 +76,10 @@ typedef struct webvhOpts {
     double now;                     /* 0 = the clock */
     double futureSkew;              /* 0 = WEBVH_FUTURE_SKEW */
     int skipWitness;                /* check all but witness thresholds (a witness about to sign) */
+    size_t trusted;                 /* entries [0, trusted) are byte for byte a log verified
+                                       before (the caller compared a digest): their parameters
+                                       and state are applied, their hashes, proofs and witness
+                                       approvals are not checked again */
 } webvhOpts;
 
 typedef struct webvhResult {

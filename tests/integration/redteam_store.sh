@@ -24,10 +24,10 @@ dv() {   # N [extra args]: didverify the DID folder of subject N against the cha
         --rpc "$RPC_URL" --contract "$WA_CONTRACT" --chain-id 31337 "$@"
 }
 
-# ---- setup: 13 DIDs, each with a genesis and one event entry, anchored in 2 batches ----
-"$PIPETOOL" register 0 13 >/dev/null || t_fail setup register
+# ---- setup: 14 DIDs, each with a genesis and one event entry, anchored in 2 batches ----
+"$PIPETOOL" register 0 14 >/dev/null || t_fail setup register
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "genesis run: $(tail -3 "$RUN_LOG")"
-"$PIPETOOL" events 0 13 13 v >"$T_TMP/v.jsonl"
+"$PIPETOOL" events 0 14 14 v >"$T_TMP/v.jsonl"
 "$AD" submit "$T_TMP/v.jsonl" >/dev/null || t_fail setup submit
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "event run: $(tail -3 "$RUN_LOG")"
 t_check "setup: every file valid before the attacks" "$PIPETOOL" check
@@ -47,9 +47,15 @@ jqi "$(DIR 8)/did-witness.json" 'reverse'
 rm "$(DIR 9)/did.jsonl"
 cp "$(DIR 0)/witness.json" "$(DIR 10)/witness.json"
 jqi "$(DIR 12)/did-witness.json" '.[:-1]'
+# the bucket AND the registry: a forged entry appended, and the registry's head and
+# did.jsonl digest rewritten to match it (what replaying a log on matching digests
+# would trust: the record's mac, keyed by the publisher key, is what stops it)
+tail -1 "$(DIR 13)/did.jsonl" | jq -c '.versionId="3-QmForgedForgedForgedForgedForgedForgedForged1" | .state.event.data.site="Forged"' >>"$(DIR 13)/did.jsonl"
+RCLI HSET "wa:{s0}:did:$(SCID 13)" versionId 3-QmForgedForgedForgedForgedForgedForgedForged1 \
+    logSha "$(sha256sum "$(DIR 13)/did.jsonl" | cut -d' ' -f1)" >/dev/null
 MAN=$FS/batches/1.json
 jqi "$MAN" '.leaves[0].leafHash = ("00" * 32)'
-for n in 0 1 2 3 4 5 6 7 8 9 10 11 12; do
+for n in 0 1 2 3 4 5 6 7 8 9 10 11 12 13; do
     (cd "$(DIR $n)" && sha256sum * 2>/dev/null) >"$T_TMP/sum.$n"
 done
 sha256sum "$MAN" >"$T_TMP/sum.man"
@@ -72,7 +78,7 @@ XADD dids scid "$(jq -r .parameters.scid <<<"$G70")" id genesis did "$(jq -r .st
 G0=$("$PIPETOOL" genesis 0)
 XADD dids scid "$(SCID 0)" id genesis did "$(DID 0)" body "$G0"
 # and, through ingest, one ordinary event for every DID (tampered or not)
-for n in 0 1 2 3 4 5 6 7 8 9 10 11 12; do ev $n after-$n; done >"$T_TMP/after.jsonl"
+for n in 0 1 2 3 4 5 6 7 8 9 10 11 12 13; do ev $n after-$n; done >"$T_TMP/after.jsonl"
 "$AD" submit "$T_TMP/after.jsonl" >/dev/null || t_fail setup "submit after"
 C0=$(count)
 pipe_run
@@ -143,6 +149,10 @@ tampered witness-moved 10 'witness.json' 'INVALID'
 scenario attack did-witness-dropped "did-witness.json: the newest witness proof removed (version 2 no longer witnessed)" \
     "run: 'store tampered: did.jsonl does not verify' (witness threshold); didverify INVALID"
 tampered did-witness-dropped 12 '(did.jsonl does not verify|did-witness.json)' 'INVALID'
+
+scenario attack log-and-registry-forged "a forged entry appended to did.jsonl AND the registry's versionId and logSha rewritten to match it (bucket and Redis both written)" \
+    "the record's mac (keyed by the publisher key) does not cover the new digest: the log is verified in full -> 'store tampered: did.jsonl does not verify'; didverify INVALID"
+tampered log-and-registry-forged 13 'did.jsonl does not verify' 'INVALID'
 
 scenario attack manifest-edited "batches/1.json: a leaf hash overwritten" \
     "never overwritten by later runs; didverify batch 1 says it does not rebuild the root (exit 1)"

@@ -85,13 +85,15 @@ grep '"batch done"' "$T_TMP/steady.log" | jq -r '.maxRssKb' >"$T_TMP/steady.rss"
 SRSS=$(tr '\n' ' ' <"$T_TMP/steady.rss")
 echo "# steady: $STEADY batches of $SD events, maxRssKb: $SRSS"
 # The high-water mark climbs over the first batches (malloc arenas of the per-batch
-# threads warming up), then levels off: the last batch within 5 % of the one before, and
-# under twice the 2nd.
+# threads warming up), then levels off: the last batch within 5 % or 4 MB (whichever is
+# more: a new build thread's malloc arena alone is a few MB, ~6 % of a 36 MB batch) of the
+# one before, and under twice the 2nd. Leaks proper are LeakSanitizer's job (make asan).
 S2=$(sed -n 2p "$T_TMP/steady.rss"); SP=$(tail -2 "$T_TMP/steady.rss" | head -1); SL=$(tail -1 "$T_TMP/steady.rss")
 t_eq "steady: $STEADY equal batches done" "$(wc -l <"$T_TMP/steady.rss")" "$STEADY"
 if [ -n "${WA_ASAN:-}" ]; then t_ok "worker maxRssKb: not judged under ASan (its quarantine holds freed memory)"; else
-t_check "worker maxRssKb levels off over equal batches: last (${SL:-?}) <= previous (${SP:-?}) + 5 %, < 2 x 2nd (${S2:-?})" \
-    test "${SL:-1}" -le $(( ${SP:-0} * 105 / 100 )) -a "${SL:-1}" -lt $(( ${S2:-0} * 2 )); fi
+SLACK=$(( ${SP:-0} * 5 / 100 > 4096 ? ${SP:-0} * 5 / 100 : 4096 ))
+t_check "worker maxRssKb levels off over equal batches: last (${SL:-?}) <= previous (${SP:-?}) + max(5 %, 4 MB), < 2 x 2nd (${S2:-?})" \
+    test "${SL:-1}" -le $(( ${SP:-0} + SLACK )) -a "${SL:-1}" -lt $(( ${S2:-0} * 2 )); fi
 # serve: RSS after the first quarter of the samples vs at the end.
 NS=$(wc -l <"$T_TMP/rss.serve")
 SR1=$(sed -n "$(( NS / 4 + 1 ))p" "$T_TMP/rss.serve" | tr -d ' '); SRN=$(tail -1 "$T_TMP/rss.serve" | tr -d ' ')
