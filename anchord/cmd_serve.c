@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 #include "core/jcs.h"
 #include "anchord/cmd.h"
+#include "anchord/commit.h"
 #include "anchord/config.h"
 #include "anchord/genesis.h"
 #include "anchord/ingest.h"
@@ -35,12 +36,21 @@ typedef struct server {
     config cfg;
     ingestCtx ing;
     qpool pool;
+    committer *commit;               /* group commit of the POST /events enqueues */
 } server;
+
+enum { ST_NEW, ST_COMMITTING, ST_ANSWERED };   /* a POST /events request's stage */
+#define COMMIT_MAX 256                            /* events per Redis round trip at most */
 
 typedef struct request {
     int route;
     buf body;
     int tooLarge;
+    int stage;
+    struct MHD_Connection *conn;
+    ingestResult res;
+    ingestPending pend;
+    commitReq cr;
 } request;
 
 enum { R_NONE, R_EVENTS, R_DIDS, R_STATUS, R_HEALTH, R_METRICS };
@@ -128,18 +138,43 @@ static int mediaOk(const char *ct, int route) {
                                (n == 10 && !strncasecmp(ct, "text/jsonl", 10)));
 }
 
+/* answer: the response to a POST whose outcome is r. */
+static enum MHD_Result answer(struct MHD_Connection *c, int route, const ingestResult *r) {
+    if (r->code != REJ_OK) return replyErr(c, r->code, r->detail, r->retryAfter);
+    if (route == R_EVENTS) return replyJson(c, 202, json_pack("{s:s,s:s}", "id", r->id, "status", "queued"), 0);
+    return replyJson(c, 202, json_pack("{s:s,s:s}", "scid", r->scid, "status", "queued"), 0);
+}
+
+/* resumeAnswered: the committer has Redis' answer for this request (any thread). */
+static void resumeAnswered(commitReq *cr) {
+    request *rq = cr->arg;
+    rq->stage = ST_ANSWERED;
+    MHD_resume_connection(rq->conn);   /* MHD calls the handler again: doPost answers */
+}
+
+/* doPost: checks on this thread; the enqueue of an event goes to the group commit
+ * (the connection is suspended until Redis answered), a genesis log's is direct. */
 static enum MHD_Result doPost(server *s, struct MHD_Connection *c, request *rq) {
+    if (rq->stage == ST_ANSWERED) {
+        ingestEventDone(&s->ing, &rq->pend, rq->cr.err, &rq->res);
+        return answer(c, rq->route, &rq->res);
+    }
+    if (rq->stage == ST_COMMITTING) return MHD_YES;   /* not resumed yet (MHD does not call then) */
     char err[ERR_MAX];
     queue *q = poolGet(&s->pool, err);
     if (!q) return replyErr(c, REJ_INTERNAL, err, 0);
-    ingestResult r;
-    if (rq->route == R_EVENTS) ingestEvent(&s->ing, q, (const char *)rq->body.p, rq->body.len, &r);
-    else ingestDid(&s->ing, q, (const char *)rq->body.p, rq->body.len, &r);
-    poolPut(&s->pool, q);
-    if (r.code != REJ_OK) return replyErr(c, r.code, r.detail, r.retryAfter);
+    int ready = 0;
     if (rq->route == R_EVENTS)
-        return replyJson(c, 202, json_pack("{s:s,s:s}", "id", r.id, "status", "queued"), 0);
-    return replyJson(c, 202, json_pack("{s:s,s:s}", "scid", r.scid, "status", "queued"), 0);
+        ready = ingestEventCheck(&s->ing, q, (const char *)rq->body.p, rq->body.len, &rq->res, &rq->pend);
+    else ingestDid(&s->ing, q, (const char *)rq->body.p, rq->body.len, &rq->res);
+    poolPut(&s->pool, q);
+    if (!ready) return answer(c, rq->route, &rq->res);
+    rq->stage = ST_COMMITTING;
+    rq->conn = c;
+    rq->cr = (commitReq){.item = &rq->pend.item, .done = resumeAnswered, .arg = rq};
+    MHD_suspend_connection(c);   /* before submitting: the answer may come at once */
+    commitSubmit(s->commit, &rq->cr);
+    return MHD_YES;
 }
 
 static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char *url) {
@@ -250,6 +285,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 static void completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode toe) {
     request *rq = *state;
     if (!rq) return;
+    free(rq->pend.canon);   /* set only between check and answer */
     bufFree(&rq->body);
     free(rq);
     *state = NULL;
@@ -312,9 +348,15 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (!(s->commit = commitStart(cfg->redisUrl, (int)cfg->streamShards, 2000, COMMIT_MAX, err))) {
+        logKv(LL_ERROR, "cannot start", "{s:s}", "detail", err);
+        poolFree(&s->pool); didregCacheFree(cached); free(s);
+        return 1;
+    }
     unsigned timeout = (unsigned)((cfg->httpTimeoutMs + 999) / 1000);
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, s,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+        handler, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->httpThreads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->httpMaxConns,
@@ -327,6 +369,7 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
         MHD_OPTION_END);
     if (!d) {
         logKv(LL_ERROR, "cannot listen", "{s:s}", "listen", cfg->listen);
+        commitStop(s->commit); commitFree(s->commit);
         poolFree(&s->pool); didregCacheFree(cached); free(s);
         return 1;
     }
@@ -337,7 +380,11 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     int sig = 0;
     sigwait(&set, &sig);
     logKv(LL_INFO, "shutting down", "{s:i}", "signal", sig);
+    /* Every suspended connection must be resumed before MHD_stop_daemon (it panics
+     * otherwise): the committer answers what it holds, later requests at once. */
+    commitStop(s->commit);
     MHD_stop_daemon(d);
+    commitFree(s->commit);
     poolFree(&s->pool);
     didregCacheFree(cached);
     free(s);

@@ -24,7 +24,7 @@ static void finish(ingestResult *r, rejectCode code, const char *okMetric) {
 }
 
 /* enqueueCode: map queueEnqueue's answer onto a refusal. */
-static rejectCode enqueueCode(int rc, queue *q, ingestResult *r, const char *what, char *err) {
+static rejectCode enqueueCode(int rc, ingestResult *r, const char *what, const char *err) {
     if (rc == QUEUE_OK) return REJ_OK;
     if (rc == QUEUE_REPLAY) {
         errSet(r->detail, "%s %s of %s was already accepted", what, r->id, r->scid);
@@ -37,17 +37,26 @@ static rejectCode enqueueCode(int rc, queue *q, ingestResult *r, const char *wha
     return REJ_UNAVAILABLE;
 }
 
-void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r) {
+/* eventDone: log and count the outcome rc of one event. */
+static void eventDone(ingestResult *r, rejectCode rc) {
+    if (rc != REJ_OK && rc != REJ_UNAVAILABLE && rc != REJ_INTERNAL && logEnabled(LL_DEBUG))
+        logKv(LL_DEBUG, "event rejected", "{s:s,s:s,s:s}", "reason", rejectName(rc), "id", r->id, "detail", r->detail);
+    if (rc == REJ_UNAVAILABLE) logKv(LL_ERROR, "redis unavailable", "{s:s}", "detail", r->detail);
+    finish(r, rc, "events_received_total");
+}
+
+int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r, ingestPending *p) {
     memset(r, 0, sizeof *r);
+    p->canon = NULL;
     eventLimits lim = {nowMs(), c->cfg->maxSkewMs, c->cfg->maxAgeMs, (size_t)c->cfg->maxBody};
     event ev;
     rejectCode rc = eventParse(body, len, &lim, &ev, r->detail);
-    if (rc != REJ_OK) { finish(r, rc, NULL); return; }
+    if (rc != REJ_OK) { finish(r, rc, NULL); return 0; }
     snprintf(r->id, sizeof r->id, "%s", ev.id);
     snprintf(r->scid, sizeof r->scid, "%s", ev.scid);
     didInfo *di = malloc(sizeof *di);
     char err[ERR_MAX];
-    char *canon = NULL;
+    size_t clen = 0;
     if (!di) { errSet(r->detail, "out of memory"); rc = REJ_INTERNAL; goto out; }
     int found = c->reg->lookup(c->reg, q, ev.scid, di, err);
     if (found < 0) { errSet(r->detail, "%s", err); rc = REJ_UNAVAILABLE; goto out; }
@@ -60,22 +69,36 @@ void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ing
         goto out;
     }
     if ((rc = eventVerify(&ev, di->keys, di->nkeys, r->detail)) != REJ_OK) goto out;
-    size_t clen;
-    if (!(canon = jcsDump(ev.doc, &clen, err))) { errSet(r->detail, "%s", err); rc = REJ_INTERNAL; goto out; }
-    int qr = queueEnqueue(q, "events", ev.scid, ev.id, ev.did, canon, clen, c->cfg->rateLimit, r->sid,
-                          &r->retryAfter, err);
-    rc = enqueueCode(qr, q, r, "event", err);
-    if (rc == REJ_RATE_LIMITED)
-        errSet(r->detail, "more than %lld events for this DID in one minute; retry in %llds",
-               c->cfg->rateLimit, r->retryAfter);
+    if (!(p->canon = jcsDump(ev.doc, &clen, err))) { errSet(r->detail, "%s", err); rc = REJ_INTERNAL; goto out; }
+    snprintf(p->did, sizeof p->did, "%s", ev.did);
+    p->item = (queueItem){.stream = "events", .scid = r->scid, .id = r->id, .did = p->did, .payload = p->canon,
+                          .len = clen, .ratePerMin = c->cfg->rateLimit};
 out:
-    if (rc != REJ_OK && rc != REJ_UNAVAILABLE && rc != REJ_INTERNAL && logEnabled(LL_DEBUG))
-        logKv(LL_DEBUG, "event rejected", "{s:s,s:s,s:s}", "reason", rejectName(rc), "id", r->id, "detail", r->detail);
-    if (rc == REJ_UNAVAILABLE) logKv(LL_ERROR, "redis unavailable", "{s:s}", "detail", r->detail);
-    free(canon);
     free(di);
     eventFree(&ev);
-    finish(r, rc, "events_received_total");
+    if (rc != REJ_OK) eventDone(r, rc);
+    return rc == REJ_OK;
+}
+
+void ingestEventDone(const ingestCtx *c, ingestPending *p, const char *qerr, ingestResult *r) {
+    rejectCode rc = enqueueCode(p->item.rc, r, "event", qerr ? qerr : "redis: no answer");
+    if (rc == REJ_OK) snprintf(r->sid, sizeof r->sid, "%s", p->item.sid);
+    if (rc == REJ_RATE_LIMITED) {
+        r->retryAfter = p->item.retryAfter;
+        errSet(r->detail, "more than %lld events for this DID in one minute; retry in %llds", c->cfg->rateLimit,
+               r->retryAfter);
+    }
+    free(p->canon);
+    p->canon = NULL;
+    eventDone(r, rc);
+}
+
+void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r) {
+    ingestPending p;
+    char err[ERR_MAX] = "";
+    if (!ingestEventCheck(c, q, body, len, r, &p)) return;
+    queueEnqueueMany(q, &p.item, 1, err);
+    ingestEventDone(c, &p, err, r);
 }
 
 /* nextLine: [*pos, end of line) of log; 0 at the end. */
@@ -142,5 +165,5 @@ void ingestDid(const ingestCtx *c, queue *q, const char *body, size_t len, inges
     if (found < 0) { errSet(r->detail, "%s", err); finish(r, REJ_UNAVAILABLE, NULL); return; }
     if (found) { errSet(r->detail, "%.200s is already registered", did); finish(r, REJ_REPLAY, NULL); return; }
     int qr = queueEnqueue(q, "dids", r->scid, "genesis", did, body, len, 0, r->sid, &r->retryAfter, err);
-    finish(r, enqueueCode(qr, q, r, "genesis log", err), "dids_registered_total");
+    finish(r, enqueueCode(qr, r, "genesis log", err), "dids_registered_total");
 }

@@ -40,6 +40,21 @@ typedef struct ingestResult {
  * Updates events_received_total / events_rejected_total{reason}. */
 void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r);
 
+/* ingestPending: an event that passed every check but Redis' (replay, rate, XADD). */
+typedef struct ingestPending {
+    queueItem item;                  /* what to enqueue; points into this struct */
+    char *canon;                     /* the JCS body queued (owned) */
+    char did[DIDREG_DID_MAX];
+} ingestPending;
+
+/* ingestEventCheck / ingestEventDone: ingestEvent in two halves, so that the
+ * enqueues of many requests can share one Redis round trip (queueEnqueueMany).
+ * Check: 1 = p is ready to enqueue (r->id/scid set; p->item points into r and p),
+ * 0 = refused and finished (r says why). Done: r from p->item's answer, or from
+ * qerr when it has none (rc -1); frees p's buffers. */
+int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r, ingestPending *p);
+void ingestEventDone(const ingestCtx *c, ingestPending *p, const char *qerr, ingestResult *r);
+
 /* ingestDid: check a genesis log and queue it on the "dids" stream;
  * a SCID already registered or queued is REJ_REPLAY. */
 void ingestDid(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r);

@@ -64,6 +64,8 @@ void metricsInit(void) {
     metricsRegister("s3_conflicts_total", METRIC_COUNTER, "Conditional writes refused (412/409) by the store.", NULL);
     metricsRegister("rpc_errors_total", METRIC_COUNTER, "Ethereum JSON-RPC errors, by kind.", "kind");
     metricsRegister("http_requests_total", METRIC_COUNTER, "Ingest API responses, by status code.", "code");
+    metricsRegister("ingest_commit_rounds_total", METRIC_COUNTER, "Redis round trips of the ingest group commit.", NULL);
+    metricsRegister("ingest_commit_events_total", METRIC_COUNTER, "Events sent in them (mean group = events / rounds).", NULL);
     metricsRegister("queue_oldest_age_seconds", METRIC_GAUGE, "Age of the oldest entry waiting in a Redis stream (0 = empty).", "stream");
     metricsRegister("batches_open", METRIC_GAUGE, "Unfinished batches in the journal.", NULL);
     metricsRegister("batch_oldest_open_age_seconds", METRIC_GAUGE, "Age of the oldest unfinished batch (0 = none).", NULL);

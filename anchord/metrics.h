@@ -5,7 +5,8 @@
  * rollout plan): events_received_total, events_rejected_total{reason},
  * dids_registered_total, batches_anchored_total, anchor_latency_seconds
  * (histogram), queue_depth{stream}, s3_conflicts_total, rpc_errors_total{kind},
- * http_requests_total{code}, queue_oldest_age_seconds{stream}, batches_open,
+ * http_requests_total{code}, ingest_commit_rounds_total, ingest_commit_events_total
+ * (anchord/commit.c), queue_oldest_age_seconds{stream}, batches_open,
  * batch_oldest_open_age_seconds (anchord/qmetrics.c, read from Redis at scrape
  * time), batches_failed_total and batch_last_success_timestamp_seconds (set by
  * anchord run, written to its textfile). s3_conflicts_total is counted by the

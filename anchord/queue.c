@@ -1,5 +1,6 @@
 /* queue.c -- Redis streams, replay/rate guards, status, lease and journal on hiredis. */
 #include <ctype.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -185,9 +186,18 @@ static int replyErr(queue *q, redisReply *r, char *err) {
     return 0;
 }
 
+/* stale: the server closed an idle connection (restarted, timeout). Redis never
+ * speaks unasked on these connections, so anything readable before we send is
+ * EOF or an error; finding out now, rather than from the reply, is what lets
+ * the command go out once on a new connection instead of failing. */
+static int stale(const queue *q) {
+    struct pollfd p = {.fd = q->rc->fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0;
+}
+
 /* connect: (re)open the connection, AUTH/SELECT, load the Lua scripts. */
 static int connectQ(queue *q, char *err) {
-    if (q->rc && !q->rc->err) return 0;
+    if (q->rc && !q->rc->err && !stale(q)) return 0;
     pthread_once(&luaOnce, luaHash);
     disconnect(q);
     struct timeval tv = {q->timeoutMs / 1000, (q->timeoutMs % 1000) * 1000};
@@ -296,31 +306,80 @@ void queueKey(const queue *q, int shard, const char *what, const char *scid, con
 int queueEnqueue(queue *q, const char *stream, const char *scid, const char *id, const char *did,
                  const char *payload, size_t n, long long ratePerMin, char sid[QUEUE_SID_MAX],
                  long long *retryAfter, char *err) {
-    int sh = queueShardOf(q, scid);
-    long long now = nowMs();
-    char kStream[96], kStatus[256], kRate[256], lim[24], ts[24], win[24];
+    queueItem it = {.stream = stream, .scid = scid, .id = id, .did = did, .payload = payload, .len = n,
+                    .ratePerMin = ratePerMin};
+    if (queueEnqueueMany(q, &it, 1, err) < 0) return -1;
+    if (it.rc == QUEUE_OK) snprintf(sid, QUEUE_SID_MAX, "%s", it.sid);
+    if (it.rc == QUEUE_RATE && retryAfter) *retryAfter = it.retryAfter;
+    return it.rc;
+}
+
+/* appendEnqueue: the EVALSHA of one item into the pipeline. 0 / -1 (out of memory). */
+static int appendEnqueue(queue *q, const queueItem *it, long long now) {
+    int sh = queueShardOf(q, it->scid);
+    char kStream[96], kStatus[256], kRate[256], lim[24], ts[24], win[24], nk[] = "3";
     snprintf(win, sizeof win, "%lld", now / 60000);
-    queueKey(q, sh, stream, NULL, NULL, kStream, sizeof kStream);
-    queueKey(q, sh, stream, scid, id, kStatus, sizeof kStatus);
-    queueKey(q, sh, "rate", scid, win, kRate, sizeof kRate);
-    snprintf(lim, sizeof lim, "%lld", ratePerMin);
+    queueKey(q, sh, it->stream, NULL, NULL, kStream, sizeof kStream);
+    queueKey(q, sh, it->stream, it->scid, it->id, kStatus, sizeof kStatus);
+    queueKey(q, sh, "rate", it->scid, win, kRate, sizeof kRate);
+    snprintf(lim, sizeof lim, "%lld", it->ratePerMin);
     snprintf(ts, sizeof ts, "%lld", now);
-    const char *av[] = {kStream, kStatus, kRate, scid, id, did, payload, lim, ts};
-    size_t al[] = {strlen(kStream), strlen(kStatus), strlen(kRate), strlen(scid), strlen(id),
-                   strlen(did), n, strlen(lim), strlen(ts)};
-    redisReply *r = evalsha(q, err, L_ENQUEUE, 3, av, al, 9);
-    if (!r) return -1;
-    int rc = -1;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_INTEGER) {
-        rc = (int)r->element[0]->integer;
-        const char *s = r->element[1]->type == REDIS_REPLY_STRING ? r->element[1]->str : "";
-        if (rc == QUEUE_OK) snprintf(sid, QUEUE_SID_MAX, "%s", s);
-        if (rc == QUEUE_RATE && retryAfter) {
-            long long ms = atoll(s);
-            *retryAfter = ms > 0 ? (ms + 999) / 1000 : 60;
-        }
-    } else errSet(err, "redis: unexpected reply to enqueue");
-    freeReplyObject(r);
+    const char *av[] = {"EVALSHA", luaSha[L_ENQUEUE], nk, kStream, kStatus, kRate, it->scid, it->id, it->did,
+                        it->payload, lim, ts};
+    size_t al[12];
+    for (int i = 0; i < 12; i++) al[i] = i == 9 ? it->len : strlen(av[i]);
+    return redisAppendCommandArgv(q->rc, 12, av, al) == REDIS_OK ? 0 : -1;
+}
+
+/* takeAnswer: the script's reply {code, sid | pttl} into it. 0, 1 NOSCRIPT, -1 + err. */
+static int takeAnswer(queueItem *it, const redisReply *r, char *err) {
+    if (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "NOSCRIPT", 8)) return 1;
+    if (r->type == REDIS_REPLY_ERROR) return errSet(err, "redis: %.*s", (int)r->len, r->str);
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER)
+        return errSet(err, "redis: unexpected reply to enqueue");
+    const char *s = r->element[1]->type == REDIS_REPLY_STRING ? r->element[1]->str : "";
+    it->rc = (int)r->element[0]->integer;
+    if (it->rc == QUEUE_OK) snprintf(it->sid, sizeof it->sid, "%s", s);
+    if (it->rc == QUEUE_RATE) {
+        long long ms = atoll(s);
+        it->retryAfter = ms > 0 ? (ms + 999) / 1000 : 60;
+    }
+    return 0;
+}
+
+/* enqueueRound: one pipelined round trip over the items still without an answer.
+ * 0 all answered, 1 some hit NOSCRIPT (they did not run), -1 + err. */
+static int enqueueRound(queue *q, queueItem *it, size_t n, char *err) {
+    if (connectQ(q, err) < 0) return -1;
+    long long now = nowMs();
+    size_t sent = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (it[i].rc != -1) continue;
+        if (appendEnqueue(q, &it[i], now) < 0) return errSet(err, "redis: out of memory"), disconnect(q), -1;
+        sent++;
+    }
+    int again = 0, rc = 0;
+    for (size_t i = 0; i < n && sent; i++) {
+        if (it[i].rc != -1) continue;
+        sent--;
+        redisReply *r = NULL;
+        if (redisGetReply(q->rc, (void **)&r) != REDIS_OK || !r) { replyErr(q, NULL, err); return -1; }
+        int t = takeAnswer(&it[i], r, rc ? NULL : err);
+        freeReplyObject(r);
+        if (t == 1) again = 1;
+        else if (t < 0) rc = -1;   /* read the other replies: the connection stays in step */
+    }
+    return rc < 0 ? -1 : again;
+}
+
+int queueEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
+    for (size_t i = 0; i < n; i++) it[i].rc = -1, it[i].sid[0] = 0, it[i].retryAfter = 0;
+    int rc = enqueueRound(q, it, n, err);
+    if (rc == 1) {   /* a SCRIPT FLUSH: reconnecting re-loads the scripts; those did not run */
+        disconnect(q);
+        rc = enqueueRound(q, it, n, err);
+        if (rc == 1) rc = errSet(err, "redis: script could not be loaded");
+    }
     return rc;
 }
 

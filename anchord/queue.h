@@ -59,6 +59,22 @@ int queueEnqueue(queue *q, const char *stream, const char *scid, const char *id,
                  const char *payload, size_t n, long long ratePerMin, char sid[QUEUE_SID_MAX],
                  long long *retryAfter, char *err);
 
+/* queueItem: one enqueue of queueEnqueueMany (inputs, then its answer). */
+typedef struct queueItem {
+    const char *stream, *scid, *id, *did, *payload;
+    size_t len;
+    long long ratePerMin;
+    int rc;                        /* out: QUEUE_* or -1 (no answer) */
+    char sid[QUEUE_SID_MAX];       /* out: stream id when QUEUE_OK */
+    long long retryAfter;          /* out: seconds when QUEUE_RATE */
+} queueItem;
+
+/* queueEnqueueMany: queueEnqueue of n items in one pipelined round trip, in order
+ * (so a replay later in the same group is refused). 0 when every item has its
+ * answer; -1 + err when Redis failed: the items left with rc -1 may or may not be
+ * queued (sending one again is answered QUEUE_REPLAY if it was). */
+int queueEnqueueMany(queue *q, queueItem *it, size_t n, char *err);
+
 /* One claimed stream entry. */
 typedef struct queueEntry {
     char sid[QUEUE_SID_MAX];

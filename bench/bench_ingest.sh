@@ -44,6 +44,7 @@ s0=$(cpu "$SERVE_PID"); r0=$(cpu "${PIDS[0]}")
 WA_BENCH_EVENTS=$T/events.jsonl WA_BENCH_WRK_THREADS=1 \
     wrk -t1 -c"$CONNS" -d"${SECS}s" -s bench/ingest_wrk.lua "http://127.0.0.1:$HP" >"$T/wrk.out" 2>&1
 s1=$(cpu "$SERVE_PID"); r1=$(cpu "${PIDS[0]}"); HZ=$(getconf CLK_TCK)
+curl -s "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt" || true
 # The bound again right after: on a shared machine the two can differ; use their mean.
 read -r bound2 _ < <("$B/bench/ingest_bound" "$T/sample.jsonl" "$THREADS" 2)
 bound1=$bound; bound=$(( (bound1 + bound2) / 2 ))
@@ -67,4 +68,6 @@ awk -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v hz="$HZ" -v n="$total" -v b="$bound" 
 awk -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v hz="$HZ" -v n="$total" -v b="$bound" -v t="$THREADS" 'BEGIN{
   if (n) { v = 1e6*t/b; printf "in Ed25519 verifies per event: serve %.2f, redis %.2f (50%% of the bound allows 2.00 for everything, wrk and kernel included)\n",
     1e6*s/hz/n/v, 1e6*r/hz/n/v } }'
+awk '$1=="ingest_commit_rounds_total"{r=$2} $1=="ingest_commit_events_total"{e=$2}
+  END{if (r) printf "group commit: %d events in %d Redis round trips (%.1f per round trip)\n", e, r, e/r}' "$T/metrics.txt"
 awk -v a="$accepted" -v b="$bound" 'BEGIN{printf "ratio ingest / bound %6.1f%%   (target >= 50%%)  %s\n", 100*a/b, (a/b>=0.5?"ok":"BELOW TARGET")}'
