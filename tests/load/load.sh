@@ -69,8 +69,9 @@ NB=$(wc -l <"$T_TMP/batches.tsv")
 BS=$(awk '{n += $1; s += $2} END {printf "%d events in %.1f s of batch work: %.0f events/s", n, s, (s ? n / s : 0)}' "$T_TMP/batches.tsv")
 echo "# batches: $NB ($BS); per batch: published seconds maxRssKb:"; sed 's/^/#   /' "$T_TMP/batches.tsv" | head -60
 WR1=$(awk -v n="$NB" 'NR == int((n + 1) / 2) {print $3}' "$T_TMP/batches.tsv"); WRN=$(tail -1 "$T_TMP/batches.tsv" | cut -f3)
-# Each batch re-verifies the whole logs it touches (docs/pipeline.md), so here, where every
-# batch touches every DID and the logs keep growing, the peak grows with their length.
+# Each batch holds the current objects of every DID it touches (publishing rewrites them
+# whole), so here, where every batch touches every DID and the logs keep growing, the peak
+# grows with their length (their verification no longer does: logs are replayed).
 # Flatness proper: a fresh `run --loop` over STEADY batches of equal work -- batch r takes
 # one event on each of SD DIDs of its own (logs of equal length), queued up front.
 STEADY=6; SD=$((D / STEADY < 500 ? D / STEADY : 500))
