@@ -192,6 +192,8 @@ static const cmd cmds[] = {
     {"serve", cmdServe, "", "the ingest HTTP API (POST /events, POST /dids, GET /health, /metrics)", 1},
     {"submit", cmdSubmit, "[--dids] FILE|-...", "queue signed events from JSON Lines (checks of POST /events), or\n"
         "                                   with --dids genesis did.jsonl files (checks of POST /dids)", 1},
+    {"rotate-publisher", cmdRotate, "", "queue the rotation of every DID's updateKeys from\n"
+        "                                   WA_PREVIOUS_PUBLISHER_KEY to the publisher key (docs/operations.md)", 1},
     {"deploy", cmdDeploy, "", "deploy WitnessAnchorRegistry with the relayer key (owner and first\n"
         "                                   relayer); prints the contract address", 0},
     {"anchor-root", cmdAnchorRoot, "ROOT", "anchor one 0x-hex 32-byte root (ops/debug); prints the batchId,\n"

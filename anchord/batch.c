@@ -491,9 +491,96 @@ static void versionTime(double prev, char out[40]) {
     snprintf(out, 40, "%s.%03lldZ", s, ms % 1000);
 }
 
+/* ---- publisher key rotation ---- */
+
+/* onlyKey: 1 when updateKeys is exactly [mk]. */
+static int onlyKey(const json_t *uk, const char *mk) {
+    const char *k = json_string_value(json_array_get(uk, 0));
+    return json_array_size(uk) == 1 && k && !strcmp(k, mk);
+}
+
+/* signerFor: the key signing the next entry after head h: ours; or, while h's
+ * updateKeys is still the previous publisher key, that one, with params rotating
+ * updateKeys to ours (did:webvh: an entry is signed by a key active before it).
+ * NULL + why when h is under neither. */
+static const uint8_t *signerFor(const pipeCtx *c, const webvhEntry *h, json_t *params, char *why) {
+    if (onlyKey(h->act.updateKeys, c->pubMk)) return c->pub.sk;
+    if (c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)) {
+        json_object_set_new(params, "updateKeys", json_pack("[s]", c->pubMk));
+        return c->prev.sk;
+    }
+    errSet(why, "invalid: the log's updateKeys are neither the publisher key %.60s%s", c->pubMk,
+           c->hasPrev ? " nor WA_PREVIOUS_PUBLISHER_KEY's" : " (is WA_PREVIOUS_PUBLISHER_KEY missing?)");
+    return NULL;
+}
+
+/* keysUsable: our keys can extend a log whose head is h: its updateKeys are the
+ * publisher key (or the previous one, rotated on the next entry) and our witness alone
+ * meets its witness threshold. Else a configuration problem (a key replaced without
+ * WA_PREVIOUS_PUBLISHER_KEY, another witness key): -1 + why, and the DID's events wait
+ * in the queue instead of being dead-lettered or published unwitnessed. */
+static int keysUsable(const pipeCtx *c, const webvhEntry *h, char *why) {
+    if (!onlyKey(h->act.updateKeys, c->pubMk) && !(c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)))
+        return errSet(why, "its updateKeys are neither the publisher key %.60s%s", c->pubMk,
+                      c->hasPrev ? " nor WA_PREVIOUS_PUBLISHER_KEY's" : " (is WA_PREVIOUS_PUBLISHER_KEY missing?)");
+    const webvhWitness *w = &h->act.wit;
+    int ours = 0;
+    for (size_t i = 0; i < w->n; i++) ours |= !strcmp(w->ids[i], c->witDid);
+    if (w->threshold > 1 || (w->threshold == 1 && !ours))
+        return errSet(why, "its witnesses (threshold %d) cannot be met by this worker's witness %.80s (WA_WITNESS_KEY)",
+                      w->threshold, c->witDid);
+    return 0;
+}
+
+/* rotationTarget: the key a publisher-rotation queue entry (anchord rotate-publisher)
+ * rotates to -- its body is {"publisherRotation": MULTIKEY}, a shape no event has --
+ * into to; 0 when qe is not one. */
+static int rotationTarget(const queueEntry *qe, char to[MULTIKEY_PUB_MAX]) {
+    if (qe->len > 256 || !memmem(qe->payload, qe->len, "\"publisherRotation\"", 19)) return 0;
+    char e[ERR_MAX];
+    json_t *o = jsonParse(qe->payload, qe->len, 256, 2, e);
+    const char *k = json_object_size(o) == 1 ? jsonGetStr(o, "publisherRotation") : NULL;
+    int is = k && strlen(k) < MULTIKEY_PUB_MAX;
+    if (is) strcpy(to, k);
+    json_decref(o);
+    return is;
+}
+
+/* appendEntry: the next entry of log with state (signerFor's key, rotating if due),
+ * recorded as qe's. 0 / -1 + why. */
+static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, const queueEntry *qe, char *why) {
+    const webvhEntry *h = webvhHead(log);
+    char vt[40], d[ERR_MAX];
+    size_t len;
+    versionTime(h->time, vt);
+    json_t *params = json_object();
+    const uint8_t *sk = signerFor(c, h, params, why);
+    int rc = -1;
+    if (sk && webvhAppend(log, state, params, vt, sk, NULL, d) < 0) errSet(why, "internal: cannot build the entry: %s", d);
+    else if (sk) {
+        const char *line = webvhLine(log, log->n - 1, &len);
+        rc = addEntry(w, line, len, log->e[log->n - 1].versionId, qe, 0) < 0 ? errSet(why, "out of memory") : 0;
+    }
+    json_decref(params);
+    return rc;
+}
+
+/* buildRotation: the entry of a publisher-rotation queue entry: the state unchanged,
+ * updateKeys from the previous publisher key to ours. 0 appended, -1 rejected. */
+static int buildRotation(pipeCtx *c, didWork *w, webvhLog *log, const char *to, const queueEntry *qe, char *why) {
+    const webvhEntry *h = webvhHead(log);
+    if (strcmp(to, c->pubMk))
+        return errSet(why, "invalid: publisher rotation to %.60s, but the publisher key is %.60s", to, c->pubMk);
+    if (onlyKey(h->act.updateKeys, c->pubMk))
+        return errSet(why, "replay: publisher rotation: the log's updateKeys are already the publisher key");
+    return appendEntry(c, w, log, h->state, qe, why);
+}
+
 /* buildEvent: verify one event and append its entry. 0 appended, -1 rejected (why). */
 static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, didKey *keys, size_t *nkeys,
                       const queueEntry *qe, char *why) {
+    char to[MULTIKEY_PUB_MAX];
+    if (rotationTarget(qe, to)) return buildRotation(c, w, log, to, qe, why);
     eventLimits lim = {batchNowMs(), c->cfg->maxSkewMs, 0, (size_t)c->cfg->maxBody};
     event ev;
     char d[ERR_MAX];
@@ -510,20 +597,10 @@ static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, didKe
         errSet(why, "%s: %s", rejectName(rc), d);
     else if (!(state = docNextState(h->state, ev.doc, w->did, log->n + 1, d)))
         errSet(why, "invalid: %s", d);
-    else {
-        char vt[40];
-        size_t len;
-        versionTime(h->time, vt);
-        json_t *params = json_object();
-        if (webvhAppend(log, state, params, vt, c->pub.sk, NULL, d) < 0) errSet(why, "internal: cannot build the entry: %s", d);
-        else {
-            const char *line = webvhLine(log, log->n - 1, &len);
-            int k = docAssertionKeys(state, w->did, keys, d);
-            *nkeys = k > 0 ? (size_t)k : 0;
-            json_object_set_new(seen, ev.id, json_true());
-            out = addEntry(w, line, len, log->e[log->n - 1].versionId, qe, 0) < 0 ? errSet(why, "out of memory") : 0;
-        }
-        json_decref(params);
+    else if ((out = appendEntry(c, w, log, state, qe, why)) == 0) {
+        int k = docAssertionKeys(state, w->did, keys, d);
+        *nkeys = k > 0 ? (size_t)k : 0;
+        json_object_set_new(seen, ev.id, json_true());
     }
     json_decref(state);
     eventFree(&ev);
@@ -545,6 +622,12 @@ static void buildExisting(pipeCtx *c, didWork *w) {
         return;
     }
     const webvhEntry *h = webvhHead(log);
+    if (!h->act.deactivated && keysUsable(c, h, why) < 0) {   /* deactivated: each event refused below */
+        w->deferred = 1;
+        snprintf(w->err, sizeof w->err, "%s", why);
+        webvhFree(log);
+        return;
+    }
     snprintf(w->baseEtag, sizeof w->baseEtag, "%s", w->log.etag);
     snprintf(w->baseVersionId, sizeof w->baseVersionId, "%s", h->versionId);
     json_t *seen = json_object();
@@ -572,6 +655,18 @@ static void buildOne(void *ctx, size_t i) {
     w->reg = NULL;
 }
 
+/* deferEvents: a DID our keys cannot extend (keysUsable): its events go back to the
+ * end of the queue, untouched, for a run with the right keys; an error says why. */
+static int deferEvents(pipeCtx *c, batch *b, didWork *w, char *err) {
+    char sid[QUEUE_SID_MAX];
+    logKv(LL_ERROR, "cannot extend this DID with the configured keys: events re-queued", "{s:s,s:s,s:s,s:I}",
+          "batch", b->j.id, "did", w->did, "reason", w->err, "events", (json_int_t)w->nev);
+    for (size_t k = 0; k < w->nev; k++)
+        if (queueRequeue(c->q, b->shard, "events", w->ev[k], sid, err) < 0) return -1;
+    b->nDeferred++;
+    return 0;
+}
+
 /* deadLetters: write every rejection found while building (main thread: Redis). */
 static int deadLetters(pipeCtx *c, batch *b, char *err) {
     for (size_t k = 0; k < b->njunk; k++) {
@@ -595,6 +690,7 @@ static int deadLetters(pipeCtx *c, batch *b, char *err) {
         b->nRejected += w->nrej;
         b->nTampered += w->tampered;
         b->nReplayed += w->replayed;
+        if (w->deferred && deferEvents(c, b, w, err) < 0) return -1;
     }
     return 0;
 }
@@ -675,9 +771,9 @@ int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
     snprintf(nr, sizeof nr, "%zu", b->nRejected);
     const char *kv[] = {"leaves", nl, "rejected", nr};
     if (batchJournal(c, b, token, JS_BUILT, kv, 4, err) < 0) return -1;
-    logKv(LL_INFO, "batch built", "{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "batch", b->j.id, "dids", (json_int_t)b->nw,
+    logKv(LL_INFO, "batch built", "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "batch", b->j.id, "dids", (json_int_t)b->nw,
           "entries", (json_int_t)b->nleaves, "rejected", (json_int_t)b->nRejected, "tampered",
-          (json_int_t)b->nTampered, "replayed", (json_int_t)b->nReplayed, "readSeconds", b->tRead, "buildSeconds",
-          b->tBuild);
+          (json_int_t)b->nTampered, "replayed", (json_int_t)b->nReplayed, "deferred", (json_int_t)b->nDeferred,
+          "readSeconds", b->tRead, "buildSeconds", b->tBuild);
     return 0;
 }

@@ -32,6 +32,9 @@ typedef struct pipeCtx {
     edKey pub;                         /* publisher update key: signs log entries */
     edKey wit;                         /* witness key: signs did-witness.json proofs */
     uint8_t regKey[DIDREG_MAC_KEY];    /* didregMac key (from pub): authenticates registry digests */
+    edKey prev;                        /* publisher key being rotated out (hasPrev) */
+    int hasPrev;
+    char prevMk[MULTIKEY_PUB_MAX];
     char pubMk[MULTIKEY_PUB_MAX];
     char witDid[DIDKEY_MAX];           /* did:key of the witness key */
     char consumer[96];                 /* consumer name in the stream group */
@@ -83,6 +86,7 @@ typedef struct didWork {
     size_t nrej;
     int tampered;                      /* refused to build on the store's objects */
     int replayed;                      /* its objects matched the registry's digests: not re-verified */
+    int deferred;                      /* our keys cannot extend its log (err): events re-queued */
     /* publish */
     int unused;                        /* lost did.jsonl to a foreign writer */
     int putLog, putWj, putDw;          /* which objects need a PUT */
@@ -111,7 +115,7 @@ typedef struct batch {
     uint64_t batchId, blockNumber, chainId;
     uint8_t txHash[32], contract[20];
     /* counts for logs and metrics */
-    size_t nRejected, nTampered, nReplayed, nConflicts, nUnused, nPublished;
+    size_t nRejected, nTampered, nReplayed, nDeferred, nConflicts, nUnused, nPublished;
     double tRead, tBuild, tStage, tAnchor, tPublish, tAck;
 } batch;
 

@@ -25,4 +25,9 @@ int cmdSubmit(int argc, char **argv);
  * 3 configuration. */
 int cmdRun(int argc, char **argv);
 
+/* cmdRotate: `anchord rotate-publisher [--config FILE]` -- queue, for every registered
+ * DID, the entry rotating its updateKeys from WA_PREVIOUS_PUBLISHER_KEY to the publisher
+ * key. Exit 0, 2 usage, 3 configuration or Redis unavailable. */
+int cmdRotate(int argc, char **argv);
+
 #endif

@@ -106,6 +106,10 @@ static int setupKeys(pipeCtx *c, char *err) {
     if (mkEncodeEd25519Pub(c->pub.pk, c->pubMk) < 0 || didkeyFromPub(c->wit.pk, c->witDid) < 0)
         return errSet(err, "cannot encode the public keys");
     didregMacKey(c->pub.sk, c->regKey);
+    int rc = configPreviousKey(c->cfg, &c->prev, err);
+    if (rc < 0) return -1;
+    if ((c->hasPrev = rc) && (mkEncodeEd25519Pub(c->prev.pk, c->prevMk) < 0 || !strcmp(c->prevMk, c->pubMk)))
+        return errSet(err, "WA_PREVIOUS_PUBLISHER_KEY: must be another key than the publisher key");
     return 0;
 }
 
@@ -346,6 +350,7 @@ static void closeAll(runCtx *r) {
     queueClose(r->pc.q);
     edKeyWipe(&r->pc.pub);
     edKeyWipe(&r->pc.wit);
+    edKeyWipe(&r->pc.prev);
     sodium_memzero(r->pc.regKey, sizeof r->pc.regKey);
 }
 

@@ -64,6 +64,7 @@ static const setting settings[] = {
     {"WA_POLL_MS", "1000", "receipt / block polling interval in ms", INT(pollMs, 10, 60000)},
     {"WA_RELAYER_KEY_FILE", "", "file (mode 0600) with the secp256k1 key paying for anchor(), hex; or env WA_RELAYER_KEY", STR(relayerKeyFile, vPath)},
     {"WA_PUBLISHER_KEY_FILE", "", "file (mode 0600) with the Ed25519 update key signing log entries (didlog keygen); or env WA_PUBLISHER_KEY", STR(publisherKeyFile, vPath)},
+    {"WA_PREVIOUS_PUBLISHER_KEY_FILE", "", "file (mode 0600) with the publisher key being rotated out (docs/operations.md); or env WA_PREVIOUS_PUBLISHER_KEY; empty = no rotation", STR(previousKeyFile, vPath)},
     {"WA_WITNESS_KEY_FILE", "", "file (mode 0600) with the Ed25519 witness key (did:key in genesis logs); or env WA_WITNESS_KEY; empty = the publisher key", STR(witnessKeyFile, vPath)},
     {"WA_STORE_PARALLEL", "32", "object store requests in flight while publishing", INT(storeParallel, 1, 256)},
     {"WA_LOOP_INTERVAL", "10s", "pause between batches of anchord run --loop", DUR(loopIntervalMs, 0, 86400000)},
@@ -93,7 +94,7 @@ static const setting settings[] = {
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
 /* Secret values are accepted from the environment only. */
-static const char *secretEnv[] = {"WA_RELAYER_KEY", "WA_PUBLISHER_KEY", "WA_WITNESS_KEY"};
+static const char *secretEnv[] = {"WA_RELAYER_KEY", "WA_PUBLISHER_KEY", "WA_PREVIOUS_PUBLISHER_KEY", "WA_WITNESS_KEY"};
 
 static const setting *findSetting(const char *name) {
     for (size_t i = 0; i < NSETTINGS; i++)
@@ -272,6 +273,7 @@ int configSecret(const config *c, const char *who, buf *out, char *err) {
     if (!strcmp(who, "RELAYER")) path = c->relayerKeyFile;
     else if (!strcmp(who, "PUBLISHER")) path = c->publisherKeyFile;
     else if (!strcmp(who, "WITNESS")) path = c->witnessKeyFile;
+    else if (!strcmp(who, "PREVIOUS_PUBLISHER")) path = c->previousKeyFile;
     else return errSet(err, "configSecret: unknown key %s", who);
     snprintf(env, sizeof env, "WA_%s_KEY", who);
     return configSecretRead(env, path, out, err);
@@ -318,6 +320,14 @@ int configServiceKeys(const config *c, struct edKey *publisher, struct edKey *wi
     bufWipe(&b);
     if (rc < 0) { edKeyWipe(publisher); return -1; }
     return 0;
+}
+
+int configPreviousKey(const config *c, struct edKey *k, char *err) {
+    buf b = BUF_INIT;
+    int rc = configSecret(c, "PREVIOUS_PUBLISHER", &b, err);
+    if (rc > 0) rc = edKeyText(&b, "previous publisher key", k, err) < 0 ? -1 : 1;
+    bufWipe(&b);
+    return rc;
 }
 
 /* ---- validators ---- */

@@ -31,6 +31,7 @@ typedef struct config {
     char relayerKeyFile[CONFIG_STR_MAX]; /* WA_RELAYER_KEY_FILE */
     char publisherKeyFile[CONFIG_STR_MAX]; /* WA_PUBLISHER_KEY_FILE */
     char witnessKeyFile[CONFIG_STR_MAX]; /* WA_WITNESS_KEY_FILE, "" = the publisher key */
+    char previousKeyFile[CONFIG_STR_MAX]; /* WA_PREVIOUS_PUBLISHER_KEY_FILE, "" = none */
     long long loopIntervalMs;            /* WA_LOOP_INTERVAL (duration), anchord run --loop */
     long long buildThreads;              /* WA_BUILD_THREADS, 0 = one per CPU */
     long long storeParallel;             /* WA_STORE_PARALLEL */
@@ -82,7 +83,7 @@ void configPrint(FILE *f, const config *c);
 /* configArgPath: the value of "--config FILE" / "--config=FILE" in argv, or NULL. */
 const char *configArgPath(int argc, char **argv);
 
-/* configSecret: a key ("RELAYER", "PUBLISHER" or "WITNESS") from the 0600 file
+/* configSecret: a key ("RELAYER", "PUBLISHER", "PREVIOUS_PUBLISHER" or "WITNESS") from the 0600 file
  * WA_<who>_KEY_FILE or from $WA_<who>_KEY (both set is an error). The
  * environment copy is zeroed and unset once read (so children and
  * /proc/PID/environ do not keep it). Trailing whitespace is dropped. The caller
@@ -100,6 +101,10 @@ struct edKey;
  * Without WA_WITNESS_KEY_FILE / WA_WITNESS_KEY the witness key is the
  * publisher key. witness may be NULL. The caller wipes with edKeyWipe. 0 / -1. */
 int configServiceKeys(const config *c, struct edKey *publisher, struct edKey *witness, char *err);
+
+/* configPreviousKey: the publisher key being rotated out (WA_PREVIOUS_PUBLISHER_KEY_FILE
+ * or $WA_PREVIOUS_PUBLISHER_KEY), same forms. 1 loaded, 0 not set, -1 + err. */
+int configPreviousKey(const config *c, struct edKey *k, char *err);
 
 /* configDuration: parse "250ms", "30s", "5m", "1h" or plain seconds into ms. */
 int configDuration(const char *s, long long *ms);

@@ -383,6 +383,37 @@ int queueEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
     return rc;
 }
 
+/* scanShard: one shard's SCAN loop for queueScanScids. */
+static int scanShard(queue *q, int sh, const char *what, int (*fn)(void *, const char *, char *), void *arg,
+                     char *err) {
+    char pat[128], cursor[32] = "0";
+    queueKey(q, sh, what, "*", NULL, pat, sizeof pat);
+    size_t plen = strlen(pat) - 1;
+    do {
+        const char *av[] = {"SCAN", cursor, "MATCH", pat, "COUNT", "1000"};
+        redisReply *r = cmd(q, err, 6, av, NULL);
+        if (!r) return -1;
+        int rc = r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING &&
+                 r->element[1]->type == REDIS_REPLY_ARRAY ? 0 : errSet(err, "redis: unexpected reply to SCAN");
+        if (rc == 0) snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        for (size_t i = 0; rc == 0 && i < r->element[1]->elements; i++) {
+            const redisReply *k = r->element[1]->element[i];
+            if (k->type == REDIS_REPLY_STRING && k->len > plen && !strchr(k->str + plen, ':'))
+                rc = fn(arg, k->str + plen, err);
+        }
+        freeReplyObject(r);
+        if (rc < 0) return -1;
+    } while (strcmp(cursor, "0"));
+    return 0;
+}
+
+int queueScanScids(queue *q, const char *what, int (*fn)(void *arg, const char *scid, char *err), void *arg,
+                   char *err) {
+    for (int sh = 0; sh < q->shards; sh++)
+        if (scanShard(q, sh, what, fn, arg, err) < 0) return -1;
+    return 0;
+}
+
 /* ---- reading ---- */
 
 static char *dupN(const char *s, size_t n) {

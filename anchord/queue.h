@@ -59,6 +59,12 @@ int queueEnqueue(queue *q, const char *stream, const char *scid, const char *id,
                  const char *payload, size_t n, long long ratePerMin, char sid[QUEUE_SID_MAX],
                  long long *retryAfter, char *err);
 
+/* queueScanScids: fn(arg, scid) for every SCID with a key wa:{sN}:<what>:<scid> in any
+ * shard (SCAN: keys added meanwhile may or may not be seen). fn returns 0 to go on,
+ * -1 to stop. 0 / -1 + err (Redis, or fn's -1 with its own err). */
+int queueScanScids(queue *q, const char *what, int (*fn)(void *arg, const char *scid, char *err), void *arg,
+                   char *err);
+
 /* queueItem: one enqueue of queueEnqueueMany (inputs, then its answer). */
 typedef struct queueItem {
     const char *stream, *scid, *id, *did, *payload;

@@ -1,0 +1,88 @@
+/* cmd_rotate.c -- `anchord rotate-publisher`: queue a publisher-key rotation for every DID. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/edkey.h"
+#include "core/hex.h"
+#include "core/multiformat.h"
+#include "core/sha256.h"
+#include "anchord/cmd.h"
+#include "anchord/didreg.h"
+#include "anchord/log.h"
+
+static void rotateUsage(FILE *f) {
+    fprintf(f, "usage: anchord rotate-publisher [--config FILE]\n"
+               "  With WA_PUBLISHER_KEY[_FILE] = the new publisher (update) key and\n"
+               "  WA_PREVIOUS_PUBLISHER_KEY[_FILE] = the one being rotated out: queues, for every DID\n"
+               "  in the registry, an entry that the next `anchord run` turns into a log entry moving\n"
+               "  its updateKeys to the new key (signed by the previous one; anchored and witnessed like\n"
+               "  any entry). Events built meanwhile rotate their DID first anyway; running it twice\n"
+               "  queues nothing new. Prints {\"dids\":N,\"queued\":Q,\"already\":A}.\n"
+               "  Exit: 0 done, 2 usage, 3 configuration or Redis unavailable (see docs/operations.md).\n");
+}
+
+typedef struct rotation {
+    queue *q;
+    const char *id;                  /* publisher-rotation-<16 hex of SHA-256(new key)> */
+    char body[MULTIKEY_PUB_MAX + 32];
+    didInfo *di;
+    size_t dids, queued, already;
+} rotation;
+
+/* queueOne: the rotation entry of one DID (its registry record names the DID). */
+static int queueOne(void *arg, const char *scid, char *err) {
+    rotation *r = arg;
+    char sid[QUEUE_SID_MAX];
+    int rc = didregGet(r->q, scid, r->di, err);
+    if (rc <= 0) return rc;   /* deleted since the SCAN saw it */
+    r->dids++;
+    rc = queueEnqueue(r->q, "events", scid, r->id, r->di->did, r->body, strlen(r->body), 0, sid, NULL, err);
+    if (rc == QUEUE_OK) r->queued++;
+    else if (rc == QUEUE_REPLAY) r->already++;
+    else return -1;
+    return 0;
+}
+
+int cmdRotate(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { rotateUsage(stdout); return 0; }
+        if (!strcmp(argv[i], "--config")) { i++; continue; }
+        if (!strncmp(argv[i], "--config=", 9)) continue;
+        fprintf(stderr, "anchord rotate-publisher: unexpected argument \"%s\"\n", argv[i]);
+        rotateUsage(stderr);
+        return 2;
+    }
+    config cfg;
+    edKey pub, prev;
+    char err[ERR_MAX], mk[MULTIKEY_PUB_MAX], prevMk[MULTIKEY_PUB_MAX] = "", id[96];
+    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0 || configServiceKeys(&cfg, &pub, NULL, err) < 0) {
+        fprintf(stderr, "anchord rotate-publisher: %s\n", err);
+        return 3;
+    }
+    int hp = configPreviousKey(&cfg, &prev, err);
+    int bad = mkEncodeEd25519Pub(pub.pk, mk) < 0 || (hp > 0 && mkEncodeEd25519Pub(prev.pk, prevMk) < 0);
+    edKeyWipe(&pub);
+    if (hp > 0) edKeyWipe(&prev);
+    if (hp <= 0 || bad || !strcmp(mk, prevMk)) {
+        fprintf(stderr, "anchord rotate-publisher: %s\n", hp < 0 ? err
+                : "set WA_PREVIOUS_PUBLISHER_KEY_FILE to the key being rotated out (another key than the publisher key)");
+        return 3;
+    }
+    uint8_t md[SHA256_LEN];
+    char hex[65];
+    sha256((const uint8_t *)mk, strlen(mk), md);
+    hexEncode(md, 8, hex);
+    snprintf(id, sizeof id, "publisher-rotation-%s", hex);
+    rotation r = {.id = id, .di = malloc(sizeof *r.di)};
+    snprintf(r.body, sizeof r.body, "{\"publisherRotation\":\"%s\"}", mk);
+    r.q = r.di ? queueOpen(cfg.redisUrl, (int)cfg.streamShards, 5000, err) : NULL;
+    int rc = r.q ? queueScanScids(r.q, "did", queueOne, &r, err) : errSet(err, "%s", r.di ? err : "out of memory");
+    queueClose(r.q);
+    free(r.di);
+    if (rc < 0) {
+        fprintf(stderr, "anchord rotate-publisher: %s (%zu queued so far; run it again to finish)\n", err, r.queued);
+        return 3;
+    }
+    printf("{\"dids\":%zu,\"queued\":%zu,\"already\":%zu,\"id\":\"%s\"}\n", r.dids, r.queued, r.already, id);
+    return 0;
+}
