@@ -13,6 +13,8 @@ struct committer {
     int stopping;
     int idle;                        /* waiting on cv: a submit must signal */
     size_t max;
+    commitReq **rs;                  /* the committer's: one round's requests */
+    queueItem *items;                /* and their enqueues */
     queue *q;
 };
 
@@ -51,11 +53,7 @@ static void commitRound(committer *c, commitReq **rs, queueItem *items, size_t n
 
 static void *run(void *arg) {
     committer *c = arg;
-    commitReq **rs = malloc(c->max * sizeof *rs);
-    queueItem *items = malloc(c->max * sizeof *items);
-    for (size_t n; rs && items && (n = take(c, rs));) commitRound(c, rs, items, n);
-    free(rs);
-    free(items);
+    for (size_t n; (n = take(c, c->rs));) commitRound(c, c->rs, c->items, n);
     return NULL;
 }
 
@@ -66,15 +64,19 @@ committer *commitStart(const char *redisUrl, int shards, int timeoutMs, size_t m
     c->max = max ? max : 1;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
-    if (!(c->q = queueOpen(redisUrl, shards, timeoutMs, err)) || pthread_create(&c->th, NULL, run, c)) {
-        if (c->q) errSet(err, "cannot start the committer thread");
-        queueClose(c->q);
-        pthread_mutex_destroy(&c->mu);
-        pthread_cond_destroy(&c->cv);
-        free(c);
-        return NULL;
-    }
-    return c;
+    c->rs = malloc(c->max * sizeof *c->rs);
+    c->items = malloc(c->max * sizeof *c->items);
+    if (!c->rs || !c->items) errSet(err, "out of memory");
+    else if (!(c->q = queueOpen(redisUrl, shards, timeoutMs, err))) {   /* err says why */
+    } else if (pthread_create(&c->th, NULL, run, c)) errSet(err, "cannot start the committer thread");
+    else return c;
+    queueClose(c->q);
+    free(c->rs);
+    free(c->items);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c);
+    return NULL;
 }
 
 void commitSubmit(committer *c, commitReq *r) {
@@ -106,6 +108,8 @@ void commitStop(committer *c) {
 void commitFree(committer *c) {
     if (!c) return;
     queueClose(c->q);
+    free(c->rs);
+    free(c->items);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     free(c);
