@@ -2,8 +2,11 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include "anchord/commit.h"
 #include "anchord/metrics.h"
+
+#define COMMIT_LINGER_US 200   /* the most an idle server adds to an answer */
 
 struct committer {
     pthread_mutex_t mu;
@@ -19,14 +22,25 @@ struct committer {
 };
 
 /* take: up to max waiting requests (in order) into out; 0 when stopping and none left.
- * Arrivals wake the thread only when it is idle: during a round they just gather. */
+ * Arrivals wake the thread only when it is idle: during a round they just gather. Woken
+ * from idle, it first lingers COMMIT_LINGER_US: without that, a busy server can settle
+ * into rounds of one event each (measured: 1.1 events a round, and 20 % instead of 34 %
+ * of the bench's bound), paying a thread hand-off per event for nothing. */
 static size_t take(committer *c, commitReq **out) {
     pthread_mutex_lock(&c->mu);
+    int woken = 0;
     while (!c->head && !c->stopping) {
         c->idle = 1;
         pthread_cond_wait(&c->cv, &c->mu);
+        woken = 1;
     }
     c->idle = 0;
+    if (woken && !c->stopping) {
+        pthread_mutex_unlock(&c->mu);
+        struct timespec ts = {0, COMMIT_LINGER_US * 1000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&c->mu);
+    }
     size_t n = 0;
     while (c->head && n < c->max) {
         out[n++] = c->head;
