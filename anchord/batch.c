@@ -504,6 +504,7 @@ static int onlyKey(const json_t *uk, const char *mk) {
  * updateKeys to ours (did:webvh: an entry is signed by a key active before it).
  * NULL + why when h is under neither. */
 static const uint8_t *signerFor(const pipeCtx *c, const webvhEntry *h, json_t *params, char *why) {
+    if (h->act.deactivated) return errSet(why, "invalid: the DID is deactivated: its log takes no entry"), NULL;
     if (onlyKey(h->act.updateKeys, c->pubMk)) return c->pub.sk;
     if (c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)) {
         json_object_set_new(params, "updateKeys", json_pack("[s]", c->pubMk));
