@@ -499,29 +499,36 @@ static int onlyKey(const json_t *uk, const char *mk) {
     return json_array_size(uk) == 1 && k && !strcmp(k, mk);
 }
 
-/* signerFor: the key signing the next entry after head h: ours; or, while h's
- * updateKeys is still the previous publisher key, that one, with params rotating
- * updateKeys to ours (did:webvh: an entry is signed by a key active before it).
- * NULL + why when h is under neither. */
-static const uint8_t *signerFor(const pipeCtx *c, const webvhEntry *h, json_t *params, char *why) {
-    if (h->act.deactivated) return errSet(why, "invalid: the DID is deactivated: its log takes no entry"), NULL;
+/* updateSigner: our key that may sign the entry after head h: the publisher key, or
+ * WA_PREVIOUS_PUBLISHER_KEY's while h's updateKeys are still that one (*rotate = 1: the
+ * entry must move them to ours). NULL when h is under neither. */
+static const uint8_t *updateSigner(const pipeCtx *c, const webvhEntry *h, int *rotate) {
+    *rotate = 0;
     if (onlyKey(h->act.updateKeys, c->pubMk)) return c->pub.sk;
-    if (c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)) {
-        json_object_set_new(params, "updateKeys", json_pack("[s]", c->pubMk));
-        return c->prev.sk;
-    }
-    errSet(why, "invalid: the log's updateKeys are neither the publisher key %.60s%s", c->pubMk,
-           c->hasPrev ? " nor WA_PREVIOUS_PUBLISHER_KEY's" : " (is WA_PREVIOUS_PUBLISHER_KEY missing?)");
+    if (c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)) return *rotate = 1, c->prev.sk;
     return NULL;
 }
 
-/* keysUsable: our keys can extend a log whose head is h: its updateKeys are the
- * publisher key (or the previous one, rotated on the next entry) and our witness alone
- * meets its witness threshold. Else a configuration problem (a key replaced without
- * WA_PREVIOUS_PUBLISHER_KEY, another witness key): -1 + why, and the DID's events wait
- * in the queue instead of being dead-lettered or published unwitnessed. */
+/* signerFor: the key signing the next entry after head h, with params rotating
+ * updateKeys to ours when due (did:webvh: an entry is signed by a key active before
+ * it). NULL + why (a deactivated log; keysUsable refused any other first). */
+static const uint8_t *signerFor(const pipeCtx *c, const webvhEntry *h, json_t *params, char *why) {
+    if (h->act.deactivated) return errSet(why, "invalid: the DID is deactivated: its log takes no entry"), NULL;
+    int rotate;
+    const uint8_t *sk = updateSigner(c, h, &rotate);
+    if (!sk) return errSet(why, "invalid: the log's updateKeys are not this worker's keys"), NULL;
+    if (rotate) json_object_set_new(params, "updateKeys", json_pack("[s]", c->pubMk));
+    return sk;
+}
+
+/* keysUsable: our keys can extend a log whose head is h: updateSigner has a key for
+ * it and our witness alone meets its witness threshold. Else a configuration problem
+ * (a key replaced without WA_PREVIOUS_PUBLISHER_KEY, another witness key): -1 + why,
+ * and the DID's events wait in the queue instead of being dead-lettered or published
+ * unwitnessed. */
 static int keysUsable(const pipeCtx *c, const webvhEntry *h, char *why) {
-    if (!onlyKey(h->act.updateKeys, c->pubMk) && !(c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)))
+    int rotate;
+    if (!updateSigner(c, h, &rotate))
         return errSet(why, "its updateKeys are neither the publisher key %.60s%s", c->pubMk,
                       c->hasPrev ? " nor WA_PREVIOUS_PUBLISHER_KEY's" : " (is WA_PREVIOUS_PUBLISHER_KEY missing?)");
     const webvhWitness *w = &h->act.wit;

@@ -84,12 +84,7 @@ committer *commitStart(const char *redisUrl, int shards, int timeoutMs, size_t m
     else if (!(c->q = queueOpen(redisUrl, shards, timeoutMs, err))) {   /* err says why */
     } else if (pthread_create(&c->th, NULL, run, c)) errSet(err, "cannot start the committer thread");
     else return c;
-    queueClose(c->q);
-    free(c->rs);
-    free(c->items);
-    pthread_mutex_destroy(&c->mu);
-    pthread_cond_destroy(&c->cv);
-    free(c);
+    commitFree(c);
     return NULL;
 }
 

@@ -56,20 +56,7 @@ int didregGet(queue *q, const char *scid, didInfo *out, char *err) {
 }
 
 int didregPut(queue *q, const char *scid, const didInfo *info, char *err) {
-    char k[256];
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < info->nkeys; i++)
-        json_array_append_new(arr, json_pack("{s:s,s:s}", "id", info->keys[i].vm,
-                                             "publicKeyMultibase", info->keys[i].multikey));
-    char *keys = arr ? jcsDump(arr, NULL, err) : NULL;
-    json_decref(arr);
-    if (!keys) return errSet(err, "did registry: cannot encode keys");
-    queueKey(q, queueShardOf(q, scid), "did", scid, NULL, k, sizeof k);
-    const char *kv[] = {"did", info->did, "versionId", info->versionId, "etag", info->etag, "keys", keys,
-                        "logSha", info->logSha, "wjSha", info->wjSha, "dwSha", info->dwSha, "mac", info->mac};
-    int rc = queueHset(q, k, kv, 16, err);
-    free(keys);
-    return rc;
+    return didregPutMany(q, 1, &scid, &info, err);
 }
 
 int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *const *infos, char *err) {

@@ -19,7 +19,7 @@ SCID() { OLD did "$1" | cut -d: -f3; }
 DIR() { echo "$FS/.well-known/did/$(SCID "$1")"; }
 status() { RCLI HGET "wa:{s0}:events:$(SCID "$1"):$2" "${3:-status}"; }
 count() { "$AD" batch-count 2>/dev/null; }
-ukeys() { tail -1 "$(DIR "$1")/did.jsonl" >/dev/null; jq -rs '[.[] | .parameters.updateKeys // empty] | last | join(",")' "$(DIR "$1")/did.jsonl"; }
+ukeys() { jq -rs '[.[] | .parameters.updateKeys // empty] | last | join(",")' "$(DIR "$1")/did.jsonl"; }
 verify_all() {   # NAME: every log valid (pipetool check, didlog verify) and resolved by didwebvh-ts
     OLD check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
     t_eq "$1: every file valid" "$? $(grep -c 'staging=0 failures=0' "$T_TMP/check.out")" "0 1"
