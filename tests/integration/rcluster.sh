@@ -177,6 +177,12 @@ rcl_migrate_finish "$CD" "$mslot"
 t_eq "MOVED: a read after the slot moved" "$(rt cmd GET mig:{m}:b)" "str v2"
 t_eq "MOVED: one redirection" "$(($(stat moved) - m0))" "1"
 t_eq "MOVED: the map names the new owner" "$(rt addr "$mslot")" "addr 127.0.0.1:$dst"
+m2=$(keyslot "mig:{m2}:a")
+t_eq "MOVED pipeline: write before" "$(rt cmd SET mig:{m2}:a w1)" "status OK"
+m0=$(stat moved)
+rcl_migrate_start "$CD" "$m2" && rcl_migrate_keys "$CD" "$m2" && rcl_migrate_finish "$CD" "$m2"
+t_eq "MOVED pipeline: both commands follow the slot" "$(rt pipe GET mig:{m2}:a \; SET mig:{m2}:b w2)" "str w1 | status OK"
+t_eq "MOVED pipeline: two redirections" "$(($(stat moved) - m0))" "2"
 t_eq "migration: nothing retried" "$(stat retries)" "0"
 scenario_close
 
