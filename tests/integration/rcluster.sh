@@ -115,7 +115,7 @@ if ! rcl_start "$CD" 2>"$T_TMP/cluster.err"; then
     t_skip rcluster "the Redis Cluster did not start: $(tail -3 "$T_TMP/cluster.err" | tr '\n' ' ')"
     t_done; exit
 fi
-trap 'rcl_stop "$CD"; t_cleanup' EXIT
+trap '_rcl_abort "$CD"; t_cleanup' EXIT
 P1=$(echo "$RCL_URL" | sed 's|redis://127.0.0.1:\([0-9]*\),.*|\1|')
 keyslot() { rcl_cli "$P1" cluster keyslot "$1"; }
 

@@ -18,7 +18,8 @@
 #   tests/svc/rcluster.sh migrate-finish DIR SLOT  assign SLOT to the importing master on
 #                                        every master (then the old owner answers MOVED)
 #
-# Sourced (`source tests/svc/rcluster.sh`) it defines rcl_start DIR, rcl_stop DIR,
+# Sourced (`source tests/svc/rcluster.sh`) it defines rcl_start DIR, rcl_stop DIR
+# (_rcl_abort DIR also stops the nodes whose pid files are gone),
 # rcl_owner, rcl_kill_master, rcl_kill_node, rcl_migrate_start/keys/finish (same arguments) and
 # rcl_cli PORT ARGS... (redis-cli on one node, no redirection); rcl_start exports
 # RCL_URL and RCL_DIR into the caller. Fail-over is fast on purpose:
@@ -100,6 +101,7 @@ _rcl_wait_ok() {
 # rcl_start DIR: six nodes, the cluster created, every replica attached; exports RCL_URL, RCL_DIR.
 rcl_start() {
     local D=$1 i port bus ports=() seen=" "
+    _RCL_PIDS=()
     command -v redis-server >/dev/null || { _rcl_fail "redis-server not installed"; return 1; }
     command -v redis-cli >/dev/null || { _rcl_fail "redis-cli not installed (redis-tools)"; return 1; }
     mkdir -p "$D" || return 1
@@ -115,19 +117,20 @@ rcl_start() {
             --cluster-config-file "$D/n$port/nodes.conf" --cluster-node-timeout "$RCL_NODE_TIMEOUT" \
             --cluster-replica-validity-factor 0 --dir "$D/n$port" --save '' --appendonly no \
             --daemonize no --loglevel warning >"$D/n$port/log" 2>&1 &
-        echo $! >"$D/node.$port.pid"
+        _RCL_PIDS+=($!)
+        echo $! >"$D/node.$port.pid" || { _rcl_fail "cannot write $D/node.$port.pid"; _rcl_abort "$D"; return 1; }
         disown $!   # stopped by PID (rcl_stop); no job-control notice when killed
         ports+=("$port")
     done
     for port in "${ports[@]}"; do
         for ((i = 0; i < 100; i++)); do rcl_cli "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
-        [ "$i" -lt 100 ] || { _rcl_fail "node $port did not start" "$D/n$port/log"; rcl_stop "$D"; return 1; }
+        [ "$i" -lt 100 ] || { _rcl_fail "node $port did not start" "$D/n$port/log"; _rcl_abort "$D"; return 1; }
     done
     local addrs=()
     for port in "${ports[@]}"; do addrs+=("127.0.0.1:$port"); done
     redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$D/create.log" 2>&1 ||
-        { _rcl_fail "redis-cli --cluster create failed" "$D/create.log"; rcl_stop "$D"; return 1; }
-    _rcl_wait_ok "$D" 30 || { _rcl_fail "cluster not ok after 30 s"; _rcl_nodes "$D" >&2; rcl_stop "$D"; return 1; }
+        { _rcl_fail "redis-cli --cluster create failed" "$D/create.log"; _rcl_abort "$D"; return 1; }
+    _rcl_wait_ok "$D" 30 || { _rcl_fail "cluster not ok after 30 s"; _rcl_nodes "$D" >&2; _rcl_abort "$D"; return 1; }
     # seeds: the three masters, as one comma list
     local seeds=() p
     for p in "${ports[@]}"; do
@@ -136,6 +139,18 @@ rcl_start() {
     RCL_URL="redis://$(IFS=,; echo "${seeds[*]}")"
     RCL_DIR=$D
     export RCL_URL RCL_DIR
+}
+
+# _rcl_abort DIR: rcl_stop, plus every node this shell's rcl_start started, by the PIDs it
+# kept, even when DIR or its pid files are gone (only a PID whose working directory is
+# still under DIR: never a recycled one).
+_rcl_abort() {
+    local p
+    rcl_stop "$1"
+    for p in "${_RCL_PIDS[@]}"; do
+        case "$(readlink "/proc/$p/cwd" 2>/dev/null)" in "$1"/*) kill -9 "$p" 2>/dev/null ;; esac
+    done
+    return 0
 }
 
 # rcl_stop DIR: stop every node started under DIR, by PID (TERM, then KILL after 5 s).
