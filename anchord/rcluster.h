@@ -14,11 +14,12 @@
  *  - MOVED: the map is refreshed (CLUSTER SLOTS) and the command sent to the new
  *    owner. ASK: ASKING + the command once on the named node; the map is unchanged.
  *    Both mean the command did not run; at most RCLUSTER_REDIRECTS_MAX redirections.
- *  - TRYAGAIN, CLUSTERDOWN, LOADING, MASTERDOWN, READONLY replies, a refused or timed
- *    out connect, a send that failed before the command was whole on the wire: the
- *    command did not run. The map is refreshed, and the command re-sent after a pause
- *    (backoffMs doubling, +50% jitter, at most 1 s) until retryMs has passed; then -1
- *    with RCLUSTER_E_DOWN. A fail-over of a master is this case.
+ *  - TRYAGAIN, CLUSTERDOWN, LOADING, MASTERDOWN, READONLY, BUSY replies, a refused or
+ *    timed out connect, a send that failed before the command was whole on the wire:
+ *    the command did not run. On a cluster the map is refreshed and the command re-sent
+ *    after a pause (backoffMs doubling, +50% jitter, at most 1 s) until retryMs has
+ *    passed; then -1 with RCLUSTER_E_DOWN. A fail-over of a master is this case. A
+ *    single Redis gets -1 RCLUSTER_E_DOWN at once, as before clusters.
  *  - NOSCRIPT to EVALSHA of a script added with rclusterScriptAdd: SCRIPT LOAD on that
  *    node, then the command again (it did not run).
  *  - A reply lost after the command was written (timeout, reset, the node killed): the
@@ -181,8 +182,9 @@ typedef struct rclusterCmd {
 int rclusterPipeline(rcluster *c, int flags, rclusterCmd *cmds, size_t n, char *err);
 
 /* rclusterWait: WAIT numreplicas timeoutMs (> 0) on the connection that carried the
- * last rclusterCommand / rclusterPipeline, so it covers that write (and the earlier
- * ones on the same connection). *acked = replicas that acknowledged them (0 on a
+ * last rclusterCommand / rclusterPipeline (for a pipeline redirected part-way, the node
+ * that took its last part), so it covers that write and the earlier ones on the same
+ * connection. *acked = replicas that acknowledged them (0 on a
  * master without replicas, and on a single Redis without replicas). -1 + err with
  * RCLUSTER_E_LOST when that connection was closed or re-opened since the write (its
  * replication is then unknown), RCLUSTER_E_NOROUTE when no command was sent yet.
