@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# redteam_trust.sh -- the verifier's trust model (DESIGN.md §9, invariant 7; docs/didverify.md
+# "Trust model") against an insider holding the publisher (update), witness and relayer keys:
+# tests/tools/insider writes entries the worker never would straight into the file store and
+# anchors them on the real registry like any batch (real redis-server and anvil, file store;
+# tests/svc/pipeline_env.sh). A history didverify calls ANCHORED must say only what the subject
+# signed: each scenario states the ATTACK and what is EXPECTED (tests/lib.sh `scenario`).
+source "$(dirname "$0")/../lib.sh"
+source "$WA_ROOT/tests/svc/pipeline_env.sh"
+FS=$T_TMP/fs
+pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+INS=$WA_ROOT/$BUILD/tools/insider
+DV=$WA_ROOT/$BIN/didverify
+RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
+DID() { "$PIPETOOL" did "$1"; }
+SCID() { DID "$1" | cut -d: -f3; }
+DIR() { echo "$FS/.well-known/did/$(SCID "$1")"; }
+sign() { "$PIPETOOL" sign "$@"; }
+mkOf() { "$PIPETOOL" genesis "$1" | jq -r '.state.verificationMethod[0].publicKeyMultibase'; }   # subject N's key
+head_state() { tail -1 "$(DIR "$1")/did.jsonl" | jq -c .state; }
+nver() { wc -l <"$(DIR "$1")/did.jsonl" | tr -d ' '; }
+dv() {   # N [extra args]: didverify the DID folder of subject N against the chain
+    local d; d=$(DIR "$1"); shift
+    "$DV" --log "$d/did.jsonl" --witness "$d/witness.json" --did-witness "$d/did-witness.json" \
+        --rpc "$RPC_URL" --contract "$WA_CONTRACT" --chain-id 31337 "$@"
+}
+# dv_expect NAME N RC REGEX...: didverify of subject N exits RC and its output matches every REGEX
+dv_expect() {
+    local name=$1 n=$2 want=$3; shift 3
+    dv "$n" >"$T_TMP/dv.out" 2>&1; local rc=$? bad=
+    for re in "$@"; do grep -qE "$re" "$T_TMP/dv.out" || bad="$bad [$re]"; done
+    [ "$rc" = "$want" ] && [ -z "$bad" ] && t_ok "$name" ||
+        t_fail "$name" "exit $rc (want $want), missing$bad: $(grep -vE '^(ANCHORED|did:)' "$T_TMP/dv.out" | head -4)"
+}
+ATK=1001; ATK_MK=$(mkOf $ATK)   # the attacker's own key (a subject number no one registered)
+
+# ---- setup: 10 DIDs, each with a genesis and one event entry, anchored in 2 batches ----
+"$PIPETOOL" register 0 10 >/dev/null || t_fail setup register
+pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "genesis run: $(tail -3 "$RUN_LOG")"
+"$PIPETOOL" events 0 10 10 v >"$T_TMP/v.jsonl"
+"$AD" submit "$T_TMP/v.jsonl" >/dev/null || t_fail setup submit
+pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "event run: $(tail -3 "$RUN_LOG")"
+t_expect_rc "setup: the worker's histories are ANCHORED" 0 dv 0
+
+scenario attack silent-key-swap "with the publisher and relayer keys: version 3 carries a genuine subject-signed event but replaces the assertion key by the attacker's (no KeyRotation); version 4 a Recalled event signed by that key; both anchored and witnessed" \
+    "didverify INVALID (exit 1): version 3 changes the assertion keys without a KeyRotation; version 4 follows the invalid version 3"
+jq -c --argjson ev "$(sign 0 swap-1)" --arg mk "$ATK_MK" '.event = $ev | .verificationMethod[0].publicKeyMultibase = $mk' \
+    <<<"$(head_state 0)" >"$T_TMP/a1.json"
+jq -c --argjson ev "$(sign 0 recall-1 type=Recalled key=$ATK 'data={"reason":"forged"}')" '.event = $ev' "$T_TMP/a1.json" >"$T_TMP/a2.json"
+"$INS" append "$(SCID 0)" "$T_TMP/a1.json" >/dev/null && "$INS" append "$(SCID 0)" "$T_TMP/a2.json" >/dev/null &&
+    "$INS" anchor "$(SCID 0)" >/dev/null || t_fail "silent-key-swap: insider"
+dv_expect "silent-key-swap: INVALID, version 3 named" 0 1 "^INVALID +3-.*changes the assertion keys without a KeyRotation" \
+    "^INVALID +4-.*follows the invalid version 3" "^summary: INVALID"
+
+scenario attack rotation-extra-key "a genuine KeyRotation of the subject (to its new key) whose entry also lists the attacker's key as a second assertion method; then an event signed by the attacker's key" \
+    "didverify INVALID (exit 1): the assertion keys of version 3 are not exactly the KeyRotation's key"
+NEWMK=$(mkOf 1002); V=$(( $(nver 1) + 1 ))
+jq -c --argjson ev "$(sign 1 rot-1 type=KeyRotation "data={\"publicKeyMultibase\":\"$NEWMK\"}")" --arg mk "$NEWMK" \
+    --arg amk "$ATK_MK" --arg v "$V" \
+    '.event = $ev | .verificationMethod = [{id: (.id + "#key-" + $v), type: "Multikey", controller: .id, publicKeyMultibase: $mk},
+      {id: (.id + "#x"), type: "Multikey", controller: .id, publicKeyMultibase: $amk}] | .assertionMethod = [(.id + "#key-" + $v), (.id + "#x")]' \
+    <<<"$(head_state 1)" >"$T_TMP/b1.json"
+jq -c --argjson ev "$(sign 1 recall-1 type=Recalled key=$ATK vm=x)" '.event = $ev' "$T_TMP/b1.json" >"$T_TMP/b2.json"
+"$INS" append "$(SCID 1)" "$T_TMP/b1.json" >/dev/null && "$INS" append "$(SCID 1)" "$T_TMP/b2.json" >/dev/null &&
+    "$INS" anchor "$(SCID 1)" >/dev/null || t_fail "rotation-extra-key: insider"
+dv_expect "rotation-extra-key: INVALID, version 3 named" 1 1 "^INVALID +3-.*not exactly the KeyRotation's key" \
+    "^INVALID +4-.*follows the invalid version 3"
+
+scenario attack event-entry-edits-document "a genuine subject-signed event whose entry also changes the DID document (a service added pointing at the attacker's site)" \
+    "didverify INVALID (exit 1): version 3 changes \"service\" of the DID document"
+jq -c --argjson ev "$(sign 2 ev-2)" '.event = $ev | .service = [{id: (.id + "#recall"), type: "LinkedDomains", serviceEndpoint: "https://attacker.example"}]' \
+    <<<"$(head_state 2)" >"$T_TMP/c1.json"
+"$INS" append "$(SCID 2)" "$T_TMP/c1.json" >/dev/null && "$INS" anchor "$(SCID 2)" >/dev/null || t_fail "event-entry-edits-document: insider"
+dv_expect "event-entry-edits-document: INVALID, version 3 named" 2 1 "^INVALID +3-.*changes \"service\" of the DID document"
+
+scenario attack untouched-history-anchored "the attacks above, on other DIDs of the same batches" \
+    "an untouched DID's history stays ANCHORED (exit 0)"
+dv_expect "untouched DID 9: ANCHORED" 9 0 "^summary: ANCHORED: 2 anchored"
+t_done
