@@ -73,6 +73,19 @@ jq -c --argjson ev "$(sign 2 ev-2)" '.event = $ev | .service = [{id: (.id + "#re
 "$INS" append "$(SCID 2)" "$T_TMP/c1.json" >/dev/null && "$INS" anchor "$(SCID 2)" >/dev/null || t_fail "event-entry-edits-document: insider"
 dv_expect "event-entry-edits-document: INVALID, version 3 named" 2 1 "^INVALID +3-.*changes \"service\" of the DID document"
 
+scenario attack worker-extends-forged-log "DID 0's forged log (silent-key-swap) with the registry's head and the three digests rewritten to match it (Redis written too, the record's mac not: the worker re-checks the log); then an event signed by the attacker's key straight into the queue" \
+    "the worker refuses to build on it (dead letter 'store tampered: did.jsonl: entry 3 ... changes the assertion keys'), nothing published"
+d0=$(DIR 0); sha() { sha256sum "$1" | cut -d' ' -f1; }
+RCLI HSET "wa:{s0}:did:$(SCID 0)" versionId "$(tail -1 "$d0/did.jsonl" | jq -r .versionId)" logSha "$(sha "$d0/did.jsonl")" \
+    wjSha "$(sha "$d0/witness.json")" dwSha "$(sha "$d0/did-witness.json")" >/dev/null
+S0=$(sha256sum "$d0/did.jsonl")
+"$PIPETOOL" rawadd 0 "$(sign 0 forged-2 key=$ATK)" >/dev/null
+pipe_run
+r=$(RCLI HGET "wa:{s0}:events:$(SCID 0):forged-2" reason)
+[[ "$r" =~ ^store\ tampered:\ did.jsonl:\ entry\ 3.*changes\ the\ assertion\ keys ]] && t_ok "worker-extends-forged-log: refused: $r" ||
+    t_fail "worker-extends-forged-log: refused" "status $(RCLI HGET "wa:{s0}:events:$(SCID 0):forged-2" status) reason [$r]"
+t_eq "worker-extends-forged-log: did.jsonl untouched" "$(sha256sum "$d0/did.jsonl")" "$S0"
+
 scenario attack untouched-history-anchored "the attacks above, on other DIDs of the same batches" \
     "an untouched DID's history stays ANCHORED (exit 0)"
 dv_expect "untouched DID 9: ANCHORED" 9 0 "^summary: ANCHORED: 2 anchored"
