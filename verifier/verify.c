@@ -89,7 +89,7 @@ static void pendingGaps(historyReport *r) {
 /* checkEntries: the verdict of every parsed entry. 0 / -1 (chain unreachable). */
 static int checkEntries(webvhLog *log, const webvhResult *wr, const witnessFile *wj, const char *global, size_t w,
                         const char *wmsg, chainSrc *src, historyReport *r, char *err) {
-    size_t s = wr->valid, a = 0;
+    size_t s = wr->valid, a = 0, docBad = 0;
     json_t *seen = json_object();
     int rc = 0;
     for (size_t i = 0; i < log->n && rc == 0; i++) {
@@ -107,11 +107,17 @@ static int checkEntries(webvhLog *log, const webvhResult *wr, const witnessFile 
             else snprintf(row->reason, sizeof row->reason, "follows the invalid version %zu", s + 1);
             continue;
         }
-        r->sigs += json_array_size(json_object_get(log->e[i].obj, "proof"));
-        if (i > 0) {
-            r->sigs++;
-            if (docEventCheck(log->e[i - 1].state, log->e[i].state, seen, row->reason) < 0) continue;
+        if (docBad) {   /* its keys come from a document the subject did not sign */
+            snprintf(row->reason, sizeof row->reason, "follows the invalid version %zu", docBad);
+            continue;
         }
+        r->sigs += json_array_size(json_object_get(log->e[i].obj, "proof"));
+        docKind kind;
+        int dk = docEntryCheck(i ? log->e[i - 1].state : NULL, log->e[i].state, log->e[i].params, (unsigned long)i + 1,
+                               seen, &kind, row->reason);
+        row->kind = kind;
+        r->sigs += kind == DOC_KIND_EVENT || (kind == DOC_KIND_GENESIS && json_object_get(log->e[i].state, "event"));
+        if (dk != DOC_OK) { docBad = i + 1; continue; }
         if (!ap) {
             row->v = VERDICT_PENDING;
             snprintf(row->reason, sizeof row->reason, "no anchor in witness.json yet");

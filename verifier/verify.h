@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "core/err.h"
 #include "verifier/chain.h"
+#include "verifier/docevent.h"
 #include "verifier/witness.h"
 
 typedef enum { VERDICT_ANCHORED = 0, VERDICT_PENDING = 1, VERDICT_INVALID = 2 } verdict;
@@ -30,6 +31,7 @@ typedef struct versionReport {
     uint8_t txHash[32];
     char reason[ERR_MAX];            /* INVALID (and PENDING: why) */
     int claimed;                     /* witness.json has an anchor for it */
+    docKind kind;                    /* genesis, event or publisher maintenance (verifier/docevent.h) */
 } versionReport;
 
 typedef struct historyReport {
