@@ -86,6 +86,55 @@ r=$(RCLI HGET "wa:{s0}:events:$(SCID 0):forged-2" reason)
     t_fail "worker-extends-forged-log: refused" "status $(RCLI HGET "wa:{s0}:events:$(SCID 0):forged-2" status) reason [$r]"
 t_eq "worker-extends-forged-log: did.jsonl untouched" "$(sha256sum "$d0/did.jsonl")" "$S0"
 
+# mkgen N OUT: subject N's genesis log whose document embeds an event with an all-zero
+# proofValue (the entry itself properly signed by the publisher key).
+mkgen() {
+    local g sc; g=$("$PIPETOOL" genesis "$1"); sc=$(jq -r .parameters.scid <<<"$g")
+    jq -c .state <<<"$g" | sed "s/$sc/{SCID}/g" | jq -c --arg t "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '.event = {id: "g-1", did: .id,
+        type: "Manufactured", time: $t, data: {step: "made"}, proof: {type: "DataIntegrityProof", cryptosuite: "eddsa-jcs-2022",
+        verificationMethod: (.id + "#key-1"), proofPurpose: "assertionMethod", proofValue: ("z" + ("1" * 64))}}' >"$T_TMP/gs.$1.json"
+    jq -c '.parameters | del(.method, .scid)' <<<"$g" >"$T_TMP/gp.$1.json"
+    "$INS" create "$T_TMP/gs.$1.json" "$T_TMP/gp.$1.json" >"$2"
+}
+gscid() { head -1 "$1" | jq -r .parameters.scid; }
+
+scenario attack genesis-event-unsigned-ingest "POST /dids and anchord submit --dids: a genesis whose document embeds an event with an all-zero proofValue" \
+    "401 bad_signature (submit: exit 1, bad_signature), the event named; nothing queued"
+mkgen 20 "$T_TMP/g20.jsonl"
+HP=$(freeport)
+WA_LISTEN=127.0.0.1:$HP t_bg "$AD" serve 2>"$T_TMP/serve.log"
+wait_port "$HP" 10 || t_fail "genesis-event-unsigned-ingest: serve" "$(tail -3 "$T_TMP/serve.log")"
+Q0=$(RCLI XLEN 'wa:{s0}:dids')
+CODE=$(curl -s -o "$T_TMP/resp" -w '%{http_code}' -H 'Content-Type: application/jsonl' --data-binary @"$T_TMP/g20.jsonl" \
+    "http://127.0.0.1:$HP/dids")
+grep -q '"error":"bad_signature"' "$T_TMP/resp" && grep -q 'event' "$T_TMP/resp" && [ "$CODE" = 401 ] &&
+    t_ok "genesis-event-unsigned-ingest: POST /dids 401 bad_signature" || t_fail "genesis-event-unsigned-ingest: POST /dids" "$CODE $(cat "$T_TMP/resp")"
+"$AD" submit --dids "$T_TMP/g20.jsonl" >"$T_TMP/sub.out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -q '"error":"bad_signature"' "$T_TMP/sub.out" && t_ok "genesis-event-unsigned-ingest: submit --dids refused" ||
+    t_fail "genesis-event-unsigned-ingest: submit --dids" "exit $rc: $(cat "$T_TMP/sub.out")"
+t_eq "genesis-event-unsigned-ingest: nothing queued" "$(RCLI XLEN 'wa:{s0}:dids')" "$Q0"
+
+scenario attack genesis-event-unsigned-worker "the same kind of genesis XADDed straight into the dids stream (bypassing ingest)" \
+    "the worker dead-letters it ('genesis log: event: signature ...'); not published"
+mkgen 21 "$T_TMP/g21.jsonl"; S21=$(gscid "$T_TMP/g21.jsonl")
+RCLI XADD 'wa:{s0}:dids' '*' scid "$S21" id genesis did "$(head -1 "$T_TMP/g21.jsonl" | jq -r .state.id)" \
+    body "$(cat "$T_TMP/g21.jsonl")" >/dev/null
+pipe_run
+r=$(RCLI HGET "wa:{s0}:dids:$S21:genesis" reason)
+[[ "$r" =~ ^genesis\ log:\ event:\ signature ]] && t_ok "genesis-event-unsigned-worker: dead letter: $r" ||
+    t_fail "genesis-event-unsigned-worker: dead letter" "status $(RCLI HGET "wa:{s0}:dids:$S21:genesis" status) reason [$r]"
+t_check "genesis-event-unsigned-worker: not published" test ! -e "$FS/.well-known/did/$S21"
+
+scenario attack genesis-event-unsigned-verify "the insider publishes such a genesis itself, anchored and witnessed" \
+    "didverify INVALID (exit 1): version 1's event signature does not verify"
+mkgen 22 "$T_TMP/g22.jsonl"; S22=$(gscid "$T_TMP/g22.jsonl")
+mkdir -p "$FS/.well-known/did/$S22" && cp "$T_TMP/g22.jsonl" "$FS/.well-known/did/$S22/did.jsonl"
+"$INS" anchor "$S22" >/dev/null || t_fail "genesis-event-unsigned-verify: insider"
+"$DV" --log "$FS/.well-known/did/$S22/did.jsonl" --witness "$FS/.well-known/did/$S22/witness.json" \
+    --did-witness "$FS/.well-known/did/$S22/did-witness.json" --rpc "$RPC_URL" --contract "$WA_CONTRACT" >"$T_TMP/dv.out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -qE "^INVALID +1-.*event: signature" "$T_TMP/dv.out" && t_ok "genesis-event-unsigned-verify: INVALID" ||
+    t_fail "genesis-event-unsigned-verify: INVALID" "exit $rc: $(cat "$T_TMP/dv.out")"
+
 scenario attack untouched-history-anchored "the attacks above, on other DIDs of the same batches" \
     "an untouched DID's history stays ANCHORED (exit 0)"
 dv_expect "untouched DID 9: ANCHORED" 9 0 "^summary: ANCHORED: 2 anchored"
