@@ -86,6 +86,29 @@ r=$(RCLI HGET "wa:{s0}:events:$(SCID 0):forged-2" reason)
     t_fail "worker-extends-forged-log: refused" "status $(RCLI HGET "wa:{s0}:events:$(SCID 0):forged-2" status) reason [$r]"
 t_eq "worker-extends-forged-log: did.jsonl untouched" "$(sha256sum "$d0/did.jsonl")" "$S0"
 
+echo '{"ttl":60}' >"$T_TMP/ttl.json"
+scenario attack maintenance-entry-accepted "publisher maintenance: an entry that re-embeds the document unchanged (same event) and only changes a parameter (ttl), anchored" \
+    "didverify ANCHORED (exit 0), the entry's kind is maintenance (not a replayed event)"
+"$INS" append "$(SCID 5)" <(head_state 5) "$T_TMP/ttl.json" >/dev/null && "$INS" anchor "$(SCID 5)" >/dev/null ||
+    t_fail "maintenance-entry-accepted: insider"
+dv_expect "maintenance-entry-accepted: ANCHORED" 5 0 "^summary: ANCHORED: 3 anchored" "^ANCHORED +3-.*publisher maintenance"
+
+scenario attack maintenance-changes-service "an entry without a new event (the previous one re-embedded, a parameter changed) that adds a service to the DID document" \
+    "didverify INVALID (exit 1): version 3 changes \"service\" in an entry without a new event"
+jq -c '.service = [{id: (.id + "#shop"), type: "LinkedDomains", serviceEndpoint: "https://attacker.example"}]' <<<"$(head_state 3)" >"$T_TMP/m1.json"
+"$INS" append "$(SCID 3)" "$T_TMP/m1.json" "$T_TMP/ttl.json" >/dev/null && "$INS" anchor "$(SCID 3)" >/dev/null ||
+    t_fail "maintenance-changes-service: insider"
+dv_expect "maintenance-changes-service: INVALID, version 3 named" 3 1 "^INVALID +3-.*changes \"service\" of the DID document in an entry without a new event"
+
+scenario attack maintenance-swaps-key "an entry without a new event that swaps the assertion key for the attacker's; then an event signed by that key" \
+    "didverify INVALID (exit 1): version 3 changes the assertion keys in an entry without a new event; version 4 follows it"
+jq -c --arg mk "$ATK_MK" '.verificationMethod[0].publicKeyMultibase = $mk' <<<"$(head_state 4)" >"$T_TMP/k1.json"
+jq -c --argjson ev "$(sign 4 recall-4 type=Recalled key=$ATK)" '.event = $ev' "$T_TMP/k1.json" >"$T_TMP/k2.json"
+"$INS" append "$(SCID 4)" "$T_TMP/k1.json" "$T_TMP/ttl.json" >/dev/null && "$INS" append "$(SCID 4)" "$T_TMP/k2.json" >/dev/null &&
+    "$INS" anchor "$(SCID 4)" >/dev/null || t_fail "maintenance-swaps-key: insider"
+dv_expect "maintenance-swaps-key: INVALID, version 3 named" 4 1 "^INVALID +3-.*changes the assertion keys in an entry without a new event" \
+    "^INVALID +4-.*follows the invalid version 3"
+
 # mkgen N OUT: subject N's genesis log whose document embeds an event with an all-zero
 # proofValue (the entry itself properly signed by the publisher key).
 mkgen() {
