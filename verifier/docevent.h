@@ -39,7 +39,7 @@
 #define DOC_INVALID (-1)               /* a rule of the document or its transition is broken */
 #define DOC_BAD_SIGNATURE (-2)         /* the event's proof names no assertion key, or does not verify */
 
-typedef enum { DOC_KIND_GENESIS, DOC_KIND_EVENT, DOC_KIND_MAINTENANCE } docKind;
+typedef enum { DOC_KIND_UNKNOWN = 0, DOC_KIND_GENESIS, DOC_KIND_EVENT, DOC_KIND_MAINTENANCE } docKind;
 
 typedef struct docKey {
     char vm[DOC_VM_MAX];               /* absolute id "did:…#frag" */

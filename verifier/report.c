@@ -41,8 +41,9 @@ void reportText(FILE *f, const historyReport *r, int fancy) {
         if (x->v == VERDICT_ANCHORED) {
             char tx[65];
             hexEncode(x->txHash, 32, tx);
-            fprintf(f, "batch %llu, block %llu, tx 0x%s\n", (unsigned long long)x->batchId,
-                    (unsigned long long)x->blockNumber, tx);
+            fprintf(f, "batch %llu, block %llu, tx 0x%s%s\n", (unsigned long long)x->batchId,
+                    (unsigned long long)x->blockNumber, tx,
+                    x->kind == DOC_KIND_MAINTENANCE ? "  (publisher maintenance: no new event)" : "");
         } else {
             fprintf(f, "%s\n", x->reason);
         }
@@ -78,6 +79,9 @@ json_t *reportJson(const historyReport *r) {
         snprintf(st, sizeof st, "%s", reportWord(x->v));
         for (char *p = st; *p; p++) *p = (char)tolower((unsigned char)*p);
         json_t *o = json_pack("{s:o, s:s}", "versionId", jstr(x->versionId), "status", st);
+        static const char *const kinds[] = {NULL, "genesis", "event", "maintenance"};
+        if (x->kind > DOC_KIND_UNKNOWN && x->kind <= DOC_KIND_MAINTENANCE)
+            json_object_set_new(o, "kind", json_string(kinds[x->kind]));
         if (x->v == VERDICT_ANCHORED) {
             hexEncode(x->txHash, 32, tx + 2);
             json_object_set_new(o, "batchId", json_integer((json_int_t)x->batchId));

@@ -17,7 +17,8 @@ const char *reportWord(verdict v);
 void reportText(FILE *f, const historyReport *r, int fancy);
 
 /* reportJson: {"did","verdict","anchored","pending","invalid","versions":[{"versionId",
- * "status","batchId","blockNumber","txHash" | "reason"}]} (status in lower case). */
+ * "status","kind","batchId","blockNumber","txHash" | "reason"}]} (status in lower case;
+ * kind "genesis" | "event" | "maintenance", absent when the document was not checked). */
 json_t *reportJson(const historyReport *r);
 
 /* reportExit: the exit code of a verdict: 0 anchored, 1 invalid, 2 pending. */

@@ -31,7 +31,8 @@ typedef struct versionReport {
     uint8_t txHash[32];
     char reason[ERR_MAX];            /* INVALID (and PENDING: why) */
     int claimed;                     /* witness.json has an anchor for it */
-    docKind kind;                    /* genesis, event or publisher maintenance (verifier/docevent.h) */
+    docKind kind;                    /* genesis, event or publisher maintenance (verifier/docevent.h);
+                                        UNKNOWN when the document was not checked */
 } versionReport;
 
 typedef struct historyReport {
