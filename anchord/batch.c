@@ -445,8 +445,9 @@ static int checkAnchors(const didWork *w, const webvhLog *log, char *why) {
 
 /* checkStore: refuse to build on objects that are not what we published: the log must
  * verify with its witness file, end at the registry's head, every version must have a
- * consistent Merkle anchor proof in witness.json, and the objects must be the ones
- * published (registry digests). When the digests match, the objects are those this
+ * consistent Merkle anchor proof in witness.json, every entry must keep the trust model
+ * (verifier/docevent.h docLogCheck: what didverify checks, so nothing is built on a log
+ * it would refuse), and the objects must be the ones published (registry digests). When the digests match, the objects are those this
  * worker verified when it built them: the log is only replayed (parameters and state,
  * no signatures), so a batch costs the same whatever the length of the logs it
  * touches. A mismatch runs every check first, for the most specific reason.
@@ -472,6 +473,7 @@ static int checkStore(const pipeCtx *c, didWork *w, webvhLog **out, char *why) {
     else if (strcmp(webvhHead(log)->versionId, w->reg->versionId))
         rc = errSet(why, "did.jsonl ends at %.60s but the registry's head is %.60s", webvhHead(log)->versionId,
                     w->reg->versionId);
+    else if (same <= 0 && docLogCheck(log, log->n, e) != DOC_OK) rc = errSet(why, "did.jsonl: %s", e);
     else if (same <= 0) rc = checkAnchors(w, log, why);
     w->replayed = rc == 0 && same > 0;
     if (rc == 0 && same < 0) rc = errSet(why, "%s", dwhy);

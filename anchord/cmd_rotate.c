@@ -16,8 +16,10 @@ static void rotateUsage(FILE *f) {
                "  WA_PREVIOUS_PUBLISHER_KEY[_FILE] = the one being rotated out: queues, for every DID\n"
                "  in the registry, an entry that the next `anchord run` turns into a log entry moving\n"
                "  its updateKeys to the new key (signed by the previous one; anchored and witnessed like\n"
-               "  any entry). Events built meanwhile rotate their DID first anyway; running it twice\n"
-               "  queues nothing new. Prints {\"dids\":N,\"queued\":Q,\"already\":A}.\n"
+               "  any entry): a publisher maintenance entry, the DID document unchanged, which didverify\n"
+               "  accepts as such (docs/formats.md \"Entry kinds\"). Events built meanwhile rotate their\n"
+               "  DID first anyway; running it twice queues nothing new.\n"
+               "  Prints {\"dids\":N,\"queued\":Q,\"already\":A}.\n"
                "  Exit: 0 done, 2 usage, 3 configuration or Redis unavailable (see docs/operations.md).\n");
 }
 

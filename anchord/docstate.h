@@ -1,36 +1,35 @@
-/* docstate.h -- the DID document side of an event: current assertion keys, the
- * next state of a log (the signed event embedded, key changes applied).
+/* docstate.h -- the DID document side of an event for the worker: current assertion
+ * keys (as the registry stores them), the next state of a log.
  *
- * Event -> entry mapping (docs/pipeline.md): the new entry's state is the previous
- * DID document with the event as its top-level member "event" (replacing the one
- * before). An event of type "KeyRotation" with data {"publicKeyMultibase":"z6Mk..."}
- * also replaces the assertion key: a new verification method <DID>#key-<version> is
- * added and is the only assertionMethod; every key that was an assertionMethod is
- * removed from verificationMethod too (and from the other relationships), so it can
- * never sign again, while earlier versions of the log keep it. */
+ * Event -> entry mapping (docs/pipeline.md, docs/formats.md "Entry kinds"): the new
+ * entry's state is docApply(previous state, event) of verifier/docevent.h -- the one
+ * function didverify recomputes, so the worker never writes a document the verifier
+ * would refuse: the previous DID document with the event as its top-level member
+ * "event" (replacing the one before); an event of type "KeyRotation" with data
+ * {"publicKeyMultibase":"z6Mk..."} also replaces the assertion key: a new verification
+ * method <DID>#key-<version> is added and is the only assertionMethod; every key that
+ * was an assertionMethod is removed from verificationMethod too (and from the other
+ * relationships), so it can never sign again, while earlier versions of the log keep it. */
 #ifndef WA_DOCSTATE_H
 #define WA_DOCSTATE_H
 #include <stddef.h>
 #include <jansson.h>
 #include "core/err.h"
+#include "verifier/docevent.h"
 #include "anchord/didreg.h"
 
-#define DOCSTATE_ROTATION "KeyRotation"
+#define DOCSTATE_ROTATION DOCEVENT_KEY_ROTATION
 
-/* docAssertionKeys: the assertionMethod keys of a DID document (references "#frag" or
- * absolute ids resolved against verificationMethod, or embedded methods), with
- * absolute ids, into keys (room for DIDREG_MAX_KEYS). Keys that are not Ed25519
- * multikeys are skipped. Returns the count (0 = none), or -1 + err. */
+/* docAssertionKeys: the assertionMethod keys of a DID document that can sign events
+ * (verifier/docevent.h docSigningKeys: Ed25519 Multikeys, absolute ids) into keys (room
+ * for DIDREG_MAX_KEYS). Returns the count (0 = none). did is unused (the document's own
+ * id resolves "#frag" references), kept for the callers; err is never written. */
 int docAssertionKeys(const json_t *state, const char *did, didKey keys[DIDREG_MAX_KEYS], char *err);
 
-/* docNextState: a new state object: a copy of prev with "event" = event (a copy),
- * and, for a KeyRotation event, the rotation applied with the new method named
- * <did>#key-<versionNumber>. NULL + err (a specific reason: the event is then
- * rejected) on a malformed rotation. */
+/* docNextState: docApply(prev, event, versionNumber) (a new state object); did must be
+ * prev's id. NULL + err (a specific reason: the event is then rejected) on a malformed
+ * rotation. */
 json_t *docNextState(const json_t *prev, const json_t *event, const char *did, unsigned long versionNumber,
                      char *err);
-
-/* docEventId: the "id" of the event embedded in a state, or NULL. */
-const char *docEventId(const json_t *state);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "core/edkey.h"
 #include "didlog/webvh.h"
+#include "verifier/docevent.h"
 #include "anchord/genesis.h"
 
 int genesisPolicyFromConfig(const config *c, genesisPolicy *p, char *err) {
@@ -35,6 +36,10 @@ static rejectCode rules(const genesisPolicy *p, webvhLog *log, char scid[SCID_LE
         return rejectSay(detail, r.code && !strcmp(r.code, "invalidProof") ? REJ_BAD_SIGNATURE : REJ_INVALID, "%s", r.error);
     const webvhEntry *h = webvhHead(log);
     char e[ERR_MAX];
+    json_t *seen = json_object();
+    int dk = seen ? docEntryCheck(NULL, h->state, h->params, 1, seen, NULL, e) : errSet(e, "out of memory");
+    json_decref(seen);
+    if (dk != DOC_OK) return rejectSay(detail, dk == DOC_BAD_SIGNATURE ? REJ_BAD_SIGNATURE : REJ_INVALID, "%s", e);
     if (didWebvhParse(h->did, scid, e) < 0) return rejectSay(detail, REJ_INVALID, "state.id: %s", e);
     if (strlen(h->did) >= DIDREG_DID_MAX) return rejectSay(detail, REJ_INVALID, "state.id: longer than %d bytes", DIDREG_DID_MAX - 1);
     char want[DIDREG_DID_MAX];

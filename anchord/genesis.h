@@ -3,6 +3,8 @@
  * A genesis log (POST /dids, `anchord submit --dids`) is accepted when:
  *   - it is one did:webvh v1.0 entry that verifies (didlog's webvhVerify; the
  *     witness threshold is not checked yet: the service witnesses it after anchoring);
+ *   - an event its document embeds is checked as didverify checks it (verifier/docevent.h:
+ *     signed for this DID by one of the document's own assertion keys, not a KeyRotation);
  *   - its DID is exactly did:webvh:<scid>:<WA_DOMAIN>:<WA_PREFIX as path>:<scid>,
  *     the place this service publishes it (<prefix>/<scid>/did.jsonl);
  *   - its updateKeys are exactly the publisher's update key (WA_PUBLISHER_KEY_FILE):

@@ -32,7 +32,7 @@ static void *run(void *arg) {
     for (int i = j->start; i < j->n; i += j->step) {
         hist *h = &j->h[i];
         historyInput in = {(const char *)h->f[0].p, h->f[0].len, (const char *)h->f[1].p, h->f[1].len,
-                           (const char *)h->f[2].p, h->f[2].len, h->did, 0};
+                           (const char *)h->f[2].p, h->f[2].len, h->did, 0, NULL};
         historyReport r;
         if (verifyHistory(&in, j->src, &r, err) < 0 || historyVerdict(&r) != VERDICT_ANCHORED) {
             if (!j->bad++) fprintf(stderr, "bench: %s: %s\n", h->did, r.n ? r.v[r.n - 1].reason : err);

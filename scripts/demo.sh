@@ -207,7 +207,8 @@ say "Verify every DID (didverify over http://127.0.0.1:$HTTP_PORT)"; phase verif
 summary
 W1=$(jq -rn 'first(inputs | select(.kind == "window") | .did)' "$W/ids/index.jsonl")
 echo
-echo "Browse a window passport: http://127.0.0.1:$HTTP_PORT/?did=$(jq -rn --arg v "$W1" '$v|@uri')"
+echo "Browse a window passport: http://127.0.0.1:$HTTP_PORT/?did=$(jq -rn --arg v "$W1" '$v|@uri')&rpc=$(jq -rn --arg v "http://127.0.0.1:$ANVIL_PORT" '$v|@uri')&contract=$WA_CONTRACT&chain=31337"
+echo "                          (roots by eth_call to the demo's anvil; or &anchors=anchors.json, the snapshot)"
 echo "Verify it yourself:       $BIN/didverify $W1 --base-url http://127.0.0.1:$HTTP_PORT --anchors $OUT/anchors.json"
 [ "$V_BAD" -eq 0 ] && [ "$V_ERR" -eq 0 ] && [ "$V_PEND" -eq 0 ] || die "not every DID verified as anchored"
 if [ "${DEMO_WAIT:-$([ -t 0 ] && echo 1 || echo 0)}" = 1 ]; then

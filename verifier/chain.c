@@ -206,6 +206,18 @@ int chainBatch(chainSrc *s, const chainRef *c, char reason[ERR_MAX], char *err) 
     return 0;
 }
 
+int chainBatchCount(chainSrc *s, uint64_t *count, char *err) {
+    uint8_t d[4], w[32];
+    if (s->anchors) {
+        *count = s->anchors->n ? s->anchors->v[s->anchors->n - 1].batchId + 1 : 0;
+        return 0;
+    }
+    regBatchCountCall(d);
+    if (ethCall(s, d, sizeof d, "latest", w, 32, err) < 0) return -1;
+    if (regWord(w, count) < 0) return errSet(err, "batchCount() out of range");
+    return 0;
+}
+
 /* ---- anchors export ---- */
 
 static int qtyCall(chainSrc *s, const char *method, uint64_t *out, char *err) {

@@ -66,6 +66,10 @@ void chainClose(chainSrc *s);
  * the contract has this batchId and root (cached per batch). */
 int chainBatch(chainSrc *s, const chainRef *c, char reason[ERR_MAX], char *err);
 
+/* chainBatchCount: how many batches the registry holds: batchCount() at the latest
+ * block online, the highest batchId + 1 of the anchors file offline (its snapshot). 0 / -1 + err. */
+int chainBatchCount(chainSrc *s, uint64_t *count, char *err);
+
 /* chainExport: the anchors file of the registry from its Anchored logs
  * (eth_getLogs from fromBlock to the latest block, in block ranges that shrink
  * when a node refuses a range), each root checked against roots(batchId) at

@@ -2,13 +2,14 @@
  *
  * Exit codes (every subcommand): 0 valid / all versions anchored, 1 invalid
  * (with the reason), 2 pending (valid so far, not all anchored yet), 3 usage
- * or I/O error. */
+ * or I/O error, 4 stale (a later version of the DID is anchored). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sodium.h>
 #include "core/err.h"
 #include "core/hex.h"
@@ -20,10 +21,11 @@
 #include "verifier/chain.h"
 #include "verifier/manifest.h"
 #include "verifier/report.h"
+#include "verifier/stale.h"
 #include "verifier/verify.h"
 #include "verifier/witness.h"
 
-enum { EX_VALID = 0, EX_INVALID = 1, EX_PENDING = 2, EX_USAGE = 3 };
+enum { EX_VALID = 0, EX_INVALID = 1, EX_PENDING = 2, EX_USAGE = 3, EX_STALE = 4 };
 
 /* ---- didverify proof ---- */
 
@@ -166,76 +168,165 @@ static void closeRoots(rootOpts *ro, chainSrc *src) {
 
 /* ---- didverify DID | --log ... ---- */
 
+#define STALE_BATCHES_DEFAULT 100
+
 static void verifyHelp(FILE *f) {
     fprintf(f,
-        "usage: didverify DID [--base-url URL] ROOTS [--json]\n"
-        "       didverify --log FILE --witness FILE [--did-witness FILE] [--did DID] ROOTS [--json]\n"
+        "usage: didverify DID [--base-url URL] ROOTS [--manifests DIR|URL] [--stale-batches N|all] [--json]\n"
+        "       didverify --log FILE --witness FILE [--did-witness FILE] [--did DID] ROOTS\n"
+        "                 [--manifests DIR|URL] [--stale-batches N|all] [--json]\n"
         "\n"
         "Verifies a DID's published history version by version: the did:webvh v1.0 log\n"
-        "rules, the signed event each version embeds (against the keys of the version\n"
-        "before it), the Merkle inclusion proof of each entry in witness.json up to a\n"
-        "root, that root against the chain, and the did-witness.json proofs. Nothing\n"
-        "but the chain is trusted.\n"
+        "rules, the trust model (every document is what the subject signed: each event signed\n"
+        "by a key of the version before it, keys changed only by a KeyRotation, publisher\n"
+        "maintenance entries change parameters only; docs/didverify.md), the Merkle inclusion\n"
+        "proof of each entry in witness.json up to a root, that root against the chain, and\n"
+        "the did-witness.json proofs. Nothing but the chain is trusted. Then whether the\n"
+        "history is the newest the chain knows of (STALE otherwise).\n"
         "\n"
-        "  DID               fetch did.jsonl, witness.json and did-witness.json over HTTPS\n"
-        "                    (did:webvh DID-to-HTTPS transformation)\n"
+        "  DID               fetch did.jsonl, then witness.json and did-witness.json over HTTPS\n"
+        "                    (did:webvh DID-to-HTTPS transformation); HTTP 404 or 403 = not\n"
+        "                    published. A STALE answer is fetched once more (a batch may have\n"
+        "                    been publishing).\n"
         "  --base-url URL    fetch from URL instead of https://host (a mirror, a CDN, a local\n"
         "                    server; http:// allowed): URL/<path>/did.jsonl ...\n"
         "  --log FILE        did.jsonl on disk (no network for the files)\n"
         "  --witness FILE    its witness.json\n"
         "  --did-witness FILE  its did-witness.json (needed when the log names witnesses)\n"
         "  --did DID         the DID the log must be for\n"
+        "  --manifests DIR|URL  batch manifests <batchId>.json (a directory, or a URL: http(s)://…/batches);\n"
+        "                    default with a DID: <https://host or --base-url>/batches. The manifests\n"
+        "                    of the batches after the history's last anchor are checked against the\n"
+        "                    chain and searched for a later version of the DID (STALE).\n"
+        "  --stale-batches N|all  read at most N of those manifests (default %d; 0 = no scan);\n"
+        "                    the output says when the scan stopped early\n"
         "  --json            machine-readable verdict on stdout\n"
         ROOT_OPTS_HELP
         "\n"
         "Each version is ANCHORED (batch, block, tx), PENDING (no anchor yet; only the\n"
-        "newest versions may be) or INVALID (the reason), then a summary line.\n"
-        "exit: 0 all anchored, 1 any invalid, 2 only pending left, 3 usage or I/O error\n");
+        "newest versions may be) or INVALID (the reason), then a summary line: ANCHORED,\n"
+        "PENDING, INVALID, or STALE (every version checks out, but the chain shows a later\n"
+        "version of this DID than the served log has: a rolled-back or cached copy).\n"
+        "exit: 0 all anchored, 1 any invalid, 2 only pending left, 3 usage or I/O error,\n"
+        "      4 stale\n", STALE_BATCHES_DEFAULT);
 }
 
-/* fetchOne: GET the DID's `name` into out. 1 fetched, 0 not found (404), -1 + err. */
+/* notPublished: an HTTP status that means "no such object": 404, 410, and 403, which S3
+ * answers for a missing key when the reader may not list the bucket. */
+static int notPublished(long status) { return status == 404 || status == 410 || status == 403; }
+
+/* fetchOne: GET the DID's `name` into out. 1 fetched, 0 not published, -1 + err. */
 static int fetchOne(const didParts *p, const char *name, const char *baseUrl, size_t max, buf *out, char *err) {
     buf url = BUF_INIT;
     long status = 0;
     char e[ERR_MAX];
     int rc = -1;
+    bufReset(out);
     if (didHttpsUrl(p, name, baseUrl, &url, e) < 0) errSet(err, "%s: %s", name, e);
     else if (httpGet((const char *)url.p, max, baseUrl != NULL, out, &status, e) < 0) errSet(err, "%s: %s", (const char *)url.p, e);
-    else if (status == 404 || status == 410) rc = 0;
+    else if (notPublished(status)) rc = 0;
     else if (status != 200) errSet(err, "%s: HTTP %ld", (const char *)url.p, status);
     else rc = 1;
     bufFree(&url);
     return rc;
 }
 
-/* fetchHistory: the three files of did. EX_VALID or EX_USAGE after a message. */
-static int fetchHistory(const char *did, const char *baseUrl, buf f[3], int have[3]) {
+/* fetchHistory: the three files of did, did.jsonl first (the worker writes it last, so
+ * the proofs read after it are at least as new). EX_VALID or EX_USAGE after a message. */
+static int fetchHistory(const didParts *p, const char *baseUrl, buf f[3], int have[3]) {
     static const char *names[3] = {"did.jsonl", "witness.json", "did-witness.json"};
     static const size_t max[3] = {WEBVH_LOG_MAX, WITNESS_MAX_BYTES, WEBVH_WITNESS_MAX};
-    didParts p;
     char err[ERR_MAX];
-    if (didParse(did, baseUrl ? DID_LOCALHOST : 0, &p, err) < 0) return usage("verify", "not a did:webvh DID", err);
-    int rc = EX_VALID;
-    for (int i = 0; i < 3 && rc == EX_VALID; i++) {
-        int k = fetchOne(&p, names[i], baseUrl, max[i], &f[i], err);
+    for (int i = 0; i < 3; i++) {
+        int k = fetchOne(p, names[i], baseUrl, max[i], &f[i], err);
         if (k < 0 || (k == 0 && i == 0)) {
-            fprintf(stderr, "didverify: %s\n", k < 0 ? err : "did.jsonl: not found (HTTP 404)");
-            rc = EX_USAGE;
+            fprintf(stderr, "didverify: %s\n", k < 0 ? err : "did.jsonl: not published (HTTP 404 or 403)");
+            return EX_USAGE;
         }
         have[i] = k == 1;
     }
-    didPartsFree(&p);
-    return rc;
+    return EX_VALID;
+}
+
+/* Where batch manifests come from: a directory (dir) or a URL prefix. */
+typedef struct manifestsAt {
+    const char *dir;
+    buf url;                         /* ".../batches" */
+    int allowHttp;
+} manifestsAt;
+
+/* getManifest: a staleGetFn over a manifestsAt. */
+static int getManifest(void *ctx, uint64_t id, buf *out, char *err) {
+    manifestsAt *m = ctx;
+    char path[4200];
+    if (m->dir) {
+        snprintf(path, sizeof path, "%s/%llu.json", m->dir, (unsigned long long)id);
+        if (access(path, F_OK) < 0) return errno == ENOENT ? 0 : errSet(err, "%s: %s", path, strerror(errno));
+        return fileRead(path, MANIFEST_MAX_BYTES, out, err) < 0 ? -1 : 1;
+    }
+    long status = 0;
+    char e[ERR_MAX];
+    snprintf(path, sizeof path, "%s/%llu.json", (const char *)m->url.p, (unsigned long long)id);
+    if (httpGet(path, MANIFEST_MAX_BYTES, m->allowHttp, out, &status, e) < 0) return errSet(err, "%s: %s", path, e);
+    if (notPublished(status)) return 0;
+    if (status != 200) return errSet(err, "%s: HTTP %ld", path, status);
+    return 1;
+}
+
+/* manifestsFrom: the manifest source: --manifests (a directory or http(s) URL), or with
+ * a DID the origin it is fetched from + "/batches". 1 set, 0 none, -1 + err. */
+static int manifestsFrom(const char *opt, const didParts *p, const char *baseUrl, manifestsAt *m, char *err) {
+    const char *u = opt;
+    memset(m, 0, sizeof *m);
+    if (opt && strncmp(opt, "http://", 7) && strncmp(opt, "https://", 8)) { m->dir = opt; return 1; }
+    if (!opt && !p) return 0;
+    if (u) bufPuts(&m->url, u);
+    else if (baseUrl) bufPuts(&m->url, baseUrl);
+    else if (p->port) bufPrintf(&m->url, "https://%s:%d", p->host, p->port);
+    else bufPrintf(&m->url, "https://%s", p->host);
+    if (!m->url.p) return errSet(err, "out of memory");
+    while (m->url.len && m->url.p[m->url.len - 1] == '/') m->url.p[--m->url.len] = 0;
+    if (!opt && bufPuts(&m->url, "/batches") < 0) return errSet(err, "out of memory");
+    m->allowHttp = !strncmp((const char *)m->url.p, "http://", 7) && (opt || baseUrl);
+    return 1;
+}
+
+/* readFiles: --log / --witness / --did-witness. EX_VALID or EX_USAGE after a message. */
+static int readFiles(const char *const files[3], buf f[3], int have[3]) {
+    static const size_t max[3] = {WEBVH_LOG_MAX, WITNESS_MAX_BYTES, WEBVH_WITNESS_MAX};
+    char err[ERR_MAX];
+    for (int i = 0; i < 3; i++) {
+        if (!files[i]) continue;
+        if (fileRead(files[i], max[i], &f[i], err) < 0) { fprintf(stderr, "didverify: %s\n", err); return EX_USAGE; }
+        have[i] = 1;
+    }
+    return EX_VALID;
+}
+
+/* report: print r as text or JSON; the exit code of its verdict. */
+static int report(const historyReport *r, int json) {
+    if (json) {
+        json_t *j = reportJson(r);
+        char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        printf("%s\n", s ? s : "{}");
+        free(s);
+        json_decref(j);
+    } else {
+        reportText(stdout, r, reportFancy(stdout));
+    }
+    return reportExit(historyVerdict(r));
 }
 
 static int cmdVerify(int argc, char **argv) {
     static const struct option opts[] = {
         ROOT_LONGOPTS, {"base-url", required_argument, NULL, 'b'}, {"log", required_argument, NULL, 'l'},
         {"witness", required_argument, NULL, 'w'}, {"did-witness", required_argument, NULL, 'd'},
-        {"did", required_argument, NULL, 'D'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"did", required_argument, NULL, 'D'}, {"json", no_argument, NULL, 'j'},
+        {"manifests", required_argument, NULL, 'M'}, {"stale-batches", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     rootOpts ro = {0};
-    const char *baseUrl = NULL, *files[3] = {NULL, NULL, NULL}, *did = NULL;
+    const char *baseUrl = NULL, *files[3] = {NULL, NULL, NULL}, *did = NULL, *manOpt = NULL;
+    uint64_t staleMax = STALE_BATCHES_DEFAULT;
     int json = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -247,6 +338,11 @@ static int cmdVerify(int argc, char **argv) {
         case 'd': files[2] = optarg; break;
         case 'D': did = optarg; break;
         case 'j': json = 1; break;
+        case 'M': manOpt = optarg; break;
+        case 'S':
+            if (!strcmp(optarg, "all")) staleMax = UINT64_MAX;
+            else if (parseU64(optarg, &staleMax) < 0) return usage("verify", "--stale-batches is not a number or 'all'", optarg);
+            break;
         case 'h': verifyHelp(stdout); return EX_VALID;
         default: return usage("verify", "bad option", NULL);
         }
@@ -261,46 +357,42 @@ static int cmdVerify(int argc, char **argv) {
     if (pos) did = pos;
 
     buf f[3] = {BUF_INIT, BUF_INIT, BUF_INIT};
-    int have[3] = {0, 0, 0}, rc;
+    int have[3] = {0, 0, 0}, rc = EX_VALID, parsed = 0;
     char err[ERR_MAX];
-    static const size_t max[3] = {WEBVH_LOG_MAX, WITNESS_MAX_BYTES, WEBVH_WITNESS_MAX};
-    if (pos) rc = fetchHistory(pos, baseUrl, f, have);
-    else {
-        rc = EX_VALID;
-        for (int i = 0; i < 3 && rc == EX_VALID; i++) {
-            if (!files[i]) continue;
-            if (fileRead(files[i], max[i], &f[i], err) < 0) { fprintf(stderr, "didverify: %s\n", err); rc = EX_USAGE; }
-            have[i] = 1;
-        }
-    }
+    didParts p;
+    manifestsAt ma;
+    memset(&ma, 0, sizeof ma);
     chainSrc src;
     memset(&src, 0, sizeof src);
+    if (pos && didParse(pos, baseUrl ? DID_LOCALHOST : 0, &p, err) < 0) return usage("verify", "not a did:webvh DID", err);
+    parsed = pos != NULL;
+    int hasMan = manifestsFrom(manOpt, parsed ? &p : NULL, baseUrl, &ma, err);
+    if (hasMan < 0) { fprintf(stderr, "didverify: %s\n", err); rc = EX_USAGE; }
+    if (rc == EX_VALID) rc = pos ? fetchHistory(&p, baseUrl, f, have) : readFiles(files, f, have);
     if (rc == EX_VALID) rc = openRoots(&ro, &src, "verify");
-    if (rc != EX_VALID) {
-        for (int i = 0; i < 3; i++) bufFree(&f[i]);
-        anchorsFree(&ro.file);
-        return rc;
+    staleSource fresh = {getManifest, &ma, staleMax};
+    for (int attempt = 0; rc == EX_VALID; attempt++) {
+        historyInput in = {(const char *)f[0].p, f[0].len, have[1] ? (const char *)f[1].p : NULL, f[1].len,
+                           have[2] ? (const char *)f[2].p : NULL, f[2].len, did, 0, hasMan > 0 ? &fresh : NULL};
+        historyReport r;
+        if (!in.log) in.log = "";
+        if (verifyHistory(&in, &src, &r, err) < 0) {
+            fprintf(stderr, "didverify: %s\n", err);
+            rc = EX_USAGE;
+        } else if (pos && attempt == 0 && historyVerdict(&r) == VERDICT_STALE) {
+            /* perhaps a batch was publishing (proofs are written before did.jsonl): once more */
+            historyFree(&r);
+            rc = fetchHistory(&p, baseUrl, f, have);
+            continue;
+        } else {
+            rc = report(&r, json);
+        }
+        historyFree(&r);
+        break;
     }
-    historyInput in = {(const char *)f[0].p, f[0].len, have[1] ? (const char *)f[1].p : NULL, f[1].len,
-                       have[2] ? (const char *)f[2].p : NULL, f[2].len, did, 0};
-    historyReport r;
-    if (!in.log) in.log = "";
-    if (verifyHistory(&in, &src, &r, err) < 0) {
-        fprintf(stderr, "didverify: %s\n", err);
-        rc = EX_USAGE;
-    } else if (json) {
-        json_t *j = reportJson(&r);
-        char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-        printf("%s\n", s ? s : "{}");
-        free(s);
-        json_decref(j);
-        rc = reportExit(historyVerdict(&r));
-    } else {
-        reportText(stdout, &r, reportFancy(stdout));
-        rc = reportExit(historyVerdict(&r));
-    }
-    historyFree(&r);
     closeRoots(&ro, &src);
+    if (parsed) didPartsFree(&p);
+    bufFree(&ma.url);
     for (int i = 0; i < 3; i++) bufFree(&f[i]);
     return rc;
 }
@@ -476,7 +568,7 @@ static void mainHelp(FILE *f) {
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nrun 'didverify <command> --help' for a command's options.\n"
-               "exit: 0 valid, 1 invalid, 2 pending, 3 usage or I/O error\n");
+               "exit: 0 valid, 1 invalid, 2 pending, 3 usage or I/O error, 4 stale\n");
 }
 
 int main(int argc, char **argv) {

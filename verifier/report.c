@@ -23,14 +23,31 @@ int reportFancy(FILE *f) {
 }
 
 const char *reportWord(verdict v) {
-    return v == VERDICT_ANCHORED ? "ANCHORED" : v == VERDICT_PENDING ? "PENDING" : "INVALID";
+    return v == VERDICT_ANCHORED ? "ANCHORED" : v == VERDICT_PENDING ? "PENDING" : v == VERDICT_STALE ? "STALE" : "INVALID";
 }
 
 static const char *symbol(verdict v) {
-    return v == VERDICT_ANCHORED ? "\u2705" : v == VERDICT_PENDING ? "\u23f3" : "\u274c";
+    return v == VERDICT_ANCHORED ? "\u2705" : v == VERDICT_PENDING ? "\u23f3" : v == VERDICT_STALE ? "\u26a0\ufe0f" : "\u274c";
 }
 
-int reportExit(verdict v) { return v == VERDICT_ANCHORED ? 0 : v == VERDICT_PENDING ? 2 : 1; }
+int reportExit(verdict v) { return v == VERDICT_ANCHORED ? 0 : v == VERDICT_PENDING ? 2 : v == VERDICT_STALE ? 4 : 1; }
+
+/* freshness: one line on the later batches (the manifest scan), or NULL when none ran. */
+static void freshness(FILE *f, const historyReport *r) {
+    const staleScan *s = &r->scan;
+    if (r->ahead && !r->aheadOnChain)
+        fprintf(f, "note: witness.json anchors %zu version(s) did.jsonl does not have (a batch publishing?); none of "
+                   "them proven on chain: ignored\n", r->ahead);
+    if (!s->ran) return;
+    if (s->count <= s->last + 1) {
+        fprintf(f, "later batches: none (the last anchor is in batch %llu, the newest)\n", (unsigned long long)s->last);
+        return;
+    }
+    fprintf(f, "later batches %llu..%llu: %llu manifests checked, %llu not published, %llu not the chain's%s\n",
+            (unsigned long long)s->last + 1, (unsigned long long)s->count - 1, (unsigned long long)s->read,
+            (unsigned long long)s->missing, (unsigned long long)s->refused,
+            s->stale ? "" : s->complete ? "; no later version of this DID" : "; stopped early (--stale-batches): freshness not known");
+}
 
 void reportText(FILE *f, const historyReport *r, int fancy) {
     fprintf(f, "%s\n", r->did[0] ? r->did : "(unknown DID)");
@@ -41,13 +58,16 @@ void reportText(FILE *f, const historyReport *r, int fancy) {
         if (x->v == VERDICT_ANCHORED) {
             char tx[65];
             hexEncode(x->txHash, 32, tx);
-            fprintf(f, "batch %llu, block %llu, tx 0x%s\n", (unsigned long long)x->batchId,
-                    (unsigned long long)x->blockNumber, tx);
+            fprintf(f, "batch %llu, block %llu, tx 0x%s%s\n", (unsigned long long)x->batchId,
+                    (unsigned long long)x->blockNumber, tx,
+                    x->kind == DOC_KIND_MAINTENANCE ? "  (publisher maintenance: no new event)" : "");
         } else {
             fprintf(f, "%s\n", x->reason);
         }
     }
     verdict v = historyVerdict(r);
+    freshness(f, r);
+    if (r->stale) fprintf(f, "stale: %s\n", r->staleWhy);
     fprintf(f, "summary: %s%s%s: %zu anchored, %zu pending, %zu invalid of %zu versions\n", fancy ? symbol(v) : "",
             fancy ? " " : "", reportWord(v), r->anchored, r->pending, r->invalid, r->n);
 }
@@ -78,6 +98,9 @@ json_t *reportJson(const historyReport *r) {
         snprintf(st, sizeof st, "%s", reportWord(x->v));
         for (char *p = st; *p; p++) *p = (char)tolower((unsigned char)*p);
         json_t *o = json_pack("{s:o, s:s}", "versionId", jstr(x->versionId), "status", st);
+        static const char *const kinds[] = {NULL, "genesis", "event", "maintenance"};
+        if (x->kind > DOC_KIND_UNKNOWN && x->kind <= DOC_KIND_MAINTENANCE)
+            json_object_set_new(o, "kind", json_string(kinds[x->kind]));
         if (x->v == VERDICT_ANCHORED) {
             hexEncode(x->txHash, 32, tx + 2);
             json_object_set_new(o, "batchId", json_integer((json_int_t)x->batchId));
@@ -88,7 +111,15 @@ json_t *reportJson(const historyReport *r) {
         }
         json_array_append_new(vs, o);
     }
-    return json_pack("{s:o, s:s, s:I, s:I, s:I, s:o}", "did", jstr(r->did), "verdict", reportWord(historyVerdict(r)),
-                     "anchored", (json_int_t)r->anchored, "pending", (json_int_t)r->pending, "invalid",
-                     (json_int_t)r->invalid, "versions", vs);
+    json_t *o = json_pack("{s:o, s:s, s:I, s:I, s:I, s:o}", "did", jstr(r->did), "verdict", reportWord(historyVerdict(r)),
+                          "anchored", (json_int_t)r->anchored, "pending", (json_int_t)r->pending, "invalid",
+                          (json_int_t)r->invalid, "versions", vs);
+    if (o && r->stale) json_object_set_new(o, "stale", jstr(r->staleWhy));
+    if (o && r->ahead) json_object_set_new(o, "ahead", json_integer((json_int_t)r->ahead));
+    if (o && r->scan.ran)
+        json_object_set_new(o, "freshness", json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}", "lastBatch", (json_int_t)r->scan.last,
+                                                      "batchCount", (json_int_t)r->scan.count, "checked",
+                                                      (json_int_t)r->scan.read, "missing", (json_int_t)r->scan.missing,
+                                                      "refused", (json_int_t)r->scan.refused, "complete", r->scan.complete));
+    return o;
 }

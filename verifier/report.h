@@ -10,17 +10,22 @@
  * else LANG) names UTF-8, so the symbols can be shown. */
 int reportFancy(FILE *f);
 
-/* reportWord: "ANCHORED", "PENDING", "INVALID". */
+/* reportWord: "ANCHORED", "PENDING", "INVALID", "STALE". */
 const char *reportWord(verdict v);
 
-/* reportText: the human form: the DID, a line per version, the summary line. */
+/* reportText: the human form: the DID, a line per version, what is known of later
+ * batches (the manifest scan, anchors of versions the log lacks), the stale reason, the
+ * summary line. */
 void reportText(FILE *f, const historyReport *r, int fancy);
 
 /* reportJson: {"did","verdict","anchored","pending","invalid","versions":[{"versionId",
- * "status","batchId","blockNumber","txHash" | "reason"}]} (status in lower case). */
+ * "status","kind","batchId","blockNumber","txHash" | "reason"}]} (status in lower case;
+ * kind "genesis" | "event" | "maintenance", absent when the document was not checked),
+ * and when they apply "stale" (the reason), "ahead" (anchors of versions the log lacks),
+ * "freshness" {"lastBatch","batchCount","checked","missing","refused","complete"}. */
 json_t *reportJson(const historyReport *r);
 
-/* reportExit: the exit code of a verdict: 0 anchored, 1 invalid, 2 pending. */
+/* reportExit: the exit code of a verdict: 0 anchored, 1 invalid, 2 pending, 4 stale. */
 int reportExit(verdict v);
 
 #endif

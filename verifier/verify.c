@@ -86,10 +86,59 @@ static void pendingGaps(historyReport *r) {
         }
 }
 
+/* aheadHint: witness.json anchors of versions did.jsonl (nlog entries) does not have.
+ * Normal for a moment while a batch publishes (the worker writes the proofs before
+ * did.jsonl), so never a fault of this log; but one whose inclusion proof leads to a
+ * root the chain holds is evidence that a later version exists: r->stale. At most
+ * AHEAD_MAX of them are checked. 0 / -1 + err (the chain could not be asked). */
+#define AHEAD_MAX 8
+static int aheadHint(const witnessFile *wj, size_t nlog, chainSrc *src, historyReport *r, char *err) {
+    size_t tried = 0;
+    for (size_t a = 0; a < wj->n; a++) {
+        const anchorProof *ap = &wj->v[a];
+        char e[ERR_MAX];
+        if (ap->versionNumber <= nlog) continue;
+        r->ahead++;
+        if (r->stale || tried++ == AHEAD_MAX || ap->chainId != src->chainId ||
+            memcmp(ap->contract, src->contract, ETH_ADDR_LEN) ||
+            merkleVerify(ap->leafHash, ap->leafIndex, ap->treeSize, (const merkleHash *)ap->proof, ap->proofLen, ap->root, e) < 0)
+            continue;
+        chainRef c = {.batchId = ap->batchId, .chainId = ap->chainId, .blockNumber = ap->blockNumber};
+        memcpy(c.root, ap->root, 32);
+        memcpy(c.contract, ap->contract, ETH_ADDR_LEN);
+        memcpy(c.txHash, ap->txHash, 32);
+        int k = chainBatch(src, &c, e, err);
+        if (k < 0) return -1;
+        if (k == 0) {
+            r->stale = r->aheadOnChain = 1;
+            snprintf(r->staleWhy, sizeof r->staleWhy, "witness.json anchors version %.60s in batch %llu (its root is on chain), "
+                     "but the served did.jsonl stops at version %zu", ap->versionId, (unsigned long long)ap->batchId, nlog);
+        }
+    }
+    return 0;
+}
+
+/* scan: the manifests of the batches after the history's last anchor (verifier/stale.h). */
+static int scan(historyReport *r, size_t nlog, chainSrc *src, const staleSource *fresh, char *err) {
+    uint64_t last = 0;
+    const char **vids = malloc((nlog ? nlog : 1) * sizeof *vids);
+    if (!vids) return errSet(err, "out of memory");
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].v == VERDICT_ANCHORED && r->v[i].batchId > last) last = r->v[i].batchId;
+    for (size_t i = 0; i < nlog; i++) vids[i] = r->v[i].versionId;
+    int rc = staleScanRun(r->did, vids, nlog, last, src, fresh, &r->scan, err);
+    free(vids);
+    if (rc == 0 && r->scan.stale) {
+        r->stale = 1;
+        snprintf(r->staleWhy, sizeof r->staleWhy, "%s", r->scan.why);
+    }
+    return rc;
+}
+
 /* checkEntries: the verdict of every parsed entry. 0 / -1 (chain unreachable). */
 static int checkEntries(webvhLog *log, const webvhResult *wr, const witnessFile *wj, const char *global, size_t w,
                         const char *wmsg, chainSrc *src, historyReport *r, char *err) {
-    size_t s = wr->valid, a = 0;
+    size_t s = wr->valid, a = 0, docBad = 0;
     json_t *seen = json_object();
     int rc = 0;
     for (size_t i = 0; i < log->n && rc == 0; i++) {
@@ -107,11 +156,17 @@ static int checkEntries(webvhLog *log, const webvhResult *wr, const witnessFile 
             else snprintf(row->reason, sizeof row->reason, "follows the invalid version %zu", s + 1);
             continue;
         }
-        r->sigs += json_array_size(json_object_get(log->e[i].obj, "proof"));
-        if (i > 0) {
-            r->sigs++;
-            if (docEventCheck(log->e[i - 1].state, log->e[i].state, seen, row->reason) < 0) continue;
+        if (docBad) {   /* its keys come from a document the subject did not sign */
+            snprintf(row->reason, sizeof row->reason, "follows the invalid version %zu", docBad);
+            continue;
         }
+        r->sigs += json_array_size(json_object_get(log->e[i].obj, "proof"));
+        docKind kind;
+        int dk = docEntryCheck(i ? log->e[i - 1].state : NULL, log->e[i].state, log->e[i].params, (unsigned long)i + 1,
+                               seen, &kind, row->reason);
+        row->kind = kind;
+        r->sigs += kind == DOC_KIND_EVENT || (kind == DOC_KIND_GENESIS && json_object_get(log->e[i].state, "event"));
+        if (dk != DOC_OK) { docBad = i + 1; continue; }
         if (!ap) {
             row->v = VERDICT_PENDING;
             snprintf(row->reason, sizeof row->reason, "no anchor in witness.json yet");
@@ -165,18 +220,12 @@ int verifyHistory(const historyInput *in, chainSrc *src, historyReport *r, char 
         if (row) snprintf(row->reason, sizeof row->reason, "%s", log->parseErr);
         if (row) row->claimed = 0;
     }
-    for (size_t a = 0; rc == 0 && a < wj.n; a++) {
-        if (wj.v[a].versionNumber <= log->n) continue;
-        versionReport *row = addRow(r, wj.v[a].versionId);
-        if (!row) { rc = errSet(err, "out of memory"); break; }
-        row->claimed = 1;
-        snprintf(row->reason, sizeof row->reason, "missing from did.jsonl (truncated log?): witness.json anchors it in batch %llu",
-                 (unsigned long long)wj.v[a].batchId);
-    }
+    if (rc == 0 && !global[0]) rc = aheadHint(&wj, log->n, src, r, err);
     pendingGaps(r);
     for (size_t i = 0; i < r->n; i++)
         r->anchored += r->v[i].v == VERDICT_ANCHORED, r->pending += r->v[i].v == VERDICT_PENDING,
             r->invalid += r->v[i].v == VERDICT_INVALID;
+    if (rc == 0 && in->fresh && in->fresh->max && r->anchored && !r->invalid && !r->stale) rc = scan(r, log->n, src, in->fresh, err);
     webvhFree(log);
     witnessFree(&wj);
     json_decref(wf);
@@ -185,6 +234,7 @@ int verifyHistory(const historyInput *in, chainSrc *src, historyReport *r, char 
 
 verdict historyVerdict(const historyReport *r) {
     if (r->invalid || !r->n) return VERDICT_INVALID;
+    if (r->stale) return VERDICT_STALE;
     return r->pending ? VERDICT_PENDING : VERDICT_ANCHORED;
 }
 

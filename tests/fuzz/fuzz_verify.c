@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *d, size_t n) {
     }
     chainSrc src;
     if (chainOpenAnchors(&src, &af, NULL, 0, err) < 0) abort();
-    historyInput in = {part[0], len[0], part[1], len[1], part[2], len[2], NULL, 0};
+    historyInput in = {part[0], len[0], part[1], len[1], part[2], len[2], NULL, 0, NULL};
     historyReport r;
     if (verifyHistory(&in, &src, &r, err) < 0) abort();   /* offline: nothing can fail to be asked */
     if (r.anchored + r.pending + r.invalid != r.n) abort();

@@ -127,8 +127,14 @@ d=$(case_dir 3); jq -c --slurpfile o "$(dir 4)/witness.json" '.anchors[1] = $o[0
 expect "one proof moved from another DID" "$d" 1 "^INVALID +2-.*witness.json anchors 2-.* as version 2, but the log's is 2-"
 
 d=$(case_dir 4); head -n 2 "$d/did.jsonl" >"$d/x" && mv "$d/x" "$d/did.jsonl"
-expect "truncated log" "$d" 1 "^INVALID +4-.*missing from did.jsonl \(truncated log\?\)"
-grep -Eq "^ANCHORED +2-" "$T_TMP/last.out" && t_ok "truncated log: the versions present stay ANCHORED" || t_fail "truncated"
+expect "truncated log, proofs kept: STALE (a proof beyond the log leads to a root on chain)" "$d" 4 \
+    "^stale: witness.json anchors version 3-.* in batch 2 \(its root is on chain\), but the served did.jsonl stops at version 2"
+grep -Eq "^ANCHORED +2-" "$T_TMP/last.out" && ! grep -q "^INVALID" "$T_TMP/last.out" && t_ok "truncated log: the versions present stay ANCHORED" || t_fail "truncated"
+d=$(case_dir 4); head -n 2 "$d/did.jsonl" >"$d/x" && mv "$d/x" "$d/did.jsonl"
+jqw "$d/witness.json" '.anchors |= .[:2]'
+expect "consistent rollback, no manifests: ANCHORED (the limit docs/didverify.md states)" "$d" 0 "^summary: ANCHORED: 2 anchored"
+expect "consistent rollback, --manifests DIR: STALE" "$d" 4 "^stale: batch 2 anchors version 3-.* stops at version 2" --anchors "$ANCH" --manifests "$PUB/batches"
+expect "consistent rollback, --stale-batches 0: no scan" "$d" 0 "^summary: ANCHORED" --anchors "$ANCH" --manifests "$PUB/batches" --stale-batches 0
 
 d=$(case_dir 4); jqw "$d/witness.json" 'del(.anchors[1])'
 expect "anchor missing in the middle" "$d" 1 "^INVALID +2-.*no anchor in witness.json, but later version 4-"

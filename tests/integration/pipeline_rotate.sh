@@ -99,4 +99,18 @@ t_eq "after: 20 events anchored" "$(for n in $(seq 0 19); do status "$n" "after-
 t_check "after: genesis under A refused" grep -q "updateKeys must be exactly the publisher's update key $BMK" \
     <<<"$(RCLI HGET "wa:{s0}:dids:$(SCID 20):genesis" reason)"
 WA_PREVIOUS_PUBLISHER_KEY_FILE=$B t_expect_rc "previous key = publisher key: run refuses (exit 3)" 3 "$AD" run
+
+scenario attack rotate-publisher-verifies "didverify on every DID after rotate-publisher, the lazy rotations and the events after them" \
+    "every history ANCHORED (exit 0): the rotation entries are publisher maintenance (docs/formats.md \"Entry kinds\"), not a replayed event"
+ok=0; fails=
+for d in "$FS"/.well-known/did/*/; do
+    "$WA_ROOT/$BIN/didverify" --log "$d/did.jsonl" --witness "$d/witness.json" --did-witness "$d/did-witness.json" \
+        --rpc "$RPC_URL" --contract "$WA_CONTRACT" --chain-id 31337 >"$T_TMP/dv.out" 2>&1 && ok=$((ok + 1)) ||
+        fails="$fails $(grep -m1 INVALID "$T_TMP/dv.out")"
+done
+t_eq "rotate-publisher-verifies: didverify exit 0 on all 20 DIDs${fails:+ (first: ${fails:0:200})}" "$ok" 20
+"$WA_ROOT/$BIN/didverify" --log "$(DIR 7)/did.jsonl" --witness "$(DIR 7)/witness.json" --did-witness "$(DIR 7)/did-witness.json" \
+    --rpc "$RPC_URL" --contract "$WA_CONTRACT" --json >"$T_TMP/dv7.json" 2>&1
+t_eq "rotate-publisher-verifies: DID 7's rotation entry is publisher maintenance" \
+    "$(jq -r '[.versions[] | .kind] | join(",")' "$T_TMP/dv7.json")" "genesis,maintenance,event"
 t_done

@@ -86,10 +86,11 @@ t_eq "the attacked run still finishes (exit 0)" "$RUN_RC" 0
 t_eq "one transaction for the valid events" "$(count)" $((C0 + 1))
 DEAD=$T_TMP/dead.txt; RCLI XRANGE 'wa:{s0}:dead' - + >"$DEAD"
 
-# tampered NAME N REASON-REGEX [DIDVERIFY-REGEX]: DID N's event is rejected with the
-# reason, its objects are byte for byte what the attacker left, didverify says INVALID.
+# tampered NAME N REASON-REGEX [DIDVERIFY-REGEX [DIDVERIFY-EXIT]]: DID N's event is rejected
+# with the reason, its objects are byte for byte what the attacker left, didverify says
+# INVALID (exit 1; or the exit given, e.g. 4 STALE).
 tampered() {
-    local name=$1 n=$2 why=$3 dvwhy=${4:-}
+    local name=$1 n=$2 why=$3 dvwhy=${4:-} dvrc=${5:-1}
     local r; r=$(status "$n" "after-$n" reason)
     [[ "$(status "$n" "after-$n")" == rejected && "$r" =~ ^store\ tampered:\ $why ]] && t_ok "$name: event rejected: $r" ||
         t_fail "$name: event rejected" "status $(status "$n" "after-$n") reason [$r], want ~ store tampered: $why"
@@ -98,8 +99,8 @@ tampered() {
         t_fail "$name: logged as an error"
     if [ -n "$dvwhy" ]; then
         dv "$n" >"$T_TMP/dv.out" 2>&1; local rc=$?
-        [ "$rc" = 1 ] && grep -qE "$dvwhy" "$T_TMP/dv.out" && t_ok "$name: didverify INVALID" ||
-            t_fail "$name: didverify INVALID" "exit $rc: $(grep -E 'INVALID|summary|error' "$T_TMP/dv.out" | head -3)"
+        [ "$rc" = "$dvrc" ] && grep -qE "$dvwhy" "$T_TMP/dv.out" && t_ok "$name: didverify exit $dvrc" ||
+            t_fail "$name: didverify exit $dvrc" "exit $rc: $(grep -E 'INVALID|stale|summary|error' "$T_TMP/dv.out" | head -3)"
     fi
 }
 
@@ -108,8 +109,8 @@ scenario attack log-byte-edit "one byte of an anchored entry of did.jsonl edited
 tampered log-byte-edit 1 'did.jsonl does not verify' 'INVALID'
 
 scenario attack log-truncated "did.jsonl cut back to its genesis line (an anchored version removed)" \
-    "run: 'store tampered: did.jsonl ends at 1-... but the registry's head is 2-...'; didverify INVALID (anchor of a missing version)"
-tampered log-truncated 2 'did.jsonl ends at 1-' 'missing from did.jsonl'
+    "run: 'store tampered: did.jsonl ends at 1-... but the registry's head is 2-...'; didverify STALE (exit 4: witness.json still anchors version 2 on chain)"
+tampered log-truncated 2 'did.jsonl ends at 1-' '^stale: witness.json anchors version 2-' 4
 
 scenario attack log-extended-forged "a forged entry appended to did.jsonl (copy of the head with a new versionId and data)" \
     "run: 'store tampered: did.jsonl does not verify'; didverify INVALID for the forged version"

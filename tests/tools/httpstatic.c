@@ -1,8 +1,9 @@
 /* httpstatic.c -- tiny static file server on 127.0.0.1 for tests (libmicrohttpd).
  *
- * usage: httpstatic ROOT PORT   -- GET /a/b serves ROOT/a/b (Content-Type, Cache-Control as the
- * store sets them, CORS *); GET / serves ROOT/index.html; 404 when missing;
- * paths with ".." or "//" are refused. Runs until killed. */
+ * usage: httpstatic ROOT PORT [MISSING]  -- GET /a/b serves ROOT/a/b (Content-Type, Cache-Control
+ * as the store sets them, CORS *); GET / serves ROOT/index.html; 404 when missing (MISSING: another
+ * status, e.g. 403 as S3 answers a reader who may not list the bucket); paths with ".." or "//"
+ * are refused. Runs until killed. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "anchord/store.h"
 
 static const char *root;
+static unsigned missingStatus = 404;
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *msg) {
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_MUST_COPY);
@@ -33,7 +35,7 @@ static enum MHD_Result onRequest(void *cls, struct MHD_Connection *c, const char
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0) close(fd);
-        return reply(c, 404, "not found\n");
+        return reply(c, missingStatus, missingStatus == 404 ? "not found\n" : "access denied\n");
     }
     struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
     MHD_add_response_header(r, "Content-Type", storeContentType(path));   /* as the store serves it */
@@ -45,11 +47,12 @@ static enum MHD_Result onRequest(void *cls, struct MHD_Connection *c, const char
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: httpstatic ROOT PORT\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: httpstatic ROOT PORT [MISSING-STATUS]\n");
         return 2;
     }
     root = argv[1];
+    if (argc == 4) missingStatus = (unsigned)atoi(argv[3]);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)atoi(argv[2]), NULL, NULL, onRequest, NULL,

@@ -8,7 +8,8 @@
  *       DIR/.well-known/did/<scid>/{did.jsonl,witness.json,did-witness.json},
  *       DIR/batches/<batchId>.json and DIR/dids.txt (one DID per line).
  *       Every non-genesis DID document embeds the signed event that made it
- *       ("event"); entry 3 is a KeyRotation (key-1 -> key-2).
+ *       ("event"), made as the worker makes it (verifier/docevent.h docApply); entry 3 is
+ *       a KeyRotation (key-1 -> <DID>#key-3).
  *       --no-chain: fake roots/tx (chain 31337, contract 0x11…), no RPC (bench speed
  *       tests that do not look at the chain).
  *   wafixture append DIR I [--signer current|rotated|forged] [--type T]
@@ -36,6 +37,7 @@
 #include "didlog/webvh.h"
 #include "anchord/config.h"
 #include "anchord/eth.h"
+#include "verifier/docevent.h"
 #include "verifier/manifest.h"
 #include "verifier/witness.h"
 
@@ -103,23 +105,29 @@ static json_t *docWithKey(const char *did, int gen, const uint8_t pk[32]) {
                      "Multikey", "controller", did, "publicKeyMultibase", mk, "authentication", frag, "assertionMethod", frag);
 }
 
-/* genOf: the key generation of a document: #key-<gen+1>. */
-static int genOf(const json_t *doc) {
-    const char *id = json_string_value(json_object_get(json_array_get(json_object_get(doc, "verificationMethod"), 0), "id"));
-    const char *d = id ? strrchr(id, '-') : NULL;
-    return d ? atoi(d + 1) - 1 : 0;
+/* genOf: the key generation of a log: the KeyRotation events it holds. */
+static int genOf(const webvhLog *log) {
+    int g = 0;
+    for (size_t i = 0; i < log->n; i++) {
+        const char *t = jsonGetStr(json_object_get(log->e[i].state, "event"), "type");
+        g += t && !strcmp(t, DOCEVENT_KEY_ROTATION);
+    }
+    return g;
 }
 
 /* nextEntry: version index k (>= 1) of DID i: the event signed by the current
- * key (a KeyRotation at k == 2 unless type is given). signerMode: 0 current,
- * 1 the original key-1 (rotated out after entry 3), 2 a random key posing as the
- * current one. The entry is signed by the publisher's update key. */
+ * key (a KeyRotation at k == 2 unless type is given), its document made the way the
+ * worker makes it (docApply). signerMode: 0 current, 1 the original key-1 (rotated out
+ * after entry 3), 2 a random key posing as the current one. The entry is signed by the
+ * publisher's update key. */
 static void nextEntry(webvhLog *log, int i, size_t k, int signerMode, const char *type, long long t, const edKey *pub, buf *line) {
     const webvhEntry *h = webvhHead(log);
     char did[512], vm[600], evId[32], ts[32], evTs[32], err[ERR_MAX], mk[MULTIKEY_PUB_MAX];
     snprintf(did, sizeof did, "%s", h->did);
-    int gen = genOf(h->state);
+    int gen = genOf(log);
     edKey cur, next, sig;
+    docKey keys[1];
+    if (docSigningKeys(h->state, keys, 1) != 1) die("append", "the head has no assertion key");
     keyOf(i, gen, &cur);
     keyOf(i, gen + 1, &next);
     if (!type) type = k == 2 ? "KeyRotation" : "Updated";
@@ -128,15 +136,17 @@ static void nextEntry(webvhLog *log, int i, size_t k, int signerMode, const char
     if (rot) mkEncodeEd25519Pub(next.pk, mk), data = json_pack("{ss}", "publicKeyMultibase", mk);
     else data = json_pack("{sI ss}", "seq", (json_int_t)k, "site", "Berlin");
     if (signerMode == 1) keyOf(i, 0, &sig), snprintf(vm, sizeof vm, "%s#key-1", did);
-    else if (signerMode == 2) edKeyGenerate(&sig), snprintf(vm, sizeof vm, "%s#key-%d", did, gen + 1);
-    else sig = cur, snprintf(vm, sizeof vm, "%s#key-%d", did, gen + 1);
+    else if (signerMode == 2) edKeyGenerate(&sig), snprintf(vm, sizeof vm, "%s", keys[0].vm);
+    else sig = cur, snprintf(vm, sizeof vm, "%s", keys[0].vm);
     snprintf(evId, sizeof evId, "evt-%zu", k);
     stamp(t, ts);
     stamp(t - 1, evTs);
-    json_t *state = rot ? docWithKey(did, gen + 1, next.pk) : docWithKey(did, gen, cur.pk);
-    json_object_set_new(state, "event", signedEvent(did, evId, type, evTs, data, vm, sig.sk));
+    json_t *ev = signedEvent(did, evId, type, evTs, data, vm, sig.sk);
+    json_t *state = docApply(h->state, ev, (unsigned long)log->n + 1, err);
+    if (!state) die("docApply", err);
     json_t *params = json_object();
     if (webvhAppend(log, state, params, ts, pub->sk, line, err) < 0) die("append", err);
+    json_decref(ev);
     json_decref(state);
     json_decref(params);
     edKeyWipe(&cur), edKeyWipe(&next), edKeyWipe(&sig);
