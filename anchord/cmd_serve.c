@@ -114,9 +114,13 @@ static enum MHD_Result replyJson(struct MHD_Connection *c, int status, json_t *v
     return rc;
 }
 
+/* replyErr: {"error": name, "detail": text}. The detail is made valid UTF-8 first (a
+ * header value, or text cut by a bound): a refusal never turns into a 500. */
 static enum MHD_Result replyErr(struct MHD_Connection *c, rejectCode code, const char *detail, long long retryAfter) {
-    return replyJson(c, rejectStatus(code), json_pack("{s:s,s:s}", "error", rejectName(code), "detail", detail),
-                     retryAfter);
+    char d[ERR_MAX];
+    snprintf(d, sizeof d, "%s", detail ? detail : "");
+    errUtf8Fix(d);
+    return replyJson(c, rejectStatus(code), json_pack("{s:s,s:s}", "error", rejectName(code), "detail", d), retryAfter);
 }
 
 static int routeOf(const char *method, const char *url, int *methodOk) {
