@@ -75,4 +75,71 @@ t_eq "utf8-detail-cut: no 500 in $total bodies" "$n500" 0
 t_eq "utf8-detail-cut: every answer a 4xx with a JSON error (jq parses it: valid UTF-8)" "$nbad" 0
 unchanged "utf8-detail-cut: all"
 
+# raw BYTES [SECS]: send BYTES (printf %b escapes) on one connection and read until the
+# server closes it, at most SECS (3); RAW is the answer (CRs removed), RAW_CLOSED 1 when
+# the server closed the connection itself.
+raw() {
+    exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT"
+    printf '%b' "$1" >&3
+    timeout "${2:-3}" cat <&3 >"$T_TMP/raw.out"; local rc=$?
+    exec 3<&-
+    RAW_CLOSED=0; [ "$rc" = 0 ] && RAW_CLOSED=1
+    RAW=$(tr -d '\r' <"$T_TMP/raw.out")
+}
+# one400 NAME: exactly one answer came back, 400 {"error":"malformed"} with Connection:
+# close, the server closed the connection, and nothing changed (RFC 9112 §6.3, §11.2).
+one400() {
+    t_eq "$1: exactly one answer" "$(grep -oE 'HTTP/1\.[01] [0-9]{3} ' <<<"$RAW" | wc -l)" 1
+    if grep -q '^HTTP/1\.[01] 400 ' <<<"$RAW" && grep -q '"error":"malformed"' <<<"$RAW"; then t_ok "$1: 400 malformed"
+    else t_fail "$1: 400 malformed" "$(head -c 300 <<<"$RAW" | tr '\n' ' ')"; fi
+    t_check "$1: Connection: close" grep -qi '^Connection: close' "$T_TMP/raw.out"
+    t_eq "$1: the server closed the connection" "$RAW_CLOSED" 1
+    unchanged "$1"
+}
+export LC_ALL=C   # ${#VAR} counts bytes
+# smug ID: a second, validly signed POST /events of event ID, hidden behind the first
+# request; SMUGLEN its bytes.
+smug() {
+    local ev; ev=$(SIGN 1 "$1")
+    SMUG="POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${#ev}\r\n\r\n$ev"
+    SMUGLEN=$(printf '%b' "$SMUG" | wc -c)
+}
+HEAD="POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+
+scenario attack smuggle-two-content-lengths "POST /events with 'Content-Length: 0' and then 'Content-Length: N' (N = the bytes that follow: a second, validly signed POST /events)" \
+    "400 malformed and the connection closed: exactly one answer, the hidden event is not queued (RFC 9112 §6.3)"
+mark; smug smuggled-1
+raw "${HEAD}Content-Length: 0\r\nContent-Length: $SMUGLEN\r\n\r\n$SMUG"
+one400 smuggle-two-content-lengths
+
+scenario attack smuggle-cl-and-chunked "POST /events with Content-Length: N and Transfer-Encoding: chunked, the chunked body empty and a second POST /events after it" \
+    "400 malformed and the connection closed (RFC 9112 §6.3: both framings at once); the hidden event is not queued"
+mark; smug smuggled-2
+raw "${HEAD}Content-Length: $((SMUGLEN + 5))\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n$SMUG"
+one400 smuggle-cl-and-chunked
+
+scenario attack smuggle-te-space-colon "'Transfer-Encoding : chunked' (whitespace before the colon) with Content-Length: 5, an empty chunked body, then a second POST /events" \
+    "400 malformed and the connection closed (RFC 9112 §5.1: whitespace between a field name and the colon MUST be rejected); nothing queued"
+mark; smug smuggled-3
+raw "${HEAD}Transfer-Encoding : chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n$SMUG"
+one400 smuggle-te-space-colon
+
+scenario attack unknown-transfer-coding "Transfer-Encoding: gzip (and 'gzip, chunked', 'chunked' twice, 'chunked' with HTTP/1.0) on POST /events" \
+    "400 malformed at once (not after the idle timeout of 5 s) and the connection closed (RFC 9112 §6.1, §6.3); nothing queued"
+mark
+raw "${HEAD}Transfer-Encoding: gzip\r\n\r\nabc" 3; one400 "unknown-transfer-coding: gzip"
+raw "${HEAD}Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" 3; one400 "unknown-transfer-coding: gzip, chunked"
+raw "${HEAD}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" 3; one400 "unknown-transfer-coding: twice"
+raw "POST /events HTTP/1.0\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" 3
+one400 "unknown-transfer-coding: HTTP/1.0"
+
+scenario attack nul-in-path "POST /events%00.json with a validly signed event; GET /events/{scid}/a%00b; a malformed escape (%zz) and an encoded newline (%0A) in the path" \
+    "400 malformed (a request target that decodes to a control character cannot be routed safely); the event is not queued"
+mark
+post "$(SIGN 1 nulpath-1)" '/events%00.json'; refused "nul-in-path: POST /events%00.json" 400 malformed
+for p in "/events/$SCID/a%00b" "/events/$SCID/a%zzb" "/events/$SCID/a%0Ab" "/health%00x"; do
+    CODE=$(curl -s --path-as-is -o "$T_TMP/resp" -w '%{http_code}' "$URL$p"); RESP=$(cat "$T_TMP/resp")
+    refused "nul-in-path: GET $p" 400 malformed
+done
+
 t_done
