@@ -142,4 +142,27 @@ for p in "/events/$SCID/a%00b" "/events/$SCID/a%zzb" "/events/$SCID/a%0Ab" "/hea
     refused "nul-in-path: GET $p" 400 malformed
 done
 
+# Weak Ed25519 keys as multikeys (tests/unit/test_multiformat.c has the full list and
+# its sources): the identity point, a point of order 8, y = p + 3 (a non-canonical
+# encoding of a point of large order).
+WEAK_IDENTITY=z6MkeXATEjyXENzBXBxgC5EHk2JE5aqd7qMGGtDpLUH1e2Sj
+WEAK_ORDER8=z6Mkh59EgPEuBMugWwYWVMbZFQmHm8V1tcgLejJJTx6d8KB2
+WEAK_NONCANON=z6Mkvg2JPc7mj3oXZCpWHB9ScRB6BvScZqnrR4Ew9Gjrd75G
+PIPETOOL=$WA_ROOT/$BUILD/tools/pipetool
+
+scenario attack weak-key-rotation "KeyRotation events of DID 1, validly signed by its key, to the Ed25519 identity point, a point of order 8 and a non-canonical encoding (y = p + 3)" \
+    "422 invalid: the new key is refused as small-order or non-canonical; nothing queued (anchored, it would brick the DID for libsodium and let OpenSSL-based verifiers accept R=identity, S=0)"
+mark
+for mk in $WEAK_IDENTITY $WEAK_ORDER8 $WEAK_NONCANON; do
+    post "$(SIGN 1 "rot-$mk" type=KeyRotation "data={\"publicKeyMultibase\":\"$mk\"}")"
+    refused "weak-key-rotation: $mk" 422 invalid 'publicKeyMultibase: .*(small-order|non-canonical)'
+done
+
+scenario attack weak-key-genesis "POST /dids: a genesis log (ours: our domain, update key and witness) whose assertion key is the Ed25519 identity point" \
+    "422 invalid naming the weak key; nothing queued"
+mark
+"$PIPETOOL" genesis 5 mk=$WEAK_IDENTITY >"$T_TMP/gweak.jsonl" || t_fail "weak-key-genesis: pipetool genesis"
+post "$(cat "$T_TMP/gweak.jsonl")" /dids application/jsonl
+refused weak-key-genesis 422 invalid '(small-order|non-canonical)'
+
 t_done
