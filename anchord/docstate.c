@@ -69,13 +69,45 @@ static void dropRefs(json_t *doc, const char *rel, const char *did, char ids[][D
     }
 }
 
-/* rotate: apply a KeyRotation to doc (a copy we own). */
-static int rotate(json_t *doc, const json_t *event, const char *did, unsigned long version, char *err) {
+/* methodKeyCheck: vm's publicKeyMultibase, when it is an Ed25519 multikey, is strong. */
+static int methodKeyCheck(const json_t *vm, char *err) {
+    const char *mk = jsonGetStr(vm, "publicKeyMultibase");
+    if (!mk) return 0;
+    buf b = BUF_INIT;
+    uint8_t pk[32];
+    char e[ERR_MAX];
+    int rc = 0;
+    if (mbDecode(mk, &b, NULL) == 0 && b.len >= 2 && b.p[0] == 0xed && b.p[1] == 0x01 && mkDecodeEd25519Pub(mk, pk, e) < 0)
+        rc = errSet(err, "verification method %.120s: %s", jsonGetStr(vm, "id") ? jsonGetStr(vm, "id") : "(no id)", e);
+    bufFree(&b);
+    return rc;
+}
+
+int docKeysCheck(const json_t *state, char *err) {
+    static const char *const rels[] = {"verificationMethod", "assertionMethod", "authentication",
+                                       "capabilityInvocation", "capabilityDelegation", "keyAgreement"};
+    for (size_t r = 0; r < sizeof rels / sizeof *rels; r++) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(state, rels[r]), i, it)
+            if (json_is_object(it) && methodKeyCheck(it, err) < 0) return -1;
+    }
+    return 0;
+}
+
+int docRotationKey(const json_t *event, char *err) {
     const char *mk = jsonGetStr(json_object_get(event, "data"), "publicKeyMultibase");
     uint8_t pk[32];
     char e[ERR_MAX];
     if (!mk) return errSet(err, "KeyRotation: data.publicKeyMultibase is missing");
     if (mkDecodeEd25519Pub(mk, pk, e) < 0) return errSet(err, "KeyRotation: data.publicKeyMultibase: %s", e);
+    return 0;
+}
+
+/* rotate: apply a KeyRotation to doc (a copy we own). */
+static int rotate(json_t *doc, const json_t *event, const char *did, unsigned long version, char *err) {
+    const char *mk = jsonGetStr(json_object_get(event, "data"), "publicKeyMultibase");
+    if (docRotationKey(event, err) < 0) return -1;
     didKey cur[DIDREG_MAX_KEYS];
     int n = docAssertionKeys(doc, did, cur, err);
     if (n < 0) return -1;

@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "core/multiformat.h"
 #include "didlog/didurl.h"
+#include "anchord/docstate.h"
 #include "anchord/event.h"
 
 int idValid(const char *id) {
@@ -152,6 +153,9 @@ rejectCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char de
     json_t *data = json_object_get(doc, "data");
     if (!data) return errSet(detail, "event: missing field \"data\""), REJ_INVALID;
     if (!json_is_object(data)) return errSet(detail, "data: must be a JSON object"), REJ_INVALID;
+    /* a KeyRotation's new key is checked before it is queued (a weak key, anchored,
+     * would brick the DID); the worker checks it again (docNextState) */
+    if (!strcmp(ev->type, DOCSTATE_ROTATION) && docRotationKey(doc, detail) < 0) return REJ_INVALID;
     json_t *proof = json_object_get(doc, "proof");
     if (!proof) return errSet(detail, "event: missing field \"proof\""), REJ_INVALID;
     if (checkProof(proof, detail) < 0) return REJ_INVALID;
