@@ -165,4 +165,14 @@ mark
 post "$(cat "$T_TMP/gweak.jsonl")" /dids application/jsonl
 refused weak-key-genesis 422 invalid '(small-order|non-canonical)'
 
+scenario attack proof-created-future "events whose signed proof.created is 9999-12-31T23:59:59Z, an hour ahead, and in 1970 (event.time is now)" \
+    "422 invalid: proof.created is bounded like event.time (WA_MAX_SKEW ahead, WA_MAX_AGE behind); nothing queued; a proof created now is accepted"
+mark
+post "$(SIGN 1 pc-1 created=9999-12-31T23:59:59Z)"; refused "proof-created-future: 9999" 422 invalid 'proof: created .* in the future'
+post "$(SIGN 1 pc-2 created="$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)")"
+refused "proof-created-future: +1h" 422 invalid 'proof: created .* in the future'
+post "$(SIGN 1 pc-3 created=1970-01-01T00:00:00Z)"; refused "proof-created-future: 1970" 422 invalid 'proof: created .* older than'
+post "$(SIGN 1 pc-4 created="$(date -u +%Y-%m-%dT%H:%M:%SZ)")"
+t_eq "proof-created-future: created now is accepted" "$CODE $RESP" '202 {"id":"pc-4","status":"queued"}'
+
 t_done
