@@ -16,8 +16,8 @@
 #define SCID_LEN       46    /* base58btc multihash sha2-256, "Qm..." */
 
 typedef struct eventLimits {
-    long long nowMs;       /* the clock the time check uses */
-    long long maxSkewMs;   /* how far ahead "time" may be */
+    long long nowMs;       /* the clock the time checks use */
+    long long maxSkewMs;   /* how far ahead "time" and "proof.created" may be */
     long long maxAgeMs;    /* how far behind; 0 = no limit */
     size_t maxBody;        /* largest accepted document */
 } eventLimits;
