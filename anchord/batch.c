@@ -217,8 +217,8 @@ static didWork *workFor(batch *b, didMap *m, const char *scid, size_t capw) {
     return w;
 }
 
-static int addRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail) {
-    rejected *r = realloc(w->rej, (w->nrej + 1) * sizeof *r);
+int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail) {
+    rejected *r = w->nrej < SIZE_MAX / sizeof *r - 1 ? realloc(w->rej, (w->nrej + 1) * sizeof *r) : NULL;
     if (!r) return -1;
     w->rej = r;
     r[w->nrej].e = e;
@@ -227,6 +227,10 @@ static int addRej(didWork *w, const queueEntry *e, int genesis, const char *pref
     w->nrej++;
     return 0;
 }
+
+#define addRej batchAddRej
+
+int batchBuildFailed(const batch *b, char *err) { return 0; }
 
 /* entryJunk: why a stream entry cannot even be grouped by DID, or NULL. The queue is
  * not trusted, and an entry's scid becomes part of store keys. */

@@ -135,6 +135,15 @@ int batchReclaim(pipeCtx *c, batch *b, char *err);
  * (dead letters), build the new entries; journal "built". 0 / -1 + err. */
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err);
 
+/* batchAddRej: record e (of w) as rejected with reason prefix + detail (a dead letter
+ * once the batch is built). 0, or -1 when it cannot be recorded (out of memory).
+ * Exposed for tests. */
+int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail);
+
+/* batchBuildFailed: -1 + err when building some DID failed in a way that must fail the
+ * batch; 0 otherwise. */
+int batchBuildFailed(const batch *b, char *err);
+
 /* batchReadObjects: did.jsonl, witness.json, did-witness.json of every DID of b, many
  * GETs in flight, into w->log / w->wj / w->dw. 0 / -1 + err (the store failed). */
 int batchReadObjects(pipeCtx *c, batch *b, char *err);
