@@ -87,6 +87,7 @@ typedef struct didWork {
     int tampered;                      /* refused to build on the store's objects */
     int replayed;                      /* its objects matched the registry's digests: not re-verified */
     int deferred;                      /* our keys cannot extend its log (err): events re-queued */
+    int oom;                           /* out of memory while building it: the batch fails (batchBuildFailed) */
     /* publish */
     int unused;                        /* lost did.jsonl to a foreign writer */
     int putLog, putWj, putDw;          /* which objects need a PUT */
@@ -136,12 +137,14 @@ int batchReclaim(pipeCtx *c, batch *b, char *err);
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err);
 
 /* batchAddRej: record e (of w) as rejected with reason prefix + detail (a dead letter
- * once the batch is built). 0, or -1 when it cannot be recorded (out of memory).
- * Exposed for tests. */
+ * once the batch is built). 0, or -1 when it cannot be recorded (out of memory): then
+ * w->oom is set and the batch must fail, for an entry that is neither built nor
+ * dead-lettered would be acknowledged and lost. Exposed for tests. */
 int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail);
 
-/* batchBuildFailed: -1 + err when building some DID failed in a way that must fail the
- * batch; 0 otherwise. */
+/* batchBuildFailed: -1 + err when building some DID ran out of memory (w->oom): the
+ * batch stops before any dead letter, transaction or acknowledgement (batchBuild checks
+ * it; the next run resumes the batch); 0 otherwise. */
 int batchBuildFailed(const batch *b, char *err);
 
 /* batchReadObjects: did.jsonl, witness.json, did-witness.json of every DID of b, many
