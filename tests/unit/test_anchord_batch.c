@@ -3,7 +3,9 @@
  * acknowledged every claimed stream id, so a rejected event could vanish with no dead
  * letter). Invariant 1 (DESIGN.md §4): an accepted event is never lost, out of memory
  * included -- a rejection that cannot be recorded fails the batch (batchBuildFailed),
- * which then acknowledges nothing and is resumed by the next run. */
+ * which then acknowledges nothing and is resumed by the next run. And the stop flag the
+ * lease thread sets is a C11 atomic. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,5 +36,11 @@ int main(void) {
     T_CHECK(batchBuildFailed(&b, err) == -1 && strstr(err, "did:webvh:QmB:example.com"),
             "the batch fails, naming the DID (nothing would be acknowledged): [%s]", err);
     free(w[0].rej);
+
+    /* issue 14: the lease thread set a plain volatile int that the main thread reads
+     * (a data race); the flag pipeCtx.stop points to is a C11 atomic_int */
+    pipeCtx c;
+    memset(&c, 0, sizeof c);
+    T_CHECK(_Generic(c.stop, atomic_int *: 1, default: 0), "pipeCtx.stop points to an atomic_int");
     return T_DONE();
 }
