@@ -11,6 +11,7 @@
  * docs/pipeline.md has the state machine and what every crash point leaves. */
 #ifndef WA_BATCH_H
 #define WA_BATCH_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "core/edkey.h"
@@ -40,7 +41,7 @@ typedef struct pipeCtx {
     char consumer[96];                 /* consumer name in the stream group */
     int threads;                       /* build / publish-preparation threads */
     char didPath[300];                 /* ":.well-known:did" (WA_PREFIX as DID path) */
-    volatile int *stop;                /* set by SIGTERM / a lost lease: stop between steps */
+    atomic_int *stop;                  /* set by SIGTERM / a lost lease (another thread): stop between steps */
 } pipeCtx;
 
 /* One new log entry of the batch (one leaf). */
