@@ -175,4 +175,15 @@ post "$(SIGN 1 pc-3 created=1970-01-01T00:00:00Z)"; refused "proof-created-futur
 post "$(SIGN 1 pc-4 created="$(date -u +%Y-%m-%dT%H:%M:%SZ)")"
 t_eq "proof-created-future: created now is accepted" "$CODE $RESP" '202 {"id":"pc-4","status":"queued"}'
 
+scenario attack costly-numbers "a 56 KB event of DID 1 whose data is 8,000 subnormal numbers (5e-324), with a signature that does not verify; then 1,025 and 1,024 non-integer numbers with a valid one" \
+    "422 invalid before any canonicalisation or signature work (at most 1,024 numbers that are not integers: each costs a shortest round-trip conversion, bench/ingest_refusal); 1,024 are accepted; nothing else queued"
+mark
+nums() { local v=$1 n=$2; printf '{"n":['; for ((i = 1; i < n; i++)); do printf '%s,' "$v"; done; printf '%s]}' "$v"; }
+post "$(SIGN 1 costly-1 "data=$(nums 5e-324 8000)" tamper=1)"
+refused "costly-numbers: 8,000 subnormals, bad signature" 422 invalid 'more than 1024 numbers that are not integers'
+post "$(SIGN 1 costly-2 "data=$(nums 1.5 1025)")"
+refused "costly-numbers: 1,025 with a valid signature" 422 invalid 'more than 1024 numbers that are not integers'
+post "$(SIGN 1 costly-3 "data=$(nums 1.5 1024)")"
+t_eq "costly-numbers: 1,024 are accepted" "$CODE $RESP" '202 {"id":"costly-3","status":"queued"}'
+
 t_done
