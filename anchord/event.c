@@ -1,5 +1,6 @@
 /* event.c -- event schema validation and signature check. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -139,6 +140,21 @@ static int checkProof(const json_t *p, const eventLimits *lim, char *detail) {
     return 0;
 }
 
+/* realCount: how many numbers in v (depth-bounded by the parse) are not integers of
+ * magnitude below 2^53, stopping once above max. */
+static size_t realCount(const json_t *v, size_t max) {
+    size_t n = 0, i;
+    const char *k;
+    json_t *x;
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        return !(d > -9007199254740992.0 && d < 9007199254740992.0 && d == trunc(d));
+    }
+    if (json_is_object(v)) json_object_foreach((json_t *)v, k, x) if ((n += realCount(x, max)) > max) return n;
+    if (json_is_array(v)) json_array_foreach(v, i, x) if ((n += realCount(x, max)) > max) return n;
+    return n;
+}
+
 rejectCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]) {
     static const char *const allowed[] = {"id", "did", "type", "time", "data", "proof", NULL};
     char e[ERR_MAX];
@@ -161,6 +177,9 @@ rejectCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char de
     json_t *data = json_object_get(doc, "data");
     if (!data) return errSet(detail, "event: missing field \"data\""), REJ_INVALID;
     if (!json_is_object(data)) return errSet(detail, "data: must be a JSON object"), REJ_INVALID;
+    if (realCount(doc, EVENT_MAX_REALS) > EVENT_MAX_REALS)
+        return errSet(detail, "data: more than %d numbers that are not integers (each costs a shortest round-trip "
+                              "conversion to canonicalise)", EVENT_MAX_REALS), REJ_INVALID;
     /* a KeyRotation's new key is checked before it is queued (a weak key, anchored,
      * would brick the DID); the worker checks it again (docNextState) */
     if (!strcmp(ev->type, DOCSTATE_ROTATION) && docRotationKey(doc, detail) < 0) return REJ_INVALID;

@@ -2,7 +2,9 @@
  * refused (issue 14: "a 64 KB body of subnormal numbers with a bad signature costs the
  * server ~17x a same-size string body"). For each kind of ~64 KB event body (data of
  * one long string, of distinct subnormal numbers, of distinct 17-digit normal numbers,
- * of small integers), signed by a registered key and then given another signature,
+ * of small integers, of short strings; and the most non-integers that pass the shape check, EVENT_MAX_REALS
+ * subnormal or 17-digit numbers, padded with a string), signed by a registered key and
+ * then given another signature,
  * it runs ingestEventCheck (parse, schema, key lookup, canonicalisation, Ed25519) with
  * an in-memory registry (no Redis: refusals never reach it) and prints the mean time
  * of one refusal and its ratio to the string body's. A tool that prints figures, not a
@@ -39,31 +41,43 @@ static double now(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* dataOf: the data member of kind k, grown until the signed event is near BODY_TARGET. */
+/* numberOf: the i-th number of kind k (1 subnormal, 2 normal of 17 digits, 3 integer). */
+static double numberOf(int k, size_t i) {
+    return k == 1 ? 4.9406564584124654e-324 * (double)(1000003 + i * 7919)   /* distinct subnormals */
+         : k == 2 ? 0.12345678901234567 + (double)i * 1e-9                     /* 17 significant digits */
+                  : (double)(i % 1000);                                         /* small integers */
+}
+
+/* dataOf: the data member of kind k of size parameter n: 0 one string of n bytes; 1..3
+ * n numbers of that kind; 6 n short strings; 4, 5 EVENT_MAX_REALS subnormals / 17-digit numbers (the most
+ * that passes the shape check) and a string of n bytes. */
 static json_t *dataOf(int k, size_t n) {
-    if (k == 0) {
+    json_t *d = json_object();
+    if (k == 0 || k >= 4) {
         char *s = malloc(n + 1);
         memset(s, 'a', n);
         s[n] = 0;
-        json_t *d = json_pack("{s:s}", "s", s);
+        json_object_set_new(d, "s", json_string(s));
         free(s);
+    }
+    if (k == 0) return d;
+    json_t *a = json_array();
+    if (k == 6) {   /* n short strings: the per-element floor of any dense body */
+        for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string("ab"));
+        json_object_set_new(d, "n", a);
         return d;
     }
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        double v = k == 1 ? 4.9406564584124654e-324 * (double)(1000003 + i * 7919)   /* distinct subnormals */
-                 : k == 2 ? 0.12345678901234567 + (double)i * 1e-9                     /* 17 significant digits */
-                          : (double)(i % 1000);                                         /* small integers */
-        json_array_append_new(a, json_real(v));
-    }
-    return json_pack("{s:o}", "n", a);
+    size_t count = k >= 4 ? EVENT_MAX_REALS : n;
+    for (size_t i = 0; i < count; i++) json_array_append_new(a, json_real(numberOf(k >= 4 ? k - 3 : k, i)));
+    json_object_set_new(d, "n", a);
+    return d;
 }
 
 /* makeBody: a signed event of kind k, ~BODY_TARGET bytes, with the signature of
  * another document (well-formed, does not verify). Caller frees. */
 static char *makeBody(int k, const edKey *key, size_t *len) {
     char *out = NULL;
-    for (size_t n = k == 0 ? 60000 : 2000;; n += k == 0 ? 200 : 100) {
+    for (size_t n = k == 0 ? 60000 : k >= 4 ? 20000 : 2000;; n += k == 0 || k >= 4 ? 200 : 100) {
         json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", "refusal-1", "did", gDid, "type", "Measured", "time",
                                "2025-01-01T00:00:00Z", "data", dataOf(k, n));
         json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
@@ -99,10 +113,10 @@ int main(int argc, char **argv) {
     bufFree(&sc);
     didRegistry reg = {lookup, NULL};
     ingestCtx ic = {&cfg, &reg, NULL, NULL};
-    static const char *const names[] = {"string", "subnormal", "normal17", "integer"};
+    static const char *const names[] = {"string", "subnormal", "normal17", "integer", "sub1024", "norm1024", "strings"};
     double base = 0;
     printf("%-10s %8s %12s %8s  %s\n", "body", "bytes", "us/refusal", "ratio", "answer");
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 7; k++) {
         size_t len;
         char *body = makeBody(k, &key, &len);
         ingestResult r;
