@@ -178,9 +178,7 @@ static int anchor(runCtx *r, char *err) {
     } else {
         rc = ethAnchor(&r->eth, b->root, &a, err);
     }
-    if (rc) {
-        metricsInc("rpc_errors_total", rc == -ETH_EDOWN ? "down" : rc == -ETH_ETIMEOUT ? "timeout"
-                                       : rc == -ETH_EREVERT ? "revert" : "other", 1);
+    if (rc) {   /* rpc_errors_total{kind} was counted by the RPC client, per failure (metrics.h) */
         ethReceiptFree(&a.rc);
         return -1;
     }
