@@ -53,7 +53,7 @@ static double numberOf(int k, size_t i) {
  * that passes the shape check) and a string of n bytes. */
 static json_t *dataOf(int k, size_t n) {
     json_t *d = json_object();
-    if (k == 0 || k >= 4) {
+    if (k == 0 || k == 4 || k == 5) {
         char *s = malloc(n + 1);
         memset(s, 'a', n);
         s[n] = 0;
@@ -77,7 +77,8 @@ static json_t *dataOf(int k, size_t n) {
  * another document (well-formed, does not verify). Caller frees. */
 static char *makeBody(int k, const edKey *key, size_t *len) {
     char *out = NULL;
-    for (size_t n = k == 0 ? 60000 : k >= 4 ? 20000 : 2000;; n += k == 0 || k >= 4 ? 200 : 100) {
+    int padded = k == 0 || k == 4 || k == 5;   /* grown by its string, else by its count */
+    for (size_t n = k == 0 ? 60000 : padded ? 20000 : 2000;; n += padded ? 200 : 100) {
         json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", "refusal-1", "did", gDid, "type", "Measured", "time",
                                "2025-01-01T00:00:00Z", "data", dataOf(k, n));
         json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
