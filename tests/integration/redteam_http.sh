@@ -186,4 +186,12 @@ refused "costly-numbers: 1,025 with a valid signature" 422 invalid 'more than 10
 post "$(SIGN 1 costly-3 "data=$(nums 1.5 1024)")"
 t_eq "costly-numbers: 1,024 are accepted" "$CODE $RESP" '202 {"id":"costly-3","status":"queued"}'
 
+scenario attack costly-subnormals "1,024 subnormal numbers (the most the cap lets through; ~10 us each to canonicalise, 4.9e-324 .. 2.2e-308) with a signature that does not verify, and one subnormal with a valid one" \
+    "422 invalid before any canonicalisation: subnormal numbers are refused (no event needs them; they are the costliest to canonicalise: bench/ingest_refusal); nothing queued"
+mark
+post "$(SIGN 1 sub-1 "data=$(nums 4.9406564584124654e-320 1024)" tamper=1)"
+refused "costly-subnormals: 1,024, bad signature" 422 invalid 'subnormal'
+post "$(SIGN 1 sub-2 'data={"n":2.2250738585072e-309}')"
+refused "costly-subnormals: one, valid signature" 422 invalid 'subnormal'
+
 t_done
