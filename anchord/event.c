@@ -1,5 +1,6 @@
 /* event.c -- event schema validation and signature check. */
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -141,17 +142,19 @@ static int checkProof(const json_t *p, const eventLimits *lim, char *detail) {
 }
 
 /* realCount: how many numbers in v (depth-bounded by the parse) are not integers of
- * magnitude below 2^53, stopping once above max. */
-static size_t realCount(const json_t *v, size_t max) {
+ * magnitude below 2^53, stopping once above max; *subnormal set when one of them is a
+ * subnormal (0 < |n| < DBL_MIN). */
+static size_t realCount(const json_t *v, size_t max, int *subnormal) {
     size_t n = 0, i;
     const char *k;
     json_t *x;
     if (json_is_real(v)) {
         double d = json_real_value(v);
+        if (d != 0 && fabs(d) < DBL_MIN) *subnormal = 1;
         return !(d > -9007199254740992.0 && d < 9007199254740992.0 && d == trunc(d));
     }
-    if (json_is_object(v)) json_object_foreach((json_t *)v, k, x) if ((n += realCount(x, max)) > max) return n;
-    if (json_is_array(v)) json_array_foreach(v, i, x) if ((n += realCount(x, max)) > max) return n;
+    if (json_is_object(v)) json_object_foreach((json_t *)v, k, x) if ((n += realCount(x, max, subnormal)) > max) return n;
+    if (json_is_array(v)) json_array_foreach(v, i, x) if ((n += realCount(x, max, subnormal)) > max) return n;
     return n;
 }
 
@@ -177,9 +180,13 @@ rejectCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char de
     json_t *data = json_object_get(doc, "data");
     if (!data) return errSet(detail, "event: missing field \"data\""), REJ_INVALID;
     if (!json_is_object(data)) return errSet(detail, "data: must be a JSON object"), REJ_INVALID;
-    if (realCount(doc, EVENT_MAX_REALS) > EVENT_MAX_REALS)
+    int subnormal = 0;
+    if (realCount(doc, EVENT_MAX_REALS, &subnormal) > EVENT_MAX_REALS)
         return errSet(detail, "data: more than %d numbers that are not integers (each costs a shortest round-trip "
                               "conversion to canonicalise)", EVENT_MAX_REALS), REJ_INVALID;
+    if (subnormal)
+        return errSet(detail, "data: subnormal numbers (0 < |n| < 2.2250738585072014e-308) are not accepted (the "
+                              "costliest to canonicalise; no event needs them)"), REJ_INVALID;
     /* a KeyRotation's new key is checked before it is queued (a weak key, anchored,
      * would brick the DID); the worker checks it again (docNextState) */
     if (!strcmp(ev->type, DOCSTATE_ROTATION) && docRotationKey(doc, detail) < 0) return REJ_INVALID;

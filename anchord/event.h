@@ -14,10 +14,11 @@
 #define EVENT_TYPE_MAX 64
 #define EVENT_DEPTH    32
 /* Numbers in an event that are not integers of magnitude below 2^53 (the ones JCS must
- * convert by a shortest round trip, RFC 8785 §3.2.2.3: ~4 us each for subnormals against
- * ~0.03 us a byte for a string): refused above this count before any key lookup,
- * canonicalisation or signature work, so a body that cannot verify stays cheap to refuse
- * (docs/api.md "Cost of a refusal"). */
+ * convert by a shortest round trip, RFC 8785 §3.2.2.3: a few us each, ~10 us for a
+ * subnormal, against ~0.01 us a byte of a string): refused above this count, and
+ * subnormal numbers refused at all, before any key lookup, canonicalisation or
+ * signature work, so a body that cannot verify stays cheap to refuse (docs/api.md
+ * "Cost of a refusal"). */
 #define EVENT_MAX_REALS 1024
 #define SCID_LEN       46    /* base58btc multihash sha2-256, "Qm..." */
 
