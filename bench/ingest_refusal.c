@@ -2,9 +2,9 @@
  * refused (issue 14: "a 64 KB body of subnormal numbers with a bad signature costs the
  * server ~17x a same-size string body"). For each kind of ~64 KB event body (data of
  * one long string, of distinct subnormal numbers, of distinct 17-digit normal numbers,
- * of small integers, of short strings; and the most non-integers that pass the shape check, EVENT_MAX_REALS
- * subnormal or 17-digit numbers, padded with a string), signed by a registered key and
- * then given another signature,
+ * of small integers, of short strings; and EVENT_MAX_REALS subnormal or 17-digit numbers
+ * padded with a string: the cap's worst case, subnormals being refused outright), signed
+ * by a registered key and then given another signature,
  * it runs ingestEventCheck (parse, schema, key lookup, canonicalisation, Ed25519) with
  * an in-memory registry (no Redis: refusals never reach it) and prints the mean time
  * of one refusal and its ratio to the string body's. A tool that prints figures, not a
@@ -49,8 +49,8 @@ static double numberOf(int k, size_t i) {
 }
 
 /* dataOf: the data member of kind k of size parameter n: 0 one string of n bytes; 1..3
- * n numbers of that kind; 6 n short strings; 4, 5 EVENT_MAX_REALS subnormals / 17-digit numbers (the most
- * that passes the shape check) and a string of n bytes. */
+ * n numbers of that kind; 6 n short strings; 4, 5 EVENT_MAX_REALS subnormals / 17-digit
+ * numbers and a string of n bytes. */
 static json_t *dataOf(int k, size_t n) {
     json_t *d = json_object();
     if (k == 0 || k == 4 || k == 5) {
