@@ -217,14 +217,31 @@ static didWork *workFor(batch *b, didMap *m, const char *scid, size_t capw) {
     return w;
 }
 
-static int addRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail) {
-    rejected *r = realloc(w->rej, (w->nrej + 1) * sizeof *r);
-    if (!r) return -1;
+int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail) {
+    rejected *r = w->nrej < SIZE_MAX / sizeof *r - 1 ? realloc(w->rej, (w->nrej + 1) * sizeof *r) : NULL;
+    if (!r) {
+        w->oom = 1;   /* batchBuildFailed fails the batch: the entry is neither built nor dead-lettered */
+        return -1;
+    }
     w->rej = r;
     r[w->nrej].e = e;
     r[w->nrej].genesis = genesis;
-    snprintf(r[w->nrej].reason, sizeof r[w->nrej].reason, "%s%s", prefix, detail);
+    errSet(r[w->nrej].reason, "%s%s", prefix, detail);   /* a bound may cut a character: errSet mends it */
     w->nrej++;
+    return 0;
+}
+
+/* addRej: batchAddRej from the build threads; a failure travels in w->oom (set by the
+ * one thread that builds w) to batchBuildFailed, which batchBuild checks after them. */
+static void addRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail) {
+    (void)batchAddRej(w, e, genesis, prefix, detail);
+}
+
+int batchBuildFailed(const batch *b, char *err) {
+    for (size_t i = 0; i < b->nw; i++)
+        if (b->w[i].oom)
+            return errSet(err, "out of memory while building %.200s: nothing is acknowledged, the next run "
+                               "resumes the batch", b->w[i].did[0] ? b->w[i].did : b->w[i].scid);
     return 0;
 }
 
@@ -265,7 +282,12 @@ static int group(batch *b, char *err) {
             continue;
         }
         didWork *w = workFor(b, &m, e->scid, capw);
-        if (w->genesis) addRej(w, e, 1, "", "duplicate registration of this DID in one batch");
+        if (w->genesis) {
+            if (batchAddRej(w, e, 1, "", "duplicate registration of this DID in one batch") < 0) {
+                free(m.slot);
+                return errSet(err, "out of memory");
+            }
+        }
         else { w->isNew = 1; w->genesis = e; snprintf(w->did, sizeof w->did, "%s", e->did); }
     }
     for (size_t i = 0; i < b->events.n; i++) {
@@ -392,7 +414,7 @@ static void buildGenesis(pipeCtx *c, didWork *w) {
     size_t len;
     const char *line = log ? webvhLine(log, 0, &len) : NULL;
     const char *vid = line ? jsonGetStr(log->e[0].obj, "versionId") : NULL;
-    if (!vid || addEntry(w, line, len, vid, e, 1) < 0) addRej(w, e, 1, "", "out of memory");
+    if (!vid || addEntry(w, line, len, vid, e, 1) < 0) w->oom = 1;   /* it passed every check: not a rejection */
     webvhFree(log);
 }
 
@@ -771,7 +793,9 @@ static int readAndBuild(pipeCtx *c, batch *b, long long t0, char *err) {
 
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
     long long t0 = batchNowMs();
-    if (group(b, err) < 0 || readRegistry(c, b, err) < 0 || readAndBuild(c, b, t0, err) < 0) return -1;
+    if (group(b, err) < 0 || readRegistry(c, b, err) < 0 || readAndBuild(c, b, t0, err) < 0 ||
+        batchBuildFailed(b, err) < 0)
+        return -1;
     b->nleaves = 0;
     for (size_t i = 0; i < b->nw; i++)
         for (size_t k = 0; k < b->w[i].nne; k++) b->w[i].ne[k].leaf = b->nleaves++;

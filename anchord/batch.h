@@ -11,6 +11,7 @@
  * docs/pipeline.md has the state machine and what every crash point leaves. */
 #ifndef WA_BATCH_H
 #define WA_BATCH_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "core/edkey.h"
@@ -40,7 +41,7 @@ typedef struct pipeCtx {
     char consumer[96];                 /* consumer name in the stream group */
     int threads;                       /* build / publish-preparation threads */
     char didPath[300];                 /* ":.well-known:did" (WA_PREFIX as DID path) */
-    volatile int *stop;                /* set by SIGTERM / a lost lease: stop between steps */
+    atomic_int *stop;                  /* set by SIGTERM / a lost lease (another thread): stop between steps */
 } pipeCtx;
 
 /* One new log entry of the batch (one leaf). */
@@ -87,6 +88,7 @@ typedef struct didWork {
     int tampered;                      /* refused to build on the store's objects */
     int replayed;                      /* its objects matched the registry's digests: not re-verified */
     int deferred;                      /* our keys cannot extend its log (err): events re-queued */
+    int oom;                           /* out of memory while building it: the batch fails (batchBuildFailed) */
     /* publish */
     int unused;                        /* lost did.jsonl to a foreign writer */
     int putLog, putWj, putDw;          /* which objects need a PUT */
@@ -134,6 +136,17 @@ int batchReclaim(pipeCtx *c, batch *b, char *err);
 /* batchBuild: group entries by DID, read registry and store objects, verify, reject
  * (dead letters), build the new entries; journal "built". 0 / -1 + err. */
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err);
+
+/* batchAddRej: record e (of w) as rejected with reason prefix + detail (a dead letter
+ * once the batch is built). 0, or -1 when it cannot be recorded (out of memory): then
+ * w->oom is set and the batch must fail, for an entry that is neither built nor
+ * dead-lettered would be acknowledged and lost. Exposed for tests. */
+int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail);
+
+/* batchBuildFailed: -1 + err when building some DID ran out of memory (w->oom): the
+ * batch stops before any dead letter, transaction or acknowledgement (batchBuild checks
+ * it; the next run resumes the batch); 0 otherwise. */
+int batchBuildFailed(const batch *b, char *err);
 
 /* batchReadObjects: did.jsonl, witness.json, did-witness.json of every DID of b, many
  * GETs in flight, into w->log / w->wj / w->dw. 0 / -1 + err (the store failed). */

@@ -2,6 +2,7 @@
  * then claim, build, stage, anchor, publish and acknowledge one new batch. */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,9 @@
 #define EXIT_CONFIG 3
 
 static volatile sig_atomic_t stopFlag;
-static volatile int stopReq;     /* what pipeCtx.stop points to: SIGTERM or a lost lease */
+/* what pipeCtx.stop points to: SIGTERM (the handler) or a lost lease (the keeper thread)
+ * set it, the main thread reads it: a C11 atomic (lock-free, so fine in a handler) */
+static atomic_int stopReq;
 
 static void onSignal(int sig) {
     (void)sig;
@@ -41,7 +44,7 @@ typedef struct keeper {
     int shard;
     char token[LEASE_TOKEN_MAX];
     long long ttlMs;
-    volatile int done, lost;
+    int done, lost;      /* under mu; lost is read after the thread is joined */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -175,9 +178,7 @@ static int anchor(runCtx *r, char *err) {
     } else {
         rc = ethAnchor(&r->eth, b->root, &a, err);
     }
-    if (rc) {
-        metricsInc("rpc_errors_total", rc == -ETH_EDOWN ? "down" : rc == -ETH_ETIMEOUT ? "timeout"
-                                       : rc == -ETH_EREVERT ? "revert" : "other", 1);
+    if (rc) {   /* rpc_errors_total{kind} was counted by the RPC client, per failure (metrics.h) */
         ethReceiptFree(&a.rc);
         return -1;
     }

@@ -5,6 +5,7 @@
  * are cut off at the limit), slow clients time out, connections are capped.
  * Every error is {"error": reason, "detail": text}; nothing is queued on error. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,6 +44,8 @@ enum { ST_NEW, ST_COMMITTING, ST_ANSWERED };   /* a POST /events request's stage
 #define COMMIT_MAX 256                            /* events per Redis round trip at most */
 
 typedef struct request {
+    int started;                     /* the handler has seen this request's headers */
+    int badTarget;                   /* the raw request target cannot be decoded safely */
     int route;
     buf body;
     int tooLarge;
@@ -82,11 +85,13 @@ static void poolFree(qpool *p) {
     pthread_mutex_destroy(&p->mu);
 }
 
-/* reply: queue a response with body s (copied) and the JSON/CORS headers. */
-static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *ctype, const char *s, size_t n,
-                             long long retryAfter) {
+/* replyHow: queue a response with body s (copied) and the JSON/CORS headers;
+ * closeConn: "Connection: close", and MHD closes the connection after it. */
+static enum MHD_Result replyHow(struct MHD_Connection *c, int status, const char *ctype, const char *s, size_t n,
+                                long long retryAfter, int closeConn) {
     struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)s, MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO;
+    if (closeConn) MHD_add_response_header(r, "Connection", "close");
     MHD_add_response_header(r, "Content-Type", ctype);
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
@@ -104,19 +109,118 @@ static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *c
     return rc;
 }
 
-/* replyJson: v (stolen) in JCS form. */
-static enum MHD_Result replyJson(struct MHD_Connection *c, int status, json_t *v, long long retryAfter) {
+static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *ctype, const char *s, size_t n,
+                             long long retryAfter) {
+    return replyHow(c, status, ctype, s, n, retryAfter, 0);
+}
+
+/* replyJsonHow: v (stolen) in JCS form. */
+static enum MHD_Result replyJsonHow(struct MHD_Connection *c, int status, json_t *v, long long retryAfter,
+                                    int closeConn) {
     char *s = v ? jcsDump(v, NULL, NULL) : NULL;
     json_decref(v);
-    if (!s) return reply(c, 500, "application/json", "{\"error\":\"internal\"}", 20, 0);
-    enum MHD_Result rc = reply(c, status, "application/json", s, strlen(s), retryAfter);
+    if (!s) return replyHow(c, 500, "application/json", "{\"error\":\"internal\"}", 20, 0, closeConn);
+    enum MHD_Result rc = replyHow(c, status, "application/json", s, strlen(s), retryAfter, closeConn);
     free(s);
     return rc;
 }
 
+static enum MHD_Result replyJson(struct MHD_Connection *c, int status, json_t *v, long long retryAfter) {
+    return replyJsonHow(c, status, v, retryAfter, 0);
+}
+
+/* replyErr: {"error": name, "detail": text}. The detail is made valid UTF-8 first (a
+ * header value, or text cut by a bound): a refusal never turns into a 500. */
 static enum MHD_Result replyErr(struct MHD_Connection *c, rejectCode code, const char *detail, long long retryAfter) {
-    return replyJson(c, rejectStatus(code), json_pack("{s:s,s:s}", "error", rejectName(code), "detail", detail),
-                     retryAfter);
+    char d[ERR_MAX];
+    snprintf(d, sizeof d, "%s", detail ? detail : "");
+    errUtf8Fix(d);
+    return replyJson(c, rejectStatus(code), json_pack("{s:s,s:s}", "error", rejectName(code), "detail", d), retryAfter);
+}
+
+/* replyFraming: 400 malformed for a request whose framing or target cannot be trusted,
+ * and the connection closed: its remaining bytes are never read as another request. */
+static enum MHD_Result replyFraming(struct MHD_Connection *c, const char *detail) {
+    return replyJsonHow(c, 400, json_pack("{s:s,s:s}", "error", rejectName(REJ_MALFORMED), "detail", detail), 0, 1);
+}
+
+/* ---- request framing (RFC 9112) ----
+ * libmicrohttpd 0.9.75 (Debian 12) is lenient where that lets the bytes after one
+ * request be read as another (request smuggling through a proxy that frames them
+ * otherwise): it takes the first of two Content-Length headers, lets Transfer-Encoding
+ * override Content-Length, keeps "Transfer-Encoding :" as a header of another name
+ * (its only check of whitespace before the colon runs at MHD_OPTION_STRICT_FOR_CLIENT
+ * -1, which is also its most lenient level for everything else), reads a body of an
+ * unknown transfer coding until the client closes, and decodes "%00" in the path
+ * (POST /events%00.json is routed as /events). It has no MHD_OPTION_CLIENT_DISCIPLINE_LVL
+ * (0.9.77+). So the handler's first call checks the headers and the raw target (seen
+ * by the URI log callback, before decoding) and answers 400 with the connection closed. */
+
+/* tokenChar: RFC 9110 §5.6.2 tchar. */
+static int tokenChar(unsigned char ch) {
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+typedef struct hdrScan {
+    int badName, nLength, badLength, nCoding;
+    const char *coding;
+} hdrScan;
+
+/* scanHeader: MHD_get_connection_values callback over the request headers. */
+static enum MHD_Result scanHeader(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    hdrScan *h = cls;
+    const unsigned char *k = (const unsigned char *)key;
+    if (!*k) h->badName = 1;
+    for (; *k; k++) if (!tokenChar(*k)) h->badName = 1;
+    if (!strcasecmp(key, "Content-Length")) {
+        h->nLength++;
+        if (!value || !*value || strspn(value, "0123456789") != strlen(value)) h->badLength = 1;
+    } else if (!strcasecmp(key, "Transfer-Encoding")) {
+        h->nCoding++;
+        h->coding = value ? value : "";
+    }
+    return MHD_YES;
+}
+
+/* framingBad: why the request's framing cannot be trusted (RFC 9112 §5.1, §6.1, §6.3),
+ * or NULL. */
+static const char *framingBad(struct MHD_Connection *c, const char *version, const request *rq) {
+    if (rq->badTarget)
+        return "the request target has a malformed %-escape or encodes a control character (such as %00)";
+    hdrScan h = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, scanHeader, &h);
+    if (h.badName) return "a header field name is not a token (whitespace before the colon?) (RFC 9112 5.1)";
+    if (h.nLength > 1 || h.badLength) return "Content-Length must be given once, as digits (RFC 9112 6.3)";
+    if (h.nCoding && h.nLength) return "Transfer-Encoding and Content-Length together (RFC 9112 6.3)";
+    if (h.nCoding > 1 || (h.nCoding && strcasecmp(h.coding, "chunked")))
+        return "the only transfer coding accepted is one Transfer-Encoding: chunked (RFC 9112 6.1)";
+    if (h.nCoding && version && !strcmp(version, "HTTP/1.0"))
+        return "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 6.1)";
+    return NULL;
+}
+
+/* targetBad: the raw request target (before %-decoding) has a byte outside visible
+ * ASCII, a '%' not followed by two hex digits, or an escape of a control character. */
+static int targetBad(const char *t) {
+    for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
+        if (*p <= ' ' || *p >= 0x7f) return 1;
+        if (*p != '%') continue;
+        if (!isxdigit(p[1]) || !isxdigit(p[2])) return 1;
+        char hex[3] = {(char)p[1], (char)p[2], 0};
+        long v = strtol(hex, NULL, 16);
+        if (v < 0x20 || v == 0x7f) return 1;
+        p += 2;
+    }
+    return 0;
+}
+
+/* uriLog: MHD's URI log callback, called with the raw target before it decodes it:
+ * the request's record (the handler's *state), marked when the target is bad. */
+static void *uriLog(void *cls, const char *uri, struct MHD_Connection *c) {
+    request *rq = calloc(1, sizeof *rq);
+    if (rq) rq->badTarget = targetBad(uri);
+    return rq;
 }
 
 static int routeOf(const char *method, const char *url, int *methodOk) {
@@ -236,7 +340,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                const char *version, const char *upload, size_t *uploadSize, void **state) {
     server *s = cls;
     request *rq = *state;
-    if (!rq) {
+    if (!rq || !rq->started) {
+        if (!rq && !(rq = *state = calloc(1, sizeof *rq))) return MHD_NO;   /* uriLog could not allocate */
+        rq->started = 1;
+        const char *why = framingBad(c, version, rq);
+        if (why) return replyFraming(c, why);
         int methodOk;
         int route = routeOf(method, url, &methodOk);
         if (route == R_NONE) return replyErr(c, REJ_NOT_FOUND, "no such endpoint", 0);
@@ -253,9 +361,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 return replyErr(c, REJ_TOO_LARGE, d, 0);   /* answered before the body is read */
             }
         }
-        if (!(rq = calloc(1, sizeof *rq))) return MHD_NO;
         rq->route = route;
-        *state = rq;
         return MHD_YES;
     }
     if (*uploadSize) {
@@ -368,6 +474,7 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
          * pool between keep-alive requests: 64 KB made that 3 % of the server's CPU */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, uriLog, s,
         MHD_OPTION_END);
     if (!d) {
         logKv(LL_ERROR, "cannot listen", "{s:s}", "listen", cfg->listen);

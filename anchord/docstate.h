@@ -32,4 +32,14 @@ int docAssertionKeys(const json_t *state, const char *did, didKey keys[DIDREG_MA
 json_t *docNextState(const json_t *prev, const json_t *event, const char *did, unsigned long versionNumber,
                      char *err);
 
+/* docKeysCheck: every Ed25519 multikey of the document (verificationMethod and the
+ * methods embedded in relationships) is a strong key (mkDecodeEd25519Pub: no
+ * small-order, mixed-order or non-canonical point); keys of other types are not
+ * looked at. 0 / -1 + err naming the method. */
+int docKeysCheck(const json_t *state, char *err);
+
+/* docRotationKey: the new key of a KeyRotation event (its data.publicKeyMultibase) is
+ * a strong Ed25519 multikey. 0 / -1 + err. */
+int docRotationKey(const json_t *event, char *err);
+
 #endif

@@ -1,5 +1,7 @@
 /* event.c -- event schema validation and signature check. */
 #include <ctype.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -7,6 +9,7 @@
 #include "core/json.h"
 #include "core/multiformat.h"
 #include "didlog/didurl.h"
+#include "anchord/docstate.h"
 #include "anchord/event.h"
 
 int idValid(const char *id) {
@@ -105,7 +108,17 @@ static const char *needStr(const json_t *o, const char *key, const char *what, c
     return json_string_value(v);
 }
 
-static int checkProof(const json_t *p, char *detail) {
+/* timeWithin: the time t (what names it; ms since the epoch) lies in lim's window: at
+ * most maxSkewMs ahead, at most maxAgeMs behind (0 = no limit). 0 / -1 + detail. */
+static int timeWithin(const char *what, const char *t, long long ms, const eventLimits *lim, char *detail) {
+    if (ms > lim->nowMs + lim->maxSkewMs)
+        return errSet(detail, "%s %s is more than %llds in the future", what, t, lim->maxSkewMs / 1000);
+    if (lim->maxAgeMs && ms < lim->nowMs - lim->maxAgeMs)
+        return errSet(detail, "%s %s is older than %llds", what, t, lim->maxAgeMs / 1000);
+    return 0;
+}
+
+static int checkProof(const json_t *p, const eventLimits *lim, char *detail) {
     static const char *const allowed[] = {"type", "cryptosuite", "verificationMethod", "proofPurpose",
                                           "proofValue", "created", NULL};
     if (!json_is_object(p)) return errSet(detail, "\"proof\" must be an object (one DataIntegrityProof)");
@@ -123,7 +136,26 @@ static int checkProof(const json_t *p, char *detail) {
     long long ms;
     if (cr && (!json_is_string(cr) || rfc3339Utc(json_string_value(cr), &ms) < 0))
         return errSet(detail, "proof: created must be an RFC 3339 UTC time");
+    /* bounded like the event's time: a proof dated 9999 says nothing true */
+    if (cr && timeWithin("proof: created", json_string_value(cr), ms, lim, detail) < 0) return -1;
     return 0;
+}
+
+/* realCount: how many numbers in v (depth-bounded by the parse) are not integers of
+ * magnitude below 2^53, stopping once above max; *subnormal set when one of them is a
+ * subnormal (0 < |n| < DBL_MIN). */
+static size_t realCount(const json_t *v, size_t max, int *subnormal) {
+    size_t n = 0, i;
+    const char *k;
+    json_t *x;
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d != 0 && fabs(d) < DBL_MIN) *subnormal = 1;
+        return !(d > -9007199254740992.0 && d < 9007199254740992.0 && d == trunc(d));
+    }
+    if (json_is_object(v)) json_object_foreach((json_t *)v, k, x) if ((n += realCount(x, max, subnormal)) > max) return n;
+    if (json_is_array(v)) json_array_foreach(v, i, x) if ((n += realCount(x, max, subnormal)) > max) return n;
+    return n;
 }
 
 rejectCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]) {
@@ -144,17 +176,23 @@ rejectCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char de
         return errSet(detail, "type: 1..%d characters of A-Z a-z 0-9 . _ : / -", EVENT_TYPE_MAX), REJ_INVALID;
     if (rfc3339Utc(ev->time, &ev->timeMs) < 0)
         return errSet(detail, "time: must be RFC 3339 UTC like 2025-01-31T12:00:00Z"), REJ_INVALID;
-    if (ev->timeMs > lim->nowMs + lim->maxSkewMs)
-        return errSet(detail, "time: %s is more than %llds in the future", ev->time, lim->maxSkewMs / 1000),
-               REJ_INVALID;
-    if (lim->maxAgeMs && ev->timeMs < lim->nowMs - lim->maxAgeMs)
-        return errSet(detail, "time: %s is older than %llds", ev->time, lim->maxAgeMs / 1000), REJ_INVALID;
+    if (timeWithin("time:", ev->time, ev->timeMs, lim, detail) < 0) return REJ_INVALID;
     json_t *data = json_object_get(doc, "data");
     if (!data) return errSet(detail, "event: missing field \"data\""), REJ_INVALID;
     if (!json_is_object(data)) return errSet(detail, "data: must be a JSON object"), REJ_INVALID;
+    int subnormal = 0;
+    if (realCount(doc, EVENT_MAX_REALS, &subnormal) > EVENT_MAX_REALS)
+        return errSet(detail, "data: more than %d numbers that are not integers (each costs a shortest round-trip "
+                              "conversion to canonicalise)", EVENT_MAX_REALS), REJ_INVALID;
+    if (subnormal)
+        return errSet(detail, "data: subnormal numbers (0 < |n| < 2.2250738585072014e-308) are not accepted (the "
+                              "costliest to canonicalise; no event needs them)"), REJ_INVALID;
+    /* a KeyRotation's new key is checked before it is queued (a weak key, anchored,
+     * would brick the DID); the worker checks it again (docNextState) */
+    if (!strcmp(ev->type, DOCSTATE_ROTATION) && docRotationKey(doc, detail) < 0) return REJ_INVALID;
     json_t *proof = json_object_get(doc, "proof");
     if (!proof) return errSet(detail, "event: missing field \"proof\""), REJ_INVALID;
-    if (checkProof(proof, detail) < 0) return REJ_INVALID;
+    if (checkProof(proof, lim, detail) < 0) return REJ_INVALID;
     return REJ_OK;
 }
 

@@ -13,11 +13,18 @@
 #define EVENT_ID_MAX   128
 #define EVENT_TYPE_MAX 64
 #define EVENT_DEPTH    32
+/* Numbers in an event that are not integers of magnitude below 2^53 (the ones JCS must
+ * convert by a shortest round trip, RFC 8785 §3.2.2.3: a few us each, ~10 us for a
+ * subnormal, against ~0.01 us a byte of a string): refused above this count, and
+ * subnormal numbers refused at all, before any key lookup, canonicalisation or
+ * signature work, so a body that cannot verify stays cheap to refuse (docs/api.md
+ * "Cost of a refusal"). */
+#define EVENT_MAX_REALS 1024
 #define SCID_LEN       46    /* base58btc multihash sha2-256, "Qm..." */
 
 typedef struct eventLimits {
-    long long nowMs;       /* the clock the time check uses */
-    long long maxSkewMs;   /* how far ahead "time" may be */
+    long long nowMs;       /* the clock the time checks use */
+    long long maxSkewMs;   /* how far ahead "time" and "proof.created" may be */
     long long maxAgeMs;    /* how far behind; 0 = no limit */
     size_t maxBody;        /* largest accepted document */
 } eventLimits;

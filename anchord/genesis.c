@@ -4,6 +4,7 @@
 #include "core/edkey.h"
 #include "didlog/webvh.h"
 #include "verifier/docevent.h"
+#include "anchord/docstate.h"
 #include "anchord/genesis.h"
 
 int genesisPolicyFromConfig(const config *c, genesisPolicy *p, char *err) {
@@ -52,6 +53,7 @@ static rejectCode rules(const genesisPolicy *p, webvhLog *log, char scid[SCID_LE
         strcmp(json_string_value(json_array_get(uk, 0)), p->updateKey))
         return rejectSay(detail, REJ_BAD_SIGNATURE, "updateKeys must be exactly the publisher's update key %s", p->updateKey);
     if (h->act.portable) return rejectSay(detail, REJ_INVALID, "portable DIDs are not hosted here");
+    if (docKeysCheck(h->state, e) < 0) return rejectSay(detail, REJ_INVALID, "state: %s", e);
     const webvhWitness *w = &h->act.wit;
     if (w->threshold != 1 || w->n != 1 || strcmp(w->ids[0], p->witness))
         return rejectSay(detail, REJ_INVALID, "parameters.witness must be {\"threshold\":1,\"witnesses\":[{\"id\":\"%s\"}]}",

@@ -10,7 +10,8 @@
  * batch_oldest_open_age_seconds (anchord/qmetrics.c, read from Redis at scrape
  * time), batches_failed_total and batch_last_success_timestamp_seconds (set by
  * anchord run, written to its textfile). s3_conflicts_total is counted by the
- * store and rpc_errors_total{kind} (transport, http, malformed, node,
+ * store (once per conditional write that lost; not the start-up probe's deliberate
+ * ones) and rpc_errors_total{kind} (transport, http, malformed, node,
  * unreachable) by the RPC client, so callers never count them again. */
 #ifndef WA_METRICS_H
 #define WA_METRICS_H

@@ -20,7 +20,6 @@
 #include "anchord/batch.h"
 #include "anchord/docstate.h"
 #include "anchord/log.h"
-#include "anchord/metrics.h"
 
 #define PUT_RETRIES 3
 
@@ -223,9 +222,9 @@ static int reread(pubCtx *pc, didWork *w, int ph, char *err) {
     return 0;
 }
 
-/* conflict: a put of phase ph lost a race: read again and decide again. */
+/* conflict: a put of phase ph lost a race: read again and decide again (the store
+ * counted it in s3_conflicts_total; metrics.h: callers never count it again). */
 static int conflict(pubCtx *pc, didWork *w, int ph, char *err) {
-    metricsInc("s3_conflicts_total", NULL, 1);
     pc->b->nConflicts++;
     if (reread(pc, w, ph, err) < 0) return -1;
     logKv(LL_WARN, "conditional write lost a race; read again", "{s:s,s:s,s:s}", "batch", pc->b->j.id, "did", w->did,

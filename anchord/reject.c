@@ -28,5 +28,6 @@ rejectCode rejectSay(char *detail, rejectCode code, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(detail, ERR_MAX, fmt, ap);
     va_end(ap);
+    errUtf8Fix(detail);   /* valid UTF-8 even where a bound cut a character */
     return code;
 }

@@ -113,12 +113,18 @@ int storeGet(store *s, const char *key, size_t max, buf *body, char etag[STORE_E
     return s->ops->get(s, key, max, body, etag, err);
 }
 
-int storePut(store *s, const char *key, const void *data, size_t len, storeCond cond,
-             const char *ifMatch, char newEtag[STORE_ETAG_MAX], char *err) {
+/* putOnce: storePut without counting (the probe's conflicts are asked for, not lost races). */
+static int putOnce(store *s, const char *key, const void *data, size_t len, storeCond cond, const char *ifMatch,
+                   char newEtag[STORE_ETAG_MAX], char *err) {
     if (checkCond(key, cond, ifMatch, err) < 0) return STORE_ERR;
     char tmp[STORE_ETAG_MAX];
-    int rc = s->ops->put(s, key, data, len, cond, ifMatch, newEtag ? newEtag : tmp, err);
-    if (rc == STORE_CONFLICT) metricsInc("s3_conflicts_total", NULL, 1);
+    return s->ops->put(s, key, data, len, cond, ifMatch, newEtag ? newEtag : tmp, err);
+}
+
+int storePut(store *s, const char *key, const void *data, size_t len, storeCond cond,
+             const char *ifMatch, char newEtag[STORE_ETAG_MAX], char *err) {
+    int rc = putOnce(s, key, data, len, cond, ifMatch, newEtag, err);
+    if (rc == STORE_CONFLICT) metricsInc("s3_conflicts_total", NULL, 1);   /* the store counts (here and in storePutMany) */
     return rc;
 }
 
@@ -181,23 +187,23 @@ static int probeExpect(store *s, const char *key, const char *want, char *err) {
 /* probeSteps: the probe proper; the caller deletes the scratch key. */
 static int probeSteps(store *s, const char *key, char *err) {
     char e[ERR_MAX], etag[STORE_ETAG_MAX], etag2[STORE_ETAG_MAX];
-    int rc = storePut(s, key, "probe-1", 7, STORE_PUT_IF_ABSENT, NULL, etag, e);
+    int rc = putOnce(s, key, "probe-1", 7, STORE_PUT_IF_ABSENT, NULL, etag, e);
     if (rc == STORE_ERR) return errSet(err, "store probe: %s", e);
     if (rc != STORE_OK) return errSet(err, "store probe: %s: If-None-Match: * refused a new key", storeDescribe(s));
-    rc = storePut(s, key, "probe-2", 7, STORE_PUT_IF_ABSENT, NULL, etag2, e);
+    rc = putOnce(s, key, "probe-2", 7, STORE_PUT_IF_ABSENT, NULL, etag2, e);
     if (rc == STORE_ERR) return errSet(err, "store probe: %s", e);
     if (rc != STORE_CONFLICT)
         return errSet(err, "store probe: %s ignores If-None-Match: * (an existing object was overwritten); "
                       "refusing to run: writers could overwrite each other", storeDescribe(s));
     if (probeExpect(s, key, "probe-1", err) < 0) return -1;
-    rc = storePut(s, key, "probe-3", 7, STORE_PUT_IF_MATCH, "0123456789abcdef0123456789abcdef", etag2, e);
+    rc = putOnce(s, key, "probe-3", 7, STORE_PUT_IF_MATCH, "0123456789abcdef0123456789abcdef", etag2, e);
     if (rc == STORE_ERR) return errSet(err, "store probe: %s", e);
     if (rc != STORE_CONFLICT)
         return errSet(err, "store probe: %s ignores If-Match (a stale ETag overwrote the object); "
                       "refusing to run: writers could overwrite each other", storeDescribe(s));
-    rc = storePut(s, key, "probe-4", 7, STORE_PUT_IF_MATCH, etag, etag2, e);
+    rc = putOnce(s, key, "probe-4", 7, STORE_PUT_IF_MATCH, etag, etag2, e);
     if (rc == STORE_CONFLICT && s->ops->altIfMatch && s->ops->altIfMatch(s) == 0)
-        rc = storePut(s, key, "probe-4", 7, STORE_PUT_IF_MATCH, etag, etag2, e);
+        rc = putOnce(s, key, "probe-4", 7, STORE_PUT_IF_MATCH, etag, etag2, e);
     if (rc == STORE_ERR) return errSet(err, "store probe: %s", e);
     if (rc != STORE_OK)
         return errSet(err, "store probe: %s refuses If-Match with the current ETag %s", storeDescribe(s), etag);

@@ -102,14 +102,22 @@ static int jsonScan(const unsigned char *s, size_t len, int maxDepth, char *err)
     return 0;
 }
 
-/* loadError: jansson's error as one specific message. */
+/* loadError: jansson's error as one specific message that never quotes the input:
+ * the document may be a stored object that is not what it should be (a private file
+ * a link pointed at, someone else's bytes), and messages end up in rejection reasons
+ * anyone can read (GET /events/{scid}/{id}). jansson appends "near '<token>'" and
+ * quotes some escapes; only its wording before any quote is kept, with the position. */
 static void loadError(const json_error_t *e, char *err) {
+    char what[JSON_ERROR_TEXT_LENGTH];
+    size_t n = strcspn(e->text, "'");
+    const char *near = strstr(e->text, " near ");
+    if (near && (size_t)(near - e->text) < n) n = (size_t)(near - e->text);
+    while (n && e->text[n - 1] == ' ') n--;
+    snprintf(what, sizeof what, "%.*s", (int)n, e->text);
     switch (json_error_code(e)) {
-    case json_error_duplicate_key: {
-        const char *near = strstr(e->text, "near ");   /* jansson names the key */
-        errSet(err, "JSON: duplicate object key %s", near ? near : "");
+    case json_error_duplicate_key:
+        errSet(err, "JSON: duplicate object key at line %d column %d", e->line, e->column);
         break;
-    }
     case json_error_end_of_input_expected:
         errSet(err, "JSON: trailing data after the value at offset %d", e->position);
         break;
@@ -126,7 +134,7 @@ static void loadError(const json_error_t *e, char *err) {
         errSet(err, "JSON: out of memory");
         break;
     default:
-        errSet(err, "JSON: syntax error at line %d column %d: %s", e->line, e->column, e->text);
+        errSet(err, "JSON: syntax error at line %d column %d%s%s", e->line, e->column, n ? ": " : "", what);
     }
 }
 

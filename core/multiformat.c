@@ -200,9 +200,20 @@ int mkEncodeEd25519Pub(const uint8_t pk[32], char out[MULTIKEY_PUB_MAX]) {
     return mkEncode(0xed, 0x01, pk, out, MULTIKEY_PUB_MAX);
 }
 
-/* mkDecodeEd25519Pub: strict decode of a public multikey into pk. */
+/* mkDecodeEd25519Pub: strict decode of a public multikey into pk, refusing weak keys:
+ * the one place a public key enters (events, rotations, genesis states, update keys,
+ * did:key, witness lists). libsodium's crypto_core_ed25519_is_valid_point accepts only
+ * the canonical encoding of a point on the curve, of the prime-order subgroup, not of
+ * small order ("Taming the many EdDSAs", Chalkias et al. 2020). A small-order key makes
+ * libsodium refuse every signature (a DID under it is bricked) while verifiers that
+ * skip the check accept R = identity, S = 0 for any message. */
 int mkDecodeEd25519Pub(const char *mk, uint8_t pk[32], char *err) {
-    return mkDecode(mk, 0xed, 0x01, "ed25519-pub", pk, err);
+    if (mkDecode(mk, 0xed, 0x01, "ed25519-pub", pk, err) < 0) return -1;
+    if (sodium_init() < 0) return errSet(err, "multikey: libsodium failed to initialise");
+    if (!crypto_core_ed25519_is_valid_point(pk))
+        return errSet(err, "multikey: weak Ed25519 public key refused (a small-order, mixed-order or non-canonical "
+                           "point, or not on the curve)");
+    return 0;
 }
 
 /* mkEncodeEd25519Priv: appends to out; the caller wipes out (bufWipe). */

@@ -10,10 +10,20 @@
  * when it is larger than max bytes. 0 / -1 + err. */
 int fileRead(const char *path, size_t max, buf *out, char *err);
 
+/* fileReadFd: read all of the open fd (name for messages) into out, at most max
+ * bytes. 0 / -1 + err. */
+int fileReadFd(int fd, const char *name, size_t max, buf *out, char *err);
+
 /* fileWrite: write data to path atomically (temp file in the same directory,
  * fsync, rename, directory fsync) with the given mode (e.g. 0600 for keys).
  * "-" writes to stdout. 0 / -1 + err. */
 int fileWrite(const char *path, const void *data, size_t n, mode_t mode, char *err);
+
+/* fileWriteAt: fileWrite of name in the open directory dirfd: the temp file
+ * "<name>.tmp.XXXXXX" is created there with O_EXCL|O_NOFOLLOW, renamed over name
+ * (which replaces a link rather than following it), then dirfd is fsynced.
+ * 0 / -1 + err. */
+int fileWriteAt(int dirfd, const char *name, const void *data, size_t n, mode_t mode, char *err);
 
 /* fileSecretRead: like fileRead, but refuses files readable or writable by group
  * or others (key files must be 0600). The caller wipes out with bufWipe. */

@@ -261,6 +261,13 @@ static int applyParams(vctx *c, const webvhEntry *prev, webvhEntry *e) {
             e->act.scid = json_string_value(v);
         } else if (!strcmp(k, "updateKeys")) {
             if (!json_is_null(v) && !isStrArray(v)) return fail(c, "invalidParameters", "parameters.updateKeys must be an array of multikeys");
+            size_t i;
+            json_t *key;
+            uint8_t pk[32];
+            json_array_foreach(json_is_null(v) ? NULL : v, i, key)   /* no weak key may ever sign an entry */
+                if (keyOf(c, json_string_value(key), pk) < 0)
+                    return fail(c, "invalidParameters", "parameters.updateKeys[%zu] is not a strong Ed25519 multikey "
+                                "(small-order, non-canonical or another key type)", i);
             e->act.updateKeys = json_is_null(v) ? NULL : v;
             hasKeys = 1;
         } else if (!strcmp(k, "nextKeyHashes")) {

@@ -157,4 +157,18 @@ fake fakebid "rewrite result.logs[0].topics[1] \"0x$(printf '%064x' 999)\"" 'is 
 scenario attack rpc-wrong-batchid-existing "the Anchored log names batchId 1, an earlier batch with another root" \
     "not published (roots(1) differs); the next honest run completes"
 fake fakebid1 "rewrite result.logs[0].topics[1] \"0x$(printf '%064x' 1)\"" 'is not our root'
+scenario attack rpc-errors-counted-once "eth_getTransactionReceipt answered with a JSON-RPC error while the worker follows its transaction (the run fails)" \
+    "rpc_errors_total is counted by the RPC client alone, once per failure, with the kinds of docs/operations.md: {kind=\"node\"} equals the error answers the proxy gave, and no second series (down, timeout, revert, other) from the run's own count"
+rules 'rpc=eth_getTransactionReceipt from=1 rpcerror -32603 internal error: database is locked'; mark once; events once
+WA_METRICS_TEXTFILE=$T_TMP/once.prom pipe_run
+t_eq "rpc-errors-counted-once: the run failed (exit 1)" "$RUN_RC" 1
+n=$(since once | grep -c -- '-> rpcerror')
+t_check "rpc-errors-counted-once: the proxy answered with errors" test "$n" -gt 0
+t_eq "rpc-errors-counted-once: {kind=\"node\"} = $n error answers" \
+    "$(sed -n 's/^rpc_errors_total{kind="node"} //p' "$T_TMP/once.prom")" "$n"
+t_eq "rpc-errors-counted-once: only the client's kinds" \
+    "$(grep '^rpc_errors_total{' "$T_TMP/once.prom" | grep -vcE 'kind="(transport|http|malformed|node|unreachable)"')" 0
+rules; pipe_run
+t_eq "rpc-errors-counted-once: the next run completes" "$RUN_RC" 0
+invariants once 1
 t_done

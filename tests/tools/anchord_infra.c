@@ -6,6 +6,7 @@
  *   anchord_infra sign N ID [key=value...] print a signed event (one line); keys:
  *        time=RFC3339|now|now+SECS|now-SECS  type=T  data=JSON  vm=VM  signer=M (sign with
  *        identity M's key)  did=DID  tamper=1 (change data after signing)  extra=1
+ *        created=RFC3339 (proof.created, signed)
  *   anchord_infra genesis N                print a genesis-shaped did.jsonl line for identity N
  *   anchord_infra sign-many NIDS COUNT P   COUNT signed events "P<i>" round-robin over identities 1..NIDS
  *   anchord_infra register-many NIDS       register identities 1..NIDS (benchmarks)
@@ -95,6 +96,7 @@ static int cmdSign(int argc, char **argv) {
     const char *vm = kv(argc, argv, "vm");
     json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
                              "verificationMethod", vm ? vm : id.vm, "proofPurpose", "assertionMethod");
+    if (kv(argc, argv, "created")) json_object_set_new(opts, "created", json_string(kv(argc, argv, "created")));
     json_t *proof = diSign(ev, opts, signer.key.sk, err);
     if (!proof) { fprintf(stderr, "sign: %s\n", err); return 2; }
     json_object_set_new(ev, "proof", proof);

@@ -3,14 +3,18 @@
  *   pipetool did N                       the DID of test subject N
  *   pipetool register FROM TO            queue the genesis logs of subjects [FROM,TO) on the
  *                                        "dids" stream (ingestDid, checked like the worker does)
- *   pipetool genesis N [updater=M]       print subject N's genesis did.jsonl line (updater: with
- *                                        subject M's key as the only update key, signed by it)
+ *   pipetool genesis N [updater=M] [mk=MULTIKEY]
+ *                                        print subject N's genesis did.jsonl line (updater: with
+ *                                        subject M's key as the only update key, signed by it;
+ *                                        mk: this string as the assertion key, never decoded)
  *   pipetool sign N ID [type=T] [data=JSON] [key=M] [vm=FRAG] [tamper=1]
  *                 [did=DID] [vmabs=VM] [time=RFC3339|now+SECS|now-SECS] [created=1]
+ *                 [signedcreated=RFC3339]
  *                                        print one signed event of subject N (signed with
  *                                        subject M's key, verification method #FRAG or VM;
  *                                        did= another "did" member (signed as such);
- *                                        created=1 adds proof.created after signing)
+ *                                        created=1 adds proof.created after signing,
+ *                                        signedcreated= signs it)
  *   pipetool events FROM TO COUNT PREFIX print COUNT events round-robin over [FROM,TO)
  *   pipetool rawadd N LINE               XADD an event line to the stream directly (bypassing
  *                                        ingest: tests that the worker never trusts the queue)
@@ -74,12 +78,13 @@ static void setup(void) {
 
 /* genesisBy: subject n's genesis entry (JCS line) into line; its DID into did. Update key:
  * the publisher's, or subject `updater`'s when >= 0 (a log the service must refuse). */
-static webvhLog *genesisBy(int n, int updater, buf *line, char did[DIDREG_DID_MAX]) {
+static webvhLog *genesisBy(int n, int updater, const char *withMk, buf *line, char did[DIDREG_DID_MAX]) {
     edKey k, u;
     char umk[MULTIKEY_PUB_MAX];
     char mk[MULTIKEY_PUB_MAX], id[DIDREG_DID_MAX], vm[DIDREG_DID_MAX + 8], err[ERR_MAX];
     subjectKey(n, &k);
     mkEncodeEd25519Pub(k.pk, mk);
+    if (withMk) snprintf(mk, sizeof mk, "%s", withMk);
     snprintf(id, sizeof id, "did:webvh:{SCID}:%.200s%.200s:{SCID}", cfg.domain, pc.didPath);
     snprintf(vm, sizeof vm, "%s#key-1", id);
     json_t *state = json_pack("{s:[s,s],s:s,s:[{s:s,s:s,s:s,s:s}],s:[s]}", "@context", "https://www.w3.org/ns/did/v1",
@@ -100,7 +105,7 @@ static webvhLog *genesisBy(int n, int updater, buf *line, char did[DIDREG_DID_MA
     return log;
 }
 
-static webvhLog *genesis(int n, buf *line, char did[DIDREG_DID_MAX]) { return genesisBy(n, -1, line, did); }
+static webvhLog *genesis(int n, buf *line, char did[DIDREG_DID_MAX]) { return genesisBy(n, -1, NULL, line, did); }
 
 static void didOf(int n, char did[DIDREG_DID_MAX]) {
     buf line = BUF_INIT;
@@ -148,7 +153,7 @@ static const char *kv(int argc, char **argv, const char *key) {
 
 /* signOpts: the optional parts of a signed test event (NULL = default). */
 typedef struct signOpts {
-    const char *did, *vmabs, *time;
+    const char *did, *vmabs, *time, *signedCreated;
     int tamper, created;
 } signOpts;
 
@@ -172,6 +177,7 @@ static char *signEvent(int n, const char *id, const char *type, const char *data
     json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "did", did, "type", type, "time", t, "data", d);
     json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
                              "verificationMethod", vm, "proofPurpose", "assertionMethod");
+    if (o->signedCreated) json_object_set_new(opts, "created", json_string(o->signedCreated));
     edKey k;
     subjectKey(signer, &k);
     json_t *proof = diSign(ev, opts, k.sk, err);
@@ -189,7 +195,7 @@ static char *signEvent(int n, const char *id, const char *type, const char *data
 static int cmdSign(int argc, char **argv) {
     int n = atoi(argv[0]);
     const char *type = kv(argc, argv, "type"), *data = kv(argc, argv, "data"), *key = kv(argc, argv, "key");
-    signOpts o = {kv(argc, argv, "did"), kv(argc, argv, "vmabs"), kv(argc, argv, "time"),
+    signOpts o = {kv(argc, argv, "did"), kv(argc, argv, "vmabs"), kv(argc, argv, "time"), kv(argc, argv, "signedcreated"),
                   kv(argc, argv, "tamper") != NULL, kv(argc, argv, "created") != NULL};
     char *s = signEvent(n, argv[1], type ? type : "Manufactured", data ? data : "{\"step\":\"made\"}", key ? atoi(key) : n,
                         kv(argc, argv, "vm"), &o);
@@ -411,11 +417,11 @@ int main(int argc, char **argv) {
         puts(did);
         return 0;
     }
-    if (!strcmp(c, "genesis") && (argc == 3 || argc == 4)) {
+    if (!strcmp(c, "genesis") && argc >= 3 && argc <= 5) {
         buf line = BUF_INIT;
         char did[DIDREG_DID_MAX];
         const char *up = kv(argc - 3, argv + 3, "updater");
-        webvhFree(genesisBy(atoi(argv[2]), up ? atoi(up) : -1, &line, did));
+        webvhFree(genesisBy(atoi(argv[2]), up ? atoi(up) : -1, kv(argc - 3, argv + 3, "mk"), &line, did));
         fputs((char *)line.p, stdout);
         bufFree(&line);
         return 0;

@@ -64,7 +64,22 @@ static void testLimits(void) {
 
 static void testRejections(void) {
     /* I-JSON 2.3: duplicate names */
-    REJECT("{\"a\":1,\"b\":{\"x\":1,\"x\":2}}", "duplicate object key near '\"x\"'");
+    REJECT("{\"a\":1,\"b\":{\"x\":1,\"x\":2}}", "duplicate object key at line 1 column 21");
+    /* messages never quote the input (issue 14: a stored object's bytes ended up in a
+     * rejection reason, "near 'hunter'"): the kind of error and its position only */
+    REJECT("hunter2 is the password", "syntax error at line 1 column 6: invalid token");
+    REJECT("{\"hunter2\":1,\"hunter2\":2}", "duplicate object key at line 1 column");
+    REJECT("[\"\\uZZZZhunter\"]", "syntax error at line 1 column");
+    {
+        static const char *const leaky[] = {"hunter2", "{\"a\":hunter}", "[1,2,hunter]", "{\"hunter\":1,\"hunter\":1}",
+                                           "[\"\\uZZZZhunter\"]", "{hunter:1}", "[\"a\" hunter]", "\"\\qhunter\""};
+        for (size_t i = 0; i < sizeof leaky / sizeof *leaky; i++) {
+            char err[ERR_MAX] = "";
+            json_t *v = jsonParse(leaky[i], strlen(leaky[i]), 0, 0, err);
+            T_CHECK(!v && err[0] && !strstr(err, "hunter"), "%s: error '%s' does not quote the input", leaky[i], err);
+            json_decref(v);
+        }
+    }
     /* RFC 8259 8.1 / I-JSON 2.1: UTF-8 only, strictly */
     REJECT("\"\xff\"", "invalid UTF-8 at offset 1");
     REJECT("[\"ok\"]\x80", "invalid UTF-8 at offset 6");

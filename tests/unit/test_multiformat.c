@@ -226,6 +226,60 @@ static void testMultikeyRejects(void) {
             strstr(err, "is not ed25519-pub"), "secp256k1 did:key: %s", err);
 }
 
+/* Weak Ed25519 public keys (issue 14: a KeyRotation to the identity point was anchored;
+ * libsodium then refuses every signature, OpenSSL-based verifiers accept R=identity,
+ * S=0). The eight points of small order, as listed in "Taming the many EdDSAs"
+ * (Chalkias, Garillot, Nikolaenko, SSR 2020, §5 and Table 6) and in libsodium's
+ * ed25519_ref10.c blocklist (ge25519_has_small_order): orders 1, 2, 4, 4, 8, 8, 8, 8. */
+static const char *const smallOrder[] = {
+    "0100000000000000000000000000000000000000000000000000000000000000",   /* identity */
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",   /* y = -1, order 2 */
+    "0000000000000000000000000000000000000000000000000000000000000000",   /* y = 0, order 4 */
+    "0000000000000000000000000000000000000000000000000000000000000080",   /* y = 0, x < 0 */
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",   /* order 8 */
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+};
+
+/* weakRefused: the multikey and the did:key of the 32 bytes pk are both refused. */
+static int weakRefused(const uint8_t pk[32], char *err) {
+    char mk[MULTIKEY_PUB_MAX], did[DIDKEY_MAX];
+    uint8_t out[32];
+    if (mkEncodeEd25519Pub(pk, mk) < 0 || didkeyFromPub(pk, did) < 0) return 0;
+    return mkDecodeEd25519Pub(mk, out, err) == -1 && didkeyToPub(did, out, NULL) == -1;
+}
+
+static void testWeakKeys(void) {
+    uint8_t pk[32];
+    char err[ERR_MAX] = "";
+    for (size_t i = 0; i < sizeof smallOrder / sizeof *smallOrder; i++) {
+        hexDecode(smallOrder[i], pk, 32);
+        T_CHECK(weakRefused(pk, err) && strstr(err, "small-order"), "small-order point %zu refused: %s", i, err);
+    }
+    /* non-canonical: y = p + v (v = 0..18), with and without the sign bit; y = p + 3
+     * etc. encode points of large order, only not in the one encoding RFC 8032 allows */
+    for (int v = 0; v <= 18; v++)
+        for (int sign = 0; sign < 2; sign++) {
+            memset(pk, 0xff, 32);
+            pk[0] = (uint8_t)(0xed + v);
+            pk[31] = sign ? 0xff : 0x7f;
+            err[0] = 0;
+            T_CHECK(weakRefused(pk, err), "non-canonical y = p + %d (sign %d) refused: %s", v, sign, err);
+        }
+    /* mixed order: a real key plus a point of order 8 (not in the prime-order subgroup) */
+    uint8_t seed[32] = {7}, sk[64], t8[32], mixed[32];
+    crypto_sign_seed_keypair(pk, sk, seed);
+    hexDecode(smallOrder[4], t8, 32);
+    T_CHECK(crypto_core_ed25519_add(mixed, pk, t8) == 0, "key + torsion point");
+    T_CHECK(weakRefused(mixed, err), "mixed-order key refused: %s", err);
+    char mk[MULTIKEY_PUB_MAX];
+    uint8_t out[32];
+    mkEncodeEd25519Pub(pk, mk);
+    T_CHECK(mkDecodeEd25519Pub(mk, out, err) == 0 && !memcmp(out, pk, 32), "the real key still decodes: %s", err);
+    sodium_memzero(sk, sizeof sk);
+}
+
 int main(void) {
     if (sodium_init() < 0) return 1;
     testB58Vectors();
@@ -235,5 +289,6 @@ int main(void) {
     testMultihash();
     testKeyPairVector();
     testMultikeyRejects();
+    testWeakKeys();
     return T_DONE();
 }

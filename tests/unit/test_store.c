@@ -3,6 +3,7 @@
  * (The full suite against the local store and radosgw is tests/integration/store.sh.) */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "anchord/store.h"
 #include "anchord/store_impl.h"
@@ -96,11 +97,81 @@ static void testFile(void) {
     T_CHECK(system(cmd) == 0, "cleanup");
 }
 
+static int listOne(void *ctx, const char *key, long long size) {
+    buf *b = ctx;
+    bufPrintf(b, "%s=%lld;", key, size);
+    return 0;
+}
+
+/* testFileLinks: the file store never follows a link below its root (issue 14,
+ * scenarios store-symlink-did-folder / store-symlink-log): a folder or an object that
+ * is a link is a store error for get, put and delete, and not listed; a FIFO in an
+ * object's place does not stall a get; the root itself may be a link. */
+static void testFileLinks(void) {
+    char dir[] = "/tmp/wa-store-links.XXXXXX", url[300], p[256], err[ERR_MAX] = "", e[STORE_ETAG_MAX];
+    T_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(p, sizeof p, "%s/real", dir); mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/outside", dir); mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/outside/secret", dir);
+    FILE *f = fopen(p, "w"); if (f) { fputs("hunter2", f); fclose(f); }
+    char root[256];
+    snprintf(root, sizeof root, "%s/root", dir);
+    snprintf(p, sizeof p, "%s/real", dir);
+    T_CHECK(symlink(p, root) == 0, "the root is a link to real/");
+    snprintf(url, sizeof url, "file://%s", root);
+    store *s = storeOpen(url, err);
+    T_CHECK(s != NULL, "open through a root link: %s", err);
+    if (!s) return;
+    T_CHECK(storePut(s, "ok/a.json", "{}", 2, STORE_PUT_IF_ABSENT, NULL, e, err) == STORE_OK, "put below the root link: %s", err);
+    char out[256], link[256];
+    snprintf(out, sizeof out, "%s/outside", dir);
+    snprintf(link, sizeof link, "%s/real/dirlink", dir);
+    T_CHECK(symlink(out, link) == 0, "a folder planted as a link");
+    snprintf(out, sizeof out, "%s/outside/secret", dir);
+    snprintf(link, sizeof link, "%s/real/ok/objlink", dir);
+    T_CHECK(symlink(out, link) == 0, "an object planted as a link");
+    buf b = BUF_INIT;
+    static const storeCond conds[] = {STORE_PUT_IF_ABSENT, STORE_PUT_ANY, STORE_PUT_IF_MATCH};
+    for (int i = 0; i < 3; i++) {
+        err[0] = 0;
+        T_CHECK(storePut(s, "dirlink/did.jsonl", "x", 1, conds[i], "e", e, err) == STORE_ERR && strstr(err, "symbolic link"),
+                "put through a folder link refused (cond %d): %s", i, err);
+        err[0] = 0;
+        T_CHECK(storePut(s, "ok/objlink", "x", 1, conds[i], "e", e, err) == STORE_ERR && strstr(err, "symbolic link"),
+                "put over an object link refused (cond %d): %s", i, err);
+    }
+    T_CHECK(storeGet(s, "dirlink/secret", 100, &b, e, err) == STORE_ERR && strstr(err, "symbolic link"), "get through a folder link: %s", err);
+    T_CHECK(storeGet(s, "ok/objlink", 100, &b, e, err) == STORE_ERR && !strstr(err, "hunter") && !strstr(err, "outside"),
+            "get of an object link refused, naming neither content nor target: %s", err);
+    T_CHECK(storeDelete(s, "ok/objlink", err) == STORE_ERR, "delete of a link refused");
+    T_CHECK(storeDelete(s, "dirlink/secret", err) == STORE_ERR, "delete through a folder link refused");
+    T_CHECK(storeGet(s, "ok/../ok/a.json", 100, &b, e, err) == STORE_ERR, "'..' segment refused: %s", err);
+    buf l = BUF_INIT;
+    T_CHECK(storeList(s, "", listOne, &l, err) == STORE_OK && l.p && !strcmp((char *)l.p, "ok/a.json=2;"),
+            "list skips links: %s", l.p ? (char *)l.p : "");
+    bufFree(&l);
+    snprintf(p, sizeof p, "%s/real/ok/fifo", dir);
+    T_CHECK(mkfifo(p, 0600) == 0, "a FIFO in an object's place");
+    T_CHECK(storeGet(s, "ok/fifo", 100, &b, e, err) == STORE_NOTFOUND, "a FIFO is not an object (and does not stall)");
+    FILE *sf = fopen(out, "r");
+    char got[16] = "";
+    if (sf) { if (!fgets(got, sizeof got, sf)) got[0] = 0; fclose(sf); }
+    T_CHECK(!strcmp(got, "hunter2"), "the outside file untouched");
+    snprintf(p, sizeof p, "%s/outside", dir);
+    T_CHECK(rmdir(p) == -1, "nothing was created outside (the folder still holds only the secret)");
+    bufFree(&b);
+    storeClose(s);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    T_CHECK(system(cmd) == 0, "cleanup");
+}
+
 int main(void) {
     testKeys();
     testEtag();
     testHeaders();
     testOpen();
     testFile();
+    testFileLinks();
     return T_DONE();
 }
