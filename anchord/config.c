@@ -15,6 +15,7 @@
 #include "anchord/ethkey.h"
 #include "verifier/ethrpc.h"
 #include "anchord/queue.h"
+#include "anchord/store.h"
 
 enum { S_STR, S_INT, S_DUR };
 
@@ -404,6 +405,8 @@ static int vPrefix(char *v, size_t cap, char *why) {
     if (strstr(v, "..") || strstr(v, "//")) return errSet(why, "no '..' or empty segments");
     for (const char *p = v; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("._-/", *p)) return errSet(why, "may hold A-Z a-z 0-9 . _ - / only");
+    if (strcspn(v, "/") == 3 && !strncmp(v, STORE_INTERNAL, 3))   /* "_wa": internal objects, never served */
+        return errSet(why, "%s is reserved for the store's internal objects (docs/store.md)", STORE_INTERNAL);
     return 0;
 }
 

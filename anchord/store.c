@@ -209,7 +209,7 @@ int storeProbe(store *s, char *err) {
     char hex[17], key[64], e[ERR_MAX];
     randombytes_buf(r, sizeof r);
     hexEncode(r, sizeof r, hex);
-    snprintf(key, sizeof key, ".wa-probe/%s", hex);
+    snprintf(key, sizeof key, STORE_INTERNAL "probe/%s", hex);
     int rc = probeSteps(s, key, err);
     if (storeDelete(s, key, e) != STORE_OK && rc == 0) return errSet(err, "store probe: delete: %s", e);
     return rc;

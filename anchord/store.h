@@ -12,7 +12,11 @@
  *                   (If-None-Match: *). The caller reads the key again (new ETag) and
  *                   decides whether to retry. Lost races the server reports as 409 or 500
  *                   are resolved inside the store (read back, then retry or CONFLICT), so
- *                   callers only ever see OK or CONFLICT for them.
+ *                   callers only ever see OK or CONFLICT for them. The read-back knows
+ *                   our write by its bytes (S3: the ETag is their MD5), so when two
+ *                   writers race to put the very same bytes, both may see OK: the key
+ *                   holds what each wanted. A writer that must know that it, and not a
+ *                   twin, won makes its bytes unique (storetool race does).
  * ETags are opaque strings without quotes; pass back exactly what get/put returned.
  *
  * A store handle is not thread-safe: use one per thread or process. Bulk work goes
@@ -31,6 +35,10 @@
 #define STORE_ETAG_MAX  80     /* room for any ETag we accept, plus NUL */
 #define STORE_KEY_MAX   900    /* longest key (S3 allows 1024 bytes incl. prefix) */
 #define STORE_DEFAULT_URL "file://./public"
+/* Every internal object (the start-up probe, staging bundles of not-yet-anchored log
+ * lines) lives below this top-level key prefix, and nothing public does: the bucket
+ * policy and the CDN serve everything but it (docs/store.md "Key layout"). */
+#define STORE_INTERNAL    "_wa/"
 
 typedef struct store store;
 
@@ -77,7 +85,7 @@ store *storeOpen(const char *url, char *err);
 void storeClose(store *s);
 
 /* storeProbe: prove the backend honours If-None-Match: * and If-Match by writing,
- * overwriting and deleting a scratch object under <prefix>/.wa-probe/. Refuse (-1 + err)
+ * overwriting and deleting a scratch object under <prefix>/_wa/probe/. Refuse (-1 + err)
  * when a condition is ignored, or on any access error (wrong keys, no bucket, down). */
 int storeProbe(store *s, char *err);
 

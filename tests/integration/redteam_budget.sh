@@ -108,6 +108,21 @@ keys >"$T_TMP/keys.done"
 t_eq "private-objects-file: afterwards no key outside the public layout, none under _wa/" \
     "$(grep -cvE "$public" "$T_TMP/keys.done") $(grep -c '^_wa/' "$T_TMP/keys.done")" "0 0"
 
+scenario fault staging-old-key-resume "a batch journaled by an older version, killed after the anchor: its journal names the staging bundle at the old key staging/<id>.json" \
+    "the next run reads the bundle at the key its journal names, publishes the batch (didverify ANCHORED) and deletes that bundle"
+one 4:ok-4 5:ok-5
+WA_CRASH_AT=confirmed pipe_run
+t_eq "staging-old-key-resume: killed after confirmed" "$RUN_RC" 137
+ID=$(RCLI ZRANGE 'wa:{s0}:batches' 0 0)
+mkdir -p "$FS/staging" && mv "$FS/_wa/staging/$ID.json" "$FS/staging/$ID.json"
+RCLI HSET "wa:{s0}:batch:$ID" stagingKey "staging/$ID.json" >/dev/null
+sleep 1.1
+pipe_run
+t_eq "staging-old-key-resume: the next run exit 0" "$RUN_RC" 0
+anchored_ok staging-old-key-resume 4 ok-4
+t_eq "staging-old-key-resume: DID 5 anchored" "$(status 5 ok-5)" anchored
+t_check "staging-old-key-resume: the old bundle deleted" test ! -e "$FS/staging/$ID.json"
+
 scenario attack oversized-log-blocks-shard "DID 3's did.jsonl grown to 65 MiB in the store (over the 64 MiB read limit: a log published before budgets, or planted), events of DIDs 3, 4 and 5 queued" \
     "the run exits 0, anchors DIDs 4 and 5 (didverify ANCHORED), dead-letters DID 3's event 'budget_exceeded: ...'; the next runs exit 0 and anchor new events"
 one 3:ov-3 4:ov-4 5:ov-5

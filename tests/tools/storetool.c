@@ -259,7 +259,7 @@ static int raceOnce(int startFd, const char *key, const char *etag, int round, i
 }
 
 /* incrementer: read-modify-write the counter `times` times, re-reading after a conflict. */
-static int incrementer(int startFd, const char *key, int times, int *conflicts) {
+static int incrementer(int startFd, const char *key, int times, int writer, int *conflicts) {
     char c, err[ERR_MAX], etag[STORE_ETAG_MAX], ne[STORE_ETAG_MAX], body[64];
     store *s = openOrDie();
     if (read(startFd, &c, 1) < 0) return EX_ERR;
@@ -268,7 +268,9 @@ static int incrementer(int startFd, const char *key, int times, int *conflicts) 
         if (storeGet(s, key, 64, &b, etag, err) != STORE_OK) { fprintf(stderr, "get: %s\n", err); return EX_ERR; }
         long v = strtol((char *)b.p, NULL, 10);
         bufFree(&b);
-        int n = snprintf(body, sizeof body, "%ld", v + 1);
+        /* The writer in the bytes: the store knows its own write by them (store.h), and two
+         * writers must not write the same value as one. */
+        int n = snprintf(body, sizeof body, "%ld writer %d", v + 1, writer);
         int rc = storePut(s, key, body, (size_t)n, STORE_PUT_IF_MATCH, etag, ne, err);
         if (rc == STORE_OK) done++;
         else if (rc == STORE_CONFLICT) (*conflicts)++;
@@ -302,7 +304,7 @@ typedef struct raceCtx { const char *key; const char *etag; int round; int times
 static int raceChild(int fd, int i, void *ctx) { raceCtx *c = ctx; return raceOnce(fd, c->key, c->etag, c->round, i); }
 static int incChild(int fd, int i, void *ctx) {
     raceCtx *c = ctx;
-    int conflicts = 0, rc = incrementer(fd, c->key, c->times, &conflicts);
+    int conflicts = 0, rc = incrementer(fd, c->key, c->times, i, &conflicts);
     if (rc == EX_OK) printf("writer %d: %d conflicts\n", i, conflicts);
     fflush(stdout);
     return rc;
