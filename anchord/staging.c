@@ -148,7 +148,8 @@ int batchLoadStaging(pipeCtx *c, batch *b, char *err) {
     int rc = storeGet(c->st, key, STAGING_MAX, &body, NULL, e);
     if (rc != STORE_OK) {
         bufFree(&body);
-        return errSet(err, "staging bundle %s: %s", key, rc == STORE_NOTFOUND ? "missing from the store" : e);
+        return errSet(err, "staging bundle %s: %s", key, rc == STORE_NOTFOUND ? "missing from the store"
+                                                        : rc == STORE_TOOLARGE ? "larger than 1 GiB" : e);
     }
     json_t *doc = jsonParse((char *)body.p, body.len, STAGING_MAX, 16, e);
     bufFree(&body);

@@ -153,6 +153,17 @@ int storeGetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
     return failed;
 }
 
+int storePing(store *s, char *err) {
+    unsigned char r[8];
+    char hex[17], key[64], e[ERR_MAX];
+    randombytes_buf(r, sizeof r);
+    hexEncode(r, sizeof r, hex);
+    snprintf(key, sizeof key, STORE_INTERNAL "probe/ping-%s", hex);
+    int rc = storeGet(s, key, 64, NULL, NULL, e);
+    if (rc == STORE_ERR) return errSet(err, "%s", e);
+    return rc == STORE_NOTFOUND ? 0 : errSet(err, "store ping: %s: a fresh random key exists", storeDescribe(s));
+}
+
 int storeList(store *s, const char *prefix, storeListFn *fn, void *ctx, char *err) {
     if (!prefix) prefix = "";
     if (strlen(prefix) > STORE_KEY_MAX) return errSet(err, "store list: prefix too long");

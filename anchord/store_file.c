@@ -77,6 +77,7 @@ static int readObj(const char *path, size_t max, buf *body, char *etag, char *er
     if (stat(path, &st) < 0)
         return errno == ENOENT || errno == ENOTDIR ? STORE_NOTFOUND : errSet(err, "%s: %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode)) return STORE_NOTFOUND;    /* a "directory" key does not exist */
+    if ((unsigned long long)st.st_size > max) return STORE_TOOLARGE;
     buf tmp = BUF_INIT;
     if (fileRead(path, max, &tmp, err) < 0) {
         bufFree(&tmp);

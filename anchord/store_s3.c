@@ -385,7 +385,10 @@ static int s3Get(store *s, const char *key, size_t max, buf *body, char *etag, c
     int rc;
     char code[64];
     errCode(&c, code, sizeof code);
-    if (c.cc == CURLE_OK && c.status == 200) {
+    if (c.tooBig) {
+        rc = STORE_TOOLARGE;
+        if (body) bufReset(body);
+    } else if (c.cc == CURLE_OK && c.status == 200) {
         rc = STORE_OK;
         if (etag) memcpy(etag, c.etag, STORE_ETAG_MAX);
     } else if (c.cc == CURLE_OK && c.status == 404 && strcmp(code, "NoSuchBucket")) {
@@ -561,7 +564,10 @@ static int getDone(store *s, s3Call *c, void *req) {
     storeGetReq *r = req;
     char code[64];
     errCode(c, code, sizeof code);
-    if (c->cc == CURLE_OK && c->status == 200) {
+    if (c->tooBig) {
+        r->rc = STORE_TOOLARGE;
+        bufReset(&r->body);
+    } else if (c->cc == CURLE_OK && c->status == 200) {
         r->rc = STORE_OK;
         memcpy(r->etag, c->etag, STORE_ETAG_MAX);
     } else if (c->cc == CURLE_OK && c->status == 404 && strcmp(code, "NoSuchBucket")) {
