@@ -52,6 +52,11 @@ t_check "did-budget-flood: some accepted ($Q)" test "$Q" -ge 3
 t_check "did-budget-flood: at least 10 refused 413 budget_exceeded ($R)" test "$R" -ge 10
 t_eq "did-budget-flood: every event accepted or refused for the budget" "$((Q + R))" 40
 t_eq "did-budget-flood: only the accepted ones queued" "$(RCLI XLEN 'wa:{s0}:events')" $((L0 + Q))
+REG1="wa:{s0}:did:$(SCID 1)"
+sum=0; for i in $(seq 1 40); do r=$(status 1 flood-$i reserved); sum=$((sum + ${r:-0})); done
+t_eq "did-budget-flood: the DID's pending bytes are the sum its queued events reserved (refusals reserve nothing)" \
+    "$(RCLI HGET "$REG1" pending)" "$sum"
+t_check "did-budget-flood: published + reserved within the budget" test $(( $(RCLI HGET "$REG1" size) + sum )) -le $BUDGET
 one 4:fl-4 5:fl-5
 pipe_run
 t_eq "did-budget-flood: run exit 0" "$RUN_RC" 0
@@ -59,6 +64,8 @@ t_check "did-budget-flood: DID 1's files within the budget ($(bytes 1) bytes)" t
 n=0; for i in $(seq 1 40); do [ "$(status 1 flood-$i)" = anchored ] && n=$((n + 1)); done
 t_eq "did-budget-flood: every accepted event anchored" "$n" "$Q"
 t_expect_rc "did-budget-flood: didverify DID 1 ANCHORED" 0 dv 1
+t_eq "did-budget-flood: published, nothing reserved any more; the registry's size is the files' bytes" \
+    "$(RCLI HGET "$REG1" pending) $(RCLI HGET "$REG1" size)" "0 $(bytes 1)"
 anchored_ok did-budget-flood 4 fl-4
 t_eq "did-budget-flood: DID 5 anchored in the same batch" "$(status 5 fl-5)" anchored
 
@@ -134,6 +141,7 @@ t_eq "oversized-log-blocks-shard: DID 5 anchored" "$(status 5 ov-5)" anchored
 t_eq "oversized-log-blocks-shard: DID 3's event rejected" "$(status 3 ov-3)" rejected
 [[ "$(status 3 ov-3 reason)" =~ ^budget_exceeded ]] && t_ok "oversized-log-blocks-shard: reason $(status 3 ov-3 reason)" ||
     t_fail "oversized-log-blocks-shard: reason" "[$(status 3 ov-3 reason)]"
+t_eq "oversized-log-blocks-shard: the dead letter released its reservation" "$(RCLI HGET "wa:{s0}:did:$(SCID 3)" pending)" 0
 one 4:ov2-4
 pipe_run
 t_eq "oversized-log-blocks-shard: the next run exit 0" "$RUN_RC" 0
@@ -154,6 +162,8 @@ RCLI HSET "$RK" keys "$KEEP" >/dev/null
 pipe_run
 t_eq "damaged-registry-record: repaired, the next run exit 0" "$RUN_RC" 0
 anchored_ok damaged-registry-record 2 dr-2
+t_eq "damaged-registry-record: its reservation kept while deferred, released once published" \
+    "$(RCLI HGET "$RK" pending) $(status 2 dr-2 reserved)" "0 "
 
 scenario attack poison-on-resume "the worker killed right after the anchor is confirmed (WA_CRASH_AT=confirmed); before the next run DID 7's witness.json is replaced by junk and DID 8's did-witness.json grown to 65 MiB" \
     "the resumed run publishes DIDs 9 and 10 of the batch (didverify ANCHORED) and exits 0; DID 8's event is dead-lettered 'budget_exceeded', DID 7's goes back to the queue and the next batch dead-letters it 'store tampered'; later runs exit 0"
