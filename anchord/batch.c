@@ -350,18 +350,17 @@ static int readRange(pipeCtx *c, batch *b, size_t from, size_t to, char *err) {
     return failed < 0 ? -1 : 0;
 }
 
-/* storeDown: the reads that failed are the store's, not their DIDs': every DID's reads
- * failed and the store does not answer storePing either. -1 + err then (the batch stops
- * before anything durable happens and is resumed), else 0: the failed DIDs wait
- * (re-queued) and the batch goes on without them -- one DID's objects never stop it. */
+/* storeDown: the reads that failed are the store's, not their DIDs': the store does not
+ * answer storePing either. -1 + err then (the batch stops before anything durable
+ * happens and is resumed), else 0: the failed DIDs wait (re-queued) and the batch goes on
+ * without them -- one DID's objects never stop it. */
 static int storeDown(pipeCtx *c, const batch *b, char *err) {
-    size_t failed = 0;
     const didWork *first = NULL;
-    for (size_t i = 0; i < b->nw; i++)
-        if (b->w[i].unread == UNREAD_STORE && failed++ == 0) first = &b->w[i];
+    for (size_t i = 0; i < b->nw && !first; i++)
+        if (b->w[i].unread == UNREAD_STORE) first = &b->w[i];
     char e[ERR_MAX];
-    if (!failed || failed < b->nw || storePing(c->st, e) == 0) return 0;
-    return errSet(err, "the store failed for every DID of the batch (%s) and does not answer: %s", first->err, e);
+    if (!first || storePing(c->st, e) == 0) return 0;
+    return errSet(err, "%s; the store does not answer: %s", first->err, e);
 }
 
 /* batchReadObjects: the objects of every DID with work (resuming a batch). */

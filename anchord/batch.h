@@ -148,7 +148,7 @@ int batchBuild(pipeCtx *c, const char *token, batch *b, char *err);
  * GETs in flight, into w->log / w->wj / w->dw (each at most WA_DID_BUDGET bytes). A
  * failure that belongs to one DID marks it (unread: a GET failed; overBudget: an object
  * above the budget) and the rest go on. 0 / -1 + err (the store failed: nothing could be
- * sent, or every DID's reads failed and the store does not answer storePing). */
+ * sent, or reads failed and the store does not answer storePing). */
 int batchReadObjects(pipeCtx *c, batch *b, char *err);
 
 /* batchStage: the Merkle tree and the staging bundle (put before any transaction);

@@ -10,8 +10,8 @@
  * One DID never stops the others (DESIGN.md §4, 6): a failure of one DID's objects (not
  * readable, not parseable, a PUT refused, beyond WA_DID_BUDGET) leaves that DID
  * unpublished ("unused" leaves) and its events re-queued -- or dead-lettered when it is
- * beyond the budget -- while every other DID is published. Only a store that fails for
- * every DID and does not answer storePing stops the batch (resumed later). */
+ * beyond the budget -- while every other DID is published. Only a store that takes no
+ * writes at all (storeProbe fails) stops the batch (resumed later). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,9 +309,10 @@ static void conflict(pubCtx *pc, didWork *w, int ph) {
 }
 
 /* putPhase: every pending put of phase ph, many in flight; conflicts re-read and
- * retried a few times; a put that fails fails its DID alone (pubFail). 0 / -1 + err (the
- * store failed every put of a round and does not answer storePing: the batch resumes
- * later). */
+ * retried a few times. When puts fail, storeProbe decides whose failure it is: a store
+ * that takes no writes at all (full disk, read-only, down) stops the batch, -1 + err (it
+ * resumes later and publishes the same entries); a store that takes the probe's writes
+ * has failed those DIDs alone (pubFail). 0 / -1 + err. */
 static int putPhase(pubCtx *pc, int ph, char *err) {
     batch *b = pc->b;
     storeReq *r = calloc(b->nw ? b->nw : 1, sizeof *r);
@@ -339,8 +340,10 @@ static int putPhase(pubCtx *pc, int ph, char *err) {
         int failed = storePutMany(pc->c->st, r, n, err);
         if (failed < 0) { rc = -1; break; }
         char e[ERR_MAX];
-        if ((size_t)failed == n && storePing(pc->c->st, e) < 0) {
-            rc = errSet(err, "%s: the store failed every put (%s) and does not answer: %s", phaseName[ph], r[0].err, e);
+        if (failed > 0 && storeProbe(pc->c->st, e) < 0) {   /* a full disk, read-only credentials, down */
+            size_t k = 0;
+            while (r[k].rc != STORE_ERR) k++;
+            rc = errSet(err, "%s: %s; the store takes no writes: %s", phaseName[ph], r[k].err, e);
             break;
         }
         for (size_t k = 0; k < n; k++) {
