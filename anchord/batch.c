@@ -13,11 +13,10 @@
 #include "didlog/webvh.h"
 #include "verifier/witness.h"
 #include "anchord/batch.h"
+#include "anchord/budget.h"
 #include "anchord/genesis.h"
 #include "anchord/docstate.h"
 #include "anchord/log.h"
-
-#define OBJ_MAX ((size_t)64 << 20)
 
 long long batchNowMs(void) {
     struct timeval tv;
@@ -297,6 +296,7 @@ static int group(batch *b, char *err) {
             continue;
         }
         didWork *w = workFor(b, &m, e->scid, capw);
+        if (!w->did[0]) snprintf(w->did, sizeof w->did, "%s", e->did);   /* for messages until the registry's */
         if (w->nev == w->capev) {
             size_t cap = w->capev ? w->capev * 2 : 4;
             const queueEntry **v = realloc(w->ev, cap * sizeof *v);
@@ -305,6 +305,7 @@ static int group(batch *b, char *err) {
         }
         w->ev[w->nev++] = e;
     }
+    for (size_t i = 0; i < b->nw; i++) b->w[i].maxLeaves = capw;
     free(m.slot);
     return 0;
 }
@@ -316,6 +317,13 @@ static int readRegistry(pipeCtx *c, batch *b, char *err) {
         didWork *w = &b->w[i];
         if (!(w->reg = calloc(1, sizeof *w->reg))) return errSet(err, "out of memory");
         int rc = didregGet(c->q, w->scid, w->reg, err);
+        if (rc == DIDREG_DAMAGED) {   /* this DID's record alone: its work waits, the batch goes on */
+            w->unread = UNREAD_REGISTRY;
+            snprintf(w->err, sizeof w->err, "%s", err);
+            free(w->reg);
+            w->reg = NULL;
+            continue;
+        }
         if (rc < 0) return -1;
         if (rc == 0) { free(w->reg); w->reg = NULL; continue; }
         /* A registration of a DID the registry already has is refused (buildGenesis);
@@ -327,7 +335,9 @@ static int readRegistry(pipeCtx *c, batch *b, char *err) {
 }
 
 /* readRange: did.jsonl, witness.json and did-witness.json of works [from, to), many
- * GETs in flight. 0 / -1 + err (the store failed: the batch stops). */
+ * GETs in flight, each at most WA_DID_BUDGET bytes (the three together may not hold more,
+ * and a DID's memory stays bounded). A failed GET marks its DID unread, an object above
+ * the budget marks it overBudget. 0 / -1 + err (nothing could be sent). */
 static int readRange(pipeCtx *c, batch *b, size_t from, size_t to, char *err) {
     static const char *const names[3] = {"did.jsonl", "witness.json", "did-witness.json"};
     size_t n = (to - from) * 3;
@@ -337,12 +347,10 @@ static int readRange(pipeCtx *c, batch *b, size_t from, size_t to, char *err) {
     for (size_t i = 0; i < n; i++) {
         batchObjKey(c, b->w[from + i / 3].scid, names[i % 3], keys[i], STORE_KEY_MAX);
         r[i].key = keys[i];
-        r[i].max = OBJ_MAX;
+        r[i].max = (size_t)c->cfg->didBudget;
     }
     int failed = storeGetMany(c->st, r, n, err);
-    for (size_t i = 0; failed > 0 && i < n; i++)
-        if (r[i].rc == STORE_ERR) { errSet(err, "%s", r[i].err); break; }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; failed >= 0 && i < n; i++) {
         didWork *w = &b->w[from + i / 3];
         storeObj *o = i % 3 == 0 ? &w->log : i % 3 == 1 ? &w->wj : &w->dw;
         bufFree(&o->body);
@@ -350,15 +358,37 @@ static int readRange(pipeCtx *c, batch *b, size_t from, size_t to, char *err) {
         o->body = r[i].body;
         memcpy(o->etag, r[i].etag, STORE_ETAG_MAX);
         if (!o->found) bufFree(&o->body);
+        if (r[i].rc == STORE_ERR && !w->unread) {
+            w->unread = UNREAD_STORE;
+            snprintf(w->err, sizeof w->err, "cannot read its %s: %s", names[i % 3], r[i].err);
+        } else if (r[i].rc == STORE_TOOLARGE && !w->overBudget) {
+            w->overBudget = 1;
+            snprintf(w->err, sizeof w->err, "budget_exceeded: its %s is larger than WA_DID_BUDGET (%lld bytes)",
+                     names[i % 3], c->cfg->didBudget);
+        }
     }
     free(r);
     free(keys);
-    return failed ? -1 : 0;
+    return failed < 0 ? -1 : 0;
+}
+
+/* storeDown: the reads that failed are the store's, not their DIDs': the store does not
+ * answer storePing either. -1 + err then (the batch stops before anything durable
+ * happens and is resumed), else 0: the failed DIDs wait (re-queued) and the batch goes on
+ * without them -- one DID's objects never stop it. */
+static int storeDown(pipeCtx *c, const batch *b, char *err) {
+    const didWork *first = NULL;
+    for (size_t i = 0; i < b->nw && !first; i++)
+        if (b->w[i].unread == UNREAD_STORE) first = &b->w[i];
+    char e[ERR_MAX];
+    if (!first || storePing(c->st, e) == 0) return 0;
+    return errSet(err, "%s; the store does not answer: %s", first->err, e);
 }
 
 /* batchReadObjects: the objects of every DID with work (resuming a batch). */
 int batchReadObjects(pipeCtx *c, batch *b, char *err) {
-    return readRange(c, b, 0, b->nw, err);
+    if (readRange(c, b, 0, b->nw, err) < 0) return -1;
+    return storeDown(c, b, err);
 }
 
 /* ---- genesis ---- */
@@ -411,10 +441,15 @@ static void buildGenesis(pipeCtx *c, didWork *w) {
         return;
     }
     webvhLog *log = webvhParse(e->payload, e->len, err);
-    size_t len;
+    size_t len, need;
     const char *line = log ? webvhLine(log, 0, &len) : NULL;
     const char *vid = line ? jsonGetStr(log->e[0].obj, "versionId") : NULL;
-    if (!vid || addEntry(w, line, len, vid, e, 1) < 0) w->oom = 1;   /* it passed every check: not a rejection */
+    if (vid && (need = len + 1 + budgetFilesMin(w->did) + budgetProofsMax(vid, w->maxLeaves)) > (size_t)c->cfg->didBudget) {
+        snprintf(err, sizeof err, "budget_exceeded: published, this genesis log would make the DID's files %zu bytes, "
+                 "above WA_DID_BUDGET (%lld)", need, c->cfg->didBudget);
+        addRej(w, e, 1, "", err);
+    } else if (!vid || addEntry(w, line, len, vid, e, 1) < 0) w->oom = 1;   /* it passed every check: not a rejection */
+    else w->bytes = need;
     webvhFree(log);
 }
 
@@ -591,7 +626,17 @@ static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, con
     if (sk && webvhAppend(log, state, params, vt, sk, NULL, d) < 0) errSet(why, "internal: cannot build the entry: %s", d);
     else if (sk) {
         const char *line = webvhLine(log, log->n - 1, &len);
-        rc = addEntry(w, line, len, log->e[log->n - 1].versionId, qe, 0) < 0 ? errSet(why, "out of memory") : 0;
+        size_t cost = len + 1 + budgetProofsMax(log->e[log->n - 1].versionId, w->maxLeaves);
+        if (w->bytes + cost > (size_t)c->cfg->didBudget) {   /* never built beyond the budget: undone */
+            errSet(why, "budget_exceeded: this version would bring the DID's files to %zu bytes, above WA_DID_BUDGET (%lld)",
+                   w->bytes + cost, c->cfg->didBudget);
+            webvhDropLast(log);
+        } else if (addEntry(w, line, len, log->e[log->n - 1].versionId, qe, 0) < 0) {
+            errSet(why, "out of memory");
+        } else {
+            w->bytes += cost;
+            rc = 0;
+        }
     }
     json_decref(params);
     return rc;
@@ -613,7 +658,9 @@ static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, didKe
                       const queueEntry *qe, char *why) {
     char to[MULTIKEY_PUB_MAX];
     if (rotationTarget(qe, to)) return buildRotation(c, w, log, to, qe, why);
-    eventLimits lim = {batchNowMs(), c->cfg->maxSkewMs, 0, (size_t)c->cfg->maxBody};
+    /* The queued body is the JCS form ingest measured against WA_MAX_EVENT. */
+    long long max = c->cfg->maxEvent < c->cfg->maxBody ? c->cfg->maxEvent : c->cfg->maxBody;
+    eventLimits lim = {batchNowMs(), c->cfg->maxSkewMs, 0, (size_t)max};
     event ev;
     char d[ERR_MAX];
     rejectCode rc = eventParse(qe->payload, qe->len, &lim, &ev, d);
@@ -662,6 +709,7 @@ static void buildExisting(pipeCtx *c, didWork *w) {
     }
     snprintf(w->baseEtag, sizeof w->baseEtag, "%s", w->log.etag);
     snprintf(w->baseVersionId, sizeof w->baseVersionId, "%s", h->versionId);
+    w->bytes = w->log.body.len + w->wj.body.len + w->dw.body.len;
     json_t *seen = json_object();
     for (size_t i = 0; i < log->n; i++) {
         const char *id = docEventId(log->e[i].state);
@@ -676,23 +724,39 @@ static void buildExisting(pipeCtx *c, didWork *w) {
     webvhFree(log);
 }
 
+/* refuseAll: every entry of w is a dead letter with the reason in w->err. */
+static void refuseAll(didWork *w) {
+    if (w->genesis) addRej(w, w->genesis, 1, "", w->err);
+    for (size_t k = 0; k < w->nev; k++) addRej(w, w->ev[k], 0, "", w->err);
+}
+
 static void buildOne(void *ctx, size_t i) {
     buildCtx *bc = ctx;
     didWork *w = &bc->b->w[i];
-    if (w->genesis) buildGenesis(bc->c, w);
-    if (w->isNew) {   /* events for a DID not yet published cannot have passed ingest */
-        for (size_t k = 0; k < w->nev; k++) addRej(w, w->ev[k], 0, "", "unknown_did: the DID is not published yet");
-    } else if (w->nev) buildExisting(bc->c, w);
+    if (w->unread) {
+        /* nothing to build on: deadLetters re-queues its genesis and events */
+    } else if (w->overBudget) {
+        refuseAll(w);
+    } else {
+        if (w->genesis) buildGenesis(bc->c, w);
+        if (w->isNew) {   /* events for a DID not yet published cannot have passed ingest */
+            for (size_t k = 0; k < w->nev; k++) addRej(w, w->ev[k], 0, "", "unknown_did: the DID is not published yet");
+        } else if (w->nev) buildExisting(bc->c, w);
+    }
     free(w->reg);   /* only building reads it: 10 KB a DID less for the rest of the batch */
     w->reg = NULL;
 }
 
-/* deferEvents: a DID our keys cannot extend (keysUsable): its events go back to the
- * end of the queue, untouched, for a run with the right keys; an error says why. */
+/* deferEvents: a DID our keys cannot extend (keysUsable), or whose registry record or
+ * objects could not be read: its events (and a genesis not built) go back to the end of
+ * the queue, untouched, for a later run; an error says why. */
 static int deferEvents(pipeCtx *c, batch *b, didWork *w, char *err) {
     char sid[QUEUE_SID_MAX];
-    logKv(LL_ERROR, "cannot extend this DID with the configured keys: events re-queued", "{s:s,s:s,s:s,s:I}",
-          "batch", b->j.id, "did", w->did, "reason", w->err, "events", (json_int_t)w->nev);
+    logKv(LL_ERROR, w->unread ? "cannot read this DID's registry record or objects: its work re-queued"
+                              : "cannot extend this DID with the configured keys: events re-queued",
+          "{s:s,s:s,s:s,s:s,s:I}", "batch", b->j.id, "did", w->did, "scid", w->scid, "reason", w->err, "events",
+          (json_int_t)w->nev);
+    if (w->unread && w->genesis && queueRequeue(c->q, b->shard, "dids", w->genesis, sid, err) < 0) return -1;
     for (size_t k = 0; k < w->nev; k++)
         if (queueRequeue(c->q, b->shard, "events", w->ev[k], sid, err) < 0) return -1;
     b->nDeferred++;
@@ -722,7 +786,7 @@ static int deadLetters(pipeCtx *c, batch *b, char *err) {
         b->nRejected += w->nrej;
         b->nTampered += w->tampered;
         b->nReplayed += w->replayed;
-        if (w->deferred && deferEvents(c, b, w, err) < 0) return -1;
+        if ((w->deferred || w->unread) && deferEvents(c, b, w, err) < 0) return -1;
     }
     return 0;
 }
@@ -794,7 +858,7 @@ static int readAndBuild(pipeCtx *c, batch *b, long long t0, char *err) {
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
     long long t0 = batchNowMs();
     if (group(b, err) < 0 || readRegistry(c, b, err) < 0 || readAndBuild(c, b, t0, err) < 0 ||
-        batchBuildFailed(b, err) < 0)
+        batchBuildFailed(b, err) < 0 || storeDown(c, b, err) < 0)
         return -1;
     b->nleaves = 0;
     for (size_t i = 0; i < b->nw; i++)

@@ -69,6 +69,8 @@ typedef struct storeObj {
     char etag[STORE_ETAG_MAX];
 } storeObj;
 
+enum { UNREAD_REGISTRY = 1, UNREAD_STORE = 2 };   /* didWork.unread */
+
 /* The work of one DID. */
 typedef struct didWork {
     char scid[SCID_LEN + 1];
@@ -89,8 +91,15 @@ typedef struct didWork {
     int replayed;                      /* its objects matched the registry's digests: not re-verified */
     int deferred;                      /* our keys cannot extend its log (err): events re-queued */
     int oom;                           /* out of memory while building it: the batch fails (batchBuildFailed) */
+    int unread;                        /* UNREAD_*: its registry record or objects could not be read
+                                        * (err): nothing built, its genesis and events re-queued */
+    int overBudget;                    /* its files are beyond WA_DID_BUDGET (err): events dead-lettered */
+    size_t bytes;                      /* its three files with the versions built so far (budget.h) */
+    size_t maxLeaves;                  /* leaves its batch can have: bounds an anchor proof's size */
     /* publish */
-    int unused;                        /* lost did.jsonl to a foreign writer */
+    int unused;                        /* not published (lost did.jsonl to a foreign writer, failed, over budget) */
+    int failed;                        /* publishing it failed, this DID alone (err): events re-queued */
+    size_t vbase;                      /* budgetVersionBase of its new head (the registry's vbase) */
     int putLog, putWj, putDw;          /* which objects need a PUT */
     buf newLog, newWj, newDw;
     char newEtag[STORE_ETAG_MAX];
@@ -117,7 +126,7 @@ typedef struct batch {
     uint64_t batchId, blockNumber, chainId;
     uint8_t txHash[32], contract[20];
     /* counts for logs and metrics */
-    size_t nRejected, nTampered, nReplayed, nDeferred, nConflicts, nUnused, nPublished;
+    size_t nRejected, nTampered, nReplayed, nDeferred, nConflicts, nUnused, nPublished, nFailed;
     double tRead, tBuild, tStage, tAnchor, tPublish, tAck;
 } batch;
 
@@ -149,7 +158,10 @@ int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix
 int batchBuildFailed(const batch *b, char *err);
 
 /* batchReadObjects: did.jsonl, witness.json, did-witness.json of every DID of b, many
- * GETs in flight, into w->log / w->wj / w->dw. 0 / -1 + err (the store failed). */
+ * GETs in flight, into w->log / w->wj / w->dw (each at most WA_DID_BUDGET bytes). A
+ * failure that belongs to one DID marks it (unread: a GET failed; overBudget: an object
+ * above the budget) and the rest go on. 0 / -1 + err (the store failed: nothing could be
+ * sent, or reads failed and the store does not answer storePing). */
 int batchReadObjects(pipeCtx *c, batch *b, char *err);
 
 /* batchStage: the Merkle tree and the staging bundle (put before any transaction);

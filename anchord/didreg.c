@@ -36,8 +36,16 @@ int didregGet(queue *q, const char *scid, didInfo *out, char *err) {
         copyStr(out->logSha, sizeof out->logSha, jsonGetStr(h, "logSha"), "logSha", err) < 0 ||
         copyStr(out->wjSha, sizeof out->wjSha, jsonGetStr(h, "wjSha"), "wjSha", err) < 0 ||
         copyStr(out->dwSha, sizeof out->dwSha, jsonGetStr(h, "dwSha"), "dwSha", err) < 0 ||
-        copyStr(out->mac, sizeof out->mac, jsonGetStr(h, "mac"), "mac", err) < 0) rc = -1;
-    else if (!out->did[0] || !json_is_array(arr)) rc = errSet(err, "did registry: record %s is damaged", k);
+        copyStr(out->mac, sizeof out->mac, jsonGetStr(h, "mac"), "mac", err) < 0) rc = DIDREG_DAMAGED;
+    else if (!out->did[0] || !json_is_array(arr)) {
+        errSet(err, "did registry: record %s is damaged", k);
+        rc = DIDREG_DAMAGED;
+    }
+    if (rc == 1) {
+        const char *sz = jsonGetStr(h, "size"), *vb = jsonGetStr(h, "vbase");
+        out->size = sz ? strtoll(sz, NULL, 10) : 0;
+        out->vbase = vb ? strtoll(vb, NULL, 10) : 0;
+    }
     size_t i;
     json_t *e;
     if (rc == 1) json_array_foreach(arr, i, e) {
@@ -45,7 +53,7 @@ int didregGet(queue *q, const char *scid, didInfo *out, char *err) {
         didKey *dk = &out->keys[out->nkeys];
         if (copyStr(dk->vm, sizeof dk->vm, jsonGetStr(e, "id"), "key id", err) < 0 ||
             copyStr(dk->multikey, sizeof dk->multikey, jsonGetStr(e, "publicKeyMultibase"), "key", err) < 0) {
-            rc = -1;
+            rc = DIDREG_DAMAGED;
             break;
         }
         if (dk->vm[0] && dk->multikey[0]) out->nkeys++;
@@ -62,8 +70,9 @@ int didregPut(queue *q, const char *scid, const didInfo *info, char *err) {
 int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *const *infos, char *err) {
     char (*keys)[256] = calloc(n ? n : 1, 256);
     char **kj = calloc(n ? n : 1, sizeof *kj);
-    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 16 : 1, sizeof *kv);
-    int rc = keys && kj && kp && kv ? 0 : errSet(err, "out of memory");
+    char (*nums)[2][24] = calloc(n ? n : 1, sizeof *nums);
+    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 20 : 1, sizeof *kv);
+    int rc = keys && kj && nums && kp && kv ? 0 : errSet(err, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const didInfo *in = infos[i];
         json_t *arr = json_array();
@@ -74,13 +83,16 @@ int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *c
         if (!kj[i]) { rc = errSet(err, "did registry: cannot encode keys"); break; }
         queueKey(q, queueShardOf(q, scids[i]), "did", scids[i], NULL, keys[i], 256);
         kp[i] = keys[i];
+        snprintf(nums[i][0], sizeof nums[i][0], "%lld", in->size);
+        snprintf(nums[i][1], sizeof nums[i][1], "%lld", in->vbase);
         const char *f[] = {"did", in->did, "versionId", in->versionId, "etag", in->etag, "keys", kj[i],
-                           "logSha", in->logSha, "wjSha", in->wjSha, "dwSha", in->dwSha, "mac", in->mac};
-        memcpy(&kv[i * 16], f, sizeof f);
+                           "logSha", in->logSha, "wjSha", in->wjSha, "dwSha", in->dwSha, "mac", in->mac,
+                           "size", nums[i][0], "vbase", nums[i][1]};
+        memcpy(&kv[i * 20], f, sizeof f);
     }
-    if (rc == 0) rc = queueHsetMany(q, n, kp, kv, 16, err);
+    if (rc == 0) rc = queueHsetMany(q, n, kp, kv, 20, err);
     for (size_t i = 0; kj && i < n; i++) free(kj[i]);
-    free(keys); free(kj); free(kp); free(kv);
+    free(keys); free(kj); free(nums); free(kp); free(kv);
     return rc;
 }
 

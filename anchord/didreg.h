@@ -13,6 +13,11 @@
  *              key only the worker can derive (didregMac): digests that also carry a
  *              valid mac let the worker replay a log instead of re-verifying it, so
  *              whoever can write Redis and the bucket still cannot slip a forged log in
+ *   size       bytes of the three objects together as last published (WA_DID_BUDGET)
+ *   vbase      what a next version costs besides its event (budgetVersionBase)
+ *   pending    bytes reserved by this DID's queued events (ingest adds, the worker
+ *              releases as each event is published or dead-lettered: queue.h); never
+ *              written by didregPut
  * which the worker maintains as it publishes (tests write it with didregPut). */
 #ifndef WA_DIDREG_H
 #define WA_DIDREG_H
@@ -34,6 +39,7 @@ typedef struct didInfo {
     char etag[128];
     char logSha[65], wjSha[65], dwSha[65];
     char mac[65];                    /* didregMac of the record ("" = none) */
+    long long size, vbase;           /* budget fields (0 = unknown: a record from before budgets) */
     didKey keys[DIDREG_MAX_KEYS];
     size_t nkeys;
 } didInfo;
@@ -68,7 +74,10 @@ extern const didRegistry didregRedis;
 didRegistry *didregCache(const didRegistry *inner, long long ttlMs);
 void didregCacheFree(didRegistry *r);
 
-/* didregGet / didregPut: read / write the Redis record of a SCID. */
+/* didregGet / didregPut: read / write the Redis record of a SCID. didregGet: 1 found,
+ * 0 unknown, -1 + err (Redis), DIDREG_DAMAGED + err (the record exists but cannot be
+ * read: a failure of this DID alone, the worker defers its events). */
+#define DIDREG_DAMAGED (-2)
 int didregGet(queue *q, const char *scid, didInfo *out, char *err);
 int didregPut(queue *q, const char *scid, const didInfo *info, char *err);
 /* didregPutMany: didregPut for n DIDs, pipelined (the worker after publishing). */

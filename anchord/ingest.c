@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include "core/jcs.h"
 #include "core/json.h"
+#include "anchord/budget.h"
 #include "anchord/ingest.h"
 #include "anchord/log.h"
 #include "anchord/metrics.h"
@@ -33,6 +34,7 @@ static rejectCode enqueueCode(int rc, ingestResult *r, const char *what, const c
     if (rc == QUEUE_RATE) {
         return REJ_RATE_LIMITED;   /* the caller words the detail: it knows the limit */
     }
+    if (rc == QUEUE_BUDGET) return REJ_BUDGET;   /* likewise */
     errSet(r->detail, "%s", err);
     return REJ_UNAVAILABLE;
 }
@@ -58,6 +60,14 @@ int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len,
     char err[ERR_MAX];
     size_t clen = 0;
     if (!di) { errSet(r->detail, "out of memory"); rc = REJ_INTERNAL; goto out; }
+    /* The queued (and published) form is the JCS one: its size is what the DID's log
+     * budget pays, and it is known before any signature work. */
+    if (!(p->canon = jcsDump(ev.doc, &clen, err))) { errSet(r->detail, "%s", err); rc = REJ_INTERNAL; goto out; }
+    if ((long long)clen > c->cfg->maxEvent) {
+        rc = rejectSay(r->detail, REJ_TOO_LARGE, "event of %zu bytes (canonical JCS form) is above WA_MAX_EVENT (%lld)",
+                       clen, c->cfg->maxEvent);
+        goto out;
+    }
     int found = c->reg->lookup(c->reg, q, ev.scid, di, err);
     if (found < 0) { errSet(r->detail, "%s", err); rc = REJ_UNAVAILABLE; goto out; }
     /* The registered DID string is canonical; requiring equality (not just the
@@ -69,14 +79,18 @@ int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len,
         goto out;
     }
     if ((rc = eventVerify(&ev, di->keys, di->nkeys, r->detail)) != REJ_OK) goto out;
-    if (!(p->canon = jcsDump(ev.doc, &clen, err))) { errSet(r->detail, "%s", err); rc = REJ_INTERNAL; goto out; }
     snprintf(p->did, sizeof p->did, "%s", ev.did);
     p->item = (queueItem){.stream = "events", .scid = r->scid, .id = r->id, .did = p->did, .payload = p->canon,
-                          .len = clen, .ratePerMin = c->cfg->rateLimit};
+                          .len = clen, .ratePerMin = c->cfg->rateLimit, .budget = c->cfg->didBudget,
+                          .cost = (long long)clen + (di->vbase > 0 ? di->vbase : BUDGET_VERSION_DEFAULT)};
 out:
     free(di);
     eventFree(&ev);
-    if (rc != REJ_OK) eventDone(r, rc);
+    if (rc != REJ_OK) {
+        free(p->canon);
+        p->canon = NULL;
+        eventDone(r, rc);
+    }
     return rc == REJ_OK;
 }
 
@@ -88,6 +102,9 @@ void ingestEventDone(const ingestCtx *c, ingestPending *p, const char *qerr, ing
         errSet(r->detail, "more than %lld events for this DID in one minute; retry in %llds", c->cfg->rateLimit,
                r->retryAfter);
     }
+    if (rc == REJ_BUDGET)
+        errSet(r->detail, "the log of %.200s holds or has queued %lld bytes; with this event (about %lld more) it "
+               "would exceed WA_DID_BUDGET (%lld)", p->did, p->item.used, p->item.cost, c->cfg->didBudget);
     free(p->canon);
     p->canon = NULL;
     eventDone(r, rc);
@@ -158,6 +175,13 @@ void ingestDid(const ingestCtx *c, queue *q, const char *body, size_t len, inges
     genesisCheckFn check = c->genesisCheck ? c->genesisCheck : ingestGenesisShape;
     rejectCode rc = check(c->genesisCtx, body, len, r->scid, did, r->detail);
     if (rc != REJ_OK) { finish(r, rc, NULL); return; }
+    size_t need = budgetGenesisMax(did, len, (size_t)c->cfg->batchMaxEvents);
+    if ((long long)need > c->cfg->didBudget) {
+        errSet(r->detail, "published, this genesis log would make the DID's files about %zu bytes, above WA_DID_BUDGET "
+               "(%lld)", need, c->cfg->didBudget);
+        finish(r, REJ_BUDGET, NULL);
+        return;
+    }
     didInfo *di = malloc(sizeof *di);
     if (!di) { errSet(r->detail, "out of memory"); finish(r, REJ_INTERNAL, NULL); return; }
     int found = c->reg->lookup(c->reg, q, r->scid, di, err);

@@ -25,24 +25,49 @@ struct queue {
 
 /* ---- Lua scripts (each touches keys of one {sN} slot only) ---- */
 
-/* KEYS: stream, status, rate. ARGV: scid, id, did, body, limit, now_ms. */
+/* The DID's log budget (budget.h): an event queued with a budget holds `reserved` bytes
+ * (its status hash) counted in `pending` (the DID registry hash) until it leaves the
+ * queue -- published (queueUnreserveMany) or dead-lettered (luaDead). Releasing deletes
+ * the status field first, so it happens once however often it is repeated. */
+#define LUA_UNRESERVE(STATUS, REG) \
+    "local rsv = redis.call('HGET', " STATUS ", 'reserved')\n" \
+    "if rsv then\n" \
+    "  redis.call('HDEL', " STATUS ", 'reserved')\n" \
+    "  if redis.call('EXISTS', " REG ") == 1 then redis.call('HINCRBY', " REG ", 'pending', -tonumber(rsv)) end\n" \
+    "end\n"
+
+/* KEYS: stream, status, rate, DID registry. ARGV: scid, id, did, body, limit, now_ms,
+ * budget, cost. A budget > 0 refuses ({3, bytes used}) an event whose cost does not fit
+ * in budget - (registry size + pending) and reserves it otherwise. */
 static const char luaEnqueue[] =
     "if redis.call('EXISTS', KEYS[2]) == 1 then return {1, ''} end\n"
     "local lim = tonumber(ARGV[5])\n"
     "if lim > 0 and tonumber(redis.call('GET', KEYS[3]) or '0') >= lim then\n"
     "  return {2, tostring(redis.call('PTTL', KEYS[3]))} end\n"
+    "local budget = tonumber(ARGV[7])\n"
+    "local reserve = budget > 0 and redis.call('EXISTS', KEYS[4]) == 1\n"
+    "if reserve then\n"
+    "  local used = tonumber(redis.call('HGET', KEYS[4], 'size') or '0') +\n"
+    "               math.max(0, tonumber(redis.call('HGET', KEYS[4], 'pending') or '0'))\n"
+    "  if used + tonumber(ARGV[8]) > budget then return {3, tostring(used)} end\n"
+    "end\n"
     "local sid = redis.call('XADD', KEYS[1], '*', 'scid', ARGV[1], 'id', ARGV[2], 'did', ARGV[3], 'body', ARGV[4])\n"
     "redis.call('HSET', KEYS[2], 'status', 'queued', 'sid', sid, 'received', ARGV[6])\n"
+    "if reserve then\n"
+    "  redis.call('HSET', KEYS[2], 'reserved', ARGV[8])\n"
+    "  redis.call('HINCRBY', KEYS[4], 'pending', ARGV[8])\n"
+    "end\n"
     "if lim > 0 and redis.call('INCR', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], 61000) end\n"
     "return {0, sid}\n";
 
-/* KEYS: stream, dead, status. ARGV: group, sid, reason, scid, id, did, body, now_ms. */
+/* KEYS: stream, dead, status, DID registry. ARGV: group, sid, reason, scid, id, did, body, now_ms. */
 static const char luaDead[] =
     "if redis.call('HGET', KEYS[3], 'status') ~= 'rejected' then\n"
     "  redis.call('XADD', KEYS[2], '*', 'sid', ARGV[2], 'scid', ARGV[4], 'id', ARGV[5], 'did', ARGV[6],\n"
     "             'reason', ARGV[3], 'body', ARGV[7])\n"
     "  redis.call('HSET', KEYS[3], 'status', 'rejected', 'reason', ARGV[3], 'rejected', ARGV[8])\n"
     "end\n"
+    LUA_UNRESERVE("KEYS[3]", "KEYS[4]")
     "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
     "redis.call('XDEL', KEYS[1], ARGV[2])\n"
     "return 0\n";
@@ -57,6 +82,9 @@ static const char luaRequeue[] =
     "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
     "redis.call('XDEL', KEYS[1], ARGV[2])\n"
     "return sid\n";
+
+/* KEYS: status, DID registry: the budget a published event held (queueUnreserveMany). */
+static const char luaUnreserve[] = LUA_UNRESERVE("KEYS[1]", "KEYS[2]") "return 0\n";
 
 /* KEYS: lease. ARGV: token, ttl. */
 static const char luaRenew[] =
@@ -83,8 +111,9 @@ static const char luaJournal[] =
     "if idx == 6 then redis.call('ZREM', KEYS[3], ARGV[2]); redis.call('PEXPIRE', KEYS[1], 604800000) end\n"
     "return 0\n";
 
-enum { L_ENQUEUE, L_DEAD, L_RENEW, L_RELEASE, L_JOURNAL, L_REQUEUE, L_COUNT };
-static const char *const luaText[L_COUNT] = {luaEnqueue, luaDead, luaRenew, luaRelease, luaJournal, luaRequeue};
+enum { L_ENQUEUE, L_DEAD, L_RENEW, L_RELEASE, L_JOURNAL, L_REQUEUE, L_UNRESERVE, L_COUNT };
+static const char *const luaText[L_COUNT] = {luaEnqueue, luaDead, luaRenew, luaRelease, luaJournal, luaRequeue,
+                                             luaUnreserve};
 static char luaSha[L_COUNT][41];  /* SHA-1 hex, what EVALSHA names a script by */
 static pthread_once_t luaOnce = PTHREAD_ONCE_INIT;
 
@@ -307,7 +336,7 @@ int queueEnqueue(queue *q, const char *stream, const char *scid, const char *id,
                  const char *payload, size_t n, long long ratePerMin, char sid[QUEUE_SID_MAX],
                  long long *retryAfter, char *err) {
     queueItem it = {.stream = stream, .scid = scid, .id = id, .did = did, .payload = payload, .len = n,
-                    .ratePerMin = ratePerMin};
+                    .ratePerMin = ratePerMin, .budget = 0};
     if (queueEnqueueMany(q, &it, 1, err) < 0) return -1;
     if (it.rc == QUEUE_OK) snprintf(sid, QUEUE_SID_MAX, "%s", it.sid);
     if (it.rc == QUEUE_RATE && retryAfter) *retryAfter = it.retryAfter;
@@ -317,18 +346,21 @@ int queueEnqueue(queue *q, const char *stream, const char *scid, const char *id,
 /* appendEnqueue: the EVALSHA of one item into the pipeline. 0 / -1 (out of memory). */
 static int appendEnqueue(queue *q, const queueItem *it, long long now) {
     int sh = queueShardOf(q, it->scid);
-    char kStream[96], kStatus[256], kRate[256], lim[24], ts[24], win[24], nk[] = "3";
+    char kStream[96], kStatus[256], kRate[256], kReg[256], lim[24], ts[24], win[24], bud[24], cost[24], nk[] = "4";
     snprintf(win, sizeof win, "%lld", now / 60000);
     queueKey(q, sh, it->stream, NULL, NULL, kStream, sizeof kStream);
     queueKey(q, sh, it->stream, it->scid, it->id, kStatus, sizeof kStatus);
     queueKey(q, sh, "rate", it->scid, win, kRate, sizeof kRate);
+    queueKey(q, sh, "did", it->scid, NULL, kReg, sizeof kReg);
     snprintf(lim, sizeof lim, "%lld", it->ratePerMin);
     snprintf(ts, sizeof ts, "%lld", now);
-    const char *av[] = {"EVALSHA", luaSha[L_ENQUEUE], nk, kStream, kStatus, kRate, it->scid, it->id, it->did,
-                        it->payload, lim, ts};
-    size_t al[12];
-    for (int i = 0; i < 12; i++) al[i] = i == 9 ? it->len : strlen(av[i]);
-    return redisAppendCommandArgv(q->rc, 12, av, al) == REDIS_OK ? 0 : -1;
+    snprintf(bud, sizeof bud, "%lld", it->budget > 0 ? it->budget : 0);
+    snprintf(cost, sizeof cost, "%lld", it->cost > 0 ? it->cost : 0);
+    const char *av[] = {"EVALSHA", luaSha[L_ENQUEUE], nk, kStream, kStatus, kRate, kReg, it->scid, it->id, it->did,
+                        it->payload, lim, ts, bud, cost};
+    size_t al[15];
+    for (int i = 0; i < 15; i++) al[i] = i == 10 ? it->len : strlen(av[i]);
+    return redisAppendCommandArgv(q->rc, 15, av, al) == REDIS_OK ? 0 : -1;
 }
 
 /* takeAnswer: the script's reply {code, sid | pttl} into it. 0, 1 NOSCRIPT, -1 + err. */
@@ -344,6 +376,7 @@ static int takeAnswer(queueItem *it, const redisReply *r, char *err) {
         long long ms = atoll(s);
         it->retryAfter = ms > 0 ? (ms + 999) / 1000 : 60;
     }
+    if (it->rc == QUEUE_BUDGET) it->used = atoll(s);
     return 0;
 }
 
@@ -373,7 +406,7 @@ static int enqueueRound(queue *q, queueItem *it, size_t n, char *err) {
 }
 
 int queueEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
-    for (size_t i = 0; i < n; i++) it[i].rc = -1, it[i].sid[0] = 0, it[i].retryAfter = 0;
+    for (size_t i = 0; i < n; i++) it[i].rc = -1, it[i].sid[0] = 0, it[i].retryAfter = 0, it[i].used = 0;
     int rc = enqueueRound(q, it, n, err);
     if (rc == 1) {   /* a SCRIPT FLUSH: reconnecting re-loads the scripts; those did not run */
         disconnect(q);
@@ -588,16 +621,17 @@ int queueAck(queue *q, int shard, const char *stream, const char *const *sids, s
 
 int queueDeadLetter(queue *q, int shard, const char *stream, const queueEntry *e, const char *reason,
                     char *err) {
-    char kStream[96], kDead[96], kStatus[256], ts[24];
+    char kStream[96], kDead[96], kStatus[256], kReg[256], ts[24];
     queueKey(q, shard, stream, NULL, NULL, kStream, sizeof kStream);
     queueKey(q, shard, "dead", NULL, NULL, kDead, sizeof kDead);
     queueKey(q, shard, stream, e->scid, e->id, kStatus, sizeof kStatus);
+    queueKey(q, shard, "did", e->scid, NULL, kReg, sizeof kReg);
     snprintf(ts, sizeof ts, "%lld", nowMs());
-    const char *av[] = {kStream, kDead, kStatus, QUEUE_GROUP, e->sid, reason, e->scid, e->id, e->did, e->payload, ts};
-    size_t al[11];
-    for (int i = 0; i < 11; i++) al[i] = strlen(av[i]);
-    al[9] = e->len;
-    redisReply *r = evalsha(q, err, L_DEAD, 3, av, al, 11);
+    const char *av[] = {kStream, kDead, kStatus, kReg, QUEUE_GROUP, e->sid, reason, e->scid, e->id, e->did, e->payload, ts};
+    size_t al[12];
+    for (int i = 0; i < 12; i++) al[i] = strlen(av[i]);
+    al[10] = e->len;
+    redisReply *r = evalsha(q, err, L_DEAD, 4, av, al, 12);
     if (!r) return -1;
     freeReplyObject(r);
     return 0;
@@ -671,25 +705,64 @@ int queueHset(queue *q, const char *key, const char *const *kv, size_t nkv, char
     return 0;
 }
 
-int queueHsetMany(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv, char *err) {
-    if (nkv == 0 || nkv % 2 || nkv > 40) return errSet(err, "queueHsetMany: bad field list");
-    for (size_t off = 0; off < n; off += 1000) {   /* bounded pipeline */
+/* pipelined: n commands, append(q, i, ctx) queueing the i-th, in rounds of 1000 (one
+ * round trip each). A round with a NOSCRIPT answer (a SCRIPT FLUSH: those scripts did not
+ * run) is sent once more on a new connection, so only idempotent commands go through
+ * here. 0 / -1 + err (the first error answer; the connection is dropped). */
+static int pipelined(queue *q, size_t n, int (*append)(queue *q, size_t i, void *ctx), void *ctx, char *err) {
+    for (size_t off = 0; off < n; off += 1000) {
         size_t m = n - off < 1000 ? n - off : 1000;
-        if (connectQ(q, err) < 0) return -1;
-        for (size_t i = 0; i < m; i++) {
-            const char *av[42] = {"HSET", keys[off + i]};
-            for (size_t k = 0; k < nkv; k++) av[2 + k] = kv[(off + i) * nkv + k];
-            if (redisAppendCommandArgv(q->rc, (int)nkv + 2, av, NULL) != REDIS_OK)
-                return errSet(err, "redis: out of memory"), disconnect(q), -1;
-        }
-        for (size_t i = 0; i < m; i++) {
-            redisReply *r = NULL;
-            if (redisGetReply(q->rc, (void **)&r) != REDIS_OK) r = NULL;
-            if (replyErr(q, r, err) < 0) { disconnect(q); return -1; }
-            freeReplyObject(r);
+        for (int attempt = 0;; attempt++) {
+            if (connectQ(q, err) < 0) return -1;
+            for (size_t i = 0; i < m; i++)
+                if (append(q, off + i, ctx) < 0) return errSet(err, "redis: out of memory"), disconnect(q), -1;
+            int noscript = 0, rc = 0;
+            for (size_t i = 0; i < m; i++) {
+                redisReply *r = NULL;
+                if (redisGetReply(q->rc, (void **)&r) != REDIS_OK || !r) { replyErr(q, NULL, err); return -1; }
+                if (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "NOSCRIPT", 8)) noscript = 1;
+                else if (r->type == REDIS_REPLY_ERROR && rc == 0) rc = errSet(err, "redis: %.*s", (int)r->len, r->str);
+                freeReplyObject(r);   /* every reply read: the connection stays in step */
+            }
+            if (rc < 0) { disconnect(q); return -1; }
+            if (!noscript) break;
+            disconnect(q);   /* reconnecting re-loads every script */
+            if (attempt == 1) return errSet(err, "redis: script could not be loaded");
         }
     }
     return 0;
+}
+
+typedef struct hsetCtx { const char *const *keys, *const *kv; size_t nkv; } hsetCtx;
+
+static int appendHset(queue *q, size_t i, void *ctx) {
+    const hsetCtx *c = ctx;
+    const char *av[42] = {"HSET", c->keys[i]};
+    for (size_t k = 0; k < c->nkv; k++) av[2 + k] = c->kv[i * c->nkv + k];
+    return redisAppendCommandArgv(q->rc, (int)c->nkv + 2, av, NULL) == REDIS_OK ? 0 : -1;
+}
+
+int queueHsetMany(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv, char *err) {
+    if (nkv == 0 || nkv % 2 || nkv > 40) return errSet(err, "queueHsetMany: bad field list");
+    hsetCtx c = {keys, kv, nkv};
+    return pipelined(q, n, appendHset, &c, err);
+}
+
+typedef struct unreserveCtx { const char *const *scids, *const *ids; } unreserveCtx;
+
+static int appendUnreserve(queue *q, size_t i, void *ctx) {
+    const unreserveCtx *c = ctx;
+    char kStatus[256], kReg[256];
+    int sh = queueShardOf(q, c->scids[i]);
+    queueKey(q, sh, "events", c->scids[i], c->ids[i], kStatus, sizeof kStatus);
+    queueKey(q, sh, "did", c->scids[i], NULL, kReg, sizeof kReg);
+    const char *av[] = {"EVALSHA", luaSha[L_UNRESERVE], "2", kStatus, kReg};
+    return redisAppendCommandArgv(q->rc, 5, av, NULL) == REDIS_OK ? 0 : -1;
+}
+
+int queueUnreserveMany(queue *q, size_t n, const char *const *scids, const char *const *ids, char *err) {
+    unreserveCtx c = {scids, ids};
+    return pipelined(q, n, appendUnreserve, &c, err);
 }
 
 int queueHgetall(queue *q, const char *key, json_t **out, char *err) {

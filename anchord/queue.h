@@ -7,9 +7,11 @@
  *   wa:{sN}:dids              stream of registered genesis logs
  *   wa:{sN}:dead              dead-letter stream (entry + reason)
  *   wa:{sN}:events:<scid>:<id> hash: status of one event; its existence is the
- *                             replay marker (written atomically with XADD)
+ *                             replay marker (written atomically with XADD); `reserved` =
+ *                             the budget bytes it holds while queued (queueItem)
  *   wa:{sN}:rate:<scid>:<min> fixed-window counter of accepted events
- *   wa:{sN}:did:<scid>        DID registry (didreg.h)
+ *   wa:{sN}:did:<scid>        DID registry (didreg.h); `pending` = budget bytes its
+ *                             queued events reserved
  *   wa:{sN}:lease             worker lease (random token, PX)
  *   wa:{sN}:batch:<id>        batch journal hash;  wa:{sN}:batches  zset of open batches
  * Functions return -1 + err on Redis errors; a lost connection is re-opened
@@ -48,7 +50,7 @@ int queueShardOf(const queue *q, const char *scid);
 void queueKey(const queue *q, int shard, const char *what, const char *scid, const char *id,
               char *out, size_t cap);
 
-enum { QUEUE_OK = 0, QUEUE_REPLAY = 1, QUEUE_RATE = 2 };
+enum { QUEUE_OK = 0, QUEUE_REPLAY = 1, QUEUE_RATE = 2, QUEUE_BUDGET = 3 };
 
 /* queueEnqueue: atomically (one Lua script) refuse a replayed (scid,id) and a
  * DID over its per-minute limit (0 = none), else XADD the payload to the
@@ -65,14 +67,20 @@ int queueEnqueue(queue *q, const char *stream, const char *scid, const char *id,
 int queueScanScids(queue *q, const char *what, int (*fn)(void *arg, const char *scid, char *err), void *arg,
                    char *err);
 
-/* queueItem: one enqueue of queueEnqueueMany (inputs, then its answer). */
+/* queueItem: one enqueue of queueEnqueueMany (inputs, then its answer). With budget > 0
+ * (WA_DID_BUDGET) the item is refused (QUEUE_BUDGET) when cost bytes do not fit in
+ * budget - (the registry's size + pending) of its DID, and otherwise reserves them
+ * (status field `reserved`, registry field `pending`) until the event is published
+ * (queueUnreserveMany) or dead-lettered. A DID without a registry record reserves nothing. */
 typedef struct queueItem {
     const char *stream, *scid, *id, *did, *payload;
     size_t len;
     long long ratePerMin;
+    long long budget, cost;        /* bytes; budget 0 = no budget check */
     int rc;                        /* out: QUEUE_* or -1 (no answer) */
     char sid[QUEUE_SID_MAX];       /* out: stream id when QUEUE_OK */
     long long retryAfter;          /* out: seconds when QUEUE_RATE */
+    long long used;                /* out: bytes the DID holds and has reserved, when QUEUE_BUDGET */
 } queueItem;
 
 /* queueEnqueueMany: queueEnqueue of n items in one pipelined round trip, in order
@@ -119,7 +127,8 @@ int queueClaimIds(queue *q, int shard, const char *stream, const char *consumer,
 int queueAck(queue *q, int shard, const char *stream, const char *const *sids, size_t n, char *err);
 
 /* queueDeadLetter: atomically copy e with reason to the dead-letter stream,
- * mark its status "rejected" with the reason, XACK and XDEL it. Idempotent. */
+ * mark its status "rejected" with the reason, release the budget it reserved (queueItem),
+ * XACK and XDEL it. Idempotent. */
 int queueDeadLetter(queue *q, int shard, const char *stream, const queueEntry *e, const char *reason,
                     char *err);
 
@@ -129,6 +138,10 @@ int queueDeadLetter(queue *q, int shard, const char *stream, const queueEntry *e
  * longer in the stream nothing happens and newSid is "". */
 int queueRequeue(queue *q, int shard, const char *stream, const queueEntry *e, char newSid[QUEUE_SID_MAX],
                  char *err);
+
+/* queueUnreserveMany: release the budget the events (scids[i], ids[i]) reserved at ingest
+ * (queueItem), pipelined; the worker calls it once they are published. Idempotent. */
+int queueUnreserveMany(queue *q, size_t n, const char *const *scids, const char *const *ids, char *err);
 
 /* queueDepth: entries in a stream not yet acknowledged (XLEN; acked entries are deleted). */
 long long queueDepth(queue *q, int shard, const char *stream, char *err);

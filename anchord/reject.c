@@ -18,6 +18,7 @@ static const struct { int status; const char *name; } table[REJ_COUNT] = {
     [REJ_NOT_FOUND] = {404, "not_found"},
     [REJ_METHOD] = {405, "method_not_allowed"},
     [REJ_INTERNAL] = {500, "internal"},
+    [REJ_BUDGET] = {413, "budget_exceeded"},
 };
 
 int rejectStatus(rejectCode code) { return code < REJ_COUNT ? table[code].status : 500; }

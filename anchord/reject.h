@@ -17,6 +17,7 @@ typedef enum {
     REJ_NOT_FOUND,      /* 404 not_found: no such route or record */
     REJ_METHOD,         /* 405 method_not_allowed */
     REJ_INTERNAL,       /* 500 internal */
+    REJ_BUDGET,         /* 413 budget_exceeded: the DID's log budget (WA_DID_BUDGET) cannot hold the event */
     REJ_COUNT
 } rejectCode;
 

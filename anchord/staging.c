@@ -1,7 +1,9 @@
 /* staging.c -- the Merkle tree of a batch and its staging bundle (written before the
  * transaction, so a crash after sending can always finish publishing the same bytes).
  *
- * Bundle (staging/<journalId>.json, JCS, deterministic for a given build):
+ * Bundle (_wa/staging/<journalId>.json, JCS, deterministic for a given build; internal:
+ * under STORE_INTERNAL, never served; a batch journaled by an older version names its
+ * bundle at staging/<id>.json, and resuming reads and deletes the key its journal names):
  *   {"batch":ID,"root":HEX,"treeSize":N,"dids":[{"scid","did","new":bool,"baseEtag",
  *    "baseVersionId","entries":[{"line","versionId","sid","id","genesis":bool}]}]}
  * DIDs and entries are in leaf order. */
@@ -77,7 +79,7 @@ int batchStage(pipeCtx *c, const char *token, batch *b, char *err) {
     }
     const char *text = (const char *)body.p;
     size_t len = body.len;
-    snprintf(b->stagingKey, sizeof b->stagingKey, "staging/%s.json", b->j.id);
+    snprintf(b->stagingKey, sizeof b->stagingKey, STORE_INTERNAL "staging/%s.json", b->j.id);
     char etag[STORE_ETAG_MAX], e[ERR_MAX];
     int rc = storePut(c->st, b->stagingKey, text, len, STORE_PUT_IF_ABSENT, NULL, etag, e);
     if (rc == STORE_CONFLICT) {
@@ -146,7 +148,8 @@ int batchLoadStaging(pipeCtx *c, batch *b, char *err) {
     int rc = storeGet(c->st, key, STAGING_MAX, &body, NULL, e);
     if (rc != STORE_OK) {
         bufFree(&body);
-        return errSet(err, "staging bundle %s: %s", key, rc == STORE_NOTFOUND ? "missing from the store" : e);
+        return errSet(err, "staging bundle %s: %s", key, rc == STORE_NOTFOUND ? "missing from the store"
+                                                        : rc == STORE_TOOLARGE ? "larger than 1 GiB" : e);
     }
     json_t *doc = jsonParse((char *)body.p, body.len, STAGING_MAX, 16, e);
     bufFree(&body);

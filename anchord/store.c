@@ -159,6 +159,17 @@ int storeGetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
     return failed;
 }
 
+int storePing(store *s, char *err) {
+    unsigned char r[8];
+    char hex[17], key[64], e[ERR_MAX];
+    randombytes_buf(r, sizeof r);
+    hexEncode(r, sizeof r, hex);
+    snprintf(key, sizeof key, STORE_INTERNAL "probe/ping-%s", hex);
+    int rc = storeGet(s, key, 64, NULL, NULL, e);
+    if (rc == STORE_ERR) return errSet(err, "%s", e);
+    return rc == STORE_NOTFOUND ? 0 : errSet(err, "store ping: %s: a fresh random key exists", storeDescribe(s));
+}
+
 int storeList(store *s, const char *prefix, storeListFn *fn, void *ctx, char *err) {
     if (!prefix) prefix = "";
     if (strlen(prefix) > STORE_KEY_MAX) return errSet(err, "store list: prefix too long");
@@ -215,7 +226,7 @@ int storeProbe(store *s, char *err) {
     char hex[17], key[64], e[ERR_MAX];
     randombytes_buf(r, sizeof r);
     hexEncode(r, sizeof r, hex);
-    snprintf(key, sizeof key, ".wa-probe/%s", hex);
+    snprintf(key, sizeof key, STORE_INTERNAL "probe/%s", hex);
     int rc = probeSteps(s, key, err);
     if (storeDelete(s, key, e) != STORE_OK && rc == 0) return errSet(err, "store probe: delete: %s", e);
     return rc;

@@ -8,11 +8,16 @@
  * Result codes: every operation returns STORE_OK (0), or STORE_ERR (-1) with one line in
  * err, or one of the positive outcomes below that are not errors but answers:
  *   STORE_NOTFOUND  get: no such key
+ *   STORE_TOOLARGE  get: the object is larger than the caller's max (nothing returned)
  *   STORE_CONFLICT  a conditional put lost: the key changed (If-Match) or already exists
  *                   (If-None-Match: *). The caller reads the key again (new ETag) and
  *                   decides whether to retry. Lost races the server reports as 409 or 500
  *                   are resolved inside the store (read back, then retry or CONFLICT), so
- *                   callers only ever see OK or CONFLICT for them.
+ *                   callers only ever see OK or CONFLICT for them. The read-back knows
+ *                   our write by its bytes (S3: the ETag is their MD5), so when two
+ *                   writers race to put the very same bytes, both may see OK: the key
+ *                   holds what each wanted. A writer that must know that it, and not a
+ *                   twin, won makes its bytes unique (storetool race does).
  * ETags are opaque strings without quotes; pass back exactly what get/put returned.
  *
  * A store handle is not thread-safe: use one per thread or process. Bulk work goes
@@ -27,10 +32,15 @@
 #define STORE_ERR      (-1)
 #define STORE_NOTFOUND  1
 #define STORE_CONFLICT  2
+#define STORE_TOOLARGE  3
 
 #define STORE_ETAG_MAX  80     /* room for any ETag we accept, plus NUL */
 #define STORE_KEY_MAX   900    /* longest key (S3 allows 1024 bytes incl. prefix) */
 #define STORE_DEFAULT_URL "file://./public"
+/* Every internal object (the start-up probe, staging bundles of not-yet-anchored log
+ * lines) lives below this top-level key prefix, and nothing public does: the bucket
+ * policy and the CDN serve everything but it (docs/store.md "Key layout"). */
+#define STORE_INTERNAL    "_wa/"
 
 typedef struct store store;
 
@@ -57,7 +67,7 @@ typedef struct storeReq {
 typedef struct storeGetReq {
     const char *key;
     size_t max;                     /* largest body accepted */
-    int rc;                         /* out: STORE_OK / STORE_NOTFOUND / STORE_ERR */
+    int rc;                         /* out: STORE_OK / STORE_NOTFOUND / STORE_TOOLARGE / STORE_ERR */
     buf body;                       /* out: the object (caller frees; start it as BUF_INIT) */
     char etag[STORE_ETAG_MAX];      /* out: its ETag on STORE_OK */
     char err[ERR_MAX];              /* out: why, on STORE_ERR */
@@ -77,12 +87,13 @@ store *storeOpen(const char *url, char *err);
 void storeClose(store *s);
 
 /* storeProbe: prove the backend honours If-None-Match: * and If-Match by writing,
- * overwriting and deleting a scratch object under <prefix>/.wa-probe/. Refuse (-1 + err)
+ * overwriting and deleting a scratch object under <prefix>/_wa/probe/. Refuse (-1 + err)
  * when a condition is ignored, or on any access error (wrong keys, no bucket, down). */
 int storeProbe(store *s, char *err);
 
 /* storeGet: read key (at most max bytes) into body (may be NULL to only learn the
- * ETag) and its ETag into etag (may be NULL). STORE_OK / STORE_NOTFOUND / STORE_ERR. */
+ * ETag) and its ETag into etag (may be NULL). STORE_OK / STORE_NOTFOUND /
+ * STORE_TOOLARGE (the object has more than max bytes) / STORE_ERR. */
 int storeGet(store *s, const char *key, size_t max, buf *body, char etag[STORE_ETAG_MAX], char *err);
 
 /* storePut: write key with the given condition; newEtag (may be NULL) gets the ETag of
@@ -101,6 +112,12 @@ int storePutMany(store *s, storeReq *reqs, size_t n, char *err);
  * Returns the number of requests that ended in STORE_ERR, or -1 + err when nothing
  * could be started. */
 int storeGetMany(store *s, storeGetReq *reqs, size_t n, char *err);
+
+/* storePing: one GET of a fresh random key under STORE_INTERNAL "probe/": 0 when the store
+ * answers it (NOTFOUND), -1 + err when it cannot be reached or refuses. It tells a store
+ * that is down from one whose answers for some keys failed (anchord: a failure that
+ * belongs to one DID). */
+int storePing(store *s, char *err);
 
 /* storeList: call fn for every key starting with prefix ("" = all), in byte order.
  * STORE_OK / STORE_ERR. */

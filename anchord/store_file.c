@@ -133,6 +133,7 @@ static int readAt(int dfd, const char *key, const char *leaf, size_t max, buf *b
     }
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) { close(fd); return STORE_NOTFOUND; }   /* a "directory" key does not exist */
+    if ((unsigned long long)st.st_size > max) { close(fd); return STORE_TOOLARGE; }
     buf tmp = BUF_INIT;
     int rc = fileReadFd(fd, key, max, &tmp, err);
     close(fd);

@@ -7,7 +7,10 @@
  * (each byte outside A-Za-z0-9-._~ percent-encoded, query parameters sorted), and
  * (c) never adds an empty "Expect:" header (it would be signed, and the server never
  * sees it: 403). Every request runs on one curl multi handle, so sequential calls reuse
- * the kept-alive connection and bulk puts keep many requests in flight. */
+ * the kept-alive connection and bulk puts keep many requests in flight.
+ *
+ * Nothing of ours is attached to an object but its bytes and the Content-Type and
+ * Cache-Control headers: whoever may read the bucket sees no metadata of the writer. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +28,6 @@
 #define S3_LIST_MAX     (8u << 20)
 #define S3_BACKOFF_MS   100
 #define S3_BACKOFF_CAP  2000
-#define PUT_ID_HDR      "x-amz-meta-wa-put-id"  /* 21 chars */
 
 typedef struct s3Be {
     char *bucket, *prefix;   /* prefix has no leading/trailing '/', may be "" */
@@ -57,8 +59,7 @@ typedef struct s3Call {
     long status;
     CURLcode cc;
     char etag[STORE_ETAG_MAX];
-    char putId[33];          /* conditional PUT: our random write id, sent as metadata */
-    char gotPutId[33];       /* HEAD/GET: the write id the object carries */
+    char md5[33];            /* PUT: hex MD5 of the body = the ETag S3 gives a single-part PUT */
     char cerr[CURL_ERROR_SIZE];
     int attempts;
     int ambiguous;           /* conditional put whose outcome is unknown: read back */
@@ -143,10 +144,6 @@ static size_t onHeader(char *p, size_t size, size_t nmemb, void *ud) {
     size_t n = size * nmemb;
     if (n >= 5 && !strncmp(p, "HTTP/", 5)) c->etag[0] = 0;     /* a new response (after 100) */
     else if (n > 5 && !strncasecmp(p, "etag:", 5)) storeEtagCopy(c->etag, p + 5, n - 5);
-    else if (n > 22 && !strncasecmp(p, PUT_ID_HDR ":", 22)) {
-        char tmp[STORE_ETAG_MAX];
-        if (storeEtagCopy(tmp, p + 22, n - 22) == 0 && strlen(tmp) < sizeof c->gotPutId) strcpy(c->gotPutId, tmp);
-    }
     return n;
 }
 
@@ -202,7 +199,7 @@ static void callSetup(s3Be *b, s3Call *c, CURL *h) {
     c->status = 0;
     c->cc = CURLE_OK;
     c->tooBig = 0;
-    c->etag[0] = c->cerr[0] = c->gotPutId[0] = 0;
+    c->etag[0] = c->cerr[0] = 0;
     bufReset(&c->errBody);
     if (c->out) bufReset(c->out);
     curl_easy_setopt(h, CURLOPT_URL, c->url);
@@ -388,7 +385,10 @@ static int s3Get(store *s, const char *key, size_t max, buf *body, char *etag, c
     int rc;
     char code[64];
     errCode(&c, code, sizeof code);
-    if (c.cc == CURLE_OK && c.status == 200) {
+    if (c.tooBig) {
+        rc = STORE_TOOLARGE;
+        if (body) bufReset(body);
+    } else if (c.cc == CURLE_OK && c.status == 200) {
         rc = STORE_OK;
         if (etag) memcpy(etag, c.etag, STORE_ETAG_MAX);
     } else if (c.cc == CURLE_OK && c.status == 404 && strcmp(code, "NoSuchBucket")) {
@@ -409,10 +409,10 @@ static int putInit(s3Be *b, s3Call *c, const char *key, const void *data, size_t
     int rc = callHeader(c, "Content-Type", storeContentType(key));
     rc |= callHeader(c, "Cache-Control", storeCacheControl(key));
     if (cond != STORE_PUT_ANY) {
-        unsigned char r[16];
-        randombytes_buf(r, sizeof r);
-        hexEncode(r, sizeof r, c->putId);
-        rc |= callHeader(c, PUT_ID_HDR, c->putId);
+        unsigned char md[16];
+        unsigned int l = 0;
+        if (!EVP_Digest(data ? data : "", len, md, &l, EVP_md5(), NULL)) return -1;
+        hexEncode(md, sizeof md, c->md5);
     }
     if (cond == STORE_PUT_IF_ABSENT) rc |= callHeader(c, "If-None-Match", "*");
     if (cond == STORE_PUT_IF_MATCH) {
@@ -438,35 +438,40 @@ static int putOutcome(s3Be *b, s3Call *c, char *newEtag, char *err) {
     return callError(b, c, err);
 }
 
-/* s3Head: ETag and write id (x-amz-meta-wa-put-id) of key. STORE_OK/NOTFOUND/ERR. */
-static int s3Head(s3Be *b, const char *key, char *etag, char *putId, char *err) {
+/* s3Head: the ETag of key. STORE_OK/NOTFOUND/ERR. */
+static int s3Head(s3Be *b, const char *key, char *etag, char *err) {
     s3Call c;
     if (callInit(b, &c, "HEAD", key, NULL, NULL, 0) < 0) { callFree(&c); return errSet(err, "out of memory"); }
     s3Run1(b, &c);
     int rc = c.cc == CURLE_OK && c.status == 200 ? STORE_OK
            : c.cc == CURLE_OK && c.status == 404 ? STORE_NOTFOUND : callError(b, &c, err);
     memcpy(etag, c.etag, STORE_ETAG_MAX);
-    memcpy(putId, c.gotPutId, sizeof c.gotPutId);
     callFree(&c);
     return rc;
 }
 
-/* resolve: after an ambiguous conditional PUT (409, 5xx, timeout), look at the key.
- * Our write landed when the object carries our write id (comparing bytes would not do:
- * two writers may write identical bytes, and only one of them won). Returns OK (ours),
- * 1 (unchanged: retry the PUT), CONFLICT (another writer's object) or ERR. */
+/* holdsOurs: the object's ETag is the MD5 of our body: S3 and radosgw give a single-part
+ * PUT (no SSE-KMS/SSE-C) that ETag, so the key holds exactly our bytes. Where the ETag is
+ * not an MD5 this never matches, and an ambiguous write that landed reads as CONFLICT
+ * (the caller re-reads: never a lost write, at worst a needless retry). */
+static int holdsOurs(const s3Call *c, const char *etag) { return c->md5[0] && !strcasecmp(etag, c->md5); }
+
+/* resolve: after an ambiguous conditional PUT (409, 5xx, timeout), look at the key (HEAD).
+ * It holds our bytes (holdsOurs) -> OK: our write landed, or another writer's identical
+ * bytes did, which is the same object (store.h: identical bytes are one outcome). Returns
+ * OK, 1 (unchanged: retry the PUT), CONFLICT (other bytes) or ERR. */
 static int resolve(s3Be *b, s3Call *c, const char *ifMatch, char *newEtag, char *err) {
-    char etag[STORE_ETAG_MAX], putId[sizeof c->putId];
-    int rc = s3Head(b, c->key, etag, putId, err);
+    char etag[STORE_ETAG_MAX];
+    int rc = s3Head(b, c->key, etag, err);
     if (rc == STORE_ERR) return rc;
-    if (rc == STORE_OK && !strcmp(putId, c->putId)) { memcpy(newEtag, etag, STORE_ETAG_MAX); return STORE_OK; }
+    if (rc == STORE_OK && holdsOurs(c, etag)) { memcpy(newEtag, etag, STORE_ETAG_MAX); return STORE_OK; }
     if (rc == STORE_NOTFOUND) return c->cond == STORE_PUT_IF_ABSENT ? 1 : STORE_CONFLICT;
     return c->cond == STORE_PUT_IF_MATCH && !strcmp(etag, ifMatch) ? 1 : STORE_CONFLICT;
 }
 
 /* putFinish: settle a finished PUT: read back and retry while it is ambiguous ("read
  * again, then retry"); after such a retry a 412 may be our own earlier attempt landing
- * late, so a CONFLICT is checked against our write id once more. */
+ * late, so a CONFLICT is checked against our bytes (holdsOurs) once more. */
 static int putFinish(store *s, s3Call *c, const char *ifMatch, char *newEtag, char *err) {
     s3Be *b = s->be;
     int rounds = 0;
@@ -482,8 +487,8 @@ static int putFinish(store *s, s3Call *c, const char *ifMatch, char *newEtag, ch
     }
     int rc = putOutcome(b, c, newEtag, err);
     if (rc == STORE_CONFLICT && rounds > 0) {
-        char etag[STORE_ETAG_MAX], putId[sizeof c->putId];
-        if (s3Head(b, c->key, etag, putId, err) == STORE_OK && !strcmp(putId, c->putId)) {
+        char etag[STORE_ETAG_MAX];
+        if (s3Head(b, c->key, etag, err) == STORE_OK && holdsOurs(c, etag)) {
             memcpy(newEtag, etag, STORE_ETAG_MAX);
             return STORE_OK;
         }
@@ -559,7 +564,10 @@ static int getDone(store *s, s3Call *c, void *req) {
     storeGetReq *r = req;
     char code[64];
     errCode(c, code, sizeof code);
-    if (c->cc == CURLE_OK && c->status == 200) {
+    if (c->tooBig) {
+        r->rc = STORE_TOOLARGE;
+        bufReset(&r->body);
+    } else if (c->cc == CURLE_OK && c->status == 200) {
         r->rc = STORE_OK;
         memcpy(r->etag, c->etag, STORE_ETAG_MAX);
     } else if (c->cc == CURLE_OK && c->status == 404 && strcmp(code, "NoSuchBucket")) {

@@ -132,6 +132,11 @@ webvhLog *webvhCreate(const json_t *state, const json_t *params, const char *ver
 int webvhAppend(webvhLog *log, const json_t *state, const json_t *params, const char *versionTime,
                 const uint8_t sk[64], buf *line, char *err);
 
+/* webvhDropLast: remove the head entry again (an appended entry the caller will not
+ * publish, e.g. one beyond a size budget): the log is as before that webvhAppend. An
+ * empty log is left unchanged. */
+void webvhDropLast(webvhLog *log);
+
 /* webvhWitnessSign: a witness's eddsa-jcs-2022 proof over {"versionId": id},
  * verificationMethod did:key:<mk>#<mk>, created = `created`. NULL + err. */
 json_t *webvhWitnessSign(const char *versionId, const uint8_t sk[64], const char *created, char *err);

@@ -66,12 +66,7 @@ static int commit(webvhLog *log, json_t *entry, buf *line, char *err) {
     if (rc < 0) {
         const char *code;
         errSet(err, "new entry %zu is invalid: %s", log->n, c ? webvhCtxError(c, &code) : "out of memory");
-        webvhEntry *e = &log->e[--log->n];
-        json_decref(e->obj);
-        free(e->own.ids);
-        free(e->own.pks);
-        log->text.len = off;
-        log->text.p[off] = 0;
+        webvhDropLast(log);
     } else {
         log->verified = log->n;
         if (line && (bufAppend(line, s, n) < 0 || bufPutc(line, '\n') < 0)) rc = errSet(err, "out of memory");
@@ -158,6 +153,17 @@ out:
     json_decref(entry);
     bufFree(&h);
     return rc;
+}
+
+void webvhDropLast(webvhLog *log) {
+    if (!log || log->n == 0) return;
+    webvhEntry *e = &log->e[--log->n];
+    json_decref(e->obj);
+    free(e->own.ids);
+    free(e->own.pks);
+    log->text.len = e->off;
+    log->text.p[e->off] = 0;
+    if (log->verified > log->n) log->verified = log->n;
 }
 
 json_t *webvhWitnessSign(const char *versionId, const uint8_t sk[64], const char *created, char *err) {

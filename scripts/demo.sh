@@ -142,7 +142,7 @@ page() {   # the page at the bucket root (logs already there are kept: create-on
     "$SEED" seed-storage --identities "$W/ids" --store "$STORE_URL" --page seed/www/index.html --quiet >/dev/null
     if [ "$STOREKIND" = s3 ]; then   # mirror the bucket into demo-out/public for the summary and the server
         local k
-        "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" ls | cut -f2 | grep -v '^\.wa-probe/' | while read -r k; do
+        "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" ls | cut -f2 | grep -v '^_wa/' | while read -r k; do
             mkdir -p "$OUT/public/$(dirname "$k")"
             "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" get "$k" >"$OUT/public/$k" 2>/dev/null
         done

@@ -27,7 +27,7 @@ run_suite file-race "$ST" -u "$U" race 16 10
 
 # The directory holds exactly the objects, no temp files or locks left behind.
 t_eq "no temp files left" "$(find "$T_TMP/fs" -name '*.tmp.*' | wc -l)" 0
-t_eq "probe cleaned up" "$(find "$T_TMP/fs/.wa-probe" -type f 2>/dev/null | wc -l)" 0
+t_eq "probe cleaned up" "$(find "$T_TMP/fs/_wa/probe" -type f 2>/dev/null | wc -l)" 0
 
 # CLI exit codes (documented in storetool --help).
 echo '{"a":1}' >"$T_TMP/o.json"

@@ -365,7 +365,7 @@ static int cmdCheck(void) {
     buf b = BUF_INIT;
     objs = calloc(all.n + 1, sizeof *objs);
     for (size_t i = 0; i < all.n; i++) {
-        if (!strncmp(all.k[i], "staging/", 8) || !strncmp(all.k[i], ".wa-probe/", 10)) continue;
+        if (!strncmp(all.k[i], STORE_INTERNAL, strlen(STORE_INTERNAL)) || !strncmp(all.k[i], "staging/", 8)) continue;
         objs[nobjs].key = all.k[i];
         objs[nobjs++].max = (size_t)1 << 30;
     }
@@ -387,7 +387,8 @@ static int cmdCheck(void) {
     size_t plen = strlen(cfg.prefix);
     for (size_t i = 0; i < all.n; i++) {
         const char *k = all.k[i];
-        if (!strncmp(k, "staging/", 8)) staging++;
+        if (!strncmp(k, STORE_INTERNAL "staging/", strlen(STORE_INTERNAL "staging/")) || !strncmp(k, "staging/", 8))
+            staging++;
         size_t n = strlen(k);
         if (n < 10 || strcmp(k + n - 10, "/did.jsonl") || (plen && strncmp(k, cfg.prefix, plen))) continue;
         char dir[STORE_KEY_MAX];

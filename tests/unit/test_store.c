@@ -90,6 +90,8 @@ static void testFile(void) {
     buf b = BUF_INIT;
     T_CHECK(storeGet(s, "a", 10, &b, e2, err) == STORE_NOTFOUND, "a directory is not an object");
     T_CHECK(storeGet(s, "a/b.json", 10, &b, e2, err) == STORE_OK && b.len == 2 && !memcmp(b.p, "[]", 2), "get");
+    T_CHECK(storeGet(s, "a/b.json", 1, &b, e2, err) == STORE_TOOLARGE, "an object above max is TOOLARGE, not an error");
+    T_CHECK(storePing(s, err) == 0, "ping: the store answers (%s)", err);
     bufFree(&b);
     storeClose(s);
     char cmd[128];
