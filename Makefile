@@ -157,7 +157,7 @@ install: $(PROGS)
 	    sed -e 's#/usr/local/bin/#$(BINDIR)/#g' -e 's#/etc/witness-anchor/#$(CONFDIR)/#g' cron/$$f >$(DESTDIR)$(UNITDIR)/$$f && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$$f || exit 1; done
 	sed -e 's#/usr/local/bin/#$(BINDIR)/#g' -e 's#/etc/witness-anchor/#$(CONFDIR)/#g' cron/crontab >$(DESTDIR)$(DATADIR)/crontab
-	install -m 644 cron/k8s.yaml cron/anchord.env $(DESTDIR)$(DATADIR)/
+	install -m 644 cron/k8s.yaml cron/anchord.env cron/nginx-cdn.conf cron/s3-bucket-policy.json $(DESTDIR)$(DATADIR)/
 	chmod 644 $(DESTDIR)$(DATADIR)/crontab
 	[ -e $(DESTDIR)$(CONFDIR)/anchord.env ] || install -m 644 cron/anchord.env $(DESTDIR)$(CONFDIR)/anchord.env
 	@if command -v help2man >/dev/null; then \

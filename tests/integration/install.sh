@@ -17,7 +17,8 @@ D=$T_TMP/dest
 t_expect_rc "make install DESTDIR=..." 0 "${MK[@]}" install DESTDIR="$D"
 for f in usr/local/bin/{anchord,didlog,didverify,seed}; do t_check "installed $f (executable)" test -x "$D/$f"; done
 for f in usr/local/lib/systemd/system/{anchord-run.service,anchord-run.timer,anchord-ingest.service} \
-         usr/local/share/witness-anchor/{crontab,k8s.yaml,anchord.env} etc/witness-anchor/anchord.env; do
+         usr/local/share/witness-anchor/{crontab,k8s.yaml,anchord.env,nginx-cdn.conf,s3-bucket-policy.json} \
+         etc/witness-anchor/anchord.env; do
     t_check "installed $f" test -f "$D/$f"
 done
 if command -v help2man >/dev/null; then
