@@ -11,7 +11,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev \
  libhiredis-dev libcurl4-openssl-dev libssl-dev libsodium-dev libsecp256k1-dev \
  nettle-dev libjansson-dev libmicrohttpd-dev libidn2-dev \
  redis-server radosgw ceph-mon ceph-osd wrk curl jq bc chromium fonts-noto-color-emoji \
- help2man systemd nginx mmdebstrap skopeo"
+ help2man systemd nginx mmdebstrap skopeo podman"
 [ -n "${WA_DEPS_EXTRA:-}" ] && PKGS="$PKGS $WA_DEPS_EXTRA"
 
 missing=()
