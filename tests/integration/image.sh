@@ -80,15 +80,36 @@ t_eq "anchord --version in the image, as 10001" "$("${CH[@]}" /usr/local/bin/anc
 for b in didlog didverify seed; do t_eq "$b --version in the image" "$("${CH[@]}" /usr/local/bin/$b --version 2>&1)" "$b $want"; done
 t_eq "every shared library resolves in the image" "$(chroot "$R" /usr/bin/ldd /usr/local/bin/anchord /usr/local/bin/didverify | grep -c 'not found')" 0
 
-# ---- anchord from the image against real redis-server, anvil and a file store
+# ---- anchord from the image against real redis-server, anvil and a file store, with its
+# keys delivered as cron/k8s.yaml's CronJob does: the Secret's files (root-owned, 0444, as
+# the kubelet writes them) copied by the init container's own command, as 10001, into an
+# emptyDir; anchord gets the *_KEY_FILE paths the manifest gives it.
 pipe_env "file://$R/var/lib/witness-anchor/public" || pipe_env_failed
-K=$R/var/lib/witness-anchor/keys; mkdir -p "$K" "$R/var/lib/witness-anchor/public"
-cp "$T_TMP/relayer.key" "$T_TMP/publisher.key" "$K/"
-chown -R 10001:10001 "$K" "$R/var/lib/witness-anchor/public"; chmod 600 "$K"/*
+mkdir -p "$R/var/lib/witness-anchor/public" && chown 10001:10001 "$R/var/lib/witness-anchor/public"
+node -e '
+  const y = require(process.argv[1] + "/tests/node/node_modules/js-yaml");
+  const cj = y.loadAll(require("fs").readFileSync(process.argv[1] + "/cron/k8s.yaml", "utf8")).find((d) => d && d.kind === "CronJob");
+  const s = cj.spec.jobTemplate.spec.template.spec, init = s.initContainers[0], main = s.containers[0];
+  const mnt = (n) => init.volumeMounts.find((m) => m.name === n).mountPath;
+  const sv = s.volumes.find((v) => v.secret);
+  console.log(JSON.stringify({cmd: init.command, src: mnt(sv.name), dst: init.volumeMounts.find((m) => m.name !== sv.name).mountPath,
+    items: sv.secret.items.map((i) => i.path), env: main.env.filter((e) => /_KEY_FILE$/.test(e.name)).map((e) => e.name + "=" + e.value)}));
+' "$WA_ROOT" >"$T_TMP/k8s.json"
+SRC=$(jq -r .src "$T_TMP/k8s.json") DST=$(jq -r .dst "$T_TMP/k8s.json")
+mkdir -p "$R$SRC" "$R$DST" && chmod 777 "$R$DST"                   # an emptyDir is 0777
+cp "$T_TMP/relayer.key" "$R$SRC/relayer.key"; cp "$T_TMP/publisher.key" "$R$SRC/publisher.key"
+chown 0:0 "$R$SRC"/*; chmod 444 "$R$SRC"/*
+t_eq "k8s: the secret volume has the files the manifest lists" "$(cd "$R$SRC" && ls | paste -sd,)" "$(jq -r '.items | sort | join(",")' "$T_TMP/k8s.json")"
+mapfile -t ICMD < <(jq -r '.cmd[]' "$T_TMP/k8s.json")
+t_expect_rc "k8s: the init container's command runs in the image as 10001" 0 "${CH[@]}" "${ICMD[@]}"
+t_eq "k8s: key copies are 0600, owned by 10001" "$(stat -c '%a %u' "$R$DST"/* | sort -u)" "600 10001"
+mapfile -t KENV < <(jq -r '.env[]' "$T_TMP/k8s.json")
 t_check "register 5 DIDs (host tools, same Redis)" "$PIPETOOL" register 0 5
-IENV=(env -i WA_REDIS_URL="$WA_REDIS_URL" WA_RPC_URLS="$WA_RPC_URLS" WA_CHAIN_ID=31337 WA_CONTRACT="$WA_CONTRACT"
-      WA_RELAYER_KEY_FILE=/var/lib/witness-anchor/keys/relayer.key WA_PUBLISHER_KEY_FILE=/var/lib/witness-anchor/keys/publisher.key
+IENV=(env -i WA_REDIS_URL="$WA_REDIS_URL" WA_RPC_URLS="$WA_RPC_URLS" WA_CHAIN_ID=31337 WA_CONTRACT="$WA_CONTRACT" "${KENV[@]}"
       WA_STORE=file:///var/lib/witness-anchor/public WA_DOMAIN=localhost%3A8080 WA_BATCH_MAX_WAIT=0 WA_POLL_MS=50)
+t_expect_rc "k8s: a key file as the secret volume has it (0444) is refused" 3 "${CH[@]}" env -i WA_RELAYER_KEY_FILE=$SRC/relayer.key \
+    WA_PUBLISHER_KEY_FILE=$DST/publisher.key WA_REDIS_URL="$WA_REDIS_URL" /usr/local/bin/anchord run
+t_check "k8s: ... because of its mode" grep -q 'relayer.key: key file must be mode 0600' "$T_TMP/last.err"
 "${CH[@]}" "${IENV[@]}" /usr/local/bin/anchord run >"$T_TMP/irun.out" 2>"$T_TMP/irun.log"
 t_eq "anchord run from the image: exit 0" "$?" 0 || tail -5 "$T_TMP/irun.log"
 t_eq "one batch anchored on chain" "$("$AD" batch-count 2>/dev/null)" 1
