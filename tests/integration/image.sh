@@ -107,8 +107,8 @@ mapfile -t KENV < <(jq -r '.env[]' "$T_TMP/k8s.json")
 t_check "register 5 DIDs (host tools, same Redis)" "$PIPETOOL" register 0 5
 IENV=(env -i WA_REDIS_URL="$WA_REDIS_URL" WA_RPC_URLS="$WA_RPC_URLS" WA_CHAIN_ID=31337 WA_CONTRACT="$WA_CONTRACT" "${KENV[@]}"
       WA_STORE=file:///var/lib/witness-anchor/public WA_DOMAIN=localhost%3A8080 WA_BATCH_MAX_WAIT=0 WA_POLL_MS=50)
-t_expect_rc "k8s: a key file as the secret volume has it (0444) is refused" 3 "${CH[@]}" env -i WA_RELAYER_KEY_FILE=$SRC/relayer.key \
-    WA_PUBLISHER_KEY_FILE=$DST/publisher.key WA_REDIS_URL="$WA_REDIS_URL" /usr/local/bin/anchord run
+t_expect_rc "k8s: a key file as the secret volume has it (0444) is refused" 3 "${CH[@]}" "${IENV[@]}" \
+    WA_RELAYER_KEY_FILE="$SRC/relayer.key" /usr/local/bin/anchord run
 t_check "k8s: ... because of its mode" grep -q 'relayer.key: key file must be mode 0600' "$T_TMP/last.err"
 "${CH[@]}" "${IENV[@]}" /usr/local/bin/anchord run >"$T_TMP/irun.out" 2>"$T_TMP/irun.log"
 t_eq "anchord run from the image: exit 0" "$?" 0 || tail -5 "$T_TMP/irun.log"
