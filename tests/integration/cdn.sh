@@ -63,6 +63,8 @@ t_eq "bucket policy accepted" "$(s3api PUT "$B?policy=" "$T_TMP/policy.json")" 2
 printf '{"internal":true}' >"$T_TMP/int.json"
 "$ST" -u "s3://$B" put _wa/staging/1.json "$T_TMP/int.json" >/dev/null
 t_expect_rc "the page at the bucket root" 0 "$ST" -u "s3://$B" put index.html seed/www/index.html
+t_expect_rc "an anchors snapshot beside it" 0 "$DV" anchors export --rpc "$RPC_URL" --contract "$WA_CONTRACT" --out "$T_TMP/anchors.json"
+"$ST" -u "s3://$B" put anchors.json "$T_TMP/anchors.json" >/dev/null
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 t_eq "origin, anonymous: a DID log is public" "$(code "$AWS_ENDPOINT_URL/$B/$LOG")" 200
 h=$(hdr "$AWS_ENDPOINT_URL/$B/$LOG" -H 'Origin: https://reader.example')
@@ -77,7 +79,7 @@ cdn_start "$T_TMP/cdn" "$RGW_PORT" "/$B" 2>"$T_TMP/cdn.err" || t_skip_rest nginx
 t_ok "nginx proxy up on $CDN_URL"
 D=.well-known/did/$SCID
 for o in "$D/did.jsonl|text/jsonl" "$D/witness.json|application/json" "$D/did-witness.json|application/json" \
-         "batches/1.json|application/json" "index.html|text/html; charset=utf-8"; do
+         "batches/1.json|application/json" "index.html|text/html; charset=utf-8" "anchors.json|application/json"; do
     k=${o%%|*} ct=${o#*|}
     cc="no-cache"; [ "${k%%/*}" = batches ] && cc="public, max-age=31536000, immutable"
     h=$(hdr "$CDN_URL/$k" -H 'Origin: https://reader.example')
