@@ -1,8 +1,13 @@
-# Witness Anchor — build, test, bench, demo.
+# Witness Anchor — build, test, bench, demo, install, image.
 #
 # Sources are discovered by folder: every .c in core/ didlog/ verifier/ anchord/
 # seed/ is library code except the *_main.c files, which are the programs.
 # Dependencies point one way: programs -> anchord -> verifier -> didlog -> core.
+#
+# `make` only compiles (no network). The targets that run something (test, asan, demo,
+# bench, scenarios, load, fuzz) first install what is missing (scripts/deps.sh: Debian
+# packages as root or with sudo, npm test tooling), then compile in a second make: this
+# Makefile reads pkg-config when it is parsed, which must happen after the install.
 
 CC      ?= cc
 STD     := -std=c17 -D_GNU_SOURCE
@@ -16,6 +21,20 @@ CFLAGS  += $(STD) $(WARN) $(OPT) -I. $(PKGCF) -fstack-protector-strong -D_FORTIF
 LDLIBS  += $(PKGLIB) -lm -lpthread
 BUILD   ?= build
 BIN     ?= bin
+# What --version prints: `git describe` in a git checkout, else the .version file that
+# `git archive` fills in (export-subst), else "unknown".
+VERSION ?= $(shell { [ -e .git ] && git describe --tags --always --dirty 2>/dev/null; } || \
+             grep -v '^\$$Format' .version 2>/dev/null || echo unknown)
+# make install: PREFIX and DESTDIR as usual; the units and crontab name $(BINDIR)/anchord
+# and $(CONFDIR)/anchord.env.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/witness-anchor
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+CONFDIR ?= /etc/witness-anchor
+# make image: the OCI archive cron/k8s.yaml runs (scripts/image.sh).
+IMAGE   ?= witness-anchor
 
 MODS    := core didlog verifier anchord seed
 LIBSRC  := $(filter-out %_main.c,$(foreach m,$(MODS),$(wildcard $(m)/*.c)))
@@ -30,8 +49,17 @@ BENCHSRC:= $(wildcard bench/*.c)
 BENCHES := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: all test asan fuzz bench deps demo clean scenarios check-contracts contracts load
+.PHONY: all test asan fuzz bench deps demo clean scenarios check-contracts contracts load \
+        install uninstall man image FORCE
 all: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
+
+# The version is compiled into core/version.o only; the stamp changes (and that object
+# is rebuilt) only when the version does.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+$(BUILD)/core/version.o: $(BUILD)/version.stamp
+$(BUILD)/core/version.o: CFLAGS += -DWA_VERSION='"$(VERSION)"'
 
 $(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
 	@mkdir -p $(dir $@)
@@ -66,12 +94,13 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-# The whole suite; ends with "N passed, N failed"; non-zero on any failure.
-test: all
+# The whole suite; ends with "N passed, N failed, N skipped"; non-zero on any failure.
+test: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
 
 # The same suite built and run under AddressSanitizer + UndefinedBehaviorSanitizer.
-asan:
+asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" all
@@ -80,27 +109,73 @@ asan:
 
 # Every libFuzzer target in tests/fuzz for FUZZ_SECONDS each (clang from Debian).
 FUZZ_SECONDS ?= 30
-fuzz:
+fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 # Figures, side by side with the reference each issue names.
-bench: all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) BIN=$(BIN) bench/run.sh
 
 # The red-team, fault and load scenarios, and their table in docs/scenarios.md.
-scenarios: all
+scenarios: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) BIN=$(BIN) scripts/scenarios.sh
 
 # The 100,000-event load test (ingest + batches; figures in docs/load.md).
-load: all
+load: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) BIN=$(BIN) scripts/load.sh
 
 # Debian + npm packages the build, tests, bench and demo need (root or sudo).
 deps:
 	@scripts/deps.sh
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@BIN=$(BIN) scripts/demo.sh
+
+# Man pages from each program's --help and --version (help2man, when installed).
+MANS := $(PROGS:$(BIN)/%=$(BUILD)/man/%.1)
+man: $(MANS)
+$(BUILD)/man/%.1: $(BIN)/%
+	@mkdir -p $(dir $@)
+	@echo "MAN $@"
+	@help2man --no-info --no-discard-stderr --name="$(or $(MANNAME_$*),$*)" --output=$@ $(abspath $<)
+MANNAME_anchord   := Witness Anchor worker, ingest API and chain tools
+MANNAME_didlog    := manage did:webvh v1.0 DID logs
+MANNAME_didverify := verify a did:webvh history against the anchors on chain
+MANNAME_seed      := Witness Anchor demo and test data
+
+# Binaries, man pages, systemd units, crontab, k8s manifest and the sample config, each
+# where the units and the crontab line expect them. An existing $(CONFDIR)/anchord.env is
+# kept (the sample is always in $(DATADIR)). Units and crontab get $(BINDIR) written in.
+install: $(PROGS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(CONFDIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	for f in anchord-run.service anchord-run.timer anchord-ingest.service; do \
+	    sed -e 's#/usr/local/bin/#$(BINDIR)/#g' -e 's#/etc/witness-anchor/#$(CONFDIR)/#g' cron/$$f >$(DESTDIR)$(UNITDIR)/$$f && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$f || exit 1; done
+	sed -e 's#/usr/local/bin/#$(BINDIR)/#g' -e 's#/etc/witness-anchor/#$(CONFDIR)/#g' cron/crontab >$(DESTDIR)$(DATADIR)/crontab
+	install -m 644 cron/k8s.yaml cron/anchord.env cron/nginx-cdn.conf cron/s3-bucket-policy.json $(DESTDIR)$(DATADIR)/
+	chmod 644 $(DESTDIR)$(DATADIR)/crontab
+	[ -e $(DESTDIR)$(CONFDIR)/anchord.env ] || install -m 644 cron/anchord.env $(DESTDIR)$(CONFDIR)/anchord.env
+	@if command -v help2man >/dev/null; then \
+	    $(MAKE) --no-print-directory man && install -d $(DESTDIR)$(MANDIR)/man1 && \
+	    install -m 644 $(MANS) $(DESTDIR)$(MANDIR)/man1/; \
+	else echo "install: no man pages (help2man is not installed; make deps installs it)"; fi
+
+# Removes what install put there, except $(CONFDIR)/anchord.env (it may hold your settings).
+uninstall:
+	rm -f $(PROGS:$(BIN)/%=$(DESTDIR)$(BINDIR)/%) $(PROGS:$(BIN)/%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,anchord-run.service anchord-run.timer anchord-ingest.service)
+	rm -rf $(DESTDIR)$(DATADIR)
+
+# The OCI image archive $(BUILD)/image/$(IMAGE).oci.tar (docker load / podman load / skopeo
+# copy): Debian bookworm runtime libraries (mmdebstrap) + the four programs, as root.
+image: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) BIN=$(BIN) IMAGE=$(IMAGE) VERSION=$(VERSION) scripts/image.sh
 
 clean:
 	rm -rf build build-asan build-fuzz bin

@@ -6,6 +6,7 @@
 #include "anchord/eth.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "core/version.h"
 #include "didlog/file.h"
 
 #define EXIT_USAGE 2
@@ -218,7 +219,8 @@ static int nargs(const char *args) {
 }
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: anchord [--config FILE] COMMAND [ARGS]   (anchord COMMAND --help for one command)\n\n"
+    fprintf(f, "usage: anchord [--config FILE] COMMAND [ARGS]   (anchord COMMAND --help for one command)\n"
+               "       anchord --version\n\n"
                "Commands:\n");
     for (size_t i = 0; i < NCMDS; i++) {
         char head[64];
@@ -254,6 +256,7 @@ static int takeConfig(int *argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (takeConfig(&argc, argv) < 0) return EXIT_USAGE;
+    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("anchord %s\n", waVersion()); return 0; }
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;

@@ -340,6 +340,8 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     storeSetParallel(c->st, (int)cfg->storeParallel);
     char e[ERR_MAX];
     if (storeProbe(c->st, e) < 0) return errSet(err, "refusing to run: %s", e), EXIT_CONFIG;
+    if (strcmp(cfg->storeCors, "off") && storeSetCors(c->st, e) != STORE_OK)
+        return errSet(err, "refusing to run: bucket CORS: %s (WA_STORE_CORS=off if the CDN adds CORS itself)", e), EXIT_CONFIG;
     int rc = ethSetup(cfg, &r->eth, err);
     if (rc) return rc == -ETH_EDOWN ? EXIT_FAILED : EXIT_CONFIG;
     return 0;

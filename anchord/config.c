@@ -45,6 +45,7 @@ static int vListen(char *v, size_t cap, char *why);
 static int vLevel(char *v, size_t cap, char *why);
 static int vCrash(char *v, size_t cap, char *why);
 static int vPath(char *v, size_t cap, char *why);
+static int vCors(char *v, size_t cap, char *why);
 
 static const setting settings[] = {
     {"WA_REDIS_URL", "redis://127.0.0.1:6379", "Redis server: redis://[:password@]host:port[/db]", STR(redisUrl, vRedis)},
@@ -68,6 +69,7 @@ static const setting settings[] = {
     {"WA_PREVIOUS_PUBLISHER_KEY_FILE", "", "file (mode 0600) with the publisher key being rotated out (docs/operations.md); or env WA_PREVIOUS_PUBLISHER_KEY; empty = no rotation", STR(previousKeyFile, vPath)},
     {"WA_WITNESS_KEY_FILE", "", "file (mode 0600) with the Ed25519 witness key (did:key in genesis logs); or env WA_WITNESS_KEY; empty = the publisher key", STR(witnessKeyFile, vPath)},
     {"WA_STORE_PARALLEL", "32", "object store requests in flight while publishing", INT(storeParallel, 1, 256)},
+    {"WA_STORE_CORS", "ensure", "bucket CORS rule at start-up: ensure (any origin may GET and read the ETag; set when the bucket has no rule, refuse a rule that blocks readers) or off (the CDN adds CORS)", STR(storeCors, vCors)},
     {"WA_LOOP_INTERVAL", "10s", "pause between batches of anchord run --loop", DUR(loopIntervalMs, 0, 86400000)},
     {"WA_BUILD_THREADS", "0", "threads that verify and build log entries, 0 = one per CPU", INT(buildThreads, 0, 256)},
     {"WA_DOMAIN", "localhost%3A8080", "did:webvh host of published DIDs (host or host:port)", STR(domain, vDomain)},
@@ -432,6 +434,11 @@ static int vListen(char *v, size_t cap, char *why) {
 static int vLevel(char *v, size_t cap, char *why) {
     if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
         return errSet(why, "must be debug, info, warn or error");
+    return 0;
+}
+
+static int vCors(char *v, size_t cap, char *why) {
+    if (strcmp(v, "ensure") && strcmp(v, "off")) return errSet(why, "must be ensure or off");
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "anchord/s3xml.h"
 
 int s3xmlTag(const char *p, const char *tag, char *out, size_t outlen) {
@@ -28,6 +29,31 @@ void s3xmlUnescape(char *s) {
         if (i < 5) { *w++ = e[i].c; r += strlen(e[i].ent); } else *w++ = *r++;
     }
     *w = 0;
+}
+
+/* hasValue: whether [p, end) holds <tag>value</tag> (value compared ignoring case when nocase). */
+static int hasValue(const char *p, const char *end, const char *tag, const char *value, int nocase) {
+    char open[64], close[64];
+    size_t ol = (size_t)snprintf(open, sizeof open, "<%s>", tag), vl = strlen(value);
+    snprintf(close, sizeof close, "</%s>", tag);
+    for (const char *a = p; (a = strstr(a, open)) && a < end; a += ol) {
+        const char *v = a + ol;
+        if ((size_t)(end - v) < vl + strlen(close)) return 0;
+        if ((nocase ? strncasecmp(v, value, vl) : strncmp(v, value, vl)) == 0 && !strncmp(v + vl, close, strlen(close)))
+            return 1;
+    }
+    return 0;
+}
+
+int s3xmlCorsOpen(const char *xml) {
+    for (const char *p = xml; p && (p = strstr(p, "<CORSRule>")); p += 10) {
+        const char *end = strstr(p, "</CORSRule>");
+        if (!end) return 0;
+        if (hasValue(p, end, "AllowedOrigin", "*", 0) && hasValue(p, end, "AllowedMethod", "GET", 0) &&
+            hasValue(p, end, "ExposeHeader", "ETag", 1))
+            return 1;
+    }
+    return 0;
 }
 
 int s3xmlListPage(const char *xml, size_t skip, storeListFn *fn, void *ctx, char *token, size_t tlen) {

@@ -13,6 +13,10 @@ int s3xmlTag(const char *p, const char *tag, char *out, size_t outlen);
 /* s3xmlUnescape: undo the five predefined XML entities in place. */
 void s3xmlUnescape(char *s);
 
+/* s3xmlCorsOpen: 1 when the GetBucketCors answer xml has a <CORSRule> that lets any origin
+ * (<AllowedOrigin>*</AllowedOrigin>) GET and exposes the ETag header, else 0. */
+int s3xmlCorsOpen(const char *xml);
+
 /* s3xmlListPage: hand each <Contents><Key>'s key (minus its first `skip` bytes) and Size
  * of one ListObjectsV2 page to fn; token gets the continuation token ("" = last page).
  * 0, 1 (fn stopped) or -1 (malformed page). */

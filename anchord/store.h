@@ -126,8 +126,10 @@ int storeList(store *s, const char *prefix, storeListFn *fn, void *ctx, char *er
 /* storeDelete: remove key; deleting a missing key is STORE_OK (idempotent). */
 int storeDelete(store *s, const char *key, char *err);
 
-/* storeSetCors: make objects readable cross-origin (Access-Control-Allow-Origin: *,
- * GET/HEAD, ETag exposed). S3: the bucket's CORS configuration; file: nothing to do
+/* storeSetCors: make sure objects are readable cross-origin (Access-Control-Allow-Origin: *,
+ * GET/HEAD, ETag exposed). S3: reads the bucket's CORS configuration (s3:GetBucketCORS);
+ * none -> puts the rule (s3:PutBucketCORS); one with such a rule -> OK, untouched; one
+ * without -> ERR (an operator's rules are never replaced). file: nothing to do
  * (the web server in front of the directory sets it). STORE_OK / STORE_ERR. */
 int storeSetCors(store *s, char *err);
 

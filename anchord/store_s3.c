@@ -643,26 +643,56 @@ static const char corsXml[] =
     "<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader>"
     "<MaxAgeSeconds>3600</MaxAgeSeconds></CORSRule></CORSConfiguration>";
 
-static int s3Cors(store *s, char *err) {
-    s3Be *b = s->be;
+/* corsCall: a call on the bucket's ?cors sub-resource (not an object). -1 out of memory. */
+static int corsCall(s3Be *b, s3Call *c, const char *method, const char *body, size_t len) {
+    if (callInit(b, c, method, "", NULL, body, len) < 0) return -1;
+    free(c->url);
+    buf u = BUF_INIT;
+    bufPrintf(&u, "%s/?cors=", b->base);    /* "cors=": the canonical form of ?cors */
+    c->url = bufDetach(&u);
+    c->key = "(cors)";
+    return c->url ? 0 : -1;
+}
+
+/* corsPut: put corsXml as the bucket's CORS configuration. */
+static int corsPut(s3Be *b, char *err) {
     unsigned char md5[16];
     unsigned int l = 0;
     char b64[32];
     EVP_Digest(corsXml, sizeof corsXml - 1, md5, &l, EVP_md5(), NULL);
     EVP_EncodeBlock((unsigned char *)b64, md5, 16);
     s3Call c;
-    int rc = callInit(b, &c, "PUT", "", NULL, corsXml, sizeof corsXml - 1);
-    if (rc == 0) {
-        free(c.url);
-        buf u = BUF_INIT;
-        bufPrintf(&u, "%s/?cors=", b->base);    /* "cors=": the canonical form of ?cors */
-        c.url = bufDetach(&u);
-        c.key = "(cors)";
-        rc = callHeader(&c, "Content-MD5", b64) | callHeader(&c, "Content-Type", "application/xml");
-    }
-    if (rc < 0 || !c.url) { callFree(&c); return errSet(err, "out of memory"); }
+    int rc = corsCall(b, &c, "PUT", corsXml, sizeof corsXml - 1);
+    if (rc == 0) rc = callHeader(&c, "Content-MD5", b64) | callHeader(&c, "Content-Type", "application/xml");
+    if (rc < 0) { callFree(&c); return errSet(err, "out of memory"); }
     s3Run1(b, &c);
     rc = c.cc == CURLE_OK && c.status == 200 ? STORE_OK : callError(b, &c, err);
+    callFree(&c);
+    return rc;
+}
+
+/* s3Cors: storeSetCors (store.h): read the configuration; none -> put ours; one that lets
+ * any origin GET and read the ETag -> OK; any other -> refuse, leaving it as it is. */
+static int s3Cors(store *s, char *err) {
+    s3Be *b = s->be;
+    buf conf = BUF_INIT;
+    s3Call c;
+    if (corsCall(b, &c, "GET", NULL, 0) < 0) { callFree(&c); return errSet(err, "out of memory"); }
+    c.out = &conf;
+    c.max = 64 * 1024;
+    s3Run1(b, &c);
+    char code[64];
+    errCode(&c, code, sizeof code);
+    int rc;
+    if (c.cc == CURLE_OK && c.status == 200)
+        rc = s3xmlCorsOpen(conf.p ? (char *)conf.p : "") ? STORE_OK
+           : errSet(err, "bucket %s has a CORS configuration without a rule that lets any origin GET and read the ETag: "
+                         "add one (docs/cdn.md) or delete the configuration so that it is set", b->bucket);
+    else if (c.cc == CURLE_OK && c.status == 404 && !strcmp(code, "NoSuchCORSConfiguration"))
+        rc = corsPut(b, err);
+    else
+        rc = callError(b, &c, err);
+    bufFree(&conf);
     callFree(&c);
     return rc;
 }

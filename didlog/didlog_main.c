@@ -11,6 +11,7 @@
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
+#include "core/version.h"
 #include "didlog/didurl.h"
 #include "didlog/fetch.h"
 #include "didlog/file.h"
@@ -747,7 +748,7 @@ static int cmdKeyhash(int argc, char **argv) {
 }
 
 static void usage(FILE *f) {
-    fputs("usage: didlog COMMAND [options]   (didlog COMMAND --help for each)\n"
+    fputs("usage: didlog COMMAND [options]   (didlog COMMAND --help for each; didlog --version)\n"
           "  keygen      new Ed25519 key file (0600)\n"
           "  create      genesis entry of a new did:webvh DID\n"
           "  update      change the DID document (keys, services, controller, move)\n"
@@ -765,6 +766,7 @@ int main(int argc, char **argv) {
     if (sodium_init() < 0) return die("libsodium init failed", NULL);
     if (argc < 2) { usage(stderr); return 2; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
+    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("didlog %s\n", waVersion()); return 0; }
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"keygen", cmdKeygen}, {"create", cmdCreate}, {"update", cmdUpdate}, {"rotate", cmdRotate},
         {"deactivate", cmdDeactivate}, {"witness-sign", cmdWitnessSign}, {"verify", cmdVerify},

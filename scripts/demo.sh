@@ -11,11 +11,13 @@
 #   demo-out/anchors.json    the chain's roots (didverify anchors export)
 #   demo-out/summary.json    counts, batches, transactions, verification results, timings
 #   demo-out/work/           identities (keys 0600), events, service logs
-# The tree is served on 127.0.0.1 while the demo runs; everything started is stopped on exit,
-# Ctrl-C or failure.
+# The tree is served on 127.0.0.1 while the demo runs (the page: /index.html?did=…); everything
+# started is stopped on exit, Ctrl-C or failure.
 #
 # Environment: DEMO_STORE=s3 (Ceph radosgw via tests/svc/radosgw.sh instead of the local
-# directory), DEMO_COUNT (windows, default 1000), DEMO_SEED (default 1), DEMO_PORT (page
+# directory, with the bucket policy of cron/s3-bucket-policy.json; readers and didverify then
+# go through Debian's nginx as the caching CDN, cron/nginx-cdn.conf via tests/svc/cdnproxy.sh,
+# to the bucket itself -- the read path of docs/cdn.md), DEMO_COUNT (windows, default 1000), DEMO_SEED (default 1), DEMO_PORT (page
 # server port, default a free one), DEMO_WAIT=1 (keep serving until Ctrl-C; default when
 # stdin is a terminal), DEMO_SKIP_DEPS=1 (do not run scripts/deps.sh), DEMO_OUT (default demo-out).
 set -euo pipefail
@@ -30,7 +32,7 @@ ANVIL=$ROOT/tests/node/node_modules/.bin/anvil
 # anvil's first well-known development account (public knowledge; worthless on a real chain)
 DEV_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 DOMAIN=dpp.example.com
-PIDS=() PHASES=() RGW=
+PIDS=() PHASES=() RGW= CDN=
 
 say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
@@ -40,6 +42,7 @@ cleanup() {
     trap - EXIT INT TERM
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+    [ -n "$CDN" ] && tests/svc/cdnproxy.sh stop "$CDN" >/dev/null 2>&1 || true
     [ -n "$RGW" ] && tests/svc/radosgw.sh stop "$RGW" >/dev/null 2>&1 || true
     if [ $rc -eq 130 ]; then echo "demo: stopped; everything it started is stopped ($OUT kept)" >&2
     elif [ $rc -ne 0 ]; then echo "demo: failed (exit $rc); logs in $W/" >&2; fi
@@ -70,6 +73,13 @@ deps() {
     for p in anchord seed didverify didlog; do [ -x "$BIN/$p" ] || die "$BIN/$p is missing: run make"; done
     for t in "$FREEPORT" "$HTTPSTATIC" "$ANVIL"; do [ -x "$t" ] || die "$t is missing: run make (and scripts/deps.sh)"; done
     for c in redis-server redis-cli jq curl; do command -v $c >/dev/null || die "$c is missing (scripts/deps.sh)"; done
+    [ "$STOREKIND" != s3 ] || command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "nginx is missing (scripts/deps.sh)"
+}
+
+# s3put QUERY FILE: a signed PUT of FILE to the demo bucket's sub-resource (?policy=).
+s3put() {
+    curl -sf -o /dev/null -X PUT --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+        -H "x-amz-content-sha256: $(sha256sum <"$2" | cut -d' ' -f1)" --data-binary "@$2" "$AWS_ENDPOINT_URL/demo?$1"
 }
 
 services() {
@@ -93,6 +103,9 @@ services() {
         eval "$(tests/svc/radosgw.sh start "$RGW")" || die "radosgw did not start"
         tests/svc/radosgw.sh bucket "$RGW" demo >/dev/null || die "cannot create the bucket"
         export AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+        # anonymous reads of the public names only (docs/cdn.md); anchord run sets the CORS rule
+        sed 's/BUCKET/demo/g' cron/s3-bucket-policy.json >"$W/bucket-policy.json"
+        s3put policy= "$W/bucket-policy.json" || die "cannot set the bucket policy"
         STORE_URL=s3://demo
     else
         STORE_URL=file://$OUT/public
@@ -142,20 +155,34 @@ page() {   # the page at the bucket root (logs already there are kept: create-on
     "$SEED" seed-storage --identities "$W/ids" --store "$STORE_URL" --page seed/www/index.html --quiet >/dev/null
     if [ "$STOREKIND" = s3 ]; then   # mirror the bucket into demo-out/public for the summary and the server
         local k
-        "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" ls | cut -f2 | grep -v '^_wa/' | while read -r k; do
+        "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" ls | cut -f2 | grep -vE '^(\.wa-probe|_wa)/' | while read -r k; do
             mkdir -p "$OUT/public/$(dirname "$k")"
             "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" get "$k" >"$OUT/public/$k" 2>/dev/null
         done
     fi
 }
 
-anchors() { "$DV" anchors export --contract "$WA_CONTRACT" --chain-id 31337 --out "$OUT/anchors.json"; cp "$OUT/anchors.json" "$OUT/public/anchors.json"; }
+# anchors: the chain's roots, beside the page (it compares each root with them)
+anchors() {
+    "$DV" anchors export --contract "$WA_CONTRACT" --chain-id 31337 --out "$OUT/anchors.json"
+    cp "$OUT/anchors.json" "$OUT/public/anchors.json"
+    [ "$STOREKIND" != s3 ] || "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" put anchors.json "$OUT/anchors.json" >/dev/null
+}
 
+# serve: the file store's directory (httpstatic), or the bucket itself through the nginx CDN.
 serve() {
     HTTP_PORT=${DEMO_PORT:-$($FREEPORT)}
-    "$HTTPSTATIC" "$OUT/public" "$HTTP_PORT" >"$W/http.log" 2>&1 &
-    PIDS+=($!)
-    wait_port "$HTTP_PORT" 10 || die "cannot serve $OUT/public on 127.0.0.1:$HTTP_PORT"
+    if [ "$STOREKIND" = s3 ]; then
+        CDN=$W/cdn
+        tests/svc/cdnproxy.sh start "$CDN" "$RGW_PORT" /demo "$HTTP_PORT" >/dev/null 2>"$W/cdn.err" ||
+            die "nginx did not start ($W/cdn.err)"
+        SERVED="the bucket through nginx (cron/nginx-cdn.conf; access log $CDN/access.log)"
+    else
+        "$HTTPSTATIC" "$OUT/public" "$HTTP_PORT" >"$W/http.log" 2>&1 &
+        PIDS+=($!)
+        wait_port "$HTTP_PORT" 10 || die "cannot serve $OUT/public on 127.0.0.1:$HTTP_PORT"
+        SERVED=$OUT/public
+    fi
 }
 
 # verify: every DID with didverify over HTTP (the served tree) against the anchors snapshot.
@@ -207,11 +234,11 @@ say "Verify every DID (didverify over http://127.0.0.1:$HTTP_PORT)"; phase verif
 summary
 W1=$(jq -rn 'first(inputs | select(.kind == "window") | .did)' "$W/ids/index.jsonl")
 echo
-echo "Browse a window passport: http://127.0.0.1:$HTTP_PORT/?did=$(jq -rn --arg v "$W1" '$v|@uri')&rpc=$(jq -rn --arg v "http://127.0.0.1:$ANVIL_PORT" '$v|@uri')&contract=$WA_CONTRACT&chain=31337"
+echo "Browse a window passport: http://127.0.0.1:$HTTP_PORT/index.html?did=$(jq -rn --arg v "$W1" '$v|@uri')&rpc=$(jq -rn --arg v "http://127.0.0.1:$ANVIL_PORT" '$v|@uri')&contract=$WA_CONTRACT&chain=31337"
 echo "                          (roots by eth_call to the demo's anvil; or &anchors=anchors.json, the snapshot)"
 echo "Verify it yourself:       $BIN/didverify $W1 --base-url http://127.0.0.1:$HTTP_PORT --anchors $OUT/anchors.json"
 [ "$V_BAD" -eq 0 ] && [ "$V_ERR" -eq 0 ] && [ "$V_PEND" -eq 0 ] || die "not every DID verified as anchored"
 if [ "${DEMO_WAIT:-$([ -t 0 ] && echo 1 || echo 0)}" = 1 ]; then
-    echo "Serving $OUT/public on 127.0.0.1:$HTTP_PORT -- Ctrl-C to stop everything."
+    echo "Serving $SERVED on 127.0.0.1:$HTTP_PORT -- Ctrl-C to stop everything."
     while :; do sleep 3600 & PIDS+=($!); wait $! || true; done   # wait: a trapped Ctrl-C interrupts it
 fi

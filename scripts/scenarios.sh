@@ -19,13 +19,14 @@ out=docs/scenarios.md
     for f in "$logs"/integration_*.log; do
         suite=$(basename "$f" .log); suite=${suite#integration_}
         grep '^SCENARIO|' "$f" | while IFS='|' read -r _ kind name what want verdict n; do
-            mark=PASS; [ "$verdict" = pass ] || mark=FAIL
+            case $verdict in pass) mark=PASS ;; skip) mark=SKIP ;; *) mark=FAIL ;; esac
             printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$suite" "$kind" "$name" "$what" "$want" "$mark" "$n"
         done
     done
     echo
     total=$(cat "$logs"/integration_*.log | grep -c '^SCENARIO|')
-    failed=$(cat "$logs"/integration_*.log | grep '^SCENARIO|' | grep -vc '|pass|')
-    echo "$total scenarios, $failed failed."
+    failed=$(cat "$logs"/integration_*.log | grep '^SCENARIO|' | grep -vEc '\|(pass|skip)\|')
+    skipped=$(cat "$logs"/integration_*.log | grep '^SCENARIO|' | grep -c '|skip|')
+    echo "$total scenarios, $failed failed, $skipped skipped."
 } >"$out"
 echo "scenarios: wrote $out ($(grep -c '^| [a-z]' "$out") rows)"

@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 #include "core/multiformat.h"
+#include "core/version.h"
 #include "didlog/key.h"
 #include "seed/events.h"
 #include "seed/ident.h"
@@ -293,7 +294,7 @@ static const struct { const char *name; int (*fn)(int, char **); const char *wha
 };
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: seed COMMAND [OPTIONS]   (seed COMMAND --help for each)\n"
+    fprintf(f, "usage: seed COMMAND [OPTIONS]   (seed COMMAND --help for each; seed --version)\n"
                "  Test and demo data for Witness Anchor: the rollout plan's 3,000 product\n"
                "  passports and their lifecycle events, or an IoT device fleet.\n");
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) fprintf(f, "  %-20s %s\n", cmds[i].name, cmds[i].what);
@@ -303,6 +304,7 @@ static void usage(FILE *f) {
 int main(int argc, char **argv) {
     if (argc < 2) { usage(stderr); return 2; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
+    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("seed %s\n", waVersion()); return 0; }
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "seed: cannot initialise libsodium / libcurl\n");
         return 2;

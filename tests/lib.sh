@@ -1,37 +1,51 @@
 # lib.sh -- shared helpers for tests/integration/*.sh (source it).
 #
-# t_ok NAME / t_fail NAME WHY / t_check NAME CMD... record results; t_done prints
-# the "# passed N failed M" line tests/run.sh sums. Services are started on
+# t_ok NAME / t_fail NAME WHY / t_check NAME CMD... record results; t_skip NAME WHY
+# records a check that could not run (a service that cannot start, no root): never a
+# pass, and a failure under WA_TEST_NO_SKIP=1 (CI). t_done prints the
+# "# passed N failed M skipped K" line tests/run.sh sums. Services are started on
 # 127.0.0.1 on free ports and stopped by PID (svc_* in tests/svc/).
 set -u
 WA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$WA_ROOT"
 BUILD=${BUILD:-build}; BIN=${BIN:-bin}
-VEC=$WA_ROOT/../shared/vectors
+VEC=$WA_ROOT/tests/vectors
 NODE_BIN=$WA_ROOT/tests/node/node_modules/.bin
-T_PASS=0; T_FAIL=0
+T_PASS=0; T_FAIL=0; T_SKIP=0
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wa-test.XXXXXX")
 T_PIDS=()
 
 t_ok()   { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
 t_fail() { T_FAIL=$((T_FAIL + 1)); T_SC_FAIL=$((T_SC_FAIL + 1)); echo "FAIL $1: ${2:-}"; }
+# t_skip NAME REASON: NAME could not be checked here (prints "SKIP NAME: REASON", which
+# tests/run.sh shows). With WA_TEST_NO_SKIP=1 (set by .ci/run) a skip is a failure.
+t_skip() {
+    if [ -n "${WA_TEST_NO_SKIP:-}" ] && [ "$WA_TEST_NO_SKIP" != 0 ]; then
+        t_fail "$1" "skipped ($2), and WA_TEST_NO_SKIP=1 makes every skip a failure"
+    else T_SKIP=$((T_SKIP + 1)); echo "SKIP $1: $2"; fi
+}
+# t_skip_rest NAME REASON: skip NAME and end the suite here (the services it needs
+# cannot start); exits with the suite's verdict.
+t_skip_rest() { t_skip "$1" "$2"; t_done; exit; }
 
 # scenario KIND NAME ATTACK EXPECTED: opens a named red-team or fault scenario
 # (KIND: attack, fault, load). The checks that follow, up to the next scenario or
 # t_done, decide its verdict; each closes with a line
 #   SCENARIO|KIND|NAME|ATTACK|EXPECTED|pass or fail|checks
 # that scripts/scenarios.sh collects into docs/scenarios.md.
-T_SC=; T_SC_FAIL=0; T_SC_START=0
+# A scenario whose only checks were skipped closes as "skip".
+T_SC=; T_SC_FAIL=0; T_SC_START=0; T_SC_SKIP=0
 scenario() {
     scenario_close
-    T_SC="$1|$2|$3|$4"; T_SC_FAIL=0; T_SC_START=$((T_PASS + T_FAIL))
+    T_SC="$1|$2|$3|$4"; T_SC_FAIL=0; T_SC_START=$((T_PASS + T_FAIL)); T_SC_SKIP=$T_SKIP
     echo "== $1: $2"
 }
 scenario_close() {
     [ -n "$T_SC" ] || return 0
     local n=$((T_PASS + T_FAIL - T_SC_START)) v=pass
     { [ "$T_SC_FAIL" -gt 0 ] || [ "$n" -eq 0 ]; } && v=fail
-    [ "$n" -eq 0 ] && t_fail "scenario ${T_SC%%|*}" "no check ran"
+    if [ "$n" -eq 0 ] && [ "$T_SKIP" -gt "$T_SC_SKIP" ]; then v=skip
+    elif [ "$n" -eq 0 ]; then t_fail "scenario ${T_SC%%|*}" "no check ran"; fi
     echo "SCENARIO|$T_SC|$v|$n"
     T_SC=
 }
@@ -59,7 +73,7 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 
-t_done() { scenario_close; echo "# passed $T_PASS failed $T_FAIL"; [ "$T_FAIL" -eq 0 ]; }
+t_done() { scenario_close; echo "# passed $T_PASS failed $T_FAIL skipped $T_SKIP"; [ "$T_FAIL" -eq 0 ]; }
 
 # wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT.
 wait_port() {

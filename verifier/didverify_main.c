@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/merkle.h"
+#include "core/version.h"
 #include "didlog/didurl.h"
 #include "didlog/fetch.h"
 #include "didlog/file.h"
@@ -564,6 +565,7 @@ static void mainHelp(FILE *f) {
     fprintf(f, "usage: didverify DID [--base-url URL] ROOTS [--json]\n"
                "       didverify --log FILE --witness FILE [--did-witness FILE] [--did DID] ROOTS [--json]\n"
                "       didverify <command> [options]\n"
+               "       didverify --version\n"
                "ROOTS: --rpc URL --contract ADDR [--chain-id N]  |  --anchors FILE\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -577,6 +579,7 @@ int main(int argc, char **argv) {
         mainHelp(stdout);
         return EX_VALID;
     }
+    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("didverify %s\n", waVersion()); return EX_VALID; }
     if (sodium_init() < 0) { fprintf(stderr, "didverify: libsodium failed to initialise\n"); return EX_USAGE; }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);

@@ -1,5 +1,6 @@
 /* fuzz_s3xml.c -- libFuzzer target: the S3 XML the store reads (anchord/s3xml.h):
- * error codes (s3xmlTag) and ListObjectsV2 pages (s3xmlListPage, s3xmlUnescape). */
+ * error codes (s3xmlTag), ListObjectsV2 pages (s3xmlListPage, s3xmlUnescape) and bucket
+ * CORS answers (s3xmlCorsOpen). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t n = 0;
     s3xmlListPage(s, size ? data[0] % 8 : 0, sink, &n, token, sizeof token);
     s3xmlListPage(s, 0, sink, &n, token, 4);
+    n += (size_t)s3xmlCorsOpen(s);
     s3xmlUnescape(s);
     free(s);
     return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh -- build every tests/fuzz/fuzz_*.c as a libFuzzer target (clang,
 # ASan+UBSan) and run each for FUZZ_SECONDS with a corpus seeded from
-# tests/fuzz/corpus/<name>/ and the shared vectors (see seed_<name> below).
+# tests/fuzz/corpus/<name>/ and tests/vectors (the <name>.seeds globs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-30}
@@ -25,7 +25,7 @@ for f in tests/fuzz/fuzz_*.c; do
     clang $CF -fsanitize=fuzzer -o "$OUT/$n" "$f" "${objs[@]}" $LIBS
     corpus=$OUT/corpus/$n; mkdir -p "$corpus"
     [ -d "tests/fuzz/corpus/$n" ] && cp -n tests/fuzz/corpus/$n/* "$corpus/" 2>/dev/null || true
-    # Seed from the shared vectors named in tests/fuzz/<name>.seeds (globs, one per line).
+    # Seed from the vectors (tests/vectors) named in tests/fuzz/<name>.seeds (globs, one per line).
     if [ -f "tests/fuzz/$n.seeds" ]; then
         while read -r g; do [ -n "$g" ] && for x in $g; do [ -f "$x" ] && cp "$x" "$corpus/$(echo "$x" | md5sum | cut -c1-16)"; done; done < "tests/fuzz/$n.seeds"
     fi

@@ -10,7 +10,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 DV=$WA_ROOT/$BIN/didverify
 FS=$T_TMP/fs
-pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+pipe_env "file://$FS" || pipe_env_failed
 SCID() { "$PIPETOOL" did "$1" | cut -d: -f3; }
 
 t_check "register 20 DIDs" "$PIPETOOL" register 0 20

@@ -9,7 +9,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
-pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+pipe_env "file://$FS" || pipe_env_failed
 source "$WA_ROOT/tests/svc/fault_env.sh"
 CAST=$NODE_BIN/cast
 RELAYER=$(WA_RPC_URLS=$RPC_URL "$AD" address 2>/dev/null)

@@ -11,7 +11,7 @@ if mount -t tmpfs -o size=48m tmpfs "$MNT" 2>/dev/null; then TMPFS=1; else TMPFS
 trap '[ $TMPFS = 1 ] && umount "$MNT"; t_cleanup' EXIT
 FS=$MNT/store
 export WA_STREAM_SHARDS=4
-pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+pipe_env "file://$FS" || pipe_env_failed
 source "$WA_ROOT/tests/svc/fault_env.sh"
 export WA_LEASE_TTL_MS=1000 WA_RECLAIM_IDLE=1s
 CAST=$NODE_BIN/cast
@@ -88,7 +88,7 @@ if [ $TMPFS = 1 ]; then
     invariants dfp "$SH"
 else
     scenario fault disk-full "cannot mount a tmpfs here (not root?)" "skipped"
-    t_ok "disk full: skipped (mount -t tmpfs not permitted)"
+    t_skip "disk full" "mount -t tmpfs not permitted (not root?)"
 fi
 
 # ---- Redis SIGKILLed and restarted at random points of a batch ----

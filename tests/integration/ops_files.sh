@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ops_files.sh -- the operations files agree with the code: cron/ (crontab, systemd units,
-# k8s.yaml parsed with js-yaml: CronJob concurrencyPolicy Forbid, ingest Deployment), every
+# k8s.yaml parsed with js-yaml: tests/tools/k8scheck.js checks every object and field
+# against the Kubernetes types, references, 0600 key files, sizes from docs/load.md), every
 # WA_* name used in cron/ is a setting `anchord --help` lists, the sample config file and the
 # k8s ConfigMap pass `anchord config`, docs/alerts.yml (YAML, rule shape) and
 # docs/grafana-dashboard.json (JSON) name only metrics anchord registers.
@@ -42,7 +43,16 @@ for c in serve submit; do   # (run: the pipeline owns its --help)
 # alerts, dashboard, k8s: js-yaml / JSON.parse against the registered metric families
 grep -oE 'metricsRegister\("[a-z0-9_]+"' anchord/metrics.c | sed 's/.*("//; s/"//' >"$T_TMP/metrics.txt"
 node tests/tools/opsfiles.js "$WA_ROOT" <"$T_TMP/metrics.txt" >"$T_TMP/opsfiles.out" 2>&1 || t_fail opsfiles "$(tail -3 "$T_TMP/opsfiles.out")"
+# k8s.yaml: schema of every object and field, references, 0600 key files, sizes (k8scheck.js)
+node tests/tools/k8scheck.js "$WA_ROOT" >>"$T_TMP/opsfiles.out" 2>&1 </dev/null || t_fail k8scheck "$(tail -3 "$T_TMP/opsfiles.out")"
 while read -r st rest; do
     case $st in ok) t_ok "$rest" ;; FAIL) t_fail "${rest%%:*}" "${rest#*: }" ;; *) t_fail opsfiles "$st $rest" ;; esac
 done <"$T_TMP/opsfiles.out"
+# the checker can fail: a misspelt field in a copy of the manifest is caught
+mkdir -p "$T_TMP/bad/cron"; cp Makefile "$T_TMP/bad/"; mkdir -p "$T_TMP/bad/scripts" "$T_TMP/bad/docs"
+cp scripts/image.sh "$T_TMP/bad/scripts/"; cp docs/load.md "$T_TMP/bad/docs/"
+sed 's/concurrencyPolicy: Forbid/concurrencyPolcy: Forbid/; s/readOnly: true}/readonly: true}/' cron/k8s.yaml >"$T_TMP/bad/cron/k8s.yaml"
+node tests/tools/k8scheck.js "$T_TMP/bad" >"$T_TMP/bad.out" 2>&1 </dev/null
+t_check "k8scheck: a misspelt field fails the check" grep -q '^FAIL k8s schema: CronJob anchord-run: .*concurrencyPolcy: unknown field' "$T_TMP/bad.out"
+t_check "k8scheck: a misspelt volumeMount field fails too" grep -q 'readonly: unknown field' "$T_TMP/bad.out"
 t_done

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
-pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+pipe_env "file://$FS" || pipe_env_failed
 export WA_LEASE_TTL_MS=1000    # a killed worker's lease expires quickly (the next run waits it out)
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 count() { "$AD" batch-count 2>/dev/null; }

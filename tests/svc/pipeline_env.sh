@@ -2,9 +2,12 @@
 # redis-server + anvil + the registry contract + keys + a store, all on 127.0.0.1.
 #
 #   pipe_env STORE_URL      start redis and anvil, deploy, write keys, export WA_* for
-#                           `anchord run` and tests/tools/pipetool
+#                           `anchord run` and tests/tools/pipetool; on failure PIPE_ENV_ERR
+#                           says why and PIPE_ENV_SKIP=1 when a service could not start
+#   pipe_env_failed         end the suite after a failed pipe_env: a SKIP when a service could
+#                           not start, else a failure (deploy or keygen is our code)
 #   pipe_env_s3 BUCKET      the same on a fresh radosgw (tests/svc/radosgw.sh) bucket, stopped
-#                           on exit; a test that cannot start it fails and exits
+#                           on exit; a radosgw that cannot start is a SKIP
 #   pipe_run [ARGS...]      bin/anchord run, stderr to $T_TMP/run.N.log; sets RUN_RC, RUN_LOG
 #   pipe_statuses PREFIX    "status count" lines of the events whose id starts with PREFIX
 #   pipe_chain_roots FILE   check every "batch ID ROOT" line of pipetool check against roots(ID)
@@ -15,8 +18,10 @@ PIPE_RELAYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2f
 PIPE_RUNS=0
 
 pipe_env() {
-    svc_redis || return 1
-    svc_anvil || return 1
+    PIPE_ENV_SKIP=1
+    svc_redis || { PIPE_ENV_ERR="redis-server did not start: $(tail -3 "$T_TMP/redis/log")"; return 1; }
+    svc_anvil || { PIPE_ENV_ERR="anvil did not start: $(tail -3 "$T_TMP/anvil.log")"; return 1; }
+    PIPE_ENV_SKIP=0; PIPE_ENV_ERR="didlog keygen failed"
     printf '%s\n' "$PIPE_RELAYER_KEY" >"$T_TMP/relayer.key"; chmod 600 "$T_TMP/relayer.key"
     "$WA_ROOT/$BIN/didlog" keygen --out "$T_TMP/publisher.key" >/dev/null || return 1
     unset WA_RELAYER_KEY WA_PUBLISHER_KEY WA_WITNESS_KEY WA_WITNESS_KEY_FILE WA_CONFIG WA_CRASH_AT
@@ -25,17 +30,23 @@ pipe_env() {
         WA_STORE=$1 WA_DOMAIN=localhost%3A8080 WA_PREFIX=.well-known/did WA_BATCH_MAX_WAIT=0 \
         WA_POLL_MS=50 WA_RPC_BACKOFF_MS=50 WA_RPC_ATTEMPTS=2 WA_RECLAIM_IDLE=1s WA_LOG_LEVEL=info \
         WA_RATE_LIMIT=0 WA_LEASE_TTL_MS=10000
-    WA_CONTRACT=$("$AD" deploy 2>"$T_TMP/deploy.log") || { cat "$T_TMP/deploy.log" >&2; return 1; }
+    PIPE_ENV_ERR="anchord deploy failed"
+    WA_CONTRACT=$("$AD" deploy 2>"$T_TMP/deploy.log") || { cat "$T_TMP/deploy.log" >&2; PIPE_ENV_ERR+=": $(tail -1 "$T_TMP/deploy.log")"; return 1; }
     export WA_CONTRACT
+}
+
+pipe_env_failed() {
+    [ "${PIPE_ENV_SKIP:-0}" = 1 ] && t_skip_rest services "$PIPE_ENV_ERR"
+    t_fail "services start" "$PIPE_ENV_ERR"; t_done; exit 1
 }
 
 pipe_env_s3() {
     source "$WA_ROOT/tests/svc/radosgw.sh"
     RGW=$T_TMP/rgw
-    rgw_start "$RGW" >/dev/null 2>&1 || { t_fail "radosgw starts"; t_done; exit 1; }
     trap 'rgw_stop "$RGW"; t_cleanup' EXIT
+    rgw_start "$RGW" >/dev/null 2>"$T_TMP/rgw.err" || t_skip_rest radosgw "radosgw did not start: $(tail -3 "$T_TMP/rgw.err")"
     rgw_bucket "$RGW" "$1" || { t_fail "bucket"; t_done; exit 1; }
-    pipe_env "s3://$1" || { t_fail "services start"; t_done; exit 1; }
+    pipe_env "s3://$1" || pipe_env_failed
 }
 
 pipe_run() {

@@ -30,7 +30,7 @@ check('k8s: ingest Deployment runs `anchord serve`', dep.length === 1 && JSON.st
 const ing = dep[0].spec.template.spec.containers[0];
 check('k8s: readiness probe is /health', ing.readinessProbe && ing.readinessProbe.httpGet.path === '/health');
 check('k8s: Service selects the Deployment', kind('Service').some((s) => s.spec.selector.app === dep[0].spec.template.metadata.labels.app));
-// Key files cannot be 0600 under fsGroup: keys must come as env, never both env and *_FILE.
+// Keys: never both env and *_FILE (tests/tools/k8scheck.js checks the 0600 key files).
 const cm = kind('ConfigMap')[0].data;
 for (const c of [job.containers[0], ing]) {
   const envNames = (c.env || []).map((e) => e.name);
@@ -38,8 +38,8 @@ for (const c of [job.containers[0], ing]) {
     if (envNames.includes(k)) check(`k8s: ${c.args[0]}: ${k} not also given as ${k}_FILE`, !(`${k}_FILE` in cm));
   for (const e of c.env || []) if (e.valueFrom) check(`k8s: ${c.args[0]}: ${e.name} from a Secret`, !!e.valueFrom.secretKeyRef);
 }
-check('k8s: ingest gets the publisher key (POST /dids checks)', (ing.env || []).some((e) => e.name === 'WA_PUBLISHER_KEY'));
-check('k8s: ingest does not get the relayer key', !(ing.env || []).some((e) => e.name === 'WA_RELAYER_KEY'));
+check('k8s: ingest gets the publisher key (POST /dids checks)', (ing.env || []).some((e) => /^WA_PUBLISHER_KEY(_FILE)?$/.test(e.name)));
+check('k8s: ingest does not get the relayer key', !(ing.env || []).some((e) => /^WA_RELAYER_KEY(_FILE)?$/.test(e.name)));
 
 const metrics = new Set(fs.readFileSync(0, 'utf8').split('\n').filter(Boolean));
 const external = new Set(['up', 'node_textfile_mtime_seconds']);

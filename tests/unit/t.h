@@ -3,7 +3,7 @@
  * T_CHECK(cond, fmt, ...) records one assertion; T_DONE() prints
  * "# passed N failed M" (which tests/run.sh sums) and returns the exit code.
  * Vector paths are relative to the project root: tests run from there and read
- * ../shared/vectors/... (T_VEC builds such a path). */
+ * tests/vectors/... (T_VECDIR; tests/vectors/README.md names each source). */
 #ifndef WA_T_H
 #define WA_T_H
 #include <stdio.h>
@@ -24,7 +24,7 @@ static int t_pass, t_fail;
 
 #define T_DONE() (printf("# passed %d failed %d\n", t_pass, t_fail), t_fail ? 1 : 0)
 
-#define T_VECDIR "../shared/vectors"
+#define T_VECDIR "tests/vectors"
 
 /* t_slurp: whole file into a NUL-terminated malloc'd string (NULL if missing). */
 static inline char *t_slurp(const char *path, size_t *len) {

@@ -1,5 +1,5 @@
 /* test_di.c -- Data Integrity eddsa-jcs-2022 byte for byte against every file
- * of the W3C vc-di-eddsa test vectors (../shared/vectors/eddsa-jcs-2022),
+ * of the W3C vc-di-eddsa test vectors (tests/vectors/eddsa-jcs-2022),
  * every proof in the did:webvh conformance logs of five independent
  * implementations, and each way diVerify must say no. */
 #include <glob.h>

@@ -1,6 +1,6 @@
 /* test_merkle.c -- RFC 6962 / RFC 9162 Merkle tree against published vectors.
  *
- * 1. Every transparency-dev/merkle inclusion vector (../shared/vectors/merkle/
+ * 1. Every transparency-dev/merkle inclusion vector (tests/vectors/merkle/
  *    inclusion/, recursively) verifies or fails exactly as its wantErr says.
  * 2. The RFC 6962 reference tree heads for the 8 standard leaves (sizes 0..8)
  *    and two reference audit paths (certificate-transparency / transparency-dev

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "anchord/store.h"
 #include "anchord/store_impl.h"
+#include "anchord/s3xml.h"
 #include "t.h"
 
 static void testKeys(void) {
@@ -168,7 +169,37 @@ static void testFileLinks(void) {
     T_CHECK(system(cmd) == 0, "cleanup");
 }
 
+/* s3xmlCorsOpen: the rule anchord needs at start-up (docs/cdn.md): any origin may GET and
+ * read the ETag. radosgw's GetBucketCors answer (element order as it writes it) and AWS's. */
+static void testCors(void) {
+    const char *rgw = "<CORSConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><CORSRule>"
+        "<AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedOrigin>*</AllowedOrigin>"
+        "<AllowedHeader>*</AllowedHeader><MaxAgeSeconds>3600</MaxAgeSeconds><ExposeHeader>ETag</ExposeHeader>"
+        "</CORSRule></CORSConfiguration>";
+    T_CHECK(s3xmlCorsOpen(rgw) == 1, "radosgw answer with our rule");
+    T_CHECK(s3xmlCorsOpen("<CORSConfiguration><CORSRule><AllowedOrigin>https://a.example</AllowedOrigin>"
+        "<AllowedMethod>GET</AllowedMethod><ExposeHeader>ETag</ExposeHeader></CORSRule><CORSRule>"
+        "<ID>open</ID><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod>"
+        "<ExposeHeader>x-amz-meta-a</ExposeHeader><ExposeHeader>etag</ExposeHeader></CORSRule></CORSConfiguration>") == 1,
+        "second rule, header name in any case");
+    T_CHECK(s3xmlCorsOpen("<CORSConfiguration><CORSRule><AllowedOrigin>https://a.example</AllowedOrigin>"
+        "<AllowedMethod>GET</AllowedMethod><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>") == 0,
+        "one origin only");
+    T_CHECK(s3xmlCorsOpen("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>"
+        "<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>") == 0, "ETag not exposed");
+    T_CHECK(s3xmlCorsOpen("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>HEAD</AllowedMethod>"
+        "<ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>") == 0, "no GET");
+    T_CHECK(s3xmlCorsOpen("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin></CORSRule><CORSRule>"
+        "<AllowedMethod>GET</AllowedMethod><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>") == 0,
+        "the parts in two different rules");
+    T_CHECK(s3xmlCorsOpen("<CORSConfiguration><CORSRule><AllowedOrigin>**</AllowedOrigin><AllowedMethod>GETX</AllowedMethod>"
+        "<ExposeHeader>ETags</ExposeHeader></CORSRule></CORSConfiguration>") == 0, "prefixes are not values");
+    T_CHECK(s3xmlCorsOpen("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>") == 0, "truncated");
+    T_CHECK(s3xmlCorsOpen("") == 0 && s3xmlCorsOpen(NULL) == 0, "empty, NULL");
+}
+
 int main(void) {
+    testCors();
     testKeys();
     testEtag();
     testHeaders();
