@@ -55,7 +55,7 @@ publishing() {
 
 # ---- the file store, served as files ----
 FS=$T_TMP/fs
-pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+pipe_env "file://$FS" || pipe_env_failed
 HP=$(freeport); t_bg "$WA_ROOT/$BUILD/tools/httpstatic" "$FS" "$HP"; wait_port "$HP" 10
 
 scenario attack readers-while-publishing-file "two readers run didverify in a loop against the file store (httpstatic) while $ROUNDS batches of 60 events publish" \

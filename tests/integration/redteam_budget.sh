@@ -14,7 +14,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
-pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+pipe_env "file://$FS" || pipe_env_failed
 BUDGET=262144
 export WA_DID_BUDGET=$BUDGET WA_LEASE_TTL_MS=1000
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }

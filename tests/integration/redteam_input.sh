@@ -10,7 +10,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
-pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+pipe_env "file://$FS" || pipe_env_failed
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 DID() { "$PIPETOOL" did "$1"; }
 SCID() { DID "$1" | cut -d: -f3; }

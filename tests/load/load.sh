@@ -13,7 +13,7 @@ source "$WA_ROOT/tests/svc/pipeline_env.sh"
 N=${LOAD_EVENTS:-10000}; D=${LOAD_DIDS:-$((N / 10))}; CONNS=${LOAD_CONNS:-32}
 BATCH=${LOAD_BATCH:-$((N / 4 > 12000 ? 12000 : N / 4))}
 FS=$T_TMP/fs
-pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
+pipe_env "file://$FS" || pipe_env_failed
 source "$WA_ROOT/tests/svc/fault_env.sh"
 export WA_BATCH_MAX_EVENTS=$BATCH WA_LEASE_TTL_MS=60000
 ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
