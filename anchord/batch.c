@@ -502,23 +502,23 @@ static int onlyKey(const json_t *uk, const char *mk) {
 /* updateSigner: our key that may sign the entry after head h: the publisher key, or
  * WA_PREVIOUS_PUBLISHER_KEY's while h's updateKeys are still that one (*rotate = 1: the
  * entry must move them to ours). NULL when h is under neither. */
-static const uint8_t *updateSigner(const pipeCtx *c, const webvhEntry *h, int *rotate) {
+static const edSigner *updateSigner(const pipeCtx *c, const webvhEntry *h, int *rotate) {
     *rotate = 0;
-    if (onlyKey(h->act.updateKeys, c->pubMk)) return c->pub.sk;
-    if (c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)) return *rotate = 1, c->prev.sk;
+    if (onlyKey(h->act.updateKeys, c->pubMk)) return &c->pub;
+    if (c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)) return *rotate = 1, &c->prev;
     return NULL;
 }
 
 /* signerFor: the key signing the next entry after head h, with params rotating
  * updateKeys to ours when due (did:webvh: an entry is signed by a key active before
  * it). NULL + why (a deactivated log; keysUsable refused any other first). */
-static const uint8_t *signerFor(const pipeCtx *c, const webvhEntry *h, json_t *params, char *why) {
+static const edSigner *signerFor(const pipeCtx *c, const webvhEntry *h, json_t *params, char *why) {
     if (h->act.deactivated) return errSet(why, "invalid: the DID is deactivated: its log takes no entry"), NULL;
     int rotate;
-    const uint8_t *sk = updateSigner(c, h, &rotate);
-    if (!sk) return errSet(why, "invalid: the log's updateKeys are not this worker's keys"), NULL;
+    const edSigner *key = updateSigner(c, h, &rotate);
+    if (!key) return errSet(why, "invalid: the log's updateKeys are not this worker's keys"), NULL;
     if (rotate) json_object_set_new(params, "updateKeys", json_pack("[s]", c->pubMk));
-    return sk;
+    return key;
 }
 
 /* keysUsable: our keys can extend a log whose head is h: updateSigner has a key for
@@ -562,10 +562,10 @@ static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, con
     size_t len;
     versionTime(h->time, vt);
     json_t *params = json_object();
-    const uint8_t *sk = signerFor(c, h, params, why);
+    const edSigner *key = signerFor(c, h, params, why);
     int rc = -1;
-    if (sk && webvhAppend(log, state, params, vt, sk, NULL, d) < 0) errSet(why, "internal: cannot build the entry: %s", d);
-    else if (sk) {
+    if (key && webvhAppendWith(log, state, params, vt, key, NULL, d) < 0) errSet(why, "internal: cannot build the entry: %s", d);
+    else if (key) {
         const char *line = webvhLine(log, log->n - 1, &len);
         rc = addEntry(w, line, len, log->e[log->n - 1].versionId, qe, 0) < 0 ? errSet(why, "out of memory") : 0;
     }

@@ -13,7 +13,7 @@
 #define WA_BATCH_H
 #include <stddef.h>
 #include <stdint.h>
-#include "core/edkey.h"
+#include "core/edsigner.h"
 #include "core/merkle.h"
 #include "core/multiformat.h"
 #include "anchord/config.h"
@@ -29,10 +29,10 @@ typedef struct pipeCtx {
     const config *cfg;
     queue *q;
     store *st;
-    edKey pub;                         /* publisher update key: signs log entries */
-    edKey wit;                         /* witness key: signs did-witness.json proofs */
+    edSigner pub;                      /* publisher update key: signs log entries */
+    edSigner wit;                      /* witness key: signs did-witness.json proofs */
     uint8_t regKey[DIDREG_MAC_KEY];    /* didregMac key (from pub): authenticates registry digests */
-    edKey prev;                        /* publisher key being rotated out (hasPrev) */
+    edSigner prev;                     /* publisher key being rotated out (hasPrev) */
     int hasPrev;
     char prevMk[MULTIKEY_PUB_MAX];
     char pubMk[MULTIKEY_PUB_MAX];
