@@ -554,8 +554,23 @@ static int rotationTarget(const queueEntry *qe, char to[MULTIKEY_PUB_MAX]) {
     return is;
 }
 
+/* A signer that notes when the one it wraps fails. A key that cannot sign (its token
+ * gone, logged out) says nothing about the event: the batch fails and is built again
+ * by the next run, instead of the event being dead-lettered. */
+typedef struct signWatch {
+    const edSigner *key;
+    int failed;
+} signWatch;
+
+static int watchedSign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[ED_SIG_LEN], char *err) {
+    signWatch *sw = ctx;
+    int rc = edSignerSign(sw->key, msg, len, sig, err);
+    sw->failed |= rc < 0;
+    return rc;
+}
+
 /* appendEntry: the next entry of log with state (signerFor's key, rotating if due),
- * recorded as qe's. 0 / -1 + why. */
+ * recorded as qe's. 0 / -1 + why; w->signFailed when the key could not sign. */
 static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, const queueEntry *qe, char *why) {
     const webvhEntry *h = webvhHead(log);
     char vt[40], d[ERR_MAX];
@@ -563,9 +578,15 @@ static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, con
     versionTime(h->time, vt);
     json_t *params = json_object();
     const edSigner *key = signerFor(c, h, params, why);
+    signWatch sw = {key, 0};
+    edSigner watched = {.sign = watchedSign, .ctx = &sw};
+    if (key) memcpy(watched.pk, key->pk, sizeof watched.pk);
+    const edSigner *use = key && !key->sk ? &watched : key;   /* a key in memory cannot fail: as fast as before */
     int rc = -1;
-    if (key && webvhAppendWith(log, state, params, vt, key, NULL, d) < 0) errSet(why, "internal: cannot build the entry: %s", d);
-    else if (key) {
+    if (key && webvhAppendWith(log, state, params, vt, use, NULL, d) < 0) {
+        if (sw.failed) w->signFailed = 1, snprintf(w->err, sizeof w->err, "cannot sign log entries: %.200s", d);
+        errSet(why, "internal: cannot build the entry: %s", d);
+    } else if (key) {
         const char *line = webvhLine(log, log->n - 1, &len);
         rc = addEntry(w, line, len, log->e[log->n - 1].versionId, qe, 0) < 0 ? errSet(why, "out of memory") : 0;
     }
@@ -767,9 +788,18 @@ static int readAndBuild(pipeCtx *c, batch *b, long long t0, char *err) {
     return 0;
 }
 
+/* signerDown: the build of some DID could not sign: the batch fails before anything
+ * is dead-lettered or journaled "built"; the next run builds it again. */
+static int signerDown(const batch *b, char *err) {
+    for (size_t i = 0; i < b->nw; i++)
+        if (b->w[i].signFailed) return errSet(err, "%s (nothing rejected; the next run builds the batch again)", b->w[i].err);
+    return 0;
+}
+
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
     long long t0 = batchNowMs();
-    if (group(b, err) < 0 || readRegistry(c, b, err) < 0 || readAndBuild(c, b, t0, err) < 0) return -1;
+    if (group(b, err) < 0 || readRegistry(c, b, err) < 0 || readAndBuild(c, b, t0, err) < 0 || signerDown(b, err) < 0)
+        return -1;
     b->nleaves = 0;
     for (size_t i = 0; i < b->nw; i++)
         for (size_t k = 0; k < b->w[i].nne; k++) b->w[i].ne[k].leaf = b->nleaves++;

@@ -87,6 +87,7 @@ typedef struct didWork {
     int tampered;                      /* refused to build on the store's objects */
     int replayed;                      /* its objects matched the registry's digests: not re-verified */
     int deferred;                      /* our keys cannot extend its log (err): events re-queued */
+    int signFailed;                    /* a token key could not sign (err): the whole batch fails */
     /* publish */
     int unused;                        /* lost did.jsonl to a foreign writer */
     int putLog, putWj, putDw;          /* which objects need a PUT */

@@ -85,7 +85,10 @@ t_eq "token lost: no dead letter, no transaction" "$(RCLI XLEN 'wa:{s0}:dead') $
 t_eq "token lost: events still queued" "$(status 0 lost-0-0) $(status 9 lost-9-9)" "queued queued"
 rm -rf "$HSM_DIR/tokens" && mv "$HSM_DIR/tokens.away" "$HSM_DIR/tokens"
 pipe_run
-t_eq "token back: exit 0, one transaction" "$RUN_RC $(count)" "0 $((N0 + 1))"
+# the failed batch is resumed first; events that came after its claim make a second one
+N=$(count)
+t_eq "token back: exit 0, the failed batch anchored (and the rest)" "$RUN_RC $([ "$N" -gt "$N0" ] && [ "$N" -le $((N0 + 2)) ] && echo ok)" "0 ok"
+t_check "token back: the failed batch was resumed" grep -q '"msg":"resuming batch"' "$RUN_LOG"
 t_eq "token back: the 10 events anchored" "$(for n in $(seq 0 9); do status "$n" "lost-$n-$n"; done | sort -u)" anchored
 
 scenario fault rotate-file-to-token "DIDs under the file key A; B generated in the token (anchord token-keygen); WA_PUBLISHER_KEY_FILE=B's URI, WA_PREVIOUS_PUBLISHER_KEY_FILE=A's file; anchord rotate-publisher" \
