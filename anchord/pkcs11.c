@@ -18,13 +18,17 @@
 
 #define PIN_MAX 256
 #define TMPL_MAX 12
+#define POOL_MAX 8   /* signing sessions per key: build threads sign in parallel (a network HSM's latency) */
 
 struct p11Key {
     CK_FUNCTION_LIST **mods;     /* the registered modules this key loaded, or NULL */
     CK_FUNCTION_LIST *mod;       /* the module of its token */
     int byPath;                  /* mod came from module-path=: finalised and released alone */
-    CK_SESSION_HANDLE sess;
+    CK_SESSION_HANDLE sess;      /* open, login, search; pool[0] once signing */
     int hasSess;
+    CK_SESSION_HANDLE pool[POOL_MAX];
+    int npool, busy[POOL_MAX];   /* sessions that sign, and which are in use (under mu) */
+    pthread_cond_t freed;
     CK_OBJECT_HANDLE priv;       /* CK_INVALID_HANDLE: opened for the public key only */
     int exportable;              /* priv is not CKA_SENSITIVE, or is CKA_EXTRACTABLE */
     int kind;
@@ -381,6 +385,37 @@ static int pairedPublic(opening *o, CK_OBJECT_HANDLE priv) {
                 k->token, got > 1 ? "more than one" : "no");
 }
 
+/* openPool: the signing sessions: the first one and up to POOL_MAX - 1 more (a
+ * token that allows fewer gives fewer). They share the application's login. */
+static void openPool(p11Key *k, CK_SLOT_ID slot) {
+    k->pool[0] = k->sess;
+    k->npool = 1;
+    while (k->npool < POOL_MAX &&
+           k->mod->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &k->pool[k->npool]) == CKR_OK)
+        k->npool++;
+}
+
+/* take / give: a free signing session, waiting for one when all are in use. */
+static int take(p11Key *k) {
+    pthread_mutex_lock(&k->mu);
+    for (;;) {
+        for (int i = 0; i < k->npool; i++)
+            if (!k->busy[i]) {
+                k->busy[i] = 1;
+                pthread_mutex_unlock(&k->mu);
+                return i;
+            }
+        pthread_cond_wait(&k->freed, &k->mu);
+    }
+}
+
+static void give(p11Key *k, int i) {
+    pthread_mutex_lock(&k->mu);
+    k->busy[i] = 0;
+    pthread_cond_signal(&k->freed);
+    pthread_mutex_unlock(&k->mu);
+}
+
 /* checkPair: a test signature of the token verifies under k->pub: the private
  * and public objects belong together and the token signs as we expect. */
 static int checkPair(opening *o) {
@@ -452,17 +487,22 @@ static p11Key *newKey(int kind, const char *setting, opening *o, int *code, char
     k->priv = CK_INVALID_HANDLE;
     snprintf(k->setting, sizeof k->setting, "%s", setting);
     pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->freed, NULL);
     p11_kit_be_quiet();   /* p11-kit's own warnings go into our messages instead */
     return k;
 }
 
-/* reach: URI, module, token, session (rw for generation) and, when login, the login. */
+/* reach: URI, module, token, session (rw for generation) and, when login, the login
+ * and the pool of signing sessions. */
 static int reach(opening *o, const char *uri, int rw, int doLogin, CK_TOKEN_INFO *ti) {
     CK_FUNCTION_LIST *one[2], **cand = NULL;
     CK_SLOT_ID slot = 0;
     if (parseUri(o, uri) < 0 || loadModules(o, one, &cand) < 0 || findToken(o, cand, &slot, ti) < 0) return -1;
     if (openSession(o, slot, rw) < 0) return -1;
-    return doLogin ? login(o, ti) : 0;
+    if (!doLogin) return 0;
+    if (login(o, ti) < 0) return -1;
+    openPool(o->k, slot);
+    return 0;
 }
 
 /* finish: what an open leaves behind: the URI freed, the key or NULL. */
@@ -500,10 +540,10 @@ int p11KeySign(p11Key *k, const uint8_t *msg, size_t len, uint8_t sig[P11_SIG_LE
     if (k->priv == CK_INVALID_HANDLE) return errSet(err, "%s: the key was opened without its private half", k->setting);
     CK_MECHANISM m = {k->kind == P11_ED25519 ? CKM_EDDSA : CKM_ECDSA, NULL, 0};
     CK_ULONG n = P11_SIG_LEN;
-    pthread_mutex_lock(&k->mu);
-    CK_RV rv = k->mod->C_SignInit(k->sess, &m, k->priv);
-    if (rv == CKR_OK) rv = k->mod->C_Sign(k->sess, (CK_BYTE *)msg, len, sig, &n);
-    pthread_mutex_unlock(&k->mu);
+    int s = take(k);
+    CK_RV rv = k->mod->C_SignInit(k->pool[s], &m, k->priv);
+    if (rv == CKR_OK) rv = k->mod->C_Sign(k->pool[s], (CK_BYTE *)msg, len, sig, &n);
+    give(k, s);
     if (rv != CKR_OK) return errSet(err, "%s: token \"%s\" did not sign: %s", k->setting, k->token, rvText(rv, t));
     if (n != P11_SIG_LEN) return errSet(err, "%s: token \"%s\" returned a %lu-byte signature, want 64", k->setting, k->token, (unsigned long)n);
     return 0;
@@ -511,6 +551,7 @@ int p11KeySign(p11Key *k, const uint8_t *msg, size_t len, uint8_t sig[P11_SIG_LE
 
 void p11KeyClose(p11Key *k) {
     if (!k) return;
+    for (int i = 1; i < k->npool; i++) k->mod->C_CloseSession(k->pool[i]);
     if (k->hasSess) k->mod->C_CloseSession(k->sess);
     if (k->byPath) {
         p11_kit_module_finalize(k->mod);
@@ -518,6 +559,7 @@ void p11KeyClose(p11Key *k) {
     }
     if (k->mods) p11_kit_modules_finalize_and_release(k->mods);
     pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->freed);
     sodium_memzero(k, sizeof *k);
     free(k);
 }

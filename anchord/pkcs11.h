@@ -19,8 +19,9 @@
  *
  * Errors: NULL / -1 with one line in err that starts with the setting's name, and
  * a P11_E* code in *code for callers and tests (never decide on the text).
- * Thread safety: p11KeySign may be called from any thread (one session per key,
- * serialised by a mutex); open and close from one thread. */
+ * Thread safety: p11KeySign may be called from any thread: each signature takes one
+ * of up to 8 sessions of the key (fewer when the token allows fewer), so threads sign
+ * in parallel up to that; open and close from one thread. */
 #ifndef WA_PKCS11_H
 #define WA_PKCS11_H
 #include <stddef.h>

@@ -34,6 +34,7 @@ done
 t_eq "4 messages: file and token signatures identical" "$same" 4
 t_eq "the token's public key is the key file's" "$(WA_PUBLISHER_KEY_FILE=$PUB "$P11" public PUBLISHER | cut -c1-64)" \
     "$(WA_PUBLISHER_KEY_FILE=$PUBF "$P11" public PUBLISHER)"
+t_eq "12 threads x 25 signatures at once through the session pool: all 300 verify" "$("$P11" threads "$PUB" 12 25)" 300
 t_eq "the imported key cannot leave the token (CKA_SENSITIVE, not CKA_EXTRACTABLE)" "$("$P11" open ed25519 "$PUB" | cut -d' ' -f2)" non-exportable
 
 scenario fault eth-token-signature "the relayer key as a file and imported into SoftHSM2 sign 20 Keccak digests" \

@@ -8,7 +8,10 @@
  *   p11tool public WHO              its public key read without the PIN (hex)
  *   p11tool open KIND URI [public]  open a token key (KIND ed25519 | secp256k1): prints its public key
  *                                   and, opened for signing, "exportable" or "non-exportable"
- *   p11tool generate KIND URI       generate a key pair in the token: prints the same */
+ *   p11tool generate KIND URI       generate a key pair in the token: prints the same
+ *   p11tool threads URI T N         T threads each sign N distinct messages with the Ed25519 key at
+ *                                   once (the session pool): prints how many signatures verify */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +124,43 @@ static int openKey(const char *kind, const char *uri, int forSigning, int gen) {
     return 0;
 }
 
+typedef struct worker {
+    p11Key *key;
+    uint8_t pub[P11_PUB_MAX];
+    int id, n, good;
+    pthread_t th;
+} worker;
+
+static void *signMany(void *arg) {
+    worker *w = arg;
+    char err[ERR_MAX];
+    for (int i = 0; i < w->n; i++) {
+        uint8_t msg[16], sig[P11_SIG_LEN];
+        snprintf((char *)msg, sizeof msg, "t%d-m%d", w->id, i);
+        if (p11KeySign(w->key, msg, sizeof msg, sig, err) == 0 && crypto_sign_verify_detached(sig, msg, sizeof msg, w->pub) == 0)
+            w->good++;
+    }
+    return NULL;
+}
+
+static int threads(const char *uri, int t, int n) {
+    char err[ERR_MAX];
+    int code, good = 0;
+    worker w[16];
+    if (t < 1 || t > 16 || n < 1) die("threads", "1..16 threads, N >= 1", 2);
+    p11Key *key = p11KeyOpen(uri, P11_ED25519, 1, "P11TOOL", &code, err);
+    if (!key) die("open", err, 10 + code);
+    for (int i = 0; i < t; i++) {
+        w[i] = (worker){.key = key, .id = i, .n = n};
+        p11KeyPub(key, w[i].pub);
+        pthread_create(&w[i].th, NULL, signMany, &w[i]);
+    }
+    for (int i = 0; i < t; i++) pthread_join(w[i].th, NULL), good += w[i].good;
+    p11KeyClose(key);
+    printf("%d\n", good);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (sodium_init() < 0) return 1;
     if (argc == 3 && !strcmp(argv[1], "pkcs8-ed")) return pkcs8Ed(argv[2]);
@@ -129,7 +169,9 @@ int main(int argc, char **argv) {
     if (argc == 3 && !strcmp(argv[1], "public")) return signEd(argv[2], NULL, 0);
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "open")) return openKey(argv[2], argv[3], argc == 4, 0);
     if (argc == 4 && !strcmp(argv[1], "generate")) return openKey(argv[2], argv[3], 1, 1);
+    if (argc == 5 && !strcmp(argv[1], "threads")) return threads(argv[2], atoi(argv[3]), atoi(argv[4]));
     fprintf(stderr, "usage: p11tool pkcs8-ed KEYFILE | pkcs8-k1 HEXFILE | sign-ed WHO MSGHEX | public WHO |\n"
-                    "               open ed25519|secp256k1 URI [public] | generate ed25519|secp256k1 URI\n");
+                    "               open ed25519|secp256k1 URI [public] | generate ed25519|secp256k1 URI |\n"
+                    "               threads URI THREADS N\n");
     return 2;
 }
