@@ -59,7 +59,7 @@ t_eq "the anchor transaction was sent by the relayer (signed in the token)" \
 t_eq "did-witness.json proof by the token's witness key" \
     "$(jq -r '.[0].proof[0].verificationMethod' "$(DIR 3)/did-witness.json")" "did:key:$WMK#$WMK"
 PT events 0 20 40 ev >"$T_TMP/ev.jsonl"
-FILES "$AD" submit "$T_TMP/ev.jsonl" >/dev/null
+t_expect_rc "anchord submit with the token's public keys, no PIN anywhere: exit 0" 0 env -u WA_PKCS11_PIN "$AD" submit "$T_TMP/ev.jsonl"
 pipe_run
 t_eq "event batch: exit 0, a second transaction" "$RUN_RC $(count)" "0 2"
 t_eq "40 events anchored" "$(for n in $(seq 0 19); do status "$n" "ev-$n-$n"; status "$n" "ev-$n-$((n + 20))"; done | sort | uniq -c | awk '{print $2, $1}')" "anchored 40"
