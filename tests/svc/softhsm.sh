@@ -15,6 +15,12 @@ HSM_SRC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HSM_P11TOOL=${HSM_P11TOOL:-$HSM_SRC_ROOT/${BUILD:-build}/tools/p11tool}
 HSM_MODULE=${HSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 HSM_USER_PIN=4711-wa-test
+# Under make asan: SoftHSM's own leaks suppressed (tests/svc/softhsm.lsan); the slow unwinder
+# is needed to see frames inside the module, which has no frame pointers.
+if [ -n "${WA_ASAN:-}" ]; then
+    export LSAN_OPTIONS="suppressions=$HSM_SRC_ROOT/tests/svc/softhsm.lsan${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+fi
 
 hsm_init() {
     HSM_DIR=$1 HSM_TOKEN=${2:-wa}
