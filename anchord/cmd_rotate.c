@@ -13,7 +13,8 @@
 static void rotateUsage(FILE *f) {
     fprintf(f, "usage: anchord rotate-publisher [--config FILE]\n"
                "  With WA_PUBLISHER_KEY[_FILE] = the new publisher (update) key and\n"
-               "  WA_PREVIOUS_PUBLISHER_KEY[_FILE] = the one being rotated out: queues, for every DID\n"
+               "  WA_PREVIOUS_PUBLISHER_KEY[_FILE] = the one being rotated out (key files or pkcs11: URIs;\n"
+               "  only their public keys are read, so a token key needs no PIN here): queues, for every DID\n"
                "  in the registry, an entry that the next `anchord run` turns into a log entry moving\n"
                "  its updateKeys to the new key (signed by the previous one; anchored and witnessed like\n"
                "  any entry). Events built meanwhile rotate their DID first anyway; running it twice\n"
