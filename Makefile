@@ -14,9 +14,9 @@ STD     := -std=c17 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wvla -Wformat=2
 OPT     ?= -O2 -g
-PKGS    := libsodium libsecp256k1 jansson libcurl hiredis libmicrohttpd nettle openssl libidn2
+PKGS    := libsodium libsecp256k1 jansson libcurl hiredis libmicrohttpd nettle openssl libidn2 p11-kit-1
 PKGCF   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIB  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lsecp256k1 -ljansson -lcurl -lhiredis -lmicrohttpd -lnettle -lssl -lcrypto -lidn2)
+PKGLIB  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lsecp256k1 -ljansson -lcurl -lhiredis -lmicrohttpd -lnettle -lssl -lcrypto -lidn2 -lp11-kit)
 CFLAGS  += $(STD) $(WARN) $(OPT) -I. $(PKGCF) -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDLIBS  += $(PKGLIB) -lm -lpthread
 BUILD   ?= build

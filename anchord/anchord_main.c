@@ -206,6 +206,8 @@ static const cmd cmds[] = {
     {"resume-tx", cmdResumeTx, "FILE", "follow a raw signed transaction (hex in FILE, e.g. from a journal):\n"
         "                                   rebroadcast, bump if stuck, wait for confirmations", 0},
     {"address", cmdAddress, "", "print the relayer address (the key itself is never printed)", 0},
+    {"token-keygen", cmdTokenKeygen, "KIND URI", "generate an ed25519 or secp256k1 key pair inside a PKCS#11\n"
+        "                                   token (docs/hsm.md); prints its public key or address", 1},
     {"config", cmdConfig, "", "check the configuration and print the effective settings (exit 3 names\n"
         "                                   the first bad one); secrets only as set / not set", 0},
 };

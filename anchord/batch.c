@@ -561,23 +561,23 @@ static int onlyKey(const json_t *uk, const char *mk) {
 /* updateSigner: our key that may sign the entry after head h: the publisher key, or
  * WA_PREVIOUS_PUBLISHER_KEY's while h's updateKeys are still that one (*rotate = 1: the
  * entry must move them to ours). NULL when h is under neither. */
-static const uint8_t *updateSigner(const pipeCtx *c, const webvhEntry *h, int *rotate) {
+static const edSigner *updateSigner(const pipeCtx *c, const webvhEntry *h, int *rotate) {
     *rotate = 0;
-    if (onlyKey(h->act.updateKeys, c->pubMk)) return c->pub.sk;
-    if (c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)) return *rotate = 1, c->prev.sk;
+    if (onlyKey(h->act.updateKeys, c->pubMk)) return &c->pub;
+    if (c->hasPrev && onlyKey(h->act.updateKeys, c->prevMk)) return *rotate = 1, &c->prev;
     return NULL;
 }
 
 /* signerFor: the key signing the next entry after head h, with params rotating
  * updateKeys to ours when due (did:webvh: an entry is signed by a key active before
  * it). NULL + why (a deactivated log; keysUsable refused any other first). */
-static const uint8_t *signerFor(const pipeCtx *c, const webvhEntry *h, json_t *params, char *why) {
+static const edSigner *signerFor(const pipeCtx *c, const webvhEntry *h, json_t *params, char *why) {
     if (h->act.deactivated) return errSet(why, "invalid: the DID is deactivated: its log takes no entry"), NULL;
     int rotate;
-    const uint8_t *sk = updateSigner(c, h, &rotate);
-    if (!sk) return errSet(why, "invalid: the log's updateKeys are not this worker's keys"), NULL;
+    const edSigner *key = updateSigner(c, h, &rotate);
+    if (!key) return errSet(why, "invalid: the log's updateKeys are not this worker's keys"), NULL;
     if (rotate) json_object_set_new(params, "updateKeys", json_pack("[s]", c->pubMk));
-    return sk;
+    return key;
 }
 
 /* keysUsable: our keys can extend a log whose head is h: updateSigner has a key for
@@ -613,18 +613,39 @@ static int rotationTarget(const queueEntry *qe, char to[MULTIKEY_PUB_MAX]) {
     return is;
 }
 
+/* A signer that notes when the one it wraps fails. A key that cannot sign (its token
+ * gone, logged out) says nothing about the event: the batch fails and is built again
+ * by the next run, instead of the event being dead-lettered. */
+typedef struct signWatch {
+    const edSigner *key;
+    int failed;
+} signWatch;
+
+static int watchedSign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[ED_SIG_LEN], char *err) {
+    signWatch *sw = ctx;
+    int rc = edSignerSign(sw->key, msg, len, sig, err);
+    sw->failed |= rc < 0;
+    return rc;
+}
+
 /* appendEntry: the next entry of log with state (signerFor's key, rotating if due),
- * recorded as qe's. 0 / -1 + why. */
+ * recorded as qe's. 0 / -1 + why; w->signFailed when the key could not sign. */
 static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, const queueEntry *qe, char *why) {
     const webvhEntry *h = webvhHead(log);
     char vt[40], d[ERR_MAX];
     size_t len;
     versionTime(h->time, vt);
     json_t *params = json_object();
-    const uint8_t *sk = signerFor(c, h, params, why);
+    const edSigner *key = signerFor(c, h, params, why);
+    signWatch sw = {key, 0};
+    edSigner watched = {.sign = watchedSign, .ctx = &sw};
+    if (key) memcpy(watched.pk, key->pk, sizeof watched.pk);
+    const edSigner *use = key && !key->sk ? &watched : key;   /* a key in memory cannot fail: as fast as before */
     int rc = -1;
-    if (sk && webvhAppend(log, state, params, vt, sk, NULL, d) < 0) errSet(why, "internal: cannot build the entry: %s", d);
-    else if (sk) {
+    if (key && webvhAppendWith(log, state, params, vt, use, NULL, d) < 0) {
+        if (sw.failed) w->signFailed = 1, snprintf(w->err, sizeof w->err, "cannot sign log entries: %.200s", d);
+        errSet(why, "internal: cannot build the entry: %s", d);
+    } else if (key) {
         const char *line = webvhLine(log, log->n - 1, &len);
         size_t cost = len + 1 + budgetProofsMax(log->e[log->n - 1].versionId, w->maxLeaves);
         if (w->bytes + cost > (size_t)c->cfg->didBudget) {   /* never built beyond the budget: undone */
@@ -855,10 +876,18 @@ static int readAndBuild(pipeCtx *c, batch *b, long long t0, char *err) {
     return 0;
 }
 
+/* signerDown: the build of some DID could not sign: the batch fails before anything
+ * is dead-lettered or journaled "built"; the next run builds it again. */
+static int signerDown(const batch *b, char *err) {
+    for (size_t i = 0; i < b->nw; i++)
+        if (b->w[i].signFailed) return errSet(err, "%s (nothing rejected; the next run builds the batch again)", b->w[i].err);
+    return 0;
+}
+
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
     long long t0 = batchNowMs();
     if (group(b, err) < 0 || readRegistry(c, b, err) < 0 || readAndBuild(c, b, t0, err) < 0 ||
-        batchBuildFailed(b, err) < 0 || storeDown(c, b, err) < 0)
+        batchBuildFailed(b, err) < 0 || signerDown(b, err) < 0 || storeDown(c, b, err) < 0)
         return -1;
     b->nleaves = 0;
     for (size_t i = 0; i < b->nw; i++)

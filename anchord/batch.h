@@ -14,7 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/edkey.h"
+#include "core/edsigner.h"
 #include "core/merkle.h"
 #include "core/multiformat.h"
 #include "anchord/config.h"
@@ -30,10 +30,10 @@ typedef struct pipeCtx {
     const config *cfg;
     queue *q;
     store *st;
-    edKey pub;                         /* publisher update key: signs log entries */
-    edKey wit;                         /* witness key: signs did-witness.json proofs */
+    edSigner pub;                      /* publisher update key: signs log entries */
+    edSigner wit;                      /* witness key: signs did-witness.json proofs */
     uint8_t regKey[DIDREG_MAC_KEY];    /* didregMac key (from pub): authenticates registry digests */
-    edKey prev;                        /* publisher key being rotated out (hasPrev) */
+    edSigner prev;                     /* publisher key being rotated out (hasPrev) */
     int hasPrev;
     char prevMk[MULTIKEY_PUB_MAX];
     char pubMk[MULTIKEY_PUB_MAX];
@@ -96,6 +96,7 @@ typedef struct didWork {
     int overBudget;                    /* its files are beyond WA_DID_BUDGET (err): events dead-lettered */
     size_t bytes;                      /* its three files with the versions built so far (budget.h) */
     size_t maxLeaves;                  /* leaves its batch can have: bounds an anchor proof's size */
+    int signFailed;                    /* a token key could not sign (err): the whole batch fails */
     /* publish */
     int unused;                        /* not published (lost did.jsonl to a foreign writer, failed, over budget) */
     int failed;                        /* publishing it failed, this DID alone (err): events re-queued */

@@ -30,4 +30,8 @@ int cmdRun(int argc, char **argv);
  * key. Exit 0, 2 usage, 3 configuration or Redis unavailable. */
 int cmdRotate(int argc, char **argv);
 
+/* cmdTokenKeygen: `anchord token-keygen ed25519|secp256k1 URI` -- a key pair generated
+ * in a PKCS#11 token (anchord/pkcs11.h). Exit 0, 2 usage, 3 token/PIN/key refused. */
+int cmdTokenKeygen(int argc, char **argv);
+
 #endif

@@ -2,18 +2,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/edkey.h"
 #include "core/hex.h"
 #include "core/multiformat.h"
 #include "core/sha256.h"
 #include "anchord/cmd.h"
 #include "anchord/didreg.h"
 #include "anchord/log.h"
+#include "anchord/svckey.h"
 
 static void rotateUsage(FILE *f) {
     fprintf(f, "usage: anchord rotate-publisher [--config FILE]\n"
                "  With WA_PUBLISHER_KEY[_FILE] = the new publisher (update) key and\n"
-               "  WA_PREVIOUS_PUBLISHER_KEY[_FILE] = the one being rotated out: queues, for every DID\n"
+               "  WA_PREVIOUS_PUBLISHER_KEY[_FILE] = the one being rotated out (key files or pkcs11: URIs;\n"
+               "  only their public keys are read, so a token key needs no PIN here): queues, for every DID\n"
                "  in the registry, an entry that the next `anchord run` turns into a log entry moving\n"
                "  its updateKeys to the new key (signed by the previous one; anchored and witnessed like\n"
                "  any entry): a publisher maintenance entry, the DID document unchanged, which didverify\n"
@@ -55,16 +56,17 @@ int cmdRotate(int argc, char **argv) {
         return 2;
     }
     config cfg;
-    edKey pub, prev;
+    edSigner pub, prev;   /* public halves only: a token key needs no PIN here */
     char err[ERR_MAX], mk[MULTIKEY_PUB_MAX], prevMk[MULTIKEY_PUB_MAX] = "", id[96];
-    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0 || configServiceKeys(&cfg, &pub, NULL, err) < 0) {
-        fprintf(stderr, "anchord rotate-publisher: %s\n", err);
+    int hp = configLoad(&cfg, configArgPath(argc, argv), err) < 0 ? -1 : svcKeyOpen(&cfg, "PUBLISHER", 0, &pub, NULL, err);
+    if (hp <= 0) {
+        fprintf(stderr, "anchord rotate-publisher: %s\n", hp < 0 ? err : "no publisher key: set WA_PUBLISHER_KEY_FILE (the new key)");
         return 3;
     }
-    int hp = configPreviousKey(&cfg, &prev, err);
+    hp = svcKeyOpen(&cfg, "PREVIOUS_PUBLISHER", 0, &prev, NULL, err);
     int bad = mkEncodeEd25519Pub(pub.pk, mk) < 0 || (hp > 0 && mkEncodeEd25519Pub(prev.pk, prevMk) < 0);
-    edKeyWipe(&pub);
-    if (hp > 0) edKeyWipe(&prev);
+    edSignerClose(&pub);
+    if (hp > 0) edSignerClose(&prev);
     if (hp <= 0 || bad || !strcmp(mk, prevMk)) {
         fprintf(stderr, "anchord rotate-publisher: %s\n", hp < 0 ? err
                 : "set WA_PREVIOUS_PUBLISHER_KEY_FILE to the key being rotated out (another key than the publisher key)");

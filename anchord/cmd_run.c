@@ -19,6 +19,7 @@
 #include "anchord/eth.h"
 #include "anchord/log.h"
 #include "anchord/metrics.h"
+#include "anchord/svckey.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -103,13 +104,14 @@ static void keeperStop(keeper *k) {
 
 /* ---- start-up ---- */
 
-/* setupKeys: the publisher (update) and witness keys, and their public forms. */
+/* setupKeys: the publisher (update) and witness keys, in memory or in a token
+ * (anchord/svckey.h), and their public forms. */
 static int setupKeys(pipeCtx *c, char *err) {
-    if (configServiceKeys(c->cfg, &c->pub, &c->wit, err) < 0) return -1;
+    if (svcKeysOpen(c->cfg, &c->pub, &c->wit, err) < 0) return -1;
     if (mkEncodeEd25519Pub(c->pub.pk, c->pubMk) < 0 || didkeyFromPub(c->wit.pk, c->witDid) < 0)
         return errSet(err, "cannot encode the public keys");
-    didregMacKey(c->pub.sk, c->regKey);
-    int rc = configPreviousKey(c->cfg, &c->prev, err);
+    if (didregMacKey(&c->pub, c->regKey, err) < 0) return -1;
+    int rc = svcKeyOpen(c->cfg, "PREVIOUS_PUBLISHER", 1, &c->prev, NULL, err);
     if (rc < 0) return -1;
     if ((c->hasPrev = rc) && (mkEncodeEd25519Pub(c->prev.pk, c->prevMk) < 0 || !strcmp(c->prevMk, c->pubMk)))
         return errSet(err, "WA_PREVIOUS_PUBLISHER_KEY: must be another key than the publisher key");
@@ -351,9 +353,9 @@ static void closeAll(runCtx *r) {
     ethClose(&r->eth);
     storeClose(r->pc.st);
     queueClose(r->pc.q);
-    edKeyWipe(&r->pc.pub);
-    edKeyWipe(&r->pc.wit);
-    edKeyWipe(&r->pc.prev);
+    edSignerClose(&r->pc.wit);   /* borrowed from pub when no witness key is set */
+    edSignerClose(&r->pc.pub);
+    edSignerClose(&r->pc.prev);
     sodium_memzero(r->pc.regKey, sizeof r->pc.regKey);
 }
 

@@ -64,10 +64,10 @@ static const setting settings[] = {
     {"WA_TX_BUMP_SECONDS", "90", "replace a transaction unmined this long, fees +12.5%", INT(txBumpSeconds, 1, 86400)},
     {"WA_TX_TIMEOUT_SECONDS", "1800", "give up waiting for mining + confirmations (exit 7; the tx may still mine)", INT(txTimeoutSeconds, 1, 604800)},
     {"WA_POLL_MS", "1000", "receipt / block polling interval in ms", INT(pollMs, 10, 60000)},
-    {"WA_RELAYER_KEY_FILE", "", "file (mode 0600) with the secp256k1 key paying for anchor(), hex; or env WA_RELAYER_KEY", STR(relayerKeyFile, vPath)},
-    {"WA_PUBLISHER_KEY_FILE", "", "file (mode 0600) with the Ed25519 update key signing log entries (didlog keygen); or env WA_PUBLISHER_KEY", STR(publisherKeyFile, vPath)},
-    {"WA_PREVIOUS_PUBLISHER_KEY_FILE", "", "file (mode 0600) with the publisher key being rotated out (docs/operations.md); or env WA_PREVIOUS_PUBLISHER_KEY; empty = no rotation", STR(previousKeyFile, vPath)},
-    {"WA_WITNESS_KEY_FILE", "", "file (mode 0600) with the Ed25519 witness key (did:key in genesis logs); or env WA_WITNESS_KEY; empty = the publisher key", STR(witnessKeyFile, vPath)},
+    {"WA_RELAYER_KEY_FILE", "", "file (mode 0600) with the secp256k1 key paying for anchor(), hex, or a pkcs11: URI (docs/hsm.md); or env WA_RELAYER_KEY", STR(relayerKeyFile, vPath)},
+    {"WA_PUBLISHER_KEY_FILE", "", "file (mode 0600) with the Ed25519 update key signing log entries (didlog keygen), or a pkcs11: URI; or env WA_PUBLISHER_KEY", STR(publisherKeyFile, vPath)},
+    {"WA_PREVIOUS_PUBLISHER_KEY_FILE", "", "file (mode 0600) or pkcs11: URI of the publisher key being rotated out (docs/operations.md); or env WA_PREVIOUS_PUBLISHER_KEY; empty = no rotation", STR(previousKeyFile, vPath)},
+    {"WA_WITNESS_KEY_FILE", "", "file (mode 0600) or pkcs11: URI of the Ed25519 witness key (did:key in genesis logs); or env WA_WITNESS_KEY; empty = the publisher key", STR(witnessKeyFile, vPath)},
     {"WA_STORE_PARALLEL", "32", "object store requests in flight while publishing", INT(storeParallel, 1, 256)},
     {"WA_STORE_CORS", "ensure", "bucket CORS rule at start-up: ensure (any origin may GET and read the ETag; set when the bucket has no rule, refuse a rule that blocks readers) or off (the CDN adds CORS)", STR(storeCors, vCors)},
     {"WA_LOOP_INTERVAL", "10s", "pause between batches of anchord run --loop", DUR(loopIntervalMs, 0, 86400000)},
@@ -99,7 +99,8 @@ static const setting settings[] = {
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
 /* Secret values are accepted from the environment only. */
-static const char *secretEnv[] = {"WA_RELAYER_KEY", "WA_PUBLISHER_KEY", "WA_PREVIOUS_PUBLISHER_KEY", "WA_WITNESS_KEY"};
+static const char *secretEnv[] = {"WA_RELAYER_KEY", "WA_PUBLISHER_KEY", "WA_PREVIOUS_PUBLISHER_KEY", "WA_WITNESS_KEY",
+                                  "WA_PKCS11_PIN"};
 
 static const setting *findSetting(const char *name) {
     for (size_t i = 0; i < NSETTINGS; i++)
@@ -207,6 +208,9 @@ int configParseText(config *c, const char *text, size_t len, const char *origin,
         if (vn >= sizeof val) return errSet(err, "%s:%zu: value too long", origin, lineNo);
         memcpy(key, k, kn); key[kn] = 0;
         memcpy(val, v, vn); val[vn] = 0;
+        if (isSecretName(key) && !strcmp(key, "WA_PKCS11_PIN"))
+            return errSet(err, "%s:%zu: %s: secrets are not accepted in a config file; use pin-source=file:PATH "
+                          "(mode 0600) in the pkcs11: URI", origin, lineNo, key);
         if (isSecretName(key))
             return errSet(err, "%s:%zu: %s: secrets are not accepted in a config file; use %s_FILE (mode 0600)",
                           origin, lineNo, key, key);
@@ -242,7 +246,8 @@ void configHelp(FILE *f) {
                 *settings[i].def ? settings[i].def : "(empty)");
     fprintf(f, "Secrets (environment only, never the config file; prefer the *_FILE settings):\n");
     for (size_t i = 0; i < sizeof secretEnv / sizeof *secretEnv; i++)
-        fprintf(f, "  %-24s key value; zeroed and unset once read\n", secretEnv[i]);
+        fprintf(f, "  %-24s %s; zeroed and unset once read\n", secretEnv[i],
+                strcmp(secretEnv[i], "WA_PKCS11_PIN") ? "key value" : "user PIN of a token holding keys named by pkcs11: URIs");
     fprintf(f, "Environment read by the S3 store (as the AWS CLI):\n"
                "  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION (us-east-1)\n"
                "  AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 (S3-compatible servers; path-style then)\n"
@@ -272,14 +277,18 @@ const char *configArgPath(int argc, char **argv) {
     return NULL;
 }
 
+const char *configKeyFile(const config *c, const char *who) {
+    if (!strcmp(who, "RELAYER")) return c->relayerKeyFile;
+    if (!strcmp(who, "PUBLISHER")) return c->publisherKeyFile;
+    if (!strcmp(who, "WITNESS")) return c->witnessKeyFile;
+    if (!strcmp(who, "PREVIOUS_PUBLISHER")) return c->previousKeyFile;
+    return NULL;
+}
+
 int configSecret(const config *c, const char *who, buf *out, char *err) {
     char env[64];
-    const char *path;
-    if (!strcmp(who, "RELAYER")) path = c->relayerKeyFile;
-    else if (!strcmp(who, "PUBLISHER")) path = c->publisherKeyFile;
-    else if (!strcmp(who, "WITNESS")) path = c->witnessKeyFile;
-    else if (!strcmp(who, "PREVIOUS_PUBLISHER")) path = c->previousKeyFile;
-    else return errSet(err, "configSecret: unknown key %s", who);
+    const char *path = configKeyFile(c, who);
+    if (!path) return errSet(err, "configSecret: unknown key %s", who);
     snprintf(env, sizeof env, "WA_%s_KEY", who);
     return configSecretRead(env, path, out, err);
 }
@@ -313,24 +322,10 @@ static int edKeyText(const buf *b, const char *origin, struct edKey *k, char *er
     return 0;
 }
 
-int configServiceKeys(const config *c, struct edKey *publisher, struct edKey *witness, char *err) {
+int configEdKey(const config *c, const char *who, const char *origin, struct edKey *k, char *err) {
     buf b = BUF_INIT;
-    int rc = configSecret(c, "PUBLISHER", &b, err);
-    if (rc == 0) rc = errSet(err, "no publisher key: set WA_PUBLISHER_KEY_FILE (a 0600 file) or WA_PUBLISHER_KEY");
-    else if (rc > 0) rc = edKeyText(&b, "publisher key", publisher, err);
-    bufWipe(&b);
-    if (rc < 0 || !witness) return rc < 0 ? -1 : 0;
-    if ((rc = configSecret(c, "WITNESS", &b, err)) > 0) rc = edKeyText(&b, "witness key", witness, err);
-    else if (rc == 0) *witness = *publisher;
-    bufWipe(&b);
-    if (rc < 0) { edKeyWipe(publisher); return -1; }
-    return 0;
-}
-
-int configPreviousKey(const config *c, struct edKey *k, char *err) {
-    buf b = BUF_INIT;
-    int rc = configSecret(c, "PREVIOUS_PUBLISHER", &b, err);
-    if (rc > 0) rc = edKeyText(&b, "previous publisher key", k, err) < 0 ? -1 : 1;
+    int rc = configSecret(c, who, &b, err);
+    if (rc > 0) rc = edKeyText(&b, origin, k, err) < 0 ? -1 : 1;
     bufWipe(&b);
     return rc;
 }

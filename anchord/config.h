@@ -98,16 +98,17 @@ int configSecret(const config *c, const char *who, buf *out, char *err);
  * the file path ("" or NULL = none). Same rules and results. */
 int configSecretRead(const char *env, const char *path, buf *out, char *err);
 
-struct edKey;
-/* configServiceKeys: the Ed25519 publisher (update) key and the witness key,
- * each a didlog key file (JSON Multikey) or a bare private multikey "z...".
- * Without WA_WITNESS_KEY_FILE / WA_WITNESS_KEY the witness key is the
- * publisher key. witness may be NULL. The caller wipes with edKeyWipe. 0 / -1. */
-int configServiceKeys(const config *c, struct edKey *publisher, struct edKey *witness, char *err);
+/* configKeyFile: the *_KEY_FILE setting of a key ("RELAYER", "PUBLISHER",
+ * "PREVIOUS_PUBLISHER", "WITNESS"): a path, a pkcs11: URI (anchord/svckey.h) or
+ * ""; NULL for another name. */
+const char *configKeyFile(const config *c, const char *who);
 
-/* configPreviousKey: the publisher key being rotated out (WA_PREVIOUS_PUBLISHER_KEY_FILE
- * or $WA_PREVIOUS_PUBLISHER_KEY), same forms. 1 loaded, 0 not set, -1 + err. */
-int configPreviousKey(const config *c, struct edKey *k, char *err);
+struct edKey;
+/* configEdKey: the Ed25519 key `who` from its file or environment (configSecret),
+ * a didlog key file (JSON Multikey) or a bare private multikey "z..."; origin
+ * names it in messages ("publisher key"). Not for pkcs11: URIs (svcKeyOpen).
+ * 1 loaded (the caller wipes with edKeyWipe), 0 not set, -1 + err. */
+int configEdKey(const config *c, const char *who, const char *origin, struct edKey *k, char *err);
 
 /* configDuration: parse "250ms", "30s", "5m", "1h" or plain seconds into ms. */
 int configDuration(const char *s, long long *ms);

@@ -11,6 +11,7 @@
 #include "core/hex.h"
 #include "core/json.h"
 #include "core/jcs.h"
+#include "core/edsigner.h"
 #include "anchord/didreg.h"
 
 static int copyStr(char *dst, size_t cap, const char *src, const char *what, char *err) {
@@ -96,8 +97,14 @@ int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *c
     return rc;
 }
 
-void didregMacKey(const uint8_t sk[64], uint8_t key[DIDREG_MAC_KEY]) {
-    crypto_kdf_derive_from_key(key, DIDREG_MAC_KEY, 1, "waregmac", sk);   /* sk's first 32 bytes: the seed */
+int didregMacKey(const edSigner *pub, uint8_t key[DIDREG_MAC_KEY], char *err) {
+    static const char label[] = "witness-anchor: registry mac key v1";   /* never a log entry's 64-byte hashData */
+    uint8_t sig[ED_SIG_LEN];
+    if (sodium_init() < 0) return errSet(err, "libsodium: cannot initialise");
+    if (edSignerSign(pub, (const uint8_t *)label, sizeof label - 1, sig, err) < 0) return -1;
+    crypto_generichash(key, DIDREG_MAC_KEY, sig, sizeof sig, (const uint8_t *)"waregmac", 8);
+    sodium_memzero(sig, sizeof sig);
+    return 0;
 }
 
 /* macOf: the raw mac of the record's fields, each NUL-terminated (unambiguous). */

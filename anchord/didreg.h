@@ -52,9 +52,13 @@ typedef struct didRegistry {
 
 #define DIDREG_MAC_KEY 32
 
-/* didregMacKey: the registry key derived from the publisher's Ed25519 secret key
- * (libsodium KDF, context "waregmac"); the caller sodium_memzero's it. */
-void didregMacKey(const uint8_t sk[64], uint8_t key[DIDREG_MAC_KEY]);
+struct edSigner;
+/* didregMacKey: the registry key: keyed BLAKE2b ("waregmac") of the publisher key's
+ * Ed25519 signature of a fixed label. RFC 8032 signatures are deterministic, so the
+ * same key gives the same registry key wherever it is held (a file, a PKCS#11
+ * token) and only its holder can compute it; the signature is never published.
+ * The caller sodium_memzero's key. 0 / -1 + err (the signer failed). */
+int didregMacKey(const struct edSigner *pub, uint8_t key[DIDREG_MAC_KEY], char *err);
 
 /* didregMac: in->mac = the mac of (scid, versionId, logSha, wjSha, dwSha) under key. */
 void didregMac(const uint8_t key[DIDREG_MAC_KEY], const char *scid, didInfo *in);

@@ -7,6 +7,7 @@
 #include <secp256k1_recovery.h>
 #include "anchord/config.h"
 #include "anchord/ethkey.h"
+#include "anchord/pkcs11.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/hex.h"
@@ -45,6 +46,8 @@ int ethKeyFromBytes(ethKey *k, const uint8_t sk[32], char *err) {
 }
 
 void ethKeyWipe(ethKey *k) {
+    p11KeyClose(k->tok);
+    k->tok = NULL;
     sodium_memzero(k->sk, sizeof k->sk);
     if (k->ctx) secp256k1_context_destroy((secp256k1_context *)k->ctx);
     k->ctx = NULL;
@@ -64,6 +67,11 @@ int ethKeyLoad(ethKey *k, const char *path, char *err) {
     buf b = BUF_INIT;
     memset(k, 0, sizeof *k);
     if (sodium_init() < 0) return errSet(err, "libsodium: cannot initialise");
+    if (p11IsUri(path)) {
+        const char *v = getenv("WA_RELAYER_KEY");
+        if (v && *v) return errSet(err, "both WA_RELAYER_KEY and WA_RELAYER_KEY_FILE are set; use one");
+        return ethKeyTokenOpen(k, path, NULL, err);
+    }
     int rc = configSecretRead("WA_RELAYER_KEY", path, &b, err);
     if (rc == 0) errSet(err, "no relayer key: set WA_RELAYER_KEY_FILE (a 0600 file) or WA_RELAYER_KEY");
     if (rc > 0) rc = parseSecret((char *)b.p, b.len, sk, path && *path ? "WA_RELAYER_KEY_FILE" : "WA_RELAYER_KEY", err);
@@ -76,6 +84,7 @@ int ethKeyLoad(ethKey *k, const char *path, char *err) {
 int ethSignHash(const ethKey *k, const uint8_t hash[32], uint8_t sig[ETH_SIG_LEN], char *err) {
     secp256k1_ecdsa_recoverable_signature rs;
     int recid;
+    if (k->tok) return ethKeyTokenSign(k, hash, sig, err);
     if (!k->ctx) return errSet(err, "sign: no key loaded");
     if (!secp256k1_ecdsa_sign_recoverable((secp256k1_context *)k->ctx, &rs, hash, k->sk, NULL, NULL))
         return errSet(err, "sign: libsecp256k1 refused to sign");

@@ -1,20 +1,18 @@
 /* genesis.c -- checks a genesis did.jsonl against the service's keys and domain. */
 #include <stdio.h>
 #include <string.h>
-#include "core/edkey.h"
 #include "didlog/webvh.h"
 #include "verifier/docevent.h"
 #include "anchord/docstate.h"
 #include "anchord/genesis.h"
+#include "anchord/svckey.h"
 
 int genesisPolicyFromConfig(const config *c, genesisPolicy *p, char *err) {
-    edKey pub, wit;
+    uint8_t pub[32], wit[32];
     memset(p, 0, sizeof *p);
-    if (configServiceKeys(c, &pub, &wit, err) < 0) return -1;
-    int rc = mkEncodeEd25519Pub(pub.pk, p->updateKey) < 0 || didkeyFromPub(wit.pk, p->witness) < 0
+    if (svcKeysPublic(c, pub, wit, err) < 0) return -1;
+    int rc = mkEncodeEd25519Pub(pub, p->updateKey) < 0 || didkeyFromPub(wit, p->witness) < 0
                  ? errSet(err, "cannot encode the service's public keys") : 0;
-    edKeyWipe(&pub);
-    edKeyWipe(&wit);
     snprintf(p->domain, sizeof p->domain, "%s", c->domain);
     genesisDidPath(c->prefix, p->didPath);
     return rc;

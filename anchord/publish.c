@@ -170,7 +170,7 @@ static int prepDw(pubCtx *pc, didWork *w, char *err) {
             if (v && !strcmp(v, vid)) found = item;
         }
         if (found && hasWitnessProof(found, pc->witVm)) continue;
-        json_t *proof = webvhWitnessSign(vid, pc->c->wit.sk, pc->created, err);
+        json_t *proof = webvhWitnessSignWith(vid, &pc->c->wit, pc->created, err);
         if (!proof) { rc = -1; break; }
         rc = webvhWitnessAdd(arr, vid, proof, err);
         json_decref(proof);

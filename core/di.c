@@ -6,6 +6,7 @@
 #include "core/multiformat.h"
 #include "core/sha256.h"
 #include "core/di.h"
+#include "core/edsigner.h"
 
 #define DI_TYPE  "DataIntegrityProof"
 #define DI_SUITE "eddsa-jcs-2022"
@@ -114,15 +115,20 @@ int diHashData(const json_t *doc, const json_t *proofConfig, uint8_t out[64], ch
     return rc;
 }
 
-/* diSign: proof configuration + proofValue = z-base58btc(Ed25519(sk, hashData)). */
+/* diSign: diSignWith over the key in memory. */
 json_t *diSign(const json_t *doc, const json_t *opts, const uint8_t sk[64], char *err) {
+    edSigner s = edSignerMem(sk);
+    return diSignWith(doc, opts, &s, err);
+}
+
+/* diSignWith: proof configuration + proofValue = z-base58btc(Ed25519(key, hashData)). */
+json_t *diSignWith(const json_t *doc, const json_t *opts, const edSigner *key, char *err) {
     uint8_t hash[64], sig[crypto_sign_BYTES];
     buf pv = BUF_INIT;
     if (sodium_init() < 0) { errSet(err, "data integrity: libsodium init failed"); return NULL; }
     json_t *proof = diProofConfig(doc, opts, err);
     if (!proof) return NULL;
-    if (diHashData(doc, proof, hash, err) < 0) goto fail;
-    crypto_sign_detached(sig, NULL, hash, sizeof hash, sk);
+    if (diHashData(doc, proof, hash, err) < 0 || edSignerSign(key, hash, sizeof hash, sig, err) < 0) goto fail;
     if (mbEncode(sig, sizeof sig, &pv) < 0 ||
         json_object_set_new(proof, "proofValue", json_stringn((char *)pv.p, pv.len)) < 0) {
         errSet(err, "data integrity: out of memory");

@@ -15,6 +15,11 @@
  * 64-byte secret key. NULL + err on failure. */
 json_t *diSign(const json_t *doc, const json_t *opts, const uint8_t sk[64], char *err);
 
+struct edSigner;
+/* diSignWith: diSign with the key of a signer (core/edsigner.h: in memory or
+ * in a token). NULL + err, also when the signer fails. */
+json_t *diSignWith(const json_t *doc, const json_t *opts, const struct edSigner *key, char *err);
+
 /* diVerify: check one proof over doc (doc's own "proof" member, if any, is
  * ignored) with the Ed25519 public key pk. Checks type, cryptosuite, that
  * proofValue is multibase z and 64 bytes, @context consistency, then the

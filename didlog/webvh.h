@@ -137,9 +137,17 @@ int webvhAppend(webvhLog *log, const json_t *state, const json_t *params, const 
  * empty log is left unchanged. */
 void webvhDropLast(webvhLog *log);
 
+struct edSigner;
+/* webvhAppendWith: webvhAppend signed through a signer (core/edsigner.h: the key
+ * in memory or in a token); the signature is verified before the entry joins. */
+int webvhAppendWith(webvhLog *log, const json_t *state, const json_t *params, const char *versionTime,
+                    const struct edSigner *key, buf *line, char *err);
+
 /* webvhWitnessSign: a witness's eddsa-jcs-2022 proof over {"versionId": id},
  * verificationMethod did:key:<mk>#<mk>, created = `created`. NULL + err. */
 json_t *webvhWitnessSign(const char *versionId, const uint8_t sk[64], const char *created, char *err);
+/* webvhWitnessSignWith: the same through a signer. */
+json_t *webvhWitnessSignWith(const char *versionId, const struct edSigner *key, const char *created, char *err);
 
 /* webvhWitnessAdd: put proof into the did-witness.json array wf under
  * versionId, replacing an earlier proof of the same witness for it. 0 / -1. */

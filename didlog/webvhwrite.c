@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "core/di.h"
+#include "core/edsigner.h"
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
@@ -18,11 +19,11 @@ static json_t *proofOpts(const uint8_t pk[32], const char *created) {
                      "verificationMethod", vm, "proofPurpose", "assertionMethod", "created", created);
 }
 
-/* signEntry: set entry.proof = [proof by sk]. 0 / -1. */
-static int signEntry(json_t *entry, const uint8_t sk[64], const char *created, char *err) {
-    json_t *opts = proofOpts(sk + 32, created);
+/* signEntry: set entry.proof = [proof by key]. 0 / -1. */
+static int signEntry(json_t *entry, const edSigner *key, const char *created, char *err) {
+    json_t *opts = proofOpts(key->pk, created);
     if (!opts) return errSet(err, "cannot build proof options");
-    json_t *proof = diSign(entry, opts, sk, err);
+    json_t *proof = diSignWith(entry, opts, key, err);
     json_decref(opts);
     if (!proof) return -1;
     return json_object_set_new(entry, "proof", json_pack("[o]", proof)) < 0 ? errSet(err, "out of memory") : 0;
@@ -96,7 +97,8 @@ webvhLog *webvhCreate(const json_t *state, const json_t *params, const char *ver
     char *s = NULL;
     size_t n;
     if (!json_is_object(p) || !json_is_object(state)) { errSet(err, "state and parameters must be objects"); goto out; }
-    if (!keyListed(json_object_get(p, "updateKeys"), sk + 32)) { errSet(err, "the signing key is not in updateKeys"); goto out; }
+    edSigner key = edSignerMem(sk);
+    if (!keyListed(json_object_get(p, "updateKeys"), key.pk)) { errSet(err, "the signing key is not in updateKeys"); goto out; }
     json_object_set_new(p, "method", json_string(WEBVH_METHOD));
     json_object_set_new(p, "scid", json_string("{SCID}"));
     pre = json_pack("{ss ss sO sO}", "versionId", "{SCID}", "versionTime", versionTime, "parameters", p, "state", state);
@@ -108,7 +110,7 @@ webvhLog *webvhCreate(const json_t *state, const json_t *params, const char *ver
     bufReset(&text);
     bufPrintf(&text, "1-%s", (const char *)h.p);
     json_object_set_new(entry, "versionId", json_string((const char *)text.p));
-    if (signEntry(entry, sk, versionTime, err) < 0) goto out;
+    if (signEntry(entry, &key, versionTime, err) < 0) goto out;
     if (!(log = calloc(1, sizeof *log))) { errSet(err, "out of memory"); goto out; }
     if (commit(log, entry, line, err) < 0) { entry = NULL; webvhFree(log); log = NULL; goto out; }
     entry = NULL;
@@ -125,13 +127,19 @@ out:
 
 int webvhAppend(webvhLog *log, const json_t *state, const json_t *params, const char *versionTime,
                 const uint8_t sk[64], buf *line, char *err) {
+    edSigner key = edSignerMem(sk);
+    return webvhAppendWith(log, state, params, versionTime, &key, line, err);
+}
+
+int webvhAppendWith(webvhLog *log, const json_t *state, const json_t *params, const char *versionTime,
+                    const edSigner *key, buf *line, char *err) {
     if (!log || log->n == 0 || log->verified != log->n || log->parseErr[0])
         return errSet(err, "the DID log must be fully verified before appending");
     if (!json_is_object(state) || !json_is_object(params)) return errSet(err, "state and parameters must be objects");
     const webvhEntry *prev = &log->e[log->n - 1];
     if (prev->act.deactivated) return errSet(err, "the DID is deactivated; no further entries are allowed");
     const json_t *keys = prev->act.prerotation ? json_object_get(params, "updateKeys") : prev->act.updateKeys;
-    if (!keyListed(keys, sk + 32))
+    if (!keyListed(keys, key->pk))
         return errSet(err, prev->act.prerotation ? "pre-rotation is active: the signing key must be one of the new updateKeys"
                                                  : "the signing key is not an active update key");
     json_t *entry = json_pack("{ss ss sO sO}", "versionId", prev->versionId, "versionTime", versionTime,
@@ -146,7 +154,7 @@ int webvhAppend(webvhLog *log, const json_t *state, const json_t *params, const 
     char vid[128];
     snprintf(vid, sizeof vid, "%zu-%s", log->n + 1, (const char *)h.p);
     json_object_set_new(entry, "versionId", json_string(vid));
-    if (signEntry(entry, sk, versionTime, err) < 0) goto out;
+    if (signEntry(entry, key, versionTime, err) < 0) goto out;
     rc = commit(log, entry, line, err);
     entry = NULL;
 out:
@@ -167,8 +175,13 @@ void webvhDropLast(webvhLog *log) {
 }
 
 json_t *webvhWitnessSign(const char *versionId, const uint8_t sk[64], const char *created, char *err) {
-    json_t *doc = json_pack("{ss}", "versionId", versionId), *opts = proofOpts(sk + 32, created);
-    json_t *proof = doc && opts ? diSign(doc, opts, sk, err) : NULL;
+    edSigner key = edSignerMem(sk);
+    return webvhWitnessSignWith(versionId, &key, created, err);
+}
+
+json_t *webvhWitnessSignWith(const char *versionId, const edSigner *key, const char *created, char *err) {
+    json_t *doc = json_pack("{ss}", "versionId", versionId), *opts = proofOpts(key->pk, created);
+    json_t *proof = doc && opts ? diSignWith(doc, opts, key, err) : NULL;
     if (!doc || !opts) errSet(err, "out of memory");
     json_decref(doc);
     json_decref(opts);

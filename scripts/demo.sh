@@ -17,7 +17,8 @@
 # Environment: DEMO_STORE=s3 (Ceph radosgw via tests/svc/radosgw.sh instead of the local
 # directory, with the bucket policy of cron/s3-bucket-policy.json; readers and didverify then
 # go through Debian's nginx as the caching CDN, cron/nginx-cdn.conf via tests/svc/cdnproxy.sh,
-# to the bucket itself -- the read path of docs/cdn.md), DEMO_COUNT (windows, default 1000), DEMO_SEED (default 1), DEMO_PORT (page
+# to the bucket itself -- the read path of docs/cdn.md), DEMO_KEYS=pkcs11 (anchord's keys in a SoftHSM2
+# token, docs/hsm.md), DEMO_COUNT (windows, default 1000), DEMO_SEED (default 1), DEMO_PORT (page
 # server port, default a free one), DEMO_WAIT=1 (keep serving until Ctrl-C; default when
 # stdin is a terminal), DEMO_SKIP_DEPS=1 (do not run scripts/deps.sh), DEMO_OUT (default demo-out).
 set -euo pipefail
@@ -68,6 +69,19 @@ wait_port() {
     return 1
 }
 
+# DEMO_KEYS=pkcs11: the publisher key (also the witness key) and the relayer key imported
+# into a throw-away SoftHSM2 token (tests/svc/softhsm.sh); anchord signs there through
+# pkcs11: URIs. The seed tool keeps the publisher key file: it writes the genesis logs.
+pkcs11Keys() {
+    source tests/svc/softhsm.sh
+    hsm_init "$W/hsm" demo || die "cannot set up the SoftHSM2 token"
+    { hsm_import_ed "$W/keys/publisher.key" publisher && hsm_import_k1 "$W/keys/relayer.key" relayer; } ||
+        die "cannot import the keys into SoftHSM2"
+    rm -f "$W/keys/relayer.key"
+    WA_PUBLISHER_KEY_FILE=$(hsm_uri publisher) WA_RELAYER_KEY_FILE=$(hsm_uri relayer)
+    echo "keys: in SoftHSM2 token \"demo\" ($W/hsm): $WA_PUBLISHER_KEY_FILE, $WA_RELAYER_KEY_FILE"
+}
+
 deps() {
     [ -n "${DEMO_SKIP_DEPS:-}" ] || scripts/deps.sh
     for p in anchord seed didverify didlog; do [ -x "$BIN/$p" ] || die "$BIN/$p is missing: run make"; done
@@ -115,6 +129,7 @@ services() {
         WA_RELAYER_KEY_FILE=$W/keys/relayer.key WA_PUBLISHER_KEY_FILE=$W/keys/publisher.key \
         WA_STORE=$STORE_URL WA_DOMAIN=$DOMAIN WA_PREFIX=.well-known/did WA_BATCH_MAX_WAIT=0 WA_POLL_MS=100 \
         WA_CONFIRMATIONS=1 WA_LOG_LEVEL=info
+    [ "${DEMO_KEYS:-file}" = pkcs11 ] && pkcs11Keys
     WA_CONTRACT=$("$AD" deploy 2>"$W/deploy.log") || die "anchord deploy failed ($W/deploy.log)"
     export WA_CONTRACT
     SERVE_PORT=$($FREEPORT)

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev \
  libhiredis-dev libcurl4-openssl-dev libssl-dev libsodium-dev libsecp256k1-dev \
- nettle-dev libjansson-dev libmicrohttpd-dev libidn2-dev \
+ nettle-dev libjansson-dev libmicrohttpd-dev libidn2-dev libp11-kit-dev softhsm2 \
  redis-server redis-tools radosgw ceph-mon ceph-osd wrk curl jq bc chromium fonts-noto-color-emoji \
  help2man systemd nginx mmdebstrap skopeo podman"
 [ -n "${WA_DEPS_EXTRA:-}" ] && PKGS="$PKGS $WA_DEPS_EXTRA"

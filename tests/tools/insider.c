@@ -77,9 +77,14 @@ static void writeObj(const char *scid, const char *name, const void *p, size_t n
     if (fileWrite(path, p, n, 0644, err) < 0) die(path, err);
 }
 
+/* keys: the publisher key and (wit non-NULL) the witness key, which is the publisher
+ * key when WA_WITNESS_KEY_FILE / WA_WITNESS_KEY is not set (file keys only). */
 static void keys(edKey *pub, edKey *wit) {
     char err[ERR_MAX];
-    if (configServiceKeys(&cfg, pub, wit, err) < 0) die("keys", err);
+    int rc = configEdKey(&cfg, "PUBLISHER", "publisher key", pub, err);
+    if (rc <= 0) die("keys", rc < 0 ? err : "WA_PUBLISHER_KEY_FILE is not set");
+    if (wit && (rc = configEdKey(&cfg, "WITNESS", "witness key", wit, err)) < 0) die("keys", err);
+    if (wit && rc == 0) *wit = *pub;
 }
 
 static int cmdCreate(const char *stateFile, const char *paramsFile) {

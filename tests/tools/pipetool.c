@@ -47,6 +47,7 @@
 
 static config cfg;
 static pipeCtx pc;
+static edKey pubKey, witKey;   /* pc.pub / pc.wit sign with these (the publisher's role) */
 
 static int die(const char *what, const char *err) {
     fprintf(stderr, "pipetool: %s: %s\n", what, err);
@@ -67,9 +68,11 @@ static void setup(void) {
     if (configLoad(&cfg, NULL, err) < 0) die("config", err);
     pc.cfg = &cfg;
     if (!cfg.publisherKeyFile[0]) die("setup", "WA_PUBLISHER_KEY_FILE is not set");
-    if (keyFileRead(cfg.publisherKeyFile, &pc.pub, err) < 0) die("publisher key", err);
-    if (cfg.witnessKeyFile[0]) { if (keyFileRead(cfg.witnessKeyFile, &pc.wit, err) < 0) die("witness key", err); }
-    else pc.wit = pc.pub;
+    if (keyFileRead(cfg.publisherKeyFile, &pubKey, err) < 0) die("publisher key", err);
+    if (cfg.witnessKeyFile[0]) { if (keyFileRead(cfg.witnessKeyFile, &witKey, err) < 0) die("witness key", err); }
+    else witKey = pubKey;
+    pc.pub = edSignerMem(pubKey.sk);
+    pc.wit = edSignerMem(witKey.sk);
     mkEncodeEd25519Pub(pc.pub.pk, pc.pubMk);
     didkeyFromPub(pc.wit.pk, pc.witDid);
     snprintf(pc.didPath, sizeof pc.didPath, "%s%s", cfg.prefix[0] ? ":" : "", cfg.prefix);
@@ -91,7 +94,7 @@ static webvhLog *genesisBy(int n, int updater, const char *withMk, buf *line, ch
                               "https://w3id.org/security/multikey/v1", "id", id, "verificationMethod", "id", vm, "type",
                               "Multikey", "controller", id, "publicKeyMultibase", mk, "assertionMethod", vm);
     if (updater >= 0) subjectKey(updater, &u);
-    else u = pc.pub;
+    else u = pubKey;
     mkEncodeEd25519Pub(u.pk, umk);
     json_t *params = json_pack("{s:[s],s:{s:i,s:[{s:s}]}}", "updateKeys", umk, "witness", "threshold", 1,
                                "witnesses", "id", pc.witDid);

@@ -1,0 +1,51 @@
+/* cmd_token.c -- `anchord token-keygen`: a new key pair born in a PKCS#11 token. */
+#include <stdio.h>
+#include <string.h>
+#include "core/err.h"
+#include "core/keccak.h"
+#include "core/multiformat.h"
+#include "verifier/ethaddr.h"
+#include "anchord/cmd.h"
+#include "anchord/pkcs11.h"
+
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 3
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: anchord token-keygen ed25519|secp256k1 URI\n"
+               "  Generate a key pair inside the PKCS#11 token the RFC 7512 URI names (object= labels it;\n"
+               "  id= optional), private half CKA_SENSITIVE and not CKA_EXTRACTABLE: it never exists\n"
+               "  outside the token. PIN: pin-source=file:PATH (0600) in the URI or WA_PKCS11_PIN. Put the\n"
+               "  URI in WA_PUBLISHER_KEY_FILE / WA_WITNESS_KEY_FILE (ed25519) or WA_RELAYER_KEY_FILE\n"
+               "  (secp256k1). Prints one JSON line: the public key multikey and did:key, or the address.\n"
+               "  Exit 0 made, 2 usage, 3 token, PIN or a key of that label already there (docs/hsm.md).\n");
+}
+
+int cmdTokenKeygen(int argc, char **argv) {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) { usage(stdout); return 0; }
+    int kind = argc == 3 && !strcmp(argv[1], "ed25519") ? P11_ED25519 : argc == 3 && !strcmp(argv[1], "secp256k1") ? P11_SECP256K1 : 0;
+    if (!kind || !p11IsUri(argv[2])) { usage(stderr); return EXIT_USAGE; }
+    char err[ERR_MAX];
+    int code;
+    uint8_t pub[P11_PUB_MAX];
+    p11Key *k = p11KeyGenerate(argv[2], kind, "token-keygen", &code, err);
+    if (!k) {
+        fprintf(stderr, "anchord %s\n", err);
+        return EXIT_CONFIG;
+    }
+    p11KeyPub(k, pub);
+    p11KeyClose(k);
+    if (kind == P11_ED25519) {
+        char mk[MULTIKEY_PUB_MAX], did[DIDKEY_MAX];
+        mkEncodeEd25519Pub(pub, mk);
+        didkeyFromPub(pub, did);
+        printf("{\"kind\":\"ed25519\",\"publicKeyMultibase\":\"%s\",\"did\":\"%s\"}\n", mk, did);
+    } else {
+        uint8_t h[32];
+        char a[ETH_ADDR_HEX_MAX];
+        keccak256(pub + 1, 64, h);
+        ethAddrHex(h + 12, a);
+        printf("{\"kind\":\"secp256k1\",\"address\":\"%s\"}\n", a);
+    }
+    return 0;
+}
