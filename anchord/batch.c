@@ -216,12 +216,17 @@ static didWork *workFor(batch *b, didMap *m, const char *scid, size_t capw) {
     return w;
 }
 
+/* fatal: building w failed for a reason that is none of its events' (out of memory, a
+ * key that cannot sign): batchBuildFailed fails the whole batch. Returns -1. */
+static int fatal(didWork *w, const char *why) {
+    if (!w->fatal) snprintf(w->err, sizeof w->err, "%s", why);
+    w->fatal = 1;
+    return -1;
+}
+
 int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail) {
     rejected *r = w->nrej < SIZE_MAX / sizeof *r - 1 ? realloc(w->rej, (w->nrej + 1) * sizeof *r) : NULL;
-    if (!r) {
-        w->oom = 1;   /* batchBuildFailed fails the batch: the entry is neither built nor dead-lettered */
-        return -1;
-    }
+    if (!r) return fatal(w, "out of memory while recording a rejection");   /* neither built nor dead-lettered */
     w->rej = r;
     r[w->nrej].e = e;
     r[w->nrej].genesis = genesis;
@@ -230,7 +235,7 @@ int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix
     return 0;
 }
 
-/* addRej: batchAddRej from the build threads; a failure travels in w->oom (set by the
+/* addRej: batchAddRej from the build threads; a failure travels in w->fatal (set by the
  * one thread that builds w) to batchBuildFailed, which batchBuild checks after them. */
 static void addRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail) {
     (void)batchAddRej(w, e, genesis, prefix, detail);
@@ -238,9 +243,9 @@ static void addRej(didWork *w, const queueEntry *e, int genesis, const char *pre
 
 int batchBuildFailed(const batch *b, char *err) {
     for (size_t i = 0; i < b->nw; i++)
-        if (b->w[i].oom)
-            return errSet(err, "out of memory while building %.200s: nothing is acknowledged, the next run "
-                               "resumes the batch", b->w[i].did[0] ? b->w[i].did : b->w[i].scid);
+        if (b->w[i].fatal)
+            return errSet(err, "building %.200s: %.200s: nothing is acknowledged, the next run resumes the batch",
+                          b->w[i].did[0] ? b->w[i].did : b->w[i].scid, b->w[i].err);
     return 0;
 }
 
@@ -407,6 +412,18 @@ int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[
 
 /* ---- building one DID ---- */
 
+/* What appendEntry and buildEvent return when building failed for a reason that is not
+ * the event's (see appendEntry): the event is not refused. */
+#define BUILD_NOT_ITS (-2)
+
+/* dropBuilt: forget w's new entries and rejections of this batch (a deferred DID: every
+ * stream entry of it goes back to the queue and is judged again by a later run). */
+static void dropBuilt(didWork *w) {
+    for (size_t i = 0; i < w->nne; i++) free(w->ne[i].line);
+    w->nne = 0;
+    w->nrej = 0;
+}
+
 static int addEntry(didWork *w, const char *line, size_t len, const char *vid, const queueEntry *e, int genesis) {
     newEntry *v = realloc(w->ne, (w->nne + 1) * sizeof *v);
     if (!v) return -1;
@@ -448,7 +465,7 @@ static void buildGenesis(pipeCtx *c, didWork *w) {
         snprintf(err, sizeof err, "budget_exceeded: published, this genesis log would make the DID's files %zu bytes, "
                  "above WA_DID_BUDGET (%lld)", need, c->cfg->didBudget);
         addRej(w, e, 1, "", err);
-    } else if (!vid || addEntry(w, line, len, vid, e, 1) < 0) w->oom = 1;   /* it passed every check: not a rejection */
+    } else if (!vid || addEntry(w, line, len, vid, e, 1) < 0) fatal(w, "out of memory");   /* it passed every check */
     else w->bytes = need;
     webvhFree(log);
 }
@@ -629,7 +646,11 @@ static int watchedSign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[ED
 }
 
 /* appendEntry: the next entry of log with state (signerFor's key, rotating if due),
- * recorded as qe's. 0 / -1 + why; w->signFailed when the key could not sign. */
+ * recorded as qe's. 0 appended; -1 + why, qe is refused (no key of ours may sign, or
+ * the budget cannot hold it); BUILD_NOT_ITS when it failed for a reason not qe's: a key
+ * that cannot sign or out of memory (w->fatal: the batch fails), or an entry the log
+ * refuses although the event passed every check (w->deferred: the DID's events go back
+ * to the queue, error logged) -- never a dead letter. */
 static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, const queueEntry *qe, char *why) {
     const webvhEntry *h = webvhHead(log);
     char vt[40], d[ERR_MAX];
@@ -643,8 +664,14 @@ static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, con
     const edSigner *use = key && !key->sk ? &watched : key;   /* a key in memory cannot fail: as fast as before */
     int rc = -1;
     if (key && webvhAppendWith(log, state, params, vt, use, NULL, d) < 0) {
-        if (sw.failed) w->signFailed = 1, snprintf(w->err, sizeof w->err, "cannot sign log entries: %.200s", d);
-        errSet(why, "internal: cannot build the entry: %s", d);
+        if (sw.failed) {
+            errSet(why, "cannot sign log entries: %.200s", d);
+            fatal(w, why);
+        } else {
+            errSet(w->err, "internal: cannot build the entry of %.60s: %.200s", qe->id, d);
+            w->deferred = 1;
+        }
+        rc = BUILD_NOT_ITS;
     } else if (key) {
         const char *line = webvhLine(log, log->n - 1, &len);
         size_t cost = len + 1 + budgetProofsMax(log->e[log->n - 1].versionId, w->maxLeaves);
@@ -653,7 +680,8 @@ static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, con
                    w->bytes + cost, c->cfg->didBudget);
             webvhDropLast(log);
         } else if (addEntry(w, line, len, log->e[log->n - 1].versionId, qe, 0) < 0) {
-            errSet(why, "out of memory");
+            rc = BUILD_NOT_ITS;
+            fatal(w, "out of memory");
         } else {
             w->bytes += cost;
             rc = 0;
@@ -664,7 +692,8 @@ static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, con
 }
 
 /* buildRotation: the entry of a publisher-rotation queue entry: the state unchanged,
- * updateKeys from the previous publisher key to ours. 0 appended, -1 rejected. */
+ * updateKeys from the previous publisher key to ours. 0 appended, -1 rejected,
+ * BUILD_NOT_ITS (appendEntry). */
 static int buildRotation(pipeCtx *c, didWork *w, webvhLog *log, const char *to, const queueEntry *qe, char *why) {
     const webvhEntry *h = webvhHead(log);
     if (strcmp(to, c->pubMk))
@@ -674,7 +703,8 @@ static int buildRotation(pipeCtx *c, didWork *w, webvhLog *log, const char *to, 
     return appendEntry(c, w, log, h->state, qe, why);
 }
 
-/* buildEvent: verify one event and append its entry. 0 appended, -1 rejected (why). */
+/* buildEvent: verify one event and append its entry. 0 appended, -1 rejected (why),
+ * BUILD_NOT_ITS (appendEntry: not the event's failure; build nothing more of w). */
 static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, didKey *keys, size_t *nkeys,
                       const queueEntry *qe, char *why) {
     char to[MULTIKEY_PUB_MAX];
@@ -739,8 +769,12 @@ static void buildExisting(pipeCtx *c, didWork *w) {
     didKey keys[DIDREG_MAX_KEYS];
     int k = docAssertionKeys(h->state, w->did, keys, why);
     size_t nkeys = k > 0 ? (size_t)k : 0;
-    for (size_t i = 0; i < w->nev; i++)
-        if (buildEvent(c, w, log, seen, keys, &nkeys, w->ev[i], why) < 0) addRej(w, w->ev[i], 0, "", why);
+    for (size_t i = 0; i < w->nev; i++) {
+        int r = buildEvent(c, w, log, seen, keys, &nkeys, w->ev[i], why);
+        if (r == BUILD_NOT_ITS) break;
+        if (r < 0) addRej(w, w->ev[i], 0, "", why);
+    }
+    if (w->deferred) dropBuilt(w);   /* all its events go back to the queue, judged again later */
     json_decref(seen);
     webvhFree(log);
 }
@@ -876,18 +910,10 @@ static int readAndBuild(pipeCtx *c, batch *b, long long t0, char *err) {
     return 0;
 }
 
-/* signerDown: the build of some DID could not sign: the batch fails before anything
- * is dead-lettered or journaled "built"; the next run builds it again. */
-static int signerDown(const batch *b, char *err) {
-    for (size_t i = 0; i < b->nw; i++)
-        if (b->w[i].signFailed) return errSet(err, "%s (nothing rejected; the next run builds the batch again)", b->w[i].err);
-    return 0;
-}
-
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
     long long t0 = batchNowMs();
     if (group(b, err) < 0 || readRegistry(c, b, err) < 0 || readAndBuild(c, b, t0, err) < 0 ||
-        batchBuildFailed(b, err) < 0 || signerDown(b, err) < 0 || storeDown(c, b, err) < 0)
+        batchBuildFailed(b, err) < 0 || storeDown(c, b, err) < 0)
         return -1;
     b->nleaves = 0;
     for (size_t i = 0; i < b->nw; i++)

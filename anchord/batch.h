@@ -90,13 +90,14 @@ typedef struct didWork {
     int tampered;                      /* refused to build on the store's objects */
     int replayed;                      /* its objects matched the registry's digests: not re-verified */
     int deferred;                      /* our keys cannot extend its log (err): events re-queued */
-    int oom;                           /* out of memory while building it: the batch fails (batchBuildFailed) */
+    int fatal;                         /* building it failed for a reason that is not its events' and not
+                                        * its alone (out of memory, a key that cannot sign) (err): the
+                                        * whole batch fails (batchBuildFailed), nothing is acknowledged */
     int unread;                        /* UNREAD_*: its registry record or objects could not be read
                                         * (err): nothing built, its genesis and events re-queued */
     int overBudget;                    /* its files are beyond WA_DID_BUDGET (err): events dead-lettered */
     size_t bytes;                      /* its three files with the versions built so far (budget.h) */
     size_t maxLeaves;                  /* leaves its batch can have: bounds an anchor proof's size */
-    int signFailed;                    /* a token key could not sign (err): the whole batch fails */
     /* publish */
     int unused;                        /* not published (lost did.jsonl to a foreign writer, failed, over budget) */
     int failed;                        /* publishing it failed, this DID alone (err): events re-queued */
@@ -149,13 +150,14 @@ int batchBuild(pipeCtx *c, const char *token, batch *b, char *err);
 
 /* batchAddRej: record e (of w) as rejected with reason prefix + detail (a dead letter
  * once the batch is built). 0, or -1 when it cannot be recorded (out of memory): then
- * w->oom is set and the batch must fail, for an entry that is neither built nor
+ * w->fatal is set and the batch must fail, for an entry that is neither built nor
  * dead-lettered would be acknowledged and lost. Exposed for tests. */
 int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix, const char *detail);
 
-/* batchBuildFailed: -1 + err when building some DID ran out of memory (w->oom): the
- * batch stops before any dead letter, transaction or acknowledgement (batchBuild checks
- * it; the next run resumes the batch); 0 otherwise. */
+/* batchBuildFailed: -1 + err (naming the DID and w->err) when building some DID failed
+ * fatally (w->fatal: out of memory, a key that cannot sign): the batch stops before any
+ * dead letter, transaction or acknowledgement (batchBuild checks it; the next run
+ * resumes the batch); 0 otherwise. */
 int batchBuildFailed(const batch *b, char *err);
 
 /* batchReadObjects: did.jsonl, witness.json, did-witness.json of every DID of b, many
