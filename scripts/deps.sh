@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh -- install what the build, tests, bench and demo need, when missing.
 # Debian packages via apt-get (as root, or with sudo); npm test tooling via
-# `npm ci` in tests/node (anvil, forge, cast, solc, didwebvh-ts, merkletreejs).
+# `npm ci` in tests/node (anvil, forge, cast, solc, didwebvh-ts, merkletreejs, azurite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
