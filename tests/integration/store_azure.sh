@@ -3,7 +3,8 @@
 # it (npm azurite 3.35.0 on 127.0.0.1, tests/svc/azurite.sh): the conformance suite and the
 # 16-writer races that the file store and radosgw pass (tests/integration/store.sh), the
 # three credential forms (connection string, account + key, SAS), connection reuse,
-# headers and CORS (GET and preflight) as an anonymous browser sees them, missing keys and
+# headers and CORS (GET and preflight) as an anonymous browser sees them, `seed
+# seed-storage --store azblob://` (create-only, the page too), missing keys and
 # containers, bad credentials (a specific error at open or probe), secrets kept out of
 # traces and errors, conditions stripped by a proxy (the probe refuses), and lost or
 # ambiguous answers to conditional Put Blob (tests/tools/faultproxy).
@@ -114,6 +115,20 @@ for o in https://verifier.example http://localhost:8080; do
 done
 h=$(hdr -X OPTIONS -H "Origin: https://verifier.example" -H 'Access-Control-Request-Method: PUT' "$PUB/d/did.jsonl")
 grep -q '^HTTP/1.1 403' <<<"$h" && t_ok "cors preflight: PUT is not allowed" || t_fail "cors preflight PUT" "$h"
+
+# seed seed-storage: create-only bulk upload of genesis logs and the page into Azure.
+"$BIN/didlog" keygen --out "$T_TMP/pub.key" >/dev/null
+"$BIN/seed" generate-identities --count-per-kind 4 --domain dpp.example.com --publisher-key "$T_TMP/pub.key" \
+    --out "$T_TMP/ids" >/dev/null 2>&1
+t_expect_rc "seed-storage --store azblob:// --page" 0 "$BIN/seed" seed-storage --identities "$T_TMP/ids" \
+    --store "azblob://$AZ_ACCOUNT/wapub/seed" --page seed/www/index.html --quiet
+t_grep "seed-storage: 12 uploaded" 'store azblob://.*: 12 uploaded, 0 already present, 0 failed' "$T_TMP/last.out"
+t_eq "seed-storage: 12 logs and the page in the container" \
+    "$("$ST" -u "azblob://$AZ_ACCOUNT/wapub/seed" ls | grep -c '/did.jsonl$') $("$ST" -u "azblob://$AZ_ACCOUNT/wapub/seed" ls | cut -f2 | grep -c '^index.html$')" "12 1"
+t_expect_rc "seed-storage again" 0 "$BIN/seed" seed-storage --identities "$T_TMP/ids" --store "azblob://$AZ_ACCOUNT/wapub/seed" --quiet
+t_grep "seed-storage again: logs kept (create-only)" ': 0 uploaded, 12 already present, 0 failed' "$T_TMP/last.out"
+k=$(cd "$T_TMP/ids/public" && find . -name did.jsonl | head -1 | sed 's|^\./||')
+t_eq "a genesis log served anonymously, byte for byte" "$(curl -s "$PUB/seed/$k" | sha256sum)" "$(sha256sum <"$T_TMP/ids/public/$k")"
 
 # ---------------------------------------------------------------- errors
 t_expect_rc "missing key -> not found (3)" 3 "$ST" -u "$U" get no/such.json
