@@ -11,6 +11,7 @@
 #include "core/edkey.h"
 #include "didlog/file.h"
 #include "didlog/key.h"
+#include "anchord/azrest.h"
 #include "anchord/config.h"
 #include "anchord/ethkey.h"
 #include "verifier/ethrpc.h"
@@ -49,7 +50,7 @@ static int vCors(char *v, size_t cap, char *why);
 
 static const setting settings[] = {
     {"WA_REDIS_URL", "redis://127.0.0.1:6379", "Redis server: redis://[:password@]host:port[/db]", STR(redisUrl, vRedis)},
-    {"WA_STORE", "file://./public", "object store: file://DIR or s3://BUCKET[/PREFIX] (AWS_* env for S3)", STR(store, vStore)},
+    {"WA_STORE", "file://./public", "object store: file://DIR, s3://BUCKET[/PREFIX] (AWS_* env) or azblob://ACCOUNT/CONTAINER[/PREFIX] (AZURE_STORAGE_* env)", STR(store, vStore)},
     {"WA_RPC_URLS", "http://127.0.0.1:8545", "Ethereum JSON-RPC URLs (at most 8), comma separated, fail-over in order", STR(rpcUrls, vRpc)},
     {"WA_CHAIN_ID", "31337", "chain id the RPC must report; checked before anything is signed (Sepolia 11155111)", INT(chainId, 1, 9007199254740991LL)},
     {"WA_CONTRACT", "", "WitnessAnchorRegistry address (0x + 40 hex, EIP-55 checksum if mixed case)", STR(contract, vContract)},
@@ -251,7 +252,10 @@ void configHelp(FILE *f) {
     fprintf(f, "Environment read by the S3 store (as the AWS CLI):\n"
                "  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION (us-east-1)\n"
                "  AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 (S3-compatible servers; path-style then)\n"
-               "  AWS_S3_ADDRESSING_STYLE (path|virtual)  WA_STORE_RETRIES (5)  WA_STORE_TRACE (debug)\n");
+               "  AWS_S3_ADDRESSING_STYLE (path|virtual)  WA_STORE_RETRIES (5)  WA_STORE_TRACE (debug)\n"
+               "Environment read by the Azure Blob store (as the az CLI; docs/azure.md):\n"
+               "  AZURE_STORAGE_CONNECTION_STRING, else AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY\n"
+               "  or AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_SERVICE_ENDPOINT (emulators)\n");
 }
 
 void configPrint(FILE *f, const config *c) {
@@ -354,7 +358,8 @@ static int vStore(char *v, size_t cap, char *why) {
                 return errSet(why, "S3 bucket name may hold a-z 0-9 . - only");
         return 0;
     }
-    return errSet(why, "must start with file:// or s3://");
+    if (!strncmp(v, "azblob://", 9)) return azUrlSplit(v + 9, NULL, NULL, NULL, why);
+    return errSet(why, "must start with file://, s3:// or azblob://");
 }
 
 /* vRpc: the RPC client's own URL-list parser decides (one way to read it). */

@@ -17,7 +17,8 @@ store *storeOpen(const char *url, char *err) {
     int rc;
     if (!strncmp(url, "s3://", 5)) rc = storeS3Open(s, url + 5, err);
     else if (!strncmp(url, "file://", 7)) rc = storeFileOpen(s, url + 7, err);
-    else rc = errSet(err, "store URL %s: want s3://bucket/prefix or file:///dir", url);
+    else if (!strncmp(url, "azblob://", 9)) rc = storeAzOpen(s, url + 9, err);
+    else rc = errSet(err, "store URL %s: want s3://bucket/prefix, azblob://account/container/prefix or file:///dir", url);
     if (rc < 0) { free(s); return NULL; }
     return s;
 }

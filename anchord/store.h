@@ -1,7 +1,10 @@
-/* store.h -- the object store: S3 (SigV4, ETag conditional writes) or a local directory.
+/* store.h -- the object store: S3 (SigV4), Azure Blob Storage (Shared Key or SAS), both
+ * with ETag conditional writes, or a local directory.
  *
  * One interface for anchord, seed and didverify. A store is opened from a URL:
  *   s3://bucket[/prefix]   S3 or an S3-compatible server; AWS_* environment as the AWS CLI
+ *   azblob://account/container[/prefix]   Azure Blob Storage (or Azurite); AZURE_STORAGE_*
+ *                          environment as the az CLI (docs/azure.md)
  *   file:///dir            a local directory (the embedded default)
  * Keys are relative ("abc/did.jsonl"); the store adds its prefix.
  *
@@ -18,7 +21,8 @@
  *                   writers race to put the very same bytes, both may see OK: the key
  *                   holds what each wanted. A writer that must know that it, and not a
  *                   twin, won makes its bytes unique (storetool race does).
- * ETags are opaque strings without quotes; pass back exactly what get/put returned.
+ * ETags are opaque strings without quotes; pass back exactly what get/put returned. Equal
+ * bytes need not give equal ETags (Azure gives every write a new one).
  *
  * A store handle is not thread-safe: use one per thread or process. Bulk work goes
  * through storePutMany, which keeps many requests in flight on reused connections. */
@@ -79,7 +83,7 @@ typedef int storeListFn(void *ctx, const char *key, long long size);
 
 /* storeOpen: open url (anchord: WA_STORE from its config; NULL or "" =
  * STORE_DEFAULT_URL). Reads the AWS_*
- * environment for s3://. Does no network I/O: call storeProbe before relying on it.
+ * environment for s3://, AZURE_STORAGE_* for azblob://. Does no network I/O: call storeProbe before relying on it.
  * NULL + err on a malformed URL or missing credentials. */
 store *storeOpen(const char *url, char *err);
 
@@ -129,7 +133,8 @@ int storeDelete(store *s, const char *key, char *err);
 /* storeSetCors: make sure objects are readable cross-origin (Access-Control-Allow-Origin: *,
  * GET/HEAD, ETag exposed). S3: reads the bucket's CORS configuration (s3:GetBucketCORS);
  * none -> puts the rule (s3:PutBucketCORS); one with such a rule -> OK, untouched; one
- * without -> ERR (an operator's rules are never replaced). file: nothing to do
+ * without -> ERR (an operator's rules are never replaced). Azure: the account's
+ * blob-service CORS rules (Azure has no per-container CORS). file: nothing to do
  * (the web server in front of the directory sets it). STORE_OK / STORE_ERR. */
 int storeSetCors(store *s, char *err);
 

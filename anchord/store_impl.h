@@ -1,4 +1,4 @@
-/* store_impl.h -- what the store backends (store_s3.c, store_file.c) share with store.c. */
+/* store_impl.h -- what the store backends (store_s3.c, store_file.c, store_az.c) share with store.c. */
 #ifndef WA_STORE_IMPL_H
 #define WA_STORE_IMPL_H
 #include "anchord/store.h"
@@ -26,6 +26,7 @@ struct store {
 /* Backend constructors: fill s->ops / s->be / s->desc from the URL rest. */
 int storeS3Open(store *s, const char *rest, char *err);     /* rest = "bucket/prefix" */
 int storeFileOpen(store *s, const char *rest, char *err);   /* rest = "/dir" */
+int storeAzOpen(store *s, const char *rest, char *err);     /* rest = "account/container/prefix" */
 
 /* storeEtagCopy: copy an ETag without surrounding quotes (and W/) into out; -1 if too long. */
 int storeEtagCopy(char out[STORE_ETAG_MAX], const char *p, size_t n);

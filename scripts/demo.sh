@@ -17,8 +17,10 @@
 # Environment: DEMO_STORE=s3 (Ceph radosgw via tests/svc/radosgw.sh instead of the local
 # directory, with the bucket policy of cron/s3-bucket-policy.json; readers and didverify then
 # go through Debian's nginx as the caching CDN, cron/nginx-cdn.conf via tests/svc/cdnproxy.sh,
-# to the bucket itself -- the read path of docs/cdn.md), DEMO_KEYS=pkcs11 (anchord's keys in a SoftHSM2
-# token, docs/hsm.md), DEMO_COUNT (windows, default 1000), DEMO_SEED (default 1), DEMO_PORT (page
+# to the bucket itself -- the read path of docs/cdn.md), DEMO_STORE=azure (Azurite via
+# tests/svc/azurite.sh, a public-read container that didverify reads directly; docs/azure.md),
+# DEMO_KEYS=pkcs11 (anchord's keys in a SoftHSM2 token, docs/hsm.md),
+# DEMO_COUNT (windows, default 1000), DEMO_SEED (default 1), DEMO_PORT (page
 # server port, default a free one), DEMO_WAIT=1 (keep serving until Ctrl-C; default when
 # stdin is a terminal), DEMO_SKIP_DEPS=1 (do not run scripts/deps.sh), DEMO_OUT (default demo-out).
 set -euo pipefail
@@ -33,7 +35,7 @@ ANVIL=$ROOT/tests/node/node_modules/.bin/anvil
 # anvil's first well-known development account (public knowledge; worthless on a real chain)
 DEV_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 DOMAIN=dpp.example.com
-PIDS=() PHASES=() RGW= CDN=
+PIDS=() PHASES=() RGW= CDN= AZD= VERIFY_URL=
 
 say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
@@ -45,6 +47,7 @@ cleanup() {
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
     [ -n "$CDN" ] && tests/svc/cdnproxy.sh stop "$CDN" >/dev/null 2>&1 || true
     [ -n "$RGW" ] && tests/svc/radosgw.sh stop "$RGW" >/dev/null 2>&1 || true
+    [ -n "$AZD" ] && tests/svc/azurite.sh stop "$AZD" >/dev/null 2>&1 || true
     if [ $rc -eq 130 ]; then echo "demo: stopped; everything it started is stopped ($OUT kept)" >&2
     elif [ $rc -ne 0 ]; then echo "demo: failed (exit $rc); logs in $W/" >&2; fi
     exit $rc
@@ -121,6 +124,12 @@ services() {
         sed 's/BUCKET/demo/g' cron/s3-bucket-policy.json >"$W/bucket-policy.json"
         s3put policy= "$W/bucket-policy.json" || die "cannot set the bucket policy"
         STORE_URL=s3://demo
+    elif [ "$STOREKIND" = azure ]; then
+        AZD=$W/azurite
+        eval "$(tests/svc/azurite.sh start "$AZD")" || die "Azurite did not start"
+        tests/svc/azurite.sh container "$AZD" demo blob || die "cannot create the container"
+        export AZURE_STORAGE_CONNECTION_STRING
+        STORE_URL=azblob://$AZ_ACCOUNT/demo VERIFY_URL=$AZ_BLOB_ENDPOINT/demo
     else
         STORE_URL=file://$OUT/public
     fi
@@ -168,7 +177,7 @@ events() {
 
 page() {   # the page at the bucket root (logs already there are kept: create-only)
     "$SEED" seed-storage --identities "$W/ids" --store "$STORE_URL" --page seed/www/index.html --quiet >/dev/null
-    if [ "$STOREKIND" = s3 ]; then   # mirror the bucket into demo-out/public for the summary and the server
+    if [ "$STOREKIND" != file ]; then   # mirror the bucket into demo-out/public for the summary and the server
         local k
         "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" ls | cut -f2 | grep -vE '^(\.wa-probe|_wa)/' | while read -r k; do
             mkdir -p "$OUT/public/$(dirname "$k")"
@@ -200,17 +209,19 @@ serve() {
     fi
 }
 
-# verify: every DID with didverify over HTTP (the served tree) against the anchors snapshot.
+# verify: every DID with didverify over HTTP (the served tree, or Azurite's public container)
+# against the anchors snapshot.
 verify() {
+    VERIFY_URL=${VERIFY_URL:-http://127.0.0.1:$HTTP_PORT}
     jq -r .did "$W/ids/index.jsonl" |
         xargs -P "$(nproc)" -I{} sh -c '"$0" "{}" --base-url "$1" --anchors "$2" --json >/dev/null 2>&1; echo "$?"' \
-            "$DV" "http://127.0.0.1:$HTTP_PORT" "$OUT/anchors.json" | sort | uniq -c >"$W/verify.counts"
+            "$DV" "$VERIFY_URL" "$OUT/anchors.json" | sort | uniq -c >"$W/verify.counts"
     V_OK=$(awk '$2 == 0 {print $1}' "$W/verify.counts"); V_BAD=$(awk '$2 == 1 {print $1}' "$W/verify.counts")
     V_PEND=$(awk '$2 == 2 {print $1}' "$W/verify.counts"); V_ERR=$(awk '$2 >= 3 {s += $1} END {print s + 0}' "$W/verify.counts")
     V_OK=${V_OK:-0} V_BAD=${V_BAD:-0} V_PEND=${V_PEND:-0}
     echo "didverify: $V_OK anchored, $V_PEND pending, $V_BAD invalid, $V_ERR errors"
     # one DID in full, as a user would run it
-    "$DV" "$(jq -rn 'first(inputs | .did)' "$W/ids/index.jsonl")" --base-url "http://127.0.0.1:$HTTP_PORT" --anchors "$OUT/anchors.json" | tail -3
+    "$DV" "$(jq -rn 'first(inputs | .did)' "$W/ids/index.jsonl")" --base-url "$VERIFY_URL" --anchors "$OUT/anchors.json" | tail -3
 }
 
 summary() {
@@ -245,7 +256,7 @@ say "Lifecycle events (POST /events)"; phase events events
 say "Anchor the events (anchord run)"; phase anchorEvents drain
 say "Page, anchors export";      phase page page; phase anchors anchors
 serve
-say "Verify every DID (didverify over http://127.0.0.1:$HTTP_PORT)"; phase verify verify
+say "Verify every DID (didverify over ${VERIFY_URL:-http://127.0.0.1:$HTTP_PORT})"; phase verify verify
 summary
 W1=$(jq -rn 'first(inputs | select(.kind == "window") | .did)' "$W/ids/index.jsonl")
 echo

@@ -258,8 +258,9 @@ static const char storageHelp[] =
     "  --register URL  POST each log to URL/dids (anchord serve): the way a DID enters\n"
     "                  this system. The worker anchors its genesis entry and publishes\n"
     "                  it with its proofs; a DID already registered counts as done.\n"
-    "  --store URL     plain create-only upload (file:///dir or s3://bucket/prefix,\n"
-    "                  AWS_* environment) to <prefix>/<scid>/did.jsonl: no anchoring,\n"
+    "  --store URL     plain create-only upload (file:///dir, s3://bucket/prefix with the\n"
+    "                  AWS_* environment, or azblob://account/container/prefix with the\n"
+    "                  AZURE_STORAGE_* environment) to <prefix>/<scid>/did.jsonl: no anchoring,\n"
     "                  no witness proofs -- a pending copy; existing logs are kept.\n"
     "  --page FILE     also put the browser page at the store root as index.html.\n"
     "  Exit: 0 done, 1 some failed or rejected, 2 usage, I/O or connection error.\n";

@@ -8,6 +8,8 @@
 #                           not start, else a failure (deploy or keygen is our code)
 #   pipe_env_s3 BUCKET      the same on a fresh radosgw (tests/svc/radosgw.sh) bucket, stopped
 #                           on exit; a radosgw that cannot start is a SKIP
+#   pipe_env_azure CONTAINER  the same on a fresh Azurite (tests/svc/azurite.sh), in a
+#                           public-read container; an Azurite that cannot start is a SKIP
 #   pipe_run [ARGS...]      bin/anchord run, stderr to $T_TMP/run.N.log; sets RUN_RC, RUN_LOG
 #   pipe_statuses PREFIX    "status count" lines of the events whose id starts with PREFIX
 #   pipe_chain_roots FILE   check every "batch ID ROOT" line of pipetool check against roots(ID)
@@ -47,6 +49,16 @@ pipe_env_s3() {
     rgw_start "$RGW" >/dev/null 2>"$T_TMP/rgw.err" || t_skip_rest radosgw "radosgw did not start: $(tail -3 "$T_TMP/rgw.err")"
     rgw_bucket "$RGW" "$1" || { t_fail "bucket"; t_done; exit 1; }
     pipe_env "s3://$1" || pipe_env_failed
+}
+
+pipe_env_azure() {
+    source "$WA_ROOT/tests/svc/azurite.sh"
+    AZD=$T_TMP/az
+    az_start "$AZD" >/dev/null 2>"$T_TMP/az.err" ||
+        { echo "SKIP $(basename "$0" .sh): Azurite did not start: $(tail -1 "$T_TMP/az.err")"; t_done; exit 0; }
+    trap 'az_stop "$AZD"; t_cleanup' EXIT
+    az_container "$AZD" "$1" blob || { t_fail "container"; t_done; exit 1; }
+    pipe_env "azblob://$AZ_ACCOUNT/$1" || { t_fail "services start"; t_done; exit 1; }
 }
 
 pipe_run() {

@@ -40,6 +40,9 @@ int main(void) {
     T_CHECK(setErr(&c, "WA_STORE", "ftp://x", "file://"), "store scheme");
     T_CHECK(setErr(&c, "WA_STORE", "s3://UPPER", "bucket"), "s3 bucket");
     T_CHECK(setOk(&c, "WA_STORE", "s3://my-bucket/pre"), "s3 ok");
+    T_CHECK(setOk(&c, "WA_STORE", "azblob://myaccount/my-container/pre"), "azblob ok");
+    T_CHECK(setErr(&c, "WA_STORE", "azblob://myaccount/My_Container", "container name"), "azblob container");
+    T_CHECK(setErr(&c, "WA_STORE", "azblob://myaccount", "azblob://account/container"), "azblob without container");
     T_CHECK(setErr(&c, "WA_CONTRACT", "0x1234", "40 hex"), "contract");
     T_CHECK(setOk(&c, "WA_CONTRACT", "0x5FbDB2315678afecb367f032d93F642f64180aa3"), "contract ok");
     T_CHECK(setErr(&c, "WA_RPC_URLS", "http://a,ws://b", "http"), "rpc scheme");
