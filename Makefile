@@ -1,8 +1,10 @@
 # Witness Anchor — build, test, bench, demo, install, image.
 #
-# Sources are discovered by folder: every .c in core/ didlog/ verifier/ anchord/
+# Sources are discovered by folder: every .c below core/ didlog/ verifier/ anchord/
 # seed/ is library code except the *_main.c files, which are the programs.
-# Dependencies point one way: programs -> anchord -> verifier -> didlog -> core.
+# Dependencies point one way -- programs -> anchord subsystems -> domain libraries
+# (didlog, verifier) -> shared process I/O (core/io) -> core -- and `make check-layers`
+# (part of `make`) fails on an include that points the wrong way (scripts/layers.txt).
 #
 # `make` only compiles (no network). The targets that run something (test, asan, demo,
 # bench, scenarios, load, fuzz) first install what is missing (scripts/deps.sh: Debian
@@ -37,7 +39,7 @@ CONFDIR ?= /etc/witness-anchor
 IMAGE   ?= witness-anchor
 
 MODS    := core didlog verifier anchord seed
-LIBSRC  := $(filter-out %_main.c,$(foreach m,$(MODS),$(wildcard $(m)/*.c)))
+LIBSRC  := $(filter-out %_main.c,$(shell find $(MODS) -name "*.c"))
 LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libwa.a
 PROGS   := $(BIN)/anchord $(BIN)/didlog $(BIN)/didverify $(BIN)/seed
@@ -50,8 +52,12 @@ BENCHES := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
 .PHONY: all test asan fuzz bench deps demo clean scenarios check-contracts contracts load \
-        install uninstall man image FORCE
-all: $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
+        install uninstall man image check-layers FORCE
+all: check-layers $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
+
+# Includes point down the layers of scripts/layers.txt (README "Layout").
+check-layers:
+	@scripts/check-layers.sh >/dev/null || scripts/check-layers.sh
 
 # The version is compiled into core/version.o only; the stamp changes (and that object
 # is rebuilt) only when the version does.
@@ -61,7 +67,7 @@ $(BUILD)/version.stamp: FORCE
 $(BUILD)/core/version.o: $(BUILD)/version.stamp
 $(BUILD)/core/version.o: CFLAGS += -DWA_VERSION='"$(VERSION)"'
 
-$(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
+$(BUILD)/%.o: %.c $(shell find $(MODS) tests -name "*.h") Makefile
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "anchord/cmd.h"
-#include "anchord/eth.h"
+#include "anchord/chain/eth.h"
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/version.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FALSE 8

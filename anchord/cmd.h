@@ -3,8 +3,8 @@
  * and returns the process exit code. */
 #ifndef WA_CMD_H
 #define WA_CMD_H
-#include "anchord/config.h"
-#include "anchord/ingest.h"
+#include "anchord/config/config.h"
+#include "anchord/ingest/ingest.h"
 
 /* cmdServe: `anchord serve [--config FILE]` -- the ingest API until SIGTERM.
  * Exit 0 clean shutdown, 1 start-up error (bad setting, cannot listen), 2 usage. */
@@ -31,7 +31,7 @@ int cmdRun(int argc, char **argv);
 int cmdRotate(int argc, char **argv);
 
 /* cmdTokenKeygen: `anchord token-keygen ed25519|secp256k1 URI` -- a key pair generated
- * in a PKCS#11 token (anchord/pkcs11.h). Exit 0, 2 usage, 3 token/PIN/key refused. */
+ * in a PKCS#11 token (anchord/keys/pkcs11.h). Exit 0, 2 usage, 3 token/PIN/key refused. */
 int cmdTokenKeygen(int argc, char **argv);
 
 #endif

@@ -6,9 +6,9 @@
 #include "core/multiformat.h"
 #include "core/sha256.h"
 #include "anchord/cmd.h"
-#include "anchord/didreg.h"
-#include "anchord/log.h"
-#include "anchord/svckey.h"
+#include "anchord/queue/didreg.h"
+#include "anchord/ops/log.h"
+#include "anchord/keys/svckey.h"
 
 static void rotateUsage(FILE *f) {
     fprintf(f, "usage: anchord rotate-publisher [--config FILE]\n"

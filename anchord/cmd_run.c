@@ -13,13 +13,13 @@
 #include "core/hex.h"
 #include "core/json.h"
 #include "didlog/key.h"
-#include "anchord/batch.h"
+#include "anchord/pipeline/batch.h"
 #include "anchord/cmd.h"
-#include "anchord/genesis.h"
-#include "anchord/eth.h"
-#include "anchord/log.h"
-#include "anchord/metrics.h"
-#include "anchord/svckey.h"
+#include "anchord/ingest/genesis.h"
+#include "anchord/chain/eth.h"
+#include "anchord/ops/log.h"
+#include "anchord/ops/metrics.h"
+#include "anchord/keys/svckey.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -105,7 +105,7 @@ static void keeperStop(keeper *k) {
 /* ---- start-up ---- */
 
 /* setupKeys: the publisher (update) and witness keys, in memory or in a token
- * (anchord/svckey.h), and their public forms. */
+ * (anchord/keys/svckey.h), and their public forms. */
 static int setupKeys(pipeCtx *c, char *err) {
     if (svcKeysOpen(c->cfg, &c->pub, &c->wit, err) < 0) return -1;
     if (mkEncodeEd25519Pub(c->pub.pk, c->pubMk) < 0 || didkeyFromPub(c->wit.pk, c->witDid) < 0)

@@ -17,13 +17,13 @@
 #include <microhttpd.h>
 #include "core/jcs.h"
 #include "anchord/cmd.h"
-#include "anchord/commit.h"
-#include "anchord/config.h"
-#include "anchord/genesis.h"
-#include "anchord/ingest.h"
-#include "anchord/log.h"
-#include "anchord/metrics.h"
-#include "anchord/qmetrics.h"
+#include "anchord/ingest/commit.h"
+#include "anchord/config/config.h"
+#include "anchord/ingest/genesis.h"
+#include "anchord/ingest/ingest.h"
+#include "anchord/ops/log.h"
+#include "anchord/ops/metrics.h"
+#include "anchord/queue/qmetrics.h"
 
 /* A small pool of Redis connections: one per request in flight, reused. */
 typedef struct qpool {

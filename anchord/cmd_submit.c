@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "anchord/cmd.h"
-#include "anchord/genesis.h"
-#include "anchord/log.h"
-#include "anchord/metrics.h"
+#include "anchord/ingest/genesis.h"
+#include "anchord/ops/log.h"
+#include "anchord/ops/metrics.h"
 
 static void submitUsage(FILE *f) {
     fprintf(f, "usage: anchord submit [--config FILE] FILE|-\n"

@@ -4,9 +4,9 @@
 #include "core/err.h"
 #include "core/keccak.h"
 #include "core/multiformat.h"
-#include "verifier/ethaddr.h"
+#include "verifier/chain/ethaddr.h"
 #include "anchord/cmd.h"
-#include "anchord/pkcs11.h"
+#include "anchord/keys/pkcs11.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 3

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <sodium.h>
-#include "anchord/store.h"
+#include "anchord/store/store.h"
 
 static double now(void) {
     struct timespec t;

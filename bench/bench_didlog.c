@@ -13,7 +13,7 @@
 #include <sodium.h>
 #include "core/edkey.h"
 #include "core/multiformat.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/webvh.h"
 
 static double now(void) {

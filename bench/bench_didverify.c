@@ -13,7 +13,7 @@
 #include <time.h>
 #include <sodium.h>
 #include "didlog/didurl.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/webvh.h"
 #include "verifier/verify.h"
 

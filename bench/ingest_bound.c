@@ -10,7 +10,7 @@
 #include <sodium.h>
 #include "core/buf.h"
 #include "core/err.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 
 typedef struct msgs {
     const unsigned char **p;

@@ -19,8 +19,8 @@
 #include "core/jcs.h"
 #include "core/multiformat.h"
 #include "core/sha256.h"
-#include "anchord/config.h"
-#include "anchord/ingest.h"
+#include "anchord/config/config.h"
+#include "anchord/ingest/ingest.h"
 
 #define BODY_TARGET 64000   /* bytes: under the default WA_MAX_BODY of 65536 */
 

@@ -1,6 +1,6 @@
 /* edsigner.h -- who makes an Ed25519 signature: libsodium over a key held in memory,
  * or a backend that holds the key and never hands it out (a PKCS#11 token,
- * anchord/svckey.h).
+ * anchord/keys/svckey.h).
  *
  * Callers sign through edSignerSign and read the public key from pk; neither
  * needs the private key. The in-memory path is one crypto_sign_detached call, as

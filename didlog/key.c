@@ -5,7 +5,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/multiformat.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/key.h"
 
 int keyFileWrite(const char *path, const edKey *k, char *err) {

@@ -5,7 +5,7 @@
 #include "core/di.h"
 #include "core/jcs.h"
 #include "core/json.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/key.h"
 #include "didlog/webvh.h"
 #include "seed/events.h"

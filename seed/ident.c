@@ -12,7 +12,7 @@
 #include "core/json.h"
 #include "core/multiformat.h"
 #include "didlog/didurl.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/key.h"
 #include "didlog/webvh.h"
 #include "seed/ident.h"

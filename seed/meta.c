@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/json.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/webvh.h"
 #include "seed/meta.h"
 #include "seed/product.h"

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "anchord/store.h"
-#include "didlog/file.h"
+#include "anchord/store/store.h"
+#include "core/io/file.h"
 #include "didlog/webvh.h"
 #include "seed/post.h"
 #include "seed/progress.h"

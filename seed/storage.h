@@ -1,7 +1,7 @@
 /* storage.h -- `seed seed-storage`: the rollout plan's bulk upload of the genesis logs.
  *
  * Two targets, either or both:
- *   --store URL     plain upload into an object store (anchord/store.h), create-only
+ *   --store URL     plain upload into an object store (anchord/store/store.h), create-only
  *                   (If-None-Match: *): a log already there is counted, never replaced.
  *                   Nothing is anchored: these logs are pending until anchord registers
  *                   and anchors them; use it to prefill a mirror or a test bucket.

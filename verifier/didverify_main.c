@@ -16,15 +16,15 @@
 #include "core/merkle.h"
 #include "core/version.h"
 #include "didlog/didurl.h"
-#include "didlog/fetch.h"
-#include "didlog/file.h"
+#include "core/io/http.h"
+#include "core/io/file.h"
 #include "didlog/webvh.h"
-#include "verifier/chain.h"
-#include "verifier/manifest.h"
+#include "verifier/chain/chain.h"
+#include "verifier/proof/manifest.h"
 #include "verifier/report.h"
 #include "verifier/stale.h"
 #include "verifier/verify.h"
-#include "verifier/witness.h"
+#include "verifier/proof/witness.h"
 
 enum { EX_VALID = 0, EX_INVALID = 1, EX_PENDING = 2, EX_USAGE = 3, EX_STALE = 4 };
 

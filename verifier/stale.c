@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "verifier/stale.h"
-#include "verifier/witness.h"
+#include "verifier/proof/witness.h"
 
 int staleLeaves(const manifest *m, const char *did, const char *const *vids, size_t n, char why[ERR_MAX]) {
     for (size_t i = 0; i < m->n; i++) {

@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include "core/buf.h"
 #include "core/err.h"
-#include "verifier/chain.h"
+#include "verifier/chain/chain.h"
 
 /* staleGetFn: batch batchId's manifest into out: 1 found, 0 not published (404, or 403
  * where the bucket hides missing keys), -1 + err (I/O). */

@@ -6,7 +6,7 @@
 #include "core/json.h"
 #include "core/merkle.h"
 #include "didlog/webvh.h"
-#include "verifier/docevent.h"
+#include "verifier/event/docevent.h"
 #include "verifier/verify.h"
 
 /* addRow: a new version row (INVALID until decided). NULL when out of memory. */

@@ -5,7 +5,7 @@
  *   1. the did:webvh v1.0 log rules (didlog/webvh.h; a broken entry also
  *      invalidates every later one, as in did:webvh resolution);
  *   2. the embedded signed event against the previous version's assertion keys
- *      (verifier/docevent.h; genesis entries carry none);
+ *      (verifier/event/docevent.h; genesis entries carry none);
  *   3. with a witness.json anchor: its versionId is this entry's; leaf hash =
  *      SHA-256(0x00 || the line's bytes); the RFC 9162 inclusion proof leads to
  *      the stated root; chainId and contract are the configured ones; the chain
@@ -23,10 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
-#include "verifier/chain.h"
-#include "verifier/docevent.h"
+#include "verifier/chain/chain.h"
+#include "verifier/event/docevent.h"
 #include "verifier/stale.h"
-#include "verifier/witness.h"
+#include "verifier/proof/witness.h"
 
 typedef enum { VERDICT_ANCHORED = 0, VERDICT_PENDING = 1, VERDICT_INVALID = 2, VERDICT_STALE = 3 } verdict;
 
@@ -37,7 +37,7 @@ typedef struct versionReport {
     uint8_t txHash[32];
     char reason[ERR_MAX];            /* INVALID (and PENDING: why) */
     int claimed;                     /* witness.json has an anchor for it */
-    docKind kind;                    /* genesis, event or publisher maintenance (verifier/docevent.h);
+    docKind kind;                    /* genesis, event or publisher maintenance (verifier/event/docevent.h);
                                         UNKNOWN when the document was not checked */
 } versionReport;
 

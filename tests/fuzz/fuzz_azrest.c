@@ -1,12 +1,12 @@
 /* fuzz_azrest.c -- libFuzzer target: what the Azure store parses from outside
- * (anchord/azrest.h): List Blobs pages (azListPage), connection strings (azConnParse),
+ * (anchord/store/azrest.h): List Blobs pages (azListPage), connection strings (azConnParse),
  * account keys (azKeyDecode), azblob:// URLs (azUrlSplit) and the query canonicalization
  * of Shared Key (azCanonResource: markers come from the server). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include "anchord/azrest.h"
+#include "anchord/store/azrest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

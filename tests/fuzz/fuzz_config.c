@@ -1,10 +1,10 @@
 /* fuzz_config.c -- libFuzzer target: the KEY=VALUE config file parser and the
- * setting validators (anchord/config.c) must never crash and leave a valid config. */
+ * setting validators (anchord/config/config.c) must never crash and leave a valid config. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
-#include "anchord/config.h"
+#include "anchord/config/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,9 +1,9 @@
 /* fuzz_event.c -- libFuzzer target: event parser/validator and signature check
- * (anchord/event.c) must never crash, leak or accept without a complete schema. */
+ * (verifier/event/event.c) must never crash, leak or accept without a complete schema. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "anchord/event.h"
+#include "verifier/event/event.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,8 +2,8 @@
  * transaction decoder (which also recovers the signer). */
 #include <stddef.h>
 #include <stdint.h>
-#include "anchord/ethtx.h"
-#include "anchord/rlp.h"
+#include "anchord/chain/ethtx.h"
+#include "anchord/chain/rlp.h"
 #include "core/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -2,8 +2,8 @@
  * data / receipt-field decoders applied to whatever result it accepts. */
 #include <stddef.h>
 #include <stdint.h>
-#include "anchord/eth.h"
-#include "verifier/ethrpc.h"
+#include "anchord/chain/eth.h"
+#include "verifier/chain/ethrpc.h"
 #include <stdlib.h>
 #include "core/hex.h"
 #include "core/err.h"

@@ -1,10 +1,10 @@
-/* fuzz_s3xml.c -- libFuzzer target: the S3 XML the store reads (anchord/s3xml.h):
+/* fuzz_s3xml.c -- libFuzzer target: the S3 XML the store reads (anchord/store/s3xml.h):
  * error codes (s3xmlTag), ListObjectsV2 pages (s3xmlListPage, s3xmlUnescape) and bucket
  * CORS answers (s3xmlCorsOpen). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "anchord/s3xml.h"
+#include "anchord/store/s3xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
-#include "verifier/manifest.h"
+#include "verifier/proof/manifest.h"
 #include "verifier/report.h"
 #include "verifier/verify.h"
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
-#include "verifier/manifest.h"
-#include "verifier/witness.h"
+#include "verifier/proof/manifest.h"
+#include "verifier/proof/witness.h"
 
 #define SAME(dump, parse, T, freefn)                                              \
     do {                                                                          \

@@ -9,7 +9,7 @@ OUT=build-fuzz
 mkdir -p "$OUT"
 CF="-std=c17 -D_GNU_SOURCE -g -O1 -I. $(pkg-config --cflags libsodium libsecp256k1 jansson libcurl hiredis libmicrohttpd nettle openssl libidn2 p11-kit-1) -fsanitize=fuzzer-no-link,address,undefined"
 LIBS="$(pkg-config --libs libsodium libsecp256k1 jansson libcurl hiredis libmicrohttpd nettle openssl libidn2 p11-kit-1) -lm -lpthread"
-SRC=$(ls core/*.c didlog/*.c verifier/*.c anchord/*.c seed/*.c 2>/dev/null | grep -v '_main\.c$')
+SRC=$(find core didlog verifier anchord seed -name "*.c" | grep -v "_main\.c$")
 objs=()
 for s in $SRC; do
     o=$OUT/obj/${s%.c}.o; mkdir -p "$(dirname "$o")"

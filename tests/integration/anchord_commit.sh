@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# anchord_commit.sh -- the ingest group commit (anchord/commit.c) over real HTTP and a real
+# anchord_commit.sh -- the ingest group commit (anchord/ingest/commit.c) over real HTTP and a real
 # redis-server: concurrent POST /events share Redis round trips, yet each event is queued
 # exactly once and answered 202 only after Redis accepted that very event; replays of one
 # event inside the same group get one 202 and 409s; SIGTERM with requests in flight stops

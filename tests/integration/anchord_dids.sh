@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # anchord_dids.sh -- genesis logs into the queue: POST /dids (curl) and `anchord submit --dids`
-# with the rules of anchord/genesis.h, against a real redis-server. The logs are made
+# with the rules of anchord/ingest/genesis.h, against a real redis-server. The logs are made
 # by `didlog create` (our did:webvh v1.0 writer, interop-tested with didwebvh-ts in didlog.sh).
 source "$(dirname "$0")/../lib.sh"
 AD=$WA_ROOT/$BIN/anchord

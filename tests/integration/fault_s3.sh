@@ -66,7 +66,7 @@ t_eq "timeout: exit 0" "$RUN_RC" 0
 t_check "timeout: the request hung for the stall limit" test $((SECONDS - t0)) -ge 25
 invariants shang 1
 scenario attack s3-conflicts-counted-once "exactly one did.jsonl PUT answered 412 Precondition Failed (one conflict, known)" \
-    "s3_conflicts_total is counted by the store alone (anchord/metrics.h): 1 after the run, not 2 (the publisher counted the same conflict again)"
+    "s3_conflicts_total is counted by the store alone (anchord/ops/metrics.h): 1 after the run, not 2 (the publisher counted the same conflict again)"
 rules 'method=PUT path=did.jsonl nth=1 status 412'; mark sonce; events sonce
 WA_METRICS_TEXTFILE=$T_TMP/sonce.prom pipe_run
 t_eq "s3-conflicts-counted-once: exit 0" "$RUN_RC" 0

@@ -14,11 +14,11 @@ for w in $(grep -ohE 'WA_[A-Z0-9_]+' cron/* | sort -u); do
     t_check "cron/ name $w is an anchord setting" grep -qE "^  $w( |$)" "$T_TMP/help"
 done
 # every setting in config.c shows up with its default
-for w in $(grep -oE '^    \{"WA_[A-Z0-9_]+"' anchord/config.c | tr -d '{" '); do
+for w in $(grep -oE '^    \{"WA_[A-Z0-9_]+"' anchord/config/config.c | tr -d '{" '); do
     t_check "--help lists $w with a default" bash -c "grep -A1 -E '^  $w ' '$T_TMP/help' | grep -q 'default:'"
 done
 # docs/operations.md's configuration table names every setting
-for w in $(grep -oE '^    \{"WA_[A-Z0-9_]+"' anchord/config.c | tr -d '{" '); do
+for w in $(grep -oE '^    \{"WA_[A-Z0-9_]+"' anchord/config/config.c | tr -d '{" '); do
     t_check "docs/operations.md documents $w" grep -qF "| \`$w\` |" docs/operations.md
 done
 t_expect_rc "cron/anchord.env is a valid config" 0 "$AD" --config cron/anchord.env config
@@ -41,7 +41,7 @@ t_check "ingest service runs anchord serve" grep -q '^ExecStart=.*anchord serve$
 for c in serve submit; do   # (run: the pipeline owns its --help)
     t_expect_rc "anchord $c --help" 0 "$AD" $c --help; done
 # alerts, dashboard, k8s: js-yaml / JSON.parse against the registered metric families
-grep -oE 'metricsRegister\("[a-z0-9_]+"' anchord/metrics.c | sed 's/.*("//; s/"//' >"$T_TMP/metrics.txt"
+grep -oE 'metricsRegister\("[a-z0-9_]+"' anchord/ops/metrics.c | sed 's/.*("//; s/"//' >"$T_TMP/metrics.txt"
 node tests/tools/opsfiles.js "$WA_ROOT" <"$T_TMP/metrics.txt" >"$T_TMP/opsfiles.out" 2>&1 || t_fail opsfiles "$(tail -3 "$T_TMP/opsfiles.out")"
 # k8s.yaml: schema of every object and field, references, 0600 key files, sizes (k8scheck.js)
 node tests/tools/k8scheck.js "$WA_ROOT" >>"$T_TMP/opsfiles.out" 2>&1 </dev/null || t_fail k8scheck "$(tail -3 "$T_TMP/opsfiles.out")"

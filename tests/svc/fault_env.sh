@@ -32,7 +32,7 @@ anchored() {
         while read -r scid id; do echo "HGET wa:{s$(shard_of "$scid")}:events:$scid:$id status"; done |
         RCLI | grep -c '^anchored$'
 }
-# shard_of SCID: FNV-1a(SCID) mod WA_STREAM_SHARDS (as anchord/queue.c), 0 with one shard.
+# shard_of SCID: FNV-1a(SCID) mod WA_STREAM_SHARDS (as anchord/queue/queue.c), 0 with one shard.
 shard_of() {
     local n=${WA_STREAM_SHARDS:-1} h=2166136261 i c
     [ "$n" -eq 1 ] && { echo 0; return; }

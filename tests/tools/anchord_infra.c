@@ -36,8 +36,8 @@
 #include "core/multiformat.h"
 #include "core/sha256.h"
 #include "anchord/cmd.h"
-#include "anchord/didreg.h"
-#include "anchord/queue.h"
+#include "anchord/queue/didreg.h"
+#include "anchord/queue/queue.h"
 
 typedef struct ident {
     edKey key;

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "anchord/ethkey.h"
-#include "anchord/ethtx.h"
-#include "anchord/rlp.h"
+#include "anchord/chain/ethkey.h"
+#include "anchord/chain/ethtx.h"
+#include "anchord/chain/rlp.h"
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/keccak.h"

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <microhttpd.h>
-#include "anchord/store.h"
+#include "anchord/store/store.h"
 
 static const char *root;
 static unsigned missingStatus = 404;

@@ -25,12 +25,12 @@
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/merkle.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/webvh.h"
-#include "verifier/manifest.h"
-#include "verifier/witness.h"
-#include "anchord/config.h"
-#include "anchord/eth.h"
+#include "verifier/proof/manifest.h"
+#include "verifier/proof/witness.h"
+#include "anchord/config/config.h"
+#include "anchord/chain/eth.h"
 
 static config cfg;
 

@@ -1,4 +1,4 @@
-/* p11tool.c -- test tool over anchord's PKCS#11 keys (anchord/pkcs11.h, svckey.h), for
+/* p11tool.c -- test tool over anchord's PKCS#11 keys (anchord/keys/pkcs11.h, svckey.h), for
  * tests/integration/pkcs11*.sh and tests/svc/softhsm.sh. Failures exit 10 + the
  * P11_E* code (P11_EURI 11 ... P11_EFAIL 17), or 1 for a failure outside a token.
  *   p11tool pkcs8-ed KEYFILE        PKCS#8 PEM of a didlog key file's Ed25519 key (for softhsm2-util --import)
@@ -21,11 +21,11 @@
 #include "core/edkey.h"
 #include "core/err.h"
 #include "core/hex.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/key.h"
-#include "anchord/config.h"
-#include "anchord/pkcs11.h"
-#include "anchord/svckey.h"
+#include "anchord/config/config.h"
+#include "anchord/keys/pkcs11.h"
+#include "anchord/keys/svckey.h"
 
 static int die(const char *what, const char *err, int rc) {
     fprintf(stderr, "p11tool: %s: %s\n", what, err);

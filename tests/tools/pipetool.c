@@ -37,13 +37,13 @@
 #include "core/sha256.h"
 #include "didlog/key.h"
 #include "didlog/webvh.h"
-#include "verifier/manifest.h"
-#include "verifier/witness.h"
-#include "anchord/batch.h"
-#include "anchord/config.h"
-#include "anchord/ingest.h"
-#include "anchord/queue.h"
-#include "anchord/store.h"
+#include "verifier/proof/manifest.h"
+#include "verifier/proof/witness.h"
+#include "anchord/pipeline/batch.h"
+#include "anchord/config/config.h"
+#include "anchord/ingest/ingest.h"
+#include "anchord/queue/queue.h"
+#include "anchord/store/store.h"
 
 static config cfg;
 static pipeCtx pc;

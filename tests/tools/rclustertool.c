@@ -34,7 +34,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/err.h"
-#include "anchord/rcluster.h"
+#include "anchord/queue/rcluster.h"
 
 static const char *kindName(int k) {
     switch (k) {

@@ -3,7 +3,7 @@
  *                                 registry (WA_REDIS_URL, WA_STREAM_SHARDS), with the
  *                                 assertion key of its genesis document -- what the worker
  *                                 does once a genesis log is anchored
- *   seedcheck events DIR FILE     check every event of FILE: schema (anchord/event.h) and
+ *   seedcheck events DIR FILE     check every event of FILE: schema (verifier/event/event.h) and
  *                                 signature against the assertionMethod of its DID's genesis
  *                                 document, ids unique per DID, times increasing per DID and
  *                                 after the genesis; prints "events N dids M types T"
@@ -21,15 +21,15 @@
 #include <string.h>
 #include "core/json.h"
 #include "core/multiformat.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/key.h"
 #include "didlog/webvh.h"
-#include "anchord/didreg.h"
-#include "anchord/event.h"
+#include "anchord/queue/didreg.h"
+#include "verifier/event/event.h"
 #include "core/hex.h"
 #include "core/jcs.h"
 #include "core/merkle.h"
-#include "verifier/witness.h"
+#include "verifier/proof/witness.h"
 #include "seed/meta.h"
 
 static webvhLog *genesisOf(const seedIndex *ix, const seedItem *it, char *err) {

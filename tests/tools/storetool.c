@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
-#include "anchord/store.h"
-#include "didlog/file.h"
+#include "anchord/store/store.h"
+#include "core/io/file.h"
 
 #define EX_OK 0
 #define EX_ERR 1

@@ -8,7 +8,7 @@
  *       DIR/.well-known/did/<scid>/{did.jsonl,witness.json,did-witness.json},
  *       DIR/batches/<batchId>.json and DIR/dids.txt (one DID per line).
  *       Every non-genesis DID document embeds the signed event that made it
- *       ("event"), made as the worker makes it (verifier/docevent.h docApply); entry 3 is
+ *       ("event"), made as the worker makes it (verifier/event/docevent.h docApply); entry 3 is
  *       a KeyRotation (key-1 -> <DID>#key-3).
  *       --no-chain: fake roots/tx (chain 31337, contract 0x11…), no RPC (bench speed
  *       tests that do not look at the chain).
@@ -33,13 +33,13 @@
 #include "core/multiformat.h"
 #include "core/sha256.h"
 #include "didlog/didurl.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "didlog/webvh.h"
-#include "anchord/config.h"
-#include "anchord/eth.h"
-#include "verifier/docevent.h"
-#include "verifier/manifest.h"
-#include "verifier/witness.h"
+#include "anchord/config/config.h"
+#include "anchord/chain/eth.h"
+#include "verifier/event/docevent.h"
+#include "verifier/proof/manifest.h"
+#include "verifier/proof/witness.h"
 
 #define HOST "dpp.example.com"
 

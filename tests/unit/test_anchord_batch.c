@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "anchord/batch.h"
+#include "anchord/pipeline/batch.h"
 #include "t.h"
 
 int main(void) {

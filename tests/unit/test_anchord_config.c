@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include "t.h"
 #include "core/err.h"
-#include "anchord/config.h"
+#include "anchord/config/config.h"
 
 static int setOk(config *c, const char *k, const char *v) {
     char err[ERR_MAX];

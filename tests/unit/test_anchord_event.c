@@ -8,7 +8,7 @@
 #include "core/edkey.h"
 #include "core/jcs.h"
 #include "core/multiformat.h"
-#include "anchord/event.h"
+#include "verifier/event/event.h"
 
 static const char *SCID = "Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg";   /* basic-create vector */
 static eventLimits lim = {1738324800000LL, 300000, 86400000LL * 30, 65536};     /* 2025-01-31T12:00:00Z */

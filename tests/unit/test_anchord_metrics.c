@@ -5,9 +5,9 @@
 #include <jansson.h>
 #include "t.h"
 #include "core/err.h"
-#include "didlog/file.h"
-#include "anchord/log.h"
-#include "anchord/metrics.h"
+#include "core/io/file.h"
+#include "anchord/ops/log.h"
+#include "anchord/ops/metrics.h"
 
 int main(void) {
     metricsInit();

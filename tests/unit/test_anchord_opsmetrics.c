@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "anchord/didreg.h"
-#include "anchord/eth.h"
-#include "anchord/metrics.h"
-#include "anchord/store.h"
+#include "anchord/queue/didreg.h"
+#include "anchord/chain/eth.h"
+#include "anchord/ops/metrics.h"
+#include "anchord/store/store.h"
 #include "tests/unit/t.h"
 
 /* A counting registry: knows one SCID, answers -1 for "down". */

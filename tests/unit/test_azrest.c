@@ -7,8 +7,8 @@
  * signing against Azurite itself. */
 #include <stdlib.h>
 #include <string.h>
-#include "anchord/azrest.h"
-#include "anchord/store.h"
+#include "anchord/store/azrest.h"
+#include "anchord/store/store.h"
 #include "t.h"
 
 #define DEVKEY "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="

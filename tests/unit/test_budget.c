@@ -1,4 +1,4 @@
-/* test_budget.c -- anchord/budget.c: the bounds of what a version adds to a DID's files
+/* test_budget.c -- anchord/ingest/budget.c: the bounds of what a version adds to a DID's files
  * (WA_DID_BUDGET, DESIGN.md §8) hold for real anchor and witness proofs, and are tight;
  * webvhDropLast undoes an append exactly (the worker's way back from a version that would
  * cross the budget). */
@@ -13,8 +13,8 @@
 #include "core/multiformat.h"
 #include "didlog/key.h"
 #include "didlog/webvh.h"
-#include "verifier/witness.h"
-#include "anchord/budget.h"
+#include "verifier/proof/witness.h"
+#include "anchord/ingest/budget.h"
 
 static void depth(void) {
     T_CHECK(budgetDepth(1) == 0 && budgetDepth(2) == 1 && budgetDepth(3) == 2 && budgetDepth(4) == 2,

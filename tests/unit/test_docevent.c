@@ -1,4 +1,4 @@
-/* test_docevent.c -- verifier/docevent.h: the entry kinds of a history and the trust-model
+/* test_docevent.c -- verifier/event/docevent.h: the entry kinds of a history and the trust-model
  * rules (DESIGN.md §9; docs/formats.md "Entry kinds"): events signed by a key of the
  * previous version, documents that are docApply of the previous one, KeyRotations to
  * exactly the key they name, publisher maintenance entries, the genesis event; each
@@ -10,7 +10,7 @@
 #include "core/json.h"
 #include "core/multiformat.h"
 #include "core/sha256.h"
-#include "verifier/docevent.h"
+#include "verifier/event/docevent.h"
 
 #define DID "did:webvh:QmSubjectSubjectSubjectSubjectSubjectSubject1:example.com"
 

@@ -4,11 +4,11 @@
  * transaction and signature encodings are checked against cast at test time in
  * tests/integration/eth_golden.sh. */
 #include <stdlib.h>
-#include "anchord/config.h"
-#include "anchord/eth.h"
-#include "anchord/ethkey.h"
-#include "verifier/ethrpc.h"
-#include "anchord/rlp.h"
+#include "anchord/config/config.h"
+#include "anchord/chain/eth.h"
+#include "anchord/chain/ethkey.h"
+#include "verifier/chain/ethrpc.h"
+#include "anchord/chain/rlp.h"
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/keccak.h"

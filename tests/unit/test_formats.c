@@ -3,8 +3,8 @@
 #include <string.h>
 #include "core/err.h"
 #include "tests/unit/t.h"
-#include "verifier/manifest.h"
-#include "verifier/witness.h"
+#include "verifier/proof/manifest.h"
+#include "verifier/proof/witness.h"
 
 static anchorProof sample(uint64_t vnum) {
     anchorProof p;

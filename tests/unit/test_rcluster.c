@@ -6,7 +6,7 @@
 #include <string.h>
 #include "t.h"
 #include "core/err.h"
-#include "anchord/rcluster.h"
+#include "anchord/queue/rcluster.h"
 
 static int slotOf(const char *k) { return rclusterKeySlot(k, strlen(k)); }
 

@@ -10,7 +10,7 @@
 #include "core/json.h"
 #include "core/multiformat.h"
 #include "core/sha256.h"
-#include "didlog/file.h"
+#include "core/io/file.h"
 #include "seed/ident.h"
 #include "seed/product.h"
 #include "seed/rng.h"

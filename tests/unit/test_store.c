@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "anchord/store.h"
-#include "anchord/store_impl.h"
-#include "anchord/s3xml.h"
+#include "anchord/store/store.h"
+#include "anchord/store/store_impl.h"
+#include "anchord/store/s3xml.h"
 #include "t.h"
 
 static void testKeys(void) {

@@ -1,0 +1,689 @@
+/* eth.c -- the relayer's transaction lifecycle and the registry's calls. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "anchord/chain/eth.h"
+#include "anchord/ops/metrics.h"
+#include "anchord/chain/ethtx.h"
+#include "anchord/chain/registry_code.h"
+#include "verifier/chain/chain.h"
+#include "core/err.h"
+#include "core/hex.h"
+#include "core/keccak.h"
+
+#define MAX_VERSIONS 32      /* broadcast versions (bumps) of one nonce we follow */
+#define MAX_RENONCE 8        /* times a nonce taken by someone else is recovered */
+#define GWEI 1000000000ull
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint64_t nowMs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sleepMs(unsigned ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0) {}
+}
+
+static void ethLog(ethClient *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ethLog(ethClient *c, const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (c->log) c->log(c->logCtx, line);
+    else fprintf(stderr, "anchord: eth: %s\n", line);
+}
+
+/* gwei: wei as a decimal gwei string ("1.5") for messages. */
+static const char *gwei(uint64_t wei, char out[32]) {
+    snprintf(out, 32, "%llu.%09llu", (unsigned long long)(wei / GWEI), (unsigned long long)(wei % GWEI));
+    char *e = out + strlen(out) - 1;
+    while (*e == '0') *e-- = 0;
+    if (*e == '.') *e = 0;
+    return out;
+}
+
+static void hex0x(const uint8_t *p, size_t n, char *out) {
+    out[0] = '0'; out[1] = 'x';
+    hexEncode(p, n, out + 2);
+}
+
+/* fail: errSet, returning -code (one of the ETH_E* categories). */
+static int fail(int code, char *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(int code, char *err, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, ERR_MAX, fmt, ap);
+        va_end(ap);
+    }
+    return -code;
+}
+
+static int mapRpc(int rc) { return rc == ETH_RPC_EDOWN ? -ETH_EDOWN : -ETH_EFAIL; }
+
+static int rpc(ethClient *c, const char *method, json_t *params, json_t **res, char *err) {
+    int rc = ethRpcCall(&c->rpc, method, params, res, err);
+    return rc == 0 ? 0 : mapRpc(rc);
+}
+
+static int rpcQty(ethClient *c, const char *method, json_t *params, uint64_t *out, char *err) {
+    json_t *r;
+    char e[ERR_MAX];
+    int rc = rpc(c, method, params, &r, err);
+    if (rc) return rc;
+    rc = ethQty(r, out, e) < 0 ? errSet(err, "%s: %s", method, e) : 0;
+    json_decref(r);
+    return rc;
+}
+
+static json_t *addrJson(const uint8_t a[ETH_ADDR_LEN]) { return ethDataJson(a, ETH_ADDR_LEN); }
+
+/* ---- configuration ---------------------------------------------------- */
+
+int ethConfigFrom(const config *in, ethConfig *cfg, char *err) {
+    memset(cfg, 0, sizeof *cfg);
+    if (strlen(in->rpcUrls) >= sizeof cfg->rpcUrls) return fail(ETH_ECONFIG, err, "WA_RPC_URLS: too long");
+    strcpy(cfg->rpcUrls, in->rpcUrls);
+    snprintf(cfg->relayerKeyFile, sizeof cfg->relayerKeyFile, "%s", in->relayerKeyFile);
+    cfg->chainId = (uint64_t)in->chainId;
+    cfg->confirmations = (unsigned)in->confirmations;
+    cfg->rpcTimeoutMs = (long)in->rpcTimeoutMs;
+    cfg->rpcAttempts = (int)in->rpcAttempts;
+    cfg->rpcBackoffMs = (long)in->rpcBackoffMs;
+    cfg->gasMarginPct = (unsigned)in->gasMarginPct;
+    cfg->gasLimit = (uint64_t)in->gasLimit;
+    cfg->maxFeeWei = (uint64_t)in->maxFeeGwei * GWEI;
+    cfg->minPriorityFeeWei = (uint64_t)in->minPriorityFeeWei;
+    cfg->bumpSeconds = (unsigned)in->txBumpSeconds;
+    cfg->txTimeoutSeconds = (unsigned)in->txTimeoutSeconds;
+    cfg->pollMs = (unsigned)in->pollMs;
+    if (*in->contract) {
+        char e[ERR_MAX];
+        if (ethAddrParse(in->contract, cfg->contract, e) < 0) return fail(ETH_ECONFIG, err, "WA_CONTRACT: %s", e);
+        cfg->hasContract = 1;
+    }
+    return 0;
+}
+
+/* ---- connection ------------------------------------------------------- */
+
+void ethRpcMetrics(const char *kind) { metricsInc("rpc_errors_total", kind, 1); }
+
+int ethOpen(ethClient *c, const ethConfig *cfg, int withKey, char *err) {
+    uint64_t id;
+    memset(c, 0, sizeof *c);
+    c->cfg = *cfg;
+    if (ethRpcInit(&c->rpc, cfg->rpcUrls, err) < 0) return -ETH_ECONFIG;
+    c->rpc.onError = ethRpcMetrics;
+    c->rpc.timeoutMs = cfg->rpcTimeoutMs;
+    c->rpc.attempts = cfg->rpcAttempts;
+    c->rpc.backoffMs = cfg->rpcBackoffMs;
+    int rc = rpcQty(c, "eth_chainId", NULL, &id, err);
+    if (rc) { ethClose(c); return rc; }
+    if (id != cfg->chainId) {
+        ethClose(c);
+        errSet(err, "chain id mismatch: the RPC node is on chain %llu, WA_CHAIN_ID is %llu; refusing to sign",
+               (unsigned long long)id, (unsigned long long)cfg->chainId);
+        return -ETH_ECHAIN;
+    }
+    if (withKey) {
+        if (ethKeyLoad(&c->key, cfg->relayerKeyFile, err) < 0) { ethClose(c); return -ETH_ECONFIG; }
+        c->hasKey = 1;
+    }
+    return 0;
+}
+
+void ethClose(ethClient *c) {
+    ethRpcFree(&c->rpc);
+    if (c->hasKey) ethKeyWipe(&c->key);
+    c->hasKey = 0;
+}
+
+void ethReceiptFree(ethReceipt *r) {
+    json_decref(r->logs);
+    r->logs = NULL;
+}
+
+/* ---- revert reasons --------------------------------------------------- */
+
+/* abiWord: big-endian 256-bit word at p as size_t, or SIZE_MAX if it does not fit. */
+static size_t abiWord(const uint8_t *p) {
+    for (int i = 0; i < 24; i++) if (p[i]) return SIZE_MAX;
+    uint64_t v = 0;
+    for (int i = 24; i < 32; i++) v = v << 8 | p[i];
+    return v > SIZE_MAX / 2 ? SIZE_MAX : (size_t)v;
+}
+
+void ethRevertReason(const uint8_t *d, size_t n, char *out, size_t cap) {
+    static const char *custom[] = {"NotRelayer(address)", "NotOwner(address)", "ZeroRoot()", "ZeroAddress()"};
+    uint8_t sel[4];
+    if (n < 4) { snprintf(out, cap, n ? "malformed revert data" : "no reason given"); return; }
+    regSelector("Error(string)", sel);
+    if (!memcmp(d, sel, 4) && n >= 68) {
+        size_t off = abiWord(d + 4), len = off <= n - 36 ? abiWord(d + 4 + off) : SIZE_MAX;
+        if (len <= n - 36 - off && len < 200) {
+            char s[201];
+            for (size_t i = 0; i < len; i++) s[i] = (d[36 + off + i] >= 0x20 && d[36 + off + i] < 0x7f) ? (char)d[36 + off + i] : '?';
+            s[len] = 0;
+            snprintf(out, cap, "Error(\"%s\")", s);
+            return;
+        }
+    }
+    regSelector("Panic(uint256)", sel);
+    if (!memcmp(d, sel, 4) && n == 36) { snprintf(out, cap, "Panic(0x%02x)", d[35]); return; }
+    for (size_t i = 0; i < sizeof custom / sizeof *custom; i++) {
+        regSelector(custom[i], sel);
+        if (memcmp(d, sel, 4)) continue;
+        if (strstr(custom[i], "(address)") && n == 36) {
+            char a[ETH_ADDR_HEX_MAX];
+            ethAddrHex(d + 16, a);
+            snprintf(out, cap, "%.*s(%s)", (int)(strchr(custom[i], '(') - custom[i]), custom[i], a);
+        } else snprintf(out, cap, "%s", custom[i]);
+        return;
+    }
+    snprintf(out, cap, "custom error 0x%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
+}
+
+/* revertErr: turn the node error of the last call into a revert message when it
+ * carries revert data or says "revert"; returns -ETH_EREVERT then, else rc. */
+static int revertErr(ethClient *c, const char *what, int rc, char *err) {
+    if (rc != -ETH_EFAIL) return rc;
+    char reason[200];
+    if (c->rpc.lastData.len >= 2) {
+        size_t n;
+        uint8_t *d = hexDecodeAny((const char *)c->rpc.lastData.p, &n);
+        if (d) {
+            ethRevertReason(d, n, reason, sizeof reason);
+            free(d);
+            errSet(err, "%s: execution reverted: %s", what, reason);
+            return -ETH_EREVERT;
+        }
+    }
+    if (strcasestr(err, "revert")) return -ETH_EREVERT;
+    return rc;
+}
+
+/* ---- building a transaction ------------------------------------------- */
+
+static json_t *callObj(ethClient *c, const uint8_t *to, const uint8_t *data, size_t len) {
+    json_t *o = json_object();
+    if (c->hasKey) json_object_set_new(o, "from", addrJson(c->key.addr));
+    if (to) json_object_set_new(o, "to", addrJson(to));
+    json_object_set_new(o, "data", ethDataJson(data, len));
+    return o;
+}
+
+/* pendingNonce: eth_getTransactionCount(relayer, tag). */
+static int txCount(ethClient *c, const char *tag, uint64_t *n, char *err) {
+    return rpcQty(c, "eth_getTransactionCount", json_pack("[o,s]", addrJson(c->key.addr), tag), n, err);
+}
+
+/* estimate: eth_estimateGas + WA_GAS_MARGIN_PCT, or WA_GAS_LIMIT when set. */
+static int estimate(ethClient *c, const uint8_t *to, const uint8_t *data, size_t len, uint64_t *gas, char *err) {
+    uint64_t g;
+    if (c->cfg.gasLimit) { *gas = c->cfg.gasLimit; return 0; }
+    int rc = rpcQty(c, "eth_estimateGas", json_pack("[o]", callObj(c, to, data, len)), &g, err);
+    if (rc) return revertErr(c, "eth_estimateGas", rc, err);
+    *gas = g + g * c->cfg.gasMarginPct / 100;
+    return 0;
+}
+
+/* suggestFees: tip = max(eth_maxPriorityFeePerGas, floor); maxFee = 2 * next
+ * base fee + tip (survives six full blocks of +12.5 % base fee), capped. */
+static int suggestFees(ethClient *c, uint64_t *tip, uint64_t *maxFee, char *err) {
+    json_t *r;
+    uint64_t base = 0, t = 0;
+    char e[ERR_MAX], g1[32], g2[32];
+    int rc = rpc(c, "eth_feeHistory", json_pack("[s,s,[]]", "0x1", "latest"), &r, err);
+    if (rc) return rc;
+    json_t *bf = json_object_get(r, "baseFeePerGas");
+    rc = json_array_size(bf) ? ethQty(json_array_get(bf, json_array_size(bf) - 1), &base, e) : errSet(e, "no baseFeePerGas");
+    json_decref(r);
+    if (rc < 0) return errSet(err, "eth_feeHistory: %s", e);
+    if (rpcQty(c, "eth_maxPriorityFeePerGas", NULL, &t, e) == -ETH_EDOWN) return fail(ETH_EDOWN, err, "%s", e);
+    if (t < c->cfg.minPriorityFeeWei) t = c->cfg.minPriorityFeeWei;
+    if (base > c->cfg.maxFeeWei || c->cfg.maxFeeWei - base < t)
+        return errSet(err, "base fee %s gwei + tip %s gwei exceed WA_MAX_FEE_GWEI; not sending",
+                      gwei(base, g1), gwei(t, g2));
+    *tip = t;
+    *maxFee = base > (c->cfg.maxFeeWei - t) / 2 ? c->cfg.maxFeeWei : 2 * base + t;
+    return 0;
+}
+
+/* bumpFees: replacement fees: both at least +12.5 % (+1 wei, nodes want a strict
+ * increase of >= 10 %, some 12.5 %) and at least today's suggestion. 1 when the cap
+ * forbids a valid bump (then we keep waiting). */
+static int bumpFees(ethClient *c, ethTx *tx) {
+    uint64_t st = 0, sm = 0, t, m;
+    char e[ERR_MAX], g[32];
+    if (suggestFees(c, &st, &sm, e)) st = sm = 0;
+    t = tx->maxPriorityFeePerGas + tx->maxPriorityFeePerGas / 8 + 1;
+    m = tx->maxFeePerGas + tx->maxFeePerGas / 8 + 1;
+    if (st > t) t = st;
+    if (sm > m) m = sm;
+    if (m > c->cfg.maxFeeWei) {
+        ethLog(c, "cannot bump nonce %llu: max fee would exceed WA_MAX_FEE_GWEI (%s gwei); waiting",
+             (unsigned long long)tx->nonce, gwei(c->cfg.maxFeeWei, g));
+        return 1;
+    }
+    if (t > m) t = m;
+    tx->maxPriorityFeePerGas = t;
+    tx->maxFeePerGas = m;
+    return 0;
+}
+
+/* ---- broadcasting and following --------------------------------------- */
+
+enum { SENT, S_NONCE_LOW, S_UNDERPRICED };
+
+/* sendRaw: eth_sendRawTransaction; "already known" counts as sent. */
+static int sendRaw(ethClient *c, const buf *raw, char *err) {
+    json_t *r;
+    int rc = rpc(c, "eth_sendRawTransaction", json_pack("[o]", ethDataJson(raw->p, raw->len)), &r, err);
+    if (rc == 0) { json_decref(r); return SENT; }
+    if (rc != -ETH_EFAIL) return rc;
+    if (strcasestr(err, "already known") || strcasestr(err, "known transaction")) return SENT;
+    if (strcasestr(err, "nonce too low") || strcasestr(err, "nonce is too low")) return S_NONCE_LOW;
+    if (strcasestr(err, "underpriced")) return S_UNDERPRICED;
+    if (strcasestr(err, "insufficient funds")) {
+        char a[ETH_ADDR_HEX_MAX];
+        ethAddrHex(c->key.addr, a);
+        return fail(ETH_EFAIL, err, "relayer %s has insufficient funds for gas * max fee", a);
+    }
+    return -ETH_EFAIL;
+}
+
+/* getReceipt: 1 found (out filled), 0 not yet, < 0 error. */
+static int getReceipt(ethClient *c, const uint8_t h[32], ethReceipt *out, char *err) {
+    json_t *r;
+    char e[ERR_MAX];
+    int rc = rpc(c, "eth_getTransactionReceipt", json_pack("[o]", ethDataJson(h, 32)), &r, err);
+    if (rc) return rc;
+    if (json_is_null(r)) { json_decref(r); return 0; }
+    uint64_t st = 0;
+    memset(out, 0, sizeof *out);
+    memcpy(out->txHash, h, 32);
+    if (ethQty(json_object_get(r, "blockNumber"), &out->blockNumber, e) < 0 ||
+        ethDataFixed(json_object_get(r, "blockHash"), out->blockHash, 32, e) < 0 ||
+        ethQty(json_object_get(r, "status"), &st, e) < 0 ||
+        ethQty(json_object_get(r, "gasUsed"), &out->gasUsed, e) < 0 ||
+        !json_is_array(json_object_get(r, "logs"))) {
+        json_decref(r);
+        return errSet(err, "eth_getTransactionReceipt: malformed receipt (%s)", e);
+    }
+    out->status = st == 1;
+    json_t *ca = json_object_get(r, "contractAddress");
+    out->hasContractAddress = json_is_string(ca) && ethDataFixed(ca, out->contractAddress, ETH_ADDR_LEN, e) == 0;
+    out->logs = json_incref(json_object_get(r, "logs"));
+    json_decref(r);
+    return 1;
+}
+
+typedef struct follow {
+    uint8_t hashes[MAX_VERSIONS][32];
+    int n;
+    unsigned bumps;
+} follow;
+
+static void remember(follow *f, const uint8_t h[32]) {
+    for (int i = 0; i < f->n; i++) if (!memcmp(f->hashes[i], h, 32)) return;
+    if (f->n == MAX_VERSIONS) { memmove(f->hashes[0], f->hashes[1], 32 * (MAX_VERSIONS - 1)); f->n--; }
+    memcpy(f->hashes[f->n++], h, 32);
+}
+
+/* anyReceipt: a receipt of any version we broadcast for this nonce. */
+static int anyReceipt(ethClient *c, const follow *f, ethReceipt *out, char *err) {
+    for (int i = f->n - 1; i >= 0; i--) {
+        int rc = getReceipt(c, f->hashes[i], out, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* renonce: our nonce went to another transaction (same key used elsewhere):
+ * move to the pending nonce, above anything used. */
+static int renonce(ethClient *c, ethTx *tx, follow *f, int *count, char *err) {
+    uint64_t p;
+    if (++*count > MAX_RENONCE) return errSet(err, "nonce %llu: taken by other transactions %d times; giving up",
+                                              (unsigned long long)tx->nonce, MAX_RENONCE);
+    int rc = txCount(c, "pending", &p, err);
+    if (rc) return rc;
+    uint64_t old = tx->nonce;
+    /* Never above the pending count: a nonce gap would never be mined. p <= old means
+     * nothing of ours is pending at old any more (a node said "underpriced" about a
+     * transaction since dropped, or lags): send at old again. */
+    tx->nonce = p > old ? p : old;
+    f->n = 0;
+    ethLog(c, "nonce %llu %s; resending as nonce %llu", (unsigned long long)old,
+           p > old ? "was used by another transaction of this key" : "refused but nothing is pending there",
+           (unsigned long long)tx->nonce);
+    return 0;
+}
+
+/* signAndSend: sign tx, give it to the journal hook, broadcast. */
+static int signAndSend(ethClient *c, const ethTx *tx, int replacing, uint8_t h[32], char *err) {
+    buf raw = BUF_INIT;
+    char hx[67], g1[32], g2[32];
+    int rc = ethTxSign(tx, &c->key, &raw, h, err);
+    if (rc == 0 && c->onSigned) {
+        ethSentTx s = {raw.p, raw.len, h, tx->nonce, tx->maxFeePerGas, tx->maxPriorityFeePerGas};
+        if (c->onSigned(c->signedCtx, &s) < 0) rc = errSet(err, "transaction not sent: the journal hook refused it");
+    }
+    if (rc == 0) {
+        rc = sendRaw(c, &raw, err);
+        hex0x(h, 32, hx);
+        if (rc == SENT)
+            ethLog(c, "%s %s nonce %llu gas %llu tip %s gwei max fee %s gwei", replacing ? "replaced with" : "sent",
+                   hx, (unsigned long long)tx->nonce,
+                 (unsigned long long)tx->gas, gwei(tx->maxPriorityFeePerGas, g1), gwei(tx->maxFeePerGas, g2));
+    }
+    bufFree(&raw);
+    return rc;
+}
+
+/* waitMined: poll until one of f's versions has a receipt (1), the nonce was
+ * consumed by someone else (2), the bump time came (3), or an error (< 0). */
+static int waitMined(ethClient *c, const ethTx *tx, follow *f, uint64_t bumpAt, uint64_t deadline,
+                     ethReceipt *out, char *err) {
+    for (;;) {
+        int rc = anyReceipt(c, f, out, err);
+        if (rc) return rc;
+        uint64_t latest;
+        if ((rc = txCount(c, "latest", &latest, err))) return rc;
+        if (latest > tx->nonce) {
+            /* Used -- but maybe by us, with the receipt not yet visible (mined
+             * after our last look, or a load-balanced node lagging): look a few
+             * more times before concluding another sender took it. */
+            for (int i = 0; i < 3; i++) {
+                if ((rc = anyReceipt(c, f, out, err))) return rc;
+                sleepMs(c->cfg.pollMs);
+            }
+            return 2;
+        }
+        uint64_t t = nowMs();
+        if (t >= deadline) {
+            char hx[67] = "none";
+            if (f->n) hex0x(f->hashes[f->n - 1], 32, hx);
+            return fail(ETH_ETIMEOUT, err, "not mined within WA_TX_TIMEOUT_SECONDS=%u: nonce %llu, last tx %s "
+                                              "(see the stuck-transaction runbook in docs/eth.md)", c->cfg.txTimeoutSeconds,
+                                              (unsigned long long)tx->nonce, hx);
+        }
+        if (t >= bumpAt) return 3;
+        sleepMs(c->cfg.pollMs);
+    }
+}
+
+/* confirm: wait for cfg.confirmations blocks on top of the receipt's block,
+ * then read the receipt again: 1 confirmed (out refreshed), 0 reorged away. */
+static int confirm(ethClient *c, ethReceipt *out, uint64_t deadline, char *err) {
+    uint64_t head;
+    for (;;) {
+        int rc = rpcQty(c, "eth_blockNumber", NULL, &head, err);
+        if (rc) return rc;
+        if (head + 1 >= out->blockNumber + c->cfg.confirmations) break;
+        if (nowMs() >= deadline)
+            return fail(ETH_ETIMEOUT, err, "block %llu: not %u confirmations before the deadline",
+                                              (unsigned long long)out->blockNumber, c->cfg.confirmations);
+        sleepMs(c->cfg.pollMs);
+    }
+    ethReceipt again;
+    uint8_t h[32];
+    memcpy(h, out->txHash, 32);
+    int rc = getReceipt(c, h, &again, err);
+    if (rc < 0) return rc;
+    if (rc == 0 || memcmp(again.blockHash, out->blockHash, 32)) {
+        if (rc) ethReceiptFree(&again);
+        ethLog(c, "block %llu was reorganised away; following the transaction again", (unsigned long long)out->blockNumber);
+        return 0;
+    }
+    ethReceiptFree(out);
+    *out = again;
+    return 1;
+}
+
+/* replayReason: the revert reason of a mined, failed transaction, by replaying
+ * it with eth_call at its block (best effort). */
+static void replayReason(ethClient *c, const ethTx *tx, const ethReceipt *r, char *out, size_t cap) {
+    char e[ERR_MAX], blk[19];
+    json_t *res;
+    ethQtyStr(r->blockNumber, blk);
+    json_t *o = callObj(c, tx->hasTo ? tx->to : NULL, tx->data, tx->dataLen);
+    json_object_set_new(o, "gas", json_string("0x1c9c380"));
+    int rc = rpc(c, "eth_call", json_pack("[o,s]", o, blk), &res, e);
+    if (rc == 0) { json_decref(res); snprintf(out, cap, "out of gas or reason unavailable"); return; }
+    if (revertErr(c, "replay", rc, e) == -ETH_EREVERT)
+        snprintf(out, cap, "%.180s", strncmp(e, "replay: ", 8) ? e : e + 8);
+    else snprintf(out, cap, "reason unavailable");
+}
+
+/* lifecycle: send tx (nonce and fees set) until confirmed; see ethSend. */
+static int lifecycle(ethClient *c, ethTx *tx, ethReceipt *out, char *err) {
+    follow f = {.n = 0};
+    int renonces = 0, bumped = 0, rc;
+    uint64_t deadline = nowMs() + 1000ull * c->cfg.txTimeoutSeconds;
+    uint8_t h[32];
+    memset(out, 0, sizeof *out);
+    for (;;) {
+        rc = signAndSend(c, tx, f.n > 0, h, err);
+        if (rc == SENT) {
+            remember(&f, h);
+            f.bumps += bumped;
+        } else if (rc == S_NONCE_LOW) {
+            /* The nonce is used: by this very transaction if an earlier attempt
+             * of the same request reached the node, else by another sender.
+             * Following h tells which (receipt, or nonce used -> renonce). */
+            remember(&f, h);
+        } else if (rc == S_UNDERPRICED && f.n == 0) {
+            /* Another transaction of this key is pending at our nonce. */
+            if ((rc = renonce(c, tx, &f, &renonces, err))) return rc;
+            continue;
+        } else if (rc == S_UNDERPRICED) {
+            ethLog(c, "replacement for nonce %llu underpriced by the node; bumping again later", (unsigned long long)tx->nonce);
+        } else return rc;
+        bumped = 0;
+        for (;;) {
+            rc = waitMined(c, tx, &f, nowMs() + 1000ull * c->cfg.bumpSeconds, deadline, out, err);
+            if (rc < 0) return rc;
+            if (rc == 2) {
+                if ((rc = renonce(c, tx, &f, &renonces, err))) return rc;
+                break;
+            }
+            if (rc == 3) {
+                if (bumpFees(c, tx)) continue;
+                bumped = 1;
+                break;
+            }
+            rc = confirm(c, out, deadline, err);
+            if (rc < 0) { ethReceiptFree(out); return rc; }
+            if (rc == 1) goto done;
+            ethReceiptFree(out);   /* reorged: rebroadcast and follow again */
+            break;
+        }
+    }
+done:
+    out->nonce = tx->nonce;
+    out->replacements = f.bumps;
+    if (tx->nonce + 1 > c->nextNonce) c->nextNonce = tx->nonce + 1;
+    if (!out->status) {
+        char hx[67], why[200];
+        hex0x(out->txHash, 32, hx);
+        replayReason(c, tx, out, why, sizeof why);
+        errSet(err, "transaction %s reverted in block %llu (gas used %llu of %llu): %s", hx,
+               (unsigned long long)out->blockNumber, (unsigned long long)out->gasUsed,
+               (unsigned long long)tx->gas, why);
+        return -ETH_EREVERT;
+    }
+    return 0;
+}
+
+int ethSend(ethClient *c, const uint8_t *to, const uint8_t *data, size_t len, ethReceipt *out, char *err) {
+    ethTx tx = {.chainId = c->cfg.chainId, .data = data, .dataLen = len};
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (!c->hasKey) return fail(ETH_ECONFIG, err, "no relayer key loaded");
+    if (to) { tx.hasTo = 1; memcpy(tx.to, to, ETH_ADDR_LEN); }
+    if ((rc = txCount(c, "pending", &tx.nonce, err))) return rc;
+    if (tx.nonce < c->nextNonce) tx.nonce = c->nextNonce;
+    if ((rc = estimate(c, to, data, len, &tx.gas, err))) return rc;
+    if ((rc = suggestFees(c, &tx.maxPriorityFeePerGas, &tx.maxFeePerGas, err))) return rc;
+    return lifecycle(c, &tx, out, err);
+}
+
+int ethResume(ethClient *c, const uint8_t *raw, size_t len, ethReceipt *out, char *err) {
+    ethTx tx;
+    uint8_t sig[ETH_SIG_LEN], from[ETH_ADDR_LEN];
+    memset(out, 0, sizeof *out);
+    if (!c->hasKey) return fail(ETH_ECONFIG, err, "no relayer key loaded");
+    if (ethTxDecode(raw, len, &tx, sig, from, err) < 0) return -ETH_EFAIL;
+    if (memcmp(from, c->key.addr, ETH_ADDR_LEN)) return errSet(err, "resume: transaction was not signed by this relayer key");
+    if (tx.chainId != c->cfg.chainId) return fail(ETH_ECHAIN, err, "resume: transaction is for chain %llu", (unsigned long long)tx.chainId);
+    return lifecycle(c, &tx, out, err);   /* signing again yields the same bytes (RFC 6979) */
+}
+
+/* ---- the registry ----------------------------------------------------- */
+
+/* hasCode: eth_getCode(addr) is not empty. */
+static int hasCode(ethClient *c, const uint8_t addr[ETH_ADDR_LEN], char *err) {
+    json_t *r;
+    buf code = BUF_INIT;
+    char e[ERR_MAX], a[ETH_ADDR_HEX_MAX];
+    int rc = rpc(c, "eth_getCode", json_pack("[o,s]", addrJson(addr), "latest"), &r, err);
+    if (rc) return rc;
+    rc = ethData(r, &code, e) < 0 ? errSet(err, "eth_getCode: %s", e) : 0;
+    json_decref(r);
+    if (rc == 0 && code.len == 0) {
+        ethAddrHex(addr, a);
+        rc = fail(ETH_ECONFIG, err, "no contract code at %s on chain %llu (WA_CONTRACT)", a, (unsigned long long)c->cfg.chainId);
+    }
+    bufFree(&code);
+    return rc;
+}
+
+int ethDeploy(ethClient *c, uint8_t addr[ETH_ADDR_LEN], ethReceipt *out, char *err) {
+    size_t n;
+    uint8_t *code = hexDecodeAny(registryInitCodeHex, &n), want[ETH_ADDR_LEN];
+    if (!code) return errSet(err, "deploy: corrupt embedded bytecode");
+    int rc = ethSend(c, NULL, code, n, out, err);
+    free(code);
+    if (rc) return rc;
+    ethCreateAddr(c->key.addr, out->nonce, want);
+    if (!out->hasContractAddress || memcmp(want, out->contractAddress, ETH_ADDR_LEN))
+        return errSet(err, "deploy: receipt's contractAddress is not keccak(rlp(sender, nonce))");
+    memcpy(addr, want, ETH_ADDR_LEN);
+    return hasCode(c, addr, err);
+}
+
+static int needContract(ethClient *c, char *err) {
+    if (!c->cfg.hasContract) return fail(ETH_ECONFIG, err, "WA_CONTRACT is not set (deploy with `anchord deploy`)");
+    if (c->contractChecked) return 0;
+    int rc = hasCode(c, c->cfg.contract, err);
+    c->contractChecked = rc == 0;
+    return rc;
+}
+
+/* findAnchored: the batchId from the receipt: exactly one log, not removed,
+ * emitted by the contract, topic0 = keccak(REG_ANCHORED_SIG), root = ours. */
+static int findAnchored(ethClient *c, ethAnchored *a, char *err) {
+    size_t i, found = 0;
+    json_t *lg;
+    json_array_foreach(a->rc.logs, i, lg) {
+        uint64_t id, ts;
+        uint8_t root[32];
+        char e[ERR_MAX];
+        int k = regAnchored(lg, c->cfg.contract, &id, root, &ts, e);
+        if (k < 0) return errSet(err, "receipt: %s", e);
+        if (k == 0) continue;
+        if (memcmp(root, a->root, 32)) return errSet(err, "receipt: Anchored root differs from the root we sent");
+        a->batchId = id;
+        a->timestamp = ts;
+        found++;
+    }
+    if (found != 1) {
+        char ca[ETH_ADDR_HEX_MAX];
+        ethAddrHex(c->cfg.contract, ca);
+        return errSet(err, "receipt: %zu Anchored events from %s (want exactly 1)", found, ca);
+    }
+    /* The receipt is only the RPC's word: the registry itself must hold our root under
+     * that batchId (a lying or broken node could forge the log's batchId). */
+    int ok = 0, rc = ethVerifyRoot(c, a->batchId, a->root, &ok, err);
+    if (rc) return rc;
+    if (!ok) return errSet(err, "receipt: roots(%llu) on chain is not our root (forged or wrong batchId in the "
+                                "receipt); not publishing", (unsigned long long)a->batchId);
+    return 0;
+}
+
+int ethAnchor(ethClient *c, const uint8_t root[32], ethAnchored *a, char *err) {
+    static const uint8_t zero[32];
+    uint8_t data[36];
+    memset(a, 0, sizeof *a);
+    if (!memcmp(root, zero, 32)) return errSet(err, "refusing to anchor the zero root (the registry rejects it)");
+    int rc = needContract(c, err);
+    if (rc) return rc;
+    regSelector("anchor(bytes32)", data);
+    memcpy(data + 4, root, 32);
+    memcpy(a->root, root, 32);
+    if ((rc = ethSend(c, c->cfg.contract, data, sizeof data, &a->rc, err))) return rc;
+    return findAnchored(c, a, err);
+}
+
+int ethAnchorResume(ethClient *c, const uint8_t root[32], const uint8_t *raw, size_t len, ethAnchored *a,
+                    char *err) {
+    memset(a, 0, sizeof *a);
+    int rc = needContract(c, err);
+    if (rc) return rc;
+    memcpy(a->root, root, 32);
+    if ((rc = ethResume(c, raw, len, &a->rc, err))) return rc;
+    return findAnchored(c, a, err);
+}
+
+/* view: eth_call of a registry view at the latest block; want = result bytes. */
+static int view(ethClient *c, const uint8_t *data, size_t len, uint8_t *res, size_t want, char *err) {
+    json_t *r;
+    char e[ERR_MAX];
+    int rc = needContract(c, err);
+    if (rc) return rc;
+    rc = rpc(c, "eth_call", json_pack("[o,s]", callObj(c, c->cfg.contract, data, len), "latest"), &r, err);
+    if (rc) return revertErr(c, "eth_call", rc, err);
+    rc = ethDataFixed(r, res, want, e) < 0 ? errSet(err, "eth_call: %s", e) : 0;
+    json_decref(r);
+    return rc;
+}
+
+int ethRoots(ethClient *c, uint64_t batchId, uint8_t root[32], char *err) {
+    uint8_t d[36];
+    regRootsCall(batchId, d);
+    return view(c, d, sizeof d, root, 32, err);
+}
+
+int ethVerifyRoot(ethClient *c, uint64_t batchId, const uint8_t root[32], int *ok, char *err) {
+    uint8_t d[68], r[32];
+    regSelector("verify(uint256,bytes32)", d);
+    regPutWord(d + 4, batchId);
+    memcpy(d + 36, root, 32);
+    int rc = view(c, d, sizeof d, r, 32, err);
+    if (rc) return rc;
+    size_t v = abiWord(r);
+    if (v > 1) return errSet(err, "verify: result is not a bool");
+    *ok = v == 1;
+    return 0;
+}
+
+int ethBatchCount(ethClient *c, uint64_t *n, char *err) {
+    uint8_t d[4], r[32];
+    regBatchCountCall(d);
+    int rc = view(c, d, sizeof d, r, 32, err);
+    if (rc) return rc;
+    if (regWord(r, n) < 0) return errSet(err, "batchCount: out of range");
+    return 0;
+}

@@ -1,0 +1,193 @@
+/* ingest.c -- validate, authenticate and queue events and genesis logs. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include "core/jcs.h"
+#include "core/json.h"
+#include "anchord/ingest/budget.h"
+#include "anchord/ingest/ingest.h"
+#include "anchord/ops/log.h"
+#include "anchord/ops/metrics.h"
+
+static long long nowMs(void) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* finish: record the outcome in metrics and return. */
+static void finish(ingestResult *r, rejectCode code, const char *okMetric) {
+    r->code = code;
+    if (code == REJ_OK) metricsInc(okMetric, NULL, 1);
+    else metricsInc("events_rejected_total", rejectName(code), 1);
+}
+
+/* enqueueCode: map queueEnqueue's answer onto a refusal. */
+static rejectCode enqueueCode(int rc, ingestResult *r, const char *what, const char *err) {
+    if (rc == QUEUE_OK) return REJ_OK;
+    if (rc == QUEUE_REPLAY) {
+        errSet(r->detail, "%s %s of %s was already accepted", what, r->id, r->scid);
+        return REJ_REPLAY;
+    }
+    if (rc == QUEUE_RATE) {
+        return REJ_RATE_LIMITED;   /* the caller words the detail: it knows the limit */
+    }
+    if (rc == QUEUE_BUDGET) return REJ_BUDGET;   /* likewise */
+    errSet(r->detail, "%s", err);
+    return REJ_UNAVAILABLE;
+}
+
+/* eventDone: log and count the outcome rc of one event. */
+static void eventDone(ingestResult *r, rejectCode rc) {
+    if (rc != REJ_OK && rc != REJ_UNAVAILABLE && rc != REJ_INTERNAL && logEnabled(LL_DEBUG))
+        logKv(LL_DEBUG, "event rejected", "{s:s,s:s,s:s}", "reason", rejectName(rc), "id", r->id, "detail", r->detail);
+    if (rc == REJ_UNAVAILABLE) logKv(LL_ERROR, "redis unavailable", "{s:s}", "detail", r->detail);
+    finish(r, rc, "events_received_total");
+}
+
+int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r, ingestPending *p) {
+    memset(r, 0, sizeof *r);
+    p->canon = NULL;
+    eventLimits lim = {nowMs(), c->cfg->maxSkewMs, c->cfg->maxAgeMs, (size_t)c->cfg->maxBody};
+    event ev;
+    rejectCode rc = eventParse(body, len, &lim, &ev, r->detail);
+    if (rc != REJ_OK) { finish(r, rc, NULL); return 0; }
+    snprintf(r->id, sizeof r->id, "%s", ev.id);
+    snprintf(r->scid, sizeof r->scid, "%s", ev.scid);
+    didInfo *di = malloc(sizeof *di);
+    char err[ERR_MAX];
+    size_t clen = 0;
+    if (!di) { errSet(r->detail, "out of memory"); rc = REJ_INTERNAL; goto out; }
+    /* The queued (and published) form is the JCS one: its size is what the DID's log
+     * budget pays, and it is known before any signature work. */
+    if (!(p->canon = jcsDump(ev.doc, &clen, err))) { errSet(r->detail, "%s", err); rc = REJ_INTERNAL; goto out; }
+    if ((long long)clen > c->cfg->maxEvent) {
+        rc = rejectSay(r->detail, REJ_TOO_LARGE, "event of %zu bytes (canonical JCS form) is above WA_MAX_EVENT (%lld)",
+                       clen, c->cfg->maxEvent);
+        goto out;
+    }
+    int found = c->reg->lookup(c->reg, q, ev.scid, di, err);
+    if (found < 0) { errSet(r->detail, "%s", err); rc = REJ_UNAVAILABLE; goto out; }
+    /* The registered DID string is canonical; requiring equality (not just the
+     * SCID) means another host or spelling cannot borrow this DID's keys. */
+    if (found == 0 || strcmp(di->did, ev.did)) {
+        if (found) errSet(r->detail, "%.200s is not registered here (the DID with this SCID is %.200s)", ev.did, di->did);
+        else errSet(r->detail, "%.200s is not registered here", ev.did);
+        rc = REJ_UNKNOWN_DID;
+        goto out;
+    }
+    if ((rc = eventVerify(&ev, di->keys, di->nkeys, r->detail)) != REJ_OK) goto out;
+    snprintf(p->did, sizeof p->did, "%s", ev.did);
+    p->item = (queueItem){.stream = "events", .scid = r->scid, .id = r->id, .did = p->did, .payload = p->canon,
+                          .len = clen, .ratePerMin = c->cfg->rateLimit, .budget = c->cfg->didBudget,
+                          .cost = (long long)clen + (di->vbase > 0 ? di->vbase : BUDGET_VERSION_DEFAULT)};
+out:
+    free(di);
+    eventFree(&ev);
+    if (rc != REJ_OK) {
+        free(p->canon);
+        p->canon = NULL;
+        eventDone(r, rc);
+    }
+    return rc == REJ_OK;
+}
+
+void ingestEventDone(const ingestCtx *c, ingestPending *p, const char *qerr, ingestResult *r) {
+    rejectCode rc = enqueueCode(p->item.rc, r, "event", qerr ? qerr : "redis: no answer");
+    if (rc == REJ_OK) snprintf(r->sid, sizeof r->sid, "%s", p->item.sid);
+    if (rc == REJ_RATE_LIMITED) {
+        r->retryAfter = p->item.retryAfter;
+        errSet(r->detail, "more than %lld events for this DID in one minute; retry in %llds", c->cfg->rateLimit,
+               r->retryAfter);
+    }
+    if (rc == REJ_BUDGET)
+        errSet(r->detail, "the log of %.200s holds or has queued %lld bytes; with this event (about %lld more) it "
+               "would exceed WA_DID_BUDGET (%lld)", p->did, p->item.used, p->item.cost, c->cfg->didBudget);
+    free(p->canon);
+    p->canon = NULL;
+    eventDone(r, rc);
+}
+
+void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r) {
+    ingestPending p;
+    char err[ERR_MAX] = "";
+    if (!ingestEventCheck(c, q, body, len, r, &p)) return;
+    queueEnqueueMany(q, &p.item, 1, err);
+    ingestEventDone(c, &p, err, r);
+}
+
+/* nextLine: [*pos, end of line) of log; 0 at the end. */
+static int nextLine(const char *log, size_t len, size_t *pos, const char **line, size_t *n) {
+    while (*pos < len && (log[*pos] == '\n' || log[*pos] == '\r')) (*pos)++;
+    if (*pos >= len) return 0;
+    const char *nl = memchr(log + *pos, '\n', len - *pos);
+    size_t end = nl ? (size_t)(nl - log) : len;
+    *line = log + *pos;
+    *n = end - *pos;
+    if (*n && (*line)[*n - 1] == '\r') (*n)--;
+    *pos = end;
+    return 1;
+}
+
+rejectCode ingestGenesisShape(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1],
+                              char did[DIDREG_DID_MAX], char *detail) {
+    size_t pos = 0, n, lines = 0;
+    const char *line;
+    char e[ERR_MAX];
+    while (nextLine(log, len, &pos, &line, &n)) {
+        if (++lines > GENESIS_MAX_LINES) return errSet(detail, "more than %d log entries", GENESIS_MAX_LINES), REJ_INVALID;
+        json_t *o = jsonParse(line, n, n, EVENT_DEPTH, e);
+        if (!o) return errSet(detail, "line %zu: not valid JSON: %s", lines, e), REJ_MALFORMED;
+        rejectCode rc = REJ_OK;
+        const char *need[] = {"versionId", "versionTime", "parameters", "state", "proof"};
+        for (size_t i = 0; i < 5 && rc == REJ_OK; i++)
+            if (!json_object_get(o, need[i])) rc = rejectSay(detail, REJ_INVALID, "line %zu: missing \"%s\"", lines, need[i]);
+        if (rc == REJ_OK && lines == 1) {
+            json_t *p = json_object_get(o, "parameters");
+            const char *s = jsonGetStr(p, "scid"), *m = jsonGetStr(p, "method");
+            const char *id = jsonGetStr(json_object_get(o, "state"), "id");
+            char sc[SCID_LEN + 1];
+            if (!m || strcmp(m, "did:webvh:1.0")) rc = rejectSay(detail, REJ_INVALID, "line 1: parameters.method must be did:webvh:1.0");
+            else if (!s || !id) rc = rejectSay(detail, REJ_INVALID, "line 1: parameters.scid and state.id are required");
+            else if (didWebvhParse(id, sc, e) < 0) rc = rejectSay(detail, REJ_INVALID, "line 1: state.id: %s", e);
+            else if (strcmp(sc, s)) rc = rejectSay(detail, REJ_INVALID, "line 1: state.id does not carry parameters.scid");
+            else if (strlen(id) >= DIDREG_DID_MAX) rc = rejectSay(detail, REJ_INVALID, "line 1: DID too long");
+            else { strcpy(scid, sc); strcpy(did, id); }
+        }
+        json_decref(o);
+        if (rc != REJ_OK) return rc;
+    }
+    if (!lines) return errSet(detail, "empty log"), REJ_INVALID;
+    return REJ_OK;
+}
+
+void ingestDid(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r) {
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, "genesis");
+    char did[DIDREG_DID_MAX], err[ERR_MAX];
+    if ((size_t)c->cfg->maxBody < len) {
+        errSet(r->detail, "body of %zu bytes is above the limit of %lld", len, c->cfg->maxBody);
+        finish(r, REJ_TOO_LARGE, NULL);
+        return;
+    }
+    genesisCheckFn check = c->genesisCheck ? c->genesisCheck : ingestGenesisShape;
+    rejectCode rc = check(c->genesisCtx, body, len, r->scid, did, r->detail);
+    if (rc != REJ_OK) { finish(r, rc, NULL); return; }
+    size_t need = budgetGenesisMax(did, len, (size_t)c->cfg->batchMaxEvents);
+    if ((long long)need > c->cfg->didBudget) {
+        errSet(r->detail, "published, this genesis log would make the DID's files about %zu bytes, above WA_DID_BUDGET "
+               "(%lld)", need, c->cfg->didBudget);
+        finish(r, REJ_BUDGET, NULL);
+        return;
+    }
+    didInfo *di = malloc(sizeof *di);
+    if (!di) { errSet(r->detail, "out of memory"); finish(r, REJ_INTERNAL, NULL); return; }
+    int found = c->reg->lookup(c->reg, q, r->scid, di, err);
+    free(di);
+    if (found < 0) { errSet(r->detail, "%s", err); finish(r, REJ_UNAVAILABLE, NULL); return; }
+    if (found) { errSet(r->detail, "%.200s is already registered", did); finish(r, REJ_REPLAY, NULL); return; }
+    int qr = queueEnqueue(q, "dids", r->scid, "genesis", did, body, len, 0, r->sid, &r->retryAfter, err);
+    finish(r, enqueueCode(qr, r, "genesis log", err), "dids_registered_total");
+}

@@ -1,0 +1,67 @@
+/* ingest.h -- the one path every event and genesis log takes into the queue,
+ * shared by `anchord serve` (HTTP) and `anchord submit` (JSONL files):
+ * size -> JSON -> schema -> DID registry -> signature -> rate/replay + XADD.
+ * Nothing is written to Redis unless every check passes. */
+#ifndef WA_INGEST_H
+#define WA_INGEST_H
+#include <stddef.h>
+#include "core/err.h"
+#include "anchord/config/config.h"
+#include "anchord/queue/didreg.h"
+#include "verifier/event/event.h"
+#include "anchord/queue/queue.h"
+#include "anchord/ingest/reject.h"
+
+#define GENESIS_MAX_LINES 64
+
+/* genesisCheckFn: verify a genesis did.jsonl (its entries and proofs, signed
+ * by the publisher's update key) and report its SCID and DID.
+ * REJ_OK or REJ_INVALID / REJ_BAD_SIGNATURE + detail. */
+typedef rejectCode (*genesisCheckFn)(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1],
+                                     char did[DIDREG_DID_MAX], char *detail);
+
+typedef struct ingestCtx {
+    const config *cfg;
+    const didRegistry *reg;          /* assertion keys per DID */
+    genesisCheckFn genesisCheck;     /* NULL: ingestGenesisShape (no signature check!) */
+    void *genesisCtx;
+} ingestCtx;
+
+typedef struct ingestResult {
+    rejectCode code;
+    char detail[ERR_MAX];
+    char id[EVENT_ID_MAX + 1];       /* event id ("genesis" for logs), when known */
+    char scid[SCID_LEN + 1];
+    char sid[QUEUE_SID_MAX];         /* stream id when queued */
+    long long retryAfter;            /* seconds, for REJ_RATE_LIMITED */
+} ingestResult;
+
+/* ingestEvent: check one event and queue it. Result in r (REJ_OK = queued).
+ * Updates events_received_total / events_rejected_total{reason}. */
+void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r);
+
+/* ingestPending: an event that passed every check but Redis' (replay, rate, XADD). */
+typedef struct ingestPending {
+    queueItem item;                  /* what to enqueue; points into this struct */
+    char *canon;                     /* the JCS body queued (owned) */
+    char did[DIDREG_DID_MAX];
+} ingestPending;
+
+/* ingestEventCheck / ingestEventDone: ingestEvent in two halves, so that the
+ * enqueues of many requests can share one Redis round trip (queueEnqueueMany).
+ * Check: 1 = p is ready to enqueue (r->id/scid set; p->item points into r and p),
+ * 0 = refused and finished (r says why). Done: r from p->item's answer, or from
+ * qerr when it has none (rc -1); frees p's buffers. */
+int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r, ingestPending *p);
+void ingestEventDone(const ingestCtx *c, ingestPending *p, const char *qerr, ingestResult *r);
+
+/* ingestDid: check a genesis log and queue it on the "dids" stream;
+ * a SCID already registered or queued is REJ_REPLAY. */
+void ingestDid(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r);
+
+/* ingestGenesisShape: the structural check used until a log verifier is
+ * wired: JSON lines of did:webvh entries, the first one's scid and state.id. */
+rejectCode ingestGenesisShape(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1],
+                              char did[DIDREG_DID_MAX], char *detail);
+
+#endif

@@ -1,0 +1,67 @@
+/* log.c -- one JSON object per line on stderr, written with a single write(2). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "anchord/ops/log.h"
+
+static int minLevel = LL_INFO;
+static int logFd = 2;
+static const char *const names[] = {"debug", "info", "warn", "error"};
+
+void logSetLevel(int level) { minLevel = level; }
+void logSetFd(int fd) { logFd = fd; }
+int logEnabled(int level) { return level >= minLevel; }
+
+int logLevelParse(const char *name) {
+    for (int i = 0; i < 4; i++) if (!strcmp(name, names[i])) return i;
+    return -1;
+}
+
+/* stamp: RFC 3339 UTC with milliseconds. */
+static void stamp(char out[32]) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+void logKv(int level, const char *msg, const char *fmt, ...) {
+    if (level < minLevel || level < LL_DEBUG || level > LL_ERROR) return;
+    char ts[32];
+    stamp(ts);
+    json_t *o = json_object();
+    if (!o) return;
+    json_object_set_new(o, "ts", json_string(ts));
+    json_object_set_new(o, "level", json_string(names[level]));
+    json_object_set_new(o, "msg", json_string(msg));
+    if (fmt) {
+        va_list ap;
+        json_error_t je;
+        va_start(ap, fmt);
+        json_t *f = json_vpack_ex(&je, 0, fmt, ap);
+        va_end(ap);
+        if (f && json_is_object(f)) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(f, k, v)
+                if (strcmp(k, "ts") && strcmp(k, "level") && strcmp(k, "msg")) json_object_set(o, k, v);
+        } else json_object_set_new(o, "logError", json_string(je.text));
+        json_decref(f);
+    }
+    /* Field order kept (ts, level, msg first) for people reading the lines. */
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    json_decref(o);
+    if (!line) return;
+    size_t n = strlen(line);
+    line[n] = '\n';   /* json_dumps leaves room only for the NUL: rewrite it */
+    ssize_t w;
+    do w = write(logFd, line, n + 1); while (w < 0 && errno == EINTR);
+    free(line);
+}
