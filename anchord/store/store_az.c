@@ -449,6 +449,7 @@ static int callError(azBe *b, azCall *c, char *err) {
 /* getDecide: STORE_OK / STORE_NOTFOUND / STORE_ERR for a finished GET or HEAD. Only
  * 404 BlobNotFound is "not found": a missing container or account is an error. */
 static int getDecide(azBe *b, azCall *c, char *etag, char *err) {
+    if (c->tooBig) return STORE_TOOLARGE;   /* store.h: over the caller's max, nothing returned */
     if (c->cc == CURLE_OK && c->status == 200) {
         if (etag) memcpy(etag, c->etag, STORE_ETAG_MAX);
         return STORE_OK;
@@ -466,7 +467,7 @@ static int azGet(store *s, const char *key, size_t max, buf *body, char *etag, c
     c.max = max;
     azRun1(b, &c);
     int rc = getDecide(b, &c, etag, err);
-    if (rc == STORE_NOTFOUND && body) bufReset(body);
+    if ((rc == STORE_NOTFOUND || rc == STORE_TOOLARGE) && body) bufReset(body);
     bufFree(&tmp);
     callFree(&c);
     return rc;
@@ -633,7 +634,7 @@ static int getPrep(azBe *b, azCall *c, void *req) {
 static int getDone(azBe *b, azCall *c, void *req) {
     storeGetReq *r = req;
     r->rc = getDecide(b, c, r->etag, r->err);
-    if (r->rc == STORE_NOTFOUND) bufReset(&r->body);
+    if (r->rc == STORE_NOTFOUND || r->rc == STORE_TOOLARGE) bufReset(&r->body);
     return r->rc == STORE_ERR;
 }
 

@@ -207,7 +207,9 @@ env -u AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_SAS_TOKEN="${SAS/sig=/sig=A
 env AZURE_STORAGE_CONNECTION_STRING="AccountName=$AZ_ACCOUNT;AccountKey=$WRONG;BlobEndpoint=$AZ_BLOB_ENDPOINT" \
     WA_STORE_TRACE=1 "$ST" -u "$U" probe >>"$T_TMP/sec.out" 2>&1
 t_check "trace lines were written" grep -q '^az PUT ' "$T_TMP/sec.out"
-grep -qF -e "$sig" -e "${sig%%%*}" -e "$WRONG" -e "$AZ_KEY" "$T_TMP/sec.out" && t_fail "no secret in trace or errors" "$(head -c 300 "$T_TMP/sec.out")" \
+sigp=${sig%%%*}   # the signature up to its first %-escape, when long enough to mean anything
+[ ${#sigp} -ge 12 ] || sigp=$sig
+grep -qF -e "$sig" -e "$sigp" -e "$WRONG" -e "$AZ_KEY" "$T_TMP/sec.out" && t_fail "no secret in trace or errors" "$(head -c 300 "$T_TMP/sec.out")" \
     || t_ok "no secret in trace or errors"
 
 scenario fault azure-put-answer-lost \
