@@ -39,6 +39,27 @@ t_eq "didverify --base-url Azurite: all 200 ANCHORED (exit 0)" "$(cat "$T_TMP/dv
 t_expect_rc "didverify: a batch manifest from Azurite rebuilds to the chain's root" 0 \
     env -u WA_RPC_URLS "$DV" batch 1 --base-url "$BASE" --anchors "$T_TMP/anchors.json"
 
+scenario attack azure-pipeline-cors-narrow \
+    "the account's blob service has only an operator's CORS rule for one origin (Azure CORS is account-wide) when anchord run starts" \
+    "anchord run refuses (exit 3, no anchor) and leaves the rule as it was; WA_STORE_CORS=off (a CDN adds CORS) runs the batch"
+svcProps() { node "$WA_ROOT/tests/node/azblob.mjs" req "$@" >"$T_TMP/props.out" 2>&1; }
+printf '%s' '<?xml version="1.0" encoding="utf-8"?><StorageServiceProperties><Cors><CorsRule><AllowedOrigins>https://only.example</AllowedOrigins><AllowedMethods>GET</AllowedMethods><MaxAgeInSeconds>60</MaxAgeInSeconds><ExposedHeaders>ETag</ExposedHeaders><AllowedHeaders>*</AllowedHeaders></CorsRule></Cors></StorageServiceProperties>' >"$T_TMP/cors-narrow.xml"
+t_check "operator's narrow CORS rule set" svcProps PUT "/?restype=service&comp=properties" Content-Type:application/xml --body "$T_TMP/cors-narrow.xml"
+"$PIPETOOL" events 0 12 24 narrow >"$T_TMP/narrow.jsonl"; "$AD" submit "$T_TMP/narrow.jsonl" >/dev/null 2>&1
+pipe_run
+t_eq "narrow CORS rule: anchord run refuses (exit 3), no anchor" "$RUN_RC $(count)" "3 2"
+t_check "the refusal names the CORS rule and the way out" grep -q 'CORS.*WA_STORE_CORS' "$RUN_LOG"
+svcProps GET "/?restype=service&comp=properties"
+t_check "the operator's rule is left as it was" grep -q 'only.example' "$T_TMP/props.out"
+WA_STORE_CORS=off pipe_run
+t_eq "WA_STORE_CORS=off: the batch runs" "$RUN_RC $(count)" "0 3"
+printf '%s' '<?xml version="1.0" encoding="utf-8"?><StorageServiceProperties><Cors></Cors></StorageServiceProperties>' >"$T_TMP/cors-none.xml"
+svcProps PUT "/?restype=service&comp=properties" Content-Type:application/xml --body "$T_TMP/cors-none.xml"
+"$PIPETOOL" events 0 12 24 corsback >"$T_TMP/corsback.jsonl"; "$AD" submit "$T_TMP/corsback.jsonl" >/dev/null 2>&1
+pipe_run
+svcProps GET "/?restype=service&comp=properties"
+t_eq "rules removed: the next run sets ours again and anchors" "$RUN_RC $(count) $(grep -c '<AllowedOrigins>\*</AllowedOrigins>' "$T_TMP/props.out")" "0 4 1"
+
 # Faults between the worker and Azure.
 source "$WA_ROOT/tests/svc/fault_env.sh"
 fault_proxy "$AZ_PORT"
