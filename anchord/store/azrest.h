@@ -72,4 +72,11 @@ void azHttpDate(time_t t, char out[AZ_DATE_MAX]);
  * page). 0, 1 (fn stopped) or -1 (malformed page, or a marker longer than mlen - 1). */
 int azListPage(const char *xml, size_t skip, storeListFn *fn, void *ctx, char *marker, size_t mlen);
 
+/* azCorsRules: the CORS rules of a Get Blob Service Properties answer (the account's
+ * blob service): returns how many <CorsRule>s it holds (0 = none), and *open = 1 when one
+ * of them lets any origin GET and read the ETag -- AllowedOrigins lists "*", AllowedMethods
+ * GET, ExposedHeaders "ETag" or a pattern covering it ("*", "e*"); lists are comma-
+ * separated, compared ignoring case and spaces. -1 when xml is not such an answer. */
+int azCorsRules(const char *xml, int *open);
+
 #endif

@@ -11,8 +11,13 @@
  *
  * Every request runs on one curl multi handle, so sequential calls reuse the kept-alive
  * connection and bulk calls keep many in flight. The runner, retries and the lost-race
- * rule ("read back, then retry or CONFLICT", a random write id in the blob's metadata)
- * follow store_s3.c; issue 13 moves both onto one shared HTTP client layer. */
+ * rule ("read back, then retry or CONFLICT") follow store_s3.c; issue 13 moves both onto
+ * one shared HTTP client layer.
+ *
+ * Nothing of ours is attached to a blob but its bytes and the Content-Type and
+ * Cache-Control properties (no x-ms-meta-*): whoever may read the container sees no
+ * metadata of the writer. An ambiguous conditional Put Blob is recognised as ours by the
+ * blob's Content-MD5 property (Azure ETags are not MD5s; the MD5 of a Put Blob is kept). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +28,6 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <sodium.h>
-#include "core/hex.h"
 #include "anchord/store/azrest.h"
 #include "anchord/store/s3xml.h"
 #include "anchord/store/store_impl.h"
@@ -35,7 +39,6 @@
 #define AZ_BACKOFF_MS   100
 #define AZ_BACKOFF_CAP  2000
 #define AZ_MAXHDR       12
-#define PUT_ID_META     "x-ms-meta-waputid"     /* metadata names are C identifiers: no '-' */
 
 typedef struct azBe {
     char *account, *container, *prefix;   /* prefix without leading/trailing '/', may be "" */
@@ -73,8 +76,8 @@ typedef struct azCall {
     CURLcode cc;
     char etag[STORE_ETAG_MAX];
     char code[64];           /* x-ms-error-code */
-    char putId[33];          /* conditional PUT: our random write id, sent as metadata */
-    char gotPutId[33];       /* HEAD/GET: the write id the blob carries */
+    char md5[25];            /* PUT: base64 MD5 of the body, sent as Content-MD5 */
+    char gotMd5[25];         /* HEAD/GET: the blob's Content-MD5 property */
     char cerr[CURL_ERROR_SIZE];
     int attempts;
     int ambiguous;           /* conditional put whose outcome is unknown: read back */
@@ -154,10 +157,10 @@ static void hdrCopy(char *out, size_t outlen, const char *p, size_t n, size_t nl
 static size_t onHeader(char *p, size_t size, size_t nmemb, void *ud) {
     azCall *c = ud;
     size_t n = size * nmemb;
-    if (n >= 5 && !strncmp(p, "HTTP/", 5)) c->etag[0] = c->code[0] = c->gotPutId[0] = 0;   /* a new response */
+    if (n >= 5 && !strncmp(p, "HTTP/", 5)) c->etag[0] = c->code[0] = c->gotMd5[0] = 0;   /* a new response */
     else if (n > 5 && !strncasecmp(p, "etag:", 5)) storeEtagCopy(c->etag, p + 5, n - 5);
     else if (n > 16 && !strncasecmp(p, "x-ms-error-code:", 16)) hdrCopy(c->code, sizeof c->code, p, n, 16);
-    else if (n > 18 && !strncasecmp(p, PUT_ID_META ":", 18)) hdrCopy(c->gotPutId, sizeof c->gotPutId, p, n, 18);
+    else if (n > 12 && !strncasecmp(p, "content-md5:", 12)) hdrCopy(c->gotMd5, sizeof c->gotMd5, p, n, 12);
     return n;
 }
 
@@ -277,7 +280,7 @@ static int callSetup(azBe *b, azCall *c, CURL *h) {
     c->status = 0;
     c->cc = CURLE_OK;
     c->tooBig = 0;
-    c->etag[0] = c->cerr[0] = c->gotPutId[0] = c->code[0] = 0;
+    c->etag[0] = c->cerr[0] = c->gotMd5[0] = c->code[0] = 0;
     bufReset(&c->errBody);
     if (c->out) bufReset(c->out);
     if (callSign(b, c) < 0) return -1;
@@ -480,19 +483,12 @@ static int putInit(azBe *b, azCall *c, const char *key, const void *data, size_t
     c->cond = cond;
     unsigned char md5[16];
     unsigned int l = 0;
-    char b64[32];
-    EVP_Digest(data ? data : "", len, md5, &l, EVP_md5(), NULL);
-    EVP_EncodeBlock((unsigned char *)b64, md5, 16);
+    if (!EVP_Digest(data ? data : "", len, md5, &l, EVP_md5(), NULL)) return -1;
+    EVP_EncodeBlock((unsigned char *)c->md5, md5, 16);
     int rc = callHeader(c, "x-ms-blob-type", "BlockBlob");
     rc |= callHeader(c, "x-ms-blob-content-type", storeContentType(key));
     rc |= callHeader(c, "x-ms-blob-cache-control", storeCacheControl(key));
-    rc |= callHeader(c, "Content-MD5", b64);
-    if (cond != STORE_PUT_ANY) {
-        unsigned char r[16];
-        randombytes_buf(r, sizeof r);
-        hexEncode(r, sizeof r, c->putId);
-        rc |= callHeader(c, PUT_ID_META, c->putId);
-    }
+    rc |= callHeader(c, "Content-MD5", c->md5);
     if (cond == STORE_PUT_IF_ABSENT) rc |= callHeader(c, "If-None-Match", "*");
     if (cond == STORE_PUT_IF_MATCH) {
         char q[STORE_ETAG_MAX + 2];
@@ -518,33 +514,39 @@ static int putOutcome(azBe *b, azCall *c, char *newEtag, char *err) {
     return callError(b, c, err);
 }
 
-/* azHead: ETag and write id (x-ms-meta-waputid) of key. STORE_OK/NOTFOUND/ERR. */
-static int azHead(azBe *b, const char *key, char *etag, char *putId, char *err) {
+/* azHead: ETag and Content-MD5 property (base64) of key. STORE_OK/NOTFOUND/ERR. */
+static int azHead(azBe *b, const char *key, char *etag, char md5[25], char *err) {
     azCall c;
     if (callInit(b, &c, "HEAD", key, 0, NULL, NULL, 0) < 0) { callFree(&c); return errSet(err, "out of memory"); }
     azRun1(b, &c);
     int rc = getDecide(b, &c, etag, err);
-    memcpy(putId, c.gotPutId, sizeof c.gotPutId);
+    memcpy(md5, c.gotMd5, sizeof c.gotMd5);
     callFree(&c);
     return rc;
 }
 
+/* holdsOurs: the blob's Content-MD5 property is the MD5 of our body: Put Blob keeps the
+ * Content-MD5 it checked, so the blob holds exactly our bytes (store.h: identical bytes
+ * are one outcome; a writer that must know it won makes its bytes unique). A blob without
+ * the property never matches: at worst a needless CONFLICT, never a lost write. */
+static int holdsOurs(const azCall *c, const char *md5) { return c->md5[0] && !strcmp(md5, c->md5); }
+
 /* resolve: after an ambiguous conditional PUT (409, 5xx, timeout), look at the blob.
- * Our write landed when the blob carries our write id (comparing bytes would not do:
- * two writers may write identical bytes, and only one of them won). Returns OK (ours),
- * 1 (unchanged: retry the PUT), CONFLICT (another writer's blob) or ERR. */
+ * It holds our bytes (holdsOurs) -> OK: our write landed, or another writer's identical
+ * bytes did, which is the same object. Returns OK, 1 (unchanged: retry the PUT),
+ * CONFLICT (other bytes) or ERR. */
 static int resolve(azBe *b, azCall *c, const char *ifMatch, char *newEtag, char *err) {
-    char etag[STORE_ETAG_MAX] = "", putId[sizeof c->putId] = "";
-    int rc = azHead(b, c->key, etag, putId, err);
+    char etag[STORE_ETAG_MAX] = "", md5[sizeof c->md5] = "";
+    int rc = azHead(b, c->key, etag, md5, err);
     if (rc == STORE_ERR) return rc;
-    if (rc == STORE_OK && !strcmp(putId, c->putId)) { memcpy(newEtag, etag, STORE_ETAG_MAX); return STORE_OK; }
+    if (rc == STORE_OK && holdsOurs(c, md5)) { memcpy(newEtag, etag, STORE_ETAG_MAX); return STORE_OK; }
     if (rc == STORE_NOTFOUND) return c->cond == STORE_PUT_IF_ABSENT ? 1 : STORE_CONFLICT;
     return c->cond == STORE_PUT_IF_MATCH && !strcmp(etag, ifMatch) ? 1 : STORE_CONFLICT;
 }
 
 /* putFinish: settle a finished PUT: read back and retry while it is ambiguous ("read
  * again, then retry"); after such a retry a 412/409 may be our own earlier attempt
- * landing late, so a CONFLICT is checked against our write id once more. */
+ * landing late, so a CONFLICT is checked against our bytes (holdsOurs) once more. */
 static int putFinish(azBe *b, azCall *c, const char *ifMatch, char *newEtag, char *err) {
     int rounds = 0;
     for (; c->ambiguous; rounds++) {
@@ -559,8 +561,8 @@ static int putFinish(azBe *b, azCall *c, const char *ifMatch, char *newEtag, cha
     }
     int rc = putOutcome(b, c, newEtag, err);
     if (rc == STORE_CONFLICT && rounds > 0) {
-        char etag[STORE_ETAG_MAX], putId[sizeof c->putId];
-        if (azHead(b, c->key, etag, putId, err) == STORE_OK && !strcmp(putId, c->putId)) {
+        char etag[STORE_ETAG_MAX], md5[sizeof c->md5];
+        if (azHead(b, c->key, etag, md5, err) == STORE_OK && holdsOurs(c, md5)) {
             memcpy(newEtag, etag, STORE_ETAG_MAX);
             return STORE_OK;
         }
@@ -696,14 +698,44 @@ static const char corsXml[] =
     "<MaxAgeInSeconds>3600</MaxAgeInSeconds><ExposedHeaders>ETag</ExposedHeaders>"
     "<AllowedHeaders>*</AllowedHeaders></CorsRule></Cors></StorageServiceProperties>";
 
-static int azCors(store *s, char *err) {
-    azBe *b = s->be;
+/* corsPut: set corsXml as the blob service's CORS rules (Set Blob Service Properties). */
+static int corsPut(azBe *b, char *err) {
     azCall c;
     int rc = callInit(b, &c, "PUT", NULL, 1, "restype=service&comp=properties", corsXml, sizeof corsXml - 1);
     if (rc == 0) rc = callHeader(&c, "Content-Type", "application/xml");
     if (rc < 0) { callFree(&c); return errSet(err, "out of memory"); }
     azRun1(b, &c);
     rc = c.cc == CURLE_OK && c.status == 202 ? STORE_OK : callError(b, &c, err);
+    callFree(&c);
+    return rc;
+}
+
+/* azCors: storeSetCors (store.h), as on S3: read the blob service's CORS rules (Get Blob
+ * Service Properties); none -> set ours; one that lets any origin GET and read the ETag
+ * -> OK, untouched; only others -> refuse, leaving them as they are (they are the whole
+ * account's: other containers' readers may depend on them). */
+static int azCors(store *s, char *err) {
+    azBe *b = s->be;
+    buf conf = BUF_INIT;
+    azCall c;
+    if (callInit(b, &c, "GET", NULL, 1, "restype=service&comp=properties", NULL, 0) < 0) {
+        callFree(&c);
+        return errSet(err, "out of memory");
+    }
+    c.out = &conf;
+    c.max = 64 * 1024;
+    azRun1(b, &c);
+    int rc, open = 0;
+    if (c.cc != CURLE_OK || c.status != 200) rc = callError(b, &c, err);
+    else {
+        int n = azCorsRules(conf.p ? (char *)conf.p : NULL, &open);
+        rc = n < 0 ? errSet(err, "az account %s: malformed Get Blob Service Properties answer", b->account)
+           : open ? STORE_OK
+           : n > 0 ? errSet(err, "account %s: the blob service has CORS rules, none of which lets any origin GET and "
+                                 "read the ETag: add one (docs/azure.md) or remove them so that it is set", b->account)
+           : corsPut(b, err);
+    }
+    bufFree(&conf);
     callFree(&c);
     return rc;
 }

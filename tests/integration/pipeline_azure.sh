@@ -2,7 +2,8 @@
 # pipeline_azure.sh -- `anchord run` publishing to Azure Blob Storage (Azurite on 127.0.0.1,
 # a public-read container): 200 DIDs and 600 events anchored and published with conditional
 # Put Blob, every file valid, roots on chain, the files served to anonymous readers with
-# their headers, and every history ANCHORED by didverify --base-url reading Azurite itself.
+# their headers, and every history ANCHORED by didverify --base-url reading Azurite itself;
+# an operator's narrow CORS rule refused at start-up unless WA_STORE_CORS=off.
 # Then Azure faults through tests/tools/faultproxy (answers lost after the write, 409s,
 # 503s): no event lost, none twice, one anchor per batch. WA_SKIP_AZURITE=1 skips it.
 source "$(dirname "$0")/../lib.sh"
@@ -66,7 +67,7 @@ fault_proxy "$AZ_PORT"
 export AZURE_STORAGE_CONNECTION_STRING="AccountName=$AZ_ACCOUNT;AccountKey=$AZ_KEY;BlobEndpoint=http://127.0.0.1:$PP/$AZ_ACCOUNT" WA_STORE_RETRIES=4
 
 scenario fault azure-pipeline-answer-lost "did.jsonl Put Blobs applied by Azure but answered 500, and one answered 409 without an error code" \
-    "ambiguous: the store reads the write id back, finds its own write: done; one anchor, no duplicate line"
+    "ambiguous: the store reads the blob's Content-MD5 back, finds its own bytes: done; one anchor, no duplicate line"
 rules 'method=PUT path=did.jsonl nth=2 fwd status 500' 'method=PUT path=did.jsonl nth=5 fwd status 409'
 mark lost; events lost
 pipe_run

@@ -1,7 +1,8 @@
 /* test_azrest.c -- the Azure Blob REST pieces without a server: azblob:// URLs, connection
  * strings, the Shared Key string to sign and signature ("Authorize with Shared Key",
  * learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key), RFC 1123 dates,
- * List Blobs pages, and storeOpen's reading of the AZURE_STORAGE_* environment.
+ * List Blobs pages, the CORS rules of Get Blob Service Properties (storeSetCors: set when
+ * none, keep an open one, refuse only narrower ones), and storeOpen's reading of the AZURE_STORAGE_* environment.
  * The signature vectors were computed independently (Python hmac/hashlib/base64) with
  * Azurite's published development key; tests/integration/store_azure.sh checks the same
  * signing against Azurite itself. */
@@ -177,11 +178,51 @@ static void testOpen(void) {
     T_CHECK(!storeOpen("azblob://My/c0n", err) && strstr(err, "account name"), "bad account: %s", err);
 }
 
+/* The CORS rules of "Get Blob Service Properties" (learn.microsoft.com/rest/api/
+ * storageservices/get-blob-service-properties); the rule storeSetCors needs: any origin
+ * may GET and read the ETag. */
+static void testCors(void) {
+#define PROPS(rules) "<?xml version=\"1.0\" encoding=\"utf-8\"?><StorageServiceProperties><Logging><Version>1.0</Version>" \
+    "</Logging>" rules "<DefaultServiceVersion>2025-11-05</DefaultServiceVersion></StorageServiceProperties>"
+#define RULE(o, m, x) "<CorsRule><AllowedOrigins>" o "</AllowedOrigins><AllowedMethods>" m "</AllowedMethods>" \
+    "<AllowedHeaders>*</AllowedHeaders><ExposedHeaders>" x "</ExposedHeaders><MaxAgeInSeconds>60</MaxAgeInSeconds></CorsRule>"
+    static const struct { const char *xml; int n, open; const char *what; } v[] = {
+        {PROPS("<Cors/>"), 0, 0, "no rule (Azurite: <Cors/>)"},
+        {PROPS("<Cors></Cors>"), 0, 0, "no rule (<Cors></Cors>)"},
+        {PROPS(""), 0, 0, "no <Cors> element at all"},
+        {PROPS("<Cors>" RULE("*", "GET,HEAD", "ETag") "</Cors>"), 1, 1, "our rule"},
+        {PROPS("<Cors>" RULE("https://only.example", "GET", "ETag") "</Cors>"), 1, 0, "one origin only"},
+        {PROPS("<Cors>" RULE("*", "PUT,POST", "ETag") "</Cors>"), 1, 0, "no GET"},
+        {PROPS("<Cors>" RULE("*", "GET", "x-ms-meta-*") "</Cors>"), 1, 0, "ETag not exposed"},
+        {PROPS("<Cors>" RULE("*", "GET", "") "</Cors>"), 1, 0, "nothing exposed"},
+        {PROPS("<Cors>" RULE("*", "GET", "*") "</Cors>"), 1, 1, "every header exposed (*)"},
+        {PROPS("<Cors>" RULE("*", "GET", "e*") "</Cors>"), 1, 1, "a prefix pattern covering etag"},
+        {PROPS("<Cors>" RULE("*", "GET", "etags*") "</Cors>"), 1, 0, "a prefix longer than etag"},
+        {PROPS("<Cors>" RULE("https://a.example, * ", " head , get", "x-ms-meta-*, etag") "</Cors>"), 1, 1,
+         "lists with spaces, any case"},
+        {PROPS("<Cors>" RULE("https://*.example", "GET", "ETag") "</Cors>"), 1, 0, "a sub-domain wildcard is not any origin"},
+        {PROPS("<Cors>" RULE("https://only.example", "GET", "ETag") RULE("*", "GET", "ETag") "</Cors>"), 2, 1,
+         "an open rule after a narrow one"},
+        {PROPS("<Cors>" RULE("*", "GETX", "ETag") RULE("*x", "GET", "ETag") "</Cors>"), 2, 0, "near misses"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        int open = -1, n = azCorsRules(v[i].xml, &open);
+        T_CHECK(n == v[i].n && open == v[i].open, "cors %s: got %d rules open %d", v[i].what, n, open);
+    }
+    int open = 1;
+    T_CHECK(azCorsRules("<Error><Code>AuthorizationFailure</Code></Error>", &open) < 0 && open == 0, "not a properties answer");
+    T_CHECK(azCorsRules(NULL, &open) < 0, "no answer");
+    T_CHECK(azCorsRules(PROPS("<Cors><CorsRule><AllowedOrigins>*"), &open) < 0, "truncated rule");
+#undef PROPS
+#undef RULE
+}
+
 int main(void) {
     testUrl();
     testConn();
     testSign();
     testList();
+    testCors();
     testOpen();
     return T_DONE();
 }
