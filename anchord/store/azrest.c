@@ -1,10 +1,12 @@
-/* azrest.c -- Azure Blob REST pieces without I/O: URLs, connection strings, Shared Key, dates, list pages, CORS rules. */
+/* azrest.c -- Azure Blob REST pieces without I/O: URLs, connection strings, Shared Key, dates, list
+ * pages, CORS rules, outcomes by status and error code. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sodium.h>
+#include "core/io/http.h"
 #include "anchord/store/azrest.h"
 #include "anchord/store/s3xml.h"
 
@@ -295,4 +297,49 @@ int azCorsRules(const char *xml, int *open) {
         if (any && get && etag) *open = 1;
     }
     return n;
+}
+
+/* is: whether code is exactly want (code may be NULL). */
+static int is(const char *code, const char *want) { return code && !strcmp(code, want); }
+
+int azGetOutcome(int httpRc, long status, const char *code) {
+    if (httpRc == HTTP_TOO_LARGE) return STORE_TOOLARGE;
+    if (httpRc != HTTP_OK) return STORE_ERR;
+    if (status == 200) return STORE_OK;
+    return status == 404 && is(code, "BlobNotFound") ? STORE_NOTFOUND : STORE_ERR;
+}
+
+int azPutOutcome(storeCond cond, int httpRc, long status, const char *code) {
+    if (httpRc != HTTP_OK) return STORE_ERR;
+    if (status >= 200 && status < 300) return STORE_OK;
+    if (status == 412 && cond != STORE_PUT_ANY) return STORE_CONFLICT;
+    if (status == 409 && cond == STORE_PUT_IF_ABSENT && is(code, "BlobAlreadyExists")) return STORE_CONFLICT;
+    if (status == 404 && cond == STORE_PUT_IF_MATCH && is(code, "BlobNotFound")) return STORE_CONFLICT;
+    return STORE_ERR;
+}
+
+int azDeleteOutcome(int httpRc, long status, const char *code) {
+    if (httpRc != HTTP_OK) return STORE_ERR;
+    return status == 200 || status == 202 || (status == 404 && is(code, "BlobNotFound")) ? STORE_OK : STORE_ERR;
+}
+
+int azDefinite409(const char *code) { return is(code, "BlobAlreadyExists"); }
+
+const char *azHint(const char *code) {
+    static const struct { const char *code, *hint; } h[] = {
+        {"AuthenticationFailed", "signature or SAS rejected: check the account key or SAS token"},
+        {"AuthorizationFailure", "refused: a wrong key or SAS (Azurite says so for a bad signature), "
+                                 "or the credentials may not do this (network rules)"},
+        {"AuthorizationPermissionMismatch", "the SAS or role lacks this permission"},
+        {"AuthorizationResourceTypeMismatch", "the SAS lacks this resource type (srt=sco)"},
+        {"AuthorizationServiceMismatch", "the SAS is not for the blob service (ss=b)"},
+        {"ContainerNotFound", "the container does not exist: create it or fix the azblob:// URL"},
+        {"ResourceNotFound", "no such account or container: check the azblob:// URL and the endpoint"},
+        {"AccountIsDisabled", "the storage account is disabled"},
+        {"InvalidHeaderValue", "the server refused a header (x-ms-version " AZ_VERSION " unknown to it?)"},
+        {"RequestTimeTooSkewed", "the clock of this machine is off"},
+        {"Md5Mismatch", "the body was changed in transit"},
+    };
+    for (size_t i = 0; code && i < sizeof h / sizeof h[0]; i++) if (!strcmp(code, h[i].code)) return h[i].hint;
+    return NULL;
 }

@@ -42,6 +42,7 @@
 #define STORE_ETAG_MAX  80     /* room for any ETag we accept, plus NUL */
 #define STORE_KEY_MAX   900    /* longest key (S3 allows 1024 bytes incl. prefix) */
 #define STORE_DEFAULT_URL "file://./public"
+#define STORE_PARALLEL_MAX 256   /* requests in flight at most (storeSetParallel) */
 /* Every internal object (the start-up probe, staging bundles of not-yet-anchored log
  * lines) lives below this top-level key prefix, and nothing public does: the bucket
  * policy and the CDN serve everything but it (docs/store.md "Key layout"). */

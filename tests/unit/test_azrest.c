@@ -2,12 +2,14 @@
  * strings, the Shared Key string to sign and signature ("Authorize with Shared Key",
  * learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key), RFC 1123 dates,
  * List Blobs pages, the CORS rules of Get Blob Service Properties (storeSetCors: set when
- * none, keep an open one, refuse only narrower ones), and storeOpen's reading of the AZURE_STORAGE_* environment.
+ * none, keep an open one, refuse only narrower ones), outcomes by status and error code,
+ * and storeOpen's reading of the AZURE_STORAGE_* environment.
  * The signature vectors were computed independently (Python hmac/hashlib/base64) with
  * Azurite's published development key; tests/integration/store_azure.sh checks the same
  * signing against Azurite itself. */
 #include <stdlib.h>
 #include <string.h>
+#include "core/io/http.h"
 #include "anchord/store/azrest.h"
 #include "anchord/store/store.h"
 #include "t.h"
@@ -217,12 +219,44 @@ static void testCors(void) {
 #undef RULE
 }
 
+/* Outcomes by status and x-ms-error-code ("Blob service error codes", and the Put Blob,
+ * Get Blob and Delete Blob references): what the store answers its callers. */
+static void testOutcomes(void) {
+    T_CHECK(azGetOutcome(HTTP_OK, 200, "") == STORE_OK, "get 200");
+    T_CHECK(azGetOutcome(HTTP_OK, 404, "BlobNotFound") == STORE_NOTFOUND, "get 404 BlobNotFound");
+    T_CHECK(azGetOutcome(HTTP_OK, 404, "ContainerNotFound") == STORE_ERR, "a missing container is an error, never 'not found'");
+    T_CHECK(azGetOutcome(HTTP_OK, 404, "ResourceNotFound") == STORE_ERR && azGetOutcome(HTTP_OK, 404, NULL) == STORE_ERR,
+            "no such account; a 404 without a code");
+    T_CHECK(azGetOutcome(HTTP_TOO_LARGE, 200, "") == STORE_TOOLARGE, "get over the caller's max");
+    T_CHECK(azGetOutcome(HTTP_OK, 403, "AuthenticationFailed") == STORE_ERR && azGetOutcome(HTTP_NOCONN, 0, "") == STORE_ERR,
+            "get 403, no connection");
+    T_CHECK(azPutOutcome(STORE_PUT_ANY, HTTP_OK, 201, "") == STORE_OK && azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 201, "") == STORE_OK,
+            "put 201");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 412, "ConditionNotMet") == STORE_CONFLICT, "If-Match 412");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_ABSENT, HTTP_OK, 412, "ConditionNotMet") == STORE_CONFLICT, "If-None-Match 412");
+    T_CHECK(azPutOutcome(STORE_PUT_ANY, HTTP_OK, 412, "ConditionNotMet") == STORE_ERR, "412 without a condition: an error");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_ABSENT, HTTP_OK, 409, "BlobAlreadyExists") == STORE_CONFLICT, "create 409 BlobAlreadyExists");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 409, "BlobAlreadyExists") == STORE_ERR, "409 BlobAlreadyExists to a CAS");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 404, "BlobNotFound") == STORE_CONFLICT, "If-Match on a missing blob (Azure 404)");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 404, "ContainerNotFound") == STORE_ERR, "If-Match in a missing container");
+    T_CHECK(azPutOutcome(STORE_PUT_ANY, HTTP_OK, 400, "Md5Mismatch") == STORE_ERR && azPutOutcome(STORE_PUT_ANY, HTTP_FAILED, 0, "") == STORE_ERR,
+            "put 400 Md5Mismatch, cut off");
+    T_CHECK(azDeleteOutcome(HTTP_OK, 202, "") == STORE_OK && azDeleteOutcome(HTTP_OK, 200, "") == STORE_OK, "delete 202, 200");
+    T_CHECK(azDeleteOutcome(HTTP_OK, 404, "BlobNotFound") == STORE_OK, "delete of a missing blob is idempotent");
+    T_CHECK(azDeleteOutcome(HTTP_OK, 404, "ContainerNotFound") == STORE_ERR, "delete in a missing container");
+    T_CHECK(azDefinite409("BlobAlreadyExists") && !azDefinite409("") && !azDefinite409(NULL) && !azDefinite409("LeaseIdMissing"),
+            "only BlobAlreadyExists is a definite 409");
+    T_CHECK(azHint("AuthorizationPermissionMismatch") && azHint("ContainerNotFound") && !azHint("ServerBusy") && !azHint(NULL),
+            "hints");
+}
+
 int main(void) {
     testUrl();
     testConn();
     testSign();
     testList();
     testCors();
+    testOutcomes();
     testOpen();
     return T_DONE();
 }
