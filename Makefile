@@ -45,6 +45,9 @@ LIB     := $(BUILD)/libwa.a
 PROGS   := $(BIN)/anchord $(BIN)/didlog $(BIN)/didverify $(BIN)/seed
 UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITS   := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+# In-process seams for unit tests (tests/unit/fake_*.c: fake_store, ...), linked with each.
+FAKESRC := $(wildcard tests/unit/fake_*.c)
+FAKELIB := $(BUILD)/tests/libfake.a
 TOOLSRC := $(wildcard tests/tools/*.c)
 TOOLS   := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCHSRC:= $(wildcard bench/*.c)
@@ -85,7 +88,11 @@ $(PROGS):
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(FAKELIB): $(FAKESRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKELIB) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
