@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include "anchord/chain/eth.h"
 #include "anchord/ops/metrics.h"
@@ -195,23 +194,20 @@ void ethRevertReason(const uint8_t *d, size_t n, char *out, size_t cap) {
     snprintf(out, cap, "custom error 0x%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
 }
 
-/* revertErr: turn the node error of the last call into a revert message when it
- * carries revert data or says "revert"; returns -ETH_EREVERT then, else rc. */
+/* revertErr: the node error of the last call as a revert when the node said it
+ * reverted (RPC_NODE_REVERT): -ETH_EREVERT, with the reason decoded from the revert
+ * data when it came; else rc. */
 static int revertErr(ethClient *c, const char *what, int rc, char *err) {
-    if (rc != -ETH_EFAIL) return rc;
+    if (rc != -ETH_EFAIL || c->rpc.lastClass != RPC_NODE_REVERT) return rc;
     char reason[200];
-    if (c->rpc.lastData.len >= 2) {
-        size_t n;
-        uint8_t *d = hexDecodeAny((const char *)c->rpc.lastData.p, &n);
-        if (d) {
-            ethRevertReason(d, n, reason, sizeof reason);
-            free(d);
-            errSet(err, "%s: execution reverted: %s", what, reason);
-            return -ETH_EREVERT;
-        }
+    size_t n;
+    uint8_t *d = c->rpc.lastData.len ? hexDecodeAny((const char *)c->rpc.lastData.p, &n) : NULL;
+    if (d) {
+        ethRevertReason(d, n, reason, sizeof reason);
+        free(d);
+        errSet(err, "%s: execution reverted: %s", what, reason);
     }
-    if (strcasestr(err, "revert")) return -ETH_EREVERT;
-    return rc;
+    return -ETH_EREVERT;
 }
 
 /* ---- building a transaction ------------------------------------------- */
@@ -287,21 +283,23 @@ static int bumpFees(ethClient *c, ethTx *tx) {
 
 enum { SENT, S_NONCE_LOW, S_UNDERPRICED };
 
-/* sendRaw: eth_sendRawTransaction; "already known" counts as sent. */
+/* sendRaw: eth_sendRawTransaction; a node that knows the transaction already counts
+ * it as sent. The node's answer is switched on by kind (rpcClassify). */
 static int sendRaw(ethClient *c, const buf *raw, char *err) {
     json_t *r;
+    char a[ETH_ADDR_HEX_MAX];
     int rc = rpc(c, "eth_sendRawTransaction", json_pack("[o]", ethDataJson(raw->p, raw->len)), &r, err);
     if (rc == 0) { json_decref(r); return SENT; }
     if (rc != -ETH_EFAIL) return rc;
-    if (strcasestr(err, "already known") || strcasestr(err, "known transaction")) return SENT;
-    if (strcasestr(err, "nonce too low") || strcasestr(err, "nonce is too low")) return S_NONCE_LOW;
-    if (strcasestr(err, "underpriced")) return S_UNDERPRICED;
-    if (strcasestr(err, "insufficient funds")) {
-        char a[ETH_ADDR_HEX_MAX];
+    switch (c->rpc.lastClass) {
+    case RPC_NODE_KNOWN: return SENT;
+    case RPC_NODE_NONCE_LOW: return S_NONCE_LOW;
+    case RPC_NODE_UNDERPRICED: return S_UNDERPRICED;
+    case RPC_NODE_FUNDS:
         ethAddrHex(c->key.addr, a);
         return fail(ETH_EFAIL, err, "relayer %s has insufficient funds for gas * max fee", a);
+    default: return -ETH_EFAIL;
     }
-    return -ETH_EFAIL;
 }
 
 /* getReceipt: 1 found (out filled), 0 not yet, < 0 error. */

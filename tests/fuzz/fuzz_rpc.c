@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *k;
     uint64_t q;
     uint8_t fixed[32];
-    if (ethRpcParse((const char *)data, size, 1, &r, &code, &d, err) == 0) {
+    rpcNodeClass cls;
+    if (ethRpcParse((const char *)data, size, 1, &r, &code, &d, &cls, err) == 0) {
         ethQty(r, &q, err);
         ethData(r, &out, err);
         ethDataFixed(r, fixed, 32, err);

@@ -1,6 +1,6 @@
 /* test_eth.c -- RLP (vectors from the Ethereum wiki's RLP page / Yellow Paper
- * appendix B), EIP-55 (the vectors listed in EIP-55), JSON-RPC response parsing,
- * quantities, revert reasons, URL redaction and configuration checks. The
+ * appendix B), EIP-55 (the vectors listed in EIP-55), revert reasons, the chain
+ * settings and the relayer key (the JSON-RPC transport: test_chain_rpc.c). The
  * transaction and signature encodings are checked against cast at test time in
  * tests/integration/eth_golden.sh. */
 #include <stdlib.h>
@@ -109,59 +109,6 @@ static void testEip55(void) {
     T_CHECK(ethAddrParse("0x5aaeb6053f3e94c9b9a09f33669435e7ef1bea", a, NULL) < 0, "short address rejected");
 }
 
-static int parse(const char *body, long id, json_t **res, int *code, buf *data, char *err) {
-    return ethRpcParse(body, strlen(body), id, res, code, data, err);
-}
-
-static void testRpcParse(void) {
-    json_t *r;
-    int code = 0;
-    buf data = BUF_INIT;
-    char err[ERR_MAX];
-    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x7a69\"}", 7, &r, &code, &data, err) == 0 &&
-            !strcmp(json_string_value(r), "0x7a69"), "result parsed");
-    json_decref(r);
-    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":null}", 7, &r, &code, &data, err) == 0 && json_is_null(r), "null result");
-    json_decref(r);
-    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":3,\"message\":\"execution reverted\",\"data\":\"0x1b35972d\"}}",
-                  3, &r, &code, &data, err) == ETH_RPC_ENODE && code == 3 && !strcmp((char *)data.p, "0x1b35972d") &&
-            strstr(err, "execution reverted"), "error object parsed: %s", err);
-    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32000,\"message\":\"bad\\u0007\\nthing\"}}",
-                  3, &r, &code, &data, err) == ETH_RPC_ENODE && !strchr(err, '\n') && !strchr(err, 7), "message sanitised: %s", err);
-    static const char *bad[] = {
-        "", "nope", "[]", "{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":1}" /* id mismatch */,
-        "{\"id\":7,\"result\":1}", "{\"jsonrpc\":\"1.0\",\"id\":7,\"result\":1}",
-        "{\"jsonrpc\":\"2.0\",\"id\":7}", "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1,\"error\":{}}",
-        "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1,\"result\":2}" /* duplicate key */,
-        "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":\"x\",\"message\":\"m\"}}",
-        "{\"jsonrpc\":\"2.0\",\"id\":\"7\",\"result\":1}", "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1} x",
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        T_CHECK(parse(bad[i], 7, &r, &code, &data, err) == -1 && r == NULL, "malformed response %zu rejected", i);
-    bufFree(&data);
-}
-
-static void testQty(void) {
-    uint64_t v = 0;
-    json_t *j;
-#define Q(s, ok, want) j = json_string(s); T_CHECK((ethQty(j, &v, NULL) == 0) == ok && (!ok || v == want), "qty %s", s); json_decref(j)
-    Q("0x0", 1, 0);
-    Q("0x7a69", 1, 31337);
-    Q("0xffffffffffffffff", 1, UINT64_MAX);
-    Q("0x00ff", 1, 255);
-    Q("0x", 0, 0);
-    Q("7a69", 0, 0);
-    Q("0x1g", 0, 0);
-    Q("0x10000000000000000", 0, 0);
-#undef Q
-    j = json_integer(5);
-    T_CHECK(ethQty(j, &v, NULL) < 0, "qty: a JSON number is rejected");
-    json_decref(j);
-    char s[19];
-    ethQtyStr(0, s); T_CHECK(!strcmp(s, "0x0"), "qtyStr 0");
-    ethQtyStr(31337, s); T_CHECK(!strcmp(s, "0x7a69"), "qtyStr 31337");
-}
-
 static void testRevert(void) {
     char out[200];
     uint8_t d[100] = {0}, h[32];
@@ -192,18 +139,8 @@ static void testRevert(void) {
     T_CHECK(out[0] != 0, "hostile Error(string) handled: %s", out);
 }
 
-static void testUrlsAndConfig(void) {
-    char s[ETH_RPC_SHOWN_MAX], err[ERR_MAX];
-    ethRpcShowUrl("https://sepolia.infura.io/v3/0123456789abcdef", s);
-    T_CHECK(!strcmp(s, "https://sepolia.infura.io/..."), "API key path hidden: %s", s);
-    ethRpcShowUrl("http://user:pw@127.0.0.1:8545", s);
-    T_CHECK(!strcmp(s, "http://127.0.0.1:8545"), "userinfo hidden: %s", s);
-    ethRpc r;
-    T_CHECK(ethRpcInit(&r, "ftp://x", err) < 0 && strstr(err, "http"), "non-http URL refused: %s", err);
-    T_CHECK(ethRpcInit(&r, " , ", err) < 0, "empty URL list refused");
-    T_CHECK(ethRpcInit(&r, "http://a, https://b ,http://c", err) == 0 && r.nurls == 3 && !strcmp(r.urls[1], "https://b"),
-            "three URLs parsed");
-    ethRpcFree(&r);
+static void testConfig(void) {
+    char err[ERR_MAX];
     /* The chain settings come from anchord's one configuration (config.c). */
     ethConfig cfg;
     config ac;
@@ -249,9 +186,7 @@ static void testUrlsAndConfig(void) {
 int main(void) {
     testRlp();
     testEip55();
-    testRpcParse();
-    testQty();
     testRevert();
-    testUrlsAndConfig();
+    testConfig();
     return T_DONE();
 }

@@ -107,7 +107,33 @@ static void sanitize(const char *s, char *out, size_t cap) {
     out[n] = 0;
 }
 
-int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *code, buf *data, char *err) {
+/* The node spellings rpcClassify knows, lower case, checked in this order. */
+static const struct { const char *words; rpcNodeClass cls; } spellings[] = {
+    {"already known", RPC_NODE_KNOWN},               /* geth, Erigon, anvil */
+    {"known transaction", RPC_NODE_KNOWN},           /* older geth; Besu "Known transaction" */
+    {"alreadyknown", RPC_NODE_KNOWN},                /* Nethermind "AlreadyKnown" */
+    {"existing tx with same hash", RPC_NODE_KNOWN},  /* Erigon */
+    {"already imported", RPC_NODE_KNOWN},            /* OpenEthereum */
+    {"nonce too low", RPC_NODE_NONCE_LOW},           /* geth, Erigon, anvil; Besu "Nonce too low" */
+    {"nonce is too low", RPC_NODE_NONCE_LOW},        /* OpenEthereum */
+    {"oldnonce", RPC_NODE_NONCE_LOW},                /* Nethermind "OldNonce" */
+    {"underpriced", RPC_NODE_UNDERPRICED},           /* geth, Erigon, anvil, Besu: "(replacement) transaction underpriced" */
+    {"feetoolow", RPC_NODE_UNDERPRICED},             /* Nethermind "FeeTooLow", "FeeTooLowToCompete" */
+    {"insufficient funds", RPC_NODE_FUNDS},          /* geth, Erigon, anvil */
+    {"insufficientfunds", RPC_NODE_FUNDS},           /* Nethermind "InsufficientFunds" */
+    {"upfront cost exceeds", RPC_NODE_FUNDS},        /* Besu "Upfront cost exceeds account balance" */
+    {"revert", RPC_NODE_REVERT},                     /* "execution reverted" (most), Nethermind "Reverted" */
+};
+
+rpcNodeClass rpcClassify(int code, const char *message, size_t dataLen) {
+    if (code == 3 || dataLen) return RPC_NODE_REVERT;
+    for (size_t i = 0; message && i < sizeof spellings / sizeof *spellings; i++)
+        if (strcasestr(message, spellings[i].words)) return spellings[i].cls;
+    return RPC_NODE_OTHER;
+}
+
+int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *code, buf *data,
+                rpcNodeClass *cls, char *err) {
     json_error_t je;
     *result = NULL;
     if (len > ETH_RPC_BODY_MAX) return errSet(err, "response too large");
@@ -130,6 +156,7 @@ int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *cod
         *code = (int)json_integer_value(json_object_get(e, "code"));
         bufReset(data);
         if (d && !strncmp(d, "0x", 2) && strlen(d) <= 2 + 2 * 4096) bufPuts(data, d);
+        if (cls) *cls = rpcClassify(*code, json_string_value(json_object_get(e, "message")), data->len);
         errSet(err, "%s (code %d)", msg, *code);
         rc = ETH_RPC_ENODE;
     }
@@ -147,6 +174,9 @@ static void pause(long ms) {
 
 int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, char *err) {
     long id = r->nextId++;
+    r->lastCode = 0;
+    r->lastClass = RPC_NODE_OTHER;
+    bufReset(&r->lastData);
     json_t *req = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id", (json_int_t)id,
                             "method", method, "params", params ? params : json_array());
     char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
@@ -170,7 +200,7 @@ int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, c
                 snprintf(last, sizeof last, "%s: HTTP %ld", shown, status);
                 rpcCount(r, "http");
             } else {
-                rc = ethRpcParse((const char *)body.p, body.len, id, result, &r->lastCode, &r->lastData, e);
+                rc = ethRpcParse((const char *)body.p, body.len, id, result, &r->lastCode, &r->lastData, &r->lastClass, e);
                 if (rc == -1) {
                     snprintf(last, sizeof last, "%s: HTTP %ld, %.140s", shown, status, e);
                     rc = ETH_RPC_EDOWN;

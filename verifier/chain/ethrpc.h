@@ -13,6 +13,16 @@
 
 #define ETH_RPC_SHOWN_MAX 96
 
+/* The kind of a node's JSON-RPC error answer (rpcClassify): what the callers switch on. */
+typedef enum {
+    RPC_NODE_OTHER = 0,     /* any other error */
+    RPC_NODE_REVERT,        /* the call reverted (code 3, revert data, or the node says so) */
+    RPC_NODE_KNOWN,         /* the transaction is already in the node's pool: it was sent */
+    RPC_NODE_NONCE_LOW,     /* the nonce is used already */
+    RPC_NODE_UNDERPRICED,   /* fees too low: for a replacement, or for the pool */
+    RPC_NODE_FUNDS          /* the sender cannot pay gas * max fee */
+} rpcNodeClass;
+
 /* Return codes of ethRpcCall (besides 0). */
 #define ETH_RPC_EDOWN  -1   /* no URL answered (all attempts failed): transport */
 #define ETH_RPC_ENODE  -2   /* a node answered with a JSON-RPC error object */
@@ -29,6 +39,7 @@ typedef struct ethRpc {
     void *curl;
     int lastCode;            /* JSON-RPC error code of the last ETH_RPC_ENODE */
     buf lastData;            /* its error.data when a hex string (revert data), else empty */
+    rpcNodeClass lastClass;  /* its kind (rpcClassify) */
     void (*onError)(const char *kind);  /* optional: counts failures (transport, http,
                                            malformed, node, unreachable) -- anchord's metrics */
 } ethRpc;
@@ -54,10 +65,19 @@ int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, c
 void ethRpcShowUrl(const char *url, char out[ETH_RPC_SHOWN_MAX]);
 
 /* ethRpcParse: parse one JSON-RPC 2.0 response body for request id. 0 and
- * *result; ETH_RPC_ENODE with code/data/err (message sanitised to printable
- * ASCII); -1 + err for anything malformed. Never trusts the body's size,
- * nesting or types. (Exposed for the fuzz target.) */
-int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *code, buf *data, char *err);
+ * *result; ETH_RPC_ENODE with *code, data, *cls and err (message sanitised to printable
+ * ASCII; cls may be NULL); -1 + err for anything malformed. Never trusts the body's
+ * size, nesting or types. (Exposed for the fuzz target.) */
+int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *code, buf *data,
+                rpcNodeClass *cls, char *err);
+
+/* rpcClassify: the kind of a node's JSON-RPC error from its code, its raw message and
+ * the length of its hex error.data. The one place that reads a node's words: nodes
+ * answer -32000 (or their own codes) for all of these and differ only in wording
+ * (geth, anvil, Erigon, Besu, Nethermind, OpenEthereum spellings, case-insensitive;
+ * each is listed in tests/unit/test_chain_rpc.c). Code 3 or revert data is
+ * RPC_NODE_REVERT whatever the message says. */
+rpcNodeClass rpcClassify(int code, const char *message, size_t dataLen);
 
 /* Ethereum quantities and data as JSON strings. */
 int ethQty(const json_t *v, uint64_t *out, char *err);              /* "0x1a" -> 26; <= 64 bits */
