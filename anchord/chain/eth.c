@@ -156,44 +156,6 @@ void ethReceiptFree(ethReceipt *r) {
 
 /* ---- revert reasons --------------------------------------------------- */
 
-/* abiWord: big-endian 256-bit word at p as size_t, or SIZE_MAX if it does not fit. */
-static size_t abiWord(const uint8_t *p) {
-    for (int i = 0; i < 24; i++) if (p[i]) return SIZE_MAX;
-    uint64_t v = 0;
-    for (int i = 24; i < 32; i++) v = v << 8 | p[i];
-    return v > SIZE_MAX / 2 ? SIZE_MAX : (size_t)v;
-}
-
-void ethRevertReason(const uint8_t *d, size_t n, char *out, size_t cap) {
-    static const char *custom[] = {"NotRelayer(address)", "NotOwner(address)", "ZeroRoot()", "ZeroAddress()"};
-    uint8_t sel[4];
-    if (n < 4) { snprintf(out, cap, n ? "malformed revert data" : "no reason given"); return; }
-    regSelector("Error(string)", sel);
-    if (!memcmp(d, sel, 4) && n >= 68) {
-        size_t off = abiWord(d + 4), len = off <= n - 36 ? abiWord(d + 4 + off) : SIZE_MAX;
-        if (len <= n - 36 - off && len < 200) {
-            char s[201];
-            for (size_t i = 0; i < len; i++) s[i] = (d[36 + off + i] >= 0x20 && d[36 + off + i] < 0x7f) ? (char)d[36 + off + i] : '?';
-            s[len] = 0;
-            snprintf(out, cap, "Error(\"%s\")", s);
-            return;
-        }
-    }
-    regSelector("Panic(uint256)", sel);
-    if (!memcmp(d, sel, 4) && n == 36) { snprintf(out, cap, "Panic(0x%02x)", d[35]); return; }
-    for (size_t i = 0; i < sizeof custom / sizeof *custom; i++) {
-        regSelector(custom[i], sel);
-        if (memcmp(d, sel, 4)) continue;
-        if (strstr(custom[i], "(address)") && n == 36) {
-            char a[ETH_ADDR_HEX_MAX];
-            ethAddrHex(d + 16, a);
-            snprintf(out, cap, "%.*s(%s)", (int)(strchr(custom[i], '(') - custom[i]), custom[i], a);
-        } else snprintf(out, cap, "%s", custom[i]);
-        return;
-    }
-    snprintf(out, cap, "custom error 0x%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
-}
-
 /* revertErr: the node error of the last call as a revert when the node said it
  * reverted (RPC_NODE_REVERT): -ETH_EREVERT, with the reason decoded from the revert
  * data when it came; else rc. */
@@ -203,7 +165,7 @@ static int revertErr(ethClient *c, const char *what, int rc, char *err) {
     size_t n;
     uint8_t *d = c->rpc.lastData.len ? hexDecodeAny((const char *)c->rpc.lastData.p, &n) : NULL;
     if (d) {
-        ethRevertReason(d, n, reason, sizeof reason);
+        abiRevertReason(d, n, reason, sizeof reason);
         free(d);
         errSet(err, "%s: execution reverted: %s", what, reason);
     }
@@ -591,7 +553,7 @@ static int needContract(ethClient *c, char *err) {
 }
 
 /* findAnchored: the batchId from the receipt: exactly one log, not removed,
- * emitted by the contract, topic0 = keccak(REG_ANCHORED_SIG), root = ours. */
+ * emitted by the contract, topic0 = keccak(ABI_ANCHORED_SIG), root = ours. */
 static int findAnchored(ethClient *c, ethAnchored *a, char *err) {
     size_t i, found = 0;
     json_t *lg;
@@ -599,7 +561,7 @@ static int findAnchored(ethClient *c, ethAnchored *a, char *err) {
         uint64_t id, ts;
         uint8_t root[32];
         char e[ERR_MAX];
-        int k = regAnchored(lg, c->cfg.contract, &id, root, &ts, e);
+        int k = abiAnchored(lg, c->cfg.contract, &id, root, &ts, e);
         if (k < 0) return errSet(err, "receipt: %s", e);
         if (k == 0) continue;
         if (memcmp(root, a->root, 32)) return errSet(err, "receipt: Anchored root differs from the root we sent");
@@ -628,7 +590,7 @@ int ethAnchor(ethClient *c, const uint8_t root[32], ethAnchored *a, char *err) {
     if (!memcmp(root, zero, 32)) return errSet(err, "refusing to anchor the zero root (the registry rejects it)");
     int rc = needContract(c, err);
     if (rc) return rc;
-    regSelector("anchor(bytes32)", data);
+    abiSelector("anchor(bytes32)", data);
     memcpy(data + 4, root, 32);
     memcpy(a->root, root, 32);
     if ((rc = ethSend(c, c->cfg.contract, data, sizeof data, &a->rc, err))) return rc;
@@ -660,28 +622,28 @@ static int view(ethClient *c, const uint8_t *data, size_t len, uint8_t *res, siz
 
 int ethRoots(ethClient *c, uint64_t batchId, uint8_t root[32], char *err) {
     uint8_t d[36];
-    regRootsCall(batchId, d);
+    abiRootsCall(batchId, d);
     return view(c, d, sizeof d, root, 32, err);
 }
 
 int ethVerifyRoot(ethClient *c, uint64_t batchId, const uint8_t root[32], int *ok, char *err) {
     uint8_t d[68], r[32];
-    regSelector("verify(uint256,bytes32)", d);
-    regPutWord(d + 4, batchId);
+    abiSelector("verify(uint256,bytes32)", d);
+    abiPutWord(d + 4, batchId);
     memcpy(d + 36, root, 32);
     int rc = view(c, d, sizeof d, r, 32, err);
+    uint64_t v;
     if (rc) return rc;
-    size_t v = abiWord(r);
-    if (v > 1) return errSet(err, "verify: result is not a bool");
+    if (abiWord(r, &v) < 0 || v > 1) return errSet(err, "verify: result is not a bool");
     *ok = v == 1;
     return 0;
 }
 
 int ethBatchCount(ethClient *c, uint64_t *n, char *err) {
     uint8_t d[4], r[32];
-    regBatchCountCall(d);
+    abiBatchCountCall(d);
     int rc = view(c, d, sizeof d, r, 32, err);
     if (rc) return rc;
-    if (regWord(r, n) < 0) return errSet(err, "batchCount: out of range");
+    if (abiWord(r, n) < 0) return errSet(err, "batchCount: out of range");
     return 0;
 }

@@ -136,8 +136,4 @@ int ethRoots(ethClient *c, uint64_t batchId, uint8_t root[32], char *err);
 int ethVerifyRoot(ethClient *c, uint64_t batchId, const uint8_t root[32], int *ok, char *err);
 int ethBatchCount(ethClient *c, uint64_t *n, char *err);
 
-/* ethRevertReason: decode revert data (Error(string), Panic(uint256), the
- * registry's custom errors, else the raw selector) into out. */
-void ethRevertReason(const uint8_t *data, size_t n, char *out, size_t cap);
-
 #endif

@@ -7,6 +7,7 @@
 #include "anchord/config/config.h"
 #include "anchord/chain/eth.h"
 #include "anchord/chain/ethkey.h"
+#include "verifier/chain/abi.h"
 #include "verifier/chain/ethrpc.h"
 #include "anchord/chain/rlp.h"
 #include "core/err.h"
@@ -115,27 +116,27 @@ static void testRevert(void) {
     keccak256("Error(string)", 13, h);
     memcpy(d, h, 4);
     d[4 + 31] = 0x20; d[36 + 31] = 5; memcpy(d + 68, "nope!", 5);
-    ethRevertReason(d, 100, out, sizeof out);
+    abiRevertReason(d, 100, out, sizeof out);
     T_CHECK(!strcmp(out, "Error(\"nope!\")"), "Error(string): %s", out);
     keccak256("NotRelayer(address)", 19, h);
     memset(d, 0, sizeof d);
     memcpy(d, h, 4);
     d[35] = 1;
-    ethRevertReason(d, 36, out, sizeof out);
+    abiRevertReason(d, 36, out, sizeof out);
     T_CHECK(!strcmp(out, "NotRelayer(0x0000000000000000000000000000000000000001)"), "NotRelayer: %s", out);
     keccak256("ZeroRoot()", 10, h);
-    ethRevertReason(h, 4, out, sizeof out);
+    abiRevertReason(h, 4, out, sizeof out);
     T_CHECK(!strcmp(out, "ZeroRoot()"), "ZeroRoot: %s", out);
     uint8_t u[4] = {1, 2, 3, 4};
-    ethRevertReason(u, 4, out, sizeof out);
+    abiRevertReason(u, 4, out, sizeof out);
     T_CHECK(!strcmp(out, "custom error 0x01020304"), "unknown selector: %s", out);
-    ethRevertReason(u, 0, out, sizeof out);
+    abiRevertReason(u, 0, out, sizeof out);
     T_CHECK(!strcmp(out, "no reason given"), "empty: %s", out);
     /* A lying Error(string) length must not read out of bounds. */
     keccak256("Error(string)", 13, h);
     memset(d, 0xff, sizeof d);
     memcpy(d, h, 4);
-    ethRevertReason(d, 68, out, sizeof out);
+    abiRevertReason(d, 68, out, sizeof out);
     T_CHECK(out[0] != 0, "hostile Error(string) handled: %s", out);
 }
 
