@@ -143,13 +143,12 @@ static void testRevert(void) {
 static void testConfig(void) {
     char err[ERR_MAX];
     /* The chain settings come from anchord's one configuration (config.c). */
-    ethConfig cfg;
     config ac;
     unsetenv("WA_CONFIG");
     unsetenv("WA_RPC_URLS"); unsetenv("WA_CHAIN_ID"); unsetenv("WA_CONTRACT"); unsetenv("WA_CONFIRMATIONS");
-    T_CHECK(configLoad(&ac, NULL, err) == 0 && ethConfigFrom(&ac, &cfg, err) == 0 && cfg.chainId == 31337 &&
-            cfg.confirmations == 1 && cfg.maxFeeWei == 200000000000ull && cfg.rpcAttempts == 3 &&
-            !strcmp(cfg.rpcUrls, "http://127.0.0.1:8545") && !cfg.hasContract, "defaults: a local dev chain");
+    T_CHECK(configLoad(&ac, NULL, err) == 0 && ac.chainId == 31337 && ac.confirmations == 1 && ac.maxFeeGwei == 200 &&
+            ac.rpcAttempts == 3 && !strcmp(ac.rpcUrls, "http://127.0.0.1:8545") && !*ac.contract,
+            "defaults: a local dev chain");
     setenv("WA_CHAIN_ID", "11155111x", 1);
     T_CHECK(configLoad(&ac, NULL, err) < 0 && strstr(err, "WA_CHAIN_ID"), "bad chain id: %s", err);
     setenv("WA_CHAIN_ID", "11155111", 1);
@@ -163,8 +162,8 @@ static void testConfig(void) {
     setenv("WA_RPC_URLS", "http://a,ftp://b", 1);
     T_CHECK(configLoad(&ac, NULL, err) < 0 && strstr(err, "WA_RPC_URLS"), "bad RPC URL named: %s", err);
     unsetenv("WA_RPC_URLS");
-    T_CHECK(configLoad(&ac, NULL, err) == 0 && ethConfigFrom(&ac, &cfg, err) == 0 && cfg.chainId == 11155111 &&
-            cfg.confirmations == 3 && cfg.hasContract, "explicit configuration");
+    T_CHECK(configLoad(&ac, NULL, err) == 0 && ac.chainId == 11155111 && ac.confirmations == 3 && *ac.contract,
+            "explicit configuration");
     unsetenv("WA_CHAIN_ID"); unsetenv("WA_CONTRACT"); unsetenv("WA_CONFIRMATIONS");
     /* Key from the environment: read, then zeroed and unset. */
     setenv("WA_RELAYER_KEY", "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d", 1);

@@ -18,6 +18,8 @@ int chainReadOpen(chainReader *r, const char *urls, const chainReadOpts *o, uint
         if (o->attempts) r->rpc.attempts = o->attempts;
         if (o->backoffMs) r->rpc.backoffMs = o->backoffMs;
         r->rpc.onError = o->onError;
+        r->rpc.clock = o->clock;
+        ethRpcSetTransport(&r->rpc, o->post, o->postCtx);
     }
     if (contract) { r->hasContract = 1; memcpy(r->contract, contract, ETH_ADDR_LEN); }
     int rc = chainQty(r, "eth_chainId", NULL, &id, err);

@@ -42,6 +42,9 @@ typedef struct chainReadOpts {         /* zero = the ethRpc defaults */
     void (*onError)(const char *kind); /* counts RPC failures (anchord's rpc_errors_total) */
     const char *chainIdName;           /* what a mismatch message calls the expected id
                                           ("WA_CHAIN_ID"); NULL = "the expected chain id" */
+    ethRpcPostFn post;                 /* NULL = HTTP; unit tests: a scripted node */
+    void *postCtx;
+    const clockSrc *clock;             /* the RPC's retry pauses; NULL = the real clock */
 } chainReadOpts;
 
 typedef struct chainReceipt {

@@ -2,9 +2,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <curl/curl.h>
-#include <sodium.h>
 #include "verifier/chain/ethrpc.h"
 #include "core/err.h"
 #include "core/hex.h"
@@ -77,8 +75,14 @@ static size_t sink(char *p, size_t sz, size_t nm, void *ud) {
     return n;
 }
 
-/* post: one HTTP POST of req to url. 0 with the body and HTTP status, -1 + err. */
-static int post(ethRpc *r, const char *url, const char *req, buf *body, long *status, char *err) {
+void ethRpcSetTransport(ethRpc *r, ethRpcPostFn fn, void *ctx) {
+    r->post = fn;
+    r->postCtx = ctx;
+}
+
+/* httpPost: one HTTP POST of req to url (the default ethRpcPostFn; ctx is the ethRpc). */
+static int httpPost(void *ctx, const char *url, const char *req, size_t len, buf *body, long *status, char *err) {
+    ethRpc *r = ctx;
     CURL *c = r->curl;
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     curl_easy_reset(c);
@@ -87,6 +91,7 @@ static int post(ethRpc *r, const char *url, const char *req, buf *body, long *st
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, req);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, r->timeoutMs);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, r->connectTimeoutMs);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -164,12 +169,20 @@ int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *cod
     return rc;
 }
 
-/* pause: sleep ms milliseconds plus up to 50% jitter (so that workers that
- * failed together do not retry together). */
-static void pause(long ms) {
-    ms += (long)randombytes_uniform((uint32_t)(ms / 2 + 1));
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0) {}
+/* post: one request through r's transport. */
+static int post(ethRpc *r, const char *url, const char *req, buf *body, long *status, char *err) {
+    bufReset(body);
+    *status = 0;
+    if (r->post) return r->post(r->postCtx, url, req, strlen(req), body, status, err);
+    return httpPost(r, url, req, strlen(req), body, status, err);
+}
+
+/* pause: the wait before round `round` (1 = the first retry): WA_RPC_BACKOFF_MS doubling
+ * up to 10 s, plus up to half again as jitter (so that workers that failed together do
+ * not retry together). */
+static void pause(const ethRpc *r, int round) {
+    const clockSrc *c = r->clock ? r->clock : &clockReal;
+    c->sleepMs(c->ctx, clockBackoffMs(round, r->backoffMs, BACKOFF_CAP_MS, CLOCK_JITTER_HALF));
 }
 
 int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, char *err) {
@@ -184,10 +197,9 @@ int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, c
     if (!text) return errSet(err, "%s: out of memory", method);
     buf body = BUF_INIT;
     char last[ERR_MAX] = "no attempt made";
-    long delay = r->backoffMs;
     int rc = ETH_RPC_EDOWN;
     for (int round = 0; round < r->attempts && rc == ETH_RPC_EDOWN; round++) {
-        if (round) { pause(delay); delay = delay * 2 > BACKOFF_CAP_MS ? BACKOFF_CAP_MS : delay * 2; }
+        if (round) pause(r, round);
         for (int k = 0; k < r->nurls && rc == ETH_RPC_EDOWN; k++) {
             const char *url = r->urls[r->cur];
             long status = 0;

@@ -1,11 +1,15 @@
-/* ethrpc.h -- Ethereum JSON-RPC over libcurl: timeouts, retries with back-off,
- * fail-over across several node URLs, strict bounded response parsing. */
+/* ethrpc.h -- Ethereum JSON-RPC: timeouts, retries with back-off, fail-over across
+ * several node URLs, strict bounded response parsing, the node's error kinds.
+ * The transport is HTTP unless a test sets its own (ethRpcSetTransport).
+ * Thread safety: an ethRpc is used by one thread at a time. Errors: 0 / -1 + err, and
+ * ethRpcCall's ETH_RPC_* codes. */
 #ifndef WA_ETHRPC_H
 #define WA_ETHRPC_H
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 #include "core/buf.h"
+#include "core/io/clock.h"
 
 #define ETH_RPC_MAX_URLS 8
 #define ETH_RPC_BODY_MAX (2u << 20)     /* 2 MiB: receipts of one tx are far smaller */
@@ -27,6 +31,14 @@ typedef enum {
 #define ETH_RPC_EDOWN  -1   /* no URL answered (all attempts failed): transport */
 #define ETH_RPC_ENODE  -2   /* a node answered with a JSON-RPC error object */
 
+/* ethRpcPostFn: how one JSON-RPC request body reaches url: 0 with the answer's body in
+ * resp (reset first; at most ETH_RPC_BODY_MAX bytes) and its HTTP status in *status,
+ * whatever the status; -1 + err when no answer came (cannot connect, timed out, body
+ * too large). The default is HTTP; a unit test passes a scripted node
+ * (tests/unit/fake_node.c). */
+typedef int (*ethRpcPostFn)(void *ctx, const char *url, const char *body, size_t len, buf *resp, long *status,
+                            char *err);
+
 typedef struct ethRpc {
     char *urls[ETH_RPC_MAX_URLS];
     int nurls;
@@ -42,6 +54,9 @@ typedef struct ethRpc {
     rpcNodeClass lastClass;  /* its kind (rpcClassify) */
     void (*onError)(const char *kind);  /* optional: counts failures (transport, http,
                                            malformed, node, unreachable) -- anchord's metrics */
+    ethRpcPostFn post;       /* NULL = HTTP */
+    void *postCtx;
+    const clockSrc *clock;   /* the pause between rounds; NULL = clockReal */
 } ethRpc;
 
 /* ethRpcInit: urls is comma-separated (http:// or https:// only, at most
@@ -51,6 +66,8 @@ int ethRpcInit(ethRpc *r, const char *urls, char *err);
  * checked and stored (configuration validation). Free with ethRpcFree. */
 int ethRpcUrls(ethRpc *r, const char *urls, char *err);
 void ethRpcFree(ethRpc *r);
+/* ethRpcSetTransport: send r's requests through fn with ctx (NULL = HTTP again). */
+void ethRpcSetTransport(ethRpc *r, ethRpcPostFn fn, void *ctx);
 
 /* ethRpcCall: call method with params (a JSON array, stolen; NULL = []).
  * 0 and *result (caller decrefs) on success; ETH_RPC_ENODE with the node's
