@@ -10,9 +10,14 @@
 /* ---- sources ---- */
 
 int rootsOpenRpc(rootsSrc *s, const char *urls, const uint8_t contract[ETH_ADDR_LEN], uint64_t chainId, char *err) {
-    static const chainReadOpts o = {.chainIdName = "--chain-id"};
+    return rootsOpenRpcWith(s, urls, contract, chainId, NULL, err);
+}
+
+int rootsOpenRpcWith(rootsSrc *s, const char *urls, const uint8_t contract[ETH_ADDR_LEN], uint64_t chainId,
+                     const chainReadOpts *o, char *err) {
+    static const chainReadOpts dflt = {.chainIdName = "--chain-id"};
     memset(s, 0, sizeof *s);
-    int rc = chainReadOpen(&s->rd, urls, &o, chainId, contract, err);
+    int rc = chainReadOpen(&s->rd, urls, o ? o : &dflt, chainId, contract, err);
     if (rc) return rc;
     s->hasRpc = 1;
     s->chainId = s->rd.chainId;

@@ -29,6 +29,10 @@ typedef struct rootsSrc {
  * non-zero it must match (-CHAIN_ECHAIN "chain id mismatch"); -CHAIN_ECONFIG for a bad
  * URL list, -CHAIN_EDOWN when no node answered. */
 int rootsOpenRpc(rootsSrc *s, const char *urls, const uint8_t contract[ETH_ADDR_LEN], uint64_t chainId, char *err);
+/* rootsOpenRpcWith: rootsOpenRpc with the read client's options o (timeouts, transport:
+ * a unit test's scripted node); NULL = rootsOpenRpc's. */
+int rootsOpenRpcWith(rootsSrc *s, const char *urls, const uint8_t contract[ETH_ADDR_LEN], uint64_t chainId,
+                     const chainReadOpts *o, char *err);
 /* rootsOpenAnchors: an offline source; contract/chainId, when given (non-NULL /
  * non-zero), must be the file's (-CHAIN_ECONFIG). */
 int rootsOpenAnchors(rootsSrc *s, const anchorsFile *a, const uint8_t *contract, uint64_t chainId, char *err);
