@@ -47,11 +47,6 @@ void rootsClose(rootsSrc *s) {
     memset(s, 0, sizeof *s);
 }
 
-static void hex0x(const uint8_t *p, size_t n, char *out) {
-    out[0] = '0', out[1] = 'x';
-    hexEncode(p, n, out + 2);
-}
-
 /* receiptCheck: the receipt of c->txHash holds Anchored(c->batchId, c->root) from the
  * contract, status 1, in c->blockNumber. 0 / 1 + reason / -CHAIN_E* + err. */
 static int receiptCheck(rootsSrc *s, const chainRef *c, char *reason, char *err) {
@@ -61,7 +56,7 @@ static int receiptCheck(rootsSrc *s, const chainRef *c, char *reason, char *err)
     uint8_t root[32];
     size_t i, found = 0;
     json_t *lg;
-    hex0x(c->txHash, 32, tx);
+    hexEncode0x(c->txHash, 32, tx);
     int rc = chainGetReceipt(&s->rd, c->txHash, &r, err);
     if (rc < 0) return rc;
     if (rc == 0) return errSet(reason, "transaction %.18s… is not on chain", tx), 1;
@@ -100,7 +95,7 @@ static int compareRef(const chainRef *c, const chainRef *f, char *reason) {
         return errSet(reason, "block %llu is wrong: batch %llu was anchored in block %llu", (unsigned long long)c->blockNumber,
                       (unsigned long long)c->batchId, (unsigned long long)f->blockNumber), 1;
     if (memcmp(c->txHash, f->txHash, 32)) {
-        hex0x(f->txHash, 32, b);
+        hexEncode0x(f->txHash, 32, b);
         return errSet(reason, "txHash is wrong: batch %llu was anchored by transaction %.18s…",
                       (unsigned long long)c->batchId, b), 1;
     }

@@ -275,10 +275,8 @@ int ethData(const json_t *v, buf *out, char *err) {
 }
 
 json_t *ethDataJson(const uint8_t *p, size_t n) {
-    char *s = malloc(2 * n + 3);
+    char *s = hexDup0x(p, n);
     if (!s) return NULL;
-    s[0] = '0'; s[1] = 'x';
-    hexEncode(p, n, s + 2);
     json_t *j = json_string(s);
     free(s);
     return j;
