@@ -1,11 +1,11 @@
-/* ethrpc.c -- Ethereum JSON-RPC client (read by didverify, used by anchord): one curl handle, bounded bodies, fail-over and back-off. */
+/* ethrpc.c -- Ethereum JSON-RPC client (read by didverify, used by anchord): one HTTP client kept per ethRpc, bounded bodies, fail-over and back-off. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 #include "verifier/chain/ethrpc.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "core/io/http.h"
 
 #define BACKOFF_CAP_MS 10000
 
@@ -43,16 +43,15 @@ static void rpcCount(const ethRpc *r, const char *kind) {
 
 int ethRpcInit(ethRpc *r, const char *urls, char *err) {
     if (ethRpcUrls(r, urls, err) < 0) return -1;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (!(r->curl = curl_easy_init())) { ethRpcFree(r); return errSet(err, "curl: cannot initialise"); }
+    if (!(r->http = httpClientNew(1, err))) { ethRpcFree(r); return -1; }
     return 0;
 }
 
 void ethRpcFree(ethRpc *r) {
     for (int i = 0; i < r->nurls; i++) free(r->urls[i]);
     r->nurls = 0;
-    if (r->curl) curl_easy_cleanup(r->curl);
-    r->curl = NULL;
+    httpClientFree(r->http);
+    r->http = NULL;
     bufFree(&r->lastData);
 }
 
@@ -67,42 +66,31 @@ void ethRpcShowUrl(const char *url, char out[ETH_RPC_SHOWN_MAX]) {
              slash && slash[1] ? "/..." : "");
 }
 
-/* sink: curl write callback appending to a buf, refusing bodies over the cap. */
-static size_t sink(char *p, size_t sz, size_t nm, void *ud) {
-    buf *b = ud;
-    size_t n = sz * nm;
-    if (n > ETH_RPC_BODY_MAX - b->len || bufAppend(b, p, n) < 0) return 0;
-    return n;
-}
-
 void ethRpcSetTransport(ethRpc *r, ethRpcPostFn fn, void *ctx) {
     r->post = fn;
     r->postCtx = ctx;
 }
 
-/* httpPost: one HTTP POST of req to url (the default ethRpcPostFn; ctx is the ethRpc). */
+/* httpPost: one HTTP POST of req to url on r's client (the default ethRpcPostFn; ctx is
+ * the ethRpc): a body of any status up to ETH_RPC_BODY_MAX, the connection kept. */
 static int httpPost(void *ctx, const char *url, const char *req, size_t len, buf *body, long *status, char *err) {
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
     ethRpc *r = ctx;
-    CURL *c = r->curl;
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_reset(c);
-    bufReset(body);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, r->timeoutMs);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, r->connectTimeoutMs);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    CURLcode rc = curl_easy_perform(c);
-    curl_slist_free_all(h);
-    if (rc == CURLE_WRITE_ERROR) return errSet(err, "response larger than %u bytes", ETH_RPC_BODY_MAX);
-    if (rc != CURLE_OK) return errSet(err, "%s", curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    return 0;
+    httpReq q = {.method = "POST", .url = url, .headers = headers, .data = req, .len = len,
+                 .maxBody = ETH_RPC_BODY_MAX, .maxErrBody = ETH_RPC_BODY_MAX, .connectTimeoutMs = r->connectTimeoutMs,
+                 .timeoutMs = r->timeoutMs, .allowHttp = 1, .noExpect = 1};
+    if (httpDo(r->http, &q, err) < 0) return -1;
+    int rc = 0;
+    if (q.rc == HTTP_TOO_LARGE) rc = errSet(err, "response larger than %u bytes", ETH_RPC_BODY_MAX);
+    else if (q.rc != HTTP_OK) rc = errSet(err, "%s", q.err);
+    else {
+        *status = q.status;
+        bufFree(body);
+        *body = q.body;
+        q.body = (buf)BUF_INIT;
+    }
+    httpReqFree(&q);
+    return rc;
 }
 
 /* sanitize: copy a node-supplied message keeping printable ASCII only. */

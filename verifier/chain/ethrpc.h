@@ -48,7 +48,7 @@ typedef struct ethRpc {
     int attempts;            /* rounds over all URLs before giving up */
     long backoffMs;          /* first pause between rounds; doubles, capped at 10 s */
     long nextId;
-    void *curl;
+    struct httpClient *http; /* core/io/http.h: one connection cache per ethRpc */
     int lastCode;            /* JSON-RPC error code of the last ETH_RPC_ENODE */
     buf lastData;            /* its error.data when a hex string (revert data), else empty */
     rpcNodeClass lastClass;  /* its kind (rpcClassify) */
@@ -60,7 +60,8 @@ typedef struct ethRpc {
 } ethRpc;
 
 /* ethRpcInit: urls is comma-separated (http:// or https:// only, at most
- * ETH_RPC_MAX_URLS). Defaults: 10 s timeout, 3 attempts, 250 ms back-off. */
+ * ETH_RPC_MAX_URLS), and the HTTP client. Defaults: 10 s timeout, 3 s to connect,
+ * 3 attempts, 250 ms back-off. */
 int ethRpcInit(ethRpc *r, const char *urls, char *err);
 /* ethRpcUrls: ethRpcInit without the HTTP handle: only the URL list is
  * checked and stored (configuration validation). Free with ethRpcFree. */
