@@ -263,7 +263,7 @@ static void call(fakeNode *n, const json_t *params, int estimate, answer *a) {
         notRelayer(c, data);
         fail(a, 3, "execution reverted", data);
     } else if (estimate) {
-        a->result = qty(n->gasEstimate);
+        a->result = n->badEstimate ? json_string("0xzz") : qty(n->gasEstimate);
     } else if (!hasTo || !hasCode(n, to) || d.len < 4) {
         a->result = json_string("0x");
     } else {

@@ -85,6 +85,7 @@ typedef struct fakeNode {
     uint64_t balance;            /* every sender's balance in wei */
     int revertOnChain;           /* mined anchors revert (status 0); their replay reverts NotRelayer(from) */
     int revertEstimate;          /* eth_estimateGas of an anchor reverts NotRelayer(from) */
+    int badEstimate;             /* eth_estimateGas answers a malformed quantity ("0xzz") */
     uint64_t reorgBlock;         /* when head reaches reorgBlock + reorgDepth, blocks >= reorgBlock are
                                     replaced by empty ones once (their transactions go back to the pool) */
     uint64_t reorgDepth;

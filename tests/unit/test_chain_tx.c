@@ -256,6 +256,13 @@ static void testRevert(void) {
     rc = ethAnchor(&R.c, r, &a, err);
     T_CHECK(rc == -CHAIN_EREVERT && R.node.sends == 0 && R.signedCalls == 0, "estimate reverts: nothing signed or sent (%d)", rc);
     ethReceiptFree(&a.rc);
+    /* The same client later gets a malformed answer: a failure, not the earlier revert
+     * again (the node's error kind and revert data belong to one call only). */
+    R.node.revertEstimate = 0;
+    R.node.badEstimate = 1;
+    rc = ethAnchor(&R.c, r, &a, err);
+    T_CHECK(rc == -CHAIN_EFAIL && R.node.sends == 0, "a malformed estimate after a revert: -CHAIN_EFAIL, not a revert (%d %s)", rc, err);
+    ethReceiptFree(&a.rc);
     ethClose(&R.c);
 }
 
