@@ -108,7 +108,7 @@ static int txCount(ethClient *c, const char *tag, uint64_t *n, char *err) {
 /* estimate: eth_estimateGas + WA_GAS_MARGIN_PCT, or WA_GAS_LIMIT when set. */
 static int estimate(ethClient *c, const uint8_t *to, const uint8_t *data, size_t len, uint64_t *gas, char *err) {
     uint64_t g;
-    if ((uint64_t)c->cfg->gasLimit) { *gas = (uint64_t)c->cfg->gasLimit; return 0; }
+    if (c->cfg->gasLimit > 0) { *gas = (uint64_t)c->cfg->gasLimit; return 0; }
     int rc = chainQty(&c->rd, "eth_estimateGas", json_pack("[o]", callObj(c, to, data, len)), &g, err);
     if (rc) return chainRevert(&c->rd, "eth_estimateGas", rc, err);
     *gas = g + g * (uint64_t)c->cfg->gasMarginPct / 100;
@@ -317,8 +317,7 @@ static void replayReason(ethClient *c, const ethTx *tx, const ethReceipt *r, cha
     json_object_set_new(o, "gas", json_string("0x1c9c380"));
     int rc = chainRpc(&c->rd, "eth_call", json_pack("[o,s]", o, blk), &res, e);
     if (rc == 0) { json_decref(res); snprintf(out, cap, "out of gas or reason unavailable"); return; }
-    if (chainRevert(&c->rd, "replay", rc, e) == -CHAIN_EREVERT)
-        snprintf(out, cap, "%.180s", strncmp(e, "replay: ", 8) ? e : e + 8);
+    if (chainRevert(&c->rd, NULL, rc, e) == -CHAIN_EREVERT) snprintf(out, cap, "%.180s", e);
     else snprintf(out, cap, "reason unavailable");
 }
 

@@ -64,7 +64,8 @@ int chainRevert(chainReader *r, const char *what, int rc, char *err) {
     if (d) {
         abiRevertReason(d, n, reason, sizeof reason);
         free(d);
-        errSet(err, "%s: execution reverted: %s", what, reason);
+        if (what) errSet(err, "%s: execution reverted: %s", what, reason);
+        else errSet(err, "execution reverted: %s", reason);
     }
     return -CHAIN_EREVERT;
 }

@@ -73,8 +73,8 @@ int chainRpc(chainReader *r, const char *method, json_t *params, json_t **res, c
 int chainQty(chainReader *r, const char *method, json_t *params, uint64_t *out, char *err);
 /* chainRevert: rc, a chainRpc result for the request `what`, as a revert when the node
  * said the call reverted (RPC_NODE_REVERT): -CHAIN_EREVERT with "what: execution
- * reverted: REASON" in err when revert data came (abiRevertReason), err as the node put
- * it otherwise. Any other rc is returned as it is. */
+ * reverted: REASON" in err (what NULL: without the "what: ") when revert data came
+ * (abiRevertReason), err as the node put it otherwise. Any other rc is returned as it is. */
 int chainRevert(chainReader *r, const char *what, int rc, char *err);
 
 /* chainCall: eth_call of the registry (from may be NULL) with data at tag ("latest" or a
