@@ -39,9 +39,10 @@ void batchObjKey(const pipeCtx *c, const char *scid, const char *name, char *out
 int batchJournal(pipeCtx *c, batch *b, const char *token, int state, const char *const *kv, size_t nkv,
                  char *err) {
     for (int attempt = 0;; attempt++) {
-        if (journalAdvance(c->q, &b->j, token, state, kv, nkv, err) == 0) return 0;
-        /* "lease lost" is final; a dropped connection may come back. */
-        if (strstr(err, "lease lost") || attempt == 2) return -1;
+        int rc = journalAdvance(c->q, &b->j, token, state, kv, nkv, err);
+        /* Only a Redis failure (-1) may go away: a dropped connection comes back. A
+         * JOURNAL_* answer (the lease lost, the state behind) is final. */
+        if (rc != -1 || attempt == 2) return rc;
         sleepMs(250LL << attempt);
     }
 }

@@ -204,7 +204,8 @@ double batchSince(long long startMs);
 /* batchObjKey: "<prefix>/<scid>/<name>" into out. */
 void batchObjKey(const pipeCtx *c, const char *scid, const char *name, char *out, size_t cap);
 
-/* batchJournal: journalAdvance, retried a few times on Redis errors (idempotent). */
+/* batchJournal: journalAdvance, retried a few times on Redis errors (-1; an advance is
+ * idempotent). 0, -1 + err, or the JOURNAL_* code + err at once (final: not retried). */
 int batchJournal(pipeCtx *c, batch *b, const char *token, int state, const char *const *kv, size_t nkv,
                  char *err);
 
