@@ -5,18 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include "core/json.h"
 #include "core/io/clock.h"
 #include "anchord/pipeline/batch.h"
 
-long long batchNowMs(void) {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-double batchSince(long long startMs) { return (double)(batchNowMs() - startMs) / 1000.0; }
+double batchSince(int64_t startMonoMs) { return (double)(clockMonoMs() - startMonoMs) / 1000.0; }
 
 void batchObjKey(const pipeCtx *c, const char *scid, const char *name, char *out, size_t cap) {
     if (c->cfg->prefix[0]) snprintf(out, cap, "%s/%s/%s", c->cfg->prefix, scid, name);

@@ -205,9 +205,9 @@ int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[
 /* batchRunThreads: call fn(ctx, i) for i in [0, n) on c->threads threads. */
 void batchRunThreads(const pipeCtx *c, size_t n, void (*fn)(void *ctx, size_t i), void *ctx);
 
-/* batchNowMs: wall clock in ms; batchSince: seconds since a batchNowMs value. */
-long long batchNowMs(void);
-double batchSince(long long startMs);
+/* batchSince: seconds since startMonoMs, a clockMonoMs value (phase timings: a wall-clock
+ * step does not distort them). Times that leave the process use clockWallMs. */
+double batchSince(int64_t startMonoMs);
 
 /* batchObjKey: "<prefix>/<scid>/<name>" into out. */
 void batchObjKey(const pipeCtx *c, const char *scid, const char *name, char *out, size_t cap);

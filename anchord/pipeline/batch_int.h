@@ -12,9 +12,9 @@ int batchReadRegistry(pipeCtx *c, batch *b, char *err);
 /* batchReadAndBuild: the objects of every DID read (batchReadObjects' rules) by a reader
  * thread, 128 DIDs at a time, while c->threads build threads call build(c, b, i) for
  * each DID whose objects are in. b->tRead = until the last read, b->tBuild = the building
- * left after it (seconds from t0, a batchNowMs value). 0 / -1 + err (the store failed:
+ * left after it (seconds from t0, a clockMonoMs value). 0 / -1 + err (the store failed:
  * nothing more was built). */
-int batchReadAndBuild(pipeCtx *c, batch *b, long long t0, void (*build)(pipeCtx *c, batch *b, size_t i), char *err);
+int batchReadAndBuild(pipeCtx *c, batch *b, int64_t t0, void (*build)(pipeCtx *c, batch *b, size_t i), char *err);
 
 /* batchStoreDown: the reads that failed (UNREAD_STORE) are the store's, not their DIDs':
  * -1 + err when the store does not answer storePing, else 0. */

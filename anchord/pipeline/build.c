@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "core/json.h"
 #include "core/jcs.h"
-#include "core/hex.h"
+#include "core/rfc3339.h"
 #include "core/sha256.h"
+#include "core/io/clock.h"
 #include "didlog/webvh.h"
 #include "verifier/proof/witness.h"
 #include "anchord/pipeline/batch.h"
@@ -130,11 +130,9 @@ static int digestsMatch(const pipeCtx *c, const didWork *w, char *why) {
     static const char *const name[3] = {"did.jsonl", "witness.json", "did-witness.json"};
     int all = 1;
     for (int i = 0; i < 3; i++) {
-        uint8_t md[SHA256_LEN];
-        char hex[65];
+        char hex[2 * SHA256_LEN + 1];
         if (!want[i][0]) { all = 0; continue; }
-        sha256(obj[i]->body.p ? obj[i]->body.p : (const uint8_t *)"", obj[i]->body.len, md);
-        hexEncode(md, SHA256_LEN, hex);
+        sha256Hex(obj[i]->body.p ? obj[i]->body.p : (const uint8_t *)"", obj[i]->body.len, hex);
         if (strcmp(hex, want[i]))
             return errSet(why, "%s was changed after it was published (SHA-256 %.12s..., the registry has %.12s...)",
                           name[i], hex, want[i]);
@@ -203,16 +201,11 @@ static int checkStore(const pipeCtx *c, didWork *w, webvhLog **out, char *why) {
     return rc;
 }
 
-/* versionTime: now, but strictly after prev (seconds), in ms precision. */
-static void versionTime(double prev, char out[40]) {
-    long long ms = batchNowMs(), p = (long long)(prev * 1000.0 + 0.5);
+/* versionTime: now (wall clock), but strictly after prev (seconds), in ms precision. */
+static void versionTime(double prev, char out[RFC3339_MAX]) {
+    int64_t ms = clockWallMs(), p = (int64_t)(prev * 1000.0 + 0.5);
     if (ms <= p) ms = p + 1;
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char s[32];
-    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 40, "%s.%03lldZ", s, ms % 1000);
+    rfc3339FormatMs(ms, out);
 }
 
 /* ---- publisher key rotation ---- */
@@ -301,7 +294,7 @@ static int watchedSign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[ED
  * to the queue, error logged) -- never a dead letter. */
 static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, const queueEntry *qe, char *why) {
     const webvhEntry *h = webvhHead(log);
-    char vt[40], d[ERR_MAX];
+    char vt[RFC3339_MAX], d[ERR_MAX];
     size_t len;
     versionTime(h->time, vt);
     json_t *params = json_object();
@@ -359,7 +352,7 @@ static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, didKe
     if (rotationTarget(qe, to)) return buildRotation(c, w, log, to, qe, why);
     /* The queued body is the JCS form ingest measured against WA_MAX_EVENT. */
     long long max = c->cfg->maxEvent < c->cfg->maxBody ? c->cfg->maxEvent : c->cfg->maxBody;
-    eventLimits lim = {batchNowMs(), c->cfg->maxSkewMs, 0, (size_t)max};
+    eventLimits lim = {clockWallMs(), c->cfg->maxSkewMs, 0, (size_t)max};
     event ev;
     char d[ERR_MAX];
     rejectCode rc = eventParse(qe->payload, qe->len, &lim, &ev, d);
@@ -494,7 +487,7 @@ static int deadLetters(pipeCtx *c, batch *b, char *err) {
     return 0;
 }
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
-    long long t0 = batchNowMs();
+    int64_t t0 = clockMonoMs();
     if (batchGroup(b, err) < 0 || batchReadRegistry(c, b, err) < 0 || batchReadAndBuild(c, b, t0, buildOne, err) < 0 ||
         batchBuildFailed(b, err) < 0 || batchStoreDown(c, b, err) < 0)
         return -1;

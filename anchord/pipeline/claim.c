@@ -25,14 +25,14 @@ int batchClaim(pipeCtx *c, int shard, const char *token, batch *b, char *err) {
     if (b->dids.n < max &&
         queueReclaim(c->q, shard, "events", c->consumer, c->cfg->reclaimIdleMs, max - b->dids.n, &b->events, err) < 0)
         return -1;
-    long long deadline = batchNowMs() + c->cfg->batchMaxWaitMs;
+    int64_t deadline = clockMonoMs() + c->cfg->batchMaxWaitMs;
     for (;;) {
         size_t have = b->dids.n + b->events.n;
         if (have < max && queueReadNew(c->q, shard, "dids", c->consumer, max - have, 0, &b->dids, err) < 0) return -1;
         have = b->dids.n + b->events.n;
         if (have < max && queueReadNew(c->q, shard, "events", c->consumer, max - have, 0, &b->events, err) < 0) return -1;
         if (b->dids.n + b->events.n > 0) break;
-        long long left = deadline - batchNowMs();
+        int64_t left = deadline - clockMonoMs();
         if (left <= 0 || *c->stop) return 0;
         clockSleepMs(left < 100 ? left : 100);
     }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/fnv.h"
 #include "anchord/pipeline/batch.h"
 
 typedef struct didMap {
@@ -11,15 +12,9 @@ typedef struct didMap {
     size_t cap;
 } didMap;
 
-static size_t fnv(const char *s) {
-    size_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 /* workFor: the work of scid, created when absent (NULL on out of memory). */
 static didWork *workFor(batch *b, didMap *m, const char *scid, size_t capw) {
-    size_t i = fnv(scid) & (m->cap - 1);
+    size_t i = fnv1a32(scid) & (m->cap - 1);
     for (; m->slot[i]; i = (i + 1) & (m->cap - 1))
         if (!strcmp(b->w[m->slot[i] - 1].scid, scid)) return &b->w[m->slot[i] - 1];
     if (b->nw == capw) return NULL;

@@ -103,7 +103,7 @@ typedef struct overlap {
     pthread_cond_t cv;
     size_t ready;        /* works [0, ready) have their objects */
     int failed;          /* the store failed: nothing more is built */
-    long long t0;
+    int64_t t0;                /* clockMonoMs */
     double tRead;
     char err[ERR_MAX];
 } overlap;
@@ -136,7 +136,7 @@ static void buildWhenRead(void *ctx, size_t i) {
     if (go) o->build(o->c, o->b, i);
 }
 
-int batchReadAndBuild(pipeCtx *c, batch *b, long long t0, void (*build)(pipeCtx *c, batch *b, size_t i), char *err) {
+int batchReadAndBuild(pipeCtx *c, batch *b, int64_t t0, void (*build)(pipeCtx *c, batch *b, size_t i), char *err) {
     overlap o = {.c = c, .b = b, .build = build, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .t0 = t0};
     pthread_t rt;
     json_object_seed(0);   /* before the builders race to set it (batchRunThreads does too) */

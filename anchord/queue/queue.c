@@ -5,18 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "core/err.h"
+#include "core/fnv.h"
 #include "core/hex.h"
+#include "core/io/clock.h"
 #include "anchord/queue/queue_impl.h"
-
-static long long nowMs(void) {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* ---- the handle ---- */
 
@@ -41,9 +36,7 @@ int queuePing(queue *q, char *err) { return q->ops->ping(q, err); }
 /* ---- keys ---- */
 
 int queueShardOf(const queue *q, const char *scid) {
-    uint32_t h = 2166136261u;   /* FNV-1a: stable across versions and platforms */
-    for (const unsigned char *p = (const unsigned char *)scid; *p; p++) h = (h ^ *p) * 16777619u;
-    return (int)(h % (uint32_t)q->shards);
+    return (int)(fnv1a32(scid) % (uint32_t)q->shards);   /* part of the data layout (core/fnv.h) */
 }
 
 void queueKey(const queue *q, int shard, const char *what, const char *scid, const char *id,
@@ -301,7 +294,7 @@ int journalCreate(queue *q, int shard, const char *token, const char *sids,
     memset(j, 0, sizeof *j);
     randombytes_buf(rnd, sizeof rnd);
     hexEncode(rnd, sizeof rnd, hex);
-    snprintf(j->id, sizeof j->id, "%lld-%s", nowMs(), hex);
+    snprintf(j->id, sizeof j->id, "%lld-%s", (long long)clockWallMs(), hex);
     j->shard = shard;
     const char *all[48];
     if (nkv + 2 > sizeof all / sizeof *all) return errSet(err, "journal: too many fields");

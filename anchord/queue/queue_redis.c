@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include "core/err.h"
+#include "core/io/clock.h"
 #include "anchord/queue/qlink.h"
 #include "anchord/queue/queue_impl.h"
 
@@ -114,12 +114,6 @@ typedef struct rq {
 
 static qlink *qlinkOf(queue *q) { return ((rq *)q->be)->l; }
 
-static long long nowMs(void) {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 /* cmd: one command, its reply; NULL + err when it got none or an error reply. */
 static redisReply *cmd(queue *q, int flags, long long waitMs, int argc, const char **argv, const size_t *lens,
                        char *err) {
@@ -211,7 +205,7 @@ static int rEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
     encArgs *a = calloc(n < CHUNK ? (n ? n : 1) : CHUNK, sizeof *a);
     qlinkCmd *c = calloc(n < CHUNK ? (n ? n : 1) : CHUNK, sizeof *c);
     if (!a || !c) { free(a); free(c); return errSet(err, "out of memory"); }
-    long long now = nowMs();
+    long long now = (long long)clockWallMs();
     int rc = 0;
     for (size_t off = 0; off < n; off += CHUNK) {
         size_t m = n - off < CHUNK ? n - off : CHUNK;
@@ -401,7 +395,7 @@ static int rDeadLetter(queue *q, int shard, const char *stream, const queueEntry
     queueKey(q, shard, "dead", NULL, NULL, kDead, sizeof kDead);
     queueKey(q, shard, stream, e->scid, e->id, kStatus, sizeof kStatus);
     queueKey(q, shard, "did", e->scid, NULL, kReg, sizeof kReg);
-    snprintf(ts, sizeof ts, "%lld", nowMs());
+    snprintf(ts, sizeof ts, "%lld", (long long)clockWallMs());
     const char *av[] = {kStream, kDead, kStatus, kReg, QUEUE_GROUP, e->sid, reason, e->scid, e->id, e->did, e->payload, ts};
     size_t al[12];
     for (int i = 0; i < 12; i++) al[i] = strlen(av[i]);
@@ -417,7 +411,7 @@ static int rRequeue(queue *q, int shard, const char *stream, const queueEntry *e
     char kStream[96], kStatus[256], ts[24];
     queueKey(q, shard, stream, NULL, NULL, kStream, sizeof kStream);
     queueKey(q, shard, stream, e->scid, e->id, kStatus, sizeof kStatus);
-    snprintf(ts, sizeof ts, "%lld", nowMs());
+    snprintf(ts, sizeof ts, "%lld", (long long)clockWallMs());
     const char *av[] = {kStream, kStatus, QUEUE_GROUP, e->sid, e->scid, e->id, e->did, e->payload, ts};
     size_t al[9];
     for (int i = 0; i < 9; i++) al[i] = strlen(av[i]);
@@ -554,7 +548,7 @@ static int rJournalRun(queue *q, const journal *j, const char *token, int state,
     queueKey(q, j->shard, "lease", NULL, NULL, kLease, sizeof kLease);
     queueKey(q, j->shard, "batches", NULL, NULL, kOpen, sizeof kOpen);
     snprintf(idx, sizeof idx, "%d", state);
-    snprintf(ts, sizeof ts, "%lld", nowMs());
+    snprintf(ts, sizeof ts, "%lld", (long long)clockWallMs());
     const char *av[61] = {kBatch, kLease, kOpen, token, j->id, journalStateName(state), idx, ts, create ? "1" : "0"};
     if (9 + nkv > sizeof av / sizeof *av) return errSet(err, "journal: too many fields");
     for (size_t i = 0; i < nkv; i++) av[9 + i] = kv[i];
