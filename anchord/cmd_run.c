@@ -311,6 +311,15 @@ static int runShard(runCtx *r, int shard, char *err) {
     return rc;
 }
 
+/* runMetrics: the outcome of one pass over the shards, for the textfile and the alerts
+ * (docs/alerts.yml WitnessAnchorRunFailing): a failed pass counts in batches_failed_total,
+ * a good one (done, nothing to do, or the lease held elsewhere) sets
+ * batch_last_success_timestamp_seconds to now. */
+static void runMetrics(int failed) {
+    if (failed) metricsInc("batches_failed_total", NULL, 1);
+    else metricsSet("batch_last_success_timestamp_seconds", NULL, (double)clockWallMs() / 1000.0);
+}
+
 static void usage(FILE *f) {
     fprintf(f, "usage: anchord run [--config FILE] [--loop]\n"
                "  Take each shard's lease, resume an unfinished batch, then claim, build, anchor and\n"
@@ -395,6 +404,7 @@ int cmdRun(int argc, char **argv) {
     do {
         for (int s = 0; s < (int)cfg.streamShards && rc == 0 && !stopReq; s++)
             if (runShard(&r, s, err) < 0) rc = EXIT_FAILED;
+        runMetrics(rc != 0);
         if (rc) logKv(LL_ERROR, "batch failed; the next run resumes it", "{s:s}", "detail", err);
         if (cfg.metricsTextfile[0] && metricsWriteTextfile(cfg.metricsTextfile, err) < 0)
             logKv(LL_WARN, "metrics textfile not written", "{s:s}", "detail", err);
