@@ -11,9 +11,9 @@
  * of anchord/queue/rcluster.h the queue needs, with the same meaning -- argv in,
  * redisReply out, error replies returned as answers, registered scripts, the same
  * "did it run?" rule and the same RCLUSTER_IDEMPOTENT flag. queue_redis.c builds every
- * command, with the keys of one Lua script or pipeline-free command in one {sN} hash
- * tag (one cluster slot), and never touches a connection. Moving the queue to a
- * cluster is therefore a new qlink.c over rclusterOpen / rclusterCommand /
+ * command -- the keys of each one (a Lua script's too) share one {sN} hash tag, so one
+ * cluster slot -- and never touches a connection. Moving the queue to a cluster is
+ * therefore a new qlink.c over rclusterOpen / rclusterCommand /
  * rclusterCommandAt (qlinkCommandNear: the slot of the key) / rclusterPipeline (per
  * slot: qlinkPipeline's commands may name keys of several shards, the link splits them)
  * / rclusterScriptAdd; queue_redis.c, queue.c and every caller stay as they are.
