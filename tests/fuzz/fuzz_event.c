@@ -8,12 +8,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static const didKey keys[1] = {{"did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg:example.com#key-1",
+    static const docKey keys[1] = {{"did:webvh:Qmdxt11AjZewCNXX69bpEDobgjySeZ7eFwjf4tgpF6p2Dg:example.com#key-1",
                                     "z6MkjchhfUsD6mmvni8mCdXHw216Xrm9bQe2mBH1P5RDjVJG"}};
     eventLimits lim = {1738324800000LL, 300000, 0, 65536};
     event ev;
     char d[ERR_MAX];
-    if (eventParse((const char *)data, size, &lim, &ev, d) == REJ_OK) {
+    if (eventParse((const char *)data, size, &lim, &ev, d) == EVENT_OK) {
         if (!ev.id || !ev.did || !ev.type || !ev.time || !json_is_object(json_object_get(ev.doc, "proof")))
             abort();   /* accepted without the schema */
         eventVerify(&ev, keys, 1, d);
@@ -24,9 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!s) return 0;
     memcpy(s, data, size);
     s[size] = 0;
-    char scid[SCID_LEN + 1];
+    char scid[WEBVH_SCID_LEN + 1];
     long long ms;
-    didWebvhParse(s, scid, d);
+    didCanonical(s, scid, d);
     rfc3339Utc(s, &ms);
     idValid(s);
     free(s);

@@ -129,7 +129,7 @@ static int cmdRegister(int argc, char **argv) {
     snprintf(di->versionId, sizeof di->versionId, "1-Qmtest");
     snprintf(di->etag, sizeof di->etag, "\"e1\"");
     snprintf(di->keys[0].vm, sizeof di->keys[0].vm, "%s", id.vm);
-    snprintf(di->keys[0].multikey, sizeof di->keys[0].multikey, "%s", id.mk);
+    snprintf(di->keys[0].mk, sizeof di->keys[0].mk, "%s", id.mk);
     di->nkeys = 1;
     int rc = q ? didregPut(q, id.scid, di, err) : -1;
     if (rc < 0) fprintf(stderr, "register: %s\n", err);
