@@ -28,7 +28,6 @@
 #include <string.h>
 #include <time.h>
 #include <hiredis/hiredis.h>
-#include "core/di.h"
 #include "core/edkey.h"
 #include "core/hex.h"
 #include "core/jcs.h"
@@ -44,6 +43,7 @@
 #include "anchord/ingest/ingest.h"
 #include "anchord/queue/queue.h"
 #include "anchord/store/store.h"
+#include "verifier/event/event.h"
 
 static config cfg;
 static pipeCtx pc;
@@ -166,7 +166,8 @@ static void eventTime(const char *spec, char t[32]) {
     webvhFormatTime((long long)time(NULL) + (spec ? atoll(spec + 3) : 0), t);
 }
 
-/* signEvent: one signed event line (malloc'd). */
+/* signEvent: one signed event line (malloc'd): eventSign, then the tool-side edits
+ * (created=1 adds proof.created after signing, tamper=1 changes data). */
 static char *signEvent(int n, const char *id, const char *type, const char *data, int signer, const char *frag,
                        const signOpts *o) {
     char did[DOC_DID_MAX], vm[DOC_DID_MAX + 64], t[32], err[ERR_MAX];
@@ -177,21 +178,17 @@ static char *signEvent(int n, const char *id, const char *type, const char *data
     eventTime(o->time, t);
     json_t *d = jsonParse(data, strlen(data), 1 << 16, 16, err);
     if (!d) die("data", err);
-    json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "did", did, "type", type, "time", t, "data", d);
-    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", vm, "proofPurpose", "assertionMethod");
-    if (o->signedCreated) json_object_set_new(opts, "created", json_string(o->signedCreated));
     edKey k;
     subjectKey(signer, &k);
-    json_t *proof = diSign(ev, opts, k.sk, err);
+    eventDraft dr = {.id = id, .did = did, .type = type, .time = t, .data = d, .vm = vm, .created = o->signedCreated};
+    json_t *ev = eventSign(&dr, k.sk, err);
     edKeyWipe(&k);
-    if (!proof) die("sign", err);
-    if (o->created) json_object_set_new(proof, "created", json_string(t));
-    json_object_set_new(ev, "proof", proof);
+    json_decref(d);
+    if (!ev) die("sign", err);
+    if (o->created) json_object_set_new(json_object_get(ev, "proof"), "created", json_string(t));
     if (o->tamper) json_object_set_new(json_object_get(ev, "data"), "tampered", json_true());
     char *out = jcsDump(ev, NULL, err);
     json_decref(ev);
-    json_decref(opts);
     return out;
 }
 
@@ -215,24 +212,18 @@ static int cmdEvents(int from, int to, int count, const char *prefix) {
     for (int i = 0; i < span; i++) { didOf(from + i, dids[i]); subjectKey(from + i, &keys[i]); }
     char t[32], err[ERR_MAX], id[64], vm[DOC_DID_MAX + 8];
     webvhFormatTime((long long)time(NULL), t);
-    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", "", "proofPurpose", "assertionMethod");
     for (int k = 0; k < count; k++) {
         int i = k % span;
         snprintf(id, sizeof id, "%s-%d-%d", prefix, from + i, k);
         snprintf(vm, sizeof vm, "%s#key-1", dids[i]);
-        json_object_set_new(opts, "verificationMethod", json_string(vm));
-        json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:{s:i,s:s}}", "id", id, "did", dids[i], "type", "Manufactured", "time", t,
-                               "data", "seq", k, "site", "Berlin");
-        json_t *proof = diSign(ev, opts, keys[i].sk, err);
-        if (!proof) die("sign", err);
-        json_object_set_new(ev, "proof", proof);
-        char *s = jcsDump(ev, NULL, err);
+        json_t *data = json_pack("{s:i,s:s}", "seq", k, "site", "Berlin");
+        eventDraft dr = {.id = id, .did = dids[i], .type = "Manufactured", .time = t, .data = data, .vm = vm};
+        char *s = eventSignLine(&dr, keys[i].sk, NULL, err);
+        json_decref(data);
+        if (!s) die("sign", err);
         puts(s);
         free(s);
-        json_decref(ev);
     }
-    json_decref(opts);
     for (int i = 0; i < span; i++) edKeyWipe(&keys[i]);
     free(keys);
     free(dids);
