@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/json.h"
+#include "core/rfc3339.h"
 #include "core/io/file.h"
 #include "didlog/key.h"
-#include "didlog/webvh.h"
 #include "seed/events.h"
 #include "seed/product.h"
 #include "verifier/event/event.h"
@@ -45,10 +45,10 @@ static int byTime(const void *a, const void *b) {
 /* signOne: the event {"id","did","type","time","data"} of d signed by the DID's key
  * (eventSign), proof.created = its time. */
 static int signOne(const seedItem *it, evDraft *d, size_t k, const edKey *key, char *err) {
-    char id[128], t[32];
+    char id[128], t[RFC3339_MAX];
     const char *serial = jsonGetStr(it->product, "serial");
     snprintf(id, sizeof id, "%s.e%zu", serial ? serial : it->scid, k);
-    webvhFormatTime(d->time, t);
+    rfc3339Format(d->time, t);
     eventDraft e = {.id = id, .did = it->did, .type = d->type, .time = t, .data = d->data, .vm = it->vm, .created = t};
     return (d->line = eventSignLine(&e, key->sk, &d->len, err)) ? 0 : -1;
 }

@@ -3,19 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include "core/jcs.h"
 #include "core/json.h"
+#include "core/io/clock.h"
 #include "anchord/ingest/budget.h"
 #include "anchord/ingest/ingest.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
-
-static long long nowMs(void) {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* finish: record the outcome in metrics and return. */
 static void finish(ingestResult *r, rejectCode code, const char *okMetric) {
@@ -50,7 +44,7 @@ static void eventDone(ingestResult *r, rejectCode rc) {
 int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r, ingestPending *p) {
     memset(r, 0, sizeof *r);
     p->canon = NULL;
-    eventLimits lim = {nowMs(), c->cfg->maxSkewMs, c->cfg->maxAgeMs, (size_t)c->cfg->maxBody};
+    eventLimits lim = {clockWallMs(), c->cfg->maxSkewMs, c->cfg->maxAgeMs, (size_t)c->cfg->maxBody};
     event ev;
     rejectCode rc = rejectOfEvent(eventParse(body, len, &lim, &ev, r->detail));
     if (rc != REJ_OK) { finish(r, rc, NULL); return 0; }

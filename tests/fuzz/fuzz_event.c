@@ -1,8 +1,9 @@
 /* fuzz_event.c -- libFuzzer target: event parser/validator and signature check
- * (verifier/event/event.c) must never crash, leak or accept without a complete schema. */
+ * (verifier/event/event.c), the canonical-DID and RFC 3339 checks must never crash, leak or accept without a complete schema. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/rfc3339.h"
 #include "verifier/event/event.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,9 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(s, data, size);
     s[size] = 0;
     char scid[WEBVH_SCID_LEN + 1];
-    long long ms;
+    rfc3339Time t;
     didCanonical(s, scid, d);
-    rfc3339Utc(s, &ms);
+    rfc3339Parse(s, &t);
     idValid(s);
     free(s);
     return 0;

@@ -4,11 +4,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include "core/di.h"
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
+#include "core/rfc3339.h"
 #include "didlog/didurl.h"
 #include "verifier/event/docstate.h"
 #include "verifier/event/event.h"
@@ -21,36 +21,13 @@ int idValid(const char *id) {
     return 1;
 }
 
-/* num: n decimal digits at s into *v. */
-static int num(const char *s, int n, int *v) {
-    *v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i])) return -1;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 0;
-}
-
-int rfc3339Utc(const char *s, long long *ms) {
-    int Y, M, D, h, m, sec;
-    if (strlen(s) < 20 || num(s, 4, &Y) || s[4] != '-' || num(s + 5, 2, &M) || s[7] != '-' ||
-        num(s + 8, 2, &D) || s[10] != 'T' || num(s + 11, 2, &h) || s[13] != ':' || num(s + 14, 2, &m) ||
-        s[16] != ':' || num(s + 17, 2, &sec))
-        return -1;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (Y < 1970 || M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || m > 59 || sec > 59) return -1;
-    if (M == 2 && D == 29 && !((Y % 4 == 0 && Y % 100) || Y % 400 == 0)) return -1;
-    const char *p = s + 19;
-    int frac = 0, digits = 0;
-    if (*p == '.') {
-        for (p++; isdigit((unsigned char)*p); p++, digits++)
-            if (digits < 3) frac = frac * 10 + (*p - '0');
-        if (digits == 0 || digits > 9) return -1;
-        for (int i = digits; i < 3; i++) frac *= 10;
-    }
-    if (strcmp(p, "Z")) return -1;
-    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h, .tm_min = m, .tm_sec = sec};
-    *ms = (long long)timegm(&tm) * 1000 + frac;
+/* eventTimeMs: t by the one RFC 3339 rule (core/rfc3339.h: "Z" or "+00:00", at most 9
+ * fraction digits) and the events' own policy on top of it, no year before 1970, into ms
+ * since the epoch (the fraction cut to ms). 0 / -1. */
+static int eventTimeMs(const char *t, long long *ms) {
+    rfc3339Time rt;
+    if (rfc3339Parse(t, &rt) < 0 || rt.sec < 0) return -1;
+    *ms = rfc3339Ms(&rt);
     return 0;
 }
 
@@ -102,8 +79,8 @@ static int checkProof(const json_t *p, const eventLimits *lim, char *detail) {
     if (pv[0] != 'z') return errSet(detail, "proof: proofValue must be multibase base58btc ('z...')");
     json_t *cr = json_object_get(p, "created");
     long long ms;
-    if (cr && (!json_is_string(cr) || rfc3339Utc(json_string_value(cr), &ms) < 0))
-        return errSet(detail, "proof: created must be an RFC 3339 UTC time");
+    if (cr && (!json_is_string(cr) || eventTimeMs(json_string_value(cr), &ms) < 0))
+        return errSet(detail, "proof: created must be an RFC 3339 UTC time (\"Z\" or \"+00:00\", from 1970)");
     /* bounded like the event's time: a proof dated 9999 says nothing true */
     if (cr && timeWithin("proof: created", json_string_value(cr), ms, lim, detail) < 0) return -1;
     return 0;
@@ -142,8 +119,8 @@ eventCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char det
     size_t tn = strlen(ev->type);
     if (tn > EVENT_TYPE_MAX || strspn(ev->type, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/-") != tn)
         return errSet(detail, "type: 1..%d characters of A-Z a-z 0-9 . _ : / -", EVENT_TYPE_MAX), EVENT_INVALID;
-    if (rfc3339Utc(ev->time, &ev->timeMs) < 0)
-        return errSet(detail, "time: must be RFC 3339 UTC like 2025-01-31T12:00:00Z"), EVENT_INVALID;
+    if (eventTimeMs(ev->time, &ev->timeMs) < 0)
+        return errSet(detail, "time: must be RFC 3339 UTC like 2025-01-31T12:00:00Z (\"Z\" or \"+00:00\", from 1970)"), EVENT_INVALID;
     if (timeWithin("time:", ev->time, ev->timeMs, lim, detail) < 0) return EVENT_INVALID;
     json_t *data = json_object_get(doc, "data");
     if (!data) return errSet(detail, "event: missing field \"data\""), EVENT_INVALID;

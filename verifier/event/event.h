@@ -46,8 +46,12 @@ typedef struct event {
     json_t *doc;               /* the parsed event (owned) */
     const char *id, *did, *type, *time;   /* point into doc */
     char scid[WEBVH_SCID_LEN + 1];
-    long long timeMs;
+    long long timeMs;          /* "time" in ms since the epoch */
 } event;
+
+/* Times ("time", "proof.created"): core/rfc3339.h's rule ("Z" or "+00:00", at most 9
+ * fraction digits) and, the events' own policy, no year before 1970; then the window of
+ * eventLimits. */
 
 /* eventParse: parse and validate one event. EVENT_OK, or EVENT_MALFORMED (not
  * JSON) / EVENT_TOO_LARGE / EVENT_INVALID (schema) with the reason in detail.
@@ -68,7 +72,7 @@ void eventFree(event *ev);
 
 /* eventDraft: an event before it is signed (all borrowed). */
 typedef struct eventDraft {
-    const char *id, *did, *type, *time;   /* time: RFC 3339 */
+    const char *id, *did, *type, *time;   /* time: RFC 3339 (core/rfc3339.h) */
     const json_t *data;                   /* copied into the event */
     const char *vm;                       /* proof.verificationMethod: "did...#frag" or "#frag" */
     const char *created;                  /* proof.created (signed), or NULL for none */
@@ -83,9 +87,6 @@ json_t *eventSign(const eventDraft *d, const uint8_t sk[64], char *err);
 /* eventSignLine: eventSign as one JCS line (no newline; caller frees), *len (may be
  * NULL) its length. NULL + err. */
 char *eventSignLine(const eventDraft *d, const uint8_t sk[64], size_t *len, char *err);
-
-/* rfc3339Utc: parse "YYYY-MM-DDThh:mm:ss[.frac]Z" into ms since the epoch. 0 / -1. */
-int rfc3339Utc(const char *s, long long *ms);
 
 /* idValid: event ids are 1..128 of [A-Za-z0-9._-], starting with a letter or digit. */
 int idValid(const char *id);
