@@ -132,8 +132,8 @@ int storePut(store *s, const char *key, const void *data, size_t len, storeCond 
 int storePutMany(store *s, storeReq *reqs, size_t n, char *err);
 
 /* storeGetMany: run n gets with many in flight (S3: curl multi, connection reuse; the
- * local store reads one after the other). Each request gets its own rc/body/etag/err.
- * Returns the number of requests that ended in STORE_ERR, or -1 + err when nothing
+ * local store reads one after the other). Each request gets its own rc/body/etag/err;
+ * a body holds bytes only on STORE_OK (as storeGet's). Returns the number of requests that ended in STORE_ERR, or -1 + err when nothing
  * could be started. */
 int storeGetMany(store *s, storeGetReq *reqs, size_t n, char *err);
 
