@@ -45,6 +45,10 @@ LIB     := $(BUILD)/libwa.a
 PROGS   := $(BIN)/anchord $(BIN)/didlog $(BIN)/didverify $(BIN)/seed
 UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITS   := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+# In-process seams of the unit tests (tests/unit/fake_*.c: queue, store, ...), linked
+# with every unit test, never with the product.
+FAKESRC := $(wildcard tests/unit/fake_*.c)
+FAKE    := $(BUILD)/tests/libfake.a
 TOOLSRC := $(wildcard tests/tools/*.c)
 TOOLS   := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCHSRC:= $(wildcard bench/*.c)
@@ -93,10 +97,17 @@ $(PROGS):
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(FAKE): $(FAKESRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKE) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+# Unit tests of a module with I/O link the fake behind its seam (tests/unit/fake_*.c).
+$(BUILD)/tests/test_chain_tx $(BUILD)/tests/test_roots: $(BUILD)/tests/unit/fake_node.o
 
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
