@@ -28,12 +28,9 @@ run_suite() {
 # t_grep NAME REGEX FILE: passes when FILE has a line matching REGEX (a code, not prose).
 t_grep() { grep -qE "$2" "$3" && t_ok "$1" || t_fail "$1" "$(head -c 300 "$3")"; }
 
-[ -n "${WA_SKIP_AZURITE:-}" ] && { echo "SKIP store_azure: WA_SKIP_AZURITE is set"; t_done; exit; }
+[ -n "${WA_SKIP_AZURITE:-}" ] && t_skip_rest azurite "WA_SKIP_AZURITE is set"
 trap 'az_stop "$T_TMP/az"; t_cleanup' EXIT
-if ! az_start "$T_TMP/az" 2>"$T_TMP/az.err"; then
-    echo "SKIP store_azure: Azurite did not start: $(tail -3 "$T_TMP/az.err" | tr '\n' ' ')"
-    t_done; exit
-fi
+az_start "$T_TMP/az" 2>"$T_TMP/az.err" || t_skip_rest azurite "Azurite did not start: $(tail -3 "$T_TMP/az.err" | tr '\n' ' ')"
 t_ok "Azurite starts (port $AZ_PORT)"
 t_check "private container created" az_container "$T_TMP/az" wabkt
 t_check "public-read container created" az_container "$T_TMP/az" wapub blob
