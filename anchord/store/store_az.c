@@ -24,6 +24,7 @@
 #include <time.h>
 #include <openssl/evp.h>
 #include <sodium.h>
+#include "core/io/clock.h"
 #include "anchord/store/azrest.h"
 #include "anchord/store/s3.h"
 #include "anchord/store/storecall.h"
@@ -83,7 +84,7 @@ static int callInit(azBe *b, storeCall *c, const char *method, const char *key, 
 static int callSign(void *be, storeCall *c) {
     azBe *b = be;
     char date[AZ_DATE_MAX], sig[AZ_SIG_MAX], auth[AZ_SIG_MAX + 128];
-    azHttpDate(time(NULL), date);
+    azHttpDate((time_t)(clockWallMs() / 1000), date);
     if (!b->key) {
         const char *extra[] = {"x-ms-date", date};
         return storeCallLines(c, extra, 2) < 0 ? errSet(c->req.err, "out of memory") : 0;
