@@ -98,9 +98,6 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKE) $(LIB)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-# Unit tests of a module with I/O link the fake behind its seam (tests/unit/fake_*.c).
-$(BUILD)/tests/test_chain_tx $(BUILD)/tests/test_roots: $(BUILD)/tests/unit/fake_node.o
-
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
