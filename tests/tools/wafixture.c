@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include "core/di.h"
 #include "core/edkey.h"
 #include "core/hex.h"
 #include "core/jcs.h"
@@ -38,6 +37,7 @@
 #include "anchord/config/config.h"
 #include "anchord/chain/eth.h"
 #include "verifier/event/docevent.h"
+#include "verifier/event/event.h"
 #include "verifier/proof/manifest.h"
 #include "verifier/proof/witness.h"
 
@@ -85,13 +85,10 @@ static void stamp(long long t, char out[32]) { webvhFormatTime(t, out); }
 static json_t *signedEvent(const char *did, const char *id, const char *type, const char *time, json_t *data,
                            const char *vm, const uint8_t sk[64]) {
     char err[ERR_MAX];
-    json_t *ev = json_pack("{ss ss ss ss so}", "id", id, "did", did, "type", type, "time", time, "data", data);
-    json_t *opts = json_pack("{ss ss ss ss}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", vm, "proofPurpose", "assertionMethod");
-    json_t *proof = diSign(ev, opts, sk, err);
-    if (!proof) die("event", err);
-    json_object_set_new(ev, "proof", proof);
-    json_decref(opts);
+    eventDraft d = {.id = id, .did = did, .type = type, .time = time, .data = data, .vm = vm};
+    json_t *ev = eventSign(&d, sk, err);
+    json_decref(data);
+    if (!ev) die("event", err);
     return ev;
 }
 
