@@ -15,6 +15,7 @@
 #include "didlog/didurl.h"
 #include "core/io/http.h"
 #include "core/io/file.h"
+#include "core/io/clock.h"
 #include "didlog/key.h"
 #include "didlog/resolution.h"
 #include "didlog/webvh.h"
@@ -81,7 +82,7 @@ static int die(const char *msg, const char *err) {
 static void versionTimeArg(const args *a, const webvhLog *log, char out[32]) {
     const char *t = get(a, "time");
     if (t) { snprintf(out, 32, "%s", t); return; }
-    long long now = (long long)time(NULL);
+    long long now = (long long)(clockWallMs() / 1000);
     const webvhEntry *h = log ? webvhHead(log) : NULL;
     if (h && (double)now <= h->time) now = (long long)h->time + 1;
     webvhFormatTime(now, out);
