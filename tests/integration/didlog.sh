@@ -146,4 +146,18 @@ t_expect_rc "resolve without --base-url refuses http:// and fails (no network)" 
 cp pre.jsonl www/dids/alice/did.jsonl
 t_expect_rc "a log served for another DID is refused" 1 $D resolve "$DID" --base-url "$BASE"
 
+scenario attack json-number-form "a DID document holds 690 and 0.6 (an extra service member); didlog verify --json and didlog resolve print it" \
+    "the numbers as the log holds them (RFC 8785 form: 690, 0.6), not 690.0 or 0.59999999999999998"
+NDID=$($D create --domain example.com --path nums --update-key k0.json --time 2024-04-01T00:00:00Z --out nums.jsonl)
+t_check "update: a service with numbers" $D update nums.jsonl --key k0.json --time 2024-04-02T00:00:00Z \
+    --add-service '{"id":"#num","type":"Example","serviceEndpoint":"https://example.com","massKg":690,"share":0.6}'
+t_check "the log holds 690 and 0.6" grep -q '"massKg":690,"serviceEndpoint":"https://example.com","share":0.6,' nums.jsonl
+mkdir -p www/nums; cp nums.jsonl www/nums/did.jsonl
+$D verify nums.jsonl --json > nums-verify.json
+t_check "verify --json prints 690 and 0.6" grep -q '"massKg":690,"serviceEndpoint":"https://example.com","share":0.6,' nums-verify.json
+t_expect_rc "resolve it" 0 $D resolve "$NDID" --base-url "$BASE"
+t_check "resolve prints 690 and 0.6" grep -q '"massKg":690,"serviceEndpoint":"https://example.com","share":0.6,' "$T_TMP/last.out"
+t_eq "resolve prints the result in JCS form, one line" "$($D canon "$T_TMP/last.out")" "$(cat "$T_TMP/last.out")"
+t_eq "verify --json too" "$($D canon nums-verify.json)" "$(cat nums-verify.json)"
+
 t_done
