@@ -109,9 +109,10 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 # The whole suite; ends with "N passed, N failed, N skipped"; non-zero on any failure.
+# `make test T=NAME` runs the one suite NAME (pipeline, test_store; tests/run.sh --only).
 test: deps
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh $(if $(T),--only $(T))
 
 # The same suite built and run under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: deps
@@ -119,7 +120,7 @@ asan: deps
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  BUILD=build-asan BIN=build-asan/bin WA_ASAN=1 tests/run.sh
+	  BUILD=build-asan BIN=build-asan/bin WA_ASAN=1 tests/run.sh $(if $(T),--only $(T))
 
 # Every libFuzzer target in tests/fuzz for FUZZ_SECONDS each (clang from Debian).
 FUZZ_SECONDS ?= 30

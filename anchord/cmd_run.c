@@ -117,11 +117,8 @@ static int setupKeys(pipeCtx *c, char *err) {
 /* ethSetup: the Ethereum client from the loaded settings; ethOpen checks the
  * chain id before the relayer key is loaded. */
 static int ethSetup(const config *cfg, ethClient *eth, char *err) {
-    ethConfig ec;
-    int rc = ethConfigFrom(cfg, &ec, err);
-    if (rc) return rc;
-    if (!ec.hasContract) return errSet(err, "WA_CONTRACT is not set (deploy with `anchord deploy`)"), -ETH_ECONFIG;
-    return ethOpen(eth, &ec, 1, err);
+    if (!*cfg->contract) return errSet(err, "WA_CONTRACT is not set (deploy with `anchord deploy`)"), -CHAIN_ECONFIG;
+    return ethOpen(eth, cfg, 1, NULL, err);
 }
 
 /* ---- one batch through the state machine ---- */
@@ -166,7 +163,7 @@ static int anchor(runCtx *r, char *err) {
               journalField(&b->j, "txHash") ? journalField(&b->j, "txHash") : "");
         rc = ethAnchorResume(&r->eth, b->root, tx, n, &a, err);
         free(tx);
-        if (rc == -ETH_EREVERT) {   /* a reverted transaction changed nothing: send anew */
+        if (rc == -CHAIN_EREVERT) {   /* a reverted transaction changed nothing: send anew */
             logKv(LL_ERROR, "journaled transaction reverted; anchoring again", "{s:s,s:s}", "batch", b->j.id, "detail", err);
             ethReceiptFree(&a.rc);
             rc = ethAnchor(&r->eth, b->root, &a, err);
@@ -179,10 +176,10 @@ static int anchor(runCtx *r, char *err) {
         return -1;
     }
     b->batchId = a.batchId;
-    b->blockNumber = a.rc.blockNumber;
-    b->chainId = r->eth.cfg.chainId;
-    memcpy(b->txHash, a.rc.txHash, 32);
-    memcpy(b->contract, r->eth.cfg.contract, 20);
+    b->blockNumber = a.rc.mined.blockNumber;
+    b->chainId = r->eth.rd.chainId;
+    memcpy(b->txHash, a.rc.mined.txHash, 32);
+    memcpy(b->contract, r->eth.rd.contract, 20);
     ethReceiptFree(&a.rc);
     char bid[24], blk[24], tx[67];
     snprintf(bid, sizeof bid, "%llu", (unsigned long long)b->batchId);
@@ -205,8 +202,8 @@ static int chainFromJournal(runCtx *r, char *err) {
         return errSet(err, "journal %s: confirmed without batchId/blockNumber/txHash", b->j.id);
     b->batchId = strtoull(bid, NULL, 10);
     b->blockNumber = strtoull(blk, NULL, 10);
-    b->chainId = r->eth.cfg.chainId;
-    memcpy(b->contract, r->eth.cfg.contract, 20);
+    b->chainId = r->eth.rd.chainId;
+    memcpy(b->contract, r->eth.rd.contract, 20);
     return 0;
 }
 
@@ -348,7 +345,7 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     if (strcmp(cfg->storeCors, "off") && storeSetCors(c->st, e) != STORE_OK)
         return errSet(err, "refusing to run: bucket CORS: %s (WA_STORE_CORS=off if the CDN adds CORS itself)", e), EXIT_CONFIG;
     int rc = ethSetup(cfg, &r->eth, err);
-    if (rc) return rc == -ETH_EDOWN ? EXIT_FAILED : EXIT_CONFIG;
+    if (rc) return rc == -CHAIN_EDOWN ? EXIT_FAILED : EXIT_CONFIG;
     return 0;
 }
 

@@ -74,8 +74,8 @@ enum { UNREAD_REGISTRY = 1, UNREAD_STORE = 2 };   /* didWork.unread */
 
 /* The work of one DID. */
 typedef struct didWork {
-    char scid[SCID_LEN + 1];
-    char did[DIDREG_DID_MAX];
+    char scid[WEBVH_SCID_LEN + 1];
+    char did[DOC_DID_MAX];
     int isNew;                         /* genesis registration in this batch */
     const queueEntry *genesis;         /* its "dids" entry */
     const queueEntry **ev;             /* its claimed events, stream order */
@@ -106,7 +106,7 @@ typedef struct didWork {
     int putLog, putWj, putDw;          /* which objects need a PUT */
     buf newLog, newWj, newDw;
     char newEtag[STORE_ETAG_MAX];
-    didKey keys[DIDREG_MAX_KEYS];      /* assertion keys after the batch */
+    docKey keys[DOC_MAX_KEYS];      /* assertion keys after the batch */
     size_t nkeys;
     char headVid[BATCH_VID_MAX];
     char err[ERR_MAX];                 /* a failure of this DID's publish preparation */
@@ -199,8 +199,8 @@ int batchSids(const batch *b, const char *field, char **copy, const char ***sids
  * did:webvh v1.0 log of exactly one entry, our witness alone (threshold 1), the
  * publisher key as the only update key, the DID at <domain><prefix path>:<scid>.
  * 0 / -1 + err (the reason). */
-int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[SCID_LEN + 1],
-                      char did[DIDREG_DID_MAX], char *err);
+int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[WEBVH_SCID_LEN + 1],
+                      char did[DOC_DID_MAX], char *err);
 
 /* batchRunThreads: call fn(ctx, i) for i in [0, n) on c->threads threads. */
 void batchRunThreads(const pipeCtx *c, size_t n, void (*fn)(void *ctx, size_t i), void *ctx);

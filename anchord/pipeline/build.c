@@ -52,8 +52,8 @@ int batchBuildFailed(const batch *b, char *err) {
 }
 /* ---- genesis ---- */
 
-int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[SCID_LEN + 1],
-                      char did[DIDREG_DID_MAX], char *err) {
+int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[WEBVH_SCID_LEN + 1],
+                      char did[DOC_DID_MAX], char *err) {
     genesisPolicy p;
     char detail[ERR_MAX];
     snprintf(p.updateKey, sizeof p.updateKey, "%s", c->pubMk);
@@ -97,7 +97,7 @@ static int addEntry(didWork *w, const char *line, size_t len, const char *vid, c
 }
 static void buildGenesis(pipeCtx *c, didWork *w) {
     const queueEntry *e = w->genesis;
-    char scid[SCID_LEN + 1], did[DIDREG_DID_MAX], err[ERR_MAX];
+    char scid[WEBVH_SCID_LEN + 1], did[DOC_DID_MAX], err[ERR_MAX];
     if (w->reg) { addRej(w, e, 1, "", "this DID is already registered"); return; }
     if (w->log.found) { addRej(w, e, 1, "", "did.jsonl of this DID already exists in the store"); return; }
     if (batchGenesisCheck(c, e->payload, e->len, scid, did, err) < 0) { addRej(w, e, 1, "", err); return; }
@@ -346,7 +346,7 @@ static int buildRotation(pipeCtx *c, didWork *w, webvhLog *log, const char *to, 
 
 /* buildEvent: verify one event and append its entry. 0 appended, -1 rejected (why),
  * BUILD_NOT_ITS (appendEntry: not the event's failure; build nothing more of w). */
-static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, didKey *keys, size_t *nkeys,
+static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, docKey *keys, size_t *nkeys,
                       const queueEntry *qe, char *why) {
     char to[MULTIKEY_PUB_MAX];
     if (rotationTarget(qe, to)) return buildRotation(c, w, log, to, qe, why);
@@ -355,8 +355,8 @@ static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, didKe
     eventLimits lim = {clockWallMs(), c->cfg->maxSkewMs, 0, (size_t)max};
     event ev;
     char d[ERR_MAX];
-    rejectCode rc = eventParse(qe->payload, qe->len, &lim, &ev, d);
-    if (rc != REJ_OK) return errSet(why, "%s: %s", rejectName(rc), d);
+    eventCode rc = eventParse(qe->payload, qe->len, &lim, &ev, d);
+    if (rc != EVENT_OK) return errSet(why, "%s: %s", rejectName(rejectOfEvent(rc)), d);
     int out = -1;
     json_t *state = NULL;
     const webvhEntry *h = webvhHead(log);
@@ -364,13 +364,12 @@ static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, didKe
         errSet(why, "invalid: the event does not match its queue entry (did %.100s, id %.60s)", ev.did, ev.id);
     else if (json_object_get(seen, ev.id))
         errSet(why, "replay: event %.60s is already in the log of %.100s", ev.id, w->did);
-    else if ((rc = eventVerify(&ev, keys, *nkeys, d)) != REJ_OK)
-        errSet(why, "%s: %s", rejectName(rc), d);
+    else if ((rc = eventVerify(&ev, keys, *nkeys, d)) != EVENT_OK)
+        errSet(why, "%s: %s", rejectName(rejectOfEvent(rc)), d);
     else if (!(state = docNextState(h->state, ev.doc, w->did, log->n + 1, d)))
         errSet(why, "invalid: %s", d);
     else if ((out = appendEntry(c, w, log, state, qe, why)) == 0) {
-        int k = docAssertionKeys(state, w->did, keys, d);
-        *nkeys = k > 0 ? (size_t)k : 0;
+        *nkeys = docSigningKeys(state, keys, DOC_MAX_KEYS);
         json_object_set_new(seen, ev.id, json_true());
     }
     json_decref(state);
@@ -407,9 +406,8 @@ static void buildExisting(pipeCtx *c, didWork *w) {
         const char *id = docEventId(log->e[i].state);
         if (id) json_object_set_new(seen, id, json_true());
     }
-    didKey keys[DIDREG_MAX_KEYS];
-    int k = docAssertionKeys(h->state, w->did, keys, why);
-    size_t nkeys = k > 0 ? (size_t)k : 0;
+    docKey keys[DOC_MAX_KEYS];
+    size_t nkeys = docSigningKeys(h->state, keys, DOC_MAX_KEYS);
     for (size_t i = 0; i < w->nev; i++) {
         int r = buildEvent(c, w, log, seen, keys, &nkeys, w->ev[i], why);
         if (r == BUILD_NOT_ITS) break;

@@ -28,7 +28,7 @@ static didWork *workFor(batch *b, didMap *m, const char *scid, size_t capw) {
  * not trusted, and an entry's scid becomes part of store keys. */
 static const char *entryJunk(const queueEntry *e) {
     if (!*e->scid || !*e->id || !*e->did || !e->len) return "malformed: the stream entry lacks scid, id, did or body";
-    if (!scidValid(e->scid)) return "malformed: the stream entry's scid is not a SCID";
+    if (!didScidValid(e->scid)) return "malformed: the stream entry's scid is not a SCID";
     return NULL;
 }
 

@@ -188,13 +188,11 @@ static int headState(const pipeCtx *c, didWork *w, char *err) {
     const newEntry *n = &w->ne[w->nne - 1];
     json_t *e = jsonParse(n->line, n->len, WEBVH_LINE_MAX, 64, err);
     if (!e) return -1;
-    int k = docAssertionKeys(json_object_get(e, "state"), w->did, w->keys, err);
+    w->nkeys = docSigningKeys(json_object_get(e, "state"), w->keys, DOC_MAX_KEYS);
     size_t evLen = 0;
-    char *ev = k < 0 ? NULL : jcsDump(json_object_get(json_object_get(e, "state"), "event"), &evLen, NULL);
+    char *ev = jcsDump(json_object_get(json_object_get(e, "state"), "event"), &evLen, NULL);
     free(ev);
     json_decref(e);
-    if (k < 0) return -1;
-    w->nkeys = (size_t)k;
     w->vbase = budgetVersionBase(n->len, ev ? evLen : 0, n->versionId, (size_t)c->cfg->batchMaxEvents);
     snprintf(w->headVid, sizeof w->headVid, "%s", n->versionId);
     return 0;

@@ -51,14 +51,14 @@ int didregGet(queue *q, const char *scid, didInfo *out, char *err) {
     size_t i;
     json_t *e;
     if (rc == 1) json_array_foreach(arr, i, e) {
-        if (out->nkeys == DIDREG_MAX_KEYS) break;
-        didKey *dk = &out->keys[out->nkeys];
+        if (out->nkeys == DOC_MAX_KEYS) break;
+        docKey *dk = &out->keys[out->nkeys];
         if (copyStr(dk->vm, sizeof dk->vm, jsonGetStr(e, "id"), "key id", err) < 0 ||
-            copyStr(dk->multikey, sizeof dk->multikey, jsonGetStr(e, "publicKeyMultibase"), "key", err) < 0) {
+            copyStr(dk->mk, sizeof dk->mk, jsonGetStr(e, "publicKeyMultibase"), "key", err) < 0) {
             rc = DIDREG_DAMAGED;
             break;
         }
-        if (dk->vm[0] && dk->multikey[0]) out->nkeys++;
+        if (dk->vm[0] && dk->mk[0]) out->nkeys++;
     }
     json_decref(arr);
     json_decref(h);
@@ -79,7 +79,7 @@ int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *c
         const didInfo *in = infos[i];
         json_t *arr = json_array();
         for (size_t k = 0; arr && k < in->nkeys; k++)
-            json_array_append_new(arr, json_pack("{s:s,s:s}", "id", in->keys[k].vm, "publicKeyMultibase", in->keys[k].multikey));
+            json_array_append_new(arr, json_pack("{s:s,s:s}", "id", in->keys[k].vm, "publicKeyMultibase", in->keys[k].mk));
         kj[i] = arr ? jcsDump(arr, NULL, err) : NULL;
         json_decref(arr);
         if (!kj[i]) { rc = errSet(err, "did registry: cannot encode keys"); break; }

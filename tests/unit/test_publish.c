@@ -47,7 +47,7 @@ static edKey pubKey, witKey;
 static atomic_int stopReq;
 static char dir[256];
 static char token[LEASE_TOKEN_MAX];
-static char dids[SUBJECTS][DIDREG_DID_MAX], scids[SUBJECTS][64];
+static char dids[SUBJECTS][DOC_DID_MAX], scids[SUBJECTS][64];
 
 static void die(const char *what, const char *err) {
     fprintf(stderr, "test_publish: %s: %s\n", what, err);
@@ -69,7 +69,7 @@ static void subjectKey(int n, edKey *k) {
 /* genesisLine: subject n's genesis log (one JCS line) into line, its DID and SCID. */
 static void genesisLine(int n, buf *line) {
     edKey k;
-    char mk[MULTIKEY_PUB_MAX], id[DIDREG_DID_MAX], vm[DIDREG_DID_MAX + 8], err[ERR_MAX];
+    char mk[MULTIKEY_PUB_MAX], id[DOC_DID_MAX], vm[DOC_DID_MAX + 8], err[ERR_MAX];
     subjectKey(n, &k);
     mkEncodeEd25519Pub(k.pk, mk);
     snprintf(id, sizeof id, "did:webvh:{SCID}:%.200s%.200s:{SCID}", cfg.domain, pc.didPath);
@@ -92,7 +92,7 @@ static void genesisLine(int n, buf *line) {
 /* eventLine: a signed event `id` of subject n (malloc'd JCS). */
 static char *eventLine(int n, const char *id) {
     edKey k;
-    char vm[DIDREG_DID_MAX + 16], t[RFC3339_MAX], err[ERR_MAX];
+    char vm[DOC_DID_MAX + 16], t[RFC3339_MAX], err[ERR_MAX];
     snprintf(vm, sizeof vm, "%s#key-1", dids[n]);
     rfc3339Format(clockWallMs() / 1000, t);
     json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:{s:s}}", "id", id, "did", dids[n], "type", "Manufactured", "time", t,
