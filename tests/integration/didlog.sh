@@ -160,4 +160,36 @@ t_check "resolve prints 690 and 0.6" grep -q '"massKg":690,"serviceEndpoint":"ht
 t_eq "resolve prints the result in JCS form, one line" "$($D canon "$T_TMP/last.out")" "$(cat "$T_TMP/last.out")"
 t_eq "verify --json too" "$($D canon nums-verify.json)" "$(cat nums-verify.json)"
 
+# svc_of FILE ID: the service whose id is ID in the resolution result FILE (one JCS
+# line), "-" when there is none; trailing "/" of the endpoint dropped (didwebvh-ts
+# writes "https://h/p", the python/java vectors "https://h/p/": same base URL).
+svc_of() {
+    node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const d=r.didDocument||{};const l=Array.isArray(r)?r:(d.service||[]);
+      const abs=(id)=>String(id).startsWith("#")?d.id+id:id;
+      const s=l.filter(x=>abs(x.id)===process.argv[2]).map(x=>({...x,id:abs(x.id),serviceEndpoint:String(x.serviceEndpoint).replace(/\/$/,"")}));
+      console.log(s.length?JSON.stringify(s.map(x=>Object.fromEntries(Object.entries(x).sort()))):"-")' "$1" "$2"
+}
+
+scenario attack implicit-services "resolve DIDs whose documents define no #files / #whois service, and one that defines its own #whois" \
+    "the resolved document carries the implicit <did>#files (relativeRef, the DID's HTTPS base) and <did>#whois (LinkedVerifiablePresentation, …/whois.vp) exactly as didwebvh-ts 2.8 adds them; a document's own #whois is kept and no second one added"
+$D resolve "$NDID" --base-url "$BASE" > nums-res.json
+$ORACLE services nums.jsonl > nums-ts.json
+t_eq "#files as didwebvh-ts (path DID)" "$(svc_of nums-res.json "$NDID#files")" "$(svc_of nums-ts.json "$NDID#files")"
+t_eq "#whois as didwebvh-ts (path DID)" "$(svc_of nums-res.json "$NDID#whois")" "$(svc_of nums-ts.json "$NDID#whois")"
+t_check "#files is there" test "$(svc_of nums-res.json "$NDID#files")" != "-"
+t_check "the document's own service kept" grep -q '"id":"#num"' nums-res.json
+$D resolve "$TSDID" --base-url "$BASE" > wk-res.json
+$ORACLE services ts/witness/did.jsonl ts/witness/did-witness.json > wk-ts.json
+t_eq "#files as didwebvh-ts (.well-known DID)" "$(svc_of wk-res.json "$TSDID#files")" "$(svc_of wk-ts.json "$TSDID#files")"
+t_eq "#whois as didwebvh-ts (.well-known DID)" "$(svc_of wk-res.json "$TSDID#whois")" "$(svc_of wk-ts.json "$TSDID#whois")"
+WDID=$($D create --domain example.com --path own --update-key k0.json --time 2024-05-01T00:00:00Z --out own.jsonl)
+t_check "update: its own #whois" $D update own.jsonl --key k0.json --time 2024-05-02T00:00:00Z \
+    --add-service '{"id":"#whois","type":"LinkedVerifiablePresentation","serviceEndpoint":"https://vp.example.org/alice.vp"}'
+mkdir -p www/own; cp own.jsonl www/own/did.jsonl
+$D resolve "$WDID" --base-url "$BASE" > own-res.json
+$ORACLE services own.jsonl > own-ts.json
+t_eq "a defined #whois is kept, not doubled (as didwebvh-ts)" "$(svc_of own-res.json "$WDID#whois")" "$(svc_of own-ts.json "$WDID#whois")"
+t_eq "#files still implicit there" "$(svc_of own-res.json "$WDID#files")" "$(svc_of own-ts.json "$WDID#files")"
+t_check "verify --json gives the same document" sh -c "$D verify own.jsonl --json | grep -q 'https://example.com/own/'"
+
 t_done
