@@ -184,12 +184,40 @@ t_eq "#files as didwebvh-ts (.well-known DID)" "$(svc_of wk-res.json "$TSDID#fil
 t_eq "#whois as didwebvh-ts (.well-known DID)" "$(svc_of wk-res.json "$TSDID#whois")" "$(svc_of wk-ts.json "$TSDID#whois")"
 WDID=$($D create --domain example.com --path own --update-key k0.json --time 2024-05-01T00:00:00Z --out own.jsonl)
 t_check "update: its own #whois" $D update own.jsonl --key k0.json --time 2024-05-02T00:00:00Z \
-    --add-service '{"id":"#whois","type":"LinkedVerifiablePresentation","serviceEndpoint":"https://vp.example.org/alice.vp"}'
+    --add-service '{"id":"#whois","type":"LinkedVerifiablePresentation","serviceEndpoint":"https://example.com/own/vp/alice.vp"}'
 mkdir -p www/own; cp own.jsonl www/own/did.jsonl
 $D resolve "$WDID" --base-url "$BASE" > own-res.json
 $ORACLE services own.jsonl > own-ts.json
 t_eq "a defined #whois is kept, not doubled (as didwebvh-ts)" "$(svc_of own-res.json "$WDID#whois")" "$(svc_of own-ts.json "$WDID#whois")"
 t_eq "#files still implicit there" "$(svc_of own-res.json "$WDID#files")" "$(svc_of own-ts.json "$WDID#files")"
 t_check "verify --json gives the same document" sh -c "$D verify own.jsonl --json | grep -q 'https://example.com/own/'"
+
+# cs FILE: the dereferencing result's contentStream (JSON form) and exit 1 when there is none.
+cs() { node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));if(r.contentStream==null)process.exit(1);console.log(JSON.stringify(r.contentStream))' "$1"; }
+# www_of URL: the file under www/ that serves URL (https://example.com/… -> www/…).
+www_of() { echo "www/${1#https://example.com/}"; }
+# ts_endpoint FILE ID: a service endpoint from webvh-oracle services output.
+ts_endpoint() { node -e 'const l=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(l.find(s=>s.id===process.argv[2]).serviceEndpoint)' "$1" "$2"; }
+
+scenario attack did-url-paths "didlog resolve <did>/whois and <did>/path/to/file (did:webvh v1.0 DID URL paths, a MUST)" \
+    "the file is fetched through the #whois / #files service (the implicit one where didwebvh-ts 2.8 puts it, or the document's own) and printed as a dereferencing result; a missing file is notFound (exit 1), a '..' path is refused before any fetch"
+WHOIS_URL=$(ts_endpoint nums-ts.json "$NDID#whois"); FILES_URL=$(ts_endpoint nums-ts.json "$NDID#files")
+mkdir -p "$(dirname "$(www_of "$WHOIS_URL")")" "$(www_of "$FILES_URL")/path/to"
+echo '{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiablePresentation"],"holder":"'"$NDID"'"}' > "$(www_of "$WHOIS_URL")"
+printf 'hello, file\n' > "$(www_of "$FILES_URL")/path/to/file.txt"
+t_expect_rc "resolve <did>/whois" 0 $D resolve "$NDID/whois" --base-url "$BASE"
+cp "$T_TMP/last.out" whois-res.json
+t_eq "<did>/whois is whois.vp where didwebvh-ts's #whois points" "$(cs whois-res.json)" "$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"))))' "$(www_of "$WHOIS_URL")")"
+t_expect_rc "resolve <did>/path/to/file.txt" 0 $D resolve "$NDID/path/to/file.txt" --base-url "$BASE"
+t_eq "<did>/path/to/file.txt is #files + path/to/file.txt (didwebvh-ts's #files)" "$(cs "$T_TMP/last.out")" '"hello, file\n"'
+t_expect_rc "a missing file: notFound" 1 $D resolve "$NDID/path/to/none.txt" --base-url "$BASE"
+t_check "notFound in the dereferencing metadata" grep -q '"dereferencingMetadata":{"error":"notFound"' "$T_TMP/last.out"
+t_expect_rc "a '..' segment is refused" 1 $D resolve "$NDID/path/../../nums.jsonl" --base-url "$BASE"
+t_check "invalidDidUrl" grep -q '"error":"invalidDidUrl"' "$T_TMP/last.out"
+t_expect_rc "an encoded '..' segment is refused" 1 $D resolve "$NDID/path/%2E%2E/x" --base-url "$BASE"
+mkdir -p www/own/vp; echo '{"type":["VerifiablePresentation"],"holder":"own"}' > www/own/vp/alice.vp
+t_expect_rc "resolve <did>/whois of a DID with its own #whois" 0 $D resolve "$WDID/whois" --base-url "$BASE"
+t_eq "its own #whois endpoint is followed" "$(cs "$T_TMP/last.out")" '{"type":["VerifiablePresentation"],"holder":"own"}'
+t_expect_rc "a path of a DID that does not resolve: notFound" 1 $D resolve "${NDID%nums}none/whois" --base-url "$BASE"
 
 t_done
