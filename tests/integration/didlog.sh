@@ -223,4 +223,33 @@ t_expect_rc "resolve <did>/whois of a DID with its own #whois" 0 $D resolve "$WD
 t_eq "its own #whois endpoint is followed" "$(cs "$T_TMP/last.out")" "$(sortj www/own/vp/alice.vp)"
 t_expect_rc "a path of a DID that does not resolve: notFound" 1 $D resolve "${NDID%nums}none/whois" --base-url "$BASE"
 
+# field FILE JS: a value of the JSON in FILE (JS is an expression on r).
+field() { node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const v=('"$2"');console.log(typeof v==="string"?v:JSON.stringify(v))' "$1"; }
+
+scenario attack did-url-deref "didlog resolve <did>?service=files&relativeRef=…, ?service=whois and <did>#fragment (DID Resolution dereferencing)" \
+    "service + relativeRef give the service endpoint URL (text/uri-list: #files endpoint + relativeRef, as <did>/path; the fragment appended), a fragment gives the document node with that id and the document metadata; an unknown service or fragment is notFound, relativeRef alone or with '..' invalidDidUrl"
+FILES_BASE=${FILES_URL%/}
+t_expect_rc "?service=files&relativeRef=/path/to/file.txt" 0 $D resolve "$NDID?service=files&relativeRef=/path/to/file.txt" --base-url "$BASE"
+t_eq "the URL is didwebvh-ts's #files endpoint + /path/to/file.txt" "$(field "$T_TMP/last.out" r.contentStream)" "$FILES_BASE/path/to/file.txt"
+t_eq "as a URI list" "$(field "$T_TMP/last.out" r.dereferencingMetadata.contentType)" "text/uri-list"
+t_expect_rc "?service=files&relativeRef=%2Fpath%2Ffile.txt%3Fv%3D1#sec" 0 $D resolve "$NDID?service=files&relativeRef=%2Fpath%2Ffile.txt%3Fv%3D1#sec" --base-url "$BASE"
+t_eq "query and fragment carried (DID Resolution example)" "$(field "$T_TMP/last.out" r.contentStream)" "$FILES_BASE/path/file.txt?v=1#sec"
+t_expect_rc "?service=whois" 0 $D resolve "$NDID?service=whois" --base-url "$BASE"
+t_eq "the #whois endpoint of didwebvh-ts" "$(field "$T_TMP/last.out" r.contentStream)" "$WHOIS_URL"
+t_expect_rc "?service=nope: notFound" 1 $D resolve "$NDID?service=nope" --base-url "$BASE"
+t_eq "notFound" "$(field "$T_TMP/last.out" r.dereferencingMetadata.error)" notFound
+t_expect_rc "relativeRef without service: invalidDidUrl" 1 $D resolve "$NDID?relativeRef=/x" --base-url "$BASE"
+t_eq "invalidDidUrl (no service)" "$(field "$T_TMP/last.out" r.dereferencingMetadata.error)" invalidDidUrl
+t_expect_rc "relativeRef with '..': invalidDidUrl" 1 $D resolve "$NDID?service=files&relativeRef=/a/../../x" --base-url "$BASE"
+t_eq "invalidDidUrl ('..')" "$(field "$T_TMP/last.out" r.dereferencingMetadata.error)" invalidDidUrl
+t_expect_rc "<did>#num" 0 $D resolve "$NDID#num" --base-url "$BASE"
+t_eq "the #num service node (as didwebvh-ts's document holds it)" "$(cs "$T_TMP/last.out")" \
+    "$(node -e "$SORTJ"'const l=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const s=l.find(x=>x.id===process.argv[2]+"#num");console.log(JSON.stringify(sortj({...s,id:"#num"})))' nums-ts.json "$NDID")"
+t_eq "content metadata: the document metadata" "$(field "$T_TMP/last.out" r.contentMetadata.versionNumber)" 2
+VMID=$(field nums-res.json 'r.didDocument.verificationMethod[0].id')
+t_expect_rc "<did>#<key>" 0 $D resolve "$NDID#${VMID#*#}" --base-url "$BASE"
+t_eq "the verification method" "$(field "$T_TMP/last.out" r.contentStream.id)" "$VMID"
+t_expect_rc "<did>#nosuch: notFound" 1 $D resolve "$NDID#nosuch" --base-url "$BASE"
+t_expect_rc "<did>?versionNumber=1#num: notFound (version 1 had no #num)" 1 $D resolve "$NDID?versionNumber=1#num" --base-url "$BASE"
+
 t_done
