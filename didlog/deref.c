@@ -98,7 +98,7 @@ int webvhDidUrlParse(const char *url, webvhDidUrl *u, char *err) {
     return 0;
 }
 
-int webvhDidUrlDereferences(const webvhDidUrl *u) { return u->path.len != 0; }
+int webvhDidUrlDereferences(const webvhDidUrl *u) { return u->path.len || u->hasService || u->hasFragment; }
 
 /* findService: the string endpoint of the service "#name" / "<did>#name" of doc. */
 static const char *findService(const json_t *doc, const char *name, const char **code, char *err) {
@@ -126,64 +126,41 @@ static size_t schemeLen(const char *s) {
     return s[i] == ':' ? i + 1 : 0;
 }
 
-/* resolveRef: RFC 3986 §5.2 reference resolution of ref against the absolute base, into
- * out; ref's path may not hold "." / ".." segments (no remove_dot_segments needed). */
-static int resolveRef(const char *base, const char *ref, buf *out, char *err) {
-    size_t rp = strcspn(ref, "?#");
-    for (size_t i = 0; i <= rp;) {
+/* joinRef: the service endpoint URL ep (absolute, no query or fragment) with the
+ * relative reference ref added after its path, as DID Resolution's example does
+ * (https://h/m/8377464 + "/some/path?query" -> https://h/m/8377464/some/path?query): ep is
+ * a directory, one '/' between them. ref may not be absolute nor hold "." / ".."
+ * segments (nothing can climb above ep). */
+static int joinRef(const char *ep, const char *ref, buf *out, char *err) {
+    size_t rp = strcspn(ref, "?#"), el = strlen(ep);
+    if (!schemeLen(ep) || strpbrk(ep, "?#")) return errSet(err, "service endpoint '%.120s' is not a base URL", ep);
+    if (schemeLen(ref) || !strncmp(ref, "//", 2)) return errSet(err, "relativeRef '%.120s' is not relative", ref);
+    for (size_t i = 0; i < rp;) {
         size_t l = strcspn(ref + i, "/?#");
         if (l > rp - i) l = rp - i;
-        if (l && badSegment(ref + i, l)) return errSet(err, "invalidDidUrl: relativeRef segment '%.*s'", (int)l, ref + i);
+        if (l && badSegment(ref + i, l)) return errSet(err, "relativeRef segment '%.*s' ('.', '..', '\\' or NUL)", (int)l, ref + i);
         i += l + 1;
     }
-    size_t sl = schemeLen(base), auth = sl;
-    if (!sl) return errSet(err, "invalidDidUrl: service endpoint '%.120s' is not an absolute URL", base);
-    if (!strncmp(base + sl, "//", 2)) auth = sl + 2 + strcspn(base + sl + 2, "/?#");
-    size_t pathEnd = auth + strcspn(base + auth, "?#"), noFrag = auth + strcspn(base + auth, "#");
+    while (el && ep[el - 1] == '/') el--;
+    while (*ref == '/') ref++, rp--;
     bufReset(out);
-    int rc;
-    if (schemeLen(ref)) rc = bufPuts(out, ref);
-    else if (!strncmp(ref, "//", 2)) rc = bufAppend(out, base, sl) < 0 ? -1 : bufPuts(out, ref);
-    else if (ref[0] == '/') rc = bufAppend(out, base, auth) < 0 ? -1 : bufPuts(out, ref);
-    else if (ref[0] == '?') rc = bufAppend(out, base, pathEnd) < 0 ? -1 : bufPuts(out, ref);
-    else if (ref[0] == '#' || !ref[0]) rc = bufAppend(out, base, noFrag) < 0 ? -1 : bufPuts(out, ref);
-    else {
-        size_t dir = pathEnd;
-        while (dir > auth && base[dir - 1] != '/') dir--;
-        rc = bufAppend(out, base, dir > auth ? dir : auth);
-        if (rc == 0 && dir <= auth) rc = bufPutc(out, '/');
-        if (rc == 0) rc = bufPuts(out, ref);
-    }
+    int rc = bufAppend(out, ep, el);
+    if (rc == 0 && rp) rc = bufPutc(out, '/');
+    if (rc == 0) rc = bufPuts(out, ref);
     return rc < 0 ? errSet(err, "out of memory") : 0;
 }
 
 int webvhServiceUrl(const json_t *doc, const webvhDidUrl *u, buf *url, const char **code, char *err) {
-    *code = "invalidDidUrl";
-    if (u->path.len && !strcmp((const char *)u->path.p, "/whois")) {
-        const char *ep = findService(doc, "whois", code, err);
-        if (!ep) return -1;
-        bufReset(url);
-        return bufPuts(url, ep) < 0 ? errSet(err, "out of memory") : 0;
-    }
-    if (u->path.len) {
-        const char *ep = findService(doc, "files", code, err);
-        if (!ep) return -1;
-        if (!schemeLen(ep) || strpbrk(ep, "?#")) { *code = "invalidDidUrl"; return errSet(err, "#files endpoint '%.120s' is not a base URL", ep); }
-        bufReset(url);
-        size_t el = strlen(ep);
-        int dirSlash = el && ep[el - 1] == '/';          /* the endpoint is a directory either way */
-        if (bufAppend(url, ep, el) < 0 || bufPuts(url, (const char *)u->path.p + dirSlash) < 0) return errSet(err, "out of memory");
-        return 0;
-    }
-    if (!u->hasService) return errSet(err, "invalidDidUrl: no path and no service parameter");
-    const char *ep = findService(doc, (const char *)(u->service.p ? u->service.p : (unsigned char *)""), code, err);
+    int whois = u->path.len && !strcmp((const char *)u->path.p, "/whois");
+    const char *name = u->path.len ? (whois ? "whois" : "files") : (const char *)(u->service.p ? u->service.p : (unsigned char *)"");
+    if (!u->path.len && !u->hasService) { *code = "invalidDidUrl"; return errSet(err, "no path and no service parameter"); }
+    const char *ep = findService(doc, name, code, err);
     if (!ep) return -1;
     *code = "invalidDidUrl";
-    if (!u->hasRelativeRef) {
-        bufReset(url);
-        return bufPuts(url, ep) < 0 ? errSet(err, "out of memory") : 0;
-    }
-    return resolveRef(ep, (const char *)u->relativeRef.p, url, err);
+    const char *ref = whois ? NULL : u->path.len ? (const char *)u->path.p : u->hasRelativeRef ? (const char *)u->relativeRef.p : NULL;
+    if (ref) return joinRef(ep, ref, url, err);
+    bufReset(url);
+    return bufPuts(url, ep) < 0 ? errSet(err, "out of memory") : 0;
 }
 
 /* derefError: a dereferencing result for the error `code`. */

@@ -31,11 +31,14 @@ int webvhDidUrlDereferences(const webvhDidUrl *u);
 
 /* webvhServiceUrl: the URL u's path or service parameter names through the services of
  * doc (a resolved document, implicit services included): "/whois" -> the #whois
- * endpoint; any other path -> the #files endpoint as a directory + the path;
- * ?service=NAME[&relativeRef=REF] -> NAME's endpoint, REF resolved against it (RFC 3986
- * §5.2; REF's "." / ".." segments refused). A service is found by id "#NAME" or
- * "<did>#NAME" and needs one string endpoint. 0 / -1 + err with *code "notFound" (no
- * such service) or "invalidDidUrl". */
+ * endpoint; any other path P -> the #files endpoint joined with P; ?service=NAME
+ * [&relativeRef=REF] -> NAME's endpoint [joined with REF]. Joining (DID Resolution's
+ * service endpoint example, not RFC 3986 §5.2 merging): the endpoint is a directory,
+ * REF goes after its path with one '/' between, so <did>/a/b and
+ * ?service=files&relativeRef=/a/b name the same URL; REF may not be absolute nor hold
+ * "." / ".." segments, the endpoint not a query or fragment. A service is found by id
+ * "#NAME" or "<did>#NAME" and needs one string endpoint. 0 / -1 + err with *code
+ * "notFound" (no such service) or "invalidDidUrl". */
 int webvhServiceUrl(const json_t *doc, const webvhDidUrl *u, buf *url, const char **code, char *err);
 
 /* webvhDereference: the dereferencing result {"@context", dereferencingMetadata,

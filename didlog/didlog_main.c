@@ -674,12 +674,13 @@ static int cmdVerify(int argc, char **argv) {
 
 static int cmdResolve(int argc, char **argv) {
     if (wantsHelp(argc, argv)) {
-        puts("usage: didlog resolve DID[/PATH][?versionId=…|versionNumber=…|versionTime=…] [--base-url URL]\n"
+        puts("usage: didlog resolve DID[/PATH][?versionId=…|versionNumber=…|versionTime=…|service=…][#frag] [--base-url URL]\n"
              "  DID-to-HTTPS transformation, fetch did.jsonl (and did-witness.json when the\n"
              "  log uses witnesses) over HTTPS, verify, print the DID resolution result\n"
              "  (one line, RFC 8785 / JCS form, as verify --json). DID/whois and\n"
              "  DID/path/to/file fetch that file through the #whois / #files service and\n"
-             "  print the DID URL dereferencing result (contentStream: JSON or text).\n"
+             "  print the DID URL dereferencing result (contentStream: JSON or text);\n"
+             "  DID?service=NAME[&relativeRef=REF] prints the service URL, DID#frag the node.\n"
              "  --base-url URL replaces https://host[:port] (e.g. a local mirror; allows http).\n"
              "  Exit 0 resolved, 1 invalid or not found, 2 usage or network error.");
         return 0;
