@@ -78,6 +78,8 @@ static void dropBuilt(didWork *w) {
     w->nrej = 0;
 }
 
+/* addEntry: a copy of line (len bytes, versionId vid) as w's next new entry, recorded as
+ * queue entry e's (id "genesis" when genesis). 0 / -1 out of memory (w unchanged). */
 static int addEntry(didWork *w, const char *line, size_t len, const char *vid, const queueEntry *e, int genesis) {
     newEntry *v = realloc(w->ne, (w->nne + 1) * sizeof *v);
     if (!v) return -1;
@@ -95,6 +97,11 @@ static int addEntry(didWork *w, const char *line, size_t len, const char *vid, c
     w->nne++;
     return 0;
 }
+
+/* buildGenesis: w's genesis queue entry, refused (addRej) when the DID is registered or
+ * published already, its log fails genesisCheck or names another SCID/DID, or it would
+ * exceed WA_DID_BUDGET; otherwise its line is w's first new entry (w->bytes its cost).
+ * Out of memory: fatal (the batch fails). */
 static void buildGenesis(pipeCtx *c, didWork *w) {
     const queueEntry *e = w->genesis;
     char scid[WEBVH_SCID_LEN + 1], did[DOC_DID_MAX], err[ERR_MAX];
@@ -279,6 +286,8 @@ typedef struct signWatch {
     int failed;
 } signWatch;
 
+/* watchedSign: edSigner.sign over ctx's signWatch: the wrapped key's answer (0 / -1 + err),
+ * noting a failure in sw->failed. */
 static int watchedSign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[ED_SIG_LEN], char *err) {
     signWatch *sw = ctx;
     int rc = edSignerSign(sw->key, msg, len, sig, err);
@@ -377,6 +386,10 @@ static int buildEvent(pipeCtx *c, didWork *w, webvhLog *log, json_t *seen, docKe
     return out;
 }
 
+/* buildExisting: w's events on its published log (checkStore), each appended (buildEvent)
+ * or refused (addRej). All refused when the DID is not registered or the store was
+ * tampered with (w->tampered); none built (w->deferred, w->err) when its keys cannot be
+ * used or an entry could not be built; a fatal failure stops building (w->fatal). */
 static void buildExisting(pipeCtx *c, didWork *w) {
     char why[ERR_MAX];
     if (!w->reg) {

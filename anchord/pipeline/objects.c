@@ -108,6 +108,9 @@ typedef struct overlap {
     char err[ERR_MAX];
 } overlap;
 
+/* reader: the reader thread over arg's overlap: reads b's works in READ_CHUNK chunks,
+ * raising o->ready after each one; on a store failure sets o->failed and o->err and
+ * stops. Wakes the waiting builders each time; o->tRead is its time. Returns NULL. */
 static void *reader(void *arg) {
     overlap *o = arg;
     batch *b = o->b;

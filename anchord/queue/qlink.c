@@ -5,10 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <openssl/evp.h>
 #include <sodium.h>
 #include "core/err.h"
-#include "core/hex.h"
 #include "anchord/queue/queue.h"
 #include "anchord/queue/rcluster.h"
 #include "anchord/queue/qlink.h"
@@ -57,6 +55,8 @@ static int lost(qlink *l, char *err) {
     return -1;
 }
 
+/* setTimeout: the open connection's read/write timeout becomes timeoutMs + extraMs
+ * (a BLOCK command's wait on top of the usual timeout). */
 static void setTimeout(qlink *l, long long extraMs) {
     long long ms = l->timeoutMs + extraMs;
     struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
@@ -149,11 +149,8 @@ const char *qlinkAddr(const qlink *l) { return l->addr; }
 
 int qlinkScriptAdd(qlink *l, const char *text, char sha[41], char *err) {
     if (l->nscript == QLINK_SCRIPTS_MAX) return errSet(err, "redis: more than %d scripts", QLINK_SCRIPTS_MAX);
-    unsigned char md[20];
-    unsigned int n = 0;
-    if (!EVP_Digest(text, strlen(text), md, &n, EVP_sha1(), NULL) || n != 20) return errSet(err, "redis: SHA-1 failed");
+    if (rclusterScriptSha(text, l->sha[l->nscript], err) < 0) return -1;
     if (!(l->script[l->nscript] = strdup(text))) return errSet(err, "out of memory");
-    hexEncode(md, 20, l->sha[l->nscript]);
     memcpy(sha, l->sha[l->nscript], 41);
     l->nscript++;
     drop(l);   /* the next connection loads it */

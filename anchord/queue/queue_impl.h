@@ -34,7 +34,10 @@
 /* lease operations of queueOps.lease */
 enum { QLEASE_ACQUIRE, QLEASE_RENEW, QLEASE_RELEASE };
 
+/* One slot per operation of queue.h; each does what the queue.h function of the same name
+ * says (queue.c only adds the checks and messages common to every backend). */
 typedef struct queueOps {
+    /* ping: 0 when the backend answers, -1 + err. */
     int (*ping)(queue *q, char *err);
     /* enqueueMany: every item's rc, sid, retryAfter, used (queue.h queueItem); the items
      * arrive with rc -1. 0 / -1 + err. */
@@ -42,19 +45,35 @@ typedef struct queueOps {
     /* scanScids: fn for every SCID with a key wa:{s<shard>}:<what>:<scid> (not deeper keys). */
     int (*scanScids)(queue *q, int shard, const char *what, int (*fn)(void *arg, const char *scid, char *err),
                      void *arg, char *err);
+    /* groupEnsure: the stream's consumer group exists (already there = 0). 0 / -1 + err. */
     int (*groupEnsure)(queue *q, int shard, const char *stream, char *err);
+    /* readNew: up to max new entries for consumer, waiting up to blockMs (0 = not) for the
+     * first, appended to out. How many, or -1 + err. */
     int (*readNew)(queue *q, int shard, const char *stream, const char *consumer, size_t max, long long blockMs,
                    queueEntries *out, char *err);
+    /* reclaim: up to max entries pending longer than minIdleMs, now consumer's, appended to
+     * out. How many, or -1 + err. */
     int (*reclaim)(queue *q, int shard, const char *stream, const char *consumer, long long minIdleMs, size_t max,
                    queueEntries *out, char *err);
+    /* claimIds: the entries sids (those still there), now consumer's whatever their idle
+     * time, appended to out. How many, or -1 + err. */
     int (*claimIds)(queue *q, int shard, const char *stream, const char *consumer, const char *const *sids,
                     size_t n, queueEntries *out, char *err);
+    /* ack: acknowledge then delete the entries sids. 0 / -1 + err. */
     int (*ack)(queue *q, int shard, const char *stream, const char *const *sids, size_t n, char *err);
+    /* deadLetter: e with reason to the dead stream, status rejected, budget released, e
+     * acked and deleted, atomically. 0 / -1 + err. */
     int (*deadLetter)(queue *q, int shard, const char *stream, const queueEntry *e, const char *reason, char *err);
+    /* requeue: a fresh copy of e at the stream's end (its sid into newSid), e acked and
+     * deleted, atomically; newSid "" when e was gone already. 0 / -1 + err. */
     int (*requeue)(queue *q, int shard, const char *stream, const queueEntry *e, char newSid[QUEUE_SID_MAX],
                    char *err);
+    /* unreserveMany: release the budget each event (scids[i], ids[i]) reserved. 0 / -1 + err. */
     int (*unreserveMany)(queue *q, size_t n, const char *const *scids, const char *const *ids, char *err);
+    /* depth: entries in the stream (acked ones are deleted), or -1 + err. */
     long long (*depth)(queue *q, int shard, const char *stream, char *err);
+    /* oldestMs: the oldest entry's time (ms since the epoch, from its id), 0 when the
+     * stream is empty, or -1 + err. */
     long long (*oldestMs)(queue *q, int shard, const char *stream, char *err);
     /* hsetMany / hgetall: plain hashes (queueHsetMany, queueHgetall). */
     int (*hsetMany)(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv, char *err);
@@ -70,6 +89,7 @@ typedef struct queueOps {
      * and when it was created (ms, 0 when none). 0 / -1 + err. */
     int (*journalOpen)(queue *q, int shard, long long *n, char oldest[JOURNAL_ID_MAX], long long *oldestMs,
                        char *err);
+    /* close: free the backend state (q->be), closing its connections. */
     void (*close)(queue *q);
 } queueOps;
 

@@ -591,6 +591,8 @@ static void rClose(queue *q) {
     q->be = NULL;
 }
 
+/* The backend: each r* function above implements the queueOps slot of the same name
+ * (queue_impl.h says what it answers) with Redis commands or a Lua script. */
 static const queueOps redisOps = {
     .ping = rPing, .enqueueMany = rEnqueueMany, .scanScids = rScanScids, .groupEnsure = rGroupEnsure,
     .readNew = rReadNew, .reclaim = rReclaim, .claimIds = rClaimIds, .ack = rAck, .deadLetter = rDeadLetter,

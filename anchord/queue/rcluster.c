@@ -828,13 +828,18 @@ int rclusterDiscover(rcluster *c, char *err) {
     return discover(c, err) < 0 ? -1 : (c->kind = RCLUSTER_E_NONE, 0);
 }
 
-int rclusterScriptAdd(rcluster *c, const char *text, char sha[41], char *err) {
-    if (c->nscript == RCLUSTER_SCRIPTS_MAX) return errSet(err, "redis: more than %d scripts", RCLUSTER_SCRIPTS_MAX);
+int rclusterScriptSha(const char *text, char sha[41], char *err) {
     unsigned char md[20];
     unsigned int n = 0;
     if (!EVP_Digest(text, strlen(text), md, &n, EVP_sha1(), NULL) || n != 20) return errSet(err, "redis: SHA-1 failed");
+    hexEncode(md, 20, sha);
+    return 0;
+}
+
+int rclusterScriptAdd(rcluster *c, const char *text, char sha[41], char *err) {
+    if (c->nscript == RCLUSTER_SCRIPTS_MAX) return errSet(err, "redis: more than %d scripts", RCLUSTER_SCRIPTS_MAX);
+    if (rclusterScriptSha(text, c->sha[c->nscript], err) < 0) return -1;
     if (!(c->script[c->nscript] = strdup(text))) return errSet(err, "redis: out of memory");
-    hexEncode(md, 20, c->sha[c->nscript]);
     memcpy(sha, c->sha[c->nscript], 41);
     c->nscript++;
     for (size_t i = 0; i < c->nnode; i++) c->node[i]->ready = 0;   /* open connections load it too */

@@ -2,6 +2,10 @@
  * Redis server and against a Redis Cluster (Debian 12's hiredis 0.14 has no cluster
  * support, so the routing of the Redis Cluster specification is done here, over it).
  *
+ * Today qlink (the queue's connection) uses only rclusterUrlParse and rclusterScriptSha
+ * from here; sending the queue's commands through the cluster routing below waits for
+ * issue 16 (the queue's transport switch).
+ *
  * Seeds come from a URL list (rclusterUrlParse). The first call asks a seed
  * CLUSTER SLOTS. A slot map means cluster mode: every command goes to the master
  * serving the slot of its keys (CRC16 of the hash tag, rclusterKeySlot), over one
@@ -97,6 +101,10 @@ int rclusterKeySlot(const char *key, size_t len);
  * (PING, WAIT, INFO, SCAN, SCRIPT, CLUSTER, EVAL with 0 keys, ...); -1 + err and *kind
  * (RCLUSTER_E_CROSSSLOT, RCLUSTER_E_NOROUTE) otherwise. kind may be NULL. */
 int rclusterCommandSlot(int argc, const char **argv, const size_t *lens, int *slot, int *kind, char *err);
+
+/* rclusterScriptSha: the SHA-1 of a Lua script's text as 40 hex digits + NUL, the name
+ * EVALSHA calls it by (shared by rclusterScriptAdd and qlinkScriptAdd). 0 / -1 + err. */
+int rclusterScriptSha(const char *text, char sha[41], char *err);
 
 /* Parsed WA_REDIS_URL. */
 typedef struct rclusterUrl {

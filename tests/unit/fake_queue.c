@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
+#include "core/fnv.h"
 #include "anchord/queue/queue_impl.h"
 #include "tests/unit/fake_queue.h"
 
@@ -80,11 +81,7 @@ static char *dup(const char *s) { return dupN(s, strlen(s)); }
 
 /* ---- keys ---- */
 
-static size_t slotOf(const char *key) {
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) h = (h ^ *p) * 16777619u;
-    return h % BUCKETS;
-}
+static size_t slotOf(const char *key) { return fnv1a32(key) % BUCKETS; }
 
 static void objFree(fobj *o) {
     for (size_t i = 0; i < o->n; i++) { free(o->f[i]); free(o->v[i]); }
