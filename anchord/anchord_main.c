@@ -6,8 +6,6 @@
 #include "core/err.h"
 #include "core/version.h"
 
-#define EXIT_USAGE 2
-
 typedef struct cmd {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -15,10 +13,6 @@ typedef struct cmd {
     const char *help;
     int own;    /* parses its own arguments and --help (else: fixed count from args) */
 } cmd;
-
-static const char ethExits[] =
-    "Exit codes: 0 ok, 1 failure, 2 usage, 3 configuration or key, 4 RPC unreachable,\n"
-    "  5 chain id mismatch, 6 reverted, 7 timed out, 8 verify-root: root does not match.\n";
 
 static const cmd cmds[] = {
     {"run", cmdRun, "[--loop]", "anchor one batch (for cron / a Kubernetes CronJob); --loop keeps going", 1},
@@ -33,7 +27,7 @@ static const cmd cmds[] = {
         "                                   transaction and block as one JSON line", 0},
     {"roots", cmdRoots, "BATCHID", "print roots(BATCHID) (eth_call)", 0},
     {"verify-root", cmdVerifyRoot, "BATCHID ROOT", "eth_call verify(BATCHID, ROOT): prints true (exit 0)\n"
-        "                                   or false (exit 8)", 0},
+        "                                   or false (exit 1)", 0},
     {"batch-count", cmdBatchCount, "", "print batchCount() (eth_call)", 0},
     {"resume-tx", cmdResumeTx, "FILE", "follow a raw signed transaction (hex in FILE, e.g. from a journal):\n"
         "                                   rebroadcast, bump if stuck, wait for confirmations", 0},
@@ -63,10 +57,8 @@ static void usage(FILE *f) {
     }
     fprintf(f, "\n");
     configHelp(f);
-    fprintf(f, "\nrun: exit 0 done or nothing to do, 1 batch failed (the next run resumes it), 2 usage, 3 configuration.\n"
-               "serve: exit 0 clean shutdown, 1 start-up error, 2 usage.\n"
-               "submit: exit 0 all queued, 1 some rejected, 2 usage/config/file error, 3 Redis unavailable.\n"
-               "Chain commands: %s", ethExits);
+    fprintf(f, "\n");
+    exitHelp(f, EXIT_ANCHORD);
 }
 
 /* takeConfig: remove "--config FILE" / "--config=FILE" from argv and pass the
@@ -90,10 +82,10 @@ static int takeConfig(int *argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (takeConfig(&argc, argv) < 0) return EXIT_USAGE;
-    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("anchord %s\n", waVersion()); return 0; }
+    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("anchord %s\n", waVersion()); return EXIT_OK; }
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : 0;
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     for (size_t i = 0; i < NCMDS; i++) {
         if (strcmp(argv[1], cmds[i].name)) continue;
@@ -101,8 +93,9 @@ int main(int argc, char **argv) {
         if (cmds[i].own) return cmds[i].fn(argc - 1, argv + 1);
         if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
             printf("usage: anchord [--config FILE] %s %s\n  %s\n  Settings: WA_RPC_URLS, WA_CHAIN_ID, WA_CONTRACT, WA_RELAYER_KEY_FILE and\n"
-                   "  the other chain settings of anchord --help.\n%s", cmds[i].name, cmds[i].args, cmds[i].help, ethExits);
-            return 0;
+                   "  the other chain settings of anchord --help.\n\n", cmds[i].name, cmds[i].args, cmds[i].help);
+            exitHelp(stdout, EXIT_ANCHORD);
+            return EXIT_OK;
         }
         if (argc - 2 != n) {
             fprintf(stderr, "usage: anchord %s %s\n", cmds[i].name, cmds[i].args);

@@ -3,31 +3,43 @@
  * and returns the process exit code. */
 #ifndef WA_CMD_H
 #define WA_CMD_H
+#include "core/io/exit.h"
+#include "anchord/chain/eth.h"
 #include "anchord/config/config.h"
 #include "anchord/ingest/ingest.h"
 
+/* exitOfEth: the exit code (core/io/exit.h) of an anchord/chain/eth.h result: 0, or
+ * -ETH_E*, whose numbers are the exit table's (checked here at compile time). */
+_Static_assert((int)ETH_EFAIL == EXIT_FAIL && (int)ETH_ECONFIG == EXIT_CONFIG && (int)ETH_EDOWN == EXIT_UNAVAILABLE &&
+               (int)ETH_ECHAIN == EXIT_CHAIN && (int)ETH_EREVERT == EXIT_REVERTED && (int)ETH_ETIMEOUT == EXIT_TIMEOUT,
+               "eth.h result codes are the exit codes");
+static inline int exitOfEth(int rc) { return rc < 0 ? -rc : rc; }
+
+/* Every command returns an exit code of core/io/exit.h. */
+
 /* cmdServe: `anchord serve [--config FILE]` -- the ingest API until SIGTERM.
- * Exit 0 clean shutdown, 1 start-up error (bad setting, cannot listen), 2 usage. */
+ * Exit 0 clean shutdown, 1 cannot start (cannot listen), 2 usage, 3 configuration. */
 int cmdServe(int argc, char **argv);
 
 /* serveRun: the server itself with a loaded config and the genesis-log
- * verifier to use for POST /dids (NULL: shape check only). */
+ * verifier to use for POST /dids (NULL: shape check only). An exit code. */
 int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx);
 
 /* cmdSubmit: `anchord submit [--config FILE] FILE|-` -- queue signed events
  * from JSON Lines with the checks of POST /events; one JSON result per line.
- * Exit 0 all queued, 1 some rejected, 2 usage/config/file error, 3 Redis unavailable. */
+ * Exit 0 all queued, 1 some rejected, 2 usage, 3 configuration or an unreadable file,
+ * 4 Redis unavailable. */
 int cmdSubmit(int argc, char **argv);
 
 /* cmdRun: `anchord run [--config FILE] [--loop]` -- take the lease, resume an
  * unfinished batch or claim a new one, anchor it and publish it (DESIGN.md §1).
  * Exit 0 done or nothing to do, 1 batch failed (the next run resumes it), 2 usage,
- * 3 configuration. */
+ * 3 configuration, key or store refused, 4 Redis or the RPC unreachable, 5 wrong chain. */
 int cmdRun(int argc, char **argv);
 
 /* cmdRotate: `anchord rotate-publisher [--config FILE]` -- queue, for every registered
  * DID, the entry rotating its updateKeys from WA_PREVIOUS_PUBLISHER_KEY to the publisher
- * key. Exit 0, 2 usage, 3 configuration or Redis unavailable. */
+ * key. Exit 0, 2 usage, 3 configuration or keys, 4 Redis unavailable. */
 int cmdRotate(int argc, char **argv);
 
 /* cmdTokenKeygen: `anchord token-keygen ed25519|secp256k1 URI` -- a key pair generated
@@ -35,9 +47,9 @@ int cmdRotate(int argc, char **argv);
 int cmdTokenKeygen(int argc, char **argv);
 
 /* The chain subcommands (anchord/cmd_chain.c, docs/eth.md), each with argv after the
- * command name (a fixed count, checked by anchord_main.c). Exit 0 ok, 1 failure, 2 usage,
- * 3 configuration or key, 4 RPC unreachable, 5 chain id mismatch, 6 reverted,
- * 7 timed out; verify-root 8 when the root does not match. */
+ * command name (a fixed count, checked by anchord_main.c). Exit 0 ok, 1 failure
+ * (verify-root: the root does not match), 2 usage, 3 configuration or key, 4 RPC
+ * unreachable, 5 chain id mismatch, 6 reverted, 7 timed out. */
 int cmdDeploy(int argc, char **argv);       /* deploy: prints the contract address */
 int cmdAnchorRoot(int argc, char **argv);   /* anchor-root ROOT: one JSON line */
 int cmdRoots(int argc, char **argv);        /* roots BATCHID */

@@ -9,11 +9,8 @@
 #include "core/hex.h"
 #include "core/io/file.h"
 
-#define EXIT_USAGE 2
-#define EXIT_FALSE 8
-
 /* ethStart: the loaded configuration (a bad setting is named and exits 3),
- * connection, chain id check, then the relayer key when withKey. */
+ * connection, chain id check, then the relayer key when withKey. An exit code. */
 static int ethStart(ethClient *c, int withKey) {
     config cfg;
     ethConfig ec;
@@ -22,13 +19,14 @@ static int ethStart(ethClient *c, int withKey) {
     if (rc == 0) rc = ethConfigFrom(&cfg, &ec, err);
     if (rc == 0) rc = ethOpen(c, &ec, withKey, err);
     if (rc) fprintf(stderr, "anchord: %s\n", err);
-    return -rc;
+    return exitOfEth(rc);
 }
 
+/* done: close c; the exit code of the eth.h result rc (its message printed). */
 static int done(ethClient *c, int rc, const char *err) {
     if (rc) fprintf(stderr, "anchord: %s\n", err);
     ethClose(c);
-    return -rc;
+    return exitOfEth(rc);
 }
 
 static int parseRoot(const char *s, uint8_t root[32]) {
@@ -117,7 +115,7 @@ int cmdVerifyRoot(int argc, char **argv) {
     if (rc) return rc;
     if ((rc = ethVerifyRoot(&c, id, root, &ok, err)) == 0) printf("%s\n", ok ? "true" : "false");
     rc = done(&c, rc, err);
-    return rc ? rc : ok ? 0 : EXIT_FALSE;
+    return rc ? rc : ok ? EXIT_OK : EXIT_FAIL;
 }
 
 int cmdBatchCount(int argc, char **argv) {
@@ -136,11 +134,11 @@ int cmdResumeTx(int argc, char **argv) {
     buf b = BUF_INIT;
     size_t n = 0;
     char err[ERR_MAX], tx[67];
-    if (fileRead(argv[0], 1 << 20, &b, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return ETH_ECONFIG; }
+    if (fileRead(argv[0], 1 << 20, &b, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return EXIT_CONFIG; }
     while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == ' ')) b.p[--b.len] = 0;
     uint8_t *raw = hexDecodeAny((char *)b.p, &n);
     bufFree(&b);
-    if (!raw) { fprintf(stderr, "anchord: %s: want one raw transaction as hex\n", argv[0]); return EXIT_USAGE; }
+    if (!raw) { fprintf(stderr, "anchord: %s: want one raw transaction as hex\n", argv[0]); return EXIT_CONFIG; }
     int rc = ethStart(&c, 1);
     if (rc) { free(raw); return rc; }
     rc = ethResume(&c, raw, n, &r, err);
@@ -160,7 +158,7 @@ int cmdAddress(int argc, char **argv) {
     char err[ERR_MAX], a[ETH_ADDR_HEX_MAX];
     if (configLoad(&cfg, NULL, err) < 0 || ethKeyLoad(&k, cfg.relayerKeyFile, err) < 0) {
         fprintf(stderr, "anchord: %s\n", err);
-        return ETH_ECONFIG;
+        return EXIT_CONFIG;
     }
     ethAddrHex(k.addr, a);
     ethKeyWipe(&k);
@@ -171,7 +169,7 @@ int cmdAddress(int argc, char **argv) {
 int cmdConfig(int argc, char **argv) {
     config cfg;
     char err[ERR_MAX];
-    if (configLoad(&cfg, NULL, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return ETH_ECONFIG; }
+    if (configLoad(&cfg, NULL, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return EXIT_CONFIG; }
     configPrint(stdout, &cfg);
     return 0;
 }

@@ -21,10 +21,6 @@
 #include "anchord/ops/metrics.h"
 #include "anchord/keys/svckey.h"
 
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
-#define EXIT_CONFIG 3
-
 static volatile sig_atomic_t stopFlag;
 /* what pipeCtx.stop points to: SIGTERM (the handler) or a lost lease (the keeper thread)
  * set it, the main thread reads it: a C11 atomic (lock-free, so fine in a handler) */
@@ -321,10 +317,16 @@ static void usage(FILE *f) {
     fprintf(f, "usage: anchord run [--config FILE] [--loop]\n"
                "  Take each shard's lease, resume an unfinished batch, then claim, build, anchor and\n"
                "  publish one batch (DESIGN.md §1). --loop repeats every WA_LOOP_INTERVAL until SIGTERM.\n"
-               "  Exit 0 done or nothing to do (or the lease is held elsewhere), 1 a batch failed or was\n"
-               "  interrupted (the next run resumes it), 2 usage, 3 configuration, key or store refused.\n");
+               "  0 done or nothing to do (or the lease is held elsewhere), 1 a batch failed or was\n"
+               "  interrupted (the next run resumes it), 3 configuration, key or store refused, 4 Redis\n"
+               "  or the RPC unreachable, 5 the RPC node is on another chain.\n\n");
+    exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_FAIL) | EXIT_BIT(EXIT_USAGE) | EXIT_BIT(EXIT_CONFIG) |
+                 EXIT_BIT(EXIT_UNAVAILABLE) | EXIT_BIT(EXIT_CHAIN));
 }
 
+/* openAll: keys, queue, store and chain client of a run. 0, or + err the exit code:
+ * EXIT_CONFIG (settings, keys, a store that refuses them), EXIT_UNAVAILABLE (Redis or
+ * every RPC URL down), EXIT_CHAIN (the node is on another chain). */
 static int openAll(runCtx *r, config *cfg, char *err) {
     pipeCtx *c = &r->pc;
     c->cfg = cfg;
@@ -337,16 +339,14 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     genesisDidPath(cfg->prefix, c->didPath);
     if (setupKeys(c, err) < 0) return EXIT_CONFIG;
     if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
-    if (queuePing(c->q, err) < 0) return EXIT_FAILED;
+    if (queuePing(c->q, err) < 0) return EXIT_UNAVAILABLE;
     if (!(c->st = storeOpen(cfg->store, err))) return EXIT_CONFIG;
     storeSetParallel(c->st, (int)cfg->storeParallel);
     char e[ERR_MAX];
     if (storeProbe(c->st, e) < 0) return errSet(err, "refusing to run: %s", e), EXIT_CONFIG;
     if (strcmp(cfg->storeCors, "off") && storeSetCors(c->st, e) != STORE_OK)
         return errSet(err, "refusing to run: bucket CORS: %s (WA_STORE_CORS=off if the CDN adds CORS itself)", e), EXIT_CONFIG;
-    int rc = ethSetup(cfg, &r->eth, err);
-    if (rc) return rc == -ETH_EDOWN ? EXIT_FAILED : EXIT_CONFIG;
-    return 0;
+    return exitOfEth(ethSetup(cfg, &r->eth, err));
 }
 
 static void closeAll(runCtx *r) {
@@ -402,7 +402,7 @@ int cmdRun(int argc, char **argv) {
           "witness", r.pc.witDid, "shards", (json_int_t)cfg.streamShards, "loop", loop);
     do {
         for (int s = 0; s < (int)cfg.streamShards && rc == 0 && !stopReq; s++)
-            if (runShard(&r, s, err) < 0) rc = EXIT_FAILED;
+            if (runShard(&r, s, err) < 0) rc = EXIT_FAIL;
         if (rc) logKv(LL_ERROR, "batch failed; the next run resumes it", "{s:s}", "detail", err);
         if (cfg.metricsTextfile[0] && metricsWriteTextfile(cfg.metricsTextfile, err) < 0)
             logKv(LL_WARN, "metrics textfile not written", "{s:s}", "detail", err);

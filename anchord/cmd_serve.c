@@ -425,14 +425,17 @@ static void serveUsage(FILE *f) {
     fprintf(f, "usage: anchord serve [--config FILE]\n"
                "  Runs the ingest API until SIGINT/SIGTERM: POST /events, POST /dids,\n"
                "  GET /events/{scid}/{id}, GET /health, GET /metrics (see docs/api.md).\n"
-               "  Exit: 0 after a clean shutdown, 1 on a start-up error, 2 on usage errors.\n\n");
+               "  0 after a clean shutdown, 1 it cannot start (cannot listen, the committer), 3 a bad\n"
+               "  setting or key.\n\n");
+    exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_FAIL) | EXIT_BIT(EXIT_USAGE) | EXIT_BIT(EXIT_CONFIG));
+    fputc('\n', f);
     configHelp(f);
 }
 
 int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     server *s = calloc(1, sizeof *s);
     char err[ERR_MAX];
-    if (!s) return 1;
+    if (!s) return EXIT_FAIL;
     s->cfg = *cfg;
     didRegistry *cached = cfg->registryCacheMs > 0 ? didregCache(&didregRedis, cfg->registryCacheMs) : NULL;
     s->ing = (ingestCtx){&s->cfg, cached ? cached : &didregRedis, checkFn, genesisCtx};
@@ -443,7 +446,7 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     if (listenAddr(cfg->listen, &ss, err) < 0) {
         logKv(LL_ERROR, "cannot start", "{s:s}", "detail", err);
         poolFree(&s->pool); didregCacheFree(cached); free(s);
-        return 1;
+        return EXIT_CONFIG;
     }
     if (!checkFn)
         logKv(LL_WARN, "POST /dids checks the shape of genesis logs only; no log verifier is wired", NULL);
@@ -457,7 +460,7 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     if (!(s->commit = commitStart(cfg->redisUrl, (int)cfg->streamShards, 2000, COMMIT_MAX, err))) {
         logKv(LL_ERROR, "cannot start", "{s:s}", "detail", err);
         poolFree(&s->pool); didregCacheFree(cached); free(s);
-        return 1;
+        return EXIT_FAIL;
     }
     unsigned timeout = (unsigned)((cfg->httpTimeoutMs + 999) / 1000);
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -480,7 +483,7 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
         logKv(LL_ERROR, "cannot listen", "{s:s}", "listen", cfg->listen);
         commitStop(s->commit); commitFree(s->commit);
         poolFree(&s->pool); didregCacheFree(cached); free(s);
-        return 1;
+        return EXIT_FAIL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     logKv(LL_INFO, "listening", "{s:s,s:i,s:s,s:I,s:I}", "listen", cfg->listen, "port", info ? info->port : 0,
@@ -497,30 +500,30 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     poolFree(&s->pool);
     didregCacheFree(cached);
     free(s);
-    return 0;
+    return EXIT_OK;
 }
 
 int cmdServe(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { serveUsage(stdout); return 0; }
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { serveUsage(stdout); return EXIT_OK; }
         if (!strcmp(argv[i], "--config")) { i++; continue; }
         if (!strncmp(argv[i], "--config=", 9)) continue;
         fprintf(stderr, "anchord serve: unexpected argument \"%s\"\n", argv[i]);
         serveUsage(stderr);
-        return 2;
+        return EXIT_USAGE;
     }
     config cfg;
     char err[ERR_MAX];
     if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
         fprintf(stderr, "anchord serve: %s\n", err);
-        return 1;
+        return EXIT_CONFIG;
     }
     logSetLevel(logLevelParse(cfg.logLevel));
     metricsInit();
     genesisPolicy gp;   /* POST /dids checks genesis logs against the service's keys */
     if (genesisPolicyFromConfig(&cfg, &gp, err) < 0) {
         fprintf(stderr, "anchord serve: %s (needed to check genesis logs on POST /dids)\n", err);
-        return 1;
+        return EXIT_CONFIG;
     }
     return serveRun(&cfg, genesisCheck, &gp);
 }

@@ -8,9 +8,6 @@
 #include "anchord/cmd.h"
 #include "anchord/keys/pkcs11.h"
 
-#define EXIT_USAGE 2
-#define EXIT_CONFIG 3
-
 static void usage(FILE *f) {
     fprintf(f, "usage: anchord token-keygen ed25519|secp256k1 URI\n"
                "  Generate a key pair inside the PKCS#11 token the RFC 7512 URI names (object= labels it;\n"
@@ -18,11 +15,13 @@ static void usage(FILE *f) {
                "  outside the token. PIN: pin-source=file:PATH (0600) in the URI or WA_PKCS11_PIN. Put the\n"
                "  URI in WA_PUBLISHER_KEY_FILE / WA_WITNESS_KEY_FILE (ed25519) or WA_RELAYER_KEY_FILE\n"
                "  (secp256k1). Prints one JSON line: the public key multikey and did:key, or the address.\n"
-               "  Exit 0 made, 2 usage, 3 token, PIN or a key of that label already there (docs/hsm.md).\n");
+               "  0 made, 3 the token or PIN is refused, or a key of that label is already there\n"
+               "  (docs/hsm.md).\n\n");
+    exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_USAGE) | EXIT_BIT(EXIT_CONFIG));
 }
 
 int cmdTokenKeygen(int argc, char **argv) {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) { usage(stdout); return 0; }
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) { usage(stdout); return EXIT_OK; }
     int kind = argc == 3 && !strcmp(argv[1], "ed25519") ? P11_ED25519 : argc == 3 && !strcmp(argv[1], "secp256k1") ? P11_SECP256K1 : 0;
     if (!kind || !p11IsUri(argv[2])) { usage(stderr); return EXIT_USAGE; }
     char err[ERR_MAX];

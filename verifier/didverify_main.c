@@ -1,8 +1,8 @@
 /* didverify_main.c -- the didverify command: check a published DID history against the chain.
  *
- * Exit codes (every subcommand): 0 valid / all versions anchored, 1 invalid
- * (with the reason), 2 pending (valid so far, not all anchored yet), 3 usage
- * or I/O error, 4 stale (a later version of the DID is anchored). */
+ * Exit codes: the one table of core/io/exit.h (0 all anchored, 1 invalid or not
+ * found, 2 usage, 3 an input file, 4 a server could not be reached, 5 the node is
+ * on another chain, 8 pending, 9 stale). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -16,6 +16,7 @@
 #include "core/merkle.h"
 #include "core/version.h"
 #include "didlog/didurl.h"
+#include "core/io/exit.h"
 #include "core/io/http.h"
 #include "core/io/file.h"
 #include "didlog/webvh.h"
@@ -25,8 +26,6 @@
 #include "verifier/stale.h"
 #include "verifier/verify.h"
 #include "verifier/proof/witness.h"
-
-enum { EX_VALID = 0, EX_INVALID = 1, EX_PENDING = 2, EX_USAGE = 3, EX_STALE = 4 };
 
 /* ---- didverify proof ---- */
 
@@ -40,7 +39,8 @@ static void proofHelp(FILE *f) {
         "--root. --proof is the audit path, leaf's sibling first, comma-separated;\n"
         "omit it (or pass \"\") for a one-leaf tree. Hashes may start with 0x.\n"
         "\n"
-        "exit: 0 the proof holds, 1 it does not (reason on stderr), 3 usage error\n");
+        "0 the proof holds, 1 it does not (the reason on stderr).\n");
+    exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_FAIL) | EXIT_BIT(EXIT_USAGE));
 }
 
 /* parseU64: strict unsigned decimal (no sign, no blanks, no overflow). */
@@ -58,7 +58,7 @@ static int parseU64(const char *s, uint64_t *out) {
 static int usage(const char *cmd, const char *msg, const char *arg) {
     fprintf(stderr, "didverify %s: %s%s%s\n", cmd, msg, arg ? ": " : "", arg ? arg : "");
     fprintf(stderr, "run 'didverify %s --help' for usage\n", cmd);
-    return EX_USAGE;
+    return EXIT_USAGE;
 }
 
 static int cmdProof(int argc, char **argv) {
@@ -76,7 +76,7 @@ static int cmdProof(int argc, char **argv) {
         case 's': sizeS = optarg; break;
         case 'r': rootS = optarg; break;
         case 'p': proofS = optarg; break;
-        case 'h': proofHelp(stdout); return EX_VALID;
+        case 'h': proofHelp(stdout); return EXIT_OK;
         default: return usage("proof", "bad option", NULL);
         }
     }
@@ -96,11 +96,11 @@ static int cmdProof(int argc, char **argv) {
 
     if (merkleVerify(leaf, idx, size, (const merkleHash *)path, len, root, err) < 0) {
         fprintf(stderr, "didverify proof: invalid: %s\n", err);
-        return EX_INVALID;
+        return EXIT_FAIL;
     }
     printf("valid: leaf %llu of %llu is included under root %s\n",
            (unsigned long long)idx, (unsigned long long)size, rootS);
-    return EX_VALID;
+    return EXIT_OK;
 }
 
 /* ---- where the roots come from (shared by verify and batch) ---- */
@@ -134,7 +134,9 @@ static int rootOpt(rootOpts *ro, int c) {
     {"rpc", required_argument, NULL, 'R'}, {"contract", required_argument, NULL, 'C'}, \
     {"chain-id", required_argument, NULL, 'I'}, {"anchors", required_argument, NULL, 'A'}
 
-/* openRoots: the chain source ro names. EX_VALID, or EX_USAGE after a message. */
+/* openRoots: the chain source ro names. EXIT_OK, or after a message EXIT_USAGE (bad
+ * options), EXIT_CONFIG (the anchors file), EXIT_UNAVAILABLE (the node could not be
+ * asked) or EXIT_CHAIN (the node is on another chain than --chain-id). */
 static int openRoots(rootOpts *ro, chainSrc *src, const char *cmd) {
     uint8_t contract[ETH_ADDR_LEN];
     uint64_t chainId = 0;
@@ -146,20 +148,24 @@ static int openRoots(rootOpts *ro, chainSrc *src, const char *cmd) {
     if (ro->chainId && (parseU64(ro->chainId, &chainId) < 0 || !chainId)) return usage(cmd, "--chain-id is not a positive integer", ro->chainId);
     if (ro->rpc) {
         if (!ro->contract) return usage(cmd, "--rpc needs --contract ADDR (the WitnessAnchorRegistry)", NULL);
-        if (chainOpenRpc(src, ro->rpc, contract, chainId, err) < 0) {
+        ethRpc urls;
+        if (ethRpcUrls(&urls, ro->rpc, err) < 0) return usage(cmd, "--rpc", err);
+        ethRpcFree(&urls);
+        int rc = chainOpenRpc(src, ro->rpc, contract, chainId, err);
+        if (rc < 0) {
             fprintf(stderr, "didverify %s: %s\n", cmd, err);
-            return EX_USAGE;
+            return rc == CHAIN_WRONG_ID ? EXIT_CHAIN : EXIT_UNAVAILABLE;
         }
-        return EX_VALID;
+        return EXIT_OK;
     }
     if (fileRead(ro->anchors, MANIFEST_MAX_BYTES, &b, err) < 0 || anchorsParse((const char *)b.p, b.len, &ro->file, err) < 0 ||
         chainOpenAnchors(src, &ro->file, ro->contract ? contract : NULL, chainId, err) < 0) {
         bufFree(&b);
         fprintf(stderr, "didverify %s: %s: %s\n", cmd, ro->anchors, err);
-        return EX_USAGE;
+        return EXIT_CONFIG;
     }
     bufFree(&b);
-    return EX_VALID;
+    return EXIT_OK;
 }
 
 static void closeRoots(rootOpts *ro, chainSrc *src) {
@@ -208,8 +214,9 @@ static void verifyHelp(FILE *f) {
         "newest versions may be) or INVALID (the reason), then a summary line: ANCHORED,\n"
         "PENDING, INVALID, or STALE (every version checks out, but the chain shows a later\n"
         "version of this DID than the served log has: a rolled-back or cached copy).\n"
-        "exit: 0 all anchored, 1 any invalid, 2 only pending left, 3 usage or I/O error,\n"
-        "      4 stale\n", STALE_BATCHES_DEFAULT);
+        "0 all anchored, 1 any version invalid (or did.jsonl not published), 8 only pending\n"
+        "left, 9 stale; 3 a file cannot be read, 4 a server cannot be reached.\n", STALE_BATCHES_DEFAULT);
+    exitHelp(f, EXIT_DIDVERIFY);
 }
 
 /* notPublished: an HTTP status that means "no such object": 404, 410, and 403, which S3
@@ -233,7 +240,8 @@ static int fetchOne(const didParts *p, const char *name, const char *baseUrl, si
 }
 
 /* fetchHistory: the three files of did, did.jsonl first (the worker writes it last, so
- * the proofs read after it are at least as new). EX_VALID or EX_USAGE after a message. */
+ * the proofs read after it are at least as new). EXIT_OK, or after a message EXIT_FAIL
+ * (did.jsonl is not published) or EXIT_UNAVAILABLE (a request failed). */
 static int fetchHistory(const didParts *p, const char *baseUrl, buf f[3], int have[3]) {
     static const char *names[3] = {"did.jsonl", "witness.json", "did-witness.json"};
     static const size_t max[3] = {WEBVH_LOG_MAX, WITNESS_MAX_BYTES, WEBVH_WITNESS_MAX};
@@ -242,11 +250,11 @@ static int fetchHistory(const didParts *p, const char *baseUrl, buf f[3], int ha
         int k = fetchOne(p, names[i], baseUrl, max[i], &f[i], err);
         if (k < 0 || (k == 0 && i == 0)) {
             fprintf(stderr, "didverify: %s\n", k < 0 ? err : "did.jsonl: not published (HTTP 404 or 403)");
-            return EX_USAGE;
+            return k < 0 ? EXIT_UNAVAILABLE : EXIT_FAIL;
         }
         have[i] = k == 1;
     }
-    return EX_VALID;
+    return EXIT_OK;
 }
 
 /* Where batch manifests come from: a directory (dir) or a URL prefix. */
@@ -292,16 +300,16 @@ static int manifestsFrom(const char *opt, const didParts *p, const char *baseUrl
     return 1;
 }
 
-/* readFiles: --log / --witness / --did-witness. EX_VALID or EX_USAGE after a message. */
+/* readFiles: --log / --witness / --did-witness. EXIT_OK or EXIT_CONFIG after a message. */
 static int readFiles(const char *const files[3], buf f[3], int have[3]) {
     static const size_t max[3] = {WEBVH_LOG_MAX, WITNESS_MAX_BYTES, WEBVH_WITNESS_MAX};
     char err[ERR_MAX];
     for (int i = 0; i < 3; i++) {
         if (!files[i]) continue;
-        if (fileRead(files[i], max[i], &f[i], err) < 0) { fprintf(stderr, "didverify: %s\n", err); return EX_USAGE; }
+        if (fileRead(files[i], max[i], &f[i], err) < 0) { fprintf(stderr, "didverify: %s\n", err); return EXIT_CONFIG; }
         have[i] = 1;
     }
-    return EX_VALID;
+    return EXIT_OK;
 }
 
 /* report: print r as text or JSON; the exit code of its verdict. */
@@ -344,7 +352,7 @@ static int cmdVerify(int argc, char **argv) {
             if (!strcmp(optarg, "all")) staleMax = UINT64_MAX;
             else if (parseU64(optarg, &staleMax) < 0) return usage("verify", "--stale-batches is not a number or 'all'", optarg);
             break;
-        case 'h': verifyHelp(stdout); return EX_VALID;
+        case 'h': verifyHelp(stdout); return EXIT_OK;
         default: return usage("verify", "bad option", NULL);
         }
     }
@@ -358,7 +366,7 @@ static int cmdVerify(int argc, char **argv) {
     if (pos) did = pos;
 
     buf f[3] = {BUF_INIT, BUF_INIT, BUF_INIT};
-    int have[3] = {0, 0, 0}, rc = EX_VALID, parsed = 0;
+    int have[3] = {0, 0, 0}, rc = EXIT_OK, parsed = 0;
     char err[ERR_MAX];
     didParts p;
     manifestsAt ma;
@@ -368,18 +376,18 @@ static int cmdVerify(int argc, char **argv) {
     if (pos && didParse(pos, baseUrl ? DID_LOCALHOST : 0, &p, err) < 0) return usage("verify", "not a did:webvh DID", err);
     parsed = pos != NULL;
     int hasMan = manifestsFrom(manOpt, parsed ? &p : NULL, baseUrl, &ma, err);
-    if (hasMan < 0) { fprintf(stderr, "didverify: %s\n", err); rc = EX_USAGE; }
-    if (rc == EX_VALID) rc = pos ? fetchHistory(&p, baseUrl, f, have) : readFiles(files, f, have);
-    if (rc == EX_VALID) rc = openRoots(&ro, &src, "verify");
+    if (hasMan < 0) { fprintf(stderr, "didverify: %s\n", err); rc = EXIT_FAIL; }
+    if (rc == EXIT_OK) rc = pos ? fetchHistory(&p, baseUrl, f, have) : readFiles(files, f, have);
+    if (rc == EXIT_OK) rc = openRoots(&ro, &src, "verify");
     staleSource fresh = {getManifest, &ma, staleMax};
-    for (int attempt = 0; rc == EX_VALID; attempt++) {
+    for (int attempt = 0; rc == EXIT_OK; attempt++) {
         historyInput in = {(const char *)f[0].p, f[0].len, have[1] ? (const char *)f[1].p : NULL, f[1].len,
                            have[2] ? (const char *)f[2].p : NULL, f[2].len, did, 0, hasMan > 0 ? &fresh : NULL};
         historyReport r;
         if (!in.log) in.log = "";
         if (verifyHistory(&in, &src, &r, err) < 0) {
             fprintf(stderr, "didverify: %s\n", err);
-            rc = EX_USAGE;
+            rc = EXIT_UNAVAILABLE;
         } else if (pos && attempt == 0 && historyVerdict(&r) == VERDICT_STALE) {
             /* perhaps a batch was publishing (proofs are written before did.jsonl): once more */
             historyFree(&r);
@@ -408,8 +416,9 @@ static void batchHelp(FILE *f) {
         "order; URL/batches/ID.json, or FILE) and checks that root, block and transaction\n"
         "against the chain.\n"
         ROOT_OPTS_HELP
-        "exit: 0 the batch is anchored as its manifest says, 1 it is not (reason),\n"
-        "      3 usage or I/O error\n");
+        "0 the batch is anchored as its manifest says, 1 it is not (the reason) or its\n"
+        "manifest is not published.\n");
+    exitHelp(f, EXIT_DIDVERIFY & ~(EXIT_BIT(EXIT_PENDING) | EXIT_BIT(EXIT_STALE)));
 }
 
 /* batchCheck: the manifest m is batch id and anchored as it says. 0 / 1 + reason / -1 + err. */
@@ -442,7 +451,7 @@ static int cmdBatch(int argc, char **argv) {
         switch (c) {
         case 'b': baseUrl = optarg; break;
         case 'm': file = optarg; break;
-        case 'h': batchHelp(stdout); return EX_VALID;
+        case 'h': batchHelp(stdout); return EXIT_OK;
         default: return usage("batch", "bad option", NULL);
         }
     }
@@ -460,25 +469,25 @@ static int cmdBatch(int argc, char **argv) {
             fprintf(stderr, "didverify batch: %s: %s\n", (const char *)url.p, err);
             bufFree(&url);
             bufFree(&b);
-            return EX_USAGE;
+            return notPublished(status) ? EXIT_FAIL : EXIT_UNAVAILABLE;
         }
     } else if (fileRead(file, MANIFEST_MAX_BYTES, &b, err) < 0) {
         fprintf(stderr, "didverify batch: %s\n", err);
-        return EX_USAGE;
+        return EXIT_CONFIG;
     }
     bufFree(&url);
     chainSrc src;
     memset(&src, 0, sizeof src);
     manifest m;
     int rc = openRoots(&ro, &src, "batch");
-    if (rc != EX_VALID) { bufFree(&b); anchorsFree(&ro.file); return rc; }
+    if (rc != EXIT_OK) { bufFree(&b); anchorsFree(&ro.file); return rc; }
     int k = manifestParse((const char *)b.p, b.len, &m, reason) < 0 ? 1 : batchCheck(&m, id, &src, reason, err);
     if (k < 0) {
         fprintf(stderr, "didverify batch: %s\n", err);
-        rc = EX_USAGE;
+        rc = EXIT_UNAVAILABLE;
     } else if (k) {
         printf("INVALID  batch %llu: %s\n", (unsigned long long)id, reason);
-        rc = EX_INVALID;
+        rc = EXIT_FAIL;
     } else {
         char root[65], tx[65];
         hexEncode(m.ref.root, 32, root);
@@ -502,7 +511,8 @@ static void anchorsHelp(FILE *f) {
         "logs (eth_getLogs in block ranges up to the latest block), each root checked\n"
         "against roots(batchId); from block 0 the batches must be exactly 0..batchCount-1.\n"
         "Without --rpc, WA_RPC_URLS is used when set. --out - writes to stdout.\n"
-        "exit: 0 written, 1 the chain's logs and roots disagree, 3 usage or I/O error\n");
+        "0 written, 1 the chain's logs and roots disagree, 3 --out cannot be written.\n");
+    exitHelp(f, EXIT_DIDVERIFY & ~(EXIT_BIT(EXIT_PENDING) | EXIT_BIT(EXIT_STALE)));
 }
 
 static int cmdAnchors(int argc, char **argv) {
@@ -518,7 +528,7 @@ static int cmdAnchors(int argc, char **argv) {
         switch (c) {
         case 'f': fromS = optarg; break;
         case 'o': out = optarg; break;
-        case 'h': anchorsHelp(stdout); return EX_VALID;
+        case 'h': anchorsHelp(stdout); return EXIT_OK;
         default: return usage("anchors", "bad option", NULL);
         }
     }
@@ -528,17 +538,17 @@ static int cmdAnchors(int argc, char **argv) {
     chainSrc src;
     memset(&src, 0, sizeof src);
     int rc = openRoots(&ro, &src, "anchors");
-    if (rc != EX_VALID) return rc;
+    if (rc != EXIT_OK) return rc;
     anchorsFile a;
     buf b = BUF_INIT;
     char err[ERR_MAX];
     if (chainExport(&src, from, &a, err) < 0) {
         fprintf(stderr, "didverify anchors export: %s\n", err);
-        rc = strstr(err, "differs") || strstr(err, "twice") || strstr(err, "beyond") || strstr(err, "batchCount() is") ? EX_INVALID : EX_USAGE;
+        rc = strstr(err, "differs") || strstr(err, "twice") || strstr(err, "beyond") || strstr(err, "batchCount() is") ? EXIT_FAIL : EXIT_UNAVAILABLE;
     } else {
         if (anchorsDump(&a, &b, err) < 0 || bufPutc(&b, '\n') < 0 || fileWrite(out, b.p, b.len, 0644, err) < 0) {
             fprintf(stderr, "didverify anchors export: %s\n", err);
-            rc = EX_USAGE;
+            rc = EXIT_CONFIG;
         } else if (strcmp(out, "-")) {
             fprintf(stderr, "didverify: exported %zu batches of chain %llu to %s\n", a.n, (unsigned long long)a.chainId, out);
         }
@@ -569,22 +579,22 @@ static void mainHelp(FILE *f) {
                "ROOTS: --rpc URL --contract ADDR [--chain-id N]  |  --anchors FILE\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nrun 'didverify <command> --help' for a command's options.\n"
-               "exit: 0 valid, 1 invalid, 2 pending, 3 usage or I/O error, 4 stale\n");
+    fprintf(f, "\nrun 'didverify <command> --help' for a command's options.\n\n");
+    exitHelp(f, EXIT_DIDVERIFY);
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { mainHelp(stderr); return EX_USAGE; }
+    if (argc < 2) { mainHelp(stderr); return EXIT_USAGE; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         mainHelp(stdout);
-        return EX_VALID;
+        return EXIT_OK;
     }
-    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("didverify %s\n", waVersion()); return EX_VALID; }
-    if (sodium_init() < 0) { fprintf(stderr, "didverify: libsodium failed to initialise\n"); return EX_USAGE; }
+    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("didverify %s\n", waVersion()); return EXIT_OK; }
+    if (sodium_init() < 0) { fprintf(stderr, "didverify: libsodium failed to initialise\n"); return EXIT_FAIL; }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
     if (argv[1][0] == '-' || !strncmp(argv[1], "did:", 4)) return cmdVerify(argc, argv);
     fprintf(stderr, "didverify: unknown command '%s'\n", argv[1]);
     mainHelp(stderr);
-    return EX_USAGE;
+    return EXIT_USAGE;
 }

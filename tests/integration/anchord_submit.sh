@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # anchord_submit.sh -- `anchord submit FILE|-`: JSONL events with the checks of POST /events,
-# one result per line, exit codes 0 / 1 / 2 / 3, against a real redis-server.
+# one result per line, exit codes 0 / 1 / 2 / 3 / 4 (README "Exit codes"), against a real redis-server.
 source "$(dirname "$0")/../lib.sh"
 TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
 svc_redis || t_skip_rest redis "redis-server did not start: $(tail -3 "$T_TMP/redis/log")"
@@ -28,14 +28,14 @@ t_check "line 6 too large 413" grep -q '"line":6,.*"code":413' "$out"
 t_check "line 7 queued after errors" grep -q '"line":7,"id":"s-7","status":"queued"' "$out"
 t_eq "only the good ones queued" "$(RCLI XLEN 'wa:{s0}:events')" 6
 
-t_expect_rc "missing file: exit 2" 2 "$TOOL" submit "$T_TMP/nope.jsonl"
+t_expect_rc "missing file: exit 3" 3 "$TOOL" submit "$T_TMP/nope.jsonl"
 t_check "names the file" grep -q "nope.jsonl" "$T_TMP/last.err"
 t_expect_rc "no argument: exit 2" 2 "$TOOL" submit
 t_expect_rc "--help: exit 0" 0 "$TOOL" submit --help
-WA_STREAM_SHARDS=0 t_expect_rc "bad setting: exit 2" 2 "$TOOL" submit "$T_TMP/good.jsonl"
+WA_STREAM_SHARDS=0 t_expect_rc "bad setting: exit 3" 3 "$TOOL" submit "$T_TMP/good.jsonl"
 t_check "bad setting named" grep -q "WA_STREAM_SHARDS" "$T_TMP/last.err"
 "$TOOL" sign 1 s-8 >"$T_TMP/one.jsonl"
-WA_REDIS_URL=redis://127.0.0.1:1 t_expect_rc "Redis down: exit 3" 3 "$TOOL" submit "$T_TMP/one.jsonl"
+WA_REDIS_URL=redis://127.0.0.1:1 t_expect_rc "Redis down: exit 4" 4 "$TOOL" submit "$T_TMP/one.jsonl"
 t_check "says connection refused" grep -q "connection refused at 127.0.0.1:1" "$T_TMP/last.err"
 
 # shards: with 4 shards, each DID's events land on its own {sN} stream

@@ -72,8 +72,9 @@ int chainOpenRpc(chainSrc *s, const char *urls, const uint8_t contract[ETH_ADDR_
     if (bad) { chainClose(s); return errSet(err, "eth_chainId: %s", e); }
     if (chainId && chainId != id) {
         chainClose(s);
-        return errSet(err, "chain id mismatch: the RPC node is on chain %llu, --chain-id is %llu",
-                      (unsigned long long)id, (unsigned long long)chainId);
+        errSet(err, "chain id mismatch: the RPC node is on chain %llu, --chain-id is %llu",
+               (unsigned long long)id, (unsigned long long)chainId);
+        return CHAIN_WRONG_ID;
     }
     s->chainId = id;
     return 0;

@@ -49,7 +49,10 @@ typedef struct chainSrc {
 } chainSrc;
 
 /* chainOpenRpc: connect to urls (comma-separated) and read eth_chainId; when
- * chainId is non-zero it must match (else -1 "chain id mismatch"). */
+ * chainId is non-zero it must match. 0; CHAIN_WRONG_ID + err when the node is on
+ * another chain; -1 + err when it could not be asked (bad URL, unreachable,
+ * malformed answer). */
+#define CHAIN_WRONG_ID (-2)
 int chainOpenRpc(chainSrc *s, const char *urls, const uint8_t contract[ETH_ADDR_LEN], uint64_t chainId, char *err);
 /* chainOpenAnchors: an offline source; contract/chainId, when given (non-NULL /
  * non-zero), must be the file's. */
