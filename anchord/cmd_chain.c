@@ -11,11 +11,11 @@
 
 /* ethStart: the loaded configuration (a bad setting is named and exits 3),
  * connection, chain id check, then the relayer key when withKey. An exit code. */
-static int ethStart(ethClient *c, int withKey) {
+static int ethStart(const cmdCtx *ctx, ethClient *c, int withKey) {
     config cfg;
     ethConfig ec;
     char err[ERR_MAX];
-    int rc = configLoad(&cfg, NULL, err) < 0 ? -ETH_ECONFIG : 0;
+    int rc = configLoad(&cfg, ctx->configPath, err) < 0 ? -ETH_ECONFIG : 0;
     if (rc == 0) rc = ethConfigFrom(&cfg, &ec, err);
     if (rc == 0) rc = ethOpen(c, &ec, withKey, err);
     if (rc) fprintf(stderr, "anchord: %s\n", err);
@@ -38,9 +38,7 @@ static int parseRoot(const char *s, uint8_t root[32]) {
 }
 
 static int parseId(const char *s, uint64_t *id) {
-    char *e;
-    *id = strtoull(s, &e, 10);
-    if (!*s || *e || *s == '-') { fprintf(stderr, "anchord: batch id must be a decimal integer\n"); return -1; }
+    if (optU64(s, id) < 0) { fprintf(stderr, "anchord: batch id must be a decimal integer\n"); return -1; }
     return 0;
 }
 
@@ -49,12 +47,12 @@ static void hex0x(const uint8_t *p, size_t n, char *out) {
     hexEncode(p, n, out + 2);
 }
 
-int cmdDeploy(int argc, char **argv) {
+int cmdDeploy(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     ethReceipt r;
     uint8_t a[ETH_ADDR_LEN];
     char err[ERR_MAX], as[ETH_ADDR_HEX_MAX];
-    int rc = ethStart(&c, 1);
+    int rc = ethStart(ctx, &c, 1);
     if (rc) return rc;
     rc = ethDeploy(&c, a, &r, err);
     if (rc == 0) {
@@ -65,13 +63,13 @@ int cmdDeploy(int argc, char **argv) {
     return done(&c, rc, err);
 }
 
-int cmdAnchorRoot(int argc, char **argv) {
+int cmdAnchorRoot(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     ethAnchored a;
     uint8_t root[32];
     char err[ERR_MAX], tx[67], bh[67], rs[67], ca[ETH_ADDR_HEX_MAX];
     if (parseRoot(argv[0], root) < 0) return EXIT_USAGE;
-    int rc = ethStart(&c, 1);
+    int rc = ethStart(ctx, &c, 1);
     if (rc) return rc;
     rc = ethAnchor(&c, root, &a, err);
     if (rc == 0) {
@@ -89,13 +87,13 @@ int cmdAnchorRoot(int argc, char **argv) {
     return done(&c, rc, err);
 }
 
-int cmdRoots(int argc, char **argv) {
+int cmdRoots(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     uint64_t id;
     uint8_t root[32];
     char err[ERR_MAX], s[67];
     if (parseId(argv[0], &id) < 0) return EXIT_USAGE;
-    int rc = ethStart(&c, 0);
+    int rc = ethStart(ctx, &c, 0);
     if (rc) return rc;
     if ((rc = ethRoots(&c, id, root, err)) == 0) {
         hex0x(root, 32, s);
@@ -104,31 +102,31 @@ int cmdRoots(int argc, char **argv) {
     return done(&c, rc, err);
 }
 
-int cmdVerifyRoot(int argc, char **argv) {
+int cmdVerifyRoot(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     uint64_t id;
     uint8_t root[32];
     int ok = 0;
     char err[ERR_MAX];
     if (parseId(argv[0], &id) < 0 || parseRoot(argv[1], root) < 0) return EXIT_USAGE;
-    int rc = ethStart(&c, 0);
+    int rc = ethStart(ctx, &c, 0);
     if (rc) return rc;
     if ((rc = ethVerifyRoot(&c, id, root, &ok, err)) == 0) printf("%s\n", ok ? "true" : "false");
     rc = done(&c, rc, err);
     return rc ? rc : ok ? EXIT_OK : EXIT_FAIL;
 }
 
-int cmdBatchCount(int argc, char **argv) {
+int cmdBatchCount(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     uint64_t n;
     char err[ERR_MAX];
-    int rc = ethStart(&c, 0);
+    int rc = ethStart(ctx, &c, 0);
     if (rc) return rc;
     if ((rc = ethBatchCount(&c, &n, err)) == 0) printf("%llu\n", (unsigned long long)n);
     return done(&c, rc, err);
 }
 
-int cmdResumeTx(int argc, char **argv) {
+int cmdResumeTx(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     ethReceipt r;
     buf b = BUF_INIT;
@@ -139,7 +137,7 @@ int cmdResumeTx(int argc, char **argv) {
     uint8_t *raw = hexDecodeAny((char *)b.p, &n);
     bufFree(&b);
     if (!raw) { fprintf(stderr, "anchord: %s: want one raw transaction as hex\n", argv[0]); return EXIT_CONFIG; }
-    int rc = ethStart(&c, 1);
+    int rc = ethStart(ctx, &c, 1);
     if (rc) { free(raw); return rc; }
     rc = ethResume(&c, raw, n, &r, err);
     free(raw);
@@ -152,11 +150,11 @@ int cmdResumeTx(int argc, char **argv) {
     return done(&c, rc, err);
 }
 
-int cmdAddress(int argc, char **argv) {
+int cmdAddress(const cmdCtx *ctx, int argc, char **argv) {
     ethKey k;
     config cfg;
     char err[ERR_MAX], a[ETH_ADDR_HEX_MAX];
-    if (configLoad(&cfg, NULL, err) < 0 || ethKeyLoad(&k, cfg.relayerKeyFile, err) < 0) {
+    if (configLoad(&cfg, ctx->configPath, err) < 0 || ethKeyLoad(&k, cfg.relayerKeyFile, err) < 0) {
         fprintf(stderr, "anchord: %s\n", err);
         return EXIT_CONFIG;
     }
@@ -166,10 +164,10 @@ int cmdAddress(int argc, char **argv) {
     return 0;
 }
 
-int cmdConfig(int argc, char **argv) {
+int cmdConfig(const cmdCtx *ctx, int argc, char **argv) {
     config cfg;
     char err[ERR_MAX];
-    if (configLoad(&cfg, NULL, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return EXIT_CONFIG; }
+    if (configLoad(&cfg, ctx->configPath, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return EXIT_CONFIG; }
     configPrint(stdout, &cfg);
     return 0;
 }

@@ -48,19 +48,15 @@ static int queueOne(void *arg, const char *scid, char *err) {
     return 0;
 }
 
-int cmdRotate(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { rotateUsage(stdout); return EXIT_OK; }
-        if (!strcmp(argv[i], "--config")) { i++; continue; }
-        if (!strncmp(argv[i], "--config=", 9)) continue;
-        fprintf(stderr, "anchord rotate-publisher: unexpected argument \"%s\"\n", argv[i]);
-        rotateUsage(stderr);
-        return EXIT_USAGE;
-    }
+int cmdRotate(const cmdCtx *c, int argc, char **argv) {
+    static const optSpec spec[] = {{"config", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    char err[ERR_MAX], mk[MULTIKEY_PUB_MAX], prevMk[MULTIKEY_PUB_MAX] = "", id[96];
+    if (optParse(argc, argv, 1, spec, 0, 0, &a, err) < 0) return optUsageError("anchord rotate-publisher", err);
+    if (a.help) { rotateUsage(stdout); return EXIT_OK; }
     config cfg;
     edSigner pub, prev;   /* public halves only: a token key needs no PIN here */
-    char err[ERR_MAX], mk[MULTIKEY_PUB_MAX], prevMk[MULTIKEY_PUB_MAX] = "", id[96];
-    int hp = configLoad(&cfg, configArgPath(argc, argv), err) < 0 ? -1 : svcKeyOpen(&cfg, "PUBLISHER", 0, &pub, NULL, err);
+    int hp = configLoad(&cfg, cmdConfigPath(c, &a), err) < 0 ? -1 : svcKeyOpen(&cfg, "PUBLISHER", 0, &pub, NULL, err);
     if (hp <= 0) {
         fprintf(stderr, "anchord rotate-publisher: %s\n", hp < 0 ? err : "no publisher key: set WA_PUBLISHER_KEY_FILE (the new key)");
         return EXIT_CONFIG;

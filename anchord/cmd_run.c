@@ -366,17 +366,15 @@ static void idle(long long ms) {
     }
 }
 
-int cmdRun(int argc, char **argv) {
-    int loop = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
-        if (!strcmp(argv[i], "--loop")) loop = 1;
-        else if (!strcmp(argv[i], "--config") && i + 1 < argc) i++;
-        else if (strncmp(argv[i], "--config=", 9)) { usage(stderr); return EXIT_USAGE; }
-    }
-    static config cfg;
+int cmdRun(const cmdCtx *c, int argc, char **argv) {
+    static const optSpec spec[] = {{"config", OPT_VALUE}, {"loop", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
     char err[ERR_MAX];
-    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
+    if (optParse(argc, argv, 1, spec, 0, 0, &a, err) < 0) return optUsageError("anchord run", err);
+    if (a.help) { usage(stdout); return EXIT_OK; }
+    int loop = optGet(&a, "loop") != NULL;
+    static config cfg;
+    if (configLoad(&cfg, cmdConfigPath(c, &a), err) < 0) {
         fprintf(stderr, "anchord run: %s\n", err);
         return EXIT_CONFIG;
     }

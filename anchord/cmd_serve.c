@@ -503,18 +503,14 @@ int serveRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx) {
     return EXIT_OK;
 }
 
-int cmdServe(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { serveUsage(stdout); return EXIT_OK; }
-        if (!strcmp(argv[i], "--config")) { i++; continue; }
-        if (!strncmp(argv[i], "--config=", 9)) continue;
-        fprintf(stderr, "anchord serve: unexpected argument \"%s\"\n", argv[i]);
-        serveUsage(stderr);
-        return EXIT_USAGE;
-    }
-    config cfg;
+int cmdServe(const cmdCtx *c, int argc, char **argv) {
+    static const optSpec spec[] = {{"config", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
     char err[ERR_MAX];
-    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
+    if (optParse(argc, argv, 1, spec, 0, 0, &a, err) < 0) return optUsageError("anchord serve", err);
+    if (a.help) { serveUsage(stdout); return EXIT_OK; }
+    config cfg;
+    if (configLoad(&cfg, cmdConfigPath(c, &a), err) < 0) {
         fprintf(stderr, "anchord serve: %s\n", err);
         return EXIT_CONFIG;
     }

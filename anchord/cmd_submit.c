@@ -119,29 +119,20 @@ static int submitEvents(const config *cfg, queue *q, FILE *f, const char *path) 
     return rc ? rc : rejected ? EXIT_FAIL : EXIT_OK;
 }
 
-int cmdSubmit(int argc, char **argv) {
-    char **files = calloc((size_t)argc + 1, sizeof *files);
-    int nfiles = 0, dids = 0, rc = EXIT_CONFIG;
-    if (!files) return EXIT_FAIL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { submitUsage(stdout); free(files); return EXIT_OK; }
-        if (!strcmp(argv[i], "--config")) { i++; continue; }
-        if (!strncmp(argv[i], "--config=", 9)) continue;
-        if (!strcmp(argv[i], "--dids")) { dids = 1; continue; }
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "anchord submit: unknown option \"%s\"\n", argv[i]);
-            submitUsage(stderr);
-            free(files);
-            return EXIT_USAGE;
-        }
-        files[nfiles++] = argv[i];
-    }
-    if (nfiles == 0 || (!dids && nfiles > 1)) { submitUsage(stderr); free(files); return EXIT_USAGE; }
-    config cfg;
+int cmdSubmit(const cmdCtx *c, int argc, char **argv) {
+    static const optSpec spec[] = {{"config", OPT_VALUE}, {"dids", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
     char err[ERR_MAX];
+    if (optParse(argc, argv, 1, spec, OPT_POS_ANY, 0, &a, err) < 0) return optUsageError("anchord submit", err);
+    if (a.help) { submitUsage(stdout); return EXIT_OK; }
+    int dids = optGet(&a, "dids") != NULL, nfiles = a.npos, rc = EXIT_CONFIG;
+    char **files = a.pos;
+    if (nfiles == 0) return optUsageError("anchord submit", "give FILE (or - for stdin), or --dids DID.JSONL...");
+    if (!dids && nfiles > 1) return optUsageError("anchord submit", "one FILE of events (several files go with --dids)");
+    config cfg;
     queue *q = NULL;
     FILE *f = NULL;
-    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
+    if (configLoad(&cfg, cmdConfigPath(c, &a), err) < 0) {
         fprintf(stderr, "anchord submit: %s\n", err);
         goto out;
     }
@@ -159,6 +150,5 @@ int cmdSubmit(int argc, char **argv) {
 out:
     queueClose(q);
     if (f && f != stdin) fclose(f);
-    free(files);
     return rc;
 }

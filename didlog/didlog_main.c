@@ -13,9 +13,9 @@
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
-#include "core/version.h"
 #include "didlog/didurl.h"
 #include "core/io/exit.h"
+#include "core/io/opt.h"
 #include "core/io/http.h"
 #include "core/io/file.h"
 #include "didlog/key.h"
@@ -24,53 +24,14 @@
 
 #define MAXV 64
 
-/* ---------- argument parsing ---------- */
+/* ---------- argument parsing (core/io/opt.h) ---------- */
 
-typedef struct args {
-    const char *pos[4];
-    int npos;
-    const char *name[MAXV], *val[MAXV];
-    int n;
-} args;
-
-/* parseArgs: "--name value" for names in withVal, "--name" for flags,
- * positionals otherwise. Unknown options fail. */
-static int parseArgs(int argc, char **argv, const char *withVal, const char *flags, args *a) {
-    memset(a, 0, sizeof *a);
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        if (strncmp(s, "--", 2) || !s[2]) {
-            if (a->npos == 4) { fprintf(stderr, "didlog: too many arguments\n"); return -1; }
-            a->pos[a->npos++] = s;
-            continue;
-        }
-        char pat[64];
-        snprintf(pat, sizeof pat, " %s ", s + 2);
-        int isVal = strstr(withVal, pat) != NULL, isFlag = strstr(flags, pat) != NULL;
-        if (!isVal && !isFlag) { fprintf(stderr, "didlog: unknown option %s (see --help)\n", s); return -1; }
-        if (a->n == MAXV) { fprintf(stderr, "didlog: too many options\n"); return -1; }
-        if (isVal && i + 1 >= argc) { fprintf(stderr, "didlog: %s needs a value\n", s); return -1; }
-        a->name[a->n] = s + 2;
-        a->val[a->n++] = isVal ? argv[++i] : "";
-    }
-    return 0;
-}
-
-static const char *get(const args *a, const char *name) {
-    const char *v = NULL;
-    for (int i = 0; i < a->n; i++) if (!strcmp(a->name[i], name)) v = a->val[i];
-    return v;
-}
-
-static int getAll(const args *a, const char *name, const char **out) {
-    int k = 0;
-    for (int i = 0; i < a->n; i++) if (!strcmp(a->name[i], name)) out[k++] = a->val[i];
-    return k;
-}
-
-static int wantsHelp(int argc, char **argv) {
-    for (int i = 0; i < argc; i++) if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
-    return 0;
+/* parseCmd: argv (argv[0] = the command's name) by spec, at most maxPos positionals.
+ * EXIT_OK (a->help may be set), or EXIT_USAGE after the message. */
+static int parseCmd(int argc, char **argv, const optSpec *spec, int maxPos, optArgs *a) {
+    char err[ERR_MAX], prog[48];
+    snprintf(prog, sizeof prog, "didlog %s", argv[0]);
+    return optParse(argc, argv, 1, spec, maxPos, 0, a, err) < 0 ? optUsageError(prog, err) : EXIT_OK;
 }
 
 /* help: a command's --help text and the exit codes on stdout; EXIT_OK. */
@@ -89,8 +50,8 @@ static int fail(int code, const char *what, const char *err) {
 /* ---------- shared helpers ---------- */
 
 /* versionTimeArg: --time, or now (bumped past the head's time so entries stay strictly increasing). */
-static void versionTimeArg(const args *a, const webvhLog *log, char out[32]) {
-    const char *t = get(a, "time");
+static void versionTimeArg(const optArgs *a, const webvhLog *log, char out[32]) {
+    const char *t = optGet(a, "time");
     if (t) { snprintf(out, 32, "%s", t); return; }
     long long now = (long long)time(NULL);
     const webvhEntry *h = log ? webvhHead(log) : NULL;
@@ -135,8 +96,8 @@ static void pctSegment(const char *s, buf *out) {
 }
 
 /* didFrom: "did:webvh:<scid>:<host>[%3A<port>][:<path>…]" from --domain/--path. */
-static int didFrom(const char *scid, const args *a, buf *out, char *err) {
-    const char *dom = get(a, "domain"), *paths[MAXV];
+static int didFrom(const char *scid, const optArgs *a, buf *out, char *err) {
+    const char *dom = optGet(a, "domain"), *paths[MAXV];
     if (!dom) return errSet(err, "--domain is required");
     bufReset(out);
     bufPrintf(out, "did:webvh:%s:", scid);
@@ -145,7 +106,7 @@ static int didFrom(const char *scid, const args *a, buf *out, char *err) {
     snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - dom) : (int)strlen(dom), dom);
     pctSegment(host, out);
     if (colon) bufPrintf(out, "%%3A%s", colon + 1);
-    int np = getAll(a, "path", paths);
+    int np = optAll(a, "path", paths, MAXV);
     for (int i = 0; i < np; i++) {
         bufPutc(out, ':');
         if (!strcmp(paths[i], "{SCID}")) bufPuts(out, "{SCID}");   /* becomes the SCID, like the DID's first part */
@@ -229,9 +190,9 @@ static json_t *hashArrayArg(const char **v, int n, char *err) {
 }
 
 /* witnessArg: {"threshold":N,"witnesses":[{"id":"did:key:…"}…]} from --witness/--threshold. */
-static json_t *witnessArg(const args *a, char *err) {
+static json_t *witnessArg(const optArgs *a, char *err) {
     const char *w[MAXV];
-    int n = getAll(a, "witness", w);
+    int n = optAll(a, "witness", w, MAXV);
     if (!n) return NULL;
     json_t *ws = json_array();
     for (int i = 0; i < n; i++) {
@@ -241,14 +202,14 @@ static json_t *witnessArg(const args *a, char *err) {
         didkeyFromPub(pk, dk);
         json_array_append_new(ws, json_pack("{ss}", "id", dk));
     }
-    const char *th = get(a, "threshold");
+    const char *th = optGet(a, "threshold");
     return json_pack("{si so}", "threshold", th ? atoi(th) : 1, "witnesses", ws);
 }
 
 /* readKey: the key file --opt names. EXIT_OK, or + err EXIT_USAGE (not given) or
  * EXIT_CONFIG (cannot be read or used). */
-static int readKey(const args *a, const char *opt, edKey *k, char *err) {
-    const char *p = get(a, opt);
+static int readKey(const optArgs *a, const char *opt, edKey *k, char *err) {
+    const char *p = optGet(a, opt);
     if (!p) return errSet(err, "--%s FILE is required", opt), EXIT_USAGE;
     return keyFileRead(p, k, err) < 0 ? EXIT_CONFIG : EXIT_OK;
 }
@@ -256,17 +217,20 @@ static int readKey(const args *a, const char *opt, edKey *k, char *err) {
 /* ---------- subcommands ---------- */
 
 static int cmdKeygen(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
+    static const optSpec spec[] = {{"out", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 0, &a);
+    if (prc) return prc;
+    if (a.help) {
         return help("usage: didlog keygen --out FILE\n"
              "  Writes a new Ed25519 key file (mode 0600, never overwrites) and prints\n"
              "  its public multikey and did:key.");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " out ", "", &a) < 0 || !get(&a, "out")) return fail(EXIT_USAGE, "usage: didlog keygen --out FILE", NULL);
+    if (!optGet(&a, "out")) return fail(EXIT_USAGE, "usage: didlog keygen --out FILE", NULL);
     edKey k;
     if (edKeyGenerate(&k) < 0) return fail(EXIT_FAIL, "cannot generate a key", NULL);
-    int rc = keyFileWrite(get(&a, "out"), &k, err);
+    int rc = keyFileWrite(optGet(&a, "out"), &k, err);
     char mk[MULTIKEY_PUB_MAX], dk[DIDKEY_MAX];
     mkEncodeEd25519Pub(k.pk, mk);
     didkeyFromPub(k.pk, dk);
@@ -277,7 +241,14 @@ static int cmdKeygen(int argc, char **argv) {
 }
 
 static int cmdCreate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
+    static const optSpec spec[] = {{"domain", OPT_VALUE}, {"path", OPT_MULTI}, {"update-key", OPT_VALUE}, {"key", OPT_MULTI},
+                                   {"witness", OPT_MULTI}, {"threshold", OPT_VALUE}, {"next-key-hash", OPT_MULTI},
+                                   {"ttl", OPT_VALUE}, {"watcher", OPT_MULTI}, {"time", OPT_VALUE}, {"out", OPT_VALUE},
+                                   {"portable", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 0, &a);
+    if (prc) return prc;
+    if (a.help) {
         return help("usage: didlog create --domain HOST[:PORT] [--path SEG]... --update-key FILE\n"
              "         [--key FILE|MULTIKEY]... [--witness DIDKEY|FILE]... [--threshold N]\n"
              "         [--next-key-hash HASH|KEY]... [--portable] [--ttl SECONDS]\n"
@@ -288,10 +259,7 @@ static int cmdCreate(int argc, char **argv) {
              "  --key adds verification methods (default: the update key); --out defaults\n"
              "  to did.jsonl; --time defaults to now (RFC 3339 UTC).");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " domain path update-key key witness threshold next-key-hash ttl watcher time out ", " portable ", &a) < 0)
-        return EXIT_USAGE;
     edKey uk;
     buf did = BUF_INIT, line = BUF_INIT;
     if (didFrom("{SCID}", &a, &did, err) < 0) { bufFree(&did); return fail(EXIT_USAGE, "create", err); }
@@ -302,7 +270,7 @@ static int cmdCreate(int argc, char **argv) {
     json_t *st = json_pack("{s[ss] ss}", "@context", "https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1",
                            "id", (const char *)did.p);
     const char *keys[MAXV], *nk[MAXV], *wt[MAXV];
-    int nkeys = getAll(&a, "key", keys);
+    int nkeys = optAll(&a, "key", keys, MAXV);
     uint8_t pk[32];
     rc = EXIT_CONFIG;   /* a key argument, until the entry is built */
     if (!nkeys) addKeyToState(st, (const char *)did.p, uk.pk);
@@ -311,12 +279,12 @@ static int cmdCreate(int argc, char **argv) {
         addKeyToState(st, (const char *)did.p, pk);
     }
     json_t *params = json_pack("{s[s]}", "updateKeys", mk), *x;
-    int nn = getAll(&a, "next-key-hash", nk), nw = getAll(&a, "watcher", wt);
+    int nn = optAll(&a, "next-key-hash", nk, MAXV), nw = optAll(&a, "watcher", wt, MAXV);
     if (nn) {
         if (!(x = hashArrayArg(nk, nn, err))) { json_decref(params); goto out; }
         json_object_set_new(params, "nextKeyHashes", x);
     }
-    if (getAll(&a, "witness", keys)) {
+    if (optAll(&a, "witness", keys, MAXV)) {
         if (!(x = witnessArg(&a, err))) { json_decref(params); goto out; }
         json_object_set_new(params, "witness", x);
     }
@@ -325,14 +293,14 @@ static int cmdCreate(int argc, char **argv) {
         for (int i = 0; i < nw; i++) json_array_append_new(w, json_string(wt[i]));
         json_object_set_new(params, "watchers", w);
     }
-    json_object_set_new(params, "portable", json_boolean(get(&a, "portable") != NULL));
-    if (get(&a, "ttl")) json_object_set_new(params, "ttl", json_integer(atoll(get(&a, "ttl"))));
+    json_object_set_new(params, "portable", json_boolean(optGet(&a, "portable") != NULL));
+    if (optGet(&a, "ttl")) json_object_set_new(params, "ttl", json_integer(atoll(optGet(&a, "ttl"))));
     versionTimeArg(&a, NULL, vt);
     rc = EXIT_FAIL;
     webvhLog *log = webvhCreate(st, params, vt, uk.sk, &line, err);
     json_decref(params);
     if (!log) goto out;
-    const char *outp = get(&a, "out") ? get(&a, "out") : "did.jsonl";
+    const char *outp = optGet(&a, "out") ? optGet(&a, "out") : "did.jsonl";
     rc = EXIT_CONFIG;
     if (fileWrite(outp, line.p, line.len, 0644, err) == 0) {
         printf("%s\n", webvhHead(log)->did);
@@ -350,7 +318,7 @@ out:
 
 /* appendTo: sign the next entry (state st, parameter changes params) onto log.
  * EXIT_OK, or EXIT_FAIL + err when the entry is refused. */
-static int appendTo(const args *a, webvhLog *log, json_t *st, json_t *params, const edKey *k, char *err) {
+static int appendTo(const optArgs *a, webvhLog *log, json_t *st, json_t *params, const edKey *k, char *err) {
     char vt[32];
     versionTimeArg(a, log, vt);
     return webvhAppend(log, st, params, vt, k->sk, NULL, err) < 0 ? EXIT_FAIL : EXIT_OK;
@@ -358,15 +326,23 @@ static int appendTo(const args *a, webvhLog *log, json_t *st, json_t *params, co
 
 /* finishAppend: save log (to --out or path) and print the new versionId. EXIT_OK, or
  * EXIT_CONFIG + err when it cannot be written. */
-static int finishAppend(const args *a, const char *path, webvhLog *log, char *err) {
-    const char *outp = get(a, "out") ? get(a, "out") : path;
+static int finishAppend(const optArgs *a, const char *path, webvhLog *log, char *err) {
+    const char *outp = optGet(a, "out") ? optGet(a, "out") : path;
     if (saveLog(log, outp, err) < 0) return EXIT_CONFIG;
     printf("%s\n", webvhHead(log)->versionId);
     return EXIT_OK;
 }
 
 static int cmdUpdate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
+    static const optSpec spec[] = {{"key", OPT_VALUE}, {"add-key", OPT_MULTI}, {"remove-key", OPT_MULTI}, {"add-service", OPT_MULTI},
+                                   {"remove-service", OPT_MULTI}, {"controller", OPT_MULTI}, {"also-known-as", OPT_MULTI},
+                                   {"state", OPT_VALUE}, {"domain", OPT_VALUE}, {"path", OPT_MULTI}, {"witness", OPT_MULTI},
+                                   {"threshold", OPT_VALUE}, {"watcher", OPT_MULTI}, {"ttl", OPT_VALUE}, {"time", OPT_VALUE},
+                                   {"out", OPT_VALUE}, {"no-witnesses", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
         return help("usage: didlog update LOG --key FILE [--add-key FILE|MULTIKEY]... [--remove-key ID]...\n"
              "         [--add-service JSON]... [--remove-service ID]... [--controller DID]...\n"
              "         [--also-known-as DID]... [--state FILE] [--domain HOST[:PORT] [--path SEG]...]\n"
@@ -376,11 +352,8 @@ static int cmdUpdate(int argc, char **argv) {
              "  the new versionId. --domain moves a portable DID (old DID kept in alsoKnownAs).\n"
              "  --state replaces the whole DID document with FILE's JSON.");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv,
-                  " key add-key remove-key add-service remove-service controller also-known-as state domain path witness threshold watcher ttl time out ",
-                  " no-witnesses ", &a) < 0 || a.npos != 1)
+    if (a.npos != 1)
         return fail(EXIT_USAGE, "usage: didlog update LOG --key FILE ... (see --help)", NULL);
     webvhLog *log;
     int rc = loadLog(a.pos[0], &log, err);
@@ -392,16 +365,16 @@ static int cmdUpdate(int argc, char **argv) {
     if ((rc = readKey(&a, "key", &k, err))) { webvhFree(log); json_decref(params); return fail(rc, "update", err); }
     const webvhEntry *h = webvhHead(log);
     rc = EXIT_CONFIG;   /* --state, until it is read */
-    if (get(&a, "state")) {
+    if (optGet(&a, "state")) {
         buf b = BUF_INIT;
-        if (fileRead(get(&a, "state"), WEBVH_LINE_MAX, &b, err) == 0) st = jsonParse((const char *)b.p, b.len, WEBVH_LINE_MAX, 64, err);
+        if (fileRead(optGet(&a, "state"), WEBVH_LINE_MAX, &b, err) == 0) st = jsonParse((const char *)b.p, b.len, WEBVH_LINE_MAX, 64, err);
         bufFree(&b);
         if (!st) goto out;
     } else {
         st = json_deep_copy(h->state);
     }
     rc = EXIT_USAGE;    /* the option values, until they are applied */
-    if (get(&a, "domain")) {
+    if (optGet(&a, "domain")) {
         buf nd = BUF_INIT;
         if (didFrom(h->act.scid, &a, &nd, err) < 0) { bufFree(&nd); goto out; }
         size_t l;
@@ -425,21 +398,21 @@ static int cmdUpdate(int argc, char **argv) {
     }
     const char *did = jsonGetStr(st, "id");
     rc = EXIT_FAIL;     /* the document has no such method or service */
-    n = getAll(&a, "remove-key", v);
+    n = optAll(&a, "remove-key", v, MAXV);
     for (int i = 0; i < n; i++)
         if (!removeRef(st, v[i])) { errSet(err, "no verification method %s", v[i]); goto out; }
-    n = getAll(&a, "remove-service", v);
+    n = optAll(&a, "remove-service", v, MAXV);
     for (int i = 0; i < n; i++)
         if (!removeRef(st, v[i])) { errSet(err, "no service %s", v[i]); goto out; }
     rc = EXIT_CONFIG;   /* a key argument */
-    n = getAll(&a, "add-key", v);
+    n = optAll(&a, "add-key", v, MAXV);
     for (int i = 0; i < n; i++) {
         uint8_t pk[32];
         if (keyPublicArg(v[i], pk, err) < 0) goto out;
         addKeyToState(st, did, pk);
     }
     rc = EXIT_USAGE;
-    n = getAll(&a, "add-service", v);
+    n = optAll(&a, "add-service", v, MAXV);
     for (int i = 0; i < n; i++) {
         json_t *svc = jsonParse(v[i], strlen(v[i]), 65536, 16, err);
         if (!json_is_object(svc) || !jsonGetStr(svc, "id") || !json_object_get(svc, "type")) {
@@ -453,7 +426,7 @@ static int cmdUpdate(int argc, char **argv) {
     }
     static const char *lists[][2] = {{"controller", "controller"}, {"also-known-as", "alsoKnownAs"}};
     for (int l = 0; l < 2; l++) {
-        n = getAll(&a, lists[l][0], v);
+        n = optAll(&a, lists[l][0], v, MAXV);
         if (!n) continue;
         json_t *arr = json_array();
         for (int i = 0; i < n; i++) json_array_append_new(arr, json_string(v[i]));
@@ -461,18 +434,18 @@ static int cmdUpdate(int argc, char **argv) {
         json_decref(arr);
     }
     rc = EXIT_CONFIG;   /* a witness key argument */
-    if (get(&a, "no-witnesses")) json_object_set_new(params, "witness", json_object());
-    else if (getAll(&a, "witness", v)) {
+    if (optGet(&a, "no-witnesses")) json_object_set_new(params, "witness", json_object());
+    else if (optAll(&a, "witness", v, MAXV)) {
         if (!(x = witnessArg(&a, err))) goto out;
         json_object_set_new(params, "witness", x);
     }
-    n = getAll(&a, "watcher", v);
+    n = optAll(&a, "watcher", v, MAXV);
     if (n) {
         json_t *w = json_array();
         for (int i = 0; i < n; i++) json_array_append_new(w, json_string(v[i]));
         json_object_set_new(params, "watchers", w);
     }
-    if (get(&a, "ttl")) json_object_set_new(params, "ttl", json_integer(atoll(get(&a, "ttl"))));
+    if (optGet(&a, "ttl")) json_object_set_new(params, "ttl", json_integer(atoll(optGet(&a, "ttl"))));
     rc = EXIT_FAIL;
     if (h->act.prerotation) {
         errSet(err, "pre-rotation is active: use `didlog rotate` (it must reveal the committed keys)");
@@ -489,7 +462,12 @@ out:
 }
 
 static int cmdRotate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
+    static const optSpec spec[] = {{"key", OPT_VALUE}, {"new-update-key", OPT_MULTI}, {"next-key-hash", OPT_MULTI},
+                                   {"time", OPT_VALUE}, {"out", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
         return help("usage: didlog rotate LOG --key FILE --new-update-key FILE|MULTIKEY...\n"
              "         [--next-key-hash HASH|KEY]... [--time T] [--out FILE]\n"
              "  Replaces updateKeys. Without pre-rotation --key is a current update key;\n"
@@ -498,12 +476,11 @@ static int cmdRotate(int argc, char **argv) {
              "  the keys of the next rotation (none given while pre-rotation is active\n"
              "  turns it off).");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " key new-update-key next-key-hash time out ", "", &a) < 0 || a.npos != 1)
+    if (a.npos != 1)
         return fail(EXIT_USAGE, "usage: didlog rotate LOG --key FILE --new-update-key KEY... (see --help)", NULL);
     const char *nu[MAXV], *nk[MAXV];
-    int nn = getAll(&a, "new-update-key", nu), nh = getAll(&a, "next-key-hash", nk);
+    int nn = optAll(&a, "new-update-key", nu, MAXV), nh = optAll(&a, "next-key-hash", nk, MAXV);
     if (!nn) return fail(EXIT_USAGE, "rotate: at least one --new-update-key is required", NULL);
     webvhLog *log;
     int rc = loadLog(a.pos[0], &log, err);
@@ -529,15 +506,18 @@ out:
 }
 
 static int cmdDeactivate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
+    static const optSpec spec[] = {{"key", OPT_VALUE}, {"time", OPT_VALUE}, {"out", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
         return help("usage: didlog deactivate LOG --key FILE [--time T] [--out FILE]\n"
              "  Appends {deactivated: true, updateKeys: []}. With pre-rotation active this\n"
              "  takes two entries (the spec's procedure): --key, a committed next key,\n"
              "  first ends pre-rotation, then signs the deactivation.");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " key time out ", "", &a) < 0 || a.npos != 1)
+    if (a.npos != 1)
         return fail(EXIT_USAGE, "usage: didlog deactivate LOG --key FILE", NULL);
     webvhLog *log;
     int rc = loadLog(a.pos[0], &log, err);
@@ -555,8 +535,8 @@ static int cmdDeactivate(int argc, char **argv) {
         h = webvhHead(log);
     }
     json_t *p2 = json_pack("{sb s[]}", "deactivated", 1, "updateKeys");
-    args later = a;
-    if (log->n >= 2 && get(&a, "time")) later.n = 0;   /* second entry of two: a fresh, later time */
+    optArgs later = a;
+    if (log->n >= 2 && optGet(&a, "time")) later.n = 0;   /* second entry of two: a fresh, later time */
     if (!(rc = appendTo(&later, log, h->state, p2, &k, err))) rc = finishAppend(&a, a.pos[0], log, err);
     json_decref(p2);
 out:
@@ -567,21 +547,25 @@ out:
 }
 
 static int cmdWitnessSign(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
+    static const optSpec spec[] = {{"key", OPT_VALUE}, {"witness-file", OPT_VALUE}, {"version-id", OPT_VALUE}, {"time", OPT_VALUE},
+                                   {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
         return help("usage: didlog witness-sign LOG --key FILE --witness-file did-witness.json\n"
              "         [--version-id ID] [--time T]\n"
              "  As a witness: verifies LOG (every rule but witness thresholds), then adds an\n"
              "  eddsa-jcs-2022 proof over {\"versionId\": ID} (default: the last entry) to\n"
              "  the did-witness.json file (created if missing).");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " key witness-file version-id time ", "", &a) < 0 || a.npos != 1 || !get(&a, "witness-file"))
+    if (a.npos != 1 || !optGet(&a, "witness-file"))
         return fail(EXIT_USAGE, "usage: didlog witness-sign LOG --key FILE --witness-file FILE", NULL);
     webvhLog *log;
     int rc = loadLog(a.pos[0], &log, err);
     if (rc) return fail(rc, "witness-sign", err);
-    const char *vid = get(&a, "version-id") ? get(&a, "version-id") : webvhHead(log)->versionId;
+    const char *vid = optGet(&a, "version-id") ? optGet(&a, "version-id") : webvhHead(log)->versionId;
     int found = 0;
     for (size_t i = 0; i < log->n; i++) found |= !strcmp(log->e[i].versionId, vid);
     edKey k;
@@ -589,7 +573,7 @@ static int cmdWitnessSign(int argc, char **argv) {
     buf b = BUF_INIT;
     if (!found) { errSet(err, "versionId %s is not in the log", vid); webvhFree(log); return fail(EXIT_FAIL, "witness-sign", err); }
     if ((rc = readKey(&a, "key", &k, err))) { webvhFree(log); return fail(rc, "witness-sign", err); }
-    const char *wpath = get(&a, "witness-file");
+    const char *wpath = optGet(&a, "witness-file");
     rc = EXIT_CONFIG;   /* the witness file, until it is read */
     if (access(wpath, F_OK) == 0) {
         if (fileRead(wpath, WEBVH_WITNESS_MAX, &b, err) < 0 || !(wf = webvhParseWitnessFile((const char *)b.p, b.len, err))) goto out;
@@ -634,34 +618,38 @@ static int report(const webvhLog *log, const webvhResult *r, const webvhQuery *q
     return code ? EXIT_FAIL : EXIT_OK;
 }
 
-static int queryFromArgs(const args *a, webvhQuery *q, char *err) {
+static int queryFromArgs(const optArgs *a, webvhQuery *q, char *err) {
     memset(q, 0, sizeof *q);
     static const char *opt[][2] = {{"version-id", "versionId"}, {"version-number", "versionNumber"}, {"version-time", "versionTime"}};
     for (int i = 0; i < 3; i++)
-        if (get(a, opt[i][0]) && webvhQuerySet(q, opt[i][1], get(a, opt[i][0]), err) < 0) return -1;
+        if (optGet(a, opt[i][0]) && webvhQuerySet(q, opt[i][1], optGet(a, opt[i][0]), err) < 0) return -1;
     return 0;
 }
 
 static int cmdVerify(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
+    static const optSpec spec[] = {{"did", OPT_VALUE}, {"witness", OPT_VALUE}, {"version-id", OPT_VALUE}, {"version-number", OPT_VALUE},
+                                   {"version-time", OPT_VALUE}, {"json", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
         return help("usage: didlog verify FILE [--did DID] [--witness did-witness.json]\n"
              "         [--version-id ID | --version-number N | --version-time T] [--json]\n"
              "  Checks every did:webvh v1.0 rule: 0 valid, 1 invalid (the message names the\n"
              "  entry and the rule). --json prints the DID resolution result; a version\n"
              "  query succeeds when that version is valid. 3: a file cannot be read.");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " did witness version-id version-number version-time ", " json ", &a) < 0 || a.npos != 1)
+    if (a.npos != 1)
         return fail(EXIT_USAGE, "usage: didlog verify FILE [options] (see --help)", NULL);
     webvhQuery q;
     if (queryFromArgs(&a, &q, err) < 0) return fail(EXIT_USAGE, "verify", err);
     buf b = BUF_INIT;
     json_t *wf = NULL;
     if (fileRead(a.pos[0], WEBVH_LOG_MAX, &b, err) < 0) { bufFree(&b); return fail(EXIT_CONFIG, "verify", err); }
-    if (get(&a, "witness")) {
+    if (optGet(&a, "witness")) {
         buf w = BUF_INIT;
-        if (fileRead(get(&a, "witness"), WEBVH_WITNESS_MAX, &w, err) < 0 || !(wf = webvhParseWitnessFile((const char *)w.p, w.len, err))) {
+        if (fileRead(optGet(&a, "witness"), WEBVH_WITNESS_MAX, &w, err) < 0 || !(wf = webvhParseWitnessFile((const char *)w.p, w.len, err))) {
             bufFree(&w);
             bufFree(&b);
             return fail(EXIT_CONFIG, "verify", err);
@@ -675,27 +663,30 @@ static int cmdVerify(int argc, char **argv) {
         fprintf(stderr, "didlog: verify: invalid: %s\n", err);
         return EXIT_FAIL;
     }
-    webvhOpts o = {.did = get(&a, "did"), .witnessProofs = wf};
+    webvhOpts o = {.did = optGet(&a, "did"), .witnessProofs = wf};
     webvhResult r;
     webvhVerify(log, &o, &r);
-    int rc = report(log, &r, &q, get(&a, "json") != NULL, a.pos[0]);
+    int rc = report(log, &r, &q, optGet(&a, "json") != NULL, a.pos[0]);
     webvhFree(log);
     json_decref(wf);
     return rc;
 }
 
 static int cmdResolve(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
+    static const optSpec spec[] = {{"base-url", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
         return help("usage: didlog resolve DID[?versionId=…|versionNumber=…|versionTime=…] [--base-url URL]\n"
              "  DID-to-HTTPS transformation, fetch did.jsonl (and did-witness.json when the\n"
              "  log uses witnesses) over HTTPS, verify, print the DID resolution result.\n"
              "  --base-url URL replaces https://host[:port] (e.g. a local mirror; allows http).\n"
              "  0 resolved, 1 invalid or not found, 4 the server could not be reached.");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " base-url ", "", &a) < 0 || a.npos != 1) return fail(EXIT_USAGE, "usage: didlog resolve DID [--base-url URL]", NULL);
-    const char *did = a.pos[0], *base = get(&a, "base-url");
+    if (a.npos != 1) return fail(EXIT_USAGE, "usage: didlog resolve DID [--base-url URL]", NULL);
+    const char *did = a.pos[0], *base = optGet(&a, "base-url");
     didParts p;
     webvhQuery q;
     if (didParse(did, base ? DID_LOCALHOST : 0, &p, err) < 0 || webvhQueryParse(did, &q, err) < 0) {
@@ -741,11 +732,15 @@ out:
 }
 
 static int cmdCanon(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) return help("usage: didlog canon FILE|-\n  Prints the RFC 8785 (JCS) form of a JSON document (no trailing newline).");
-    if (argc != 1) return fail(EXIT_USAGE, "usage: didlog canon FILE|-", NULL);
+    static const optSpec spec[] = {{NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) return help("usage: didlog canon FILE|-\n  Prints the RFC 8785 (JCS) form of a JSON document (no trailing newline).");
+    if (a.npos != 1) return fail(EXIT_USAGE, "usage: didlog canon FILE|-", NULL);
     char err[ERR_MAX];
     buf b = BUF_INIT;
-    if (fileRead(argv[0], 16u << 20, &b, err) < 0) { bufFree(&b); return fail(EXIT_CONFIG, "canon", err); }
+    if (fileRead(a.pos[0], 16u << 20, &b, err) < 0) { bufFree(&b); return fail(EXIT_CONFIG, "canon", err); }
     json_t *j = jsonParse((const char *)b.p, b.len, 16u << 20, JSON_MAX_DEPTH_DEFAULT, err);
     bufFree(&b);
     if (!j) return fail(EXIT_FAIL, "canon", err);
@@ -759,12 +754,16 @@ static int cmdCanon(int argc, char **argv) {
 }
 
 static int cmdKeyhash(int argc, char **argv) {
-    if (wantsHelp(argc, argv))
+    static const optSpec spec[] = {{NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help)
         return help("usage: didlog keyhash FILE|MULTIKEY|DIDKEY\n  Prints the pre-rotation hash of a public key (for --next-key-hash).");
-    if (argc != 1) return fail(EXIT_USAGE, "usage: didlog keyhash FILE|MULTIKEY|DIDKEY", NULL);
+    if (a.npos != 1) return fail(EXIT_USAGE, "usage: didlog keyhash FILE|MULTIKEY|DIDKEY", NULL);
     char err[ERR_MAX], mk[MULTIKEY_PUB_MAX];
     uint8_t pk[32];
-    if (keyPublicArg(argv[0], pk, err) < 0) return fail(EXIT_CONFIG, "keyhash", err);
+    if (keyPublicArg(a.pos[0], pk, err) < 0) return fail(EXIT_CONFIG, "keyhash", err);
     mkEncodeEd25519Pub(pk, mk);
     buf h = BUF_INIT;
     webvhKeyHash(mk, &h);
@@ -773,35 +772,28 @@ static int cmdKeyhash(int argc, char **argv) {
     return 0;
 }
 
+static const optCmd cmds[] = {
+    {"keygen", "--out FILE", "new Ed25519 key file (0600)", cmdKeygen},
+    {"create", "--domain H ...", "genesis entry of a new did:webvh DID", cmdCreate},
+    {"update", "LOG --key F ...", "change the DID document (keys, services, controller, move)", cmdUpdate},
+    {"rotate", "LOG --key F ...", "change update keys (with or without pre-rotation)", cmdRotate},
+    {"deactivate", "LOG --key F", "deactivate the DID", cmdDeactivate},
+    {"witness-sign", "LOG --key F ...", "add a witness proof to did-witness.json", cmdWitnessSign},
+    {"verify", "FILE", "verify a did.jsonl (exit 0 valid, 1 invalid)", cmdVerify},
+    {"resolve", "DID", "resolve a DID over HTTPS", cmdResolve},
+    {"canon", "FILE|-", "JCS form of a JSON document", cmdCanon},
+    {"keyhash", "KEY", "pre-rotation hash of a public key", cmdKeyhash},
+    {NULL, NULL, NULL, NULL},
+};
+
 static void usage(FILE *f) {
-    fputs("usage: didlog COMMAND [options]   (didlog COMMAND --help for each; didlog --version)\n"
-          "  keygen      new Ed25519 key file (0600)\n"
-          "  create      genesis entry of a new did:webvh DID\n"
-          "  update      change the DID document (keys, services, controller, move)\n"
-          "  rotate      change update keys (with or without pre-rotation)\n"
-          "  deactivate  deactivate the DID\n"
-          "  witness-sign  add a witness proof to did-witness.json\n"
-          "  verify      verify a did.jsonl (exit 0 valid, 1 invalid)\n"
-          "  resolve     resolve a DID over HTTPS\n"
-          "  canon       JCS form of a JSON document\n"
-          "  keyhash     pre-rotation hash of a public key\n\n",
-          f);
+    fputs("usage: didlog COMMAND [options]   (didlog COMMAND --help for each; didlog --version)\n", f);
+    optHelpCommands(f, cmds, 28);
+    fputc('\n', f);
     exitHelp(f, EXIT_DIDLOG);
 }
 
 int main(int argc, char **argv) {
     if (sodium_init() < 0) return fail(EXIT_FAIL, "libsodium init failed", NULL);
-    if (argc < 2) { usage(stderr); return EXIT_USAGE; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
-    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("didlog %s\n", waVersion()); return 0; }
-    static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
-        {"keygen", cmdKeygen}, {"create", cmdCreate}, {"update", cmdUpdate}, {"rotate", cmdRotate},
-        {"deactivate", cmdDeactivate}, {"witness-sign", cmdWitnessSign}, {"verify", cmdVerify},
-        {"resolve", cmdResolve}, {"canon", cmdCanon}, {"keyhash", cmdKeyhash},
-    };
-    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-        if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 2, argv + 2);
-    fprintf(stderr, "didlog: unknown command %s\n", argv[1]);
-    usage(stderr);
-    return EXIT_USAGE;
+    return optDispatch("didlog", argc, argv, 1, cmds, usage);
 }

@@ -1,11 +1,11 @@
 /* meta.c -- seed.json, index.jsonl and argument parsing shared by the seed subcommands. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "core/json.h"
 #include "core/io/file.h"
+#include "core/io/opt.h"
 #include "didlog/webvh.h"
 #include "seed/meta.h"
 #include "seed/product.h"
@@ -41,7 +41,7 @@ int seedMetaParse(const json_t *j, seedMeta *m, char *err) {
         copyField(m->publisher, sizeof m->publisher, j, "publisher", err) < 0 ||
         copyField(m->witness, sizeof m->witness, j, "witness", err) < 0)
         return -1;
-    if (seedU64Arg(sd, &m->seed) < 0) return errSet(err, "seed.json: bad seed");
+    if (optU64(sd, &m->seed) < 0) return errSet(err, "seed.json: bad seed");
     if (jsonGetInt(j, "countPerKind", &c) < 0 || c < 1) return errSet(err, "seed.json: bad countPerKind");
     if (webvhParseTime(t, &tt) < 0) return errSet(err, "seed.json: bad time");
     if (!productProfileByName(m->profile)) return errSet(err, "seed.json: unknown profile %s", m->profile);
@@ -124,16 +124,6 @@ void seedIndexFree(seedIndex *ix) {
     free(ix->it);
     ix->it = NULL;
     ix->n = 0;
-}
-
-int seedU64Arg(const char *s, uint64_t *out) {
-    if (!s || !*s || *s == '-' || *s == '+') return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
-    return 0;
 }
 
 int seedTimeArg(const char *s, long long *t, char *err) {

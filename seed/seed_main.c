@@ -6,7 +6,7 @@
 #include <sodium.h>
 #include "core/multiformat.h"
 #include "core/io/exit.h"
-#include "core/version.h"
+#include "core/io/opt.h"
 #include "didlog/key.h"
 #include "seed/events.h"
 #include "seed/ident.h"
@@ -18,46 +18,13 @@
 #include "seed/telemetry.h"
 
 #define DEFAULT_TIME "2025-01-01T00:00:00Z"
-#define MAXOPT 24
 
-typedef struct opts {
-    const char *name[MAXOPT], *val[MAXOPT];
-    int n;
-} opts;
-
-static const char *get(const opts *o, const char *k) {
-    for (int i = 0; i < o->n; i++)
-        if (!strcmp(o->name[i], k)) return o->val[i];
-    return NULL;
-}
-
-/* parse: "--name value" / "--name=value" for names in `valued`, bare "--name" for names in `flags`
- * (both space-delimited lists, e.g. " seed out "). -1 with a message on anything else. */
-static int parse(const char *cmd, int argc, char **argv, const char *valued, const char *flags, opts *o) {
-    o->n = 0;
-    for (int i = 1; i < argc; i++) {
-        char want[64];
-        const char *a = argv[i], *eq;
-        if (strncmp(a, "--", 2) || o->n == MAXOPT) { fprintf(stderr, "seed %s: unexpected argument \"%s\"\n", cmd, a); return -1; }
-        a += 2;
-        eq = strchr(a, '=');
-        size_t len = eq ? (size_t)(eq - a) : strlen(a);
-        snprintf(want, sizeof want, " %.*s ", (int)len, a);
-        if (strstr(flags, want) && !eq) { o->name[o->n] = a, o->val[o->n++] = ""; continue; }
-        if (!strstr(valued, want)) { fprintf(stderr, "seed %s: unknown option --%.*s (see --help)\n", cmd, (int)len, a); return -1; }
-        const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-        if (!v) { fprintf(stderr, "seed %s: --%s needs a value\n", cmd, a); return -1; }
-        static char names[MAXOPT][32];
-        snprintf(names[o->n], sizeof names[0], "%.*s", (int)len, a);
-        o->name[o->n] = names[o->n], o->val[o->n++] = v;
-    }
-    return 0;
-}
-
-static int wantsHelp(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
-    return 0;
+/* parseCmd: argv (argv[0] = the command's name) by spec (core/io/opt.h; no positionals).
+ * EXIT_OK (o->help may be set), or EXIT_USAGE after the message. */
+static int parseCmd(int argc, char **argv, const optSpec *spec, optArgs *o) {
+    char err[ERR_MAX], prog[48];
+    snprintf(prog, sizeof prog, "seed %s", argv[0]);
+    return optParse(argc, argv, 1, spec, 0, 0, o, err) < 0 ? optUsageError(prog, err) : EXIT_OK;
 }
 
 /* fail: "seed CMD: MSG" on stderr; returns code (core/io/exit.h). */
@@ -74,15 +41,14 @@ static int help(const char *text) {
     return EXIT_OK;
 }
 
-static int intOpt(const opts *o, const char *k, long long def, long long lo, long long hi, long long *out) {
-    const char *v = get(o, k);
-    uint64_t u;
+/* intOpt: --k as a whole number in lo..hi into *out, def when not given. 0 / -1 after the message. */
+static int intOpt(const optArgs *o, const char *k, long long def, long long lo, long long hi, long long *out) {
+    const char *v = optGet(o, k);
     if (!v) { *out = def; return 0; }
-    if (seedU64Arg(v, &u) < 0 || (long long)u < lo || (long long)u > hi) {
+    if (optRange(v, lo, hi, out) < 0) {
         fprintf(stderr, "seed: --%s %s: want an integer in %lld..%lld\n", k, v, lo, hi);
         return -1;
     }
-    *out = (long long)u;
     return 0;
 }
 
@@ -107,14 +73,18 @@ static const char genHelp[] =
     "  0 done; 3 a key cannot be read, or --out holds a previous run or cannot be written.\n";
 
 static int cmdGenerate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) return help(genHelp);
-    opts o;
-    if (parse("generate-identities", argc, argv, " seed count-per-kind domain prefix publisher-key witness-key out time jobs profile ", "", &o) < 0)
-        return EXIT_USAGE;
-    identOpts io = {.outDir = get(&o, "out")};
+    static const optSpec spec[] = {{"seed", OPT_VALUE}, {"count-per-kind", OPT_VALUE}, {"domain", OPT_VALUE},
+                                   {"prefix", OPT_VALUE}, {"publisher-key", OPT_VALUE}, {"witness-key", OPT_VALUE},
+                                   {"out", OPT_VALUE}, {"time", OPT_VALUE}, {"jobs", OPT_VALUE}, {"profile", OPT_VALUE},
+                                   {NULL, 0}};
+    optArgs o;
+    int prc = parseCmd(argc, argv, spec, &o);
+    if (prc) return prc;
+    if (o.help) return help(genHelp);
+    identOpts io = {.outDir = optGet(&o, "out")};
     seedMeta *m = &io.meta;
-    const char *profile = get(&o, "profile") ? get(&o, "profile") : "dpp", *dom = get(&o, "domain");
-    const char *pub = get(&o, "publisher-key"), *prefix = get(&o, "prefix") ? get(&o, "prefix") : ".well-known/did";
+    const char *profile = optGet(&o, "profile") ? optGet(&o, "profile") : "dpp", *dom = optGet(&o, "domain");
+    const char *pub = optGet(&o, "publisher-key"), *prefix = optGet(&o, "prefix") ? optGet(&o, "prefix") : ".well-known/did";
     const productProfile *prof = productProfileByName(profile);
     if (!prof) return fail(EXIT_USAGE, "generate-identities", "--profile must be dpp or iot");
     if (!dom || !pub || !io.outDir)
@@ -122,11 +92,11 @@ static int cmdGenerate(int argc, char **argv) {
     long long count, jobs;
     if (intOpt(&o, "count-per-kind", prof->defaultCount, 1, 1000000, &count) < 0 || intOpt(&o, "jobs", 16, 1, 64, &jobs) < 0)
         return EXIT_USAGE;
-    if (get(&o, "seed") && seedU64Arg(get(&o, "seed"), &m->seed) < 0)
+    if (optGet(&o, "seed") && optU64(optGet(&o, "seed"), &m->seed) < 0)
         return fail(EXIT_USAGE, "generate-identities", "--seed must be an unsigned integer");
-    if (!get(&o, "seed")) m->seed = 1;
+    if (!optGet(&o, "seed")) m->seed = 1;
     char err[ERR_MAX];
-    if (seedTimeArg(get(&o, "time") ? get(&o, "time") : DEFAULT_TIME, &m->time, err) < 0) return fail(EXIT_USAGE, "generate-identities", err);
+    if (seedTimeArg(optGet(&o, "time") ? optGet(&o, "time") : DEFAULT_TIME, &m->time, err) < 0) return fail(EXIT_USAGE, "generate-identities", err);
     if (strlen(dom) >= sizeof m->domain || strlen(prefix) >= sizeof m->prefix || prefix[0] == '/')
         return fail(EXIT_USAGE, "generate-identities", "--domain or --prefix is too long, or --prefix starts with /");
     buf tmpl = BUF_INIT;   /* --domain and --prefix make a valid DID (checked before anything is written) */
@@ -140,7 +110,7 @@ static int cmdGenerate(int argc, char **argv) {
     edKey pk;
     uint8_t wpk[32];
     if (keyFileRead(pub, &pk, err) < 0) return fail(EXIT_CONFIG, "generate-identities", err);
-    if (get(&o, "witness-key") ? keyPublicArg(get(&o, "witness-key"), wpk, err) < 0 : (memcpy(wpk, pk.pk, 32), 0)) {
+    if (optGet(&o, "witness-key") ? keyPublicArg(optGet(&o, "witness-key"), wpk, err) < 0 : (memcpy(wpk, pk.pk, 32), 0)) {
         edKeyWipe(&pk);
         return fail(EXIT_CONFIG, "generate-identities", err);
     }
@@ -160,25 +130,25 @@ static int cmdGenerate(int argc, char **argv) {
 /* ---------- simulate-lifecycle / simulate-telemetry ---------- */
 
 /* emit: sign, then write and/or post the drafts; prints one summary line. */
-static int emit(const char *cmd, const seedIndex *ix, evList *l, const opts *o, double t0) {
+static int emit(const char *cmd, const seedIndex *ix, evList *l, const optArgs *o, double t0) {
     char err[ERR_MAX];
     long long conc;
     if (intOpt(o, "concurrency", 32, 1, 256, &conc) < 0) return EXIT_USAGE;
     if (eventsSign(ix, l, err) < 0) return fail(EXIT_CONFIG, cmd, err);
     printf("%s: %zu signed events for %zu DIDs in %.2fs\n", cmd, l->n, ix->n, progressNow() - t0);
-    if (get(o, "out")) {
-        if (eventsWrite(l, get(o, "out"), err) < 0) return fail(EXIT_CONFIG, cmd, err);
-        printf("%s: wrote %s\n", cmd, get(o, "out"));
+    if (optGet(o, "out")) {
+        if (eventsWrite(l, optGet(o, "out"), err) < 0) return fail(EXIT_CONFIG, cmd, err);
+        printf("%s: wrote %s\n", cmd, optGet(o, "out"));
     }
-    if (!get(o, "post")) return 0;
+    if (!optGet(o, "post")) return 0;
     postJob *jobs = calloc(l->n ? l->n : 1, sizeof *jobs);
     if (!jobs) return fail(EXIT_FAIL, cmd, "out of memory");
     for (size_t i = 0; i < l->n; i++) jobs[i] = (postJob){.body = l->v[i].line, .len = l->v[i].len, .key = l->v[i].item};
     char url[1024], sum[512];
-    snprintf(url, sizeof url, "%s/events", get(o, "post"));
+    snprintf(url, sizeof url, "%s/events", optGet(o, "post"));
     progress pg;
     postTally t;
-    progressStart(&pg, "post", l->n, get(o, "quiet") != NULL);
+    progressStart(&pg, "post", l->n, optGet(o, "quiet") != NULL);
     double t1 = progressNow();
     int rc = postMany(url, "application/json", jobs, l->n, (int)conc, &pg, &t, err);
     progressEnd(&pg);
@@ -190,14 +160,14 @@ static int emit(const char *cmd, const seedIndex *ix, evList *l, const opts *o, 
     return t.rejected + t.conflicts ? EXIT_FAIL : EXIT_OK;
 }
 
-static int loadIndex(const char *cmd, const opts *o, seedIndex *ix) {
+static int loadIndex(const char *cmd, const optArgs *o, seedIndex *ix) {
     char err[ERR_MAX];
-    if (!get(o, "identities")) return fail(EXIT_USAGE, cmd, "--identities DIR is required (see --help)");
-    if (!get(o, "out") && !get(o, "post")) return fail(EXIT_USAGE, cmd, "give --out FILE and/or --post URL");
-    if (get(o, "seed") && seedU64Arg(get(o, "seed"), &ix->meta.seed) < 0) return fail(EXIT_USAGE, cmd, "--seed must be an unsigned integer");
+    if (!optGet(o, "identities")) return fail(EXIT_USAGE, cmd, "--identities DIR is required (see --help)");
+    if (!optGet(o, "out") && !optGet(o, "post")) return fail(EXIT_USAGE, cmd, "give --out FILE and/or --post URL");
+    if (optGet(o, "seed") && optU64(optGet(o, "seed"), &ix->meta.seed) < 0) return fail(EXIT_USAGE, cmd, "--seed must be an unsigned integer");
     uint64_t seed = ix->meta.seed;
-    if (seedIndexLoad(get(o, "identities"), ix, err) < 0) return fail(EXIT_CONFIG, cmd, err);
-    if (get(o, "seed")) ix->meta.seed = seed;
+    if (seedIndexLoad(optGet(o, "identities"), ix, err) < 0) return fail(EXIT_CONFIG, cmd, err);
+    if (optGet(o, "seed")) ix->meta.seed = seed;
     return EXIT_OK;
 }
 
@@ -217,15 +187,17 @@ static const char lifeHelp[] =
     "  cannot be read or written, 4 the server could not be reached.\n";
 
 static int cmdLifecycle(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) return help(lifeHelp);
-    opts o;
+    static const optSpec spec[] = {{"identities", OPT_VALUE}, {"seed", OPT_VALUE}, {"out", OPT_VALUE}, {"post", OPT_VALUE},
+                                   {"concurrency", OPT_VALUE}, {"span", OPT_VALUE}, {"quiet", OPT_FLAG}, {NULL, 0}};
+    optArgs o;
     seedIndex ix;
     long long span;
     char err[ERR_MAX];
-    if (parse("simulate-lifecycle", argc, argv, " identities seed out post concurrency span ", " quiet ", &o) < 0 ||
-        intOpt(&o, "span", 10, 1, 3650, &span) < 0)
-        return EXIT_USAGE;
-    int rc = loadIndex("simulate-lifecycle", &o, &ix);
+    int rc = parseCmd(argc, argv, spec, &o);
+    if (rc) return rc;
+    if (o.help) return help(lifeHelp);
+    if (intOpt(&o, "span", 10, 1, 3650, &span) < 0) return EXIT_USAGE;
+    rc = loadIndex("simulate-lifecycle", &o, &ix);
     if (rc) return rc;
     double t0 = progressNow();
     evList l = {0};
@@ -249,15 +221,19 @@ static const char teleHelp[] =
     "  cannot be read or written, 4 the server could not be reached.\n";
 
 static int cmdTelemetry(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) return help(teleHelp);
-    opts o;
+    static const optSpec spec[] = {{"identities", OPT_VALUE}, {"seed", OPT_VALUE}, {"out", OPT_VALUE}, {"post", OPT_VALUE},
+                                   {"concurrency", OPT_VALUE}, {"readings", OPT_VALUE}, {"interval", OPT_VALUE},
+                                   {"quiet", OPT_FLAG}, {NULL, 0}};
+    optArgs o;
     seedIndex ix;
     long long readings, iv;
     char err[ERR_MAX];
-    if (parse("simulate-telemetry", argc, argv, " identities seed out post concurrency readings interval ", " quiet ", &o) < 0 ||
-        intOpt(&o, "readings", 24, 1, 100000, &readings) < 0 || intOpt(&o, "interval", 3600, 1, 86400 * 30, &iv) < 0)
+    int rc = parseCmd(argc, argv, spec, &o);
+    if (rc) return rc;
+    if (o.help) return help(teleHelp);
+    if (intOpt(&o, "readings", 24, 1, 100000, &readings) < 0 || intOpt(&o, "interval", 3600, 1, 86400 * 30, &iv) < 0)
         return EXIT_USAGE;
-    int rc = loadIndex("simulate-telemetry", &o, &ix);
+    rc = loadIndex("simulate-telemetry", &o, &ix);
     if (rc) return rc;
     double t0 = progressNow();
     evList l = {0};
@@ -287,19 +263,21 @@ static const char storageHelp[] =
     "  settings, 4 the server or the store could not be reached.\n";
 
 static int cmdStorage(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) return help(storageHelp);
-    opts o;
+    static const optSpec spec[] = {{"identities", OPT_VALUE}, {"register", OPT_VALUE}, {"store", OPT_VALUE},
+                                   {"page", OPT_VALUE}, {"parallel", OPT_VALUE}, {"quiet", OPT_FLAG}, {NULL, 0}};
+    optArgs o;
     long long par;
     char err[ERR_MAX];
-    if (parse("seed-storage", argc, argv, " identities register store page parallel ", " quiet ", &o) < 0 ||
-        intOpt(&o, "parallel", 32, 1, 256, &par) < 0)
-        return EXIT_USAGE;
-    storageOpts so = {get(&o, "store"), get(&o, "register"), get(&o, "page"), (int)par, get(&o, "quiet") != NULL};
-    if (!get(&o, "identities") || (!so.storeUrl && !so.registerUrl))
+    int prc = parseCmd(argc, argv, spec, &o);
+    if (prc) return prc;
+    if (o.help) return help(storageHelp);
+    if (intOpt(&o, "parallel", 32, 1, 256, &par) < 0) return EXIT_USAGE;
+    storageOpts so = {optGet(&o, "store"), optGet(&o, "register"), optGet(&o, "page"), (int)par, optGet(&o, "quiet") != NULL};
+    if (!optGet(&o, "identities") || (!so.storeUrl && !so.registerUrl))
         return fail(EXIT_USAGE, "seed-storage", "--identities DIR and --register URL and/or --store URL are required (see --help)");
     if (so.page && !so.storeUrl) return fail(EXIT_USAGE, "seed-storage", "--page needs --store");
     seedIndex ix;
-    if (seedIndexLoad(get(&o, "identities"), &ix, err) < 0) return fail(EXIT_CONFIG, "seed-storage", err);
+    if (seedIndexLoad(optGet(&o, "identities"), &ix, err) < 0) return fail(EXIT_CONFIG, "seed-storage", err);
     double t0 = progressNow();
     int rc = storageRun(&ix, &so, err);
     if (rc < 0) rc = fail(-rc, "seed-storage", err);
@@ -308,38 +286,29 @@ static int cmdStorage(int argc, char **argv) {
     return rc;
 }
 
-static const struct { const char *name; int (*fn)(int, char **); const char *what; } cmds[] = {
-    {"generate-identities", cmdGenerate, "DIDs, keys and genesis logs (dpp: windows, panes, frames; iot: devices)"},
-    {"simulate-lifecycle", cmdLifecycle, "signed events Manufacture -> Assemble -> Install (dpp)"},
-    {"simulate-telemetry", cmdTelemetry, "signed device readings at intervals (iot)"},
-    {"seed-storage", cmdStorage, "bulk upload of the genesis logs: register with anchord serve, or to a store"},
+static const optCmd cmds[] = {
+    {"generate-identities", NULL, "DIDs, keys and genesis logs (dpp: windows, panes, frames; iot: devices)", cmdGenerate},
+    {"simulate-lifecycle", NULL, "signed events Manufacture -> Assemble -> Install (dpp)", cmdLifecycle},
+    {"simulate-telemetry", NULL, "signed device readings at intervals (iot)", cmdTelemetry},
+    {"seed-storage", NULL, "bulk upload of the genesis logs: register with anchord serve, or to a store", cmdStorage},
+    {NULL, NULL, NULL, NULL},
 };
 
 static void usage(FILE *f) {
     fprintf(f, "usage: seed COMMAND [OPTIONS]   (seed COMMAND --help for each; seed --version)\n"
                "  Test and demo data for Witness Anchor: the rollout plan's 3,000 product\n"
                "  passports and their lifecycle events, or an IoT device fleet.\n");
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) fprintf(f, "  %-20s %s\n", cmds[i].name, cmds[i].what);
+    optHelpCommands(f, cmds, 20);
     fputc('\n', f);
     exitHelp(f, EXIT_SEED);
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { usage(stderr); return EXIT_USAGE; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
-    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("seed %s\n", waVersion()); return 0; }
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "seed: cannot initialise libsodium / libcurl\n");
         return EXIT_FAIL;
     }
-    int rc = -1;
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (!strcmp(argv[1], cmds[i].name)) rc = cmds[i].fn(argc - 1, argv + 1);
-    if (rc == -1) {
-        fprintf(stderr, "seed: unknown command \"%s\"\n", argv[1]);
-        usage(stderr);
-        rc = EXIT_USAGE;
-    }
+    int rc = optDispatch("seed", argc, argv, 1, cmds, usage);
     curl_global_cleanup();
     return rc;
 }

@@ -4,7 +4,6 @@
  * found, 2 usage, 3 an input file, 4 a server could not be reached, 5 the node is
  * on another chain, 8 pending, 9 stale). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +13,9 @@
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/merkle.h"
-#include "core/version.h"
 #include "didlog/didurl.h"
 #include "core/io/exit.h"
+#include "core/io/opt.h"
 #include "core/io/http.h"
 #include "core/io/file.h"
 #include "didlog/webvh.h"
@@ -43,17 +42,6 @@ static void proofHelp(FILE *f) {
     exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_FAIL) | EXIT_BIT(EXIT_USAGE));
 }
 
-/* parseU64: strict unsigned decimal (no sign, no blanks, no overflow). */
-static int parseU64(const char *s, uint64_t *out) {
-    if (*s < '0' || *s > '9') return -1;
-    char *e;
-    errno = 0;
-    unsigned long long v = strtoull(s, &e, 10);
-    if (errno || *e) return -1;
-    *out = v;
-    return 0;
-}
-
 /* usage: print a usage error for cmd and return the usage exit code. */
 static int usage(const char *cmd, const char *msg, const char *arg) {
     fprintf(stderr, "didverify %s: %s%s%s\n", cmd, msg, arg ? ": " : "", arg ? arg : "");
@@ -61,26 +49,23 @@ static int usage(const char *cmd, const char *msg, const char *arg) {
     return EXIT_USAGE;
 }
 
+/* parseCmd: the command line of cmd (argv[0] its name or the program's) by spec (core/io/opt.h).
+ * EXIT_OK (a->help may be set), or EXIT_USAGE after the message. */
+static int parseCmd(const char *cmd, int argc, char **argv, const optSpec *spec, int maxPos, optArgs *a) {
+    char err[ERR_MAX];
+    return optParse(argc, argv, 1, spec, maxPos, 0, a, err) < 0 ? usage(cmd, err, NULL) : EXIT_OK;
+}
+
 static int cmdProof(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"leaf-hash", required_argument, NULL, 'l'}, {"index", required_argument, NULL, 'i'},
-        {"size", required_argument, NULL, 's'},      {"root", required_argument, NULL, 'r'},
-        {"proof", required_argument, NULL, 'p'},     {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *leafS = NULL, *rootS = NULL, *proofS = "", *idxS = NULL, *sizeS = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l': leafS = optarg; break;
-        case 'i': idxS = optarg; break;
-        case 's': sizeS = optarg; break;
-        case 'r': rootS = optarg; break;
-        case 'p': proofS = optarg; break;
-        case 'h': proofHelp(stdout); return EXIT_OK;
-        default: return usage("proof", "bad option", NULL);
-        }
-    }
-    if (optind < argc) return usage("proof", "unexpected argument", argv[optind]);
+    static const optSpec spec[] = {{"leaf-hash", OPT_VALUE}, {"index", OPT_VALUE}, {"size", OPT_VALUE},
+                                   {"root", OPT_VALUE}, {"proof", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int rc = parseCmd("proof", argc, argv, spec, 0, &a);
+    if (rc) return rc;
+    if (a.help) { proofHelp(stdout); return EXIT_OK; }
+    const char *leafS = optGet(&a, "leaf-hash"), *rootS = optGet(&a, "root"), *proofS = optGet(&a, "proof");
+    const char *idxS = optGet(&a, "index"), *sizeS = optGet(&a, "size");
+    if (!proofS) proofS = "";
     if (!leafS || !rootS || !idxS || !sizeS)
         return usage("proof", "--leaf-hash, --index, --size and --root are required", NULL);
 
@@ -90,8 +75,8 @@ static int cmdProof(int argc, char **argv) {
     char err[ERR_MAX];
     if (hexDecode(leafS, leaf, sizeof leaf) < 0) return usage("proof", "--leaf-hash is not 64 hex digits", leafS);
     if (hexDecode(rootS, root, sizeof root) < 0) return usage("proof", "--root is not 64 hex digits", rootS);
-    if (parseU64(idxS, &idx) < 0) return usage("proof", "--index is not an unsigned 64-bit number", idxS);
-    if (parseU64(sizeS, &size) < 0) return usage("proof", "--size is not an unsigned 64-bit number", sizeS);
+    if (optU64(idxS, &idx) < 0) return usage("proof", "--index is not an unsigned 64-bit number", idxS);
+    if (optU64(sizeS, &size) < 0) return usage("proof", "--size is not an unsigned 64-bit number", sizeS);
     if (merkleProofFromHex(proofS, path, MERKLE_MAX_PROOF, &len, err) < 0) return usage("proof", "--proof", err);
 
     if (merkleVerify(leaf, idx, size, (const merkleHash *)path, len, root, err) < 0) {
@@ -119,20 +104,16 @@ typedef struct rootOpts {
     "  --anchors FILE   an offline snapshot written by 'didverify anchors export'\n" \
     "                   (--contract / --chain-id, when given, must match it)\n"
 
-/* rootOpt: consume one root option; 1 when c was one. */
-static int rootOpt(rootOpts *ro, int c) {
-    switch (c) {
-    case 'R': ro->rpc = optarg; return 1;
-    case 'C': ro->contract = optarg; return 1;
-    case 'I': ro->chainId = optarg; return 1;
-    case 'A': ro->anchors = optarg; return 1;
-    default: return 0;
-    }
+/* rootOptsFrom: the root options of a parsed command line. */
+static void rootOptsFrom(const optArgs *a, rootOpts *ro) {
+    memset(ro, 0, sizeof *ro);
+    ro->rpc = optGet(a, "rpc");
+    ro->contract = optGet(a, "contract");
+    ro->chainId = optGet(a, "chain-id");
+    ro->anchors = optGet(a, "anchors");
 }
 
-#define ROOT_LONGOPTS \
-    {"rpc", required_argument, NULL, 'R'}, {"contract", required_argument, NULL, 'C'}, \
-    {"chain-id", required_argument, NULL, 'I'}, {"anchors", required_argument, NULL, 'A'}
+#define ROOT_SPEC {"rpc", OPT_VALUE}, {"contract", OPT_VALUE}, {"chain-id", OPT_VALUE}
 
 /* openRoots: the chain source ro names. EXIT_OK, or after a message EXIT_USAGE (bad
  * options), EXIT_CONFIG (the anchors file), EXIT_UNAVAILABLE (the node could not be
@@ -145,7 +126,7 @@ static int openRoots(rootOpts *ro, chainSrc *src, const char *cmd) {
     if (!ro->rpc && !ro->anchors && getenv("WA_RPC_URLS") && *getenv("WA_RPC_URLS")) ro->rpc = getenv("WA_RPC_URLS");
     if (!!ro->rpc == !!ro->anchors) return usage(cmd, "give exactly one root source: --rpc URL --contract ADDR, or --anchors FILE", NULL);
     if (ro->contract && ethAddrParse(ro->contract, contract, err) < 0) return usage(cmd, "--contract", err);
-    if (ro->chainId && (parseU64(ro->chainId, &chainId) < 0 || !chainId)) return usage(cmd, "--chain-id is not a positive integer", ro->chainId);
+    if (ro->chainId && (optU64(ro->chainId, &chainId) < 0 || !chainId)) return usage(cmd, "--chain-id is not a positive integer", ro->chainId);
     if (ro->rpc) {
         if (!ro->contract) return usage(cmd, "--rpc needs --contract ADDR (the WitnessAnchorRegistry)", NULL);
         ethRpc urls;
@@ -326,39 +307,25 @@ static int report(const historyReport *r, int json) {
     return reportExit(historyVerdict(r));
 }
 
+/* cmdVerify: `didverify [verify] DID | --log ...` (argv[0] is "verify" or the program's name). */
 static int cmdVerify(int argc, char **argv) {
-    static const struct option opts[] = {
-        ROOT_LONGOPTS, {"base-url", required_argument, NULL, 'b'}, {"log", required_argument, NULL, 'l'},
-        {"witness", required_argument, NULL, 'w'}, {"did-witness", required_argument, NULL, 'd'},
-        {"did", required_argument, NULL, 'D'}, {"json", no_argument, NULL, 'j'},
-        {"manifests", required_argument, NULL, 'M'}, {"stale-batches", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    rootOpts ro = {0};
-    const char *baseUrl = NULL, *files[3] = {NULL, NULL, NULL}, *did = NULL, *manOpt = NULL;
+    static const optSpec spec[] = {ROOT_SPEC, {"anchors", OPT_VALUE}, {"base-url", OPT_VALUE}, {"log", OPT_VALUE},
+                                   {"witness", OPT_VALUE}, {"did-witness", OPT_VALUE}, {"did", OPT_VALUE},
+                                   {"json", OPT_FLAG}, {"manifests", OPT_VALUE}, {"stale-batches", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    rootOpts ro;
+    int rc = parseCmd("verify", argc, argv, spec, 1, &a);
+    if (rc) return rc;
+    if (a.help) { verifyHelp(stdout); return EXIT_OK; }
+    rootOptsFrom(&a, &ro);
+    const char *baseUrl = optGet(&a, "base-url"), *did = optGet(&a, "did"), *manOpt = optGet(&a, "manifests");
+    const char *files[3] = {optGet(&a, "log"), optGet(&a, "witness"), optGet(&a, "did-witness")};
+    const char *staleS = optGet(&a, "stale-batches");
     uint64_t staleMax = STALE_BATCHES_DEFAULT;
-    int json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (rootOpt(&ro, c)) continue;
-        switch (c) {
-        case 'b': baseUrl = optarg; break;
-        case 'l': files[0] = optarg; break;
-        case 'w': files[1] = optarg; break;
-        case 'd': files[2] = optarg; break;
-        case 'D': did = optarg; break;
-        case 'j': json = 1; break;
-        case 'M': manOpt = optarg; break;
-        case 'S':
-            if (!strcmp(optarg, "all")) staleMax = UINT64_MAX;
-            else if (parseU64(optarg, &staleMax) < 0) return usage("verify", "--stale-batches is not a number or 'all'", optarg);
-            break;
-        case 'h': verifyHelp(stdout); return EXIT_OK;
-        default: return usage("verify", "bad option", NULL);
-        }
-    }
-    const char *pos = optind < argc ? argv[optind] : NULL;
-    if (pos && !strcmp(pos, "verify")) pos = ++optind < argc ? argv[optind] : NULL;
-    if (optind + 1 < argc) return usage("verify", "unexpected argument", argv[optind + 1]);
+    int json = optGet(&a, "json") != NULL;
+    if (staleS && !strcmp(staleS, "all")) staleMax = UINT64_MAX;
+    else if (staleS && optU64(staleS, &staleMax) < 0) return usage("verify", "--stale-batches is not a number or 'all'", staleS);
+    const char *pos = a.npos ? a.pos[0] : NULL;
     if (pos && (files[0] || files[1] || files[2])) return usage("verify", "give a DID or --log/--witness files, not both", NULL);
     if (!pos && (!files[0] || !files[1])) return usage("verify", "give a DID, or --log FILE and --witness FILE", NULL);
     if (!pos && baseUrl) return usage("verify", "--base-url goes with a DID", NULL);
@@ -366,7 +333,7 @@ static int cmdVerify(int argc, char **argv) {
     if (pos) did = pos;
 
     buf f[3] = {BUF_INIT, BUF_INIT, BUF_INIT};
-    int have[3] = {0, 0, 0}, rc = EXIT_OK, parsed = 0;
+    int have[3] = {0, 0, 0}, parsed = 0;
     char err[ERR_MAX];
     didParts p;
     manifestsAt ma;
@@ -440,24 +407,18 @@ static int batchCheck(const manifest *m, uint64_t id, chainSrc *src, char *reaso
 }
 
 static int cmdBatch(int argc, char **argv) {
-    static const struct option opts[] = {ROOT_LONGOPTS, {"base-url", required_argument, NULL, 'b'},
-                                         {"manifest", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    rootOpts ro = {0};
-    const char *baseUrl = NULL, *file = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (rootOpt(&ro, c)) continue;
-        switch (c) {
-        case 'b': baseUrl = optarg; break;
-        case 'm': file = optarg; break;
-        case 'h': batchHelp(stdout); return EXIT_OK;
-        default: return usage("batch", "bad option", NULL);
-        }
-    }
+    static const optSpec spec[] = {ROOT_SPEC, {"anchors", OPT_VALUE}, {"base-url", OPT_VALUE}, {"manifest", OPT_VALUE},
+                                   {NULL, 0}};
+    optArgs a;
+    rootOpts ro;
+    int rc = parseCmd("batch", argc, argv, spec, OPT_POS_ANY, &a);
+    if (rc) return rc;
+    if (a.help) { batchHelp(stdout); return EXIT_OK; }
+    rootOptsFrom(&a, &ro);
+    const char *baseUrl = optGet(&a, "base-url"), *file = optGet(&a, "manifest");
     uint64_t id;
-    if (optind + 1 != argc) return usage("batch", "give exactly one batch ID", NULL);
-    if (parseU64(argv[optind], &id) < 0) return usage("batch", "the batch ID is not an unsigned number", argv[optind]);
+    if (a.npos != 1) return usage("batch", "give exactly one batch ID", NULL);
+    if (optU64(a.pos[0], &id) < 0) return usage("batch", "the batch ID is not an unsigned number", a.pos[0]);
     if (!!baseUrl == !!file) return usage("batch", "give --base-url URL or --manifest FILE", NULL);
     buf b = BUF_INIT, url = BUF_INIT;
     char err[ERR_MAX], reason[ERR_MAX];
@@ -479,7 +440,7 @@ static int cmdBatch(int argc, char **argv) {
     chainSrc src;
     memset(&src, 0, sizeof src);
     manifest m;
-    int rc = openRoots(&ro, &src, "batch");
+    rc = openRoots(&ro, &src, "batch");
     if (rc != EXIT_OK) { bufFree(&b); anchorsFree(&ro.file); return rc; }
     int k = manifestParse((const char *)b.p, b.len, &m, reason) < 0 ? 1 : batchCheck(&m, id, &src, reason, err);
     if (k < 0) {
@@ -516,28 +477,22 @@ static void anchorsHelp(FILE *f) {
 }
 
 static int cmdAnchors(int argc, char **argv) {
-    static const struct option opts[] = {ROOT_LONGOPTS, {"from-block", required_argument, NULL, 'f'},
-                                         {"out", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    rootOpts ro = {0};
-    const char *out = NULL, *fromS = "0";
+    static const optSpec spec[] = {ROOT_SPEC, {"from-block", OPT_VALUE}, {"out", OPT_VALUE}, {NULL, 0}};
+    optArgs o;
+    rootOpts ro;
+    int rc = parseCmd("anchors", argc, argv, spec, OPT_POS_ANY, &o);
+    if (rc) return rc;
+    if (o.help) { anchorsHelp(stdout); return EXIT_OK; }
+    rootOptsFrom(&o, &ro);
+    const char *out = optGet(&o, "out"), *fromS = optGet(&o, "from-block");
     uint64_t from;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c != 'A' && rootOpt(&ro, c)) continue;
-        switch (c) {
-        case 'f': fromS = optarg; break;
-        case 'o': out = optarg; break;
-        case 'h': anchorsHelp(stdout); return EXIT_OK;
-        default: return usage("anchors", "bad option", NULL);
-        }
-    }
-    if (optind + 1 != argc || strcmp(argv[optind], "export")) return usage("anchors", "the only subcommand is 'export'", NULL);
+    if (!fromS) fromS = "0";
+    if (o.npos != 1 || strcmp(o.pos[0], "export")) return usage("anchors", "the only subcommand is 'export'", NULL);
     if (!out) return usage("anchors", "--out FILE is required", NULL);
-    if (parseU64(fromS, &from) < 0) return usage("anchors", "--from-block is not an unsigned number", fromS);
+    if (optU64(fromS, &from) < 0) return usage("anchors", "--from-block is not an unsigned number", fromS);
     chainSrc src;
     memset(&src, 0, sizeof src);
-    int rc = openRoots(&ro, &src, "anchors");
+    rc = openRoots(&ro, &src, "anchors");
     if (rc != EXIT_OK) return rc;
     anchorsFile a;
     buf b = BUF_INIT;
@@ -561,14 +516,12 @@ static int cmdAnchors(int argc, char **argv) {
 
 /* ---- dispatch ---- */
 
-static const struct command {
-    const char *name, *summary;
-    int (*run)(int argc, char **argv);   /* argv[0] is the subcommand name */
-} commands[] = {
-    {"verify", "check a DID's history (the default: didverify DID ... / didverify --log ...)", cmdVerify},
-    {"batch", "rebuild a batch's Merkle root from its manifest and check it on chain", cmdBatch},
-    {"anchors", "anchors export: write the offline roots snapshot from the chain", cmdAnchors},
-    {"proof", "check one RFC 9162 Merkle inclusion proof", cmdProof},
+static const optCmd commands[] = {
+    {"verify", NULL, "check a DID's history (the default: didverify DID ... / didverify --log ...)", cmdVerify},
+    {"batch", NULL, "rebuild a batch's Merkle root from its manifest and check it on chain", cmdBatch},
+    {"anchors", NULL, "anchors export: write the offline roots snapshot from the chain", cmdAnchors},
+    {"proof", NULL, "check one RFC 9162 Merkle inclusion proof", cmdProof},
+    {NULL, NULL, NULL, NULL},
 };
 
 static void mainHelp(FILE *f) {
@@ -577,24 +530,19 @@ static void mainHelp(FILE *f) {
                "       didverify <command> [options]\n"
                "       didverify --version\n"
                "ROOTS: --rpc URL --contract ADDR [--chain-id N]  |  --anchors FILE\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    optHelpCommands(f, commands, 10);
     fprintf(f, "\nrun 'didverify <command> --help' for a command's options.\n\n");
     exitHelp(f, EXIT_DIDVERIFY);
 }
 
+/* isVerifyArg: argv[1] starts the default command (a DID or an option), not a command. */
+static int isVerifyArg(const char *s) {
+    if (!strncmp(s, "did:", 4)) return 1;
+    return s[0] == '-' && strcmp(s, "-h") && strcmp(s, "--help") && strcmp(s, "--version");
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2) { mainHelp(stderr); return EXIT_USAGE; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        mainHelp(stdout);
-        return EXIT_OK;
-    }
-    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("didverify %s\n", waVersion()); return EXIT_OK; }
     if (sodium_init() < 0) { fprintf(stderr, "didverify: libsodium failed to initialise\n"); return EXIT_FAIL; }
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    if (argv[1][0] == '-' || !strncmp(argv[1], "did:", 4)) return cmdVerify(argc, argv);
-    fprintf(stderr, "didverify: unknown command '%s'\n", argv[1]);
-    mainHelp(stderr);
-    return EXIT_USAGE;
+    if (argc > 1 && isVerifyArg(argv[1])) return cmdVerify(argc, argv);
+    return optDispatch("didverify", argc, argv, 1, commands, mainHelp);
 }

@@ -273,14 +273,6 @@ void configPrint(FILE *f, const config *c) {
     }
 }
 
-const char *configArgPath(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) return argv[i + 1];
-        if (!strncmp(argv[i], "--config=", 9)) return argv[i] + 9;
-    }
-    return NULL;
-}
-
 const char *configKeyFile(const config *c, const char *who) {
     if (!strcmp(who, "RELAYER")) return c->relayerKeyFile;
     if (!strcmp(who, "PUBLISHER")) return c->publisherKeyFile;

@@ -83,9 +83,6 @@ void configHelp(FILE *f);
  * (durations in ms); secret variables only as set / not set. */
 void configPrint(FILE *f, const config *c);
 
-/* configArgPath: the value of "--config FILE" / "--config=FILE" in argv, or NULL. */
-const char *configArgPath(int argc, char **argv);
-
 /* configSecret: a key ("RELAYER", "PUBLISHER", "PREVIOUS_PUBLISHER" or "WITNESS") from the 0600 file
  * WA_<who>_KEY_FILE or from $WA_<who>_KEY (both set is an error). The
  * environment copy is zeroed and unset once read (so children and

@@ -119,11 +119,6 @@ int main(void) {
     bufWipe(&s);
     unlink(key); unlink(path); rmdir(dir);
 
-    char *argv1[] = {"anchord", "serve", "--config", "x.conf"};
-    char *argv2[] = {"anchord", "--config=y.conf"};
-    T_CHECK(configArgPath(4, argv1) && !strcmp(configArgPath(4, argv1), "x.conf"), "--config FILE");
-    T_CHECK(configArgPath(2, argv2) && !strcmp(configArgPath(2, argv2), "y.conf"), "--config=FILE");
-
     /* help lists every setting with its default */
     char *hb = NULL;
     size_t hn = 0;

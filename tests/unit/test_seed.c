@@ -11,6 +11,7 @@
 #include "core/multiformat.h"
 #include "core/sha256.h"
 #include "core/io/file.h"
+#include "core/io/opt.h"
 #include "seed/ident.h"
 #include "seed/product.h"
 #include "seed/rng.h"
@@ -79,8 +80,8 @@ static void testArgs(void) {
     T_CHECK(seedTimeArg("now-2d", &t, err) == 0 && llabs(t - (time(NULL) - 172800)) <= 1, "now-2d");
     T_CHECK(seedTimeArg("tomorrow", &t, err) < 0 && seedTimeArg("now-3x", &t, err) < 0, "bad times refused");
     uint64_t u;
-    T_CHECK(seedU64Arg("18446744073709551615", &u) == 0 && u == UINT64_MAX, "u64 max");
-    T_CHECK(seedU64Arg("-1", &u) < 0 && seedU64Arg("1x", &u) < 0 && seedU64Arg("", &u) < 0, "bad integers refused");
+    T_CHECK(optU64("18446744073709551615", &u) == 0 && u == UINT64_MAX, "u64 max");
+    T_CHECK(optU64("-1", &u) < 0 && optU64("1x", &u) < 0 && optU64("", &u) < 0, "bad integers refused");
 }
 
 static void knownAnswer(void) {
