@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/jcs.h"
 #include "core/multiformat.h"
+#include "core/rfc3339.h"
 #include "core/sha256.h"
 #include "core/di.h"
 #include "core/edsigner.h"
@@ -11,34 +12,12 @@
 #define DI_TYPE  "DataIntegrityProof"
 #define DI_SUITE "eddsa-jcs-2022"
 
-/* digits: n decimal digits at s into *v; 0 / -1. */
-static int digits(const char *s, int n, int *v) {
-    *v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 0;
-}
-
 /* isDateTime: an XML Schema dateTimeStamp as Data Integrity wants for
- * "created"/"expires": YYYY-MM-DDThh:mm:ss[.f+](Z|+hh:mm|-hh:mm). */
+ * "created"/"expires": the RFC 3339 §5.6 grammar, any offset, second 60
+ * (wider than the project's own rule on purpose: a proof from another writer). */
 static int isDateTime(const char *s) {
-    int y, mo, d, h, mi, se, oh, om;
-    if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-        digits(s + 8, 2, &d) || s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
-        digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se))
-        return 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return 0;
-    s += 19;
-    if (*s == '.') {
-        if (s[1] < '0' || s[1] > '9') return 0;
-        for (s++; *s >= '0' && *s <= '9'; s++) {}
-    }
-    if (s[0] == 'Z') return s[1] == 0;
-    if ((s[0] != '+' && s[0] != '-') || digits(s + 1, 2, &oh) || s[3] != ':' || digits(s + 4, 2, &om))
-        return 0;
-    return s[6] == 0 && oh <= 23 && om <= 59;
+    rfc3339Parts p;
+    return rfc3339Scan(s, &p) == 0;
 }
 
 /* needStr: member key of o is a string equal to want (want NULL: any

@@ -48,3 +48,16 @@ uint8_t *hexDecodeAny(const char *s, size_t *n) {
     *n = l / 2;
     return out;
 }
+
+void hexEncode0x(const uint8_t *in, size_t n, char *out) {
+    out[0] = '0';
+    out[1] = 'x';
+    hexEncode(in, n, out + 2);
+}
+
+char *hexDup0x(const uint8_t *in, size_t n) {
+    if (n > (SIZE_MAX - 3) / 2) return NULL;
+    char *s = malloc(2 * n + 3);
+    if (s) hexEncode0x(in, n, s);
+    return s;
+}

@@ -15,4 +15,11 @@ int hexDecode(const char *s, uint8_t *out, size_t outlen);
  * malloc'd array; *n gets its length. NULL on error. */
 uint8_t *hexDecodeAny(const char *s, size_t *n);
 
+/* hexEncode0x: "0x" + 2n lowercase hex chars + NUL into out (size >= 2n+3):
+ * Ethereum's form of data and quantities-as-bytes. */
+void hexEncode0x(const uint8_t *in, size_t n, char *out);
+
+/* hexDup0x: hexEncode0x into a new string (caller frees); NULL when out of memory. */
+char *hexDup0x(const uint8_t *in, size_t n);
+
 #endif

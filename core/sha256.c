@@ -8,6 +8,7 @@
  * is not deprecated, needs no allocation or per-thread state, and is already a
  * dependency (Keccak-256). See docs/crypto.md. */
 #include <nettle/sha2.h>
+#include "core/hex.h"
 #include "core/sha256.h"
 
 /* sha256: one-shot digest of data (data may be NULL when n is 0). */
@@ -26,4 +27,11 @@ void sha256Two(const void *a, size_t an, const void *b, size_t bn, uint8_t out[S
     if (an) sha256_update(&c, an, a);
     if (bn) sha256_update(&c, bn, b);
     sha256_digest(&c, SHA256_LEN, out);
+}
+
+/* sha256Hex: sha256, then lowercase hex. */
+void sha256Hex(const void *data, size_t n, char out[2 * SHA256_LEN + 1]) {
+    uint8_t d[SHA256_LEN];
+    sha256(data, n, d);
+    hexEncode(d, SHA256_LEN, out);
 }

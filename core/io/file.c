@@ -21,7 +21,10 @@ int fileReadFd(int fd, const char *path, size_t max, buf *out, char *err) {
         if (r == 0) break;
         out->len += (size_t)r;
         out->p[out->len] = 0;
-        if (out->len > max) return errSet(err, "%s: larger than the limit of %zu bytes", path, max);
+        if (out->len > max) {
+            errSet(err, "%s: larger than the limit of %zu bytes", path, max);
+            return FILE_TOO_LARGE;
+        }
     }
     return 0;
 }
@@ -119,5 +122,47 @@ int fileWrite(const char *path, const void *data, size_t n, mode_t mode, char *e
     }
     free(dcopy);
     free(bcopy);
+    return rc;
+}
+
+/* syncDir: fsync the directory path (best effort: a failure here loses durability
+ * after a crash, not data the caller can see). */
+static void syncDir(const char *path) {
+    int fd = open(*path ? path : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) { fsync(fd); close(fd); }
+}
+
+/* syncParent: syncDir of the folder that holds p. */
+static void syncParent(const char *p) {
+    const char *slash = strrchr(p, '/');
+    if (!slash) { syncDir("."); return; }
+    char *d = strndup(p, slash == p ? 1 : (size_t)(slash - p));
+    if (d) { syncDir(d); free(d); }
+}
+
+/* mkdirOne: mkdir p (mode), fsyncing its parent when it was created; an existing
+ * directory is fine. 0 / -1 + err. */
+static int mkdirOne(const char *p, mode_t mode, char *err) {
+    if (mkdir(p, mode) == 0) { syncParent(p); return 0; }
+    int e = errno;
+    struct stat st;
+    if (e == EEXIST && stat(p, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+    return errSet(err, "%s: mkdir: %s", p, e == EEXIST ? "exists and is not a directory" : strerror(e));
+}
+
+int fileMkdirs(const char *path, mode_t mode, char *err) {
+    if (!*path) return errSet(err, "mkdir: empty path");
+    char *p = strdup(path);
+    if (!p) return errSet(err, "out of memory");
+    int rc = 0;
+    for (char *s = p + 1; rc == 0; s++) {
+        if (*s && *s != '/') continue;
+        char c = *s;
+        *s = 0;
+        if (s[-1] != '/') rc = mkdirOne(p, mode, err);
+        *s = c;
+        if (!c) break;
+    }
+    free(p);
     return rc;
 }

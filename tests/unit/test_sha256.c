@@ -1,5 +1,5 @@
 /* test_sha256.c -- SHA-256 against the FIPS 180-2 / NIST CAVS examples and
- * against OpenSSL's independent implementation; sha256Two at every split. */
+ * against OpenSSL's independent implementation; sha256Two at every split; sha256Hex. */
 #include <stdint.h>
 #include <openssl/evp.h>
 #include "core/hex.h"
@@ -62,8 +62,19 @@ static void testTwoSplits(void) {
     T_CHECK(memcmp(ref, got, 32) == 0, "sha256Two with an empty NULL second part");
 }
 
+/* sha256Hex: the FIPS 180-2 "abc" and empty-string digests as lowercase hex. */
+static void testHex(void) {
+    char hx[2 * SHA256_LEN + 1];
+    memset(hx, 'X', sizeof hx);
+    sha256Hex("abc", 3, hx);
+    T_CHECK(!strcmp(hx, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), "sha256Hex abc: %s", hx);
+    sha256Hex(NULL, 0, hx);
+    T_CHECK(!strcmp(hx, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), "sha256Hex empty: %s", hx);
+}
+
 int main(void) {
     testVectors();
     testTwoSplits();
+    testHex();
     return T_DONE();
 }
