@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "core/io/file.h"
 #include "anchord/cmd.h"
 #include "anchord/ingest/genesis.h"
@@ -63,11 +62,15 @@ static int submitDids(const config *cfg, queue *q, char **files, int n) {
         buf b = BUF_INIT;
         ingestResult r;
         memset(&r, 0, sizeof r);
-        if (fileRead(files[i], (size_t)cfg->maxBody, &b, err) < 0) {
-            r.code = REJ_TOO_LARGE;   /* unreadable is a usage error; too big is a refusal */
-            if (access(files[i], R_OK) != 0) { fprintf(stderr, "anchord submit: %s\n", err); bufFree(&b); return EXIT_CONFIG; }
+        int rd = fileRead(files[i], (size_t)cfg->maxBody, &b, err);
+        if (rd == FILE_TOO_LARGE) {   /* too big is a refusal of that log; unreadable stops the command */
+            r.code = REJ_TOO_LARGE;
             snprintf(r.detail, sizeof r.detail, "%s", err);
             snprintf(r.id, sizeof r.id, "genesis");
+        } else if (rd < 0) {
+            fprintf(stderr, "anchord submit: %s\n", err);
+            bufFree(&b);
+            return EXIT_CONFIG;
         } else ingestDid(&ing, q, (const char *)b.p, b.len, &r);
         bufFree(&b);
         json_t *o = r.code == REJ_OK

@@ -7,13 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
+#include "core/rfc3339.h"
 #include "didlog/didurl.h"
+#include "core/io/clock.h"
 #include "core/io/exit.h"
 #include "core/io/opt.h"
 #include "core/io/http.h"
@@ -50,13 +51,13 @@ static int fail(int code, const char *what, const char *err) {
 /* ---------- shared helpers ---------- */
 
 /* versionTimeArg: --time, or now (bumped past the head's time so entries stay strictly increasing). */
-static void versionTimeArg(const optArgs *a, const webvhLog *log, char out[32]) {
+static void versionTimeArg(const optArgs *a, const webvhLog *log, char out[RFC3339_MAX]) {
     const char *t = optGet(a, "time");
-    if (t) { snprintf(out, 32, "%s", t); return; }
-    long long now = (long long)time(NULL);
+    if (t) { snprintf(out, RFC3339_MAX, "%s", t); return; }
+    int64_t now = clockWallMs() / 1000;
     const webvhEntry *h = log ? webvhHead(log) : NULL;
-    if (h && (double)now <= h->time) now = (long long)h->time + 1;
-    webvhFormatTime(now, out);
+    if (h && (double)now <= h->time) now = (int64_t)h->time + 1;
+    rfc3339Format(now, out);
 }
 
 /* loadLog: read, parse and verify (witness thresholds aside) a log to append to.
@@ -265,7 +266,7 @@ static int cmdCreate(int argc, char **argv) {
     if (didFrom("{SCID}", &a, &did, err) < 0) { bufFree(&did); return fail(EXIT_USAGE, "create", err); }
     int rc = readKey(&a, "update-key", &uk, err);
     if (rc) { bufFree(&did); return fail(rc, "create", err); }
-    char mk[MULTIKEY_PUB_MAX], vt[32];
+    char mk[MULTIKEY_PUB_MAX], vt[RFC3339_MAX];
     mkEncodeEd25519Pub(uk.pk, mk);
     json_t *st = json_pack("{s[ss] ss}", "@context", "https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1",
                            "id", (const char *)did.p);
@@ -319,7 +320,7 @@ out:
 /* appendTo: sign the next entry (state st, parameter changes params) onto log.
  * EXIT_OK, or EXIT_FAIL + err when the entry is refused. */
 static int appendTo(const optArgs *a, webvhLog *log, json_t *st, json_t *params, const edKey *k, char *err) {
-    char vt[32];
+    char vt[RFC3339_MAX];
     versionTimeArg(a, log, vt);
     return webvhAppend(log, st, params, vt, k->sk, NULL, err) < 0 ? EXIT_FAIL : EXIT_OK;
 }
@@ -580,7 +581,7 @@ static int cmdWitnessSign(int argc, char **argv) {
     } else {
         wf = json_array();
     }
-    char vt[32];
+    char vt[RFC3339_MAX];
     versionTimeArg(&a, NULL, vt);
     rc = EXIT_FAIL;
     if (!(proof = webvhWitnessSign(vid, k.sk, vt, err)) || webvhWitnessAdd(wf, vid, proof, err) < 0) goto out;
