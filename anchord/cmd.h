@@ -34,10 +34,6 @@ static inline const char *cmdConfigPath(const cmdCtx *c, const optArgs *a) {
  * Exit 0 clean shutdown, 1 cannot start (cannot listen), 2 usage, 3 configuration. */
 int cmdServe(const cmdCtx *c, int argc, char **argv);
 
-/* serveRun: the server itself with a loaded config and the genesis-log
- * verifier to use for POST /dids (NULL: shape check only). An exit code. */
-int serveRun(const config *cfg, genesisCheckFn genesisCheck, void *genesisCtx);
-
 /* cmdSubmit: `anchord submit [--config FILE] FILE|-` -- queue signed events
  * from JSON Lines with the checks of POST /events; one JSON result per line.
  * Exit 0 all queued, 1 some rejected, 2 usage, 3 configuration or an unreadable file,

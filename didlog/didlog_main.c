@@ -84,18 +84,6 @@ static int saveLog(const webvhLog *log, const char *path, char *err) {
     return fileWrite(path, log->text.p, log->text.len, 0644, err);
 }
 
-/* pctSegment: percent-encode a DID component (keeps ALPHA DIGIT . - _). */
-static void pctSegment(const char *s, buf *out) {
-    static const char hx[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')
-            bufPutc(out, c);
-        else
-            bufPutc(out, '%'), bufPutc(out, hx[c >> 4]), bufPutc(out, hx[c & 15]);
-    }
-}
-
 /* didFrom: "did:webvh:<scid>:<host>[%3A<port>][:<path>…]" from --domain/--path. */
 static int didFrom(const char *scid, const optArgs *a, buf *out, char *err) {
     const char *dom = optGet(a, "domain"), *paths[MAXV];
@@ -105,13 +93,13 @@ static int didFrom(const char *scid, const optArgs *a, buf *out, char *err) {
     const char *colon = strrchr(dom, ':');
     char host[256];
     snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - dom) : (int)strlen(dom), dom);
-    pctSegment(host, out);
+    didPctEncode(host, strlen(host), out);
     if (colon) bufPrintf(out, "%%3A%s", colon + 1);
     int np = optAll(a, "path", paths, MAXV);
     for (int i = 0; i < np; i++) {
         bufPutc(out, ':');
         if (!strcmp(paths[i], "{SCID}")) bufPuts(out, "{SCID}");   /* becomes the SCID, like the DID's first part */
-        else pctSegment(paths[i], out);
+        else didPctEncode(paths[i], strlen(paths[i]), out);
     }
     didParts p;
     if (didParse((const char *)out->p, DID_PLACEHOLDER, &p, err) < 0) return -1;

@@ -1,5 +1,4 @@
 /* ident.c -- generate identities: keys, DID documents, genesis logs and the index, in parallel. */
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,45 +18,6 @@
 #include "seed/ident.h"
 #include "seed/product.h"
 #include "seed/rng.h"
-
-/* pctSegment: percent-encode one DID component (keeps ALPHA DIGIT . - _), as didlog create does. */
-static void pctSegment(const char *s, size_t n, buf *out) {
-    static const char hx[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (isalnum(c) || c == '.' || c == '-' || c == '_') bufPutc(out, c);
-        else bufPutc(out, '%'), bufPutc(out, hx[c >> 4]), bufPutc(out, hx[c & 15]);
-    }
-}
-
-int identDidTemplate(const char *domain, const char *prefix, buf *out, char *err) {
-    const char *colon = strrchr(domain, ':');
-    size_t hl = colon ? (size_t)(colon - domain) : strlen(domain);
-    char host[256];
-    if (!hl || hl >= sizeof host) return errSet(err, "--domain %s: bad host", domain);
-    for (size_t i = 0; i < hl; i++) host[i] = (char)tolower((unsigned char)domain[i]);
-    bufReset(out);
-    bufPuts(out, "did:webvh:{SCID}:");
-    pctSegment(host, hl, out);
-    if (colon) bufPrintf(out, "%%3A%s", colon + 1);
-    for (const char *s = prefix; *s;) {
-        size_t n = strcspn(s, "/");
-        if (n) bufPutc(out, ':'), pctSegment(s, n, out);
-        s += n + (s[n] == '/');
-    }
-    bufPuts(out, ":{SCID}");
-    /* check the DID as it will be: both placeholders replaced by a SCID-shaped string */
-    buf probe = BUF_INIT;
-    for (const char *s = (const char *)out->p; *s;) {
-        if (!strncmp(s, "{SCID}", 6)) bufPuts(&probe, "Qm11111111111111111111111111111111111111111111"), s += 6;
-        else bufPutc(&probe, *s++);
-    }
-    didParts p;
-    int rc = didParse((const char *)probe.p, 0, &p, err);
-    if (rc == 0) didPartsFree(&p);
-    bufFree(&probe);
-    return rc;
-}
 
 typedef struct genCtx {
     const identOpts *o;
@@ -197,7 +157,7 @@ int identGenerate(const identOpts *o, size_t *ndids, char *err) {
     snprintf(path, sizeof path, "%s/keys", o->outDir);
     if (fileMkdirs(o->outDir, 0755, err) < 0 || fileMkdirs(path, 0700, err) < 0) return -1;
     buf tmpl = BUF_INIT;
-    if (identDidTemplate(o->meta.domain, o->meta.prefix, &tmpl, err) < 0) { bufFree(&tmpl); return -1; }
+    if (didTemplate(o->meta.domain, o->meta.prefix, 0, &tmpl, err) < 0) { bufFree(&tmpl); return -1; }
     size_t n = (size_t)o->meta.count * (size_t)prof->nkinds;
     genCtx g = {.o = o, .prof = prof, .tmpl = (const char *)tmpl.p, .items = calloc(n, sizeof(json_t *))};
     rfc3339Format(o->meta.time, g.time);

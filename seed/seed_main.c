@@ -7,6 +7,7 @@
 #include "core/multiformat.h"
 #include "core/io/exit.h"
 #include "core/io/opt.h"
+#include "didlog/didurl.h"
 #include "didlog/key.h"
 #include "seed/events.h"
 #include "seed/ident.h"
@@ -100,7 +101,7 @@ static int cmdGenerate(int argc, char **argv) {
     if (strlen(dom) >= sizeof m->domain || strlen(prefix) >= sizeof m->prefix || prefix[0] == '/')
         return fail(EXIT_USAGE, "generate-identities", "--domain or --prefix is too long, or --prefix starts with /");
     buf tmpl = BUF_INIT;   /* --domain and --prefix make a valid DID (checked before anything is written) */
-    int bad = identDidTemplate(dom, prefix, &tmpl, err) < 0;
+    int bad = didTemplate(dom, prefix, 0, &tmpl, err) < 0;
     bufFree(&tmpl);
     if (bad) return fail(EXIT_USAGE, "generate-identities", err);
     snprintf(m->profile, sizeof m->profile, "%s", profile);

@@ -54,12 +54,17 @@ int main(void) {
     T_CHECK(setOk(&c, "WA_BATCH_MAX_WAIT", "5m") && c.batchMaxWaitMs == 300000, "duration m");
     T_CHECK(setErr(&c, "WA_LISTEN", "example.com:80", "IP"), "listen host");
     T_CHECK(setOk(&c, "WA_LISTEN", "[::1]:8080"), "listen v6");
+    T_CHECK(setErr(&c, "WA_LISTEN", "127.0.0.1:", "port"), "listen: empty port (serve's atoi made it 0)");
+    T_CHECK(setErr(&c, "WA_LISTEN", "127.0.0.1:80x", "port"), "listen: port with a suffix");
     T_CHECK(setErr(&c, "WA_LOG_LEVEL", "loud", "debug"), "log level");
     T_CHECK(setErr(&c, "WA_CRASH_AT", "exploded", "batch state"), "crash at");
     T_CHECK(setOk(&c, "WA_CRASH_AT", "before:submitted"), "crash before");
     T_CHECK(setErr(&c, "WA_DOMAIN", "Example.COM", "lowercase"), "domain case");
     T_CHECK(setOk(&c, "WA_DOMAIN", "example.com:8443") && !strcmp(c.domain, "example.com%3A8443"), "domain port");
     T_CHECK(setErr(&c, "WA_PREFIX", "../etc", ".."), "prefix");
+    T_CHECK(setOk(&c, "WA_DOMAIN", "localhost%3A8080"), "domain: localhost (the default)");
+    T_CHECK(setErr(&c, "WA_DOMAIN", "127.0.0.1", "IP"), "domain: an IP literal makes no valid DID");
+    T_CHECK(setErr(&c, "WA_PREFIX", "a/./b", "."), "prefix: a '.' DID path segment");
     T_CHECK(setErr(&c, "WA_NOPE", "1", "unknown"), "unknown setting");
     T_CHECK(setErr(&c, "WA_STORE", "file://a\nb", "one line"), "newline");
 
