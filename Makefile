@@ -45,6 +45,10 @@ LIB     := $(BUILD)/libwa.a
 PROGS   := $(BIN)/anchord $(BIN)/didlog $(BIN)/didverify $(BIN)/seed
 UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITS   := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+# In-process seams of the unit tests (tests/unit/fake_*.c: queue, store, ...), linked
+# with every unit test, never with the product.
+FAKESRC := $(wildcard tests/unit/fake_*.c)
+FAKE    := $(BUILD)/tests/libfake.a
 TOOLSRC := $(wildcard tests/tools/*.c)
 TOOLS   := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCHSRC:= $(wildcard bench/*.c)
@@ -85,7 +89,11 @@ $(PROGS):
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(FAKE): $(FAKESRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKE) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
@@ -101,9 +109,10 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 # The whole suite; ends with "N passed, N failed, N skipped"; non-zero on any failure.
+# `make test T=NAME` runs the one suite NAME (pipeline, test_store; tests/run.sh --only).
 test: deps
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh
+	@BUILD=$(BUILD) BIN=$(BIN) tests/run.sh $(if $(T),--only $(T))
 
 # The same suite built and run under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: deps
@@ -111,7 +120,7 @@ asan: deps
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  BUILD=build-asan BIN=build-asan/bin WA_ASAN=1 tests/run.sh
+	  BUILD=build-asan BIN=build-asan/bin WA_ASAN=1 tests/run.sh $(if $(T),--only $(T))
 
 # Every libFuzzer target in tests/fuzz for FUZZ_SECONDS each (clang from Debian).
 FUZZ_SECONDS ?= 30

@@ -10,11 +10,12 @@
 #include "anchord/config/config.h"
 #include "anchord/ingest/ingest.h"
 
-/* exitOfEth: the exit code (core/io/exit.h) of an anchord/chain/eth.h result: 0, or
- * -ETH_E*, whose numbers are the exit table's (checked here at compile time). */
-_Static_assert((int)ETH_EFAIL == EXIT_FAIL && (int)ETH_ECONFIG == EXIT_CONFIG && (int)ETH_EDOWN == EXIT_UNAVAILABLE &&
-               (int)ETH_ECHAIN == EXIT_CHAIN && (int)ETH_EREVERT == EXIT_REVERTED && (int)ETH_ETIMEOUT == EXIT_TIMEOUT,
-               "eth.h result codes are the exit codes");
+/* exitOfEth: the exit code (core/io/exit.h) of a chain result (anchord/chain/eth.h,
+ * verifier/chain/chain.h): 0, or -CHAIN_E*, whose numbers are the exit table's (checked
+ * here at compile time). */
+_Static_assert((int)CHAIN_EFAIL == EXIT_FAIL && (int)CHAIN_ECONFIG == EXIT_CONFIG && (int)CHAIN_EDOWN == EXIT_UNAVAILABLE &&
+               (int)CHAIN_ECHAIN == EXIT_CHAIN && (int)CHAIN_EREVERT == EXIT_REVERTED && (int)CHAIN_ETIMEOUT == EXIT_TIMEOUT,
+               "chain result codes are the exit codes");
 static inline int exitOfEth(int rc) { return rc < 0 ? -rc : rc; }
 
 /* cmdCtx: what `anchord [--config FILE] COMMAND` gives every command. */

@@ -9,15 +9,13 @@
 #include "core/hex.h"
 #include "core/io/file.h"
 
-/* ethStart: the loaded configuration (a bad setting is named and exits 3),
- * connection, chain id check, then the relayer key when withKey. An exit code. */
-static int ethStart(const cmdCtx *ctx, ethClient *c, int withKey) {
-    config cfg;
-    ethConfig ec;
+/* ethStart: the loaded configuration into cfg (a bad setting is named and exits 3; the
+ * client borrows cfg), connection, chain id check, then the relayer key when withKey.
+ * An exit code. */
+static int ethStart(const cmdCtx *ctx, ethClient *c, config *cfg, int withKey) {
     char err[ERR_MAX];
-    int rc = configLoad(&cfg, ctx->configPath, err) < 0 ? -ETH_ECONFIG : 0;
-    if (rc == 0) rc = ethConfigFrom(&cfg, &ec, err);
-    if (rc == 0) rc = ethOpen(c, &ec, withKey, err);
+    int rc = configLoad(cfg, ctx->configPath, err) < 0 ? -CHAIN_ECONFIG : 0;
+    if (rc == 0) rc = ethOpen(c, cfg, withKey, NULL, err);
     if (rc) fprintf(stderr, "anchord: %s\n", err);
     return exitOfEth(rc);
 }
@@ -42,17 +40,13 @@ static int parseId(const char *s, uint64_t *id) {
     return 0;
 }
 
-static void hex0x(const uint8_t *p, size_t n, char *out) {
-    out[0] = '0'; out[1] = 'x';
-    hexEncode(p, n, out + 2);
-}
-
 int cmdDeploy(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
+    config cfg;
     ethReceipt r;
     uint8_t a[ETH_ADDR_LEN];
     char err[ERR_MAX], as[ETH_ADDR_HEX_MAX];
-    int rc = ethStart(ctx, &c, 1);
+    int rc = ethStart(ctx, &c, &cfg, 1);
     if (rc) return rc;
     rc = ethDeploy(&c, a, &r, err);
     if (rc == 0) {
@@ -65,22 +59,23 @@ int cmdDeploy(const cmdCtx *ctx, int argc, char **argv) {
 
 int cmdAnchorRoot(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
+    config cfg;
     ethAnchored a;
     uint8_t root[32];
     char err[ERR_MAX], tx[67], bh[67], rs[67], ca[ETH_ADDR_HEX_MAX];
     if (parseRoot(argv[0], root) < 0) return EXIT_USAGE;
-    int rc = ethStart(ctx, &c, 1);
+    int rc = ethStart(ctx, &c, &cfg, 1);
     if (rc) return rc;
     rc = ethAnchor(&c, root, &a, err);
     if (rc == 0) {
-        hex0x(a.rc.txHash, 32, tx);
-        hex0x(a.rc.blockHash, 32, bh);
-        hex0x(a.root, 32, rs);
-        ethAddrHex(c.cfg.contract, ca);
+        hexEncode0x(a.rc.mined.txHash, 32, tx);
+        hexEncode0x(a.rc.mined.blockHash, 32, bh);
+        hexEncode0x(a.root, 32, rs);
+        ethAddrHex(c.rd.contract, ca);
         printf("{\"batchId\":%llu,\"root\":\"%s\",\"timestamp\":%llu,\"chainId\":%llu,\"contract\":\"%s\","
                "\"txHash\":\"%s\",\"blockNumber\":%llu,\"blockHash\":\"%s\",\"nonce\":%llu,\"replacements\":%u}\n",
                (unsigned long long)a.batchId, rs, (unsigned long long)a.timestamp,
-               (unsigned long long)c.cfg.chainId, ca, tx, (unsigned long long)a.rc.blockNumber, bh,
+               (unsigned long long)c.rd.chainId, ca, tx, (unsigned long long)a.rc.mined.blockNumber, bh,
                (unsigned long long)a.rc.nonce, a.rc.replacements);
     }
     ethReceiptFree(&a.rc);
@@ -89,14 +84,15 @@ int cmdAnchorRoot(const cmdCtx *ctx, int argc, char **argv) {
 
 int cmdRoots(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
+    config cfg;
     uint64_t id;
     uint8_t root[32];
     char err[ERR_MAX], s[67];
     if (parseId(argv[0], &id) < 0) return EXIT_USAGE;
-    int rc = ethStart(ctx, &c, 0);
+    int rc = ethStart(ctx, &c, &cfg, 0);
     if (rc) return rc;
-    if ((rc = ethRoots(&c, id, root, err)) == 0) {
-        hex0x(root, 32, s);
+    if ((rc = ethNeedContract(&c, err)) == 0 && (rc = chainRoots(&c.rd, id, "latest", root, err)) == 0) {
+        hexEncode0x(root, 32, s);
         printf("%s\n", s);
     }
     return done(&c, rc, err);
@@ -104,30 +100,33 @@ int cmdRoots(const cmdCtx *ctx, int argc, char **argv) {
 
 int cmdVerifyRoot(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
+    config cfg;
     uint64_t id;
     uint8_t root[32];
     int ok = 0;
     char err[ERR_MAX];
     if (parseId(argv[0], &id) < 0 || parseRoot(argv[1], root) < 0) return EXIT_USAGE;
-    int rc = ethStart(ctx, &c, 0);
+    int rc = ethStart(ctx, &c, &cfg, 0);
     if (rc) return rc;
-    if ((rc = ethVerifyRoot(&c, id, root, &ok, err)) == 0) printf("%s\n", ok ? "true" : "false");
+    if ((rc = ethNeedContract(&c, err)) == 0 && (rc = chainVerifyRoot(&c.rd, id, root, &ok, err)) == 0) printf("%s\n", ok ? "true" : "false");
     rc = done(&c, rc, err);
     return rc ? rc : ok ? EXIT_OK : EXIT_FAIL;
 }
 
 int cmdBatchCount(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
+    config cfg;
     uint64_t n;
     char err[ERR_MAX];
-    int rc = ethStart(ctx, &c, 0);
+    int rc = ethStart(ctx, &c, &cfg, 0);
     if (rc) return rc;
-    if ((rc = ethBatchCount(&c, &n, err)) == 0) printf("%llu\n", (unsigned long long)n);
+    if ((rc = ethNeedContract(&c, err)) == 0 && (rc = chainBatchCount(&c.rd, "latest", &n, err)) == 0) printf("%llu\n", (unsigned long long)n);
     return done(&c, rc, err);
 }
 
 int cmdResumeTx(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
+    config cfg;
     ethReceipt r;
     buf b = BUF_INIT;
     size_t n = 0;
@@ -137,14 +136,14 @@ int cmdResumeTx(const cmdCtx *ctx, int argc, char **argv) {
     uint8_t *raw = hexDecodeAny((char *)b.p, &n);
     bufFree(&b);
     if (!raw) { fprintf(stderr, "anchord: %s: want one raw transaction as hex\n", argv[0]); return EXIT_CONFIG; }
-    int rc = ethStart(ctx, &c, 1);
+    int rc = ethStart(ctx, &c, &cfg, 1);
     if (rc) { free(raw); return rc; }
     rc = ethResume(&c, raw, n, &r, err);
     free(raw);
     if (rc == 0) {
-        hex0x(r.txHash, 32, tx);
+        hexEncode0x(r.mined.txHash, 32, tx);
         printf("{\"txHash\":\"%s\",\"blockNumber\":%llu,\"nonce\":%llu,\"status\":%d,\"replacements\":%u}\n", tx,
-               (unsigned long long)r.blockNumber, (unsigned long long)r.nonce, r.status, r.replacements);
+               (unsigned long long)r.mined.blockNumber, (unsigned long long)r.nonce, r.mined.status, r.replacements);
     }
     ethReceiptFree(&r);
     return done(&c, rc, err);

@@ -30,7 +30,7 @@ static int lookup(const didRegistry *r, queue *q, const char *scid, didInfo *out
     memset(out, 0, sizeof *out);
     snprintf(out->did, sizeof out->did, "%s", gDid);
     snprintf(out->keys[0].vm, sizeof out->keys[0].vm, "%s", gVm);
-    snprintf(out->keys[0].multikey, sizeof out->keys[0].multikey, "%s", gMk);
+    snprintf(out->keys[0].mk, sizeof out->keys[0].mk, "%s", gMk);
     out->nkeys = 1;
     return 1;
 }

@@ -280,6 +280,36 @@ int didHttpsUrl(const didParts *p, const char *file, const char *baseUrl, buf *o
     return rc < 0 ? errSet(err, "out of memory") : 0;
 }
 
+int didScidValid(const char *s) {
+    return strlen(s) == WEBVH_SCID_LEN && !strncmp(s, "Qm", 2) && didIsBase58(s, WEBVH_SCID_LEN);
+}
+
+/* didCanonical: didParse decides what a DID is; this adds only the canonical-form rule.
+ * didParse's reasons all start with its resolution error code INVALID_DID (this file
+ * writes them), which an event's reason does not repeat. */
+#define INVALID_DID "invalidDid: "
+int didCanonical(const char *did, char scid[WEBVH_SCID_LEN + 1], char *err) {
+    didParts p;
+    char e[ERR_MAX];
+    if (didParse(did, DID_LOCALHOST, &p, e) < 0)
+        return errSet(err, "%s", strncmp(e, INVALID_DID, strlen(INVALID_DID)) ? e : e + strlen(INVALID_DID));
+    buf c = BUF_INIT;
+    int rc = 0;
+    if (p.didLen != strlen(did)) rc = errSet(err, "a DID URL (path, query or fragment) is not a DID");
+    else if (!didScidValid(p.scid)) rc = errSet(err, "SCID must be a sha2-256 multihash (Qm...)");
+    else if (bufPrintf(&c, "did:webvh:%s:%s", p.scid, p.host) < 0 || (p.port && bufPrintf(&c, "%%3A%d", p.port) < 0))
+        rc = errSet(err, "out of memory");
+    for (size_t i = 0; rc == 0 && i < p.path.len; i++)
+        if (bufPutc(&c, p.path.p[i] == '/' ? ':' : p.path.p[i]) < 0) rc = errSet(err, "out of memory");
+    if (rc == 0 && strcmp((const char *)c.p, did))
+        rc = errSet(err, "not in canonical form (lowercase host, port as %%3A, no needless escapes): %.200s",
+                    (const char *)c.p);
+    if (rc == 0) strcpy(scid, p.scid);
+    bufFree(&c);
+    didPartsFree(&p);
+    return rc;
+}
+
 int didScidOf(const char *did, char scid[WEBVH_SCID_LEN + 1]) {
     size_t pl = strlen(WEBVH_PREFIX);
     if (strncmp(did, WEBVH_PREFIX, pl)) return -1;

@@ -72,4 +72,17 @@ int didTemplate(const char *domain, const char *prefix, int flags, buf *out, cha
 /* didIsBase58: every one of n chars is in the base58btc alphabet. */
 int didIsBase58(const char *s, size_t n);
 
+/* didScidValid: s is a SCID as did:webvh v1.0 makes them: base58btc of a sha2-256
+ * multihash, WEBVH_SCID_LEN characters starting "Qm" (didParse accepts any base58btc
+ * string of that length). 1 / 0. */
+int didScidValid(const char *s);
+
+/* didCanonical: did is a bare did:webvh DID (no path, query or fragment) whose SCID
+ * passes didScidValid, in canonical form: it equals the DID rebuilt from its parsed
+ * parts (lowercase host, the port as "%3A", no needless escapes), so one DID has one
+ * spelling (registry, rate limit, replay markers). "localhost" is accepted
+ * (DID_LOCALHOST). Copies the SCID into scid. 0 / -1 + err (the reason, without
+ * didParse's "invalidDid: " code). */
+int didCanonical(const char *did, char scid[WEBVH_SCID_LEN + 1], char *err);
+
 #endif

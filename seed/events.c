@@ -2,14 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/di.h"
-#include "core/jcs.h"
 #include "core/json.h"
+#include "core/rfc3339.h"
 #include "core/io/file.h"
 #include "didlog/key.h"
-#include "didlog/webvh.h"
 #include "seed/events.h"
 #include "seed/product.h"
+#include "verifier/event/event.h"
 
 int evAdd(evList *l, size_t item, long long time, const char *type, json_t *data) {
     if (!data) return -1;
@@ -43,22 +42,15 @@ static int byTime(const void *a, const void *b) {
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* signOne: {"id","did","type","time","data"} + an eddsa-jcs-2022 proof by the DID's key. */
+/* signOne: the event {"id","did","type","time","data"} of d signed by the DID's key
+ * (eventSign), proof.created = its time. */
 static int signOne(const seedItem *it, evDraft *d, size_t k, const edKey *key, char *err) {
-    char id[128], t[32];
+    char id[128], t[RFC3339_MAX];
     const char *serial = jsonGetStr(it->product, "serial");
     snprintf(id, sizeof id, "%s.e%zu", serial ? serial : it->scid, k);
-    webvhFormatTime(d->time, t);
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:O}", "id", id, "did", it->did, "type", d->type, "time", t, "data", d->data);
-    json_t *opts = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", it->vm, "proofPurpose", "assertionMethod", "created", t);
-    json_t *proof = ev && opts ? diSign(ev, opts, key->sk, err) : NULL;
-    int rc = -1;
-    if (proof && json_object_set_new(ev, "proof", proof) == 0 && (d->line = jcsDump(ev, &d->len, err))) rc = 0;
-    else if (!proof && (!ev || !opts)) errSet(err, "out of memory");
-    json_decref(ev);
-    json_decref(opts);
-    return rc;
+    rfc3339Format(d->time, t);
+    eventDraft e = {.id = id, .did = it->did, .type = d->type, .time = t, .data = d->data, .vm = it->vm, .created = t};
+    return (d->line = eventSignLine(&e, key->sk, &d->len, err)) ? 0 : -1;
 }
 
 int eventsSign(const seedIndex *ix, evList *l, char *err) {

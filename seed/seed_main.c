@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 #include <sodium.h>
 #include "core/multiformat.h"
 #include "core/io/exit.h"
@@ -305,11 +304,10 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
-    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "seed: cannot initialise libsodium / libcurl\n");
+    if (sodium_init() < 0) {   /* libcurl initialises itself once, in core/io/http.c */
+        fprintf(stderr, "seed: cannot initialise libsodium\n");
         return EXIT_FAIL;
     }
     int rc = optDispatch("seed", argc, argv, 1, cmds, usage);
-    curl_global_cleanup();
     return rc;
 }

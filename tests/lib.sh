@@ -4,7 +4,8 @@
 # records a check that could not run (a service that cannot start, no root): never a
 # pass, and a failure under WA_TEST_NO_SKIP=1 (CI). t_done prints the
 # "# passed N failed M skipped K" line tests/run.sh sums. Services are started on
-# 127.0.0.1 on free ports and stopped by PID (svc_* in tests/svc/).
+# 127.0.0.1 on free ports and stopped by PID (svc_redis, svc_anvil here, svc_need NAME
+# to skip the suite with the reason when one cannot start; tests/svc/ for the others).
 set -u
 WA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$WA_ROOT"
@@ -85,21 +86,42 @@ wait_port() {
     return 1
 }
 
+# Services. Each svc_* starts one on 127.0.0.1 on a free port, stopped by PID on exit;
+# on failure it returns 1 with the reason in SVC_WHY ("not installed", or the last lines
+# of its log). svc_need NAME [ARGS] starts svc_NAME and, when it cannot start, ends the
+# suite with a SKIP naming that reason (tests/run.sh lists it; CI fails on it).
+SVC_WHY=
+svc_need() {
+    local n=$1; shift
+    "svc_$n" "$@" || t_skip_rest "$n" "${SVC_WHY:-svc_$n failed}"
+}
+
+# svc_missing CMD: SVC_WHY = "CMD is not installed (scripts/deps.sh)" and 1 when CMD is
+# not on PATH (or not an executable path).
+svc_missing() {
+    command -v "$1" >/dev/null 2>&1 && return 1
+    SVC_WHY="$(basename "$1") is not installed (scripts/deps.sh installs it)"
+}
+
 # svc_redis: start redis-server on a free port; sets REDIS_PORT, REDIS_PID.
 svc_redis() {
+    svc_missing redis-server && return 1
     REDIS_PORT=$(freeport)
     mkdir -p "$T_TMP/redis"
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$T_TMP/redis" \
         --save '' --appendonly yes --daemonize no --loglevel warning >"$T_TMP/redis/log" 2>&1 &
     REDIS_PID=$!; T_PIDS+=($REDIS_PID)
-    wait_port "$REDIS_PORT" 10
+    wait_port "$REDIS_PORT" 10 ||
+        { SVC_WHY="redis-server did not start: $(tail -3 "$T_TMP/redis/log" | tr '\n' ' ')"; return 1; }
 }
 
 # svc_anvil [ARGS...]: start anvil on a free port; sets ANVIL_PORT, ANVIL_PID, RPC_URL.
 svc_anvil() {
+    svc_missing "$NODE_BIN/anvil" && return 1
     ANVIL_PORT=$(freeport)
     "$NODE_BIN/anvil" --host 127.0.0.1 --port "$ANVIL_PORT" "$@" >"$T_TMP/anvil.log" 2>&1 &
     ANVIL_PID=$!; T_PIDS+=($ANVIL_PID)
     RPC_URL=http://127.0.0.1:$ANVIL_PORT
-    wait_port "$ANVIL_PORT" 20
+    wait_port "$ANVIL_PORT" 20 ||
+        { SVC_WHY="anvil did not start: $(tail -3 "$T_TMP/anvil.log" | tr '\n' ' ')"; return 1; }
 }

@@ -4,16 +4,30 @@
 # "N passed, N failed, N skipped"; each skip is listed with its reason (a skip is
 # never a pass; WA_TEST_NO_SKIP=1, set by .ci/run, turns every skip into a failure).
 # A test that crashes or prints no summary counts as one failure.
-# Usage: tests/run.sh [filter]   (BUILD, BIN name the build to test)
+# Usage: tests/run.sh [FILTER]      every suite whose name contains FILTER (all without one)
+#        tests/run.sh --only NAME   exactly one suite (`make test T=NAME`): NAME is its name with
+#                                   or without the folder (pipeline, integration/pipeline,
+#                                   test_store, unit/test_store); exit 2 when no suite has it
+# BUILD, BIN name the build to test.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}; BIN=${BIN:-bin}; export BUILD BIN
-filter=${1:-}
-pass=0; fail=0; skip=0; failed=(); skips=()
+only=
+if [ "${1:-}" = --only ]; then
+    [ -n "${2:-}" ] || { echo "usage: tests/run.sh --only NAME" >&2; exit 2; }
+    only=$2; filter=
+else filter=${1:-}; fi
+# selected NAME: this suite is to run (--only: NAME is it, with or without its folder).
+selected() {
+    if [ -n "$only" ]; then [ "$1" = "$only" ] || [ "${1#*/}" = "$only" ]; return; fi
+    [ -z "$filter" ] || [[ "$1" == *"$filter"* ]]
+}
+pass=0; fail=0; skip=0; ran=0; failed=(); skips=()
 logdir=$BUILD/test-logs; mkdir -p "$logdir"
 
 run_one() {   # name, command...
     local name=$1; shift
+    ran=$((ran + 1))
     local log=$logdir/$(echo "$name" | tr '/' '_').log
     local t0=$SECONDS
     "$@" >"$log" 2>&1
@@ -42,16 +56,19 @@ run_one() {   # name, command...
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue
     n=unit/$(basename "$t")
-    [ -n "$filter" ] && [[ "$n" != *"$filter"* ]] && continue
+    selected "$n" || continue
     run_one "$n" "$t"
 done
 for s in tests/integration/*.sh; do
     [ -f "$s" ] || continue
     n=integration/$(basename "$s" .sh)
-    [ -n "$filter" ] && [[ "$n" != *"$filter"* ]] && continue
+    selected "$n" || continue
     run_one "$n" bash "$s"
 done
 
+if [ -n "$only" ] && [ "$ran" -eq 0 ]; then
+    echo "tests/run.sh: no suite is named $only (tests/unit/test_*.c, tests/integration/*.sh)" >&2; exit 2
+fi
 [ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]} (logs in $logdir)"
 for s in "${skips[@]}"; do echo "SKIP $s"; done
 echo "$pass passed, $fail failed, $skip skipped"

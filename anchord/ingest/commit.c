@@ -2,7 +2,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+#include "core/io/clock.h"
 #include "anchord/ingest/commit.h"
 #include "anchord/ops/metrics.h"
 
@@ -37,8 +37,7 @@ static size_t take(committer *c, commitReq **out) {
     c->idle = 0;
     if (woken && !c->stopping) {
         pthread_mutex_unlock(&c->mu);
-        struct timespec ts = {0, COMMIT_LINGER_US * 1000L};
-        nanosleep(&ts, NULL);
+        clockSleepUs(COMMIT_LINGER_US);
         pthread_mutex_lock(&c->mu);
     }
     size_t n = 0;

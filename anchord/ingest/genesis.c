@@ -24,7 +24,7 @@ void genesisDidPath(const char *prefix, char out[300]) {
 }
 
 /* rules: everything but the parse, on a parsed log. */
-static rejectCode rules(const genesisPolicy *p, webvhLog *log, char scid[SCID_LEN + 1], char did[DIDREG_DID_MAX],
+static rejectCode rules(const genesisPolicy *p, webvhLog *log, char scid[WEBVH_SCID_LEN + 1], char did[DOC_DID_MAX],
                         char *detail) {
     if (log->n != 1 || log->parseErr[0])
         return rejectSay(detail, REJ_INVALID, "a genesis log has exactly one entry (got %zu%s)", log->n,
@@ -39,9 +39,9 @@ static rejectCode rules(const genesisPolicy *p, webvhLog *log, char scid[SCID_LE
     int dk = seen ? docEntryCheck(NULL, h->state, h->params, 1, seen, NULL, e) : errSet(e, "out of memory");
     json_decref(seen);
     if (dk != DOC_OK) return rejectSay(detail, dk == DOC_BAD_SIGNATURE ? REJ_BAD_SIGNATURE : REJ_INVALID, "%s", e);
-    if (didWebvhParse(h->did, scid, e) < 0) return rejectSay(detail, REJ_INVALID, "state.id: %s", e);
-    if (strlen(h->did) >= DIDREG_DID_MAX) return rejectSay(detail, REJ_INVALID, "state.id: longer than %d bytes", DIDREG_DID_MAX - 1);
-    char want[DIDREG_DID_MAX];
+    if (didCanonical(h->did, scid, e) < 0) return rejectSay(detail, REJ_INVALID, "state.id: %s", e);
+    if (strlen(h->did) >= DOC_DID_MAX) return rejectSay(detail, REJ_INVALID, "state.id: longer than %d bytes", DOC_DID_MAX - 1);
+    char want[DOC_DID_MAX];
     if (snprintf(want, sizeof want, "did:webvh:%s:%s%s:%s", scid, p->domain, p->didPath, scid) >= (int)sizeof want ||
         strcmp(h->did, want))
         return rejectSay(detail, REJ_INVALID, "the DID must be %.200s, where this service publishes it (WA_DOMAIN, WA_PREFIX)",
@@ -60,7 +60,7 @@ static rejectCode rules(const genesisPolicy *p, webvhLog *log, char scid[SCID_LE
     return REJ_OK;
 }
 
-rejectCode genesisCheck(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1], char did[DIDREG_DID_MAX],
+rejectCode genesisCheck(void *ctx, const char *log, size_t len, char scid[WEBVH_SCID_LEN + 1], char did[DOC_DID_MAX],
                         char *detail) {
     char e[ERR_MAX];
     if (len > WEBVH_LINE_MAX) return rejectSay(detail, REJ_TOO_LARGE, "a genesis log is at most %u bytes", WEBVH_LINE_MAX);

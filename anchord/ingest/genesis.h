@@ -36,7 +36,7 @@ int genesisPolicyFromConfig(const config *c, genesisPolicy *p, char *err);
 
 /* genesisCheck: a genesisCheckFn; ctx is a genesisPolicy. REJ_OK with scid and
  * did, or REJ_MALFORMED / REJ_INVALID / REJ_BAD_SIGNATURE + detail. */
-rejectCode genesisCheck(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1],
-                        char did[DIDREG_DID_MAX], char *detail);
+rejectCode genesisCheck(void *ctx, const char *log, size_t len, char scid[WEBVH_SCID_LEN + 1],
+                        char did[DOC_DID_MAX], char *detail);
 
 #endif

@@ -3,19 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include "core/jcs.h"
 #include "core/json.h"
+#include "core/io/clock.h"
 #include "anchord/ingest/budget.h"
 #include "anchord/ingest/ingest.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
-
-static long long nowMs(void) {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* finish: record the outcome in metrics and return. */
 static void finish(ingestResult *r, rejectCode code, const char *okMetric) {
@@ -50,9 +44,9 @@ static void eventDone(ingestResult *r, rejectCode rc) {
 int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r, ingestPending *p) {
     memset(r, 0, sizeof *r);
     p->canon = NULL;
-    eventLimits lim = {nowMs(), c->cfg->maxSkewMs, c->cfg->maxAgeMs, (size_t)c->cfg->maxBody};
+    eventLimits lim = {clockWallMs(), c->cfg->maxSkewMs, c->cfg->maxAgeMs, (size_t)c->cfg->maxBody};
     event ev;
-    rejectCode rc = eventParse(body, len, &lim, &ev, r->detail);
+    rejectCode rc = rejectOfEvent(eventParse(body, len, &lim, &ev, r->detail));
     if (rc != REJ_OK) { finish(r, rc, NULL); return 0; }
     snprintf(r->id, sizeof r->id, "%s", ev.id);
     snprintf(r->scid, sizeof r->scid, "%s", ev.scid);
@@ -78,7 +72,7 @@ int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len,
         rc = REJ_UNKNOWN_DID;
         goto out;
     }
-    if ((rc = eventVerify(&ev, di->keys, di->nkeys, r->detail)) != REJ_OK) goto out;
+    if ((rc = rejectOfEvent(eventVerify(&ev, di->keys, di->nkeys, r->detail))) != REJ_OK) goto out;
     snprintf(p->did, sizeof p->did, "%s", ev.did);
     p->item = (queueItem){.stream = "events", .scid = r->scid, .id = r->id, .did = p->did, .payload = p->canon,
                           .len = clen, .ratePerMin = c->cfg->rateLimit, .budget = c->cfg->didBudget,
@@ -118,62 +112,17 @@ void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ing
     ingestEventDone(c, &p, err, r);
 }
 
-/* nextLine: [*pos, end of line) of log; 0 at the end. */
-static int nextLine(const char *log, size_t len, size_t *pos, const char **line, size_t *n) {
-    while (*pos < len && (log[*pos] == '\n' || log[*pos] == '\r')) (*pos)++;
-    if (*pos >= len) return 0;
-    const char *nl = memchr(log + *pos, '\n', len - *pos);
-    size_t end = nl ? (size_t)(nl - log) : len;
-    *line = log + *pos;
-    *n = end - *pos;
-    if (*n && (*line)[*n - 1] == '\r') (*n)--;
-    *pos = end;
-    return 1;
-}
-
-rejectCode ingestGenesisShape(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1],
-                              char did[DIDREG_DID_MAX], char *detail) {
-    size_t pos = 0, n, lines = 0;
-    const char *line;
-    char e[ERR_MAX];
-    while (nextLine(log, len, &pos, &line, &n)) {
-        if (++lines > GENESIS_MAX_LINES) return errSet(detail, "more than %d log entries", GENESIS_MAX_LINES), REJ_INVALID;
-        json_t *o = jsonParse(line, n, n, EVENT_DEPTH, e);
-        if (!o) return errSet(detail, "line %zu: not valid JSON: %s", lines, e), REJ_MALFORMED;
-        rejectCode rc = REJ_OK;
-        const char *need[] = {"versionId", "versionTime", "parameters", "state", "proof"};
-        for (size_t i = 0; i < 5 && rc == REJ_OK; i++)
-            if (!json_object_get(o, need[i])) rc = rejectSay(detail, REJ_INVALID, "line %zu: missing \"%s\"", lines, need[i]);
-        if (rc == REJ_OK && lines == 1) {
-            json_t *p = json_object_get(o, "parameters");
-            const char *s = jsonGetStr(p, "scid"), *m = jsonGetStr(p, "method");
-            const char *id = jsonGetStr(json_object_get(o, "state"), "id");
-            char sc[SCID_LEN + 1];
-            if (!m || strcmp(m, "did:webvh:1.0")) rc = rejectSay(detail, REJ_INVALID, "line 1: parameters.method must be did:webvh:1.0");
-            else if (!s || !id) rc = rejectSay(detail, REJ_INVALID, "line 1: parameters.scid and state.id are required");
-            else if (didWebvhParse(id, sc, e) < 0) rc = rejectSay(detail, REJ_INVALID, "line 1: state.id: %s", e);
-            else if (strcmp(sc, s)) rc = rejectSay(detail, REJ_INVALID, "line 1: state.id does not carry parameters.scid");
-            else if (strlen(id) >= DIDREG_DID_MAX) rc = rejectSay(detail, REJ_INVALID, "line 1: DID too long");
-            else { strcpy(scid, sc); strcpy(did, id); }
-        }
-        json_decref(o);
-        if (rc != REJ_OK) return rc;
-    }
-    if (!lines) return errSet(detail, "empty log"), REJ_INVALID;
-    return REJ_OK;
-}
-
 void ingestDid(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r) {
     memset(r, 0, sizeof *r);
     snprintf(r->id, sizeof r->id, "genesis");
-    char did[DIDREG_DID_MAX], err[ERR_MAX];
+    char did[DOC_DID_MAX], err[ERR_MAX];
     if ((size_t)c->cfg->maxBody < len) {
         errSet(r->detail, "body of %zu bytes is above the limit of %lld", len, c->cfg->maxBody);
         finish(r, REJ_TOO_LARGE, NULL);
         return;
     }
-    genesisCheckFn check = c->genesisCheck ? c->genesisCheck : ingestGenesisShape;
-    rejectCode rc = check(c->genesisCtx, body, len, r->scid, did, r->detail);
+    rejectCode rc = c->genesisCheck ? c->genesisCheck(c->genesisCtx, body, len, r->scid, did, r->detail)
+                                     : rejectSay(r->detail, REJ_INTERNAL, "no genesis log check is configured");
     if (rc != REJ_OK) { finish(r, rc, NULL); return; }
     size_t need = budgetGenesisMax(did, len, (size_t)c->cfg->batchMaxEvents);
     if ((long long)need > c->cfg->didBudget) {

@@ -12,18 +12,16 @@
 #include "anchord/queue/queue.h"
 #include "anchord/ingest/reject.h"
 
-#define GENESIS_MAX_LINES 64
-
 /* genesisCheckFn: verify a genesis did.jsonl (its entries and proofs, signed
  * by the publisher's update key) and report its SCID and DID.
  * REJ_OK or REJ_INVALID / REJ_BAD_SIGNATURE + detail. */
-typedef rejectCode (*genesisCheckFn)(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1],
-                                     char did[DIDREG_DID_MAX], char *detail);
+typedef rejectCode (*genesisCheckFn)(void *ctx, const char *log, size_t len, char scid[WEBVH_SCID_LEN + 1],
+                                     char did[DOC_DID_MAX], char *detail);
 
 typedef struct ingestCtx {
     const config *cfg;
     const didRegistry *reg;          /* assertion keys per DID */
-    genesisCheckFn genesisCheck;     /* NULL: ingestGenesisShape (no signature check!) */
+    genesisCheckFn genesisCheck;     /* POST /dids, submit --dids (genesis.h genesisCheck); NULL: refused */
     void *genesisCtx;
 } ingestCtx;
 
@@ -31,7 +29,7 @@ typedef struct ingestResult {
     rejectCode code;
     char detail[ERR_MAX];
     char id[EVENT_ID_MAX + 1];       /* event id ("genesis" for logs), when known */
-    char scid[SCID_LEN + 1];
+    char scid[WEBVH_SCID_LEN + 1];
     char sid[QUEUE_SID_MAX];         /* stream id when queued */
     long long retryAfter;            /* seconds, for REJ_RATE_LIMITED */
 } ingestResult;
@@ -44,7 +42,7 @@ void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ing
 typedef struct ingestPending {
     queueItem item;                  /* what to enqueue; points into this struct */
     char *canon;                     /* the JCS body queued (owned) */
-    char did[DIDREG_DID_MAX];
+    char did[DOC_DID_MAX];
 } ingestPending;
 
 /* ingestEventCheck / ingestEventDone: ingestEvent in two halves, so that the
@@ -55,13 +53,9 @@ typedef struct ingestPending {
 int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r, ingestPending *p);
 void ingestEventDone(const ingestCtx *c, ingestPending *p, const char *qerr, ingestResult *r);
 
-/* ingestDid: check a genesis log and queue it on the "dids" stream;
- * a SCID already registered or queued is REJ_REPLAY. */
+/* ingestDid: check a genesis log with c->genesisCheck and queue it on the "dids"
+ * stream; a SCID already registered or queued is REJ_REPLAY; without a check every
+ * log is refused (REJ_INTERNAL). */
 void ingestDid(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r);
-
-/* ingestGenesisShape: the structural check used until a log verifier is
- * wired: JSON lines of did:webvh entries, the first one's scid and state.id. */
-rejectCode ingestGenesisShape(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1],
-                              char did[DIDREG_DID_MAX], char *detail);
 
 #endif

@@ -24,6 +24,17 @@ static const struct { int status; const char *name; } table[REJ_COUNT] = {
 int rejectStatus(rejectCode code) { return code < REJ_COUNT ? table[code].status : 500; }
 const char *rejectName(rejectCode code) { return code < REJ_COUNT ? table[code].name : "internal"; }
 
+rejectCode rejectOfEvent(eventCode code) {
+    switch (code) {
+    case EVENT_OK: return REJ_OK;
+    case EVENT_MALFORMED: return REJ_MALFORMED;
+    case EVENT_TOO_LARGE: return REJ_TOO_LARGE;
+    case EVENT_INVALID: return REJ_INVALID;
+    case EVENT_BAD_SIGNATURE: return REJ_BAD_SIGNATURE;
+    }
+    return REJ_INTERNAL;
+}
+
 rejectCode rejectSay(char *detail, rejectCode code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

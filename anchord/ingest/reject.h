@@ -2,6 +2,7 @@
  * The name doubles as the API's "error" string and the metrics label. */
 #ifndef WA_REJECT_H
 #define WA_REJECT_H
+#include "verifier/event/event.h"
 
 typedef enum {
     REJ_OK = 0,
@@ -25,6 +26,11 @@ typedef enum {
 int rejectStatus(rejectCode code);
 /* rejectName: the short machine-readable name ("bad_signature"). */
 const char *rejectName(rejectCode code);
+
+/* rejectOfEvent: the refusal of an event check's outcome (one to one: EVENT_OK ->
+ * REJ_OK, EVENT_MALFORMED -> REJ_MALFORMED, EVENT_TOO_LARGE -> REJ_TOO_LARGE,
+ * EVENT_INVALID -> REJ_INVALID, EVENT_BAD_SIGNATURE -> REJ_BAD_SIGNATURE). */
+rejectCode rejectOfEvent(eventCode code);
 
 /* rejectSay: write the one-line detail (ERR_MAX bytes) and return code, so
  * that each check is one line. */

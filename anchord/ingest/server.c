@@ -275,14 +275,14 @@ static enum MHD_Result doPost(server *s, struct MHD_Connection *c, request *rq) 
 }
 
 static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char *url) {
-    char scid[SCID_LEN + 2], id[EVENT_ID_MAX + 2], e[ERR_MAX];
+    char scid[WEBVH_SCID_LEN + 2], id[EVENT_ID_MAX + 2], e[ERR_MAX];
     const char *p = url + 8, *slash = strchr(p, '/');
     size_t sn = slash ? (size_t)(slash - p) : 0;
-    if (!slash || sn > SCID_LEN || strlen(slash + 1) > EVENT_ID_MAX)
+    if (!slash || sn > WEBVH_SCID_LEN || strlen(slash + 1) > EVENT_ID_MAX)
         return replyErr(c, REJ_NOT_FOUND, "use GET /events/{scid}/{id}", 0);
     memcpy(scid, p, sn); scid[sn] = 0;
     strcpy(id, slash + 1);
-    if (!scidValid(scid) || !idValid(id))
+    if (!didScidValid(scid) || !idValid(id))
         return replyErr(c, REJ_MALFORMED, "bad SCID or event id in the path", 0);
     queue *q = poolGet(&s->pool, e);
     if (!q) return replyErr(c, REJ_INTERNAL, e, 0);
@@ -395,8 +395,6 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     pthread_mutex_init(&s->pool.mu, NULL);
     s->pool.cfg = &s->cfg;
     journalCrashAt(NULL);
-    if (!checkFn)
-        logKv(LL_WARN, "POST /dids checks the shape of genesis logs only; no log verifier is wired", NULL);
     /* Threads inherit this mask, so only sigwait below sees SIGINT/SIGTERM. */
     sigset_t set;
     sigemptyset(&set);

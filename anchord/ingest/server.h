@@ -14,7 +14,7 @@
 #include "anchord/ingest/ingest.h"
 
 /* serverRun: serve cfg (WA_LISTEN and the other ingest settings) until SIGINT or SIGTERM,
- * checking the genesis logs of POST /dids with genesisCheck (NULL: their shape only).
+ * checking the genesis logs of POST /dids with genesisCheck (NULL: ingestDid refuses them).
  * Blocks SIGINT/SIGTERM in the calling thread (the server's threads inherit the mask)
  * and waits for one with sigwait; answers what the committer holds before it returns.
  * 0 after a clean shutdown; -1 + err when it cannot start (the group committer, the

@@ -1,12 +1,13 @@
 /* batch.h -- one anchoring batch of `anchord run` in memory, and its phases.
  *
- *   claim   stream entries of "dids" (genesis logs) and "events", journal "claimed"
- *   build   per DID: read the objects, verify, re-verify every event, append entries
- *   stage   Merkle tree over the new entries, staging bundle in the store
+ *   claim   stream entries of "dids" (genesis logs) and "events", journal "claimed" (claim.c)
+ *   build   group by DID (group.c); read the registry and the objects (objects.c); verify,
+ *           re-verify every event, append entries, dead letters (build.c)
+ *   stage   Merkle tree over the new entries, staging bundle in the store (staging.c)
  *   anchor  (cmd_run.c: ethAnchor with the journal hook)
  *   publish witness.json, did-witness.json, did.jsonl (conditional), manifest,
- *           status records, DID registry
- *   ack     XACK, staging bundle deleted
+ *           status records, DID registry (publish.c)
+ *   ack     XACK, staging bundle deleted (publish.c)
  * Each phase advances the journal (queue.h) so a crash resumes where it stopped;
  * docs/pipeline.md has the state machine and what every crash point leaves. */
 #ifndef WA_BATCH_H
@@ -73,8 +74,8 @@ enum { UNREAD_REGISTRY = 1, UNREAD_STORE = 2 };   /* didWork.unread */
 
 /* The work of one DID. */
 typedef struct didWork {
-    char scid[SCID_LEN + 1];
-    char did[DIDREG_DID_MAX];
+    char scid[WEBVH_SCID_LEN + 1];
+    char did[DOC_DID_MAX];
     int isNew;                         /* genesis registration in this batch */
     const queueEntry *genesis;         /* its "dids" entry */
     const queueEntry **ev;             /* its claimed events, stream order */
@@ -105,7 +106,7 @@ typedef struct didWork {
     int putLog, putWj, putDw;          /* which objects need a PUT */
     buf newLog, newWj, newDw;
     char newEtag[STORE_ETAG_MAX];
-    didKey keys[DIDREG_MAX_KEYS];      /* assertion keys after the batch */
+    docKey keys[DOC_MAX_KEYS];      /* assertion keys after the batch */
     size_t nkeys;
     char headVid[BATCH_VID_MAX];
     char err[ERR_MAX];                 /* a failure of this DID's publish preparation */
@@ -143,6 +144,13 @@ int batchClaim(pipeCtx *c, int shard, const char *token, batch *b, char *err);
 /* batchReclaim: for a journaled batch (b->j loaded), claim its stream entries again
  * (XCLAIM; entries already gone are skipped). 0 / -1 + err. */
 int batchReclaim(pipeCtx *c, batch *b, char *err);
+
+/* batchGroup: one work per DID of b's claimed entries (b->w, b->nw): genesis
+ * registrations first (stream order), then DIDs in order of their first event, each
+ * DID's events in stream order; an entry lacking a field or naming no valid SCID goes to
+ * b->junk (a dead letter), a second registration of a DID to that DID's rejections.
+ * No I/O. 0 / -1 + err (out of memory). Exposed for tests. */
+int batchGroup(batch *b, char *err);
 
 /* batchBuild: group entries by DID, read registry and store objects, verify, reject
  * (dead letters), build the new entries; journal "built". 0 / -1 + err. */
@@ -191,20 +199,21 @@ int batchSids(const batch *b, const char *field, char **copy, const char ***sids
  * did:webvh v1.0 log of exactly one entry, our witness alone (threshold 1), the
  * publisher key as the only update key, the DID at <domain><prefix path>:<scid>.
  * 0 / -1 + err (the reason). */
-int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[SCID_LEN + 1],
-                      char did[DIDREG_DID_MAX], char *err);
+int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[WEBVH_SCID_LEN + 1],
+                      char did[DOC_DID_MAX], char *err);
 
 /* batchRunThreads: call fn(ctx, i) for i in [0, n) on c->threads threads. */
 void batchRunThreads(const pipeCtx *c, size_t n, void (*fn)(void *ctx, size_t i), void *ctx);
 
-/* batchNowMs: wall clock in ms; batchSince: seconds since a batchNowMs value. */
-long long batchNowMs(void);
-double batchSince(long long startMs);
+/* batchSince: seconds since startMonoMs, a clockMonoMs value (phase timings: a wall-clock
+ * step does not distort them). Times that leave the process use clockWallMs. */
+double batchSince(int64_t startMonoMs);
 
 /* batchObjKey: "<prefix>/<scid>/<name>" into out. */
 void batchObjKey(const pipeCtx *c, const char *scid, const char *name, char *out, size_t cap);
 
-/* batchJournal: journalAdvance, retried a few times on Redis errors (idempotent). */
+/* batchJournal: journalAdvance, retried a few times on Redis errors (-1; an advance is
+ * idempotent). 0, -1 + err, or the JOURNAL_* code + err at once (final: not retried). */
 int batchJournal(pipeCtx *c, batch *b, const char *token, int state, const char *const *kv, size_t nkv,
                  char *err);
 

@@ -13,6 +13,7 @@
 #include "core/hex.h"
 #include "core/jcs.h"
 #include "core/json.h"
+#include "core/io/clock.h"
 #include "anchord/pipeline/batch.h"
 #include "anchord/ops/log.h"
 
@@ -69,7 +70,7 @@ static int bundleText(const batch *b, buf *out, char *err) {
 }
 
 int batchStage(pipeCtx *c, const char *token, batch *b, char *err) {
-    long long t0 = batchNowMs();
+    int64_t t0 = clockMonoMs();
     if (buildTree(b, err) < 0) return -1;
     buf body = BUF_INIT;
     char je[ERR_MAX] = "";
@@ -108,7 +109,7 @@ static int loadDid(batch *b, const json_t *d, char *err) {
     const char *scid = jsonGetStr(d, "scid"), *did = jsonGetStr(d, "did"), *be = jsonGetStr(d, "baseEtag"),
                *bv = jsonGetStr(d, "baseVersionId");
     json_t *es = json_object_get(d, "entries");
-    if (!scid || !did || !be || !bv || !json_is_array(es) || strlen(scid) > SCID_LEN || strlen(did) >= DIDREG_DID_MAX)
+    if (!scid || !did || !be || !bv || !json_is_array(es) || strlen(scid) > WEBVH_SCID_LEN || strlen(did) >= DOC_DID_MAX)
         return errSet(err, "staging bundle: malformed DID item");
     snprintf(w->scid, sizeof w->scid, "%s", scid);
     snprintf(w->did, sizeof w->did, "%s", did);

@@ -2,16 +2,17 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include <sodium.h>
 #include "core/err.h"
+#include "core/fnv.h"
 #include "core/hex.h"
 #include "core/json.h"
 #include "core/jcs.h"
 #include "core/edsigner.h"
+#include "core/io/clock.h"
 #include "anchord/queue/didreg.h"
 
 static int copyStr(char *dst, size_t cap, const char *src, const char *what, char *err) {
@@ -50,14 +51,14 @@ int didregGet(queue *q, const char *scid, didInfo *out, char *err) {
     size_t i;
     json_t *e;
     if (rc == 1) json_array_foreach(arr, i, e) {
-        if (out->nkeys == DIDREG_MAX_KEYS) break;
-        didKey *dk = &out->keys[out->nkeys];
+        if (out->nkeys == DOC_MAX_KEYS) break;
+        docKey *dk = &out->keys[out->nkeys];
         if (copyStr(dk->vm, sizeof dk->vm, jsonGetStr(e, "id"), "key id", err) < 0 ||
-            copyStr(dk->multikey, sizeof dk->multikey, jsonGetStr(e, "publicKeyMultibase"), "key", err) < 0) {
+            copyStr(dk->mk, sizeof dk->mk, jsonGetStr(e, "publicKeyMultibase"), "key", err) < 0) {
             rc = DIDREG_DAMAGED;
             break;
         }
-        if (dk->vm[0] && dk->multikey[0]) out->nkeys++;
+        if (dk->vm[0] && dk->mk[0]) out->nkeys++;
     }
     json_decref(arr);
     json_decref(h);
@@ -78,7 +79,7 @@ int didregPutMany(queue *q, size_t n, const char *const *scids, const didInfo *c
         const didInfo *in = infos[i];
         json_t *arr = json_array();
         for (size_t k = 0; arr && k < in->nkeys; k++)
-            json_array_append_new(arr, json_pack("{s:s,s:s}", "id", in->keys[k].vm, "publicKeyMultibase", in->keys[k].multikey));
+            json_array_append_new(arr, json_pack("{s:s,s:s}", "id", in->keys[k].vm, "publicKeyMultibase", in->keys[k].mk));
         kj[i] = arr ? jcsDump(arr, NULL, err) : NULL;
         json_decref(arr);
         if (!kj[i]) { rc = errSet(err, "did registry: cannot encode keys"); break; }
@@ -153,23 +154,13 @@ typedef struct cache {
     cacheSlot *slots;
 } cache;
 
-static long long monoMs(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* slotOf: FNV-1a of the SCID. */
-static size_t slotOf(const char *scid) {
-    uint32_t h = 2166136261u;
-    for (const char *p = scid; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
-    return h % CACHE_SLOTS;
-}
+/* slotOf: the cache slot of a SCID. */
+static size_t slotOf(const char *scid) { return fnv1a32(scid) % CACHE_SLOTS; }
 
 static int cachedLookup(const didRegistry *r, queue *q, const char *scid, didInfo *out, char *err) {
     cache *c = (cache *)r;
     cacheSlot *s = &c->slots[slotOf(scid)];
-    long long now = monoMs();
+    long long now = (long long)clockMonoMs();
     int hit = 0;
     pthread_mutex_lock(&c->mu);
     if (s->until > now && !strcmp(s->scid, scid)) { *out = s->info; hit = 1; }

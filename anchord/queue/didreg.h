@@ -23,24 +23,17 @@
 #define WA_DIDREG_H
 #include <stddef.h>
 #include "core/multiformat.h"
+#include "verifier/event/docevent.h"
 #include "anchord/queue/queue.h"
 
-#define DIDREG_MAX_KEYS 16
-#define DIDREG_DID_MAX  512
-
-typedef struct didKey {
-    char vm[DIDREG_DID_MAX];         /* verification method id, absolute (did...#frag) */
-    char multikey[MULTIKEY_PUB_MAX]; /* Ed25519 public multikey */
-} didKey;
-
 typedef struct didInfo {
-    char did[DIDREG_DID_MAX];
+    char did[DOC_DID_MAX];
     char versionId[128];
     char etag[128];
     char logSha[65], wjSha[65], dwSha[65];
     char mac[65];                    /* didregMac of the record ("" = none) */
     long long size, vbase;           /* budget fields (0 = unknown: a record from before budgets) */
-    didKey keys[DIDREG_MAX_KEYS];
+    docKey keys[DOC_MAX_KEYS];       /* assertion keys (docSigningKeys of the head document) */
     size_t nkeys;
 } didInfo;
 

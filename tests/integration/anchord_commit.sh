@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
 LOADGEN=$WA_ROOT/$BUILD/tools/loadgen
-svc_redis || t_skip_rest redis "redis-server did not start: $(tail -3 "$T_TMP/redis/log")"
+svc_need redis
 export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT WA_RATE_LIMIT=0 WA_HTTP_THREADS=2 WA_LOG_LEVEL=warn
 HTTP_PORT=$(freeport); export WA_LISTEN=127.0.0.1:$HTTP_PORT
 URL=http://127.0.0.1:$HTTP_PORT

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 AD=$WA_ROOT/$BIN/anchord
 DL=$WA_ROOT/$BIN/didlog
-svc_redis || t_skip_rest redis "redis-server did not start: $(tail -3 "$T_TMP/redis/log")"
+svc_need redis
 HTTP_PORT=$(freeport)
 export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT WA_LISTEN=127.0.0.1:$HTTP_PORT WA_DOMAIN=dpp.example.com
 unset WA_PUBLISHER_KEY WA_WITNESS_KEY WA_WITNESS_KEY_FILE WA_CONFIG

@@ -4,7 +4,7 @@
 # and "nothing queued on any error" checked with XLEN.
 source "$(dirname "$0")/../lib.sh"
 TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
-svc_redis || t_skip_rest redis "redis-server did not start: $(tail -3 "$T_TMP/redis/log")"
+svc_need redis
 export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 HTTP_PORT=$(freeport)
 export WA_LISTEN=127.0.0.1:$HTTP_PORT WA_RATE_LIMIT=5 WA_MAX_BODY=4096 WA_HTTP_TIMEOUT=2s WA_HTTP_THREADS=2

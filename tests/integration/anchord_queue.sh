@@ -3,7 +3,7 @@
 # lease and batch journal (with WA_CRASH_AT crash injection) against a real redis-server.
 source "$(dirname "$0")/../lib.sh"
 TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
-svc_redis || t_skip_rest redis "redis-server did not start: $(tail -3 "$T_TMP/redis/log")"
+svc_need redis
 export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 "$TOOL" qtest >"$T_TMP/qtest.log" 2>&1
 rc=$?

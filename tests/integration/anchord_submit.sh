@@ -4,7 +4,7 @@
 source "$(dirname "$0")/../lib.sh"
 TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
 AD=$WA_ROOT/$BIN/anchord
-svc_redis || t_skip_rest redis "redis-server did not start: $(tail -3 "$T_TMP/redis/log")"
+svc_need redis
 export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT WA_MAX_BODY=2048
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 "$TOOL" register 1 && "$TOOL" register 2 || t_fail register "registry"

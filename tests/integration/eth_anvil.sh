@@ -15,9 +15,9 @@ A1=$($CAST wallet address --private-key $K1)
 root() { printf '0x%064x\n' "$1"; }
 jf() { jq -r ".$1" "$2"; }   # jf FIELD FILE
 
-svc_anvil || t_skip_rest anvil "anvil did not start: $(tail -3 "$T_TMP/anvil.log")"
+svc_need anvil
 RPC=$RPC_URL
-svc_anvil --block-time 1 || t_skip_rest "anvil --block-time" "anvil did not start: $(tail -3 "$T_TMP/anvil.log")"
+svc_anvil --block-time 1 || t_skip_rest "anvil --block-time" "$SVC_WHY"
 RPC_SLOW=$RPC_URL
 printf '%s\n' "$K0" >"$T_TMP/relayer.key"; chmod 600 "$T_TMP/relayer.key"
 export WA_RPC_URLS=$RPC WA_CHAIN_ID=31337 WA_RELAYER_KEY_FILE=$T_TMP/relayer.key WA_POLL_MS=100 WA_RPC_BACKOFF_MS=100

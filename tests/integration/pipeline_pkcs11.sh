@@ -10,8 +10,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 source "$WA_ROOT/tests/svc/softhsm.sh"
 FS=$T_TMP/fs
-pipe_env "file://$FS" || { t_fail "services start"; t_done; exit 1; }
-hsm_init "$T_TMP/hsm" || { t_fail "SoftHSM2 token" "cannot set it up"; t_done; exit 1; }
+pipe_env "file://$FS" || pipe_env_failed
+hsm_need "$T_TMP/hsm"
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 A=$T_TMP/publisher.key W=$T_TMP/witness.key R=$T_TMP/relayer.key
 "$WA_ROOT/$BIN/didlog" keygen --out "$W" >/dev/null

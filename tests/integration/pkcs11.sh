@@ -11,7 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/softhsm.sh"
 P11=$WA_ROOT/$BUILD/tools/p11tool EV=$WA_ROOT/$BUILD/tools/ethvec AD=$WA_ROOT/$BIN/anchord
 CAST=$NODE_BIN/cast
-hsm_init "$T_TMP/hsm" || { t_fail "SoftHSM2 token" "cannot set it up"; t_done; exit 1; }
+hsm_need "$T_TMP/hsm"
 unset WA_CONFIG WA_PUBLISHER_KEY WA_WITNESS_KEY WA_RELAYER_KEY WA_PREVIOUS_PUBLISHER_KEY WA_PKCS11_PIN \
       WA_PUBLISHER_KEY_FILE WA_WITNESS_KEY_FILE WA_RELAYER_KEY_FILE WA_PREVIOUS_PUBLISHER_KEY_FILE
 

@@ -9,9 +9,6 @@ source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/rcluster.sh"
 TOOL=$WA_ROOT/$BUILD/tools/rclustertool
 
-# t_skip NAME WHY: until tests/lib.sh has one, a SKIP line that counts as neither.
-type t_skip >/dev/null 2>&1 || t_skip() { echo "SKIP $1: $2"; }
-
 # rt_start ARGS...: `rclustertool repl ARGS` behind two fifos (their fds, unlike a
 # coproc's, reach subshells and pipelines); rt REQUEST prints its one-line answer;
 # rt_stop ends it. One at a time.
@@ -41,7 +38,7 @@ slow_lua() {
 }
 
 # ---------------------------------------------------------------- single Redis
-svc_redis || { t_fail redis "redis-server did not start"; t_done; exit 1; }
+svc_need redis
 SURL=redis://127.0.0.1:$REDIS_PORT
 rt_start "$SURL" 300
 
@@ -111,10 +108,8 @@ rt_stop
 
 # ---------------------------------------------------------------- Redis Cluster
 CD=$T_TMP/cluster
-if ! rcl_start "$CD" 2>"$T_TMP/cluster.err"; then
-    t_skip rcluster "the Redis Cluster did not start: $(tail -3 "$T_TMP/cluster.err" | tr '\n' ' ')"
-    t_done; exit
-fi
+rcl_start "$CD" 2>"$T_TMP/cluster.err" ||
+    t_skip_rest rcluster "the Redis Cluster did not start: $(tail -3 "$T_TMP/cluster.err" | tr '\n' ' ')"
 trap '_rcl_abort "$CD"; t_cleanup' EXIT
 P1=$(echo "$RCL_URL" | sed 's|redis://127.0.0.1:\([0-9]*\),.*|\1|')
 keyslot() { rcl_cli "$P1" cluster keyslot "$1"; }

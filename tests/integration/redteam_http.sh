@@ -7,7 +7,7 @@
 # are compared, docs/api.md "Every error answer ... changes no state").
 source "$(dirname "$0")/../lib.sh"
 TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
-svc_redis || { t_fail redis "redis-server did not start"; t_done; exit 1; }
+svc_need redis
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 HTTP_PORT=$(freeport)
 URL=http://127.0.0.1:$HTTP_PORT

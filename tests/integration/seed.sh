@@ -95,7 +95,7 @@ t_expect_rc "lifecycle refuses an iot directory: exit 3" 3 "$SEED" simulate-life
 t_check "says which command to use" grep -q simulate-telemetry "$T/last.err"
 
 # ingest: a recent fleet into a real redis-server through anchord serve and anchord submit
-svc_redis || t_skip_rest redis "redis-server did not start: $(tail -3 "$T_TMP/redis/log")"
+svc_need redis
 export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 t_expect_rc "recent identities" 0 "$SEED" generate-identities --domain dpp.example.com --publisher-key "$T/pub.key" \

@@ -21,8 +21,8 @@ PIPE_RUNS=0
 
 pipe_env() {
     PIPE_ENV_SKIP=1
-    svc_redis || { PIPE_ENV_ERR="redis-server did not start: $(tail -3 "$T_TMP/redis/log")"; return 1; }
-    svc_anvil || { PIPE_ENV_ERR="anvil did not start: $(tail -3 "$T_TMP/anvil.log")"; return 1; }
+    svc_redis || { PIPE_ENV_ERR=$SVC_WHY; return 1; }
+    svc_anvil || { PIPE_ENV_ERR=$SVC_WHY; return 1; }
     PIPE_ENV_SKIP=0; PIPE_ENV_ERR="didlog keygen failed"
     printf '%s\n' "$PIPE_RELAYER_KEY" >"$T_TMP/relayer.key"; chmod 600 "$T_TMP/relayer.key"
     "$WA_ROOT/$BIN/didlog" keygen --out "$T_TMP/publisher.key" >/dev/null || return 1
@@ -46,7 +46,7 @@ pipe_env_s3() {
     source "$WA_ROOT/tests/svc/radosgw.sh"
     RGW=$T_TMP/rgw
     trap 'rgw_stop "$RGW"; t_cleanup' EXIT
-    rgw_start "$RGW" >/dev/null 2>"$T_TMP/rgw.err" || t_skip_rest radosgw "radosgw did not start: $(tail -3 "$T_TMP/rgw.err")"
+    rgw_start "$RGW" >/dev/null 2>"$T_TMP/rgw.err" || t_skip_rest radosgw "radosgw did not start: $(tail -3 "$T_TMP/rgw.err" | tr '\n' ' ')"
     rgw_bucket "$RGW" "$1" || { t_fail "bucket"; t_done; exit 1; }
     pipe_env "s3://$1" || pipe_env_failed
 }
@@ -54,11 +54,10 @@ pipe_env_s3() {
 pipe_env_azure() {
     source "$WA_ROOT/tests/svc/azurite.sh"
     AZD=$T_TMP/az
-    az_start "$AZD" >/dev/null 2>"$T_TMP/az.err" ||
-        { echo "SKIP $(basename "$0" .sh): Azurite did not start: $(tail -1 "$T_TMP/az.err")"; t_done; exit 0; }
+    az_start "$AZD" >/dev/null 2>"$T_TMP/az.err" || t_skip_rest azurite "Azurite did not start: $(tail -3 "$T_TMP/az.err" | tr '\n' ' ')"
     trap 'az_stop "$AZD"; t_cleanup' EXIT
     az_container "$AZD" "$1" blob || { t_fail "container"; t_done; exit 1; }
-    pipe_env "azblob://$AZ_ACCOUNT/$1" || { t_fail "services start"; t_done; exit 1; }
+    pipe_env "azblob://$AZ_ACCOUNT/$1" || pipe_env_failed
 }
 
 pipe_run() {

@@ -9,6 +9,8 @@
 #   hsm_import_k1 HEXFILE LABEL a relayer key (64 hex, secp256k1) the same way
 #   hsm_uri LABEL [pin]         the RFC 7512 URI of key LABEL: module-path= the SoftHSM module and,
 #                               unless the second argument is "nopin", pin-source=file:HSM_PIN_FILE
+#   hsm_need DIR [LABEL]        hsm_init in a test suite (after tests/lib.sh): SoftHSM2 not installed
+#                               is a SKIP of the rest of the suite, any other failure a failure
 # softhsm2-util takes the PIN as an argument: fine for a throw-away test token only
 # (docs/hsm.md says how to load keys into a real HSM).
 HSM_SRC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -23,9 +25,10 @@ if [ -n "${WA_ASAN:-}" ]; then
 fi
 
 hsm_init() {
-    HSM_DIR=$1 HSM_TOKEN=${2:-wa}
-    command -v softhsm2-util >/dev/null || { echo "softhsm.sh: softhsm2-util missing (apt-get install softhsm2)" >&2; return 1; }
-    [ -e "$HSM_MODULE" ] || { echo "softhsm.sh: no SoftHSM module at $HSM_MODULE" >&2; return 1; }
+    HSM_DIR=$1 HSM_TOKEN=${2:-wa} HSM_MISSING=
+    command -v softhsm2-util >/dev/null || HSM_MISSING="softhsm2-util is not installed (apt-get install softhsm2; scripts/deps.sh)"
+    [ -n "$HSM_MISSING" ] || [ -e "$HSM_MODULE" ] || HSM_MISSING="no SoftHSM module at $HSM_MODULE (softhsm2)"
+    [ -z "$HSM_MISSING" ] || { echo "softhsm.sh: $HSM_MISSING" >&2; return 1; }
     [ -x "$HSM_P11TOOL" ] || { echo "softhsm.sh: $HSM_P11TOOL missing (make)" >&2; return 1; }
     mkdir -p "$HSM_DIR/tokens" && chmod 700 "$HSM_DIR"
     printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
@@ -35,6 +38,12 @@ hsm_init() {
     (umask 077; printf '%s\n' "$HSM_USER_PIN" >"$HSM_PIN_FILE")
     softhsm2-util --init-token --free --label "$HSM_TOKEN" --so-pin "so-$HSM_USER_PIN" --pin "$HSM_USER_PIN" \
         >"$HSM_DIR/init.log" 2>&1 || { cat "$HSM_DIR/init.log" >&2; return 1; }
+}
+
+hsm_need() {
+    hsm_init "$@" 2>"$T_TMP/hsm-init.err" && return 0
+    [ -n "$HSM_MISSING" ] && t_skip_rest softhsm "$HSM_MISSING"
+    t_fail "SoftHSM2 token" "cannot set it up: $(tail -3 "$T_TMP/hsm-init.err" | tr '\n' ' ')"; t_done; exit 1
 }
 
 # hsm_import KIND FILE LABEL: the key as PKCS#8 in a 0600 file inside HSM_DIR, imported, file removed.

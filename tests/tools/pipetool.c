@@ -28,7 +28,6 @@
 #include <string.h>
 #include <time.h>
 #include <hiredis/hiredis.h>
-#include "core/di.h"
 #include "core/edkey.h"
 #include "core/hex.h"
 #include "core/jcs.h"
@@ -44,6 +43,7 @@
 #include "anchord/ingest/ingest.h"
 #include "anchord/queue/queue.h"
 #include "anchord/store/store.h"
+#include "verifier/event/event.h"
 
 static config cfg;
 static pipeCtx pc;
@@ -81,10 +81,10 @@ static void setup(void) {
 
 /* genesisBy: subject n's genesis entry (JCS line) into line; its DID into did. Update key:
  * the publisher's, or subject `updater`'s when >= 0 (a log the service must refuse). */
-static webvhLog *genesisBy(int n, int updater, const char *withMk, buf *line, char did[DIDREG_DID_MAX]) {
+static webvhLog *genesisBy(int n, int updater, const char *withMk, buf *line, char did[DOC_DID_MAX]) {
     edKey k, u;
     char umk[MULTIKEY_PUB_MAX];
-    char mk[MULTIKEY_PUB_MAX], id[DIDREG_DID_MAX], vm[DIDREG_DID_MAX + 8], err[ERR_MAX];
+    char mk[MULTIKEY_PUB_MAX], id[DOC_DID_MAX], vm[DOC_DID_MAX + 8], err[ERR_MAX];
     subjectKey(n, &k);
     mkEncodeEd25519Pub(k.pk, mk);
     if (withMk) snprintf(mk, sizeof mk, "%s", withMk);
@@ -104,20 +104,20 @@ static webvhLog *genesisBy(int n, int updater, const char *withMk, buf *line, ch
     json_decref(params);
     edKeyWipe(&k);
     if (!log) die("genesis", err);
-    snprintf(did, DIDREG_DID_MAX, "%s", log->e[0].did);
+    snprintf(did, DOC_DID_MAX, "%s", log->e[0].did);
     return log;
 }
 
-static webvhLog *genesis(int n, buf *line, char did[DIDREG_DID_MAX]) { return genesisBy(n, -1, NULL, line, did); }
+static webvhLog *genesis(int n, buf *line, char did[DOC_DID_MAX]) { return genesisBy(n, -1, NULL, line, did); }
 
-static void didOf(int n, char did[DIDREG_DID_MAX]) {
+static void didOf(int n, char did[DOC_DID_MAX]) {
     buf line = BUF_INIT;
     webvhFree(genesis(n, &line, did));
     bufFree(&line);
 }
 
-static rejectCode checkGenesis(void *ctx, const char *log, size_t len, char scid[SCID_LEN + 1],
-                               char did[DIDREG_DID_MAX], char *detail) {
+static rejectCode checkGenesis(void *ctx, const char *log, size_t len, char scid[WEBVH_SCID_LEN + 1],
+                               char did[DOC_DID_MAX], char *detail) {
     (void)ctx;
     return batchGenesisCheck(&pc, log, len, scid, did, detail) < 0 ? REJ_INVALID : REJ_OK;
 }
@@ -135,7 +135,7 @@ static int cmdRegister(int from, int to) {
     int bad = 0;
     for (int n = from; n < to; n++) {
         buf line = BUF_INIT;
-        char did[DIDREG_DID_MAX];
+        char did[DOC_DID_MAX];
         webvhFree(genesis(n, &line, did));
         ingestResult r;
         ingestDid(&ic, q, (char *)line.p, line.len, &r);
@@ -166,10 +166,11 @@ static void eventTime(const char *spec, char t[32]) {
     webvhFormatTime((long long)time(NULL) + (spec ? atoll(spec + 3) : 0), t);
 }
 
-/* signEvent: one signed event line (malloc'd). */
+/* signEvent: one signed event line (malloc'd): eventSign, then the tool-side edits
+ * (created=1 adds proof.created after signing, tamper=1 changes data). */
 static char *signEvent(int n, const char *id, const char *type, const char *data, int signer, const char *frag,
                        const signOpts *o) {
-    char did[DIDREG_DID_MAX], vm[DIDREG_DID_MAX + 64], t[32], err[ERR_MAX];
+    char did[DOC_DID_MAX], vm[DOC_DID_MAX + 64], t[32], err[ERR_MAX];
     didOf(n, did);
     if (o->did) snprintf(did, sizeof did, "%s", o->did);
     if (o->vmabs) snprintf(vm, sizeof vm, "%s", o->vmabs);
@@ -177,21 +178,17 @@ static char *signEvent(int n, const char *id, const char *type, const char *data
     eventTime(o->time, t);
     json_t *d = jsonParse(data, strlen(data), 1 << 16, 16, err);
     if (!d) die("data", err);
-    json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "did", did, "type", type, "time", t, "data", d);
-    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", vm, "proofPurpose", "assertionMethod");
-    if (o->signedCreated) json_object_set_new(opts, "created", json_string(o->signedCreated));
     edKey k;
     subjectKey(signer, &k);
-    json_t *proof = diSign(ev, opts, k.sk, err);
+    eventDraft dr = {.id = id, .did = did, .type = type, .time = t, .data = d, .vm = vm, .created = o->signedCreated};
+    json_t *ev = eventSign(&dr, k.sk, err);
     edKeyWipe(&k);
-    if (!proof) die("sign", err);
-    if (o->created) json_object_set_new(proof, "created", json_string(t));
-    json_object_set_new(ev, "proof", proof);
+    json_decref(d);
+    if (!ev) die("sign", err);
+    if (o->created) json_object_set_new(json_object_get(ev, "proof"), "created", json_string(t));
     if (o->tamper) json_object_set_new(json_object_get(ev, "data"), "tampered", json_true());
     char *out = jcsDump(ev, NULL, err);
     json_decref(ev);
-    json_decref(opts);
     return out;
 }
 
@@ -210,29 +207,23 @@ static int cmdSign(int argc, char **argv) {
 /* cmdEvents: COUNT events; event k goes to subject FROM + k % (TO-FROM). */
 static int cmdEvents(int from, int to, int count, const char *prefix) {
     int span = to - from;
-    char (*dids)[DIDREG_DID_MAX] = calloc((size_t)span, DIDREG_DID_MAX);
+    char (*dids)[DOC_DID_MAX] = calloc((size_t)span, DOC_DID_MAX);
     edKey *keys = calloc((size_t)span, sizeof *keys);
     for (int i = 0; i < span; i++) { didOf(from + i, dids[i]); subjectKey(from + i, &keys[i]); }
-    char t[32], err[ERR_MAX], id[64], vm[DIDREG_DID_MAX + 8];
+    char t[32], err[ERR_MAX], id[64], vm[DOC_DID_MAX + 8];
     webvhFormatTime((long long)time(NULL), t);
-    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", "", "proofPurpose", "assertionMethod");
     for (int k = 0; k < count; k++) {
         int i = k % span;
         snprintf(id, sizeof id, "%s-%d-%d", prefix, from + i, k);
         snprintf(vm, sizeof vm, "%s#key-1", dids[i]);
-        json_object_set_new(opts, "verificationMethod", json_string(vm));
-        json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:{s:i,s:s}}", "id", id, "did", dids[i], "type", "Manufactured", "time", t,
-                               "data", "seq", k, "site", "Berlin");
-        json_t *proof = diSign(ev, opts, keys[i].sk, err);
-        if (!proof) die("sign", err);
-        json_object_set_new(ev, "proof", proof);
-        char *s = jcsDump(ev, NULL, err);
+        json_t *data = json_pack("{s:i,s:s}", "seq", k, "site", "Berlin");
+        eventDraft dr = {.id = id, .did = dids[i], .type = "Manufactured", .time = t, .data = data, .vm = vm};
+        char *s = eventSignLine(&dr, keys[i].sk, NULL, err);
+        json_decref(data);
+        if (!s) die("sign", err);
         puts(s);
         free(s);
-        json_decref(ev);
     }
-    json_decref(opts);
     for (int i = 0; i < span; i++) edKeyWipe(&keys[i]);
     free(keys);
     free(dids);
@@ -241,13 +232,13 @@ static int cmdEvents(int from, int to, int count, const char *prefix) {
 
 /* cmdRawAdd: XADD an event to its shard's stream, no checks (a compromised queue). */
 static int cmdRawAdd(int n, const char *line) {
-    char did[DIDREG_DID_MAX], err[ERR_MAX], key[96];
+    char did[DOC_DID_MAX], err[ERR_MAX], key[96];
     didOf(n, did);
     json_t *ev = jsonParse(line, strlen(line), 1 << 16, 32, err);
     if (!ev) die("event", err);
     const char *scid = did + strlen("did:webvh:");
-    char sc[SCID_LEN + 1];
-    snprintf(sc, sizeof sc, "%.*s", SCID_LEN, scid);
+    char sc[WEBVH_SCID_LEN + 1];
+    snprintf(sc, sizeof sc, "%.*s", WEBVH_SCID_LEN, scid);
     queue *q = openQ();
     queueKey(q, queueShardOf(q, sc), "events", NULL, NULL, key, sizeof key);
     char host[256], pass[256];
@@ -416,14 +407,14 @@ int main(int argc, char **argv) {
     setup();
     const char *c = argv[1];
     if (!strcmp(c, "did") && argc == 3) {
-        char did[DIDREG_DID_MAX];
+        char did[DOC_DID_MAX];
         didOf(atoi(argv[2]), did);
         puts(did);
         return 0;
     }
     if (!strcmp(c, "genesis") && argc >= 3 && argc <= 5) {
         buf line = BUF_INIT;
-        char did[DIDREG_DID_MAX];
+        char did[DOC_DID_MAX];
         const char *up = kv(argc - 3, argv + 3, "updater");
         webvhFree(genesisBy(atoi(argv[2]), up ? atoi(up) : -1, kv(argc - 3, argv + 3, "mk"), &line, did));
         fputs((char *)line.p, stdout);

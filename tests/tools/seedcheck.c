@@ -70,7 +70,7 @@ static int cmdRegister(const seedIndex *ix) {
             snprintf(di->did, sizeof di->did, "%s", ix->it[i].did);
             snprintf(di->versionId, sizeof di->versionId, "%s", l->e[0].versionId);
             snprintf(di->keys[0].vm, sizeof di->keys[0].vm, "%s", vm);
-            snprintf(di->keys[0].multikey, sizeof di->keys[0].multikey, "%s", mk);
+            snprintf(di->keys[0].mk, sizeof di->keys[0].mk, "%s", mk);
             di->nkeys = 1;
             if (didregPut(q, ix->it[i].scid, di, err) < 0) { fprintf(stderr, "register: %s\n", err); rc = 1; }
         }
@@ -110,19 +110,19 @@ static int cmdEvents(const seedIndex *ix, const char *file) {
         event ev;
         lim.nowMs = 4102444800000LL;   /* 2100: no time window here, only the schema */
         lim.maxSkewMs = 4102444800000LL;
-        if (eventParse(s, len, &lim, &ev, err) != REJ_OK) { fprintf(stderr, "line %zu: %s\n", line, err); rc = 1; break; }
+        if (eventParse(s, len, &lim, &ev, err) != EVENT_OK) { fprintf(stderr, "line %zu: %s\n", line, err); rc = 1; break; }
         long i = findDid(ix, ev.did);
         if (i >= 0 && !logs[i]) logs[i] = genesisOf(ix, &ix->it[i], err);
         webvhLog *l = i >= 0 ? logs[i] : NULL;
         const char *vm, *mk = l ? assertionKey(l, &vm) : NULL;
-        didKey k;
+        docKey k;
         if (!mk) { fprintf(stderr, "line %zu: DID not in the index\n", line); rc = 1; }
         else {
             snprintf(k.vm, sizeof k.vm, "%s", vm);
-            snprintf(k.multikey, sizeof k.multikey, "%s", mk);
+            snprintf(k.mk, sizeof k.mk, "%s", mk);
             char key[700];
             snprintf(key, sizeof key, "%s %s", ev.did, ev.id);
-            if (eventVerify(&ev, &k, 1, err) != REJ_OK) { fprintf(stderr, "line %zu: %s\n", line, err); rc = 1; }
+            if (eventVerify(&ev, &k, 1, err) != EVENT_OK) { fprintf(stderr, "line %zu: %s\n", line, err); rc = 1; }
             else if (json_object_get(ids, key)) { fprintf(stderr, "line %zu: id %s repeated\n", line, ev.id); rc = 1; }
             else if ((double)ev.timeMs / 1000 <= (last[i] ? last[i] : l->e[0].time)) {
                 fprintf(stderr, "line %zu: time %s not after the DID's previous event/genesis\n", line, ev.time);

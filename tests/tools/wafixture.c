@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include "core/di.h"
 #include "core/edkey.h"
 #include "core/hex.h"
 #include "core/jcs.h"
@@ -38,6 +37,7 @@
 #include "anchord/config/config.h"
 #include "anchord/chain/eth.h"
 #include "verifier/event/docevent.h"
+#include "verifier/event/event.h"
 #include "verifier/proof/manifest.h"
 #include "verifier/proof/witness.h"
 
@@ -85,13 +85,10 @@ static void stamp(long long t, char out[32]) { webvhFormatTime(t, out); }
 static json_t *signedEvent(const char *did, const char *id, const char *type, const char *time, json_t *data,
                            const char *vm, const uint8_t sk[64]) {
     char err[ERR_MAX];
-    json_t *ev = json_pack("{ss ss ss ss so}", "id", id, "did", did, "type", type, "time", time, "data", data);
-    json_t *opts = json_pack("{ss ss ss ss}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", vm, "proofPurpose", "assertionMethod");
-    json_t *proof = diSign(ev, opts, sk, err);
-    if (!proof) die("event", err);
-    json_object_set_new(ev, "proof", proof);
-    json_decref(opts);
+    eventDraft d = {.id = id, .did = did, .type = type, .time = time, .data = data, .vm = vm};
+    json_t *ev = eventSign(&d, sk, err);
+    json_decref(data);
+    if (!ev) die("event", err);
     return ev;
 }
 
@@ -192,9 +189,9 @@ static void anchorRoot(ethClient *c, int chain, size_t k, const merkleHash root,
     }
     ethAnchored a;
     if (ethAnchor(c, root, &a, err) != 0) die("anchor", err);
-    ref->batchId = a.batchId, ref->chainId = c->cfg.chainId, ref->blockNumber = a.rc.blockNumber;
-    memcpy(ref->contract, c->cfg.contract, 20);
-    memcpy(ref->txHash, a.rc.txHash, 32);
+    ref->batchId = a.batchId, ref->chainId = c->rd.chainId, ref->blockNumber = a.rc.mined.blockNumber;
+    memcpy(ref->contract, c->rd.contract, 20);
+    memcpy(ref->txHash, a.rc.mined.txHash, 32);
     ethReceiptFree(&a.rc);
 }
 
@@ -241,12 +238,11 @@ static int build(const char *dir, int n, int K, int chain) {
     char err[ERR_MAX], witnessDid[DIDKEY_MAX], ddir[1024];
     edKey pub, wit;
     ethClient c;
-    ethConfig cfg;
     config ac;
     keyOf(-1, 0, &pub);
     keyOf(-2, 0, &wit);
     didkeyFromPub(wit.pk, witnessDid);
-    if (chain && (configLoad(&ac, NULL, err) != 0 || ethConfigFrom(&ac, &cfg, err) != 0 || ethOpen(&c, &cfg, 1, err) != 0)) die("chain", err);
+    if (chain && (configLoad(&ac, NULL, err) != 0 || ethOpen(&c, &ac, 1, NULL, err) != 0)) die("chain", err);
     hist *hs = calloc((size_t)n, sizeof *hs);
     anchorsFile af = {0};
     long long now = (long long)time(NULL), base = now - 86400;

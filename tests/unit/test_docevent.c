@@ -11,6 +11,7 @@
 #include "core/multiformat.h"
 #include "core/sha256.h"
 #include "verifier/event/docevent.h"
+#include "verifier/event/event.h"
 
 #define DID "did:webvh:QmSubjectSubjectSubjectSubjectSubjectSubject1:example.com"
 
@@ -38,26 +39,23 @@ static json_t *genesisDoc(void) {
                      DID "#key-1", "authentication", "#key-1", "product", "serial", "W-1");
 }
 
-/* event: id/type/data signed by key k as verification method vm. */
-static json_t *event(const char *id, const char *type, json_t *data, int k, const char *vm) {
+/* signedEvent: id/type/data signed by key k as verification method vm (eventSign). */
+static json_t *signedEvent(const char *id, const char *type, json_t *data, int k, const char *vm) {
     edKey key;
     char err[ERR_MAX];
     keyOf(k, &key);
-    json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", id, "did", DID, "type", type, "time", "2025-01-01T00:00:00Z",
-                           "data", data ? data : json_object());
-    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", vm, "proofPurpose", "assertionMethod");
-    json_t *proof = diSign(ev, opts, key.sk, err);
+    if (!data) data = json_object();
+    eventDraft d = {.id = id, .did = DID, .type = type, .time = "2025-01-01T00:00:00Z", .data = data, .vm = vm};
+    json_t *ev = eventSign(&d, key.sk, err);
     edKeyWipe(&key);
-    json_object_set_new(ev, "proof", proof);
-    json_decref(opts);
+    json_decref(data);
     return ev;
 }
 
 static json_t *rotation(const char *id, int to, int signer, const char *vm) {
     char mk[MULTIKEY_PUB_MAX];
     mkOf(to, mk);
-    return event(id, DOCEVENT_KEY_ROTATION, json_pack("{s:s}", "publicKeyMultibase", mk), signer, vm);
+    return signedEvent(id, DOCEVENT_KEY_ROTATION, json_pack("{s:s}", "publicKeyMultibase", mk), signer, vm);
 }
 
 /* check: docEntryCheck with fresh bookkeeping; kind into *kind. */
@@ -76,7 +74,7 @@ int main(void) {
     /* genesis without an event; with a signed one; with an unsigned one */
     T_CHECK(check(NULL, g, none, 1, seen, &kind, why) == DOC_OK && kind == DOC_KIND_GENESIS, "plain genesis: %s", why);
     json_t *gs = json_deep_copy(g);
-    json_object_set_new(gs, "event", event("g-1", "Manufactured", NULL, 0, "#key-1"));
+    json_object_set_new(gs, "event", signedEvent("g-1", "Manufactured", NULL, 0, "#key-1"));
     T_CHECK(check(NULL, gs, none, 1, seen, &kind, why) == DOC_OK, "genesis event signed by its own key: %s", why);
     T_CHECK(json_object_get(seen, "g-1") != NULL, "the genesis event id is remembered");
     json_t *gz = json_deep_copy(gs);
@@ -85,14 +83,14 @@ int main(void) {
     json_t *s2 = json_object();
     T_CHECK(check(NULL, gz, none, 1, s2, &kind, why) == DOC_BAD_SIGNATURE, "genesis event with a zero proofValue");
     json_t *gk = json_deep_copy(g);
-    json_object_set_new(gk, "event", event("g-2", "Manufactured", NULL, 5, "#key-1"));
+    json_object_set_new(gk, "event", signedEvent("g-2", "Manufactured", NULL, 5, "#key-1"));
     T_CHECK(check(NULL, gk, none, 1, s2, &kind, why) == DOC_BAD_SIGNATURE, "genesis event signed by another key");
     json_t *gr = json_deep_copy(g);
     json_object_set_new(gr, "event", rotation("g-3", 1, 0, "#key-1"));
     T_CHECK(check(NULL, gr, none, 1, s2, &kind, why) == DOC_INVALID, "a genesis KeyRotation is refused");
 
     /* an event entry: docApply of the previous document */
-    json_t *e1 = event("e-1", "Manufactured", NULL, 0, DID "#key-1");
+    json_t *e1 = signedEvent("e-1", "Manufactured", NULL, 0, DID "#key-1");
     json_t *d2 = docApply(g, e1, 2, why);
     T_CHECK(d2 && check(g, d2, none, 2, seen, &kind, why) == DOC_OK && kind == DOC_KIND_EVENT, "event entry: %s", why);
     T_CHECK(check(g, d2, none, 2, seen, &kind, why) == DOC_INVALID, "the same event again is a replay");
@@ -108,7 +106,7 @@ int main(void) {
     T_CHECK(check(g, bad, none, 2, s3, &kind, why) == DOC_INVALID && strstr(why, "without a KeyRotation"),
             "a silent key swap: %s", why);
     json_decref(bad);
-    json_t *e9 = event("e-9", "Manufactured", NULL, 9, DID "#key-1");
+    json_t *e9 = signedEvent("e-9", "Manufactured", NULL, 9, DID "#key-1");
     json_t *d9 = docApply(g, e9, 2, why);
     T_CHECK(check(g, d9, none, 2, s3, &kind, why) == DOC_BAD_SIGNATURE, "an event signed by a key not in the previous version");
 
@@ -132,10 +130,10 @@ int main(void) {
     json_decref(bad);
     json_t *rr = rotation("r-2", 1, 1, "#key-3");
     T_CHECK(docApply(d3, rr, 4, why) == NULL, "a rotation to the current key cannot apply");
-    json_t *e4 = event("e-4", "Inspected", NULL, 0, "#key-1");
+    json_t *e4 = signedEvent("e-4", "Inspected", NULL, 0, "#key-1");
     json_t *d4 = docApply(d3, e4, 4, why);
     T_CHECK(check(d3, d4, none, 4, seen, &kind, why) == DOC_BAD_SIGNATURE, "the rotated-out key signs no later event");
-    json_t *e5 = event("e-5", "Inspected", NULL, 1, DID "#key-3");
+    json_t *e5 = signedEvent("e-5", "Inspected", NULL, 1, DID "#key-3");
     json_t *d5 = docApply(d3, e5, 4, why);
     T_CHECK(check(d3, d5, none, 4, seen, &kind, why) == DOC_OK, "the new key signs: %s", why);
 

@@ -33,6 +33,8 @@
 
 #define DOCEVENT_KEY_ROTATION "KeyRotation"
 #define DOC_VM_MAX 512                 /* an absolute verification method id, NUL included */
+#define DOC_DID_MAX 512                /* a DID this service hosts, NUL included */
+#define DOC_MAX_KEYS 16                /* assertion keys kept per DID (registry, worker) */
 
 /* Outcomes of the checks (a code to switch on; the reason is for people). */
 #define DOC_OK 0
@@ -69,7 +71,9 @@ json_t *docApply(const json_t *prev, const json_t *ev, unsigned long version, ch
 /* docSigningKeys: the assertion keys of doc (assertionMethod items by reference into
  * verificationMethod, "#frag" or absolute, or embedded) that are Ed25519 Multikeys (type
  * "Multikey"), with absolute ids, into keys (room for max). Other items are skipped:
- * they can sign nothing here. The count (0 = none). */
+ * they can sign nothing here. The count (0 = none). The one resolver of a document's
+ * assertion keys: the registry's list (ingest), the worker's and didverify's checks
+ * (docAssertionKey below resolves one method the same way) all come from it. */
 size_t docSigningKeys(const json_t *doc, docKey *keys, size_t max);
 
 /* docAssertionKey: the Ed25519 key of verification method vm (absolute or "#frag")

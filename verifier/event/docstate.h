@@ -1,5 +1,6 @@
-/* docstate.h -- the DID document side of an event for the worker: current assertion
- * keys (as the registry stores them), the next state of a log.
+/* docstate.h -- the DID document side of an event for the worker: the next state of a
+ * log, the strength of its keys (the assertion keys themselves: docSigningKeys in
+ * verifier/event/docevent.h).
  *
  * Event -> entry mapping (docs/pipeline.md, docs/formats.md "Entry kinds"): the new
  * entry's state is docApply(previous state, event) of verifier/event/docevent.h -- the one
@@ -16,15 +17,6 @@
 #include <jansson.h>
 #include "core/err.h"
 #include "verifier/event/docevent.h"
-#include "anchord/queue/didreg.h"
-
-#define DOCSTATE_ROTATION DOCEVENT_KEY_ROTATION
-
-/* docAssertionKeys: the assertionMethod keys of a DID document that can sign events
- * (verifier/event/docevent.h docSigningKeys: Ed25519 Multikeys, absolute ids) into keys (room
- * for DIDREG_MAX_KEYS). Returns the count (0 = none). did is unused (the document's own
- * id resolves "#frag" references), kept for the callers; err is never written. */
-int docAssertionKeys(const json_t *state, const char *did, didKey keys[DIDREG_MAX_KEYS], char *err);
 
 /* docNextState: docApply(prev, event, versionNumber) (a new state object); did must be
  * prev's id. NULL + err (a specific reason: the event is then rejected) on a malformed

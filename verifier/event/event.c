@@ -1,13 +1,14 @@
-/* event.c -- event schema validation and signature check. */
+/* event.c -- event schema validation, signing and signature check. */
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include "core/di.h"
+#include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
+#include "core/rfc3339.h"
 #include "didlog/didurl.h"
 #include "verifier/event/docstate.h"
 #include "verifier/event/event.h"
@@ -20,69 +21,13 @@ int idValid(const char *id) {
     return 1;
 }
 
-int scidValid(const char *s) {
-    return strlen(s) == SCID_LEN && !strncmp(s, "Qm", 2) && didIsBase58(s, SCID_LEN);
-}
-
-/* didWebvhParse: didlog's did:webvh parser decides what a DID is; this adds
- * only the canonical-form rule (the DID equals the form rebuilt from its
- * parsed parts), so one DID has one spelling for the registry, the rate limit
- * and replay markers. */
-int didWebvhParse(const char *did, char scid[SCID_LEN + 1], char *err) {
-    didParts p;
-    char e[ERR_MAX];
-    if (didParse(did, DID_LOCALHOST, &p, e) < 0) {
-        const char *m = strncmp(e, "invalidDid: ", 12) ? e : e + 12;
-        return errSet(err, "%s", m);
-    }
-    buf c = BUF_INIT;
-    int rc = 0;
-    if (p.didLen != strlen(did)) rc = errSet(err, "a DID URL (path, query or fragment) is not a DID");
-    else if (!scidValid(p.scid)) rc = errSet(err, "SCID must be a sha2-256 multihash (Qm...)");
-    else if (bufPrintf(&c, "did:webvh:%s:%s", p.scid, p.host) < 0 ||
-             (p.port && bufPrintf(&c, "%%3A%d", p.port) < 0))
-        rc = errSet(err, "out of memory");
-    for (size_t i = 0; rc == 0 && i < p.path.len; i++)
-        if (bufPutc(&c, p.path.p[i] == '/' ? ':' : p.path.p[i]) < 0) rc = errSet(err, "out of memory");
-    if (rc == 0 && strcmp((const char *)c.p, did))
-        rc = errSet(err, "not in canonical form (lowercase host, port as %%3A, no needless escapes): %.200s",
-                    (const char *)c.p);
-    if (rc == 0) strcpy(scid, p.scid);
-    bufFree(&c);
-    didPartsFree(&p);
-    return rc;
-}
-
-/* num: n decimal digits at s into *v. */
-static int num(const char *s, int n, int *v) {
-    *v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i])) return -1;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 0;
-}
-
-int rfc3339Utc(const char *s, long long *ms) {
-    int Y, M, D, h, m, sec;
-    if (strlen(s) < 20 || num(s, 4, &Y) || s[4] != '-' || num(s + 5, 2, &M) || s[7] != '-' ||
-        num(s + 8, 2, &D) || s[10] != 'T' || num(s + 11, 2, &h) || s[13] != ':' || num(s + 14, 2, &m) ||
-        s[16] != ':' || num(s + 17, 2, &sec))
-        return -1;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (Y < 1970 || M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || m > 59 || sec > 59) return -1;
-    if (M == 2 && D == 29 && !((Y % 4 == 0 && Y % 100) || Y % 400 == 0)) return -1;
-    const char *p = s + 19;
-    int frac = 0, digits = 0;
-    if (*p == '.') {
-        for (p++; isdigit((unsigned char)*p); p++, digits++)
-            if (digits < 3) frac = frac * 10 + (*p - '0');
-        if (digits == 0 || digits > 9) return -1;
-        for (int i = digits; i < 3; i++) frac *= 10;
-    }
-    if (strcmp(p, "Z")) return -1;
-    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h, .tm_min = m, .tm_sec = sec};
-    *ms = (long long)timegm(&tm) * 1000 + frac;
+/* eventTimeMs: t by the one RFC 3339 rule (core/rfc3339.h: "Z" or "+00:00", at most 9
+ * fraction digits) and the events' own policy on top of it, no year before 1970, into ms
+ * since the epoch (the fraction cut to ms). 0 / -1. */
+static int eventTimeMs(const char *t, long long *ms) {
+    rfc3339Time rt;
+    if (rfc3339Parse(t, &rt) < 0 || rt.sec < 0) return -1;
+    *ms = rfc3339Ms(&rt);
     return 0;
 }
 
@@ -134,8 +79,8 @@ static int checkProof(const json_t *p, const eventLimits *lim, char *detail) {
     if (pv[0] != 'z') return errSet(detail, "proof: proofValue must be multibase base58btc ('z...')");
     json_t *cr = json_object_get(p, "created");
     long long ms;
-    if (cr && (!json_is_string(cr) || rfc3339Utc(json_string_value(cr), &ms) < 0))
-        return errSet(detail, "proof: created must be an RFC 3339 UTC time");
+    if (cr && (!json_is_string(cr) || eventTimeMs(json_string_value(cr), &ms) < 0))
+        return errSet(detail, "proof: created must be an RFC 3339 UTC time (\"Z\" or \"+00:00\", from 1970)");
     /* bounded like the event's time: a proof dated 9999 says nothing true */
     if (cr && timeWithin("proof: created", json_string_value(cr), ms, lim, detail) < 0) return -1;
     return 0;
@@ -158,85 +103,112 @@ static size_t realCount(const json_t *v, size_t max, int *subnormal) {
     return n;
 }
 
-rejectCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]) {
+eventCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]) {
     static const char *const allowed[] = {"id", "did", "type", "time", "data", "proof", NULL};
     char e[ERR_MAX];
     memset(ev, 0, sizeof *ev);
-    if (!json_is_object(doc)) return errSet(detail, "the event must be a JSON object"), REJ_INVALID;
-    if (onlyKeys(doc, allowed, "event", detail) < 0) return REJ_INVALID;
+    if (!json_is_object(doc)) return errSet(detail, "the event must be a JSON object"), EVENT_INVALID;
+    if (onlyKeys(doc, allowed, "event", detail) < 0) return EVENT_INVALID;
     if (!(ev->id = needStr(doc, "id", "event", detail)) || !(ev->did = needStr(doc, "did", "event", detail)) ||
         !(ev->type = needStr(doc, "type", "event", detail)) || !(ev->time = needStr(doc, "time", "event", detail)))
-        return REJ_INVALID;
+        return EVENT_INVALID;
     if (!idValid(ev->id))
         return errSet(detail, "id: 1..%d characters of A-Z a-z 0-9 . _ -, starting with a letter or digit",
-                      EVENT_ID_MAX), REJ_INVALID;
-    if (didWebvhParse(ev->did, ev->scid, e) < 0) return errSet(detail, "did: %s", e), REJ_INVALID;
+                      EVENT_ID_MAX), EVENT_INVALID;
+    if (didCanonical(ev->did, ev->scid, e) < 0) return errSet(detail, "did: %s", e), EVENT_INVALID;
     size_t tn = strlen(ev->type);
     if (tn > EVENT_TYPE_MAX || strspn(ev->type, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/-") != tn)
-        return errSet(detail, "type: 1..%d characters of A-Z a-z 0-9 . _ : / -", EVENT_TYPE_MAX), REJ_INVALID;
-    if (rfc3339Utc(ev->time, &ev->timeMs) < 0)
-        return errSet(detail, "time: must be RFC 3339 UTC like 2025-01-31T12:00:00Z"), REJ_INVALID;
-    if (timeWithin("time:", ev->time, ev->timeMs, lim, detail) < 0) return REJ_INVALID;
+        return errSet(detail, "type: 1..%d characters of A-Z a-z 0-9 . _ : / -", EVENT_TYPE_MAX), EVENT_INVALID;
+    if (eventTimeMs(ev->time, &ev->timeMs) < 0)
+        return errSet(detail, "time: must be RFC 3339 UTC like 2025-01-31T12:00:00Z (\"Z\" or \"+00:00\", from 1970)"), EVENT_INVALID;
+    if (timeWithin("time:", ev->time, ev->timeMs, lim, detail) < 0) return EVENT_INVALID;
     json_t *data = json_object_get(doc, "data");
-    if (!data) return errSet(detail, "event: missing field \"data\""), REJ_INVALID;
-    if (!json_is_object(data)) return errSet(detail, "data: must be a JSON object"), REJ_INVALID;
+    if (!data) return errSet(detail, "event: missing field \"data\""), EVENT_INVALID;
+    if (!json_is_object(data)) return errSet(detail, "data: must be a JSON object"), EVENT_INVALID;
     int subnormal = 0;
     if (realCount(doc, EVENT_MAX_REALS, &subnormal) > EVENT_MAX_REALS)
         return errSet(detail, "data: more than %d numbers that are not integers (each costs a shortest round-trip "
-                              "conversion to canonicalise)", EVENT_MAX_REALS), REJ_INVALID;
+                              "conversion to canonicalise)", EVENT_MAX_REALS), EVENT_INVALID;
     if (subnormal)
         return errSet(detail, "data: subnormal numbers (0 < |n| < 2.2250738585072014e-308) are not accepted (the "
-                              "costliest to canonicalise; no event needs them)"), REJ_INVALID;
+                              "costliest to canonicalise; no event needs them)"), EVENT_INVALID;
     /* a KeyRotation's new key is checked before it is queued (a weak key, anchored,
      * would brick the DID); the worker checks it again (docNextState) */
-    if (!strcmp(ev->type, DOCSTATE_ROTATION) && docRotationKey(doc, detail) < 0) return REJ_INVALID;
+    if (!strcmp(ev->type, DOCEVENT_KEY_ROTATION) && docRotationKey(doc, detail) < 0) return EVENT_INVALID;
     json_t *proof = json_object_get(doc, "proof");
-    if (!proof) return errSet(detail, "event: missing field \"proof\""), REJ_INVALID;
-    if (checkProof(proof, lim, detail) < 0) return REJ_INVALID;
-    return REJ_OK;
+    if (!proof) return errSet(detail, "event: missing field \"proof\""), EVENT_INVALID;
+    if (checkProof(proof, lim, detail) < 0) return EVENT_INVALID;
+    return EVENT_OK;
 }
 
-rejectCode eventParse(const char *body, size_t len, const eventLimits *lim, event *ev, char detail[ERR_MAX]) {
+eventCode eventParse(const char *body, size_t len, const eventLimits *lim, event *ev, char detail[ERR_MAX]) {
     char e[ERR_MAX];
     memset(ev, 0, sizeof *ev);
     if (lim->maxBody && len > lim->maxBody)
-        return errSet(detail, "body of %zu bytes is above the limit of %zu", len, lim->maxBody), REJ_TOO_LARGE;
+        return errSet(detail, "body of %zu bytes is above the limit of %zu", len, lim->maxBody), EVENT_TOO_LARGE;
     json_t *doc = jsonParse(body, len, lim->maxBody ? lim->maxBody : len, EVENT_DEPTH, e);
-    if (!doc) return errSet(detail, "not valid JSON: %s", e), REJ_MALFORMED;
-    rejectCode rc = eventValidate(doc, lim, ev, detail);
-    if (rc != REJ_OK) {
+    if (!doc) return errSet(detail, "not valid JSON: %s", e), EVENT_MALFORMED;
+    eventCode rc = eventValidate(doc, lim, ev, detail);
+    if (rc != EVENT_OK) {
         json_decref(doc);
         memset(ev, 0, sizeof *ev);
         return rc;
     }
     ev->doc = doc;
-    return REJ_OK;
+    return EVENT_OK;
 }
 
-rejectCode eventVerify(const event *ev, const didKey *keys, size_t nkeys, char detail[ERR_MAX]) {
+eventCode eventVerify(const event *ev, const docKey *keys, size_t nkeys, char detail[ERR_MAX]) {
     json_t *proof = json_object_get(ev->doc, "proof");
     const char *vm = jsonGetStr(proof, "verificationMethod");
-    char abs[DIDREG_DID_MAX + EVENT_ID_MAX];
-    if (!vm) return errSet(detail, "proof: no verificationMethod"), REJ_BAD_SIGNATURE;
+    char abs[DOC_DID_MAX + EVENT_ID_MAX];
+    if (!vm) return errSet(detail, "proof: no verificationMethod"), EVENT_BAD_SIGNATURE;
     if (vm[0] == '#') {
         snprintf(abs, sizeof abs, "%s%s", ev->did, vm);
         vm = abs;
     }
-    const didKey *k = NULL;
+    const docKey *k = NULL;
     for (size_t i = 0; i < nkeys && !k; i++) if (!strcmp(keys[i].vm, vm)) k = &keys[i];
     if (!k)
         /* the method in full (its fragment is the point); the DID is the event's own */
         return errSet(detail, "proof: verificationMethod %.200s is not an assertionMethod of the event's DID", vm),
-               REJ_BAD_SIGNATURE;
+               EVENT_BAD_SIGNATURE;
     uint8_t pk[32];
     char e[ERR_MAX];
-    if (mkDecodeEd25519Pub(k->multikey, pk, e) < 0)
-        return errSet(detail, "registered key of %.120s: %s", vm, e), REJ_BAD_SIGNATURE;
-    if (diVerify(ev->doc, proof, pk, e) < 0) return errSet(detail, "%s", e), REJ_BAD_SIGNATURE;
-    return REJ_OK;
+    if (mkDecodeEd25519Pub(k->mk, pk, e) < 0)
+        return errSet(detail, "registered key of %.120s: %s", vm, e), EVENT_BAD_SIGNATURE;
+    if (diVerify(ev->doc, proof, pk, e) < 0) return errSet(detail, "%s", e), EVENT_BAD_SIGNATURE;
+    return EVENT_OK;
 }
 
 void eventFree(event *ev) {
     json_decref(ev->doc);
     memset(ev, 0, sizeof *ev);
+}
+
+json_t *eventSign(const eventDraft *d, const uint8_t sk[64], char *err) {
+    json_t *data = d->data ? json_deep_copy(d->data) : NULL;
+    json_t *ev = data ? json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", d->id, "did", d->did, "type", d->type, "time", d->time,
+                                  "data", data)
+                      : NULL;
+    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
+                             "verificationMethod", d->vm, "proofPurpose", "assertionMethod");
+    json_t *proof = NULL;
+    if (!ev || !opts || (d->created && json_object_set_new(opts, "created", json_string(d->created)) < 0))
+        errSet(err, "out of memory (or a field is not UTF-8)");
+    else if ((proof = diSign(ev, opts, sk, err)) && json_object_set_new(ev, "proof", proof) < 0)
+        proof = NULL, errSet(err, "out of memory");
+    json_decref(opts);
+    if (!proof) {
+        json_decref(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+char *eventSignLine(const eventDraft *d, const uint8_t sk[64], size_t *len, char *err) {
+    json_t *ev = eventSign(d, sk, err);
+    char *s = ev ? jcsDump(ev, len, err) : NULL;
+    json_decref(ev);
+    return s;
 }

@@ -1,14 +1,19 @@
 /* event.h -- the signed lifecycle event of DESIGN.md §3:
  *   {"id","did","type","time","data":{...},"proof":{DataIntegrityProof eddsa-jcs-2022}}
- * Schema validation with specific messages, and signature checking against a
- * caller-supplied list of the DID's current assertion keys. */
+ * Schema validation with specific messages, signing (eventSign: seed and the test
+ * tool) and signature checking against a caller-supplied list of the DID's current
+ * assertion keys (verifier/event/docevent.h docSigningKeys, or the registry's copy).
+ * Outcomes are eventCode values (anchord/ingest/reject.h maps them onto API refusals:
+ * rejectOfEvent); the reason is one line in the caller's buffer.
+ * No I/O, no global state; thread-safe. */
 #ifndef WA_EVENT_H
 #define WA_EVENT_H
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "core/err.h"
-#include "anchord/queue/didreg.h"
-#include "anchord/ingest/reject.h"
+#include "didlog/didurl.h"
+#include "verifier/event/docevent.h"
 
 #define EVENT_ID_MAX   128
 #define EVENT_TYPE_MAX 64
@@ -20,7 +25,15 @@
  * signature work, so a body that cannot verify stays cheap to refuse (docs/api.md
  * "Cost of a refusal"). */
 #define EVENT_MAX_REALS 1024
-#define SCID_LEN       46    /* base58btc multihash sha2-256, "Qm..." */
+
+/* eventCode: what the checks found (a code to switch on; the reason is for people). */
+typedef enum {
+    EVENT_OK = 0,
+    EVENT_MALFORMED,       /* not JSON */
+    EVENT_TOO_LARGE,       /* the body is above eventLimits.maxBody */
+    EVENT_INVALID,         /* JSON, but not a valid event (schema, time window) */
+    EVENT_BAD_SIGNATURE    /* the proof names no listed key, or does not verify */
+} eventCode;
 
 typedef struct eventLimits {
     long long nowMs;       /* the clock the time checks use */
@@ -32,37 +45,48 @@ typedef struct eventLimits {
 typedef struct event {
     json_t *doc;               /* the parsed event (owned) */
     const char *id, *did, *type, *time;   /* point into doc */
-    char scid[SCID_LEN + 1];
-    long long timeMs;
+    char scid[WEBVH_SCID_LEN + 1];
+    long long timeMs;          /* "time" in ms since the epoch */
 } event;
 
-/* eventParse: parse and validate one event. REJ_OK, or REJ_MALFORMED (not
- * JSON) / REJ_TOO_LARGE / REJ_INVALID (schema) with the reason in detail.
+/* Times ("time", "proof.created"): core/rfc3339.h's rule ("Z" or "+00:00", at most 9
+ * fraction digits) and, the events' own policy, no year before 1970; then the window of
+ * eventLimits. */
+
+/* eventParse: parse and validate one event. EVENT_OK, or EVENT_MALFORMED (not
+ * JSON) / EVENT_TOO_LARGE / EVENT_INVALID (schema) with the reason in detail.
  * On success ev holds the document; release it with eventFree. */
-rejectCode eventParse(const char *body, size_t len, const eventLimits *lim, event *ev, char detail[ERR_MAX]);
+eventCode eventParse(const char *body, size_t len, const eventLimits *lim, event *ev, char detail[ERR_MAX]);
 
 /* eventValidate: the schema check of an already parsed document (what
- * eventParse runs); fills ev's pointers but does not take ownership. */
-rejectCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]);
+ * eventParse runs); fills ev's pointers but does not take ownership.
+ * EVENT_OK or EVENT_INVALID + detail. */
+eventCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]);
 
 /* eventVerify: the proof's verificationMethod must be one of keys (a relative
  * "#frag" is read against the event's DID) and its eddsa-jcs-2022 signature
- * must verify with that key. REJ_OK or REJ_BAD_SIGNATURE + detail. */
-rejectCode eventVerify(const event *ev, const didKey *keys, size_t nkeys, char detail[ERR_MAX]);
+ * must verify with that key. EVENT_OK or EVENT_BAD_SIGNATURE + detail. */
+eventCode eventVerify(const event *ev, const docKey *keys, size_t nkeys, char detail[ERR_MAX]);
 
 void eventFree(event *ev);
 
-/* didWebvhParse: check did:webvh:<scid>:<host>[%3A<port>][:<path>...] in
- * canonical form (lowercase host, "%3A" for the port) and copy its SCID.
- * 0 / -1 + err. */
-int didWebvhParse(const char *did, char scid[SCID_LEN + 1], char *err);
+/* eventDraft: an event before it is signed (all borrowed). */
+typedef struct eventDraft {
+    const char *id, *did, *type, *time;   /* time: RFC 3339 (core/rfc3339.h) */
+    const json_t *data;                   /* copied into the event */
+    const char *vm;                       /* proof.verificationMethod: "did...#frag" or "#frag" */
+    const char *created;                  /* proof.created (signed), or NULL for none */
+} eventDraft;
 
-/* rfc3339Utc: parse "YYYY-MM-DDThh:mm:ss[.frac]Z" into ms since the epoch. 0 / -1. */
-int rfc3339Utc(const char *s, long long *ms);
+/* eventSign: {"id","did","type","time","data","proof"} of d with one eddsa-jcs-2022
+ * DataIntegrityProof (proofPurpose assertionMethod) by sk (libsodium's 64-byte form):
+ * the signing side of eventVerify. It checks none of the fields -- tests sign bad
+ * events on purpose; eventValidate is the check. New object, or NULL + err. */
+json_t *eventSign(const eventDraft *d, const uint8_t sk[64], char *err);
 
-/* scidValid: a SCID as did:webvh v1.0 makes them: base58btc of a sha2-256
- * multihash, SCID_LEN characters starting "Qm". */
-int scidValid(const char *s);
+/* eventSignLine: eventSign as one JCS line (no newline; caller frees), *len (may be
+ * NULL) its length. NULL + err. */
+char *eventSignLine(const eventDraft *d, const uint8_t sk[64], size_t *len, char *err);
 
 /* idValid: event ids are 1..128 of [A-Za-z0-9._-], starting with a letter or digit. */
 int idValid(const char *id);
