@@ -22,5 +22,4 @@ typedef struct identOpts {
  * Output is byte-for-byte the same for the same options. 0 / -1 + err. */
 int identGenerate(const identOpts *o, size_t *ndids, char *err);
 
-
 #endif
