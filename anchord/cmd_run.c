@@ -336,7 +336,7 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
     snprintf(c->consumer, sizeof c->consumer, "%.60s-%ld", host, (long)getpid());
-    genesisDidPath(cfg->prefix, c->didPath);
+    if (genesisDidPath(cfg->prefix, c->didPath, err) < 0) return EXIT_CONFIG;
     if (setupKeys(c, err) < 0) return EXIT_CONFIG;
     if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
     if (queuePing(c->q, err) < 0) return EXIT_UNAVAILABLE;

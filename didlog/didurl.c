@@ -78,16 +78,21 @@ int didDomain(const char *domain, char out[DID_DOMAIN_MAX], char *err) {
     return 0;
 }
 
+int didPrefixPath(const char *prefix, buf *out) {
+    for (const char *s = prefix; *s;) {
+        size_t n = strcspn(s, "/");
+        if (n && (bufPutc(out, ':') < 0 || didPctEncode(s, n, out) < 0)) return -1;
+        s += n + (s[n] == '/');
+    }
+    return 0;
+}
+
 int didTemplate(const char *domain, const char *prefix, int flags, buf *out, char *err) {
     char dom[DID_DOMAIN_MAX];
     if (didDomain(domain, dom, err) < 0) return -1;
     bufReset(out);
     int rc = bufPrintf(out, "did:webvh:{SCID}:%s", dom);
-    for (const char *s = prefix; rc == 0 && *s;) {
-        size_t n = strcspn(s, "/");
-        if (n) rc = bufPutc(out, ':') < 0 || didPctEncode(s, n, out) < 0 ? -1 : 0;
-        s += n + (s[n] == '/');
-    }
+    if (rc == 0) rc = didPrefixPath(prefix, out);
     if (rc == 0) rc = bufPuts(out, ":{SCID}");
     if (rc < 0) return errSet(err, "out of memory");
     /* the DID as it will be: both placeholders replaced by a SCID-shaped string */

@@ -60,10 +60,14 @@ int didPctEncode(const char *s, size_t n, buf *out);
  * a-z 0-9 . - (lowercase); port 1..65535. 0 / -1 + err. */
 int didDomain(const char *domain, char out[DID_DOMAIN_MAX], char *err);
 
+/* didPrefixPath: a store prefix "a/b" as the DID path segments it gives, appended to out
+ * (":a:b"): one segment per non-empty part between "/", each didPctEncode'd; "" none.
+ * 0 / -1 (out of memory). */
+int didPrefixPath(const char *prefix, buf *out);
+
 /* didTemplate: the DID of a folder of the hosting layout <prefix>/<scid>/did.jsonl,
  * "{SCID}" standing for the SCID: "did:webvh:{SCID}:<domain>[:<segment>...]:{SCID}" for
- * domain (didDomain) and prefix "a/b" (one path segment per non-empty part between "/",
- * didPctEncode'd; "" none), then checked as a DID (didParse with flags, a SCID-shaped
+ * domain (didDomain) and prefix "a/b" (didPrefixPath), then checked as a DID (didParse with flags, a SCID-shaped
  * stand-in in both places: an IP literal, "localhost" without DID_LOCALHOST, "." or
  * ".." segments are refused). The one builder of the service's DIDs (WA_DOMAIN and
  * WA_PREFIX in the settings table, seed generate-identities). 0 / -1 + err. */

@@ -6,6 +6,7 @@
 #include "t.h"
 #include "core/err.h"
 #include "anchord/config/config.h"
+#include "anchord/ingest/genesis.h"
 
 static int setOk(config *c, const char *k, const char *v) {
     char err[ERR_MAX];
@@ -65,6 +66,10 @@ int main(void) {
     T_CHECK(setOk(&c, "WA_DOMAIN", "localhost%3A8080"), "domain: localhost (the default)");
     T_CHECK(setErr(&c, "WA_DOMAIN", "127.0.0.1", "IP"), "domain: an IP literal makes no valid DID");
     T_CHECK(setErr(&c, "WA_PREFIX", "a/./b", "."), "prefix: a '.' DID path segment");
+    char didPath[300];
+    T_CHECK(genesisDidPath(".well-known/did", didPath, err) == 0 && !strcmp(didPath, ":.well-known:did") &&
+                genesisDidPath("", didPath, err) == 0 && !strcmp(didPath, ""),
+            "WA_PREFIX as a DID path: didlog's didPrefixPath");
     T_CHECK(setErr(&c, "WA_NOPE", "1", "unknown"), "unknown setting");
     T_CHECK(setErr(&c, "WA_STORE", "file://a\nb", "one line"), "newline");
 

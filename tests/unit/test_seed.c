@@ -76,6 +76,9 @@ static void testArgs(void) {
     T_CHECK(didTemplate("Dpp.Example.com", ".well-known/did", 0, &b, err) < 0, "upper-case host refused (one rule with WA_DOMAIN)");
     T_CHECK(didTemplate("127.0.0.1", ".well-known/did", 0, &b, err) < 0, "IP literal refused");
     T_CHECK(didTemplate("example.com", "a/../b", 0, &b, err) < 0, "dot-dot segment refused");
+    bufReset(&b);
+    T_CHECK(didPrefixPath("a//b c/", &b) == 0 && !strcmp((char *)b.p, ":a:b%20c"),
+            "prefix path: empty parts skipped, each segment percent-encoded: %s", (char *)b.p);
     bufFree(&b);
     long long t;
     T_CHECK(seedTimeArg("2025-01-01T00:00:00Z", &t, err) == 0 && t == 1735689600, "RFC 3339");
