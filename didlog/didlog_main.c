@@ -14,11 +14,11 @@
 #include "core/multiformat.h"
 #include "core/rfc3339.h"
 #include "didlog/didurl.h"
-#include "core/io/clock.h"
 #include "core/io/exit.h"
 #include "core/io/opt.h"
 #include "core/io/http.h"
 #include "core/io/file.h"
+#include "core/io/clock.h"
 #include "didlog/key.h"
 #include "didlog/resolution.h"
 #include "didlog/webvh.h"
@@ -587,13 +587,20 @@ out:
     return rc;
 }
 
-/* report: print the outcome of a verification / resolution; returns the exit code. */
+/* report: print the outcome of a verification / resolution; returns the exit code.
+ * asJson: the resolution result in its RFC 8785 (JCS) form on one line, so numbers
+ * read as the log writes them (690, 0.6; never 690.0 or 0.59999999999999998). */
 static int report(const webvhLog *log, const webvhResult *r, const webvhQuery *q, int asJson, const char *what) {
-    json_t *res = webvhResolution(log, r, q, NULL);
+    char err[ERR_MAX];
+    json_t *res = webvhResolution(log, r, q, err);
+    if (!res) return fail(EXIT_FAIL, what, err);
     const char *code = jsonGetStr(json_object_get(res, "didResolutionMetadata"), "error");
     if (asJson) {
-        char *s = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
-        if (s) puts(s);
+        size_t n;
+        char *s = jcsDump(res, &n, err);
+        if (!s) { json_decref(res); return fail(EXIT_FAIL, what, err); }
+        fwrite(s, 1, n, stdout);
+        putchar('\n');
         free(s);
     }
     if (code) {
@@ -625,7 +632,8 @@ static int cmdVerify(int argc, char **argv) {
         return help("usage: didlog verify FILE [--did DID] [--witness did-witness.json]\n"
              "         [--version-id ID | --version-number N | --version-time T] [--json]\n"
              "  Checks every did:webvh v1.0 rule: 0 valid, 1 invalid (the message names the\n"
-             "  entry and the rule). --json prints the DID resolution result; a version\n"
+             "  entry and the rule). --json prints the DID resolution result on one line in\n"
+             "  RFC 8785 (JCS) form: numbers as the log holds them (690, 0.6); a version\n"
              "  query succeeds when that version is valid. 3: a file cannot be read.");
     }
     char err[ERR_MAX];
@@ -669,7 +677,8 @@ static int cmdResolve(int argc, char **argv) {
     if (a.help) {
         return help("usage: didlog resolve DID[?versionId=…|versionNumber=…|versionTime=…] [--base-url URL]\n"
              "  DID-to-HTTPS transformation, fetch did.jsonl (and did-witness.json when the\n"
-             "  log uses witnesses) over HTTPS, verify, print the DID resolution result.\n"
+             "  log uses witnesses) over HTTPS, verify, print the DID resolution result\n"
+             "  (one line, RFC 8785 / JCS form, as verify --json).\n"
              "  --base-url URL replaces https://host[:port] (e.g. a local mirror; allows http).\n"
              "  0 resolved, 1 invalid or not found, 4 the server could not be reached.");
     }

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <sodium.h>
 #include "core/di.h"
+#include "core/io/clock.h"
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
