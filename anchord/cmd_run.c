@@ -318,15 +318,15 @@ static void usage(FILE *f) {
                "  Take each shard's lease, resume an unfinished batch, then claim, build, anchor and\n"
                "  publish one batch (DESIGN.md §1). --loop repeats every WA_LOOP_INTERVAL until SIGTERM.\n"
                "  0 done or nothing to do (or the lease is held elsewhere), 1 a batch failed or was\n"
-               "  interrupted (the next run resumes it), 3 configuration, key or store refused, 4 Redis\n"
-               "  or the RPC unreachable, 5 the RPC node is on another chain.\n\n");
+               "  interrupted (the next run resumes it), 3 configuration, key or store refused, 4 Redis,\n"
+               "  the store or the RPC unreachable, 5 the RPC node is on another chain.\n\n");
     exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_FAIL) | EXIT_BIT(EXIT_USAGE) | EXIT_BIT(EXIT_CONFIG) |
                  EXIT_BIT(EXIT_UNAVAILABLE) | EXIT_BIT(EXIT_CHAIN));
 }
 
 /* openAll: keys, queue, store and chain client of a run. 0, or + err the exit code:
- * EXIT_CONFIG (settings, keys, a store that refuses them), EXIT_UNAVAILABLE (Redis or
- * every RPC URL down), EXIT_CHAIN (the node is on another chain). */
+ * EXIT_CONFIG (settings, keys, a store that refuses them), EXIT_UNAVAILABLE (Redis, the
+ * store or every RPC URL could not be reached), EXIT_CHAIN (the node is on another chain). */
 static int openAll(runCtx *r, config *cfg, char *err) {
     pipeCtx *c = &r->pc;
     c->cfg = cfg;
@@ -340,10 +340,11 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     if (setupKeys(c, err) < 0) return EXIT_CONFIG;
     if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
     if (queuePing(c->q, err) < 0) return EXIT_UNAVAILABLE;
-    if (!(c->st = storeOpen(cfg->store, err))) return EXIT_CONFIG;
-    storeSetParallel(c->st, (int)cfg->storeParallel);
+    storeOpts so = {(int)cfg->storeParallel, (int)cfg->storeRetries, (int)cfg->storeTrace};
+    if (!(c->st = storeOpen(cfg->store, &so, err))) return EXIT_CONFIG;
     char e[ERR_MAX];
-    if (storeProbe(c->st, e) < 0) return errSet(err, "refusing to run: %s", e), EXIT_CONFIG;
+    int probe = storeProbe(c->st, e);
+    if (probe < 0) return errSet(err, "refusing to run: %s", e), probe == STORE_DOWN ? EXIT_UNAVAILABLE : EXIT_CONFIG;
     if (strcmp(cfg->storeCors, "off") && storeSetCors(c->st, e) != STORE_OK)
         return errSet(err, "refusing to run: bucket CORS: %s (WA_STORE_CORS=off if the CDN adds CORS itself)", e), EXIT_CONFIG;
     return exitOfEth(ethSetup(cfg, &r->eth, err));

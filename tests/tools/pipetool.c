@@ -352,7 +352,8 @@ out:
 
 static int cmdCheck(void) {
     char err[ERR_MAX];
-    store *st = storeOpen(cfg.store, err);
+    storeOpts so = {(int)cfg.storeParallel, (int)cfg.storeRetries, (int)cfg.storeTrace};
+    store *st = storeOpen(cfg.store, &so, err);
     if (!st) die("store", err);
     keyList all = {0};
     if (storeList(st, "", collect, &all, err) != STORE_OK) die("list", err);
