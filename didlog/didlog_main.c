@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "core/multiformat.h"
 #include "core/rfc3339.h"
+#include "didlog/deref.h"
 #include "didlog/didurl.h"
 #include "core/io/exit.h"
 #include "core/io/opt.h"
@@ -590,11 +591,18 @@ out:
 /* report: print the outcome of a verification / resolution; returns the exit code.
  * asJson: the resolution result in its RFC 8785 (JCS) form on one line, so numbers
  * read as the log writes them (690, 0.6; never 690.0 or 0.59999999999999998). */
-static int report(const webvhLog *log, const webvhResult *r, const webvhQuery *q, int asJson, const char *what) {
+static int report(const webvhLog *log, const webvhResult *r, const webvhQuery *q, int asJson, const char *what,
+                  const webvhDidUrl *u, const char *baseUrl) {
     char err[ERR_MAX];
     json_t *res = webvhResolution(log, r, q, err);
+    if (res && u && webvhDidUrlDereferences(u)) {  /* a DID URL: the dereferencing result instead */
+        json_t *d = webvhDereference(res, u, baseUrl, err);
+        json_decref(res);
+        res = d;
+    }
     if (!res) return fail(EXIT_FAIL, what, err);
     const char *code = jsonGetStr(json_object_get(res, "didResolutionMetadata"), "error");
+    if (!code) code = jsonGetStr(json_object_get(res, "dereferencingMetadata"), "error");
     if (asJson) {
         size_t n;
         char *s = jcsDump(res, &n, err);
@@ -663,7 +671,7 @@ static int cmdVerify(int argc, char **argv) {
     webvhOpts o = {.did = optGet(&a, "did"), .witnessProofs = wf};
     webvhResult r;
     webvhVerify(log, &o, &r);
-    int rc = report(log, &r, &q, optGet(&a, "json") != NULL, a.pos[0]);
+    int rc = report(log, &r, &q, optGet(&a, "json") != NULL, a.pos[0], NULL, NULL);
     webvhFree(log);
     json_decref(wf);
     return rc;
@@ -675,10 +683,13 @@ static int cmdResolve(int argc, char **argv) {
     int prc = parseCmd(argc, argv, spec, 1, &a);
     if (prc) return prc;
     if (a.help) {
-        return help("usage: didlog resolve DID[?versionId=…|versionNumber=…|versionTime=…] [--base-url URL]\n"
+        return help("usage: didlog resolve DID[/PATH][?versionId=…|versionNumber=…|versionTime=…|service=…][#frag] [--base-url URL]\n"
              "  DID-to-HTTPS transformation, fetch did.jsonl (and did-witness.json when the\n"
              "  log uses witnesses) over HTTPS, verify, print the DID resolution result\n"
-             "  (one line, RFC 8785 / JCS form, as verify --json).\n"
+             "  (one line, RFC 8785 / JCS form, as verify --json). DID/whois and\n"
+             "  DID/path/to/file fetch that file through the #whois / #files service and\n"
+             "  print the DID URL dereferencing result (contentStream: JSON or text);\n"
+             "  DID?service=NAME[&relativeRef=REF] prints the service URL, DID#frag the node.\n"
              "  --base-url URL replaces https://host[:port] (e.g. a local mirror; allows http).\n"
              "  0 resolved, 1 invalid or not found, 4 the server could not be reached.");
     }
@@ -690,6 +701,14 @@ static int cmdResolve(int argc, char **argv) {
     if (didParse(did, base ? DID_LOCALHOST : 0, &p, err) < 0 || webvhQueryParse(did, &q, err) < 0) {
         fprintf(stderr, "didlog: resolve: %s\n", err);
         printf("{\"didDocument\":null,\"didDocumentMetadata\":{},\"didResolutionMetadata\":{\"error\":\"invalidDid\"}}\n");
+        return EXIT_FAIL;
+    }
+    webvhDidUrl u;
+    if (webvhDidUrlParse(did, &u, err) < 0) {
+        fprintf(stderr, "didlog: resolve: %s\n", err);
+        printf("{\"contentMetadata\":{},\"contentStream\":null,\"dereferencingMetadata\":{\"error\":\"invalidDidUrl\"}}\n");
+        webvhDidUrlFree(&u);
+        didPartsFree(&p);
         return EXIT_FAIL;
     }
     buf url = BUF_INIT, body = BUF_INIT;
@@ -717,8 +736,9 @@ static int cmdResolve(int argc, char **argv) {
     webvhOpts o = {.did = did, .witnessProofs = wf};
     webvhResult r;
     webvhVerify(log, &o, &r);
-    rc = report(log, &r, &q, 1, did);
+    rc = report(log, &r, &q, 1, did, &u, base);
 out:
+    webvhDidUrlFree(&u);
     if (rc != EXIT_OK && rc != EXIT_FAIL) fail(rc, "resolve", err);
     if (rc == EXIT_FAIL && !log && err[0]) fprintf(stderr, "didlog: resolve: invalid: %s\n", err);
     didPartsFree(&p);

@@ -618,7 +618,7 @@ int webvhVerify(webvhLog *log, const webvhOpts *o, webvhResult *r) {
     /* The DID resolved must carry the log's SCID and be some entry's state.id. */
     if (valid && o->did) {
         char scid[WEBVH_SCID_LEN + 1];
-        size_t match = 0, dl = strcspn(o->did, "?#");
+        size_t match = 0, dl = strcspn(o->did, "/?#");
         for (size_t k = 0; k < valid; k++) match += strlen(log->e[k].did) == dl && !strncmp(log->e[k].did, o->did, dl);
         if (didScidOf(o->did, scid) < 0 || strcmp(scid, log->e[0].act.scid)) {
             r->code = "invalidDid";

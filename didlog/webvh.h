@@ -71,7 +71,7 @@ typedef struct webvhLog {
 } webvhLog;
 
 typedef struct webvhOpts {
-    const char *did;                /* DID resolved; NULL = state.id of the last valid entry */
+    const char *did;                /* DID resolved (a DID URL's path, query, fragment ignored); NULL = state.id of the last valid entry */
     const json_t *witnessProofs;    /* parsed did-witness.json (array), NULL = none */
     double now;                     /* 0 = the clock */
     double futureSkew;              /* 0 = WEBVH_FUTURE_SKEW */
