@@ -1,7 +1,9 @@
 /* deref.h -- DID URL dereferencing for did:webvh (W3C DID Resolution "DID URL
  * Dereferencing"; did:webvh v1.0 "DID URL Resolution"): <did>/whois and
  * <did>/path/to/file through the #whois and #files services, ?service=NAME
- * [&relativeRef=REF], and #fragment. Resolution itself is resolution.h. */
+ * [&relativeRef=REF], and #fragment. Resolution itself is resolution.h.
+ * Thread safety: no global state; different webvhDidUrl values may be used from
+ * different threads at once (a path's fetch uses its own short-lived HTTP client). */
 #ifndef WA_DEREF_H
 #define WA_DEREF_H
 #include <jansson.h>
@@ -23,6 +25,8 @@ typedef struct webvhDidUrl {
  * which decodes to ".", ".." or holds '/', '\' or NUL; relativeRef without the service
  * parameter is refused. 0 / -1 + err (the DID URL is invalid: invalidDidUrl). */
 int webvhDidUrlParse(const char *url, webvhDidUrl *u, char *err);
+/* webvhDidUrlFree: free u's buffers (u may be zeroed or half-parsed); u can be parsed
+ * into again. */
 void webvhDidUrlFree(webvhDidUrl *u);
 
 /* webvhDidUrlDereferences: u asks for more than the DID document (a path, the service

@@ -97,7 +97,7 @@ json_t *reportJson(const historyReport *r) {
     json_t *vs = json_array();
     for (size_t i = 0; i < r->n; i++) {
         const versionReport *x = &r->v[i];
-        char st[16], tx[67] = "0x";
+        char st[16], tx[67];
         snprintf(st, sizeof st, "%s", reportWord(x->v));
         for (char *p = st; *p; p++) *p = (char)tolower((unsigned char)*p);
         json_t *o = json_pack("{s:o, s:s}", "versionId", jstr(x->versionId), "status", st);
@@ -105,7 +105,7 @@ json_t *reportJson(const historyReport *r) {
         if (x->kind > DOC_KIND_UNKNOWN && x->kind <= DOC_KIND_MAINTENANCE)
             json_object_set_new(o, "kind", json_string(kinds[x->kind]));
         if (x->v == VERDICT_ANCHORED) {
-            hexEncode(x->txHash, 32, tx + 2);
+            hexEncode0x(x->txHash, 32, tx);
             json_object_set_new(o, "batchId", json_integer((json_int_t)x->batchId));
             json_object_set_new(o, "blockNumber", json_integer((json_int_t)x->blockNumber));
             json_object_set_new(o, "txHash", json_string(tx));
