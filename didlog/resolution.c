@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/err.h"
 #include "core/json.h"
+#include "core/rfc3339.h"
 #include "didlog/didurl.h"
 #include "didlog/resolution.h"
 
@@ -18,7 +19,9 @@ int webvhQuerySet(webvhQuery *q, const char *name, const char *v, char *err) {
         q->hasNumber = 1;
         q->versionNumber = (*v && !*end && n > 0 && isdigit((unsigned char)*v)) ? n : -1;
     } else if (!strcmp(name, "versionTime")) {
-        if (webvhParseTime(v, &q->versionTime) < 0) return errSet(err, "versionTime: '%.40s' is not an RFC 3339 UTC time", v);
+        rfc3339Time t;
+        if (rfc3339Parse(v, &t) < 0) return errSet(err, "versionTime: '%.40s' is not an RFC 3339 UTC time", v);
+        q->versionTime = rfc3339Seconds(&t);
         q->hasTime = 1;
     }
     return 0;
@@ -84,9 +87,12 @@ long webvhSelect(const webvhLog *log, const webvhResult *r, const webvhQuery *q,
         if (t < 0) { *code = "notFound"; return -1; }
         /* An invalid later entry that was already in force at that time poisons the answer. */
         if ((size_t)t + 1 == r->valid && !r->ok) {
-            double tt;
+            rfc3339Time tt;
             const char *vt = r->valid < log->n ? jsonGetStr(log->e[r->valid].obj, "versionTime") : NULL;
-            if (r->valid == log->n || !vt || webvhParseTime(vt, &tt) < 0 || tt <= q->versionTime) { *code = bad; return -1; }
+            if (r->valid == log->n || !vt || rfc3339Parse(vt, &tt) < 0 || rfc3339Seconds(&tt) <= q->versionTime) {
+                *code = bad;
+                return -1;
+            }
         }
         if (k >= 0 && k != t) { *code = "notFound"; return -1; }
         k = t;

@@ -162,11 +162,11 @@ int webvhUsesWitnesses(const webvhLog *log);
 /* webvhKeyHash: the pre-rotation hash base58btc(multihash(multikey)) into out. */
 int webvhKeyHash(const char *multikey, buf *out);
 
-/* webvhParseTime: strict RFC 3339 UTC ("…Z" or "+00:00", optional fraction)
- * into Unix seconds. 0 / -1. */
+/* webvhParseTime / webvhFormatTime: versionTime by core/rfc3339's one rule (rfc3339Parse
+ * into Unix seconds, rfc3339Format). Kept only for the callers outside didlog not yet on
+ * core/rfc3339 (seed/events.c, anchord/pipeline/publish.c, tests/tools: their owners move
+ * them); new code calls core/rfc3339 directly, and these go with their last caller. */
 int webvhParseTime(const char *s, double *t);
-
-/* webvhFormatTime: "YYYY-MM-DDTHH:MM:SSZ" for Unix seconds t. */
 void webvhFormatTime(long long t, char out[32]);
 
 #endif

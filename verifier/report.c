@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "core/hex.h"
 #include "core/json.h"
+#include "core/io/exit.h"
 #include "verifier/report.h"
 
 /* utf8Name: the locale string names UTF-8 ("en_US.UTF-8", "C.utf8"). */
@@ -30,7 +31,9 @@ static const char *symbol(verdict v) {
     return v == VERDICT_ANCHORED ? "\u2705" : v == VERDICT_PENDING ? "\u23f3" : v == VERDICT_STALE ? "\u26a0\ufe0f" : "\u274c";
 }
 
-int reportExit(verdict v) { return v == VERDICT_ANCHORED ? 0 : v == VERDICT_PENDING ? 2 : v == VERDICT_STALE ? 4 : 1; }
+int reportExit(verdict v) {
+    return v == VERDICT_ANCHORED ? EXIT_OK : v == VERDICT_PENDING ? EXIT_PENDING : v == VERDICT_STALE ? EXIT_STALE : EXIT_FAIL;
+}
 
 /* freshness: one line on the later batches (the manifest scan), or NULL when none ran. */
 static void freshness(FILE *f, const historyReport *r) {

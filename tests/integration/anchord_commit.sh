@@ -18,7 +18,7 @@ metric() { curl -s "$URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 export WA_PUBLISHER_KEY_FILE=$T_TMP/pub.key
 "$TOOL" register-many 50 >/dev/null || t_fail setup "register-many"
 start_serve() {
-    "$TOOL" serve >>"$T_TMP/serve.log" 2>&1 & SERVE_PID=$!; T_PIDS+=($SERVE_PID)
+    "$WA_ROOT/$BIN/anchord" serve >>"$T_TMP/serve.log" 2>&1 & SERVE_PID=$!; T_PIDS+=($SERVE_PID)
     wait_port "$HTTP_PORT" 10 || t_fail serve "did not listen: $(tail -3 "$T_TMP/serve.log")"
 }
 start_serve

@@ -14,7 +14,7 @@ DIDLOG=$WA_ROOT/$BIN/didlog
 "$DIDLOG" keygen --out "$T_TMP/pub.key" >/dev/null
 export WA_PUBLISHER_KEY_FILE=$T_TMP/pub.key WA_DOMAIN=dids.example.com:8443   # POST /dids checks genesis logs against them
 
-"$TOOL" serve >"$T_TMP/serve.log" 2>&1 &
+"$WA_ROOT/$BIN/anchord" serve >"$T_TMP/serve.log" 2>&1 &
 SERVE_PID=$!; T_PIDS+=($SERVE_PID)
 wait_port "$HTTP_PORT" 10 || { t_fail serve "did not listen: $(cat "$T_TMP/serve.log")"; t_done; exit 1; }
 t_check "listening logged as JSON" grep -q '"msg":"listening"' "$T_TMP/serve.log"

@@ -25,9 +25,9 @@ t_check "keygen k2" $D keygen --out k2.json
 t_check "keygen w1" $D keygen --out w1.json
 t_check "keygen w2" $D keygen --out w2.json
 t_eq "key file mode 0600" "$(stat -c %a k0.json)" 600
-t_expect_rc "keygen refuses to overwrite" 2 $D keygen --out k0.json
+t_expect_rc "keygen refuses to overwrite: exit 3" 3 $D keygen --out k0.json
 chmod 644 k2.json
-t_expect_rc "key file readable by others refused" 2 $D create --domain example.com --update-key k2.json --out x.jsonl
+t_expect_rc "key file readable by others refused: exit 3" 3 $D create --domain example.com --update-key k2.json --out x.jsonl
 chmod 600 k2.json
 
 # Plain DID: create, several updates, a rotation, deactivation.
@@ -46,13 +46,13 @@ t_check "update: add service" $D update plain.jsonl --key k0.json --add-service 
 t_check "update: controller + alsoKnownAs" $D update plain.jsonl --key k0.json --controller "$DID" --also-known-as did:web:example.com:dids:alice --time 2024-01-04T00:00:00Z
 oracle_ok "ts resolves didlog updates" plain.jsonl --did "$DID"
 t_check "rotate (no pre-rotation)" $D rotate plain.jsonl --key k0.json --new-update-key k1.json --time 2024-01-05T00:00:00Z
-t_expect_rc "old key can no longer update" 2 $D update plain.jsonl --key k0.json --remove-service svc --time 2024-01-06T00:00:00Z
+t_expect_rc "old key can no longer update: exit 1" 1 $D update plain.jsonl --key k0.json --remove-service svc --time 2024-01-06T00:00:00Z
 t_check "new key updates" $D update plain.jsonl --key k1.json --remove-service svc --time 2024-01-06T00:00:00Z
 oracle_ok "ts resolves didlog rotation" plain.jsonl --did "$DID"
 t_check "deactivate" $D deactivate plain.jsonl --key k1.json --time 2024-01-07T00:00:00Z
 oracle_ok "ts resolves didlog deactivation" plain.jsonl --did "$DID"
 t_check "ts sees it deactivated" sh -c "$ORACLE resolve plain.jsonl | grep -q '\"deactivated\":true'"
-t_expect_rc "no update after deactivation" 2 $D update plain.jsonl --key k1.json --add-key k0.json
+t_expect_rc "no update after deactivation: exit 1" 1 $D update plain.jsonl --key k1.json --add-key k0.json
 t_check "verify: valid" $D verify plain.jsonl --did "$DID"
 $D verify plain.jsonl --json > res.json
 t_check "deactivated: didDocument null, metadata deactivated" node -e 'const r=require("./res.json");process.exit(r.didDocument===null&&r.didDocumentMetadata.deactivated===true?0:1)'
@@ -68,8 +68,8 @@ t_expect_rc "one of two witnesses: invalid" 1 $D verify pre.jsonl --witness pre-
 t_check "witness w2 signs v1" $D witness-sign pre.jsonl --key w2.json --witness-file pre-witness.json
 t_check "two witnesses: valid" $D verify pre.jsonl --witness pre-witness.json
 oracle_ok "ts resolves didlog witnessed genesis" pre.jsonl pre-witness.json --did "$DID2"
-t_expect_rc "update while pre-rotation is active refused" 2 $D update pre.jsonl --key k0.json --add-key k1.json
-t_expect_rc "rotate to an uncommitted key refused" 2 $D rotate pre.jsonl --key k2.json --new-update-key k2.json --next-key-hash k2.json
+t_expect_rc "update while pre-rotation is active refused: exit 1" 1 $D update pre.jsonl --key k0.json --add-key k1.json
+t_expect_rc "rotate to an uncommitted key refused: exit 1" 1 $D rotate pre.jsonl --key k2.json --new-update-key k2.json --next-key-hash k2.json
 t_check "pre-rotation: reveal k1, commit k2" $D rotate pre.jsonl --key k1.json --new-update-key k1.json --next-key-hash k2.json --time 2024-02-02T00:00:00Z
 t_check "witnesses sign v2" sh -c "$D witness-sign pre.jsonl --key w1.json --witness-file pre-witness.json && $D witness-sign pre.jsonl --key w2.json --witness-file pre-witness.json"
 oracle_ok "ts resolves didlog pre-rotation" pre.jsonl pre-witness.json
@@ -95,7 +95,7 @@ t_expect_rc "verify --help" 0 $D verify --help
 for c in keygen create update rotate deactivate witness-sign resolve canon keyhash; do
     t_expect_rc "$c --help" 0 $D $c --help
 done
-t_expect_rc "verify: missing file is 2" 2 $D verify nonexistent.jsonl
+t_expect_rc "verify: missing file is 3" 3 $D verify nonexistent.jsonl
 t_expect_rc "verify: usage is 2" 2 $D verify
 t_expect_rc "verify: unknown option is 2" 2 $D verify plain.jsonl --bogus
 sed '3s/"versionTime":"2024-01-03T00:00:00Z"/"versionTime":"2024-01-03T00:00:01Z"/' plain.jsonl > bad.jsonl
@@ -142,7 +142,7 @@ t_expect_rc "resolve the moved DID with witnesses" 0 $D resolve "$NEWDID" --base
 t_expect_rc "resolve a DID that is not there: notFound" 1 $D resolve "${DID%alice}bob" --base-url "$BASE"
 t_check "notFound for a missing log" grep -q notFound "$T_TMP/last.out"
 t_expect_rc "resolve an IP-literal DID refused before fetching" 1 $D resolve "did:webvh:QmWbebxXcUEq9YE9cB12DKxd4tCpntFn6Z1dUEbdw61cyx:127.0.0.1" --base-url "$BASE"
-t_expect_rc "resolve without --base-url refuses http:// and fails (no network)" 2 $D resolve "did:webvh:QmWbebxXcUEq9YE9cB12DKxd4tCpntFn6Z1dUEbdw61cyx:invalid.invalid"
+t_expect_rc "resolve without --base-url refuses http:// and fails (no network): exit 4" 4 $D resolve "did:webvh:QmWbebxXcUEq9YE9cB12DKxd4tCpntFn6Z1dUEbdw61cyx:invalid.invalid"
 cp pre.jsonl www/dids/alice/did.jsonl
 t_expect_rc "a log served for another DID is refused" 1 $D resolve "$DID" --base-url "$BASE"
 

@@ -1,6 +1,5 @@
-/* anchord_infra.c -- test driver for anchord's infrastructure until the lead
- * wires the commands into anchord_main.c:
- *   anchord_infra serve|submit ARGS...     run cmdServe / cmdSubmit
+/* anchord_infra.c -- test driver for anchord's infrastructure (the suites run
+ * `anchord serve` and `anchord submit` themselves):
  *   anchord_infra ident N                  print "scid did vm multikey" of test identity N
  *   anchord_infra register N [DID]         put identity N into the DID registry (WA_REDIS_URL)
  *   anchord_infra sign N ID [key=value...] print a signed event (one line); keys:
@@ -435,8 +434,6 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "sign-many")) return cmdSignMany(argc - 1, argv + 1);
     if (!strcmp(argv[1], "register-many")) return cmdRegisterMany(argc - 1, argv + 1);
     const char *c = argv[1];
-    if (!strcmp(c, "serve")) return cmdServe(argc - 1, argv + 1);
-    if (!strcmp(c, "submit")) return cmdSubmit(argc - 1, argv + 1);
     if (!strcmp(c, "sign")) return cmdSign(argc - 1, argv + 1);
     if (!strcmp(c, "register")) return cmdRegister(argc - 1, argv + 1);
     if (!strcmp(c, "genesis")) return cmdGenesis(argc - 1, argv + 1);

@@ -138,7 +138,7 @@ static void setup(void) {
     mkEncodeEd25519Pub(pc.pub.pk, pc.pubMk);
     didkeyFromPub(pc.wit.pk, pc.witDid);
     if (didregMacKey(&pc.pub, pc.regKey, err) < 0) die("registry key", err);
-    genesisDidPath(cfg.prefix, pc.didPath);
+    if (genesisDidPath(cfg.prefix, pc.didPath, err) < 0) die("DID path", err);
     snprintf(pc.consumer, sizeof pc.consumer, "test-publish-%d", (int)getpid());
     pc.threads = 2;
     pc.stop = &stopReq;
