@@ -128,23 +128,23 @@ static int endsInNumber(const char *host) {
 /* checkHostname: LDH labels of 1..63 octets, at least two labels, <= 253 octets. */
 static int checkHostname(const char *h, int flags, char *err) {
     size_t n = strlen(h), lab = 0, labels = 0;
-    if (n == 0 || n > 253) return errSet(err, "invalidDid: domain length %zu out of range", n);
+    if (n == 0 || n > 253) return errSet(err, "domain length %zu out of range", n);
     for (size_t i = 0; i <= n; i++) {
         if (i == n || h[i] == '.') {
-            if (lab == 0 || lab > 63) return errSet(err, "invalidDid: domain label of %zu octets", lab);
+            if (lab == 0 || lab > 63) return errSet(err, "domain label of %zu octets", lab);
             if (h[i - 1] == '-' || h[i - lab] == '-')
-                return errSet(err, "invalidDid: domain label starts or ends with '-'");
+                return errSet(err, "domain label starts or ends with '-'");
             labels++;
             lab = 0;
             continue;
         }
         if (!isalnum((unsigned char)h[i]) && h[i] != '-')
-            return errSet(err, "invalidDid: character '%c' not allowed in a domain name", h[i]);
+            return errSet(err, "character '%c' not allowed in a domain name", h[i]);
         lab++;
     }
     if (labels < 2 && !((flags & DID_LOCALHOST) && !strcmp(h, "localhost")))
-        return errSet(err, "invalidDid: domain must be a fully qualified name");
-    if (endsInNumber(h)) return errSet(err, "invalidDid: domain is an IP address literal");
+        return errSet(err, "domain must be a fully qualified name");
+    if (endsInNumber(h)) return errSet(err, "domain is an IP address literal");
     return 0;
 }
 
@@ -153,83 +153,92 @@ static int parseDomain(const char *s, size_t n, int flags, didParts *p, char *er
     size_t hostLen = n;
     for (size_t i = 0; i < n; i++) {
         if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.' && s[i] != '%')
-            return errSet(err, "invalidDid: character '%c' not allowed in the domain", s[i]);
+            return errSet(err, "character '%c' not allowed in the domain", s[i]);
         if (s[i] == '%' && i + 2 < n && s[i + 1] == '3' && (s[i + 2] == 'A' || s[i + 2] == 'a')) {
-            if (hostLen != n) return errSet(err, "invalidDid: more than one port separator");
+            if (hostLen != n) return errSet(err, "more than one port separator");
             hostLen = i;
         }
     }
     if (hostLen != n) {
         const char *d = s + hostLen + 3;
         size_t dl = n - hostLen - 3;
-        if (dl < 1 || dl > 5) return errSet(err, "invalidDid: port must be 1 to 5 digits");
+        if (dl < 1 || dl > 5) return errSet(err, "port must be 1 to 5 digits");
         long port = 0;
         for (size_t i = 0; i < dl; i++) {
-            if (!isdigit((unsigned char)d[i])) return errSet(err, "invalidDid: port is not a decimal number");
+            if (!isdigit((unsigned char)d[i])) return errSet(err, "port is not a decimal number");
             port = port * 10 + (d[i] - '0');
         }
-        if (port < 1 || port > 65535) return errSet(err, "invalidDid: port %ld out of range", port);
+        if (port < 1 || port > 65535) return errSet(err, "port %ld out of range", port);
         p->port = (int)port;
     }
     char dec[512];
     size_t dn;
     if (hostLen >= sizeof dec || didPctDecode(s, hostLen, dec, sizeof dec, &dn) < 0)
-        return errSet(err, "invalidDid: invalid percent-encoding in the domain");
-    if (strlen(dec) != dn) return errSet(err, "invalidDid: NUL in the domain");
+        return errSet(err, "invalid percent-encoding in the domain");
+    if (strlen(dec) != dn) return errSet(err, "NUL in the domain");
     int ascii = 1;
     for (size_t i = 0; i < dn; i++) {
         unsigned char c = (unsigned char)dec[i];
         if (c >= 0x80) ascii = 0;
         else if (!isalnum(c) && c != '-' && c != '.')
-            return errSet(err, "invalidDid: character '%c' not allowed in the domain", c);
+            return errSet(err, "character '%c' not allowed in the domain", c);
     }
     if (ascii) {
-        if (dn >= sizeof p->host) return errSet(err, "invalidDid: domain too long");
+        if (dn >= sizeof p->host) return errSet(err, "domain too long");
         for (size_t i = 0; i <= dn; i++) p->host[i] = (char)tolower((unsigned char)dec[i]);
     } else {
         char *a = NULL;
         int rc = idn2_to_ascii_8z(dec, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-        if (rc != IDN2_OK) return errSet(err, "invalidDid: IDNA: %s", idn2_strerror(rc));
+        if (rc != IDN2_OK) return errSet(err, "IDNA: %s", idn2_strerror(rc));
         size_t al = strlen(a);
-        if (al >= sizeof p->host) { idn2_free(a); return errSet(err, "invalidDid: domain too long"); }
+        if (al >= sizeof p->host) { idn2_free(a); return errSet(err, "domain too long"); }
         for (size_t i = 0; i <= al; i++) p->host[i] = (char)tolower((unsigned char)a[i]);
         idn2_free(a);
     }
     return checkHostname(p->host, flags, err);
 }
 
+#define DID_OOM (-2)
+
+/* oom: DID_OOM + "out of memory" (parseDid adds no code to it). */
+static int oom(char *err) {
+    errSet(err, "out of memory");
+    return DID_OOM;
+}
+
 /* appendSegment: validate one deployment path segment and append "/" + its
  * RFC 3986 encoding (uppercase hex) to p->path. */
 static int appendSegment(const char *s, size_t n, didParts *p, char *err) {
-    if (n == 0) return errSet(err, "invalidDid: empty path segment");
+    if (n == 0) return errSet(err, "empty path segment");
     for (size_t i = 0; i < n; i++)
-        if (!isIdchar((unsigned char)s[i])) return errSet(err, "invalidDid: character '%c' not allowed in a path segment", s[i]);
+        if (!isIdchar((unsigned char)s[i])) return errSet(err, "character '%c' not allowed in a path segment", s[i]);
     char dec[1024];
     size_t dn;
     if (n >= sizeof dec || didPctDecode(s, n, dec, sizeof dec, &dn) < 0)
-        return errSet(err, "invalidDid: invalid percent-encoding in a path segment");
-    if (dn == 0) return errSet(err, "invalidDid: empty path segment");
-    if (!strcmp(dec, ".") || !strcmp(dec, "..")) return errSet(err, "invalidDid: path segment '%s' (traversal)", dec);
+        return errSet(err, "invalid percent-encoding in a path segment");
+    if (dn == 0) return errSet(err, "empty path segment");
+    if (!strcmp(dec, ".") || !strcmp(dec, "..")) return errSet(err, "path segment '%s' (traversal)", dec);
     for (size_t i = 0; i < dn; i++)
         if (dec[i] == '/' || dec[i] == '\\' || dec[i] == 0)
-            return errSet(err, "invalidDid: path segment contains '/', '\\' or NUL");
+            return errSet(err, "path segment contains '/', '\\' or NUL");
     if (isspace((unsigned char)dec[0]) || isspace((unsigned char)dec[dn - 1]))
-        return errSet(err, "invalidDid: path segment begins or ends with whitespace");
+        return errSet(err, "path segment begins or ends with whitespace");
     static const char hx[] = "0123456789ABCDEF";
-    if (bufPutc(&p->path, '/') < 0) return errSet(err, "out of memory");
+    if (bufPutc(&p->path, '/') < 0) return oom(err);
     for (size_t i = 0; i < dn; i++) {
         unsigned char c = (unsigned char)dec[i];
         int keep = isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
         char e[3] = {'%', hx[c >> 4], hx[c & 15]};
-        if ((keep ? bufPutc(&p->path, c) : bufAppend(&p->path, e, 3)) < 0) return errSet(err, "out of memory");
+        if ((keep ? bufPutc(&p->path, c) : bufAppend(&p->path, e, 3)) < 0) return oom(err);
     }
     return 0;
 }
 
-int didParse(const char *did, int flags, didParts *p, char *err) {
+/* parseDid: didParse without its code: -1 + the reason, DID_OOM + "out of memory". */
+static int parseDid(const char *did, int flags, didParts *p, char *err) {
     memset(p, 0, sizeof *p);
     size_t pl = strlen(WEBVH_PREFIX);
-    if (strncmp(did, WEBVH_PREFIX, pl)) return errSet(err, "invalidDid: not a did:webvh DID");
+    if (strncmp(did, WEBVH_PREFIX, pl)) return errSet(err, "not a did:webvh DID");
     const char *msi = did + pl;
     size_t n = strcspn(msi, "/?#");
     p->didLen = pl + n;
@@ -247,25 +256,34 @@ int didParse(const char *did, int flags, didParts *p, char *err) {
                 p->placeholder = 1;
                 strcpy(p->scid, "{SCID}");
             } else if (sl != WEBVH_SCID_LEN || !didIsBase58(seg, sl)) {
-                return errSet(err, "invalidDid: SCID must be %d base58btc characters", WEBVH_SCID_LEN);
+                return errSet(err, "SCID must be %d base58btc characters", WEBVH_SCID_LEN);
             } else {
                 memcpy(p->scid, seg, sl);
                 p->scid[sl] = 0;
             }
         } else if (idx == 1) {
-            if (parseDomain(seg, sl, flags, p, err) < 0) { didPartsFree(p); return -1; }
+            int rc = parseDomain(seg, sl, flags, p, err);
+            if (rc < 0) { didPartsFree(p); return rc; }
         } else if ((flags & DID_PLACEHOLDER) && sl == 6 && !memcmp(seg, "{SCID}", 6)) {
-            if (bufPrintf(&p->path, "/{SCID}") < 0) { didPartsFree(p); return errSet(err, "out of memory"); }
-        } else if (appendSegment(seg, sl, p, err) < 0) {
-            didPartsFree(p);
-            return -1;
+            if (bufPrintf(&p->path, "/{SCID}") < 0) { didPartsFree(p); return oom(err); }
+        } else {
+            int rc = appendSegment(seg, sl, p, err);
+            if (rc < 0) { didPartsFree(p); return rc; }
         }
         idx++;
         if (!c) break;
         seg = c + 1;
     }
-    if (idx < 2) return errSet(err, "invalidDid: missing domain");
-    if (!p->path.p && bufPuts(&p->path, "") < 0) return errSet(err, "out of memory");
+    if (idx < 2) return errSet(err, "missing domain");
+    if (!p->path.p && bufPuts(&p->path, "") < 0) return oom(err);
+    return 0;
+}
+
+int didParse(const char *did, int flags, didParts *p, char *err) {
+    char why[ERR_MAX];
+    int rc = parseDid(did, flags, p, why);
+    if (rc == -1) return errSet(err, "invalidDid: %s", why);
+    if (rc < 0) return errSet(err, "%s", why);
     return 0;
 }
 
@@ -289,15 +307,12 @@ int didScidValid(const char *s) {
     return strlen(s) == WEBVH_SCID_LEN && !strncmp(s, "Qm", 2) && didIsBase58(s, WEBVH_SCID_LEN);
 }
 
-/* didCanonical: didParse decides what a DID is; this adds only the canonical-form rule.
- * didParse's reasons all start with its resolution error code INVALID_DID (this file
- * writes them), which an event's reason does not repeat. */
-#define INVALID_DID "invalidDid: "
+/* didCanonical: didParse's rules (parseDid: the reason without didParse's resolution
+ * error code, which an event's reason does not repeat), plus the canonical-form rule. */
 int didCanonical(const char *did, char scid[WEBVH_SCID_LEN + 1], char *err) {
     didParts p;
     char e[ERR_MAX];
-    if (didParse(did, DID_LOCALHOST, &p, e) < 0)
-        return errSet(err, "%s", strncmp(e, INVALID_DID, strlen(INVALID_DID)) ? e : e + strlen(INVALID_DID));
+    if (parseDid(did, DID_LOCALHOST, &p, e) < 0) return errSet(err, "%s", e);
     buf c = BUF_INIT;
     int rc = 0;
     if (p.didLen != strlen(did)) rc = errSet(err, "a DID URL (path, query or fragment) is not a DID");

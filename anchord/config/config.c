@@ -330,10 +330,7 @@ static int vStore(char *v, size_t cap, char *why) {
 static int vRpc(char *v, size_t cap, char *why) {
     ethRpc r;
     char e[ERR_MAX];
-    if (ethRpcUrls(&r, v, e) < 0) {
-        const char *m = strncmp(e, "WA_RPC_URLS: ", 13) ? e : e + 13;
-        return errSet(why, "%s", m);
-    }
+    if (ethRpcUrls(&r, v, e) < 0) return errSet(why, "%s", e);
     ethRpcFree(&r);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "core/io/http.h"
 #include "anchord/store/azrest.h"
 #include "anchord/store/s3xml.h"
+#include "anchord/store/storecall.h"
 
 int azUrlSplit(const char *rest, char **account, char **container, char **prefix, char *err) {
     size_t an = strcspn(rest, "/");
@@ -35,14 +36,9 @@ int azUrlSplit(const char *rest, char **account, char **container, char **prefix
     return rc < 0 ? errSet(err, "out of memory") : 0;
 }
 
-/* wipeFree: zero a secret string, then free it. */
-static void wipeFree(char *p) {
-    if (p) { sodium_memzero(p, strlen(p)); free(p); }
-}
-
 void azConnFree(azConn *c) {
     free(c->accountName); free(c->blobEndpoint); free(c->protocol); free(c->endpointSuffix);
-    wipeFree(c->accountKey); wipeFree(c->sas);
+    storeWipeFree(c->accountKey); storeWipeFree(c->sas);
     memset(c, 0, sizeof *c);
 }
 
@@ -115,6 +111,7 @@ static int pctDecode(buf *b, const char *s, size_t n) {
 
 typedef struct qParam { char *name, *value; } qParam;
 
+/* qCmp: qsort order of query parameters: by name, then by value (strcmp). */
 static int qCmp(const void *a, const void *b) {
     const qParam *x = a, *y = b;
     int c = strcmp(x->name, y->name);
@@ -175,6 +172,7 @@ static const char *hdrValue(const azHdr *h, size_t n, const char *name) {
     return "";
 }
 
+/* hdrCmp: qsort order of header pointers: by name, case-insensitively. */
 static int hdrCmp(const void *a, const void *b) {
     return strcasecmp((*(const azHdr *const *)a)->name, (*(const azHdr *const *)b)->name);
 }

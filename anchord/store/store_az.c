@@ -116,19 +116,13 @@ static int definite(const storeCall *c) { return azDefinite409(c->code); }
 /* callError: storeCallOps.error: one line saying why c failed. */
 static int callError(void *be, storeCall *c, char *err) {
     azBe *b = be;
-    const httpReq *r = &c->req;
-    if (r->rc == HTTP_TOO_LARGE)
-        return errSet(err, "az %s %s: object larger than the limit of %zu bytes", r->method, c->key, r->maxBody);
-    if (r->rc != HTTP_OK)
-        return errSet(err, "az %s %s: cannot reach %s: %s (%d attempts)", r->method, c->key, b->endpoint, r->err, r->attempts);
-    const char *hint = azHint(c->code);
     int auth = !strcmp(c->code, "AuthenticationFailed") || !strcmp(c->code, "AuthorizationFailure");
-    return errSet(err, "az %s %s/%s: HTTP %ld%s%s%s%s%s%s", r->method, b->container, c->key, r->status,
-                  *c->code ? " " : "", c->code, hint ? ": " : "", hint ? hint : "", auth ? " from " : "", auth ? b->keyFrom : "");
+    return storeCallError(c, "az", b->endpoint, b->container, azHint(c->code), auth ? b->keyFrom : NULL, err);
 }
 
 /* ---- operations ---- */
 
+/* azGet: storeGet (store.h) on the Get Blob of key. */
 static int azGet(store *s, const char *key, size_t max, buf *body, char *etag, char *err) {
     azBe *b = s->be;
     storeCall c;
@@ -193,6 +187,7 @@ static int azHead(void *be, const char *key, char *etag, char *mark, char *err) 
     return rc;
 }
 
+/* azPut: storePut (store.h): Put Blob, an ambiguous conditional one settled by reading back. */
 static int azPut(store *s, const char *key, const void *data, size_t len, storeCond cond,
                  const char *ifMatch, char *newEtag, char *err) {
     azBe *b = s->be;
@@ -206,22 +201,26 @@ static int azPut(store *s, const char *key, const void *data, size_t len, storeC
     return rc;
 }
 
+/* putPrep: storeCallMany prep: call c for the storeReq req. 0 / -1 (out of memory). */
 static int putPrep(storeCallClient *cl, storeCall *c, void *req) {
     storeReq *r = req;
     return putInit(cl->be, c, r->key, r->data, r->len, r->cond, r->ifMatch);
 }
 
+/* putDone: storeCallMany done: settle c into req (rc, etag, err); 1 when it failed. */
 static int putDone(storeCallClient *cl, storeCall *c, void *req) {
     storeReq *r = req;
     r->rc = storeCallPut(cl, c, r->ifMatch, r->etag, r->err);
     return r->rc == STORE_ERR;
 }
 
+/* azPutMany: storePutMany (store.h): the puts with s->parallel in flight. */
 static int azPutMany(store *s, storeReq *reqs, size_t n, char *err) {
     azBe *b = s->be;
     return storeCallMany(&b->cl, s->parallel, reqs, sizeof *reqs, n, putPrep, putDone, err);
 }
 
+/* getPrep: storeCallMany prep: a GET of the storeGetReq req into its body. 0 / -1. */
 static int getPrep(storeCallClient *cl, storeCall *c, void *req) {
     storeGetReq *r = req;
     if (callInit(cl->be, c, "GET", r->key, 0, NULL, NULL, 0) < 0) return -1;
@@ -229,6 +228,7 @@ static int getPrep(storeCallClient *cl, storeCall *c, void *req) {
     return 0;
 }
 
+/* getDone: storeCallMany done: c's outcome into req (rc, etag, err); 1 when it failed. */
 static int getDone(storeCallClient *cl, storeCall *c, void *req) {
     storeGetReq *r = req;
     r->rc = azGetOutcome(c->req.rc, c->req.status, c->code);
@@ -237,11 +237,13 @@ static int getDone(storeCallClient *cl, storeCall *c, void *req) {
     return r->rc == STORE_ERR;
 }
 
+/* azGetMany: storeGetMany (store.h): the gets with s->parallel in flight. */
 static int azGetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
     azBe *b = s->be;
     return storeCallMany(&b->cl, s->parallel, reqs, sizeof *reqs, n, getPrep, getDone, err);
 }
 
+/* azDel: storeDelete (store.h): Delete Blob of key, judged by azDeleteOutcome. */
 static int azDel(store *s, const char *key, char *err) {
     azBe *b = s->be;
     storeCall c;
@@ -277,6 +279,7 @@ static int listPage(azBe *b, const char *full, char *marker, size_t mlen, storeL
     return rc;
 }
 
+/* azList: storeList (store.h): List Blobs under prefix, page by page (marker). */
 static int azList(store *s, const char *prefix, storeListFn *fn, void *ctx, char *err) {
     azBe *b = s->be;
     char marker[4096] = "";
@@ -338,13 +341,14 @@ static int azCors(store *s, char *err) {
     return rc;
 }
 
+/* azClose: release the backend: its client, and its secrets wiped. */
 static void azClose(store *s) {
     azBe *b = s->be;
     if (!b) return;
     httpClientFree(b->cl.http);
     free(b->account); free(b->container); free(b->prefix); free(b->endpoint);
     if (b->key) { sodium_memzero(b->key, b->keylen); free(b->key); }
-    if (b->sas) { sodium_memzero(b->sas, strlen(b->sas)); free(b->sas); }
+    storeWipeFree(b->sas);
     free(b);
     s->be = NULL;
 }

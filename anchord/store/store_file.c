@@ -144,6 +144,7 @@ static int readAt(int dfd, const char *key, const char *leaf, size_t max, buf *b
     return STORE_OK;
 }
 
+/* fileGet: storeGet (store.h): read key under the root; the ETag is the SHA-256 of its bytes. */
 static int fileGet(store *s, const char *key, size_t max, buf *body, char *etag, char *err) {
     const char *leaf;
     int dfd = openParent(s->be, key, 0, &leaf, err);
@@ -176,6 +177,7 @@ static int lockDir(int dfd, const char *key, char *err) {
     return 0;
 }
 
+/* filePut: storePut (store.h): check cond under the folder's flock, then write key atomically. */
 static int filePut(store *s, const char *key, const void *data, size_t len, storeCond cond,
                    const char *ifMatch, char *newEtag, char *err) {
     const char *base = strrchr(key, '/');
@@ -192,6 +194,7 @@ static int filePut(store *s, const char *key, const void *data, size_t len, stor
     return rc;
 }
 
+/* fileDel: storeDelete (store.h): remove key under the folder's flock; absent is STORE_OK. */
 static int fileDel(store *s, const char *key, char *err) {
     const char *leaf;
     int dfd = openParent(s->be, key, 0, &leaf, err);
@@ -247,8 +250,10 @@ static int walk(int dfd, const char *rel, const char *prefix, keyList *out, int 
     return rc;
 }
 
+/* cmpKey: qsort order of listed keys (strcmp). */
 static int cmpKey(const void *a, const void *b) { return strcmp(((const keyItem *)a)->key, ((const keyItem *)b)->key); }
 
+/* fileList: storeList (store.h): the keys under prefix, sorted, with their sizes. */
 static int fileList(store *s, const char *prefix, storeListFn *fn, void *ctx, char *err) {
     fileBe *b = s->be;
     keyList kl = {0};
@@ -263,8 +268,10 @@ static int fileList(store *s, const char *prefix, storeListFn *fn, void *ctx, ch
     return rc < 0 ? STORE_ERR : STORE_OK;
 }
 
+/* fileCors: storeSetCors (store.h): nothing to set for a folder. STORE_OK. */
 static int fileCors(store *s, char *err) { return STORE_OK; }
 
+/* fileClose: release the backend (root folder descriptor, path). */
 static void fileClose(store *s) {
     fileBe *b = s->be;
     if (b->root >= 0) close(b->root);

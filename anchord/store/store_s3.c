@@ -73,18 +73,12 @@ static s3ErrCode codeOf(const storeCall *c) { return s3ErrOf(c->code); }
 /* callError: one line saying why c failed (storeCallOps.error). */
 static int callError(void *be, storeCall *c, char *err) {
     s3Be *b = be;
-    const httpReq *r = &c->req;
-    if (r->rc == HTTP_TOO_LARGE)
-        return errSet(err, "s3 %s %s: object larger than the limit of %zu bytes", r->method, c->key, r->maxBody);
-    if (r->rc != HTTP_OK)
-        return errSet(err, "s3 %s %s: cannot reach %s: %s (%d attempts)", r->method, c->key, b->endpoint, r->err, r->attempts);
-    const char *hint = s3Hint(c->code);
-    return errSet(err, "s3 %s %s/%s: HTTP %ld%s%s%s%s", r->method, b->bucket, c->key, r->status,
-                  *c->code ? " " : "", c->code, hint ? ": " : "", hint ? hint : "");
+    return storeCallError(c, "s3", b->endpoint, b->bucket, s3Hint(c->code), NULL, err);
 }
 
 /* ---- operations ---- */
 
+/* s3Get: storeGet (store.h) on the GET of key. */
 static int s3Get(store *s, const char *key, size_t max, buf *body, char *etag, char *err) {
     s3Be *b = s->be;
     storeCall c;
@@ -151,6 +145,7 @@ static int s3Head(void *be, const char *key, char *etag, char *mark, char *err) 
     return rc;
 }
 
+/* s3Put: storePut (store.h): PUT, an ambiguous conditional one settled by reading back. */
 static int s3Put(store *s, const char *key, const void *data, size_t len, storeCond cond,
                  const char *ifMatch, char *newEtag, char *err) {
     s3Be *b = s->be;
@@ -164,22 +159,26 @@ static int s3Put(store *s, const char *key, const void *data, size_t len, storeC
     return rc;
 }
 
+/* putPrep: storeCallMany prep: call c for the storeReq req. 0 / -1 (out of memory). */
 static int putPrep(storeCallClient *cl, storeCall *c, void *req) {
     storeReq *r = req;
     return putInit(cl->be, c, r->key, r->data, r->len, r->cond, r->ifMatch);
 }
 
+/* putDone: storeCallMany done: settle c into req (rc, etag, err); 1 when it failed. */
 static int putDone(storeCallClient *cl, storeCall *c, void *req) {
     storeReq *r = req;
     r->rc = storeCallPut(cl, c, r->ifMatch, r->etag, r->err);
     return r->rc == STORE_ERR;
 }
 
+/* s3PutMany: storePutMany (store.h): the puts with s->parallel in flight. */
 static int s3PutMany(store *s, storeReq *reqs, size_t n, char *err) {
     s3Be *b = s->be;
     return storeCallMany(&b->cl, s->parallel, reqs, sizeof *reqs, n, putPrep, putDone, err);
 }
 
+/* getPrep: storeCallMany prep: a GET of the storeGetReq req into its body. 0 / -1. */
 static int getPrep(storeCallClient *cl, storeCall *c, void *req) {
     storeGetReq *r = req;
     if (objectCall(cl->be, c, "GET", r->key, NULL, 0) < 0) return -1;
@@ -187,6 +186,7 @@ static int getPrep(storeCallClient *cl, storeCall *c, void *req) {
     return 0;
 }
 
+/* getDone: storeCallMany done: c's outcome into req (rc, etag, err); 1 when it failed. */
 static int getDone(storeCallClient *cl, storeCall *c, void *req) {
     storeGetReq *r = req;
     r->rc = s3GetOutcome(c->req.rc, c->req.status, codeOf(c));
@@ -195,11 +195,13 @@ static int getDone(storeCallClient *cl, storeCall *c, void *req) {
     return r->rc == STORE_ERR;
 }
 
+/* s3GetMany: storeGetMany (store.h): the gets with s->parallel in flight. */
 static int s3GetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
     s3Be *b = s->be;
     return storeCallMany(&b->cl, s->parallel, reqs, sizeof *reqs, n, getPrep, getDone, err);
 }
 
+/* s3Del: storeDelete (store.h): DELETE of key, judged by s3DeleteOutcome. */
 static int s3Del(store *s, const char *key, char *err) {
     s3Be *b = s->be;
     storeCall c;
@@ -237,6 +239,7 @@ static int listPage(s3Be *b, const char *full, char *token, size_t tlen, storeLi
     return rc;
 }
 
+/* s3List: storeList (store.h): ListObjectsV2 under prefix, page by page (continuation token). */
 static int s3List(store *s, const char *prefix, storeListFn *fn, void *ctx, char *err) {
     s3Be *b = s->be;
     char token[2048] = "";
@@ -298,22 +301,20 @@ static int s3Cors(store *s, char *err) {
     return rc;
 }
 
+/* s3AltIfMatch: storeOps.altIfMatch: switch between quoted and bare If-Match ETags. 0. */
 static int s3AltIfMatch(store *s) {
     s3Be *b = s->be;
     b->quoteIfMatch = !b->quoteIfMatch;
     return 0;
 }
 
-static void wipeFree(char *p) {
-    if (p) { sodium_memzero(p, strlen(p)); free(p); }
-}
-
+/* s3Close: release the backend: its client, and its keys wiped. */
 static void s3Close(store *s) {
     s3Be *b = s->be;
     if (!b) return;
     httpClientFree(b->cl.http);
     free(b->bucket); free(b->prefix); free(b->base); free(b->endpoint);
-    wipeFree(b->akey); wipeFree(b->skey); wipeFree(b->token);
+    storeWipeFree(b->akey); storeWipeFree(b->skey); storeWipeFree(b->token);
     free(b);
     s->be = NULL;
 }

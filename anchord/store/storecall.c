@@ -24,8 +24,19 @@ int storeCallSettle(storeCond cond, int headRc, int ours, const char *etag, cons
     return cond == STORE_PUT_IF_MATCH && ifMatch && !strcmp(etag, ifMatch) ? 1 : STORE_CONFLICT;
 }
 
-/* wipeFree: zero a string that may hold a secret, then free it. */
-static void wipeFree(char *p) {
+int storeCallError(const storeCall *c, const char *tag, const char *endpoint, const char *where, const char *hint,
+                   const char *from, char *err) {
+    const httpReq *r = &c->req;
+    if (r->rc == HTTP_TOO_LARGE)
+        return errSet(err, "%s %s %s: object larger than the limit of %zu bytes", tag, r->method, c->key, r->maxBody);
+    if (r->rc != HTTP_OK)
+        return errSet(err, "%s %s %s: cannot reach %s: %s (%d attempts)", tag, r->method, c->key, endpoint, r->err,
+                      r->attempts);
+    return errSet(err, "%s %s %s/%s: HTTP %ld%s%s%s%s%s%s", tag, r->method, where, c->key, r->status,
+                  *c->code ? " " : "", c->code, hint ? ": " : "", hint ? hint : "", from ? " from " : "", from ? from : "");
+}
+
+void storeWipeFree(char *p) {
     if (p) { sodium_memzero(p, strlen(p)); free(p); }
 }
 
@@ -61,7 +72,7 @@ int storeCallHeader(storeCall *c, const char *name, const char *value) {
 
 /* freeLines: wipe and free this attempt's header lines. */
 static void freeLines(storeCall *c) {
-    for (size_t i = 0; i < c->nlines; i++) wipeFree(c->lines[i]);
+    for (size_t i = 0; i < c->nlines; i++) storeWipeFree(c->lines[i]);
     c->nlines = 0;
     c->lines[0] = NULL;
 }
@@ -102,9 +113,9 @@ void storeCallFree(storeCall *c) {
     free(c->aux);
     c->aux = NULL;
     freeLines(c);
-    for (size_t i = 0; i < c->nhdr; i++) wipeFree(c->hdr[i].value);
+    for (size_t i = 0; i < c->nhdr; i++) storeWipeFree(c->hdr[i].value);
     c->nhdr = 0;
-    wipeFree(c->url);
+    storeWipeFree(c->url);
     free(c->shown);
     c->url = c->shown = NULL;
     httpReqFree(&c->req);
@@ -175,11 +186,14 @@ static long onDone(httpReq *r, void *ctx) {
 /* A run's context: the client and the feed (one struct: httpFeed has one ctx). */
 typedef struct runCtx { storeCallClient *cl; storeCall **calls; size_t n, next; } runCtx;
 
+/* runNext: httpFeed.next: the next call of the run to start, or NULL when all are
+ * started (a resend is the HTTP layer's, not a new one from here). */
 static httpReq *runNext(void *ctx) {
     runCtx *u = ctx;
     return u->next < u->n ? &u->calls[u->next++]->req : NULL;
 }
 
+/* runStart / runDone: httpFeed.start / .done: onStart / onDone with the run's client. */
 static int runStart(httpReq *r, void *ctx) { return onStart(r, ((runCtx *)ctx)->cl); }
 static long runDone(httpReq *r, void *ctx) { return onDone(r, ((runCtx *)ctx)->cl); }
 

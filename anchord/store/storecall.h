@@ -131,6 +131,19 @@ int storeCallLines(storeCall *c, const char *const *extra, size_t n);
  * is c->req.got[index] after a run. The index, or -1 when c already captures the most. */
 int storeCallCapture(storeCall *c, const char *name);
 
+/* storeCallError: STORE_ERR with one line in err saying why the finished call c failed:
+ * "TAG METHOD KEY: object larger than the limit of N bytes" (HTTP_TOO_LARGE), "TAG METHOD
+ * KEY: cannot reach ENDPOINT: REASON (N attempts)" (no answer), else "TAG METHOD
+ * WHERE/KEY: HTTP STATUS[ CODE][: HINT][ from FROM]". tag "s3" / "az"; where the bucket
+ * or container; hint (the backend's advice for c->code) and from (where the credentials
+ * came from, said on an authentication failure) may be NULL. For ops->error. */
+int storeCallError(const storeCall *c, const char *tag, const char *endpoint, const char *where, const char *hint,
+                   const char *from, char *err);
+
+/* storeWipeFree: zero the string p, which may hold a secret (a key, a SAS, a URL
+ * carrying one), then free it. p may be NULL. */
+void storeWipeFree(char *p);
+
 /* storeCallFree: release c (header values, lines and URL wiped: they may hold secrets). */
 void storeCallFree(storeCall *c);
 

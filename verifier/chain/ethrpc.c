@@ -24,7 +24,7 @@ static int notHttp(const char *p, size_t n, char *err) {
     if (!u) return errSet(err, "out of memory");
     ethRpcShowUrl(u, shown);
     wipeStr(u);
-    return errSet(err, "WA_RPC_URLS: '%s' is not an http:// or https:// URL", shown);
+    return errSet(err, "'%s' is not an http:// or https:// URL", shown);
 }
 
 int ethRpcUrls(ethRpc *r, const char *urls, char *err) {
@@ -41,7 +41,7 @@ int ethRpcUrls(ethRpc *r, const char *urls, char *err) {
         while (n && isspace((unsigned char)*p)) { p++; n--; }
         while (n && isspace((unsigned char)p[n - 1])) n--;
         if (n) {
-            if (r->nurls == ETH_RPC_MAX_URLS) { ethRpcFree(r); return errSet(err, "WA_RPC_URLS: more than %d URLs", ETH_RPC_MAX_URLS); }
+            if (r->nurls == ETH_RPC_MAX_URLS) { ethRpcFree(r); return errSet(err, "more than %d URLs", ETH_RPC_MAX_URLS); }
             if (strncmp(p, "http://", 7) && strncmp(p, "https://", 8)) {
                 ethRpcFree(r);
                 return notHttp(p, n, err);
@@ -50,7 +50,7 @@ int ethRpcUrls(ethRpc *r, const char *urls, char *err) {
         }
         p = e ? e + 1 : p + strlen(p);
     }
-    if (!r->nurls) return errSet(err, "WA_RPC_URLS: no RPC URL configured");
+    if (!r->nurls) return errSet(err, "no RPC URL configured");
     return 0;
 }
 

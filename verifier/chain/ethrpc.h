@@ -64,7 +64,8 @@ typedef struct ethRpc {
  * 3 attempts, 250 ms back-off. */
 int ethRpcInit(ethRpc *r, const char *urls, char *err);
 /* ethRpcUrls: ethRpcInit without the HTTP handle: only the URL list is
- * checked and stored (configuration validation). Free with ethRpcFree. */
+ * checked and stored (configuration validation). Free with ethRpcFree. err says
+ * what is wrong with the list, not which setting or option held it (the caller adds that). */
 int ethRpcUrls(ethRpc *r, const char *urls, char *err);
 /* ethRpcFree: the URLs zeroed (they may hold user:password@ or a key in the path)
  * and freed, the HTTP client and lastData freed. */
