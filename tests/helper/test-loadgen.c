@@ -1,7 +1,7 @@
-/* loadgen.c -- POST every line of a JSON Lines file once to a loopback URL with C
+/* test-loadgen.c -- `test-tool loadgen`: POST every line of a JSON Lines file once to a loopback URL with C
  * requests in flight, and report throughput and client-side latency percentiles.
  *
- * usage: loadgen URL FILE CONNS
+ * usage: test-tool loadgen URL FILE CONNS
  * Prints one line: "sent N ok N other N codes CODE:N... seconds S rps R p50 P p90 P p99 P
  * max P" (latencies in ms, from the request being handed to libcurl to its last byte).
  * Exit 0 when every request got 202, 1 otherwise, 2 usage. Only 127.0.0.1 URLs. */
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <curl/curl.h>
+#include "tests/helper/test-tool.h"
 
 typedef struct req {
     CURL *h;
@@ -59,9 +60,9 @@ static char **readLines(const char *path, size_t *n) {
     return l;
 }
 
-int main(int argc, char **argv) {
+int cmdLoadgen(int argc, char **argv) {
     if (argc != 4 || strncmp(argv[1], "http://127.0.0.1:", 17)) {
-        fprintf(stderr, "usage: loadgen http://127.0.0.1:PORT/PATH FILE CONNS\n");
+        fprintf(stderr, "usage: test-tool loadgen http://127.0.0.1:PORT/PATH FILE CONNS\n");
         return 2;
     }
     size_t n, next = 0, done = 0, ok = 0;
