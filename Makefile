@@ -49,6 +49,10 @@ UNITS   := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 # tests/helper/test-*.c per group; outside $(BUILD)/tests, which run.sh runs as unit tests.
 HELPSRC := $(wildcard tests/helper/test-*.c)
 HELPER  := $(BUILD)/helper/test-tool
+# In-process seams of the unit tests (tests/unit/fake_*.c: queue, store, ...), linked
+# with every unit test, never with the product.
+FAKESRC := $(wildcard tests/unit/fake_*.c)
+FAKE    := $(BUILD)/tests/libfake.a
 BENCHSRC:= $(wildcard bench/*.c)
 BENCHES := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -87,7 +91,11 @@ $(PROGS):
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(FAKE): $(FAKESRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKE) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)

@@ -34,4 +34,17 @@ int cmdRotate(int argc, char **argv);
  * in a PKCS#11 token (anchord/keys/pkcs11.h). Exit 0, 2 usage, 3 token/PIN/key refused. */
 int cmdTokenKeygen(int argc, char **argv);
 
+/* The chain subcommands (anchord/cmd_chain.c, docs/eth.md), each with argv after the
+ * command name (a fixed count, checked by anchord_main.c). Exit 0 ok, 1 failure, 2 usage,
+ * 3 configuration or key, 4 RPC unreachable, 5 chain id mismatch, 6 reverted,
+ * 7 timed out; verify-root 8 when the root does not match. */
+int cmdDeploy(int argc, char **argv);       /* deploy: prints the contract address */
+int cmdAnchorRoot(int argc, char **argv);   /* anchor-root ROOT: one JSON line */
+int cmdRoots(int argc, char **argv);        /* roots BATCHID */
+int cmdVerifyRoot(int argc, char **argv);   /* verify-root BATCHID ROOT: true / false */
+int cmdBatchCount(int argc, char **argv);   /* batch-count */
+int cmdResumeTx(int argc, char **argv);     /* resume-tx FILE: follow a raw transaction */
+int cmdAddress(int argc, char **argv);      /* address: the relayer address */
+int cmdConfig(int argc, char **argv);       /* config: the effective settings */
+
 #endif

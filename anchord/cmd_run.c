@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "core/hex.h"
 #include "core/json.h"
+#include "core/io/clock.h"
 #include "didlog/key.h"
 #include "anchord/pipeline/batch.h"
 #include "anchord/cmd.h"
@@ -56,13 +56,7 @@ static void *keeperRun(void *arg) {
     char err[ERR_MAX];
     pthread_mutex_lock(&k->mu);
     while (!k->done) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        long long ms = k->ttlMs / 3;
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (ms % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
-        pthread_cond_timedwait(&k->cv, &k->mu, &ts);
+        clockCondWaitMs(&k->cv, &k->mu, k->ttlMs / 3);   /* monotonic: a clock step changes nothing */
         if (k->done) break;
         pthread_mutex_unlock(&k->mu);
         int rc = leaseRenew(k->q, k->shard, k->token, k->ttlMs, err);
@@ -86,8 +80,10 @@ static int keeperStart(keeper *k, const config *cfg, int shard, const char *toke
     snprintf(k->token, sizeof k->token, "%s", token);
     k->ttlMs = cfg->leaseTtlMs;
     pthread_mutex_init(&k->mu, NULL);
-    pthread_cond_init(&k->cv, NULL);
-    if (pthread_create(&k->th, NULL, keeperRun, k)) { queueClose(k->q); return errSet(err, "cannot start the lease thread"); }
+    if (clockCondInit(&k->cv) != 0 || pthread_create(&k->th, NULL, keeperRun, k)) {
+        queueClose(k->q);
+        return errSet(err, "cannot start the lease thread");
+    }
     return 0;
 }
 
@@ -121,11 +117,8 @@ static int setupKeys(pipeCtx *c, char *err) {
 /* ethSetup: the Ethereum client from the loaded settings; ethOpen checks the
  * chain id before the relayer key is loaded. */
 static int ethSetup(const config *cfg, ethClient *eth, char *err) {
-    ethConfig ec;
-    int rc = ethConfigFrom(cfg, &ec, err);
-    if (rc) return rc;
-    if (!ec.hasContract) return errSet(err, "WA_CONTRACT is not set (deploy with `anchord deploy`)"), -ETH_ECONFIG;
-    return ethOpen(eth, &ec, 1, err);
+    if (!*cfg->contract) return errSet(err, "WA_CONTRACT is not set (deploy with `anchord deploy`)"), -CHAIN_ECONFIG;
+    return ethOpen(eth, cfg, 1, NULL, err);
 }
 
 /* ---- one batch through the state machine ---- */
@@ -135,17 +128,15 @@ typedef struct runCtx {
     ethClient eth;
     const char *token;
     batch *b;
-    long long started;
+    int64_t started;                   /* clockMonoMs */
 } runCtx;
 
 /* onSigned: journal the raw transaction BEFORE it is broadcast (every version). */
 static int onSigned(void *ctx, const ethSentTx *s) {
     runCtx *r = ctx;
-    char *raw = malloc(s->rawLen * 2 + 3), hash[67] = "0x", nonce[24], err[ERR_MAX];
+    char *raw = hexDup0x(s->raw, s->rawLen), hash[67], nonce[24], err[ERR_MAX];
     if (!raw) return -1;
-    raw[0] = '0'; raw[1] = 'x';
-    hexEncode(s->raw, s->rawLen, raw + 2);
-    hexEncode(s->txHash, 32, hash + 2);
+    hexEncode0x(s->txHash, 32, hash);
     snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)s->nonce);
     const char *kv[] = {"rawTx", raw, "txHash", hash, "nonce", nonce};
     int rc = batchJournal(&r->pc, r->b, r->token, JS_SUBMITTED, kv, 6, err);
@@ -158,7 +149,7 @@ static int onSigned(void *ctx, const ethSentTx *s) {
 /* anchor: anchor(root), or follow the journaled transaction; journal "confirmed". */
 static int anchor(runCtx *r, char *err) {
     batch *b = r->b;
-    long long t0 = batchNowMs();
+    int64_t t0 = clockMonoMs();
     ethAnchored a;
     int rc;
     const char *raw = journalField(&b->j, "rawTx");
@@ -172,7 +163,7 @@ static int anchor(runCtx *r, char *err) {
               journalField(&b->j, "txHash") ? journalField(&b->j, "txHash") : "");
         rc = ethAnchorResume(&r->eth, b->root, tx, n, &a, err);
         free(tx);
-        if (rc == -ETH_EREVERT) {   /* a reverted transaction changed nothing: send anew */
+        if (rc == -CHAIN_EREVERT) {   /* a reverted transaction changed nothing: send anew */
             logKv(LL_ERROR, "journaled transaction reverted; anchoring again", "{s:s,s:s}", "batch", b->j.id, "detail", err);
             ethReceiptFree(&a.rc);
             rc = ethAnchor(&r->eth, b->root, &a, err);
@@ -185,15 +176,15 @@ static int anchor(runCtx *r, char *err) {
         return -1;
     }
     b->batchId = a.batchId;
-    b->blockNumber = a.rc.blockNumber;
-    b->chainId = r->eth.cfg.chainId;
-    memcpy(b->txHash, a.rc.txHash, 32);
-    memcpy(b->contract, r->eth.cfg.contract, 20);
+    b->blockNumber = a.rc.mined.blockNumber;
+    b->chainId = r->eth.rd.chainId;
+    memcpy(b->txHash, a.rc.mined.txHash, 32);
+    memcpy(b->contract, r->eth.rd.contract, 20);
     ethReceiptFree(&a.rc);
-    char bid[24], blk[24], tx[67] = "0x";
+    char bid[24], blk[24], tx[67];
     snprintf(bid, sizeof bid, "%llu", (unsigned long long)b->batchId);
     snprintf(blk, sizeof blk, "%llu", (unsigned long long)b->blockNumber);
-    hexEncode(b->txHash, 32, tx + 2);
+    hexEncode0x(b->txHash, 32, tx);
     const char *kv[] = {"batchId", bid, "blockNumber", blk, "minedTxHash", tx};
     if (batchJournal(&r->pc, b, r->token, JS_CONFIRMED, kv, 6, err) < 0) return -1;
     b->tAnchor = batchSince(t0);
@@ -211,8 +202,8 @@ static int chainFromJournal(runCtx *r, char *err) {
         return errSet(err, "journal %s: confirmed without batchId/blockNumber/txHash", b->j.id);
     b->batchId = strtoull(bid, NULL, 10);
     b->blockNumber = strtoull(blk, NULL, 10);
-    b->chainId = r->eth.cfg.chainId;
-    memcpy(b->contract, r->eth.cfg.contract, 20);
+    b->chainId = r->eth.rd.chainId;
+    memcpy(b->contract, r->eth.rd.contract, 20);
     return 0;
 }
 
@@ -226,7 +217,7 @@ static int stopped(runCtx *r, char *err) {
 /* runBatch: drive b (new or resumed) to "acked". 0 done, -1 + err. */
 static int runBatch(runCtx *r, batch *b, char *err) {
     r->b = b;
-    r->started = batchNowMs();
+    r->started = clockMonoMs();
     pipeCtx *c = &r->pc;
     if (b->resumed && b->j.state < JS_PUBLISHED && batchReclaim(c, b, err) < 0) return -1;
     if (b->j.state <= JS_BUILT) {   /* nothing durable yet: build (again) */
@@ -298,7 +289,7 @@ static int runShard(runCtx *r, int shard, char *err) {
         batchFree(b);
     }
     if (rc == 0 && !stopReq) {
-        long long t0 = batchNowMs();
+        int64_t t0 = clockMonoMs();
         int claimed = batchClaim(c, shard, token, b, err);
         if (claimed < 0) rc = -1;
         else if (claimed == 0) logKv(LL_INFO, "queue empty: nothing to anchor", "{s:I}", "shard", (json_int_t)shard);
@@ -315,6 +306,15 @@ static int runShard(runCtx *r, int shard, char *err) {
     if (!k.lost && leaseRelease(c->q, shard, token, err) < 0 && rc == 0)
         logKv(LL_WARN, "lease release failed (it expires by itself)", "{s:s}", "detail", err);
     return rc;
+}
+
+/* runMetrics: the outcome of one pass over the shards, for the textfile and the alerts
+ * (docs/alerts.yml WitnessAnchorRunFailing): a failed pass counts in batches_failed_total,
+ * a good one (done, nothing to do, or the lease held elsewhere) sets
+ * batch_last_success_timestamp_seconds to now. */
+static void runMetrics(int failed) {
+    if (failed) metricsInc("batches_failed_total", NULL, 1);
+    else metricsSet("batch_last_success_timestamp_seconds", NULL, (double)clockWallMs() / 1000.0);
 }
 
 static void usage(FILE *f) {
@@ -345,7 +345,7 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     if (strcmp(cfg->storeCors, "off") && storeSetCors(c->st, e) != STORE_OK)
         return errSet(err, "refusing to run: bucket CORS: %s (WA_STORE_CORS=off if the CDN adds CORS itself)", e), EXIT_CONFIG;
     int rc = ethSetup(cfg, &r->eth, err);
-    if (rc) return rc == -ETH_EDOWN ? EXIT_FAILED : EXIT_CONFIG;
+    if (rc) return rc == -CHAIN_EDOWN ? EXIT_FAILED : EXIT_CONFIG;
     return 0;
 }
 
@@ -359,11 +359,9 @@ static void closeAll(runCtx *r) {
     sodium_memzero(r->pc.regKey, sizeof r->pc.regKey);
 }
 
+/* idle: the pause between runs of --loop, in 100 ms steps so that SIGTERM ends it. */
 static void idle(long long ms) {
-    for (long long t = 0; t < ms && !stopFlag; t += 100) {
-        struct timespec ts = {0, 100000000};
-        nanosleep(&ts, NULL);
-    }
+    for (long long t = 0; t < ms && !stopFlag; t += 100) clockSleepMs(100);
 }
 
 int cmdRun(int argc, char **argv) {
@@ -403,6 +401,7 @@ int cmdRun(int argc, char **argv) {
     do {
         for (int s = 0; s < (int)cfg.streamShards && rc == 0 && !stopReq; s++)
             if (runShard(&r, s, err) < 0) rc = EXIT_FAILED;
+        runMetrics(rc != 0);
         if (rc) logKv(LL_ERROR, "batch failed; the next run resumes it", "{s:s}", "detail", err);
         if (cfg.metricsTextfile[0] && metricsWriteTextfile(cfg.metricsTextfile, err) < 0)
             logKv(LL_WARN, "metrics textfile not written", "{s:s}", "detail", err);

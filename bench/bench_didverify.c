@@ -18,7 +18,7 @@
 #include "verifier/verify.h"
 
 typedef struct hist { buf f[3]; char *did; } hist;
-typedef struct job { hist *h; int n, start, step; chainSrc *src; long entries, bad; unsigned long sigs; } job;
+typedef struct job { hist *h; int n, start, step; rootsSrc *src; long entries, bad; unsigned long sigs; } job;
 
 static double now(void) {
     struct timespec t;
@@ -51,8 +51,8 @@ static int verifyAll(const char *dir, const char *anchors, int threads) {
     snprintf(path, sizeof path, "%s/dids.txt", dir);
     if (fileRead(path, 1u << 28, &list, err) < 0 || fileRead(anchors, 1u << 28, &ab, err) < 0) { fprintf(stderr, "%s\n", err); return 2; }
     anchorsFile af;
-    chainSrc src;
-    if (anchorsParse((const char *)ab.p, ab.len, &af, err) < 0 || chainOpenAnchors(&src, &af, NULL, 0, err) < 0) {
+    rootsSrc src;
+    if (anchorsParse((const char *)ab.p, ab.len, &af, err) < 0 || rootsOpenAnchors(&src, &af, NULL, 0, err) < 0) {
         fprintf(stderr, "%s\n", err);
         return 2;
     }
@@ -87,7 +87,7 @@ static int verifyAll(const char *dir, const char *anchors, int threads) {
     printf("%d %ld %lu %.4f\n", n, entries, sigs, s);
     for (int i = 0; i < n; i++) for (int k = 0; k < 3; k++) bufFree(&h[i].f[k]);
     free(h);
-    chainClose(&src);
+    rootsClose(&src);
     anchorsFree(&af);
     bufFree(&list);
     bufFree(&ab);

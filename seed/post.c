@@ -1,66 +1,14 @@
-/* post.c -- bounded-concurrency HTTP POSTs that keep per-key order (libcurl multi). */
+/* post.c -- bounded-concurrency HTTP POSTs that keep per-key order (core/io/http: httpRun
+ * with a feed whose next() is the per-key scheduler). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
+#include "core/io/http.h"
 #include "core/json.h"
 #include "seed/post.h"
 
-#define POST_REPLY_MAX 4096
+#define POST_REPLY_MAX 4096   /* an error answer is kept up to this (its "error" name) */
 #define POST_WINDOW 8192      /* how far past the first unsent job the scheduler looks */
-
-typedef struct slot {
-    CURL *h;
-    size_t job;
-    char reply[POST_REPLY_MAX];
-    size_t rlen;
-    int busy;
-} slot;
-
-static size_t onReply(char *p, size_t sz, size_t nm, void *ud) {
-    slot *s = ud;
-    size_t n = sz * nm, room = POST_REPLY_MAX - 1 - s->rlen;
-    memcpy(s->reply + s->rlen, p, n < room ? n : room);
-    s->rlen += n < room ? n : room;
-    return n;
-}
-
-/* finish: record the answer of the request in slot s. */
-static void finish(slot *s, postJob *j, CURLcode cc, postTally *t) {
-    long code = 0;
-    curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
-    j->status = cc == CURLE_OK ? (int)code : 0;
-    j->error[0] = 0;
-    if (cc != CURLE_OK) snprintf(j->error, sizeof j->error, "%s", curl_easy_strerror(cc));
-    else if (code < 200 || code > 299) {
-        json_t *o = jsonParse(s->reply, s->rlen, 0, 8, NULL);
-        snprintf(j->error, sizeof j->error, "%s", jsonGetStr(o, "error") ? jsonGetStr(o, "error") : "http");
-        json_decref(o);
-    }
-    if (j->status >= 200 && j->status <= 299) t->accepted++;
-    else if (j->status == 409) t->conflicts++;
-    else t->rejected++;
-    s->busy = 0;
-}
-
-/* start: put job i on slot s. */
-static int start(CURLM *m, slot *s, postJob *jobs, size_t i, const char *url, struct curl_slist *hdr) {
-    if (!s->h && !(s->h = curl_easy_init())) return -1;
-    curl_easy_reset(s->h);
-    s->job = i, s->rlen = 0, s->busy = 1;
-    curl_easy_setopt(s->h, CURLOPT_URL, url);
-    curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, jobs[i].body);
-    curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)jobs[i].len);
-    curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, onReply);
-    curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
-    curl_easy_setopt(s->h, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(s->h, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(s->h, CURLOPT_PROTOCOLS_STR, "http,https");
-    return curl_multi_add_handle(m, s->h) == CURLM_OK ? 0 : -1;
-}
 
 typedef struct sched {
     postJob *jobs;
@@ -68,21 +16,83 @@ typedef struct sched {
     unsigned char *sent;
     size_t *pendingOfKey;     /* hash of key -> in-flight or unsent-earlier marker */
     size_t keyCap;
+    unsigned char *blocked;   /* scratch of nextJob */
 } sched;
 
-/* next: the first unsent job whose key has no request in flight and no earlier unsent job. */
-static long next(sched *s, unsigned char *blocked) {
+/* nextJob: the first unsent job whose key has no request in flight and no earlier unsent job. */
+static long nextJob(sched *s) {
     while (s->low < s->n && s->sent[s->low]) s->low++;
     size_t end = s->low + POST_WINDOW < s->n ? s->low + POST_WINDOW : s->n, i;
     long found = -1;
     for (i = s->low; i < end && found < 0; i++) {
         size_t k = s->jobs[i].key % s->keyCap;
         if (s->sent[i]) continue;
-        if (!blocked[k] && !s->pendingOfKey[k]) found = (long)i;
-        blocked[k] = 1;   /* a later job of this key must wait for this one */
+        if (!s->blocked[k] && !s->pendingOfKey[k]) found = (long)i;
+        s->blocked[k] = 1;   /* a later job of this key must wait for this one */
     }
-    for (size_t j = s->low; j < i; j++) blocked[s->jobs[j].key % s->keyCap] = 0;
+    for (size_t j = s->low; j < i; j++) s->blocked[s->jobs[j].key % s->keyCap] = 0;
     return found;
+}
+
+/* A run: the scheduler, a pool of `conc` requests (one per request in flight), the tally. */
+typedef struct postRun {
+    sched s;
+    const char *url;
+    const char *const *hdrs;
+    httpReq *reqs;
+    size_t *jobOf;            /* the job each pool request carries */
+    int *freeReq, nfree;
+    size_t done, transport;
+    int stop;                 /* every answer so far was "cannot connect": send nothing more */
+    progress *pg;
+    postTally *t;
+} postRun;
+
+static httpReq *feedNext(void *ctx) {
+    postRun *p = ctx;
+    if (p->stop || p->nfree == 0) return NULL;
+    long j = nextJob(&p->s);
+    if (j < 0) return NULL;
+    int k = p->freeReq[--p->nfree];
+    httpReq *r = &p->reqs[k];
+    httpReqFree(r);
+    *r = (httpReq){.method = "POST", .url = p->url, .headers = p->hdrs, .data = p->s.jobs[j].body,
+                   .len = p->s.jobs[j].len, .discardBody = 1, .maxErrBody = POST_REPLY_MAX - 1,
+                   .connectTimeoutMs = 10000, .timeoutMs = 60000, .allowHttp = 1, .noExpect = 1};
+    p->jobOf[k] = (size_t)j;
+    p->s.sent[j] = 1;
+    p->s.pendingOfKey[p->s.jobs[j].key % p->s.keyCap]++;
+    return r;
+}
+
+/* transportWords: a short, stable description of a transport outcome (summary buckets). */
+static const char *transportWords(int rc) {
+    return rc == HTTP_NOCONN ? "cannot connect" : rc == HTTP_SETUP ? "not sent" : "no answer (timeout or reset)";
+}
+
+/* feedDone: record the answer of a request in its job and the tally (never resent). */
+static long feedDone(httpReq *r, void *ctx) {
+    postRun *p = ctx;
+    int k = (int)(r - p->reqs);
+    postJob *j = &p->s.jobs[p->jobOf[k]];
+    j->status = r->rc == HTTP_OK ? (int)r->status : 0;
+    j->error[0] = 0;
+    if (r->rc != HTTP_OK) snprintf(j->error, sizeof j->error, "%s", transportWords(r->rc));
+    else if (r->status < 200 || r->status > 299) {
+        json_t *o = jsonParse((const char *)r->body.p, r->body.len, 0, 8, NULL);
+        snprintf(j->error, sizeof j->error, "%s", jsonGetStr(o, "error") ? jsonGetStr(o, "error") : "http");
+        json_decref(o);
+    }
+    if (j->status >= 200 && j->status <= 299) p->t->accepted++;
+    else if (j->status == 409) p->t->conflicts++;
+    else p->t->rejected++;
+    p->s.pendingOfKey[j->key % p->s.keyCap]--;
+    if (r->rc == HTTP_NOCONN) p->transport++;
+    p->done++;
+    if (p->transport && p->transport == p->done) p->stop = 1;   /* the server is not there: stop early */
+    if (p->pg) progressSet(p->pg, p->done, p->t->rejected + p->t->conflicts);
+    p->freeReq[p->nfree++] = k;
+    return 0;
 }
 
 int postMany(const char *url, const char *ctype, postJob *jobs, size_t n, int conc, progress *pg, postTally *t,
@@ -90,53 +100,26 @@ int postMany(const char *url, const char *ctype, postJob *jobs, size_t n, int co
     memset(t, 0, sizeof *t);
     if (conc < 1) conc = 1;
     if (conc > 256) conc = 256;
-    sched s = {.jobs = jobs, .n = n, .keyCap = n * 2 + 1};
-    s.sent = calloc(n + 1, 1);
-    s.pendingOfKey = calloc(s.keyCap, sizeof *s.pendingOfKey);
-    unsigned char *blocked = calloc(s.keyCap, 1);
-    slot *sl = calloc((size_t)conc, sizeof *sl);
-    CURLM *m = curl_multi_init();
     char h[128];
     snprintf(h, sizeof h, "Content-Type: %s", ctype);
-    struct curl_slist *hdr = curl_slist_append(curl_slist_append(NULL, h), "Expect:");
-    int rc = s.sent && s.pendingOfKey && blocked && sl && m && hdr ? 0 : errSet(err, "out of memory");
-    size_t done = 0, transport = 0;
-    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conc);
-    while (rc == 0 && done < n) {
-        for (int i = 0; i < conc; i++) {
-            if (sl[i].busy) continue;
-            long j = next(&s, blocked);
-            if (j < 0) break;
-            if (start(m, &sl[i], jobs, (size_t)j, url, hdr) < 0) { rc = errSet(err, "curl: cannot start a request"); break; }
-            s.sent[j] = 1;
-            s.pendingOfKey[jobs[j].key % s.keyCap]++;
-        }
-        int running, q;
-        curl_multi_perform(m, &running);
-        CURLMsg *msg;
-        while ((msg = curl_multi_info_read(m, &q))) {
-            if (msg->msg != CURLMSG_DONE) continue;
-            slot *x;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-            CURLcode cc = msg->data.result;
-            curl_multi_remove_handle(m, x->h);
-            finish(x, &jobs[x->job], cc, t);
-            s.pendingOfKey[jobs[x->job].key % s.keyCap]--;
-            if (cc == CURLE_COULDNT_CONNECT) transport++;
-            done++;
-            if (pg) progressSet(pg, done, t->rejected + t->conflicts);
-        }
-        if (transport && transport == done) { rc = errSet(err, "%s: cannot connect", url); break; }
-        if (done < n) curl_multi_poll(m, NULL, 0, 100, NULL);
-    }
-    for (int i = 0; sl && i < conc; i++)
-        if (sl[i].h) {
-            if (sl[i].busy) curl_multi_remove_handle(m, sl[i].h);
-            curl_easy_cleanup(sl[i].h);
-        }
-    curl_multi_cleanup(m);
-    curl_slist_free_all(hdr);
-    free(sl), free(blocked), free(s.sent), free(s.pendingOfKey);
+    const char *const hdrs[] = {h, NULL};
+    postRun p = {.s = {.jobs = jobs, .n = n, .keyCap = n * 2 + 1}, .url = url, .hdrs = hdrs, .pg = pg, .t = t};
+    p.s.sent = calloc(n + 1, 1);
+    p.s.pendingOfKey = calloc(p.s.keyCap, sizeof *p.s.pendingOfKey);
+    p.s.blocked = calloc(p.s.keyCap, 1);
+    p.reqs = calloc((size_t)conc, sizeof *p.reqs);
+    p.jobOf = calloc((size_t)conc, sizeof *p.jobOf);
+    p.freeReq = calloc((size_t)conc, sizeof *p.freeReq);
+    httpClient *c = NULL;
+    int rc = p.s.sent && p.s.pendingOfKey && p.s.blocked && p.reqs && p.jobOf && p.freeReq ? 0 : errSet(err, "out of memory");
+    if (rc == 0 && !(c = httpClientNew(conc, err))) rc = -1;
+    for (int i = conc - 1; rc == 0 && i >= 0; i--) p.freeReq[p.nfree++] = i;
+    httpFeed f = {feedNext, NULL, feedDone, &p};
+    if (rc == 0) rc = httpRun(c, &f, conc, err);
+    if (rc == 0 && p.stop) rc = errSet(err, "%s: cannot connect", url);
+    httpClientFree(c);
+    for (int i = 0; p.reqs && i < conc; i++) httpReqFree(&p.reqs[i]);
+    free(p.reqs), free(p.jobOf), free(p.freeReq), free(p.s.blocked), free(p.s.sent), free(p.s.pendingOfKey);
     return rc;
 }
 

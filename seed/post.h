@@ -1,4 +1,4 @@
-/* post.h -- POST many bodies to anchord serve with bounded concurrency (libcurl multi).
+/* post.h -- POST many bodies to anchord serve with bounded concurrency (core/io/http).
  *
  * Bodies that share an ordering key (a DID) are sent one after the other, in list
  * order: the next one only after the previous one was answered, so a DID's events

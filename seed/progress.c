@@ -1,14 +1,10 @@
 /* progress.c -- a one-line progress bar (isatty(2)) or a line per 10% for logs. */
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
+#include "core/io/clock.h"
 #include "seed/progress.h"
 
-double progressNow(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+double progressNow(void) { return (double)clockMonoNs() / 1e9; }
 
 void progressStart(progress *p, const char *label, size_t total, int quiet) {
     *p = (progress){.label = label, .total = total, .tty = isatty(2), .quiet = quiet, .lastPct = -1};

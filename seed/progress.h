@@ -19,7 +19,7 @@ void progressSet(progress *p, size_t done, size_t bad);
 /* progressEnd: the final line with the count, failures and rate. */
 void progressEnd(progress *p);
 
-/* progressNow: monotonic seconds. */
+/* progressNow: monotonic seconds (core/io/clock). */
 double progressNow(void);
 
 #endif

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 #include <sodium.h>
 #include "core/multiformat.h"
 #include "core/version.h"
@@ -306,8 +305,8 @@ int main(int argc, char **argv) {
     if (argc < 2) { usage(stderr); return 2; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
     if (argc == 2 && !strcmp(argv[1], "--version")) { printf("seed %s\n", waVersion()); return 0; }
-    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "seed: cannot initialise libsodium / libcurl\n");
+    if (sodium_init() < 0) {   /* libcurl initialises itself once, in core/io/http.c */
+        fprintf(stderr, "seed: cannot initialise libsodium\n");
         return 2;
     }
     int rc = -1;
@@ -318,6 +317,5 @@ int main(int argc, char **argv) {
         usage(stderr);
         rc = 2;
     }
-    curl_global_cleanup();
     return rc;
 }

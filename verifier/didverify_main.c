@@ -19,7 +19,7 @@
 #include "core/io/http.h"
 #include "core/io/file.h"
 #include "didlog/webvh.h"
-#include "verifier/chain/chain.h"
+#include "verifier/roots.h"
 #include "verifier/proof/manifest.h"
 #include "verifier/report.h"
 #include "verifier/stale.h"
@@ -135,7 +135,7 @@ static int rootOpt(rootOpts *ro, int c) {
     {"chain-id", required_argument, NULL, 'I'}, {"anchors", required_argument, NULL, 'A'}
 
 /* openRoots: the chain source ro names. EX_VALID, or EX_USAGE after a message. */
-static int openRoots(rootOpts *ro, chainSrc *src, const char *cmd) {
+static int openRoots(rootOpts *ro, rootsSrc *src, const char *cmd) {
     uint8_t contract[ETH_ADDR_LEN];
     uint64_t chainId = 0;
     char err[ERR_MAX];
@@ -146,14 +146,14 @@ static int openRoots(rootOpts *ro, chainSrc *src, const char *cmd) {
     if (ro->chainId && (parseU64(ro->chainId, &chainId) < 0 || !chainId)) return usage(cmd, "--chain-id is not a positive integer", ro->chainId);
     if (ro->rpc) {
         if (!ro->contract) return usage(cmd, "--rpc needs --contract ADDR (the WitnessAnchorRegistry)", NULL);
-        if (chainOpenRpc(src, ro->rpc, contract, chainId, err) < 0) {
+        if (rootsOpenRpc(src, ro->rpc, contract, chainId, err) < 0) {
             fprintf(stderr, "didverify %s: %s\n", cmd, err);
             return EX_USAGE;
         }
         return EX_VALID;
     }
     if (fileRead(ro->anchors, MANIFEST_MAX_BYTES, &b, err) < 0 || anchorsParse((const char *)b.p, b.len, &ro->file, err) < 0 ||
-        chainOpenAnchors(src, &ro->file, ro->contract ? contract : NULL, chainId, err) < 0) {
+        rootsOpenAnchors(src, &ro->file, ro->contract ? contract : NULL, chainId, err) < 0) {
         bufFree(&b);
         fprintf(stderr, "didverify %s: %s: %s\n", cmd, ro->anchors, err);
         return EX_USAGE;
@@ -162,8 +162,8 @@ static int openRoots(rootOpts *ro, chainSrc *src, const char *cmd) {
     return EX_VALID;
 }
 
-static void closeRoots(rootOpts *ro, chainSrc *src) {
-    chainClose(src);
+static void closeRoots(rootOpts *ro, rootsSrc *src) {
+    rootsClose(src);
     anchorsFree(&ro->file);
 }
 
@@ -363,7 +363,7 @@ static int cmdVerify(int argc, char **argv) {
     didParts p;
     manifestsAt ma;
     memset(&ma, 0, sizeof ma);
-    chainSrc src;
+    rootsSrc src;
     memset(&src, 0, sizeof src);
     if (pos && didParse(pos, baseUrl ? DID_LOCALHOST : 0, &p, err) < 0) return usage("verify", "not a did:webvh DID", err);
     parsed = pos != NULL;
@@ -413,7 +413,7 @@ static void batchHelp(FILE *f) {
 }
 
 /* batchCheck: the manifest m is batch id and anchored as it says. 0 / 1 + reason / -1 + err. */
-static int batchCheck(const manifest *m, uint64_t id, chainSrc *src, char *reason, char *err) {
+static int batchCheck(const manifest *m, uint64_t id, rootsSrc *src, char *reason, char *err) {
     merkleHash root;
     char a[65], b[65];
     if (m->ref.batchId != id) return errSet(reason, "the manifest is for batch %llu", (unsigned long long)m->ref.batchId), 1;
@@ -427,7 +427,7 @@ static int batchCheck(const manifest *m, uint64_t id, chainSrc *src, char *reaso
         return errSet(reason, "anchored on chain %llu, but the roots come from chain %llu", (unsigned long long)m->ref.chainId,
                       (unsigned long long)src->chainId), 1;
     if (memcmp(m->ref.contract, src->contract, ETH_ADDR_LEN)) return errSet(reason, "anchored at another contract than the one given"), 1;
-    return chainBatch(src, &m->ref, reason, err);
+    return rootsBatch(src, &m->ref, reason, err);
 }
 
 static int cmdBatch(int argc, char **argv) {
@@ -467,7 +467,7 @@ static int cmdBatch(int argc, char **argv) {
         return EX_USAGE;
     }
     bufFree(&url);
-    chainSrc src;
+    rootsSrc src;
     memset(&src, 0, sizeof src);
     manifest m;
     int rc = openRoots(&ro, &src, "batch");
@@ -525,16 +525,17 @@ static int cmdAnchors(int argc, char **argv) {
     if (optind + 1 != argc || strcmp(argv[optind], "export")) return usage("anchors", "the only subcommand is 'export'", NULL);
     if (!out) return usage("anchors", "--out FILE is required", NULL);
     if (parseU64(fromS, &from) < 0) return usage("anchors", "--from-block is not an unsigned number", fromS);
-    chainSrc src;
+    rootsSrc src;
     memset(&src, 0, sizeof src);
     int rc = openRoots(&ro, &src, "anchors");
     if (rc != EX_VALID) return rc;
     anchorsFile a;
     buf b = BUF_INIT;
-    char err[ERR_MAX];
-    if (chainExport(&src, from, &a, err) < 0) {
-        fprintf(stderr, "didverify anchors export: %s\n", err);
-        rc = strstr(err, "differs") || strstr(err, "twice") || strstr(err, "beyond") || strstr(err, "batchCount() is") ? EX_INVALID : EX_USAGE;
+    char err[ERR_MAX], reason[ERR_MAX];
+    int k = rootsExport(&src, from, &a, reason, err);
+    if (k) {   /* 1: the chain's logs and roots disagree; < 0: the chain could not be asked */
+        fprintf(stderr, "didverify anchors export: %s\n", k == 1 ? reason : err);
+        rc = k == 1 ? EX_INVALID : EX_USAGE;
     } else {
         if (anchorsDump(&a, &b, err) < 0 || bufPutc(&b, '\n') < 0 || fileWrite(out, b.p, b.len, 0644, err) < 0) {
             fprintf(stderr, "didverify anchors export: %s\n", err);

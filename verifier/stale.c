@@ -20,21 +20,21 @@ int staleLeaves(const manifest *m, const char *did, const char *const *vids, siz
 }
 
 /* checked: m is batch id as the chain has it. 0 yes, 1 no, -1 + err (chain unreachable). */
-static int checked(const manifest *m, uint64_t id, chainSrc *src, char *err) {
+static int checked(const manifest *m, uint64_t id, rootsSrc *src, char *err) {
     merkleHash root;
     char reason[ERR_MAX];
     if (m->ref.batchId != id || manifestRoot(m, root, reason) < 0 || memcmp(root, m->ref.root, 32) ||
         m->ref.chainId != src->chainId || memcmp(m->ref.contract, src->contract, ETH_ADDR_LEN))
         return 1;
-    return chainBatch(src, &m->ref, reason, err);
+    return rootsBatch(src, &m->ref, reason, err);
 }
 
-int staleScanRun(const char *did, const char *const *vids, size_t n, uint64_t last, chainSrc *src,
+int staleScanRun(const char *did, const char *const *vids, size_t n, uint64_t last, rootsSrc *src,
                  const staleSource *s, staleScan *out, char *err) {
     memset(out, 0, sizeof *out);
     out->ran = 1;
     out->last = last;
-    if (chainBatchCount(src, &out->count, err) < 0) return -1;
+    if (rootsBatchCount(src, &out->count, err) < 0) return -1;
     uint64_t id = last + 1;
     buf b = BUF_INIT;
     int rc = 0;

@@ -5,11 +5,11 @@
  * batches know better: their manifests (batches/<batchId>.json) list every leaf with its DID
  * and versionId. staleScanRun reads the manifests of the batches after the history's last
  * anchored one, in batch order, each checked against the chain first (its leaves rebuild
- * its root; root, block and transaction are the chain's: chainBatch), and stops at the
+ * its root; root, block and transaction are the chain's: rootsBatch), and stops at the
  * first published leaf of this DID whose version the served log does not have.
  *
  * Cost: one batchCount() eth_call (offline: the anchors file) always; then, per later
- * batch, one manifest read and chainBatch (eth_call roots + one receipt, cached per
+ * batch, one manifest read and rootsBatch (eth_call roots + one receipt, cached per
  * batch), at most `max` of them. A history whose last anchor is in the newest batch costs
  * the one eth_call; one untouched for a year of hourly batches would need 8,760 manifests,
  * so the default bound (didverify --stale-batches) reads the first 100 after it and says
@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include "core/buf.h"
 #include "core/err.h"
-#include "verifier/chain/chain.h"
+#include "verifier/roots.h"
 
 /* staleGetFn: batch batchId's manifest into out: 1 found, 0 not published (404, or 403
  * where the bucket hides missing keys), -1 + err (I/O). */
@@ -50,7 +50,7 @@ typedef struct staleScan {
 /* staleScanRun: scan for did, whose served log has versions vids[0..n), last anchored in
  * batch `last`, with manifests from s and roots from src; results in out. 0, or -1 + err
  * when the chain or the manifest source could not be asked. */
-int staleScanRun(const char *did, const char *const *vids, size_t n, uint64_t last, chainSrc *src,
+int staleScanRun(const char *did, const char *const *vids, size_t n, uint64_t last, rootsSrc *src,
                  const staleSource *s, staleScan *out, char *err);
 
 /* staleLeaves: 1 + why when manifest m names a published version of did that vids[0..n)

@@ -26,7 +26,7 @@ static versionReport *addRow(historyReport *r, const char *vid) {
 
 /* anchorCheck: one witness.json anchor of log entry i. 0 holds, 1 not (reason),
  * -1 the chain could not be asked (err). */
-static int anchorCheck(const anchorProof *ap, const webvhLog *log, size_t i, chainSrc *src, char *reason, char *err) {
+static int anchorCheck(const anchorProof *ap, const webvhLog *log, size_t i, rootsSrc *src, char *reason, char *err) {
     char e[ERR_MAX], a[65], b[65];
     merkleHash lh;
     size_t len;
@@ -56,7 +56,7 @@ static int anchorCheck(const anchorProof *ap, const webvhLog *log, size_t i, cha
     memcpy(c.root, ap->root, 32);
     memcpy(c.contract, ap->contract, ETH_ADDR_LEN);
     memcpy(c.txHash, ap->txHash, 32);
-    return chainBatch(src, &c, reason, err);
+    return rootsBatch(src, &c, reason, err);
 }
 
 /* witnessSigs: proofs in did-witness.json on versions of this log (each is checked once). */
@@ -92,7 +92,7 @@ static void pendingGaps(historyReport *r) {
  * root the chain holds is evidence that a later version exists: r->stale. At most
  * AHEAD_MAX of them are checked. 0 / -1 + err (the chain could not be asked). */
 #define AHEAD_MAX 8
-static int aheadHint(const witnessFile *wj, size_t nlog, chainSrc *src, historyReport *r, char *err) {
+static int aheadHint(const witnessFile *wj, size_t nlog, rootsSrc *src, historyReport *r, char *err) {
     size_t tried = 0;
     for (size_t a = 0; a < wj->n; a++) {
         const anchorProof *ap = &wj->v[a];
@@ -107,7 +107,7 @@ static int aheadHint(const witnessFile *wj, size_t nlog, chainSrc *src, historyR
         memcpy(c.root, ap->root, 32);
         memcpy(c.contract, ap->contract, ETH_ADDR_LEN);
         memcpy(c.txHash, ap->txHash, 32);
-        int k = chainBatch(src, &c, e, err);
+        int k = rootsBatch(src, &c, e, err);
         if (k < 0) return -1;
         if (k == 0) {
             r->stale = r->aheadOnChain = 1;
@@ -119,7 +119,7 @@ static int aheadHint(const witnessFile *wj, size_t nlog, chainSrc *src, historyR
 }
 
 /* scan: the manifests of the batches after the history's last anchor (verifier/stale.h). */
-static int scan(historyReport *r, size_t nlog, chainSrc *src, const staleSource *fresh, char *err) {
+static int scan(historyReport *r, size_t nlog, rootsSrc *src, const staleSource *fresh, char *err) {
     uint64_t last = 0;
     const char **vids = malloc((nlog ? nlog : 1) * sizeof *vids);
     if (!vids) return errSet(err, "out of memory");
@@ -137,7 +137,7 @@ static int scan(historyReport *r, size_t nlog, chainSrc *src, const staleSource 
 
 /* checkEntries: the verdict of every parsed entry. 0 / -1 (chain unreachable). */
 static int checkEntries(webvhLog *log, const webvhResult *wr, const witnessFile *wj, const char *global, size_t w,
-                        const char *wmsg, chainSrc *src, historyReport *r, char *err) {
+                        const char *wmsg, rootsSrc *src, historyReport *r, char *err) {
     size_t s = wr->valid, a = 0, docBad = 0;
     json_t *seen = json_object();
     int rc = 0;
@@ -185,7 +185,7 @@ static int checkEntries(webvhLog *log, const webvhResult *wr, const witnessFile 
     return rc;
 }
 
-int verifyHistory(const historyInput *in, chainSrc *src, historyReport *r, char *err) {
+int verifyHistory(const historyInput *in, rootsSrc *src, historyReport *r, char *err) {
     char e[ERR_MAX], global[ERR_MAX] = "", wmsg[ERR_MAX] = "";
     witnessFile wj = {0};
     json_t *wf = NULL;

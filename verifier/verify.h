@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
-#include "verifier/chain/chain.h"
+#include "verifier/roots.h"
 #include "verifier/event/docevent.h"
 #include "verifier/stale.h"
 #include "verifier/proof/witness.h"
@@ -65,7 +65,7 @@ typedef struct historyInput {
 
 /* verifyHistory: fill r (free with historyFree). 0 when verified (the verdicts
  * are in r, whatever they are), -1 + err only when the chain could not be asked. */
-int verifyHistory(const historyInput *in, chainSrc *src, historyReport *r, char *err);
+int verifyHistory(const historyInput *in, rootsSrc *src, historyReport *r, char *err);
 
 /* historyVerdict: INVALID if any version is, else STALE when a later version is
  * known, else PENDING if any is, else ANCHORED (an empty history is INVALID). */

@@ -1,12 +1,8 @@
-/* eth.c -- the relayer's transaction lifecycle and the registry's calls. */
-#include <ctype.h>
-#include <errno.h>
+/* eth.c -- the relayer's write side: fees, nonces, signing, sending, following, deploy and anchor. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 #include "anchord/chain/eth.h"
 #include "anchord/ops/metrics.h"
 #include "anchord/chain/ethtx.h"
@@ -22,16 +18,9 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint64_t nowMs(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleepMs(unsigned ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0) {}
-}
+/* now / nap: the client's monotonic clock and sleep (a unit test's fake one). */
+static uint64_t now(const ethClient *c) { return (uint64_t)c->clock->monoMs(c->clock->ctx); }
+static void nap(const ethClient *c, int64_t ms) { c->clock->sleepMs(c->clock->ctx, ms); }
 
 static void ethLog(ethClient *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void ethLog(ethClient *c, const char *fmt, ...) {
@@ -53,12 +42,7 @@ static const char *gwei(uint64_t wei, char out[32]) {
     return out;
 }
 
-static void hex0x(const uint8_t *p, size_t n, char *out) {
-    out[0] = '0'; out[1] = 'x';
-    hexEncode(p, n, out + 2);
-}
-
-/* fail: errSet, returning -code (one of the ETH_E* categories). */
+/* fail: errSet, returning -code (one of the CHAIN_E* categories). */
 static int fail(int code, char *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(int code, char *err, const char *fmt, ...) {
     if (err) {
@@ -66,153 +50,45 @@ static int fail(int code, char *err, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(err, ERR_MAX, fmt, ap);
         va_end(ap);
+        errUtf8Fix(err);
     }
     return -code;
 }
 
-static int mapRpc(int rc) { return rc == ETH_RPC_EDOWN ? -ETH_EDOWN : -ETH_EFAIL; }
-
-static int rpc(ethClient *c, const char *method, json_t *params, json_t **res, char *err) {
-    int rc = ethRpcCall(&c->rpc, method, params, res, err);
-    return rc == 0 ? 0 : mapRpc(rc);
-}
-
-static int rpcQty(ethClient *c, const char *method, json_t *params, uint64_t *out, char *err) {
-    json_t *r;
-    char e[ERR_MAX];
-    int rc = rpc(c, method, params, &r, err);
-    if (rc) return rc;
-    rc = ethQty(r, out, e) < 0 ? errSet(err, "%s: %s", method, e) : 0;
-    json_decref(r);
-    return rc;
-}
-
 static json_t *addrJson(const uint8_t a[ETH_ADDR_LEN]) { return ethDataJson(a, ETH_ADDR_LEN); }
-
-/* ---- configuration ---------------------------------------------------- */
-
-int ethConfigFrom(const config *in, ethConfig *cfg, char *err) {
-    memset(cfg, 0, sizeof *cfg);
-    if (strlen(in->rpcUrls) >= sizeof cfg->rpcUrls) return fail(ETH_ECONFIG, err, "WA_RPC_URLS: too long");
-    strcpy(cfg->rpcUrls, in->rpcUrls);
-    snprintf(cfg->relayerKeyFile, sizeof cfg->relayerKeyFile, "%s", in->relayerKeyFile);
-    cfg->chainId = (uint64_t)in->chainId;
-    cfg->confirmations = (unsigned)in->confirmations;
-    cfg->rpcTimeoutMs = (long)in->rpcTimeoutMs;
-    cfg->rpcAttempts = (int)in->rpcAttempts;
-    cfg->rpcBackoffMs = (long)in->rpcBackoffMs;
-    cfg->gasMarginPct = (unsigned)in->gasMarginPct;
-    cfg->gasLimit = (uint64_t)in->gasLimit;
-    cfg->maxFeeWei = (uint64_t)in->maxFeeGwei * GWEI;
-    cfg->minPriorityFeeWei = (uint64_t)in->minPriorityFeeWei;
-    cfg->bumpSeconds = (unsigned)in->txBumpSeconds;
-    cfg->txTimeoutSeconds = (unsigned)in->txTimeoutSeconds;
-    cfg->pollMs = (unsigned)in->pollMs;
-    if (*in->contract) {
-        char e[ERR_MAX];
-        if (ethAddrParse(in->contract, cfg->contract, e) < 0) return fail(ETH_ECONFIG, err, "WA_CONTRACT: %s", e);
-        cfg->hasContract = 1;
-    }
-    return 0;
-}
 
 /* ---- connection ------------------------------------------------------- */
 
 void ethRpcMetrics(const char *kind) { metricsInc("rpc_errors_total", kind, 1); }
 
-int ethOpen(ethClient *c, const ethConfig *cfg, int withKey, char *err) {
-    uint64_t id;
+int ethOpen(ethClient *c, const config *cfg, int withKey, const ethHooks *h, char *err) {
+    uint8_t contract[ETH_ADDR_LEN];
+    char e[ERR_MAX];
+    chainReadOpts o = {.timeoutMs = (long)cfg->rpcTimeoutMs, .attempts = (int)cfg->rpcAttempts,
+                       .backoffMs = (long)cfg->rpcBackoffMs, .onError = ethRpcMetrics, .chainIdName = "WA_CHAIN_ID"};
     memset(c, 0, sizeof *c);
-    c->cfg = *cfg;
-    if (ethRpcInit(&c->rpc, cfg->rpcUrls, err) < 0) return -ETH_ECONFIG;
-    c->rpc.onError = ethRpcMetrics;
-    c->rpc.timeoutMs = cfg->rpcTimeoutMs;
-    c->rpc.attempts = cfg->rpcAttempts;
-    c->rpc.backoffMs = cfg->rpcBackoffMs;
-    int rc = rpcQty(c, "eth_chainId", NULL, &id, err);
-    if (rc) { ethClose(c); return rc; }
-    if (id != cfg->chainId) {
-        ethClose(c);
-        errSet(err, "chain id mismatch: the RPC node is on chain %llu, WA_CHAIN_ID is %llu; refusing to sign",
-               (unsigned long long)id, (unsigned long long)cfg->chainId);
-        return -ETH_ECHAIN;
-    }
+    c->cfg = cfg;
+    c->maxFeeWei = (uint64_t)cfg->maxFeeGwei * GWEI;
+    c->clock = h && h->clock ? h->clock : &clockReal;
+    if (h) o.post = h->post, o.postCtx = h->postCtx, o.clock = h->clock;
+    if (*cfg->contract && ethAddrParse(cfg->contract, contract, e) < 0) return fail(CHAIN_ECONFIG, err, "WA_CONTRACT: %s", e);
+    int rc = chainReadOpen(&c->rd, cfg->rpcUrls, &o, (uint64_t)cfg->chainId, *cfg->contract ? contract : NULL, e);
+    if (rc == -CHAIN_ECHAIN) return fail(CHAIN_ECHAIN, err, "%s; refusing to sign", e);
+    if (rc) return fail(-rc, err, "%s", e);
     if (withKey) {
-        if (ethKeyLoad(&c->key, cfg->relayerKeyFile, err) < 0) { ethClose(c); return -ETH_ECONFIG; }
+        if (ethKeyLoad(&c->key, cfg->relayerKeyFile, err) < 0) { ethClose(c); return -CHAIN_ECONFIG; }
         c->hasKey = 1;
     }
     return 0;
 }
 
 void ethClose(ethClient *c) {
-    ethRpcFree(&c->rpc);
+    chainReadClose(&c->rd);
     if (c->hasKey) ethKeyWipe(&c->key);
     c->hasKey = 0;
 }
 
-void ethReceiptFree(ethReceipt *r) {
-    json_decref(r->logs);
-    r->logs = NULL;
-}
-
-/* ---- revert reasons --------------------------------------------------- */
-
-/* abiWord: big-endian 256-bit word at p as size_t, or SIZE_MAX if it does not fit. */
-static size_t abiWord(const uint8_t *p) {
-    for (int i = 0; i < 24; i++) if (p[i]) return SIZE_MAX;
-    uint64_t v = 0;
-    for (int i = 24; i < 32; i++) v = v << 8 | p[i];
-    return v > SIZE_MAX / 2 ? SIZE_MAX : (size_t)v;
-}
-
-void ethRevertReason(const uint8_t *d, size_t n, char *out, size_t cap) {
-    static const char *custom[] = {"NotRelayer(address)", "NotOwner(address)", "ZeroRoot()", "ZeroAddress()"};
-    uint8_t sel[4];
-    if (n < 4) { snprintf(out, cap, n ? "malformed revert data" : "no reason given"); return; }
-    regSelector("Error(string)", sel);
-    if (!memcmp(d, sel, 4) && n >= 68) {
-        size_t off = abiWord(d + 4), len = off <= n - 36 ? abiWord(d + 4 + off) : SIZE_MAX;
-        if (len <= n - 36 - off && len < 200) {
-            char s[201];
-            for (size_t i = 0; i < len; i++) s[i] = (d[36 + off + i] >= 0x20 && d[36 + off + i] < 0x7f) ? (char)d[36 + off + i] : '?';
-            s[len] = 0;
-            snprintf(out, cap, "Error(\"%s\")", s);
-            return;
-        }
-    }
-    regSelector("Panic(uint256)", sel);
-    if (!memcmp(d, sel, 4) && n == 36) { snprintf(out, cap, "Panic(0x%02x)", d[35]); return; }
-    for (size_t i = 0; i < sizeof custom / sizeof *custom; i++) {
-        regSelector(custom[i], sel);
-        if (memcmp(d, sel, 4)) continue;
-        if (strstr(custom[i], "(address)") && n == 36) {
-            char a[ETH_ADDR_HEX_MAX];
-            ethAddrHex(d + 16, a);
-            snprintf(out, cap, "%.*s(%s)", (int)(strchr(custom[i], '(') - custom[i]), custom[i], a);
-        } else snprintf(out, cap, "%s", custom[i]);
-        return;
-    }
-    snprintf(out, cap, "custom error 0x%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
-}
-
-/* revertErr: turn the node error of the last call into a revert message when it
- * carries revert data or says "revert"; returns -ETH_EREVERT then, else rc. */
-static int revertErr(ethClient *c, const char *what, int rc, char *err) {
-    if (rc != -ETH_EFAIL) return rc;
-    char reason[200];
-    if (c->rpc.lastData.len >= 2) {
-        size_t n;
-        uint8_t *d = hexDecodeAny((const char *)c->rpc.lastData.p, &n);
-        if (d) {
-            ethRevertReason(d, n, reason, sizeof reason);
-            free(d);
-            errSet(err, "%s: execution reverted: %s", what, reason);
-            return -ETH_EREVERT;
-        }
-    }
-    if (strcasestr(err, "revert")) return -ETH_EREVERT;
-    return rc;
-}
+void ethReceiptFree(ethReceipt *r) { chainReceiptFree(&r->mined); }
 
 /* ---- building a transaction ------------------------------------------- */
 
@@ -224,18 +100,18 @@ static json_t *callObj(ethClient *c, const uint8_t *to, const uint8_t *data, siz
     return o;
 }
 
-/* pendingNonce: eth_getTransactionCount(relayer, tag). */
+/* txCount: eth_getTransactionCount(relayer, tag). */
 static int txCount(ethClient *c, const char *tag, uint64_t *n, char *err) {
-    return rpcQty(c, "eth_getTransactionCount", json_pack("[o,s]", addrJson(c->key.addr), tag), n, err);
+    return chainTxCount(&c->rd, c->key.addr, tag, n, err);
 }
 
 /* estimate: eth_estimateGas + WA_GAS_MARGIN_PCT, or WA_GAS_LIMIT when set. */
 static int estimate(ethClient *c, const uint8_t *to, const uint8_t *data, size_t len, uint64_t *gas, char *err) {
     uint64_t g;
-    if (c->cfg.gasLimit) { *gas = c->cfg.gasLimit; return 0; }
-    int rc = rpcQty(c, "eth_estimateGas", json_pack("[o]", callObj(c, to, data, len)), &g, err);
-    if (rc) return revertErr(c, "eth_estimateGas", rc, err);
-    *gas = g + g * c->cfg.gasMarginPct / 100;
+    if (c->cfg->gasLimit > 0) { *gas = (uint64_t)c->cfg->gasLimit; return 0; }
+    int rc = chainQty(&c->rd, "eth_estimateGas", json_pack("[o]", callObj(c, to, data, len)), &g, err);
+    if (rc) return chainRevert(&c->rd, "eth_estimateGas", rc, err);
+    *gas = g + g * (uint64_t)c->cfg->gasMarginPct / 100;
     return 0;
 }
 
@@ -245,19 +121,19 @@ static int suggestFees(ethClient *c, uint64_t *tip, uint64_t *maxFee, char *err)
     json_t *r;
     uint64_t base = 0, t = 0;
     char e[ERR_MAX], g1[32], g2[32];
-    int rc = rpc(c, "eth_feeHistory", json_pack("[s,s,[]]", "0x1", "latest"), &r, err);
+    int rc = chainRpc(&c->rd, "eth_feeHistory", json_pack("[s,s,[]]", "0x1", "latest"), &r, err);
     if (rc) return rc;
     json_t *bf = json_object_get(r, "baseFeePerGas");
     rc = json_array_size(bf) ? ethQty(json_array_get(bf, json_array_size(bf) - 1), &base, e) : errSet(e, "no baseFeePerGas");
     json_decref(r);
     if (rc < 0) return errSet(err, "eth_feeHistory: %s", e);
-    if (rpcQty(c, "eth_maxPriorityFeePerGas", NULL, &t, e) == -ETH_EDOWN) return fail(ETH_EDOWN, err, "%s", e);
-    if (t < c->cfg.minPriorityFeeWei) t = c->cfg.minPriorityFeeWei;
-    if (base > c->cfg.maxFeeWei || c->cfg.maxFeeWei - base < t)
+    if (chainQty(&c->rd, "eth_maxPriorityFeePerGas", NULL, &t, e) == -CHAIN_EDOWN) return fail(CHAIN_EDOWN, err, "%s", e);
+    if (t < (uint64_t)c->cfg->minPriorityFeeWei) t = (uint64_t)c->cfg->minPriorityFeeWei;
+    if (base > c->maxFeeWei || c->maxFeeWei - base < t)
         return errSet(err, "base fee %s gwei + tip %s gwei exceed WA_MAX_FEE_GWEI; not sending",
                       gwei(base, g1), gwei(t, g2));
     *tip = t;
-    *maxFee = base > (c->cfg.maxFeeWei - t) / 2 ? c->cfg.maxFeeWei : 2 * base + t;
+    *maxFee = base > (c->maxFeeWei - t) / 2 ? c->maxFeeWei : 2 * base + t;
     return 0;
 }
 
@@ -272,9 +148,9 @@ static int bumpFees(ethClient *c, ethTx *tx) {
     m = tx->maxFeePerGas + tx->maxFeePerGas / 8 + 1;
     if (st > t) t = st;
     if (sm > m) m = sm;
-    if (m > c->cfg.maxFeeWei) {
+    if (m > c->maxFeeWei) {
         ethLog(c, "cannot bump nonce %llu: max fee would exceed WA_MAX_FEE_GWEI (%s gwei); waiting",
-             (unsigned long long)tx->nonce, gwei(c->cfg.maxFeeWei, g));
+             (unsigned long long)tx->nonce, gwei(c->maxFeeWei, g));
         return 1;
     }
     if (t > m) t = m;
@@ -287,47 +163,28 @@ static int bumpFees(ethClient *c, ethTx *tx) {
 
 enum { SENT, S_NONCE_LOW, S_UNDERPRICED };
 
-/* sendRaw: eth_sendRawTransaction; "already known" counts as sent. */
+/* sendRaw: eth_sendRawTransaction; a node that knows the transaction already counts
+ * it as sent. The node's answer is switched on by kind (rpcClassify). */
 static int sendRaw(ethClient *c, const buf *raw, char *err) {
     json_t *r;
-    int rc = rpc(c, "eth_sendRawTransaction", json_pack("[o]", ethDataJson(raw->p, raw->len)), &r, err);
+    char a[ETH_ADDR_HEX_MAX];
+    int rc = chainRpc(&c->rd, "eth_sendRawTransaction", json_pack("[o]", ethDataJson(raw->p, raw->len)), &r, err);
     if (rc == 0) { json_decref(r); return SENT; }
-    if (rc != -ETH_EFAIL) return rc;
-    if (strcasestr(err, "already known") || strcasestr(err, "known transaction")) return SENT;
-    if (strcasestr(err, "nonce too low") || strcasestr(err, "nonce is too low")) return S_NONCE_LOW;
-    if (strcasestr(err, "underpriced")) return S_UNDERPRICED;
-    if (strcasestr(err, "insufficient funds")) {
-        char a[ETH_ADDR_HEX_MAX];
+    if (rc != -CHAIN_EFAIL) return rc;
+    switch (c->rd.rpc.lastClass) {
+    case RPC_NODE_KNOWN: return SENT;
+    case RPC_NODE_NONCE_LOW: return S_NONCE_LOW;
+    case RPC_NODE_UNDERPRICED: return S_UNDERPRICED;
+    case RPC_NODE_FUNDS:
         ethAddrHex(c->key.addr, a);
-        return fail(ETH_EFAIL, err, "relayer %s has insufficient funds for gas * max fee", a);
+        return fail(CHAIN_EFAIL, err, "relayer %s has insufficient funds for gas * max fee", a);
+    default: return -CHAIN_EFAIL;
     }
-    return -ETH_EFAIL;
 }
 
-/* getReceipt: 1 found (out filled), 0 not yet, < 0 error. */
+/* getReceipt: 1 found (out->mined filled), 0 not yet, < 0 error. */
 static int getReceipt(ethClient *c, const uint8_t h[32], ethReceipt *out, char *err) {
-    json_t *r;
-    char e[ERR_MAX];
-    int rc = rpc(c, "eth_getTransactionReceipt", json_pack("[o]", ethDataJson(h, 32)), &r, err);
-    if (rc) return rc;
-    if (json_is_null(r)) { json_decref(r); return 0; }
-    uint64_t st = 0;
-    memset(out, 0, sizeof *out);
-    memcpy(out->txHash, h, 32);
-    if (ethQty(json_object_get(r, "blockNumber"), &out->blockNumber, e) < 0 ||
-        ethDataFixed(json_object_get(r, "blockHash"), out->blockHash, 32, e) < 0 ||
-        ethQty(json_object_get(r, "status"), &st, e) < 0 ||
-        ethQty(json_object_get(r, "gasUsed"), &out->gasUsed, e) < 0 ||
-        !json_is_array(json_object_get(r, "logs"))) {
-        json_decref(r);
-        return errSet(err, "eth_getTransactionReceipt: malformed receipt (%s)", e);
-    }
-    out->status = st == 1;
-    json_t *ca = json_object_get(r, "contractAddress");
-    out->hasContractAddress = json_is_string(ca) && ethDataFixed(ca, out->contractAddress, ETH_ADDR_LEN, e) == 0;
-    out->logs = json_incref(json_object_get(r, "logs"));
-    json_decref(r);
-    return 1;
+    return chainGetReceipt(&c->rd, h, &out->mined, err);
 }
 
 typedef struct follow {
@@ -382,7 +239,7 @@ static int signAndSend(ethClient *c, const ethTx *tx, int replacing, uint8_t h[3
     }
     if (rc == 0) {
         rc = sendRaw(c, &raw, err);
-        hex0x(h, 32, hx);
+        hexEncode0x(h, 32, hx);
         if (rc == SENT)
             ethLog(c, "%s %s nonce %llu gas %llu tip %s gwei max fee %s gwei", replacing ? "replaced with" : "sent",
                    hx, (unsigned long long)tx->nonce,
@@ -407,48 +264,46 @@ static int waitMined(ethClient *c, const ethTx *tx, follow *f, uint64_t bumpAt, 
              * more times before concluding another sender took it. */
             for (int i = 0; i < 3; i++) {
                 if ((rc = anyReceipt(c, f, out, err))) return rc;
-                sleepMs(c->cfg.pollMs);
+                nap(c, c->cfg->pollMs);
             }
             return 2;
         }
-        uint64_t t = nowMs();
+        uint64_t t = now(c);
         if (t >= deadline) {
             char hx[67] = "none";
-            if (f->n) hex0x(f->hashes[f->n - 1], 32, hx);
-            return fail(ETH_ETIMEOUT, err, "not mined within WA_TX_TIMEOUT_SECONDS=%u: nonce %llu, last tx %s "
-                                              "(see the stuck-transaction runbook in docs/eth.md)", c->cfg.txTimeoutSeconds,
+            if (f->n) hexEncode0x(f->hashes[f->n - 1], 32, hx);
+            return fail(CHAIN_ETIMEOUT, err, "not mined within WA_TX_TIMEOUT_SECONDS=%u: nonce %llu, last tx %s "
+                                              "(see the stuck-transaction runbook in docs/eth.md)", (unsigned)c->cfg->txTimeoutSeconds,
                                               (unsigned long long)tx->nonce, hx);
         }
         if (t >= bumpAt) return 3;
-        sleepMs(c->cfg.pollMs);
+        nap(c, c->cfg->pollMs);
     }
 }
 
-/* confirm: wait for cfg.confirmations blocks on top of the receipt's block,
+/* confirm: wait for WA_CONFIRMATIONS blocks on top of the receipt's block,
  * then read the receipt again: 1 confirmed (out refreshed), 0 reorged away. */
 static int confirm(ethClient *c, ethReceipt *out, uint64_t deadline, char *err) {
-    uint64_t head;
+    uint64_t head, need = (uint64_t)c->cfg->confirmations;
     for (;;) {
-        int rc = rpcQty(c, "eth_blockNumber", NULL, &head, err);
+        int rc = chainBlockNumber(&c->rd, &head, err);
         if (rc) return rc;
-        if (head + 1 >= out->blockNumber + c->cfg.confirmations) break;
-        if (nowMs() >= deadline)
-            return fail(ETH_ETIMEOUT, err, "block %llu: not %u confirmations before the deadline",
-                                              (unsigned long long)out->blockNumber, c->cfg.confirmations);
-        sleepMs(c->cfg.pollMs);
+        if (head + 1 >= out->mined.blockNumber + need) break;
+        if (now(c) >= deadline)
+            return fail(CHAIN_ETIMEOUT, err, "block %llu: not %llu confirmations before the deadline",
+                        (unsigned long long)out->mined.blockNumber, (unsigned long long)need);
+        nap(c, c->cfg->pollMs);
     }
-    ethReceipt again;
-    uint8_t h[32];
-    memcpy(h, out->txHash, 32);
-    int rc = getReceipt(c, h, &again, err);
+    chainReceipt again;
+    int rc = chainGetReceipt(&c->rd, out->mined.txHash, &again, err);
     if (rc < 0) return rc;
-    if (rc == 0 || memcmp(again.blockHash, out->blockHash, 32)) {
-        if (rc) ethReceiptFree(&again);
-        ethLog(c, "block %llu was reorganised away; following the transaction again", (unsigned long long)out->blockNumber);
+    if (rc == 0 || memcmp(again.blockHash, out->mined.blockHash, 32)) {
+        chainReceiptFree(&again);
+        ethLog(c, "block %llu was reorganised away; following the transaction again", (unsigned long long)out->mined.blockNumber);
         return 0;
     }
-    ethReceiptFree(out);
-    *out = again;
+    chainReceiptFree(&out->mined);
+    out->mined = again;
     return 1;
 }
 
@@ -457,13 +312,12 @@ static int confirm(ethClient *c, ethReceipt *out, uint64_t deadline, char *err) 
 static void replayReason(ethClient *c, const ethTx *tx, const ethReceipt *r, char *out, size_t cap) {
     char e[ERR_MAX], blk[19];
     json_t *res;
-    ethQtyStr(r->blockNumber, blk);
+    ethQtyStr(r->mined.blockNumber, blk);
     json_t *o = callObj(c, tx->hasTo ? tx->to : NULL, tx->data, tx->dataLen);
     json_object_set_new(o, "gas", json_string("0x1c9c380"));
-    int rc = rpc(c, "eth_call", json_pack("[o,s]", o, blk), &res, e);
+    int rc = chainRpc(&c->rd, "eth_call", json_pack("[o,s]", o, blk), &res, e);
     if (rc == 0) { json_decref(res); snprintf(out, cap, "out of gas or reason unavailable"); return; }
-    if (revertErr(c, "replay", rc, e) == -ETH_EREVERT)
-        snprintf(out, cap, "%.180s", strncmp(e, "replay: ", 8) ? e : e + 8);
+    if (chainRevert(&c->rd, NULL, rc, e) == -CHAIN_EREVERT) snprintf(out, cap, "%.180s", e);
     else snprintf(out, cap, "reason unavailable");
 }
 
@@ -471,7 +325,7 @@ static void replayReason(ethClient *c, const ethTx *tx, const ethReceipt *r, cha
 static int lifecycle(ethClient *c, ethTx *tx, ethReceipt *out, char *err) {
     follow f = {.n = 0};
     int renonces = 0, bumped = 0, rc;
-    uint64_t deadline = nowMs() + 1000ull * c->cfg.txTimeoutSeconds;
+    uint64_t deadline = now(c) + 1000ull * (uint64_t)c->cfg->txTimeoutSeconds;
     uint8_t h[32];
     memset(out, 0, sizeof *out);
     for (;;) {
@@ -493,7 +347,7 @@ static int lifecycle(ethClient *c, ethTx *tx, ethReceipt *out, char *err) {
         } else return rc;
         bumped = 0;
         for (;;) {
-            rc = waitMined(c, tx, &f, nowMs() + 1000ull * c->cfg.bumpSeconds, deadline, out, err);
+            rc = waitMined(c, tx, &f, now(c) + 1000ull * (uint64_t)c->cfg->txBumpSeconds, deadline, out, err);
             if (rc < 0) return rc;
             if (rc == 2) {
                 if ((rc = renonce(c, tx, &f, &renonces, err))) return rc;
@@ -515,23 +369,23 @@ done:
     out->nonce = tx->nonce;
     out->replacements = f.bumps;
     if (tx->nonce + 1 > c->nextNonce) c->nextNonce = tx->nonce + 1;
-    if (!out->status) {
+    if (!out->mined.status) {
         char hx[67], why[200];
-        hex0x(out->txHash, 32, hx);
+        hexEncode0x(out->mined.txHash, 32, hx);
         replayReason(c, tx, out, why, sizeof why);
         errSet(err, "transaction %s reverted in block %llu (gas used %llu of %llu): %s", hx,
-               (unsigned long long)out->blockNumber, (unsigned long long)out->gasUsed,
+               (unsigned long long)out->mined.blockNumber, (unsigned long long)out->mined.gasUsed,
                (unsigned long long)tx->gas, why);
-        return -ETH_EREVERT;
+        return -CHAIN_EREVERT;
     }
     return 0;
 }
 
 int ethSend(ethClient *c, const uint8_t *to, const uint8_t *data, size_t len, ethReceipt *out, char *err) {
-    ethTx tx = {.chainId = c->cfg.chainId, .data = data, .dataLen = len};
+    ethTx tx = {.chainId = c->rd.chainId, .data = data, .dataLen = len};
     int rc;
     memset(out, 0, sizeof *out);
-    if (!c->hasKey) return fail(ETH_ECONFIG, err, "no relayer key loaded");
+    if (!c->hasKey) return fail(CHAIN_ECONFIG, err, "no relayer key loaded");
     if (to) { tx.hasTo = 1; memcpy(tx.to, to, ETH_ADDR_LEN); }
     if ((rc = txCount(c, "pending", &tx.nonce, err))) return rc;
     if (tx.nonce < c->nextNonce) tx.nonce = c->nextNonce;
@@ -544,31 +398,14 @@ int ethResume(ethClient *c, const uint8_t *raw, size_t len, ethReceipt *out, cha
     ethTx tx;
     uint8_t sig[ETH_SIG_LEN], from[ETH_ADDR_LEN];
     memset(out, 0, sizeof *out);
-    if (!c->hasKey) return fail(ETH_ECONFIG, err, "no relayer key loaded");
-    if (ethTxDecode(raw, len, &tx, sig, from, err) < 0) return -ETH_EFAIL;
+    if (!c->hasKey) return fail(CHAIN_ECONFIG, err, "no relayer key loaded");
+    if (ethTxDecode(raw, len, &tx, sig, from, err) < 0) return -CHAIN_EFAIL;
     if (memcmp(from, c->key.addr, ETH_ADDR_LEN)) return errSet(err, "resume: transaction was not signed by this relayer key");
-    if (tx.chainId != c->cfg.chainId) return fail(ETH_ECHAIN, err, "resume: transaction is for chain %llu", (unsigned long long)tx.chainId);
+    if (tx.chainId != c->rd.chainId) return fail(CHAIN_ECHAIN, err, "resume: transaction is for chain %llu", (unsigned long long)tx.chainId);
     return lifecycle(c, &tx, out, err);   /* signing again yields the same bytes (RFC 6979) */
 }
 
 /* ---- the registry ----------------------------------------------------- */
-
-/* hasCode: eth_getCode(addr) is not empty. */
-static int hasCode(ethClient *c, const uint8_t addr[ETH_ADDR_LEN], char *err) {
-    json_t *r;
-    buf code = BUF_INIT;
-    char e[ERR_MAX], a[ETH_ADDR_HEX_MAX];
-    int rc = rpc(c, "eth_getCode", json_pack("[o,s]", addrJson(addr), "latest"), &r, err);
-    if (rc) return rc;
-    rc = ethData(r, &code, e) < 0 ? errSet(err, "eth_getCode: %s", e) : 0;
-    json_decref(r);
-    if (rc == 0 && code.len == 0) {
-        ethAddrHex(addr, a);
-        rc = fail(ETH_ECONFIG, err, "no contract code at %s on chain %llu (WA_CONTRACT)", a, (unsigned long long)c->cfg.chainId);
-    }
-    bufFree(&code);
-    return rc;
-}
 
 int ethDeploy(ethClient *c, uint8_t addr[ETH_ADDR_LEN], ethReceipt *out, char *err) {
     size_t n;
@@ -578,30 +415,32 @@ int ethDeploy(ethClient *c, uint8_t addr[ETH_ADDR_LEN], ethReceipt *out, char *e
     free(code);
     if (rc) return rc;
     ethCreateAddr(c->key.addr, out->nonce, want);
-    if (!out->hasContractAddress || memcmp(want, out->contractAddress, ETH_ADDR_LEN))
+    if (!out->mined.hasContractAddress || memcmp(want, out->mined.contractAddress, ETH_ADDR_LEN))
         return errSet(err, "deploy: receipt's contractAddress is not keccak(rlp(sender, nonce))");
     memcpy(addr, want, ETH_ADDR_LEN);
-    return hasCode(c, addr, err);
+    return chainHasCode(&c->rd, addr, err);
 }
 
-static int needContract(ethClient *c, char *err) {
-    if (!c->cfg.hasContract) return fail(ETH_ECONFIG, err, "WA_CONTRACT is not set (deploy with `anchord deploy`)");
+int ethNeedContract(ethClient *c, char *err) {
+    if (!c->rd.hasContract) return fail(CHAIN_ECONFIG, err, "WA_CONTRACT is not set (deploy with `anchord deploy`)");
     if (c->contractChecked) return 0;
-    int rc = hasCode(c, c->cfg.contract, err);
+    char e[ERR_MAX];
+    int rc = chainHasCode(&c->rd, c->rd.contract, e);
     c->contractChecked = rc == 0;
-    return rc;
+    if (rc == -CHAIN_ECONFIG) return fail(CHAIN_ECONFIG, err, "%s (WA_CONTRACT)", e);
+    return rc ? fail(-rc, err, "%s", e) : 0;
 }
 
 /* findAnchored: the batchId from the receipt: exactly one log, not removed,
- * emitted by the contract, topic0 = keccak(REG_ANCHORED_SIG), root = ours. */
+ * emitted by the contract, topic0 = keccak(ABI_ANCHORED_SIG), root = ours. */
 static int findAnchored(ethClient *c, ethAnchored *a, char *err) {
     size_t i, found = 0;
     json_t *lg;
-    json_array_foreach(a->rc.logs, i, lg) {
+    json_array_foreach(a->rc.mined.logs, i, lg) {
         uint64_t id, ts;
         uint8_t root[32];
         char e[ERR_MAX];
-        int k = regAnchored(lg, c->cfg.contract, &id, root, &ts, e);
+        int k = abiAnchored(lg, c->rd.contract, &id, root, &ts, e);
         if (k < 0) return errSet(err, "receipt: %s", e);
         if (k == 0) continue;
         if (memcmp(root, a->root, 32)) return errSet(err, "receipt: Anchored root differs from the root we sent");
@@ -611,12 +450,12 @@ static int findAnchored(ethClient *c, ethAnchored *a, char *err) {
     }
     if (found != 1) {
         char ca[ETH_ADDR_HEX_MAX];
-        ethAddrHex(c->cfg.contract, ca);
+        ethAddrHex(c->rd.contract, ca);
         return errSet(err, "receipt: %zu Anchored events from %s (want exactly 1)", found, ca);
     }
     /* The receipt is only the RPC's word: the registry itself must hold our root under
      * that batchId (a lying or broken node could forge the log's batchId). */
-    int ok = 0, rc = ethVerifyRoot(c, a->batchId, a->root, &ok, err);
+    int ok = 0, rc = chainVerifyRoot(&c->rd, a->batchId, a->root, &ok, err);
     if (rc) return rc;
     if (!ok) return errSet(err, "receipt: roots(%llu) on chain is not our root (forged or wrong batchId in the "
                                 "receipt); not publishing", (unsigned long long)a->batchId);
@@ -628,62 +467,20 @@ int ethAnchor(ethClient *c, const uint8_t root[32], ethAnchored *a, char *err) {
     uint8_t data[36];
     memset(a, 0, sizeof *a);
     if (!memcmp(root, zero, 32)) return errSet(err, "refusing to anchor the zero root (the registry rejects it)");
-    int rc = needContract(c, err);
+    int rc = ethNeedContract(c, err);
     if (rc) return rc;
-    regSelector("anchor(bytes32)", data);
-    memcpy(data + 4, root, 32);
+    abiAnchorCall(root, data);
     memcpy(a->root, root, 32);
-    if ((rc = ethSend(c, c->cfg.contract, data, sizeof data, &a->rc, err))) return rc;
+    if ((rc = ethSend(c, c->rd.contract, data, sizeof data, &a->rc, err))) return rc;
     return findAnchored(c, a, err);
 }
 
 int ethAnchorResume(ethClient *c, const uint8_t root[32], const uint8_t *raw, size_t len, ethAnchored *a,
                     char *err) {
     memset(a, 0, sizeof *a);
-    int rc = needContract(c, err);
+    int rc = ethNeedContract(c, err);
     if (rc) return rc;
     memcpy(a->root, root, 32);
     if ((rc = ethResume(c, raw, len, &a->rc, err))) return rc;
     return findAnchored(c, a, err);
-}
-
-/* view: eth_call of a registry view at the latest block; want = result bytes. */
-static int view(ethClient *c, const uint8_t *data, size_t len, uint8_t *res, size_t want, char *err) {
-    json_t *r;
-    char e[ERR_MAX];
-    int rc = needContract(c, err);
-    if (rc) return rc;
-    rc = rpc(c, "eth_call", json_pack("[o,s]", callObj(c, c->cfg.contract, data, len), "latest"), &r, err);
-    if (rc) return revertErr(c, "eth_call", rc, err);
-    rc = ethDataFixed(r, res, want, e) < 0 ? errSet(err, "eth_call: %s", e) : 0;
-    json_decref(r);
-    return rc;
-}
-
-int ethRoots(ethClient *c, uint64_t batchId, uint8_t root[32], char *err) {
-    uint8_t d[36];
-    regRootsCall(batchId, d);
-    return view(c, d, sizeof d, root, 32, err);
-}
-
-int ethVerifyRoot(ethClient *c, uint64_t batchId, const uint8_t root[32], int *ok, char *err) {
-    uint8_t d[68], r[32];
-    regSelector("verify(uint256,bytes32)", d);
-    regPutWord(d + 4, batchId);
-    memcpy(d + 36, root, 32);
-    int rc = view(c, d, sizeof d, r, 32, err);
-    if (rc) return rc;
-    size_t v = abiWord(r);
-    if (v > 1) return errSet(err, "verify: result is not a bool");
-    *ok = v == 1;
-    return 0;
-}
-
-int ethBatchCount(ethClient *c, uint64_t *n, char *err) {
-    uint8_t d[4], r[32];
-    regBatchCountCall(d);
-    int rc = view(c, d, sizeof d, r, 32, err);
-    if (rc) return rc;
-    if (regWord(r, n) < 0) return errSet(err, "batchCount: out of range");
-    return 0;
 }

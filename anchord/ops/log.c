@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "core/rfc3339.h"
+#include "core/io/clock.h"
 #include "anchord/ops/log.h"
 
 static int minLevel = LL_INFO;
@@ -22,20 +23,10 @@ int logLevelParse(const char *name) {
     return -1;
 }
 
-/* stamp: RFC 3339 UTC with milliseconds. */
-static void stamp(char out[32]) {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
-}
-
 void logKv(int level, const char *msg, const char *fmt, ...) {
     if (level < minLevel || level < LL_DEBUG || level > LL_ERROR) return;
-    char ts[32];
-    stamp(ts);
+    char ts[RFC3339_MAX];
+    rfc3339FormatMs(clockWallMs(), ts);   /* RFC 3339 UTC with milliseconds */
     json_t *o = json_object();
     if (!o) return;
     json_object_set_new(o, "ts", json_string(ts));

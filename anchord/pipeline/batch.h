@@ -1,12 +1,13 @@
 /* batch.h -- one anchoring batch of `anchord run` in memory, and its phases.
  *
- *   claim   stream entries of "dids" (genesis logs) and "events", journal "claimed"
- *   build   per DID: read the objects, verify, re-verify every event, append entries
- *   stage   Merkle tree over the new entries, staging bundle in the store
+ *   claim   stream entries of "dids" (genesis logs) and "events", journal "claimed" (claim.c)
+ *   build   group by DID (group.c); read the registry and the objects (objects.c); verify,
+ *           re-verify every event, append entries, dead letters (build.c)
+ *   stage   Merkle tree over the new entries, staging bundle in the store (staging.c)
  *   anchor  (cmd_run.c: ethAnchor with the journal hook)
  *   publish witness.json, did-witness.json, did.jsonl (conditional), manifest,
- *           status records, DID registry
- *   ack     XACK, staging bundle deleted
+ *           status records, DID registry (publish.c)
+ *   ack     XACK, staging bundle deleted (publish.c)
  * Each phase advances the journal (queue.h) so a crash resumes where it stopped;
  * docs/pipeline.md has the state machine and what every crash point leaves. */
 #ifndef WA_BATCH_H
@@ -144,6 +145,13 @@ int batchClaim(pipeCtx *c, int shard, const char *token, batch *b, char *err);
  * (XCLAIM; entries already gone are skipped). 0 / -1 + err. */
 int batchReclaim(pipeCtx *c, batch *b, char *err);
 
+/* batchGroup: one work per DID of b's claimed entries (b->w, b->nw): genesis
+ * registrations first (stream order), then DIDs in order of their first event, each
+ * DID's events in stream order; an entry lacking a field or naming no valid SCID goes to
+ * b->junk (a dead letter), a second registration of a DID to that DID's rejections.
+ * No I/O. 0 / -1 + err (out of memory). Exposed for tests. */
+int batchGroup(batch *b, char *err);
+
 /* batchBuild: group entries by DID, read registry and store objects, verify, reject
  * (dead letters), build the new entries; journal "built". 0 / -1 + err. */
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err);
@@ -197,14 +205,15 @@ int batchGenesisCheck(const pipeCtx *c, const char *text, size_t len, char scid[
 /* batchRunThreads: call fn(ctx, i) for i in [0, n) on c->threads threads. */
 void batchRunThreads(const pipeCtx *c, size_t n, void (*fn)(void *ctx, size_t i), void *ctx);
 
-/* batchNowMs: wall clock in ms; batchSince: seconds since a batchNowMs value. */
-long long batchNowMs(void);
-double batchSince(long long startMs);
+/* batchSince: seconds since startMonoMs, a clockMonoMs value (phase timings: a wall-clock
+ * step does not distort them). Times that leave the process use clockWallMs. */
+double batchSince(int64_t startMonoMs);
 
 /* batchObjKey: "<prefix>/<scid>/<name>" into out. */
 void batchObjKey(const pipeCtx *c, const char *scid, const char *name, char *out, size_t cap);
 
-/* batchJournal: journalAdvance, retried a few times on Redis errors (idempotent). */
+/* batchJournal: journalAdvance, retried a few times on Redis errors (-1; an advance is
+ * idempotent). 0, -1 + err, or the JOURNAL_* code + err at once (final: not retried). */
 int batchJournal(pipeCtx *c, batch *b, const char *token, int state, const char *const *kv, size_t nkv,
                  char *err);
 

@@ -15,11 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "core/hex.h"
 #include "core/sha256.h"
 #include "core/jcs.h"
 #include "core/json.h"
+#include "core/rfc3339.h"
+#include "core/io/clock.h"
 #include "didlog/webvh.h"
 #include "verifier/proof/manifest.h"
 #include "verifier/proof/witness.h"
@@ -34,7 +35,7 @@ typedef struct pubCtx {
     pipeCtx *c;
     batch *b;
     char witVm[DIDKEY_MAX];
-    char created[32];
+    char created[RFC3339_MAX];
 } pubCtx;
 
 /* hasLines: body holds every new entry of w as a whole line. */
@@ -361,10 +362,8 @@ static int putPhase(pubCtx *pc, int ph, char *err) {
 }
 
 /* shaHex: hex SHA-256 of b's bytes (what the registry remembers of a published object). */
-static void shaHex(const buf *b, char out[65]) {
-    uint8_t h[SHA256_LEN];
-    sha256(b->p ? b->p : (const uint8_t *)"", b->len, h);
-    hexEncode(h, SHA256_LEN, out);
+static void shaHex(const buf *b, char out[2 * SHA256_LEN + 1]) {
+    sha256Hex(b->p ? b->p : (const uint8_t *)"", b->len, out);
 }
 
 /* resync: w failed after some of its objects may have been written. A did.jsonl that
@@ -497,10 +496,10 @@ static int records(pubCtx *pc, char *err) {
     const char **scids = calloc(nd ? nd : 1, sizeof *scids);
     const char **uScids = calloc(n ? n : 1, sizeof *uScids), **uIds = calloc(n ? n : 1, sizeof *uIds);
     didInfo **infos = calloc(nd ? nd : 1, sizeof *infos);
-    char bid[24], tx[67] = "0x", now[24];
+    char bid[24], tx[67], now[24];
     snprintf(bid, sizeof bid, "%llu", (unsigned long long)b->batchId);
-    snprintf(now, sizeof now, "%lld", batchNowMs());   /* "anchored": ms, like "received" */
-    hexEncode(b->txHash, 32, tx + 2);
+    snprintf(now, sizeof now, "%lld", (long long)clockWallMs());   /* "anchored": ms, like "received" */
+    hexEncode0x(b->txHash, 32, tx);
     int rc = keys && wkeys && kp && kv && scids && uScids && uIds && infos ? 0 : errSet(err, "out of memory");
     size_t j = 0, d = 0, u = 0;
     for (size_t i = 0; rc == 0 && i < b->nw; i++) {
@@ -540,10 +539,10 @@ static int records(pubCtx *pc, char *err) {
 }
 
 int batchPublish(pipeCtx *c, const char *token, batch *b, char *err) {
-    long long t0 = batchNowMs();
+    int64_t t0 = clockMonoMs();
     pubCtx pc = {c, b, "", ""};
     didkeyVm(c->wit.pk, pc.witVm);
-    webvhFormatTime((long long)time(NULL), pc.created);
+    rfc3339Format(clockWallMs() / 1000, pc.created);
     for (size_t i = 0; b->resumed && i < b->nw; i++) settledBefore(b, &b->w[i]);
     batchRunThreads(c, b->nw, prepareOne, &pc);
     /* did:webvh order: the proofs before the log they prove (a reader never sees an
@@ -570,7 +569,7 @@ int batchPublish(pipeCtx *c, const char *token, batch *b, char *err) {
 }
 
 int batchAck(pipeCtx *c, const char *token, batch *b, char *err) {
-    long long t0 = batchNowMs();
+    int64_t t0 = clockMonoMs();
     static const char *const f[2][2] = {{"sids", "events"}, {"dsids", "dids"}};
     for (int s = 0; s < 2; s++) {
         char *copy;

@@ -13,6 +13,7 @@
 #include "core/hex.h"
 #include "core/jcs.h"
 #include "core/json.h"
+#include "core/io/clock.h"
 #include "anchord/pipeline/batch.h"
 #include "anchord/ops/log.h"
 
@@ -69,7 +70,7 @@ static int bundleText(const batch *b, buf *out, char *err) {
 }
 
 int batchStage(pipeCtx *c, const char *token, batch *b, char *err) {
-    long long t0 = batchNowMs();
+    int64_t t0 = clockMonoMs();
     if (buildTree(b, err) < 0) return -1;
     buf body = BUF_INIT;
     char je[ERR_MAX] = "";

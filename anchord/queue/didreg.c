@@ -2,16 +2,17 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include <sodium.h>
 #include "core/err.h"
+#include "core/fnv.h"
 #include "core/hex.h"
 #include "core/json.h"
 #include "core/jcs.h"
 #include "core/edsigner.h"
+#include "core/io/clock.h"
 #include "anchord/queue/didreg.h"
 
 static int copyStr(char *dst, size_t cap, const char *src, const char *what, char *err) {
@@ -153,23 +154,13 @@ typedef struct cache {
     cacheSlot *slots;
 } cache;
 
-static long long monoMs(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* slotOf: FNV-1a of the SCID. */
-static size_t slotOf(const char *scid) {
-    uint32_t h = 2166136261u;
-    for (const char *p = scid; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
-    return h % CACHE_SLOTS;
-}
+/* slotOf: the cache slot of a SCID. */
+static size_t slotOf(const char *scid) { return fnv1a32(scid) % CACHE_SLOTS; }
 
 static int cachedLookup(const didRegistry *r, queue *q, const char *scid, didInfo *out, char *err) {
     cache *c = (cache *)r;
     cacheSlot *s = &c->slots[slotOf(scid)];
-    long long now = monoMs();
+    long long now = (long long)clockMonoMs();
     int hit = 0;
     pthread_mutex_lock(&c->mu);
     if (s->until > now && !strcmp(s->scid, scid)) { *out = s->info; hit = 1; }

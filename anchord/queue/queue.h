@@ -1,5 +1,10 @@
-/* queue.h -- the Redis side of anchord: event streams, replay and rate limits,
- * per-event status, dead letters, the worker lease and the batch journal.
+/* queue.h -- the queue of anchord: event streams, replay and rate limits, per-event
+ * status, dead letters, the worker lease and the batch journal.
+ *
+ * One API over a backend (queue_impl.h, like the store's storeOps): Redis
+ * (queue_redis.c, over the transport qlink.h) in the product, an in-memory fake in the
+ * unit tests (tests/unit/fake_queue.c). The key names below are built here
+ * (queueKey), so every backend sees the same names.
  *
  * Key layout (every key of one shard shares the hash tag {sN}, so each Lua
  * script touches one Redis Cluster slot; N = fnv1a(scid) % WA_STREAM_SHARDS):
@@ -15,8 +20,9 @@
  *   wa:{sN}:lease             worker lease (random token, PX)
  *   wa:{sN}:batch:<id>        batch journal hash;  wa:{sN}:batches  zset of open batches
  * Functions return -1 + err on Redis errors; a lost connection is re-opened
- * on the next call ("redis: connection refused at HOST:PORT"). One queue per
- * thread: a queue is not thread-safe. */
+ * on the next call ("redis: connection refused at HOST:PORT"). Outcomes that are
+ * answers, not failures, are codes (QUEUE_*, JOURNAL_*), never message text. One queue
+ * per thread: a queue is not thread-safe. */
 #ifndef WA_QUEUE_H
 #define WA_QUEUE_H
 #include <stddef.h>
@@ -25,10 +31,12 @@
 #define QUEUE_SID_MAX   48    /* stream ids "1700000000000-12" */
 #define QUEUE_GROUP     "anchord"
 #define LEASE_TOKEN_MAX 33
+#define JOURNAL_ID_MAX  48    /* "<ms>-<8 hex>" */
 
 typedef struct queue queue;
 
-/* redisUrlParse: redis://[:password@]host[:port][/db]. 0 / -1 + err. */
+/* redisUrlParse: redis://[:password@]host[:port][/db] (one Redis: rclusterUrlParse's
+ * rules with a single seed). 0 / -1 + err. */
 int redisUrlParse(const char *url, char host[256], int *port, char pass[256], int *db, char *err);
 
 /* queueOpen: a handle for url with `shards` stream shards; connects lazily,
@@ -181,7 +189,7 @@ int leaseRelease(queue *q, int shard, const char *token, char *err);
 enum { JS_CLAIMED, JS_BUILT, JS_STAGED, JS_SUBMITTED, JS_CONFIRMED, JS_PUBLISHED, JS_ACKED, JS_COUNT };
 
 typedef struct journal {
-    char id[48];          /* local batch id "<ms>-<hex>" (not the chain batchId) */
+    char id[JOURNAL_ID_MAX]; /* local batch id "<ms>-<hex>" (not the chain batchId) */
     int shard;
     int state;            /* JS_* */
     char **k, **v;        /* every field of the hash (sids, root, txHash, batchId, ...) */
@@ -196,15 +204,27 @@ int journalStateIndex(const char *name);   /* -1 if unknown */
  * right before. NULL or "" disables. */
 void journalCrashAt(const char *spec);
 
+/* What journalCreate / journalAdvance answer besides 0 and -1 (-1 = Redis failed: the
+ * write may be retried). Negative, so that every "< 0" check stays fail-safe; each comes
+ * with a message in err, but callers decide on the code. Nothing was written. */
+enum {
+    JOURNAL_LEASE_LOST = -2,   /* token does not hold the shard's lease: final, stop the batch */
+    JOURNAL_EXISTS     = -3,   /* create: a batch with this id exists */
+    JOURNAL_MISSING    = -4,   /* advance: no such batch */
+    JOURNAL_BACKWARDS  = -5    /* advance: the stored state is later than the one asked */
+};
+
 /* journalCreate: a new batch in state "claimed" holding the comma-joined
- * stream ids `sids` (and kv fields), added to the open set. Fenced: fails
- * with "lease lost" unless token still holds the shard's lease. */
+ * stream ids `sids` (and kv fields), added to the open set. Fenced: answers
+ * JOURNAL_LEASE_LOST unless token still holds the shard's lease. 0 (j filled),
+ * JOURNAL_* / -1 + err (j empty). */
 int journalCreate(queue *q, int shard, const char *token, const char *sids,
                   const char *const *kv, size_t nkv, journal *j, char *err);
 
-/* journalAdvance: move j to state (never backwards; the same state may be
- * repeated to add fields) and set kv fields, fenced by the lease token.
- * JS_ACKED closes the batch (removed from the open set, kept 7 days). */
+/* journalAdvance: move j to state (never backwards: JOURNAL_BACKWARDS; the same
+ * state may be repeated to add fields) and set kv fields, fenced by the lease token
+ * (JOURNAL_LEASE_LOST). JS_ACKED closes the batch (removed from the open set, kept 7
+ * days). 0, JOURNAL_* + err, -1 + err; j is updated on 0 only. */
 int journalAdvance(queue *q, journal *j, const char *token, int state, const char *const *kv,
                    size_t nkv, char *err);
 

@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "core/io/clock.h"
 #include "anchord/queue/rcluster.h"
 
 #define NODES_MAX    1024     /* nodes one handle remembers (a cluster has far fewer) */
@@ -287,19 +287,6 @@ struct rcluster {
 
 /* fail: record kind for rclusterErrKind and return -1 (err already written). */
 static int fail(rcluster *c, int kind) { c->kind = kind; return -1; }
-
-static long long monoMs(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* pauseMs: sleep ms plus up to 50% jitter (clients that failed together do not retry together). */
-static void pauseMs(long ms) {
-    ms += (long)randombytes_uniform((uint32_t)(ms / 2 + 1));
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
-}
 
 /* nodeIndex: the index of host:port, added when absent. -1 + err (too many nodes, memory). */
 static int nodeIndex(rcluster *c, const char *host, size_t hostLen, int port, char *err) {
@@ -740,9 +727,8 @@ static int sendRound(rcluster *c, xchg *x, rnode *nd, int which, char *err) {
 /* exchange: send the commands of x until each has its answer, following redirections
  * and retrying what did not run within retryMs (cluster mode). 0 / -1 + err, c->kind. */
 static int exchange(rcluster *c, xchg *x, char *err) {
-    long long deadline = monoMs() + c->o.retryMs;
-    long backoff = c->o.backoffMs;
-    int redirects = 0;
+    int64_t deadline = clockMonoMs() + c->o.retryMs;
+    int redirects = 0, retries = 0;
     for (;;) {
         int pending = 0, asking = 0;
         for (size_t i = 0; i < x->n; i++) { pending |= x->st[i] != P_DONE; asking |= x->st[i] == P_ASK; }
@@ -761,13 +747,15 @@ static int exchange(rcluster *c, xchg *x, char *err) {
         }
         if (x->again) {
             int retry = canRetry(c);
-            long long left = deadline - monoMs();
+            int64_t left = deadline - clockMonoMs();
             if (!retry || left <= 0) {
                 errSet(err, retry ? "%s (gave up after %d ms)" : "%s", x->why, c->o.retryMs);
                 return fail(c, x->maybeRan ? RCLUSTER_E_LOST : RCLUSTER_E_DOWN);
             }
-            pauseMs(backoff < left ? backoff : (long)left);   /* the last try at the deadline */
-            backoff = backoff * 2 > BACKOFF_CAP ? BACKOFF_CAP : backoff * 2;
+            /* backoffMs doubling to 1 s, +50% jitter (clients that failed together do not
+             * retry together); the last try at the deadline */
+            int64_t pause = clockBackoffMs(++retries, c->o.backoffMs, BACKOFF_CAP, CLOCK_JITTER_HALF);
+            clockSleepMs(pause < left ? pause : left);
             c->st.retries++;
             continue;
         }

@@ -31,8 +31,8 @@
  * RCLUSTER_IDEMPOTENT (a second run changes nothing) is safe for: reads (GET, HGET,
  * HGETALL, EXISTS, XLEN, XRANGE, XPENDING, SCAN, PING, CLUSTER ...); SET/HSET of fixed
  * values, DEL, XACK, XDEL, PEXPIRE of a fixed TTL; Lua scripts that are compare-and-set
- * (queue.c's lease renew/release, journal advance to the same state) or guarded by a
- * marker (queue.c's enqueue: a second run is answered QUEUE_REPLAY, so the caller must
+ * (queue_redis.c's lease renew/release, journal advance to the same state) or guarded by
+ * a marker (queue_redis.c's enqueue: a second run is answered QUEUE_REPLAY, so the caller must
  * read REPLAY after a retry as "maybe mine"). NEVER for: XADD with an automatic id (a
  * second entry), INCR/INCRBY/HINCRBY, LPUSH/RPUSH, XREADGROUP ">" (a second delivery;
  * the first one's entries stay pending until reclaimed), SET NX / leaseAcquire when the

@@ -1,10 +1,12 @@
-/* azrest.c -- Azure Blob REST pieces without I/O: URLs, connection strings, Shared Key, dates, list pages. */
+/* azrest.c -- Azure Blob REST pieces without I/O: URLs, connection strings, Shared Key, dates, list
+ * pages, CORS rules, outcomes by status and error code. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sodium.h>
+#include "core/io/http.h"
 #include "anchord/store/azrest.h"
 #include "anchord/store/s3xml.h"
 
@@ -247,4 +249,97 @@ int azListPage(const char *xml, size_t skip, storeListFn *fn, void *ctx, char *m
     if (strlen(m) >= mlen || strlen(m) >= sizeof m - 1) return -1;
     memcpy(marker, m, strlen(m) + 1);
     return 0;
+}
+
+/* tagIn: the text of the first <tag>...</tag> inside [p, end) as [*a, *z); -1 when absent
+ * (an empty element, <tag/>, is absent). */
+static int tagIn(const char *p, const char *end, const char *tag, const char **a, const char **z) {
+    char open[40], close[40];
+    size_t ol = (size_t)snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    const char *s = memmem(p, (size_t)(end - p), open, ol);
+    const char *e = s ? memmem(s + ol, (size_t)(end - s - ol), close, strlen(close)) : NULL;
+    if (!e) return -1;
+    *a = s + ol;
+    *z = e;
+    return 0;
+}
+
+/* listHas: whether the comma-separated list [a, z) has an item equal to want (ignoring
+ * case and surrounding spaces); with patterns, an item ending in '*' covers every value
+ * it is a prefix of. */
+static int listHas(const char *a, const char *z, const char *want, int patterns) {
+    size_t wl = strlen(want);
+    while (a < z) {
+        const char *e = memchr(a, ',', (size_t)(z - a));
+        if (!e) e = z;
+        const char *s = a, *t = e;
+        while (s < t && isspace((unsigned char)*s)) s++;
+        while (t > s && isspace((unsigned char)t[-1])) t--;
+        size_t n = (size_t)(t - s);
+        if (n == wl && !strncasecmp(s, want, n)) return 1;
+        if (patterns && n > 0 && s[n - 1] == '*' && n - 1 <= wl && !strncasecmp(s, want, n - 1)) return 1;
+        a = e + 1;
+    }
+    return 0;
+}
+
+int azCorsRules(const char *xml, int *open) {
+    *open = 0;
+    if (!xml || !strstr(xml, "<StorageServiceProperties")) return -1;
+    int n = 0;
+    for (const char *p = xml; (p = strstr(p, "<CorsRule>")); p += 10, n++) {
+        const char *end = strstr(p, "</CorsRule>"), *a, *z;
+        if (!end) return -1;
+        int any = tagIn(p, end, "AllowedOrigins", &a, &z) == 0 && listHas(a, z, "*", 0);
+        int get = tagIn(p, end, "AllowedMethods", &a, &z) == 0 && listHas(a, z, "GET", 0);
+        int etag = tagIn(p, end, "ExposedHeaders", &a, &z) == 0 && listHas(a, z, "ETag", 1);
+        if (any && get && etag) *open = 1;
+    }
+    return n;
+}
+
+/* is: whether code is exactly want (code may be NULL). */
+static int is(const char *code, const char *want) { return code && !strcmp(code, want); }
+
+int azGetOutcome(int httpRc, long status, const char *code) {
+    if (httpRc == HTTP_TOO_LARGE) return STORE_TOOLARGE;
+    if (httpRc != HTTP_OK) return STORE_ERR;
+    if (status == 200) return STORE_OK;
+    return status == 404 && is(code, "BlobNotFound") ? STORE_NOTFOUND : STORE_ERR;
+}
+
+int azPutOutcome(storeCond cond, int httpRc, long status, const char *code) {
+    if (httpRc != HTTP_OK) return STORE_ERR;
+    if (status >= 200 && status < 300) return STORE_OK;
+    if (status == 412 && cond != STORE_PUT_ANY) return STORE_CONFLICT;
+    if (status == 409 && cond == STORE_PUT_IF_ABSENT && is(code, "BlobAlreadyExists")) return STORE_CONFLICT;
+    if (status == 404 && cond == STORE_PUT_IF_MATCH && is(code, "BlobNotFound")) return STORE_CONFLICT;
+    return STORE_ERR;
+}
+
+int azDeleteOutcome(int httpRc, long status, const char *code) {
+    if (httpRc != HTTP_OK) return STORE_ERR;
+    return status == 200 || status == 202 || (status == 404 && is(code, "BlobNotFound")) ? STORE_OK : STORE_ERR;
+}
+
+int azDefinite409(const char *code) { return is(code, "BlobAlreadyExists"); }
+
+const char *azHint(const char *code) {
+    static const struct { const char *code, *hint; } h[] = {
+        {"AuthenticationFailed", "signature or SAS rejected: check the account key or SAS token"},
+        {"AuthorizationFailure", "refused: a wrong key or SAS (Azurite says so for a bad signature), "
+                                 "or the credentials may not do this (network rules)"},
+        {"AuthorizationPermissionMismatch", "the SAS or role lacks this permission"},
+        {"AuthorizationResourceTypeMismatch", "the SAS lacks this resource type (srt=sco)"},
+        {"AuthorizationServiceMismatch", "the SAS is not for the blob service (ss=b)"},
+        {"ContainerNotFound", "the container does not exist: create it or fix the azblob:// URL"},
+        {"ResourceNotFound", "no such account or container: check the azblob:// URL and the endpoint"},
+        {"AccountIsDisabled", "the storage account is disabled"},
+        {"InvalidHeaderValue", "the server refused a header (x-ms-version " AZ_VERSION " unknown to it?)"},
+        {"RequestTimeTooSkewed", "the clock of this machine is off"},
+        {"Md5Mismatch", "the body was changed in transit"},
+    };
+    for (size_t i = 0; code && i < sizeof h / sizeof h[0]; i++) if (!strcmp(code, h[i].code)) return h[i].hint;
+    return NULL;
 }

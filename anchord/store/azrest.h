@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "anchord/store/store.h"
 
+#define AZ_VERSION "2024-11-04"  /* x-ms-version: pinned (Azure and Azurite 3.35.0 both serve it) */
 #define AZ_SIG_MAX 48        /* base64 of a 32-byte HMAC (44) + NUL, rounded */
 #define AZ_DATE_MAX 32       /* "Sun, 06 Nov 1994 08:49:37 GMT" + NUL */
 
@@ -71,5 +72,35 @@ void azHttpDate(time_t t, char out[AZ_DATE_MAX]);
  * <Content-Length> of one List Blobs page to fn; marker gets <NextMarker> ("" = last
  * page). 0, 1 (fn stopped) or -1 (malformed page, or a marker longer than mlen - 1). */
 int azListPage(const char *xml, size_t skip, storeListFn *fn, void *ctx, char *marker, size_t mlen);
+
+/* azGetOutcome: a finished Get Blob or Get Blob Properties (HEAD) of transport outcome
+ * httpRc (HTTP_*, core/io/http.h) and code (x-ms-error-code): 200 STORE_OK; a body over
+ * the caller's max STORE_TOOLARGE; 404 BlobNotFound STORE_NOTFOUND (a missing container or
+ * account is an error, never "not found"); anything else STORE_ERR. */
+int azGetOutcome(int httpRc, long status, const char *code);
+
+/* azPutOutcome: a settled, unambiguous Put Blob under cond: 2xx STORE_OK; lost races
+ * STORE_CONFLICT -- 412 ConditionNotMet (If-Match stale; Azurite also for If-Match on a
+ * missing blob), 409 BlobAlreadyExists (If-None-Match: *), 404 BlobNotFound (If-Match);
+ * anything else STORE_ERR. */
+int azPutOutcome(storeCond cond, int httpRc, long status, const char *code);
+
+/* azDeleteOutcome: Delete Blob: 200, 202 and 404 BlobNotFound (already gone) STORE_OK;
+ * anything else (a missing container included) STORE_ERR. */
+int azDeleteOutcome(int httpRc, long status, const char *code);
+
+/* azDefinite409: 1 when a 409 to a conditional Put Blob with this code is a definite lost
+ * race (BlobAlreadyExists: the blob was there before); any other 409 is ambiguous. */
+int azDefinite409(const char *code);
+
+/* azHint: what to check for a well-known Azure error code, or NULL. */
+const char *azHint(const char *code);
+
+/* azCorsRules: the CORS rules of a Get Blob Service Properties answer (the account's
+ * blob service): returns how many <CorsRule>s it holds (0 = none), and *open = 1 when one
+ * of them lets any origin GET and read the ETag -- AllowedOrigins lists "*", AllowedMethods
+ * GET, ExposedHeaders "ETag" or a pattern covering it ("*", "e*"); lists are comma-
+ * separated, compared ignoring case and spaces. -1 when xml is not such an answer. */
+int azCorsRules(const char *xml, int *open);
 
 #endif

@@ -17,10 +17,11 @@
  *                   decides whether to retry. Lost races the server reports as 409 or 500
  *                   are resolved inside the store (read back, then retry or CONFLICT), so
  *                   callers only ever see OK or CONFLICT for them. The read-back knows
- *                   our write by its bytes (S3: the ETag is their MD5), so when two
- *                   writers race to put the very same bytes, both may see OK: the key
- *                   holds what each wanted. A writer that must know that it, and not a
- *                   twin, won makes its bytes unique (test-tool store race does).
+ *                   our write by its bytes (S3: the ETag is their MD5; Azure: the
+ *                   blob's Content-MD5 property), so when two writers race to put the
+ *                   very same bytes, both may see OK: the key holds what each wanted.
+ *                   A writer that must know that it, and not a twin, won makes its
+ *                   bytes unique (test-tool store race does).
  * ETags are opaque strings without quotes; pass back exactly what get/put returned. Equal
  * bytes need not give equal ETags (Azure gives every write a new one).
  *
@@ -41,6 +42,7 @@
 #define STORE_ETAG_MAX  80     /* room for any ETag we accept, plus NUL */
 #define STORE_KEY_MAX   900    /* longest key (S3 allows 1024 bytes incl. prefix) */
 #define STORE_DEFAULT_URL "file://./public"
+#define STORE_PARALLEL_MAX 256   /* requests in flight at most (storeSetParallel) */
 /* Every internal object (the start-up probe, staging bundles of not-yet-anchored log
  * lines) lives below this top-level key prefix, and nothing public does: the bucket
  * policy and the CDN serve everything but it (docs/store.md "Key layout"). */
@@ -133,8 +135,8 @@ int storeDelete(store *s, const char *key, char *err);
 /* storeSetCors: make sure objects are readable cross-origin (Access-Control-Allow-Origin: *,
  * GET/HEAD, ETag exposed). S3: reads the bucket's CORS configuration (s3:GetBucketCORS);
  * none -> puts the rule (s3:PutBucketCORS); one with such a rule -> OK, untouched; one
- * without -> ERR (an operator's rules are never replaced). Azure: the account's
- * blob-service CORS rules (Azure has no per-container CORS). file: nothing to do
+ * without -> ERR (an operator's rules are never replaced). Azure: the same with the
+ * account's blob-service CORS rules (Azure has no per-container CORS). file: nothing to do
  * (the web server in front of the directory sets it). STORE_OK / STORE_ERR. */
 int storeSetCors(store *s, char *err);
 

@@ -1,13 +1,14 @@
-/* store_s3.c -- the S3 store: libcurl SigV4, conditional PUTs, curl multi, retries.
+/* store_s3.c -- the S3 store: SigV4 requests on the one HTTP layer, conditional PUTs.
  *
- * Signing is libcurl's CURLOPT_AWS_SIGV4. libcurl 7.88 signs every header we add and
- * takes the path and query of the URL as they are, so this file (a) always sends
- * x-amz-content-sha256 with the real payload hash (radosgw rejects requests without it,
- * and 7.88 would hash an upload body as empty), (b) builds URLs already in canonical form
- * (each byte outside A-Za-z0-9-._~ percent-encoded, query parameters sorted), and
- * (c) never adds an empty "Expect:" header (it would be signed, and the server never
- * sees it: 403). Every request runs on one curl multi handle, so sequential calls reuse
- * the kept-alive connection and bulk puts keep many requests in flight.
+ * Signing is libcurl's (CURLOPT_AWS_SIGV4, through core/io/http.h). libcurl 7.88 signs
+ * every header we add and takes the path and query of the URL as they are, so this file
+ * (a) always sends x-amz-content-sha256 with the real payload hash (radosgw rejects
+ * requests without it, and 7.88 would hash an upload body as empty), (b) builds URLs
+ * already in canonical form (s3Encode: each byte outside A-Za-z0-9-._~ percent-encoded,
+ * query parameters sorted), and (c) never adds an empty "Expect:" header (it would be
+ * signed, and the server never sees it: 403). Requests, retries, the read-back of
+ * ambiguous conditional PUTs and bulk runs are storecall.c's, shared with the Azure store;
+ * the status -> outcome rules are s3.c's (pure, unit-tested).
  *
  * Nothing of ours is attached to an object but its bytes and the Content-Type and
  * Cache-Control headers: whoever may read the bucket sees no metadata of the writer. */
@@ -15,19 +16,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <curl/curl.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <sodium.h>
 #include "core/hex.h"
+#include "core/sha256.h"
+#include "anchord/store/s3.h"
 #include "anchord/store/s3xml.h"
+#include "anchord/store/storecall.h"
 #include "anchord/store/store_impl.h"
 
-#define S3_ERRBODY_MAX  16384
 #define S3_LIST_MAX     (8u << 20)
-#define S3_BACKOFF_MS   100
-#define S3_BACKOFF_CAP  2000
+#define S3_CORS_MAX     (64u << 10)
 
 typedef struct s3Be {
     char *bucket, *prefix;   /* prefix has no leading/trailing '/', may be "" */
@@ -36,564 +35,205 @@ typedef struct s3Be {
     char sigv4[128];         /* "aws:amz:<region>:s3" */
     char *akey, *skey, *token;
     int quoteIfMatch;        /* send If-Match "etag" (AWS) instead of etag (radosgw) */
-    int retries;             /* extra attempts after a transient failure */
-    int trace;               /* $WA_STORE_TRACE: one stderr line per HTTP exchange */
-    CURLM *multi;
-    CURL **easy;             /* handle pool, grown up to the parallelism */
-    int neasy;
+    storeCallClient cl;      /* the HTTP side: connections, retries, trace */
 } s3Be;
-
-/* One HTTP exchange, possibly attempted several times. */
-typedef struct s3Call {
-    const char *method;      /* GET HEAD PUT DELETE */
-    char *url;
-    const char *key;         /* for messages */
-    const unsigned char *body;
-    size_t len, pos;
-    storeCond cond;
-    struct curl_slist *hdrs;
-    buf *out;                /* 2xx body goes here (GET), bounded by max */
-    size_t max;
-    int tooBig;
-    buf errBody;             /* non-2xx body (S3 error XML), bounded */
-    long status;
-    CURLcode cc;
-    char etag[STORE_ETAG_MAX];
-    char md5[33];            /* PUT: hex MD5 of the body = the ETag S3 gives a single-part PUT */
-    char cerr[CURL_ERROR_SIZE];
-    int attempts;
-    int ambiguous;           /* conditional put whose outcome is unknown: read back */
-    long long notBefore;     /* ms, monotonic */
-    CURL *h;
-} s3Call;
-
-static pthread_once_t curlOnce = PTHREAD_ONCE_INIT;
-static void curlInit(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-
-static long long nowMs(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* backoffMs: full-jitter exponential back-off for attempt n (1-based). */
-static long long backoffMs(int n) {
-    long long cap = (long long)S3_BACKOFF_MS << (n < 5 ? n : 5);
-    if (cap > S3_BACKOFF_CAP) cap = S3_BACKOFF_CAP;
-    return 10 + randombytes_uniform((uint32_t)cap);
-}
-
-/* encodeTo: append s percent-encoded as SigV4 canonical form wants; keepSlash for paths. */
-static int encodeTo(buf *b, const char *s, int keepSlash) {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        int plain = isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || (keepSlash && c == '/');
-        if ((plain ? bufPutc(b, c) : bufPrintf(b, "%%%02X", c)) < 0) return -1;
-    }
-    return 0;
-}
-
-/* objectUrl: malloc'd URL of key (relative to the store prefix), plus an optional
- * canonical query string (already sorted and encoded). */
-static char *objectUrl(s3Be *b, const char *key, const char *query) {
-    buf u = BUF_INIT;
-    int rc = bufPuts(&u, b->base);
-    rc |= bufPutc(&u, '/');
-    if (*b->prefix) { rc |= encodeTo(&u, b->prefix, 1); if (*key) rc |= bufPutc(&u, '/'); }
-    rc |= encodeTo(&u, key, 1);
-    if (query) rc |= bufPutc(&u, '?') | bufPuts(&u, query);
-    if (rc) { bufFree(&u); return NULL; }
-    return bufDetach(&u);
-}
-
-/* ---- curl callbacks ---- */
-
-static size_t onRead(char *dst, size_t size, size_t nmemb, void *ud) {
-    s3Call *c = ud;
-    size_t n = size * nmemb, left = c->len - c->pos;
-    if (n > left) n = left;
-    memcpy(dst, c->body + c->pos, n);
-    c->pos += n;
-    return n;
-}
-
-/* onSeek: curl rewinds the body when it resends on a reused connection that had died. */
-static int onSeek(void *ud, curl_off_t off, int origin) {
-    s3Call *c = ud;
-    if (origin != SEEK_SET || off < 0 || (size_t)off > c->len) return CURL_SEEKFUNC_FAIL;
-    c->pos = (size_t)off;
-    return CURL_SEEKFUNC_OK;
-}
-
-static size_t onWrite(char *p, size_t size, size_t nmemb, void *ud) {
-    s3Call *c = ud;
-    size_t n = size * nmemb;
-    long code = 0;
-    curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
-    if (code >= 200 && code < 300) {
-        if (!c->out) return n;
-        if (c->out->len + n > c->max) { c->tooBig = 1; return 0; }
-        return bufAppend(c->out, p, n) < 0 ? 0 : n;
-    }
-    if (c->errBody.len + n <= S3_ERRBODY_MAX) bufAppend(&c->errBody, p, n);
-    return n;
-}
-
-static size_t onHeader(char *p, size_t size, size_t nmemb, void *ud) {
-    s3Call *c = ud;
-    size_t n = size * nmemb;
-    if (n >= 5 && !strncmp(p, "HTTP/", 5)) c->etag[0] = 0;     /* a new response (after 100) */
-    else if (n > 5 && !strncasecmp(p, "etag:", 5)) storeEtagCopy(c->etag, p + 5, n - 5);
-    return n;
-}
 
 /* ---- calls ---- */
 
-/* callInit: a call for method on key; body (PUT) is hashed for x-amz-content-sha256. */
-static int callInit(s3Be *b, s3Call *c, const char *method, const char *key, const char *query,
-                    const void *body, size_t len) {
-    memset(c, 0, sizeof *c);
-    c->method = method;
-    c->key = key;
-    c->body = body;
-    c->len = len;
-    if (!(c->url = objectUrl(b, key, query))) return -1;
-    char sha[65], line[128];
-    storeSha256Hex(body ? body : "", len, sha);
-    snprintf(line, sizeof line, "x-amz-content-sha256: %s", sha);
-    if (!(c->hdrs = curl_slist_append(NULL, line))) return -1;
-    if (b->token) {
-        buf t = BUF_INIT;
-        bufPrintf(&t, "x-amz-security-token: %s", b->token);
-        struct curl_slist *l = t.p ? curl_slist_append(c->hdrs, (char *)t.p) : NULL;
-        bufWipe(&t);
-        if (!l) return -1;
-    }
-    return 0;
+/* callInit: a call for method on url (taken over; the object key or a bucket
+ * sub-resource, key names it in messages); body (PUT) is hashed for x-amz-content-sha256. */
+static int callInit(s3Be *b, storeCall *c, const char *method, char *url, const char *key, const void *body, size_t len) {
+    if (storeCallInit(&b->cl, c, method, url, NULL, key, body, len) < 0) return -1;
+    c->req.sigv4 = b->sigv4;
+    c->req.user = b->akey;
+    c->req.password = b->skey;
+    char sha[65];
+    sha256Hex(body, len, sha);
+    if (storeCallHeader(c, "x-amz-content-sha256", sha) < 0) return -1;
+    return b->token ? storeCallHeader(c, "x-amz-security-token", b->token) : 0;
 }
 
-/* callHeader: add "name: value" to the call's (signed) headers. */
-static int callHeader(s3Call *c, const char *name, const char *value) {
-    char line[STORE_KEY_MAX + 128];
-    snprintf(line, sizeof line, "%s: %s", name, value);
-    struct curl_slist *l = curl_slist_append(c->hdrs, line);
-    if (!l) return -1;
-    c->hdrs = l;
-    return 0;
+/* objectCall: callInit on key (relative to the store prefix). */
+static int objectCall(s3Be *b, storeCall *c, const char *method, const char *key, const void *body, size_t len) {
+    return callInit(b, c, method, s3ObjectUrl(b->base, b->prefix, key, NULL), key, body, len);
 }
 
-static void callFree(s3Call *c) {
-    for (struct curl_slist *l = c->hdrs; l; l = l->next) sodium_memzero(l->data, strlen(l->data));
-    curl_slist_free_all(c->hdrs);
-    free(c->url);
-    bufFree(&c->errBody);
-    c->hdrs = NULL;
-    c->url = NULL;
+/* bucketCall: callInit on the bucket itself with a canonical query ("list-type=2&...",
+ * "cors="): no prefix in the path. */
+static int bucketCall(s3Be *b, storeCall *c, const char *method, const char *query, const char *what,
+                      const void *body, size_t len) {
+    buf u = BUF_INIT;
+    if (bufPrintf(&u, "%s/?%s", b->base, query) < 0) bufFree(&u);
+    return callInit(b, c, method, bufDetach(&u), what, body, len);
 }
 
-/* callSetup: (re)configure a pooled easy handle for one attempt of c. */
-static void callSetup(s3Be *b, s3Call *c, CURL *h) {
-    curl_easy_reset(h);
-    c->h = h;
-    c->pos = 0;
-    c->status = 0;
-    c->cc = CURLE_OK;
-    c->tooBig = 0;
-    c->etag[0] = c->cerr[0] = 0;
-    bufReset(&c->errBody);
-    if (c->out) bufReset(c->out);
-    curl_easy_setopt(h, CURLOPT_URL, c->url);
-    curl_easy_setopt(h, CURLOPT_PRIVATE, c);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, b->sigv4);
-    curl_easy_setopt(h, CURLOPT_USERNAME, b->akey);
-    curl_easy_setopt(h, CURLOPT_PASSWORD, b->skey);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, onHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, onWrite);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->cerr);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);     /* stalled for 30 s = timeout; */
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);     /* big objects may take long */
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "witness-anchor-store/1");
-    if (!strcmp(c->method, "PUT")) {
-        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(h, CURLOPT_READFUNCTION, onRead);
-        curl_easy_setopt(h, CURLOPT_READDATA, c);
-        curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, onSeek);
-        curl_easy_setopt(h, CURLOPT_SEEKDATA, c);
-        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)c->len);
-    } else if (!strcmp(c->method, "HEAD")) {
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (strcmp(c->method, "GET")) {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
-    }
-}
+/* codeOf: the S3 error code of a finished call, as the enum the outcomes take. */
+static s3ErrCode codeOf(const storeCall *c) { return s3ErrOf(c->code); }
 
-/* transient: whether a failed attempt is worth repeating; sets c->ambiguous when a
- * conditional put may or may not have been applied (the caller reads back instead). */
-static int transient(s3Call *c) {
-    int conditional = !strcmp(c->method, "PUT") && c->cond != STORE_PUT_ANY;
-    if (c->cc == CURLE_COULDNT_CONNECT || c->cc == CURLE_COULDNT_RESOLVE_HOST)
-        return 1;                                   /* nothing was sent: always safe */
-    int failed = c->tooBig ? 0 : c->cc != CURLE_OK ? 1
-               : c->status >= 500 || c->status == 408 || c->status == 429;
-    if (conditional && (failed || c->status == 409)) { c->ambiguous = 1; return 0; }
-    return failed;
-}
-
-static CURL *easyGet(s3Be *b, int *free, int nfree) {
-    return nfree > 0 ? b->easy[free[nfree - 1]] : NULL;
-}
-
-/* s3Run: perform calls with up to parallel in flight, retrying transient failures with
- * jittered back-off. Results are in each call's status/cc/etag/ambiguous. */
-static void s3Run(s3Be *b, s3Call **calls, size_t n, int parallel) {
-    if ((size_t)parallel > n) parallel = (int)n;
-    if (parallel > 256) parallel = 256;
-    if (parallel < 1) return;
-    if (parallel > b->neasy) {
-        CURL **e = realloc(b->easy, (size_t)parallel * sizeof *e);
-        if (!e) parallel = b->neasy; else b->easy = e;
-        while (b->neasy < parallel && (b->easy[b->neasy] = curl_easy_init())) b->neasy++;
-        parallel = b->neasy;
-        if (parallel < 1) return;
-    }
-    curl_multi_setopt(b->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)parallel);
-    curl_multi_setopt(b->multi, CURLMOPT_MAXCONNECTS, (long)(parallel > 8 ? parallel : 8));
-    int freeIdx[256], nfree = 0, active = 0;
-    for (int i = parallel - 1; i >= 0; i--) freeIdx[nfree++] = i;
-    s3Call **delayed = calloc(n, sizeof *delayed);
-    size_t next = 0, ndelayed = 0, done = 0;
-    for (size_t i = 0; i < n; i++) calls[i]->attempts = 0;
-    while (done < n) {
-        long long now = nowMs(), wake = now + 100;
-        /* Start delayed retries that are due, then fresh calls, while handles are free. */
-        for (size_t i = 0; i < ndelayed && nfree > 0; ) {
-            if (delayed[i]->notBefore <= now) {
-                s3Call *c = delayed[i];
-                delayed[i] = delayed[--ndelayed];
-                CURL *h = easyGet(b, freeIdx, nfree--);
-                callSetup(b, c, h);
-                c->attempts++;
-                curl_multi_add_handle(b->multi, h);
-                active++;
-            } else {
-                if (delayed[i]->notBefore < wake) wake = delayed[i]->notBefore;
-                i++;
-            }
-        }
-        while (next < n && nfree > 0) {
-            s3Call *c = calls[next++];
-            CURL *h = easyGet(b, freeIdx, nfree--);
-            callSetup(b, c, h);
-            c->attempts++;
-            curl_multi_add_handle(b->multi, h);
-            active++;
-        }
-        int running = 0;
-        curl_multi_perform(b->multi, &running);
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(b->multi, &left))) {
-            if (m->msg != CURLMSG_DONE) continue;
-            CURL *h = m->easy_handle;
-            s3Call *c = NULL;
-            curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&c);
-            c->cc = m->data.result;
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
-            curl_multi_remove_handle(b->multi, h);
-            active--;
-            for (int i = 0; i < b->neasy; i++) if (b->easy[i] == h) freeIdx[nfree++] = i;
-            c->h = NULL;
-            if (b->trace) {
-                long conns = 0;     /* 0 = the request went over a kept-alive connection */
-                curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &conns);
-                fprintf(stderr, "s3 %s %s -> %ld%s%s (attempt %d, new connections %ld)\n", c->method, c->url,
-                        c->status, c->cc ? " curl: " : "", c->cc ? curl_easy_strerror(c->cc) : "", c->attempts, conns);
-            }
-            if (delayed && transient(c) && c->attempts <= b->retries) {
-                c->notBefore = nowMs() + backoffMs(c->attempts);
-                delayed[ndelayed++] = c;
-            } else {
-                done++;
-            }
-        }
-        if (done < n && active > 0) {
-            long long t = wake - nowMs();
-            curl_multi_poll(b->multi, NULL, 0, t < 1 ? 1 : t > 100 ? 100 : (int)t, NULL);
-        } else if (done < n) {
-            long long t = wake - nowMs();
-            if (t > 0) { struct timespec ts = {t / 1000, (t % 1000) * 1000000}; nanosleep(&ts, NULL); }
-        }
-    }
-    free(delayed);
-}
-
-/* s3Run1: one call, sequentially (still on the shared multi handle: connection reuse). */
-static void s3Run1(s3Be *b, s3Call *c) { s3Run(b, &c, 1, 1); }
-
-/* hintFor: what to check for a well-known S3 error code. */
-static const char *hintFor(const char *code) {
-    static const struct { const char *code, *hint; } h[] = {
-        {"InvalidAccessKeyId", "unknown access key: check AWS_ACCESS_KEY_ID"},
-        {"SignatureDoesNotMatch", "signature rejected: check AWS_SECRET_ACCESS_KEY"},
-        {"NoSuchBucket", "the bucket does not exist: create it or fix the s3:// URL"},
-        {"AccessDenied", "the credentials may not do this: check the bucket policy"},
-        {"RequestTimeTooSkewed", "the clock of this machine is off"},
-        {"PermanentRedirect", "the bucket is in another region: set AWS_REGION"},
-        {"AuthorizationHeaderMalformed", "wrong region: set AWS_REGION"},
-        {"InvalidToken", "bad AWS_SESSION_TOKEN"},
-        {"ExpiredToken", "AWS_SESSION_TOKEN has expired"},
-    };
-    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) if (!strcmp(code, h[i].code)) return h[i].hint;
-    return NULL;
-}
-
-/* callError: one line saying why c failed. */
-static int callError(s3Be *b, s3Call *c, char *err) {
-    if (c->tooBig) return errSet(err, "s3 %s %s: object larger than the limit of %zu bytes", c->method, c->key, c->max);
-    if (c->cc != CURLE_OK)
-        return errSet(err, "s3 %s %s: cannot reach %s: %s (%d attempts)", c->method, c->key, b->endpoint,
-                      c->cerr[0] ? c->cerr : curl_easy_strerror(c->cc), c->attempts);
-    char code[64] = "", *body = c->errBody.p ? (char *)c->errBody.p : NULL;
-    s3xmlTag(body, "Code", code, sizeof code);
-    const char *hint = hintFor(code);
-    return errSet(err, "s3 %s %s/%s: HTTP %ld%s%s%s%s", c->method, b->bucket, c->key, c->status,
-                  *code ? " " : "", code, hint ? ": " : "", hint ? hint : "");
-}
-
-/* errCode: the S3 error code of a failed call ("" if none). */
-static void errCode(s3Call *c, char *code, size_t n) {
-    code[0] = 0;
-    s3xmlTag(c->errBody.p ? (char *)c->errBody.p : NULL, "Code", code, n);
+/* callError: one line saying why c failed (storeCallOps.error). */
+static int callError(void *be, storeCall *c, char *err) {
+    s3Be *b = be;
+    const httpReq *r = &c->req;
+    if (r->rc == HTTP_TOO_LARGE)
+        return errSet(err, "s3 %s %s: object larger than the limit of %zu bytes", r->method, c->key, r->maxBody);
+    if (r->rc != HTTP_OK)
+        return errSet(err, "s3 %s %s: cannot reach %s: %s (%d attempts)", r->method, c->key, b->endpoint, r->err, r->attempts);
+    const char *hint = s3Hint(c->code);
+    return errSet(err, "s3 %s %s/%s: HTTP %ld%s%s%s%s", r->method, b->bucket, c->key, r->status,
+                  *c->code ? " " : "", c->code, hint ? ": " : "", hint ? hint : "");
 }
 
 /* ---- operations ---- */
 
 static int s3Get(store *s, const char *key, size_t max, buf *body, char *etag, char *err) {
     s3Be *b = s->be;
-    s3Call c;
-    buf tmp = BUF_INIT;
-    if (callInit(b, &c, "GET", key, NULL, NULL, 0) < 0) { callFree(&c); return errSet(err, "out of memory"); }
-    c.out = body ? body : &tmp;
-    c.max = max;
-    s3Run1(b, &c);
-    int rc;
-    char code[64];
-    errCode(&c, code, sizeof code);
-    if (c.tooBig) {
-        rc = STORE_TOOLARGE;
-        if (body) bufReset(body);
-    } else if (c.cc == CURLE_OK && c.status == 200) {
-        rc = STORE_OK;
-        if (etag) memcpy(etag, c.etag, STORE_ETAG_MAX);
-    } else if (c.cc == CURLE_OK && c.status == 404 && strcmp(code, "NoSuchBucket")) {
-        rc = STORE_NOTFOUND;
-    } else {
-        rc = callError(b, &c, err);
-    }
-    bufFree(&tmp);
-    callFree(&c);
+    storeCall c;
+    int rc = objectCall(b, &c, "GET", key, NULL, 0);
+    if (rc == 0) {
+        storeCallInto(&c, body, max);
+        storeCallRunOne(&b->cl, &c);
+        rc = s3GetOutcome(c.req.rc, c.req.status, codeOf(&c));
+        if (rc == STORE_OK && etag) memcpy(etag, c.etag, STORE_ETAG_MAX);
+        if (rc == STORE_ERR) callError(b, &c, err);
+    } else rc = errSet(err, "out of memory");
+    storeCallFree(&c);
     return rc;
 }
 
-/* putInit: a PUT call with the headers for key and its condition. */
-static int putInit(s3Be *b, s3Call *c, const char *key, const void *data, size_t len,
+/* putInit: a PUT call with the headers for key and its condition; a conditional one
+ * knows the MD5 of its body (the ETag S3 gives a single-part PUT: the read-back mark). */
+static int putInit(s3Be *b, storeCall *c, const char *key, const void *data, size_t len,
                    storeCond cond, const char *ifMatch) {
-    if (callInit(b, c, "PUT", key, NULL, data, len) < 0) return -1;
+    if (objectCall(b, c, "PUT", key, data, len) < 0) return -1;
     c->cond = cond;
-    int rc = callHeader(c, "Content-Type", storeContentType(key));
-    rc |= callHeader(c, "Cache-Control", storeCacheControl(key));
+    int rc = storeCallHeader(c, "Content-Type", storeContentType(key));
+    rc |= storeCallHeader(c, "Cache-Control", storeCacheControl(key));
     if (cond != STORE_PUT_ANY) {
         unsigned char md[16];
         unsigned int l = 0;
         if (!EVP_Digest(data ? data : "", len, md, &l, EVP_md5(), NULL)) return -1;
-        hexEncode(md, sizeof md, c->md5);
+        hexEncode(md, sizeof md, c->mark);
     }
-    if (cond == STORE_PUT_IF_ABSENT) rc |= callHeader(c, "If-None-Match", "*");
+    if (cond == STORE_PUT_IF_ABSENT) rc |= storeCallHeader(c, "If-None-Match", "*");
     if (cond == STORE_PUT_IF_MATCH) {
         char q[STORE_ETAG_MAX + 2];
-        snprintf(q, sizeof q, b->quoteIfMatch ? "\"%s\"" : "%s", ifMatch);
-        rc |= callHeader(c, "If-Match", q);
+        s3IfMatch(ifMatch, b->quoteIfMatch, q);
+        rc |= storeCallHeader(c, "If-Match", q);
     }
     return rc;
 }
 
-/* putOutcome: STORE_OK / STORE_CONFLICT / STORE_ERR for a finished, unambiguous PUT. */
-static int putOutcome(s3Be *b, s3Call *c, char *newEtag, char *err) {
-    char code[64];
-    errCode(c, code, sizeof code);
-    if (c->cc == CURLE_OK && c->status >= 200 && c->status < 300) {
-        memcpy(newEtag, c->etag, STORE_ETAG_MAX);
-        return STORE_OK;
-    }
-    if (c->cc == CURLE_OK && c->status == 412) return STORE_CONFLICT;
-    /* If-Match on a key that is gone: AWS answers 404 NoSuchKey; it is a lost race too. */
-    if (c->cc == CURLE_OK && c->status == 404 && c->cond == STORE_PUT_IF_MATCH && !strcmp(code, "NoSuchKey"))
-        return STORE_CONFLICT;
-    return callError(b, c, err);
+/* putOutcome: storeCallOps.putOutcome (s3PutOutcome). */
+static int putOutcome(void *be, storeCall *c, char *newEtag, char *err) {
+    int rc = s3PutOutcome(c->cond, c->req.rc, c->req.status, codeOf(c));
+    if (rc == STORE_OK) memcpy(newEtag, c->etag, STORE_ETAG_MAX);
+    return rc == STORE_ERR ? callError(be, c, err) : rc;
 }
 
-/* s3Head: the ETag of key. STORE_OK/NOTFOUND/ERR. */
-static int s3Head(s3Be *b, const char *key, char *etag, char *err) {
-    s3Call c;
-    if (callInit(b, &c, "HEAD", key, NULL, NULL, 0) < 0) { callFree(&c); return errSet(err, "out of memory"); }
-    s3Run1(b, &c);
-    int rc = c.cc == CURLE_OK && c.status == 200 ? STORE_OK
-           : c.cc == CURLE_OK && c.status == 404 ? STORE_NOTFOUND : callError(b, &c, err);
-    memcpy(etag, c.etag, STORE_ETAG_MAX);
-    callFree(&c);
-    return rc;
-}
-
-/* holdsOurs: the object's ETag is the MD5 of our body: S3 and radosgw give a single-part
- * PUT (no SSE-KMS/SSE-C) that ETag, so the key holds exactly our bytes. Where the ETag is
- * not an MD5 this never matches, and an ambiguous write that landed reads as CONFLICT
- * (the caller re-reads: never a lost write, at worst a needless retry). */
-static int holdsOurs(const s3Call *c, const char *etag) { return c->md5[0] && !strcasecmp(etag, c->md5); }
-
-/* resolve: after an ambiguous conditional PUT (409, 5xx, timeout), look at the key (HEAD).
- * It holds our bytes (holdsOurs) -> OK: our write landed, or another writer's identical
- * bytes did, which is the same object (store.h: identical bytes are one outcome). Returns
- * OK, 1 (unchanged: retry the PUT), CONFLICT (other bytes) or ERR. */
-static int resolve(s3Be *b, s3Call *c, const char *ifMatch, char *newEtag, char *err) {
-    char etag[STORE_ETAG_MAX];
-    int rc = s3Head(b, c->key, etag, err);
-    if (rc == STORE_ERR) return rc;
-    if (rc == STORE_OK && holdsOurs(c, etag)) { memcpy(newEtag, etag, STORE_ETAG_MAX); return STORE_OK; }
-    if (rc == STORE_NOTFOUND) return c->cond == STORE_PUT_IF_ABSENT ? 1 : STORE_CONFLICT;
-    return c->cond == STORE_PUT_IF_MATCH && !strcmp(etag, ifMatch) ? 1 : STORE_CONFLICT;
-}
-
-/* putFinish: settle a finished PUT: read back and retry while it is ambiguous ("read
- * again, then retry"); after such a retry a 412 may be our own earlier attempt landing
- * late, so a CONFLICT is checked against our bytes (holdsOurs) once more. */
-static int putFinish(store *s, s3Call *c, const char *ifMatch, char *newEtag, char *err) {
-    s3Be *b = s->be;
-    int rounds = 0;
-    for (; c->ambiguous; rounds++) {
-        int rc = resolve(b, c, ifMatch, newEtag, err);
-        if (rc != 1) return rc;
-        if (rounds >= b->retries) return callError(b, c, err);
-        long long t = backoffMs(rounds + 1);
-        struct timespec ts = {t / 1000, (t % 1000) * 1000000};
-        nanosleep(&ts, NULL);
-        c->ambiguous = 0;
-        s3Run1(b, c);
-    }
-    int rc = putOutcome(b, c, newEtag, err);
-    if (rc == STORE_CONFLICT && rounds > 0) {
-        char etag[STORE_ETAG_MAX];
-        if (s3Head(b, c->key, etag, err) == STORE_OK && holdsOurs(c, etag)) {
-            memcpy(newEtag, etag, STORE_ETAG_MAX);
-            return STORE_OK;
-        }
-    }
+/* s3Head: storeCallOps.head: key's ETag; the mark is the ETag in lower case. A single-part
+ * PUT (no SSE-KMS/SSE-C) has the MD5 of its bytes as ETag on S3 and radosgw, so the mark
+ * tells our bytes; where the ETag is not an MD5 it never matches, and an ambiguous write
+ * that landed reads as CONFLICT (the caller re-reads: never a lost write). */
+static int s3Head(void *be, const char *key, char *etag, char *mark, char *err) {
+    s3Be *b = be;
+    storeCall c;
+    int rc = objectCall(b, &c, "HEAD", key, NULL, 0);
+    if (rc == 0) {
+        storeCallRunOne(&b->cl, &c);
+        rc = s3HeadOutcome(c.req.rc, c.req.status);
+        memcpy(etag, c.etag, STORE_ETAG_MAX);
+        size_t i = 0;
+        for (; c.etag[i] && i < STORECALL_MARK_MAX - 1; i++) mark[i] = (char)tolower((unsigned char)c.etag[i]);
+        mark[i] = 0;
+        if (rc == STORE_ERR) callError(b, &c, err);
+    } else rc = errSet(err, "out of memory");
+    storeCallFree(&c);
     return rc;
 }
 
 static int s3Put(store *s, const char *key, const void *data, size_t len, storeCond cond,
                  const char *ifMatch, char *newEtag, char *err) {
     s3Be *b = s->be;
-    s3Call c;
-    if (putInit(b, &c, key, data, len, cond, ifMatch) < 0) { callFree(&c); return errSet(err, "out of memory"); }
-    s3Run1(b, &c);
-    int rc = putFinish(s, &c, ifMatch, newEtag, err);
-    callFree(&c);
+    storeCall c;
+    int rc = putInit(b, &c, key, data, len, cond, ifMatch) < 0 ? errSet(err, "out of memory") : 0;
+    if (rc == 0) {
+        storeCallRunOne(&b->cl, &c);
+        rc = storeCallPut(&b->cl, &c, ifMatch, newEtag, err);
+    }
+    storeCallFree(&c);
     return rc;
 }
 
-/* s3Many: n requests in flight at once (curl multi, reused connections): prep
- * sets up call i from request i, done reads its answer back and says whether it
- * failed. Returns the number of failed requests, or -1 + err when nothing could
- * be started. */
-typedef int (*s3Prep)(s3Be *b, s3Call *c, void *req);
-typedef int (*s3Done)(store *s, s3Call *c, void *req);
-static int s3Many(store *s, void *reqs, size_t size, size_t n, s3Prep prep, s3Done done, char *err) {
-    s3Be *b = s->be;
-    s3Call *calls = calloc(n ? n : 1, sizeof *calls);
-    s3Call **ptrs = calloc(n ? n : 1, sizeof *ptrs);
-    if (!calls || !ptrs) { free(calls); free(ptrs); return errSet(err, "out of memory"); }
-    size_t ok = 0;
-    for (; ok < n; ok++) {
-        if (prep(b, &calls[ok], (char *)reqs + ok * size) < 0) break;
-        ptrs[ok] = &calls[ok];
-    }
-    int failed = 0;
-    if (ok < n) {
-        failed = errSet(err, "out of memory");
-        n = ok + 1;   /* the call whose set-up failed is freed too */
-    } else {
-        s3Run(b, ptrs, n, s->parallel);
-        for (size_t i = 0; i < n; i++) failed += done(s, &calls[i], (char *)reqs + i * size);
-    }
-    for (size_t i = 0; i < n; i++) callFree(&calls[i]);
-    free(calls);
-    free(ptrs);
-    return failed;
+static int putPrep(storeCallClient *cl, storeCall *c, void *req) {
+    storeReq *r = req;
+    return putInit(cl->be, c, r->key, r->data, r->len, r->cond, r->ifMatch);
 }
 
-static int putPrep(s3Be *b, s3Call *c, void *req) {
+static int putDone(storeCallClient *cl, storeCall *c, void *req) {
     storeReq *r = req;
-    return putInit(b, c, r->key, r->data, r->len, r->cond, r->ifMatch);
-}
-
-static int putDone(store *s, s3Call *c, void *req) {
-    storeReq *r = req;
-    r->rc = putFinish(s, c, r->ifMatch, r->etag, r->err);
+    r->rc = storeCallPut(cl, c, r->ifMatch, r->etag, r->err);
     return r->rc == STORE_ERR;
 }
 
 static int s3PutMany(store *s, storeReq *reqs, size_t n, char *err) {
-    return s3Many(s, reqs, sizeof *reqs, n, putPrep, putDone, err);
+    s3Be *b = s->be;
+    return storeCallMany(&b->cl, s->parallel, reqs, sizeof *reqs, n, putPrep, putDone, err);
 }
 
-static int getPrep(s3Be *b, s3Call *c, void *req) {
+static int getPrep(storeCallClient *cl, storeCall *c, void *req) {
     storeGetReq *r = req;
-    if (callInit(b, c, "GET", r->key, NULL, NULL, 0) < 0) return -1;
-    c->out = &r->body;
-    c->max = r->max;
+    if (objectCall(cl->be, c, "GET", r->key, NULL, 0) < 0) return -1;
+    storeCallInto(c, &r->body, r->max);
     return 0;
 }
 
-static int getDone(store *s, s3Call *c, void *req) {
+static int getDone(storeCallClient *cl, storeCall *c, void *req) {
     storeGetReq *r = req;
-    char code[64];
-    errCode(c, code, sizeof code);
-    if (c->tooBig) {
-        r->rc = STORE_TOOLARGE;
-        bufReset(&r->body);
-    } else if (c->cc == CURLE_OK && c->status == 200) {
-        r->rc = STORE_OK;
-        memcpy(r->etag, c->etag, STORE_ETAG_MAX);
-    } else if (c->cc == CURLE_OK && c->status == 404 && strcmp(code, "NoSuchBucket")) {
-        r->rc = STORE_NOTFOUND;
-        bufReset(&r->body);
-    } else {
-        r->rc = callError(s->be, c, r->err);
-        return 1;
-    }
-    return 0;
+    r->rc = s3GetOutcome(c->req.rc, c->req.status, codeOf(c));
+    if (r->rc == STORE_OK) memcpy(r->etag, c->etag, STORE_ETAG_MAX);
+    if (r->rc == STORE_ERR) callError(cl->be, c, r->err);
+    return r->rc == STORE_ERR;
 }
 
 static int s3GetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
-    return s3Many(s, reqs, sizeof *reqs, n, getPrep, getDone, err);
+    s3Be *b = s->be;
+    return storeCallMany(&b->cl, s->parallel, reqs, sizeof *reqs, n, getPrep, getDone, err);
 }
 
 static int s3Del(store *s, const char *key, char *err) {
     s3Be *b = s->be;
-    s3Call c;
-    if (callInit(b, &c, "DELETE", key, NULL, NULL, 0) < 0) { callFree(&c); return errSet(err, "out of memory"); }
-    s3Run1(b, &c);
-    int rc = c.cc == CURLE_OK && (c.status == 204 || c.status == 200 || c.status == 404) ? STORE_OK : callError(b, &c, err);
-    char code[64];
-    errCode(&c, code, sizeof code);
-    if (rc == STORE_OK && !strcmp(code, "NoSuchBucket")) rc = callError(b, &c, err);
-    callFree(&c);
+    storeCall c;
+    int rc = objectCall(b, &c, "DELETE", key, NULL, 0);
+    if (rc == 0) {
+        storeCallRunOne(&b->cl, &c);
+        rc = s3DeleteOutcome(c.req.rc, c.req.status, codeOf(&c));
+        if (rc == STORE_ERR) callError(b, &c, err);
+    } else rc = errSet(err, "out of memory");
+    storeCallFree(&c);
+    return rc;
+}
+
+/* listPage: one ListObjectsV2 page of the keys below full, from token (updated: "" after
+ * the last page) to fn. STORE_OK, 1 (fn stopped), STORE_ERR. */
+static int listPage(s3Be *b, const char *full, char *token, size_t tlen, storeListFn *fn, void *ctx, char *err) {
+    /* Parameters in canonical (sorted, encoded) order: curl 7.88 signs the query as is. */
+    buf q = BUF_INIT;
+    int rc = 0;
+    if (*token) rc |= bufPuts(&q, "continuation-token=") | s3Encode(&q, token, 0) | bufPutc(&q, '&');
+    rc |= bufPuts(&q, "list-type=2&prefix=") | s3Encode(&q, full, 0);
+    storeCall c;
+    if (rc < 0 || bucketCall(b, &c, "GET", (char *)q.p, "(list)", NULL, 0) < 0) rc = errSet(err, "out of memory");
+    else {
+        storeCallInto(&c, NULL, S3_LIST_MAX);
+        storeCallRunOne(&b->cl, &c);
+        if (c.req.rc != HTTP_OK || c.req.status != 200) rc = callError(b, &c, err);
+        else {
+            rc = s3xmlListPage((char *)c.req.body.p, *b->prefix ? strlen(b->prefix) + 1 : 0, fn, ctx, token, tlen);
+            if (rc < 0) rc = errSet(err, "s3 list %s: malformed ListObjectsV2 answer", b->bucket);
+        }
+    }
+    storeCallFree(&c);
+    bufFree(&q);
     return rc;
 }
 
@@ -601,39 +241,12 @@ static int s3List(store *s, const char *prefix, storeListFn *fn, void *ctx, char
     s3Be *b = s->be;
     char token[2048] = "";
     buf full = BUF_INIT;
-    bufPrintf(&full, "%s%s%s", b->prefix, *b->prefix ? "/" : "", prefix);
-    int rc = STORE_OK;
-    do {
-        /* Parameters in canonical (sorted, encoded) order: curl 7.88 signs the query as is. */
-        buf q = BUF_INIT, page = BUF_INIT;
-        if (*token) { bufPuts(&q, "continuation-token="); encodeTo(&q, token, 0); bufPutc(&q, '&'); }
-        bufPuts(&q, "list-type=2&prefix=");
-        encodeTo(&q, full.p ? (char *)full.p : "", 0);
-        s3Call c;
-        if (!q.p || callInit(b, &c, "GET", "", (char *)q.p, NULL, 0) < 0) {
-            rc = errSet(err, "out of memory");
-        } else {
-            free(c.url);        /* list the bucket, not an object: no prefix in the path */
-            buf u = BUF_INIT;
-            bufPrintf(&u, "%s/?%s", b->base, (char *)q.p);
-            c.url = bufDetach(&u);
-            c.out = &page;
-            c.max = S3_LIST_MAX;
-            c.key = "(list)";
-            s3Run1(b, &c);
-            if (c.cc != CURLE_OK || c.status != 200) rc = callError(b, &c, err);
-            else {
-                int r = s3xmlListPage((char *)page.p, *b->prefix ? strlen(b->prefix) + 1 : 0, fn, ctx, token, sizeof token);
-                if (r < 0) rc = errSet(err, "s3 list %s: malformed ListObjectsV2 answer", b->bucket);
-                if (r != 0) token[0] = 0;
-            }
-        }
-        callFree(&c);
-        bufFree(&q);
-        bufFree(&page);
-    } while (rc == STORE_OK && *token);
+    if (bufPrintf(&full, "%s%s%s", b->prefix, *b->prefix ? "/" : "", prefix) < 0) { bufFree(&full); return errSet(err, "out of memory"); }
+    int rc;
+    do rc = listPage(b, (char *)full.p, token, sizeof token, fn, ctx, err);
+    while (rc == STORE_OK && *token);
     bufFree(&full);
-    return rc;
+    return rc < 0 ? STORE_ERR : STORE_OK;
 }
 
 /* The CORS rule DESIGN.md §3 asks for: anyone may GET/HEAD, and read the ETag. */
@@ -643,31 +256,22 @@ static const char corsXml[] =
     "<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader>"
     "<MaxAgeSeconds>3600</MaxAgeSeconds></CORSRule></CORSConfiguration>";
 
-/* corsCall: a call on the bucket's ?cors sub-resource (not an object). -1 out of memory. */
-static int corsCall(s3Be *b, s3Call *c, const char *method, const char *body, size_t len) {
-    if (callInit(b, c, method, "", NULL, body, len) < 0) return -1;
-    free(c->url);
-    buf u = BUF_INIT;
-    bufPrintf(&u, "%s/?cors=", b->base);    /* "cors=": the canonical form of ?cors */
-    c->url = bufDetach(&u);
-    c->key = "(cors)";
-    return c->url ? 0 : -1;
-}
-
-/* corsPut: put corsXml as the bucket's CORS configuration. */
+/* corsPut: put corsXml as the bucket's CORS configuration ("cors=": the canonical ?cors). */
 static int corsPut(s3Be *b, char *err) {
     unsigned char md5[16];
     unsigned int l = 0;
     char b64[32];
     EVP_Digest(corsXml, sizeof corsXml - 1, md5, &l, EVP_md5(), NULL);
     EVP_EncodeBlock((unsigned char *)b64, md5, 16);
-    s3Call c;
-    int rc = corsCall(b, &c, "PUT", corsXml, sizeof corsXml - 1);
-    if (rc == 0) rc = callHeader(&c, "Content-MD5", b64) | callHeader(&c, "Content-Type", "application/xml");
-    if (rc < 0) { callFree(&c); return errSet(err, "out of memory"); }
-    s3Run1(b, &c);
-    rc = c.cc == CURLE_OK && c.status == 200 ? STORE_OK : callError(b, &c, err);
-    callFree(&c);
+    storeCall c;
+    int rc = bucketCall(b, &c, "PUT", "cors=", "(cors)", corsXml, sizeof corsXml - 1);
+    if (rc == 0) rc = storeCallHeader(&c, "Content-MD5", b64) | storeCallHeader(&c, "Content-Type", "application/xml");
+    if (rc < 0) rc = errSet(err, "out of memory");
+    else {
+        storeCallRunOne(&b->cl, &c);
+        rc = c.req.rc == HTTP_OK && c.req.status == 200 ? STORE_OK : callError(b, &c, err);
+    }
+    storeCallFree(&c);
     return rc;
 }
 
@@ -675,25 +279,22 @@ static int corsPut(s3Be *b, char *err) {
  * any origin GET and read the ETag -> OK; any other -> refuse, leaving it as it is. */
 static int s3Cors(store *s, char *err) {
     s3Be *b = s->be;
-    buf conf = BUF_INIT;
-    s3Call c;
-    if (corsCall(b, &c, "GET", NULL, 0) < 0) { callFree(&c); return errSet(err, "out of memory"); }
-    c.out = &conf;
-    c.max = 64 * 1024;
-    s3Run1(b, &c);
-    char code[64];
-    errCode(&c, code, sizeof code);
+    storeCall c;
     int rc;
-    if (c.cc == CURLE_OK && c.status == 200)
-        rc = s3xmlCorsOpen(conf.p ? (char *)conf.p : "") ? STORE_OK
-           : errSet(err, "bucket %s has a CORS configuration without a rule that lets any origin GET and read the ETag: "
-                         "add one (docs/cdn.md) or delete the configuration so that it is set", b->bucket);
-    else if (c.cc == CURLE_OK && c.status == 404 && !strcmp(code, "NoSuchCORSConfiguration"))
-        rc = corsPut(b, err);
-    else
-        rc = callError(b, &c, err);
-    bufFree(&conf);
-    callFree(&c);
+    if (bucketCall(b, &c, "GET", "cors=", "(cors)", NULL, 0) < 0) rc = errSet(err, "out of memory");
+    else {
+        storeCallInto(&c, NULL, S3_CORS_MAX);
+        storeCallRunOne(&b->cl, &c);
+        if (c.req.rc == HTTP_OK && c.req.status == 200)
+            rc = s3xmlCorsOpen(c.req.body.p ? (char *)c.req.body.p : "") ? STORE_OK
+               : errSet(err, "bucket %s has a CORS configuration without a rule that lets any origin GET and read the ETag: "
+                             "add one (docs/cdn.md) or delete the configuration so that it is set", b->bucket);
+        else if (c.req.rc == HTTP_OK && c.req.status == 404 && codeOf(&c) == S3E_NO_SUCH_CORS)
+            rc = corsPut(b, err);
+        else
+            rc = callError(b, &c, err);
+    }
+    storeCallFree(&c);
     return rc;
 }
 
@@ -710,9 +311,7 @@ static void wipeFree(char *p) {
 static void s3Close(store *s) {
     s3Be *b = s->be;
     if (!b) return;
-    for (int i = 0; i < b->neasy; i++) curl_easy_cleanup(b->easy[i]);
-    free(b->easy);
-    if (b->multi) curl_multi_cleanup(b->multi);
+    httpClientFree(b->cl.http);
     free(b->bucket); free(b->prefix); free(b->base); free(b->endpoint);
     wipeFree(b->akey); wipeFree(b->skey); wipeFree(b->token);
     free(b);
@@ -723,6 +322,11 @@ static const storeOps s3Ops = {
     s3Get, s3Put, s3PutMany, s3List, s3Del, s3Cors, s3AltIfMatch, s3Close, s3GetMany,
 };
 
+static const storeCallOps s3CallOps = {
+    .tag = "s3", .codeHeader = NULL, .sign = NULL, .definite = NULL,
+    .head = s3Head, .putOutcome = putOutcome, .error = callError,
+};
+
 /* envGet: the first non-empty of two environment variables (b may be NULL). */
 static const char *envGet(const char *a, const char *b) {
     const char *v = getenv(a);
@@ -730,7 +334,8 @@ static const char *envGet(const char *a, const char *b) {
     return v && *v ? v : NULL;
 }
 
-/* s3Config: bucket, prefix, endpoint, style and keys from the URL rest and AWS_* env. */
+/* s3Config: bucket, prefix, endpoint, style and keys from the URL rest and AWS_* env.
+ * 1 path-style, 0 virtual-host style, -1 + err. */
 static int s3Config(s3Be *b, const char *rest, char *err) {
     const char *slash = strchr(rest, '/');
     size_t bl = slash ? (size_t)(slash - rest) : strlen(rest);
@@ -780,21 +385,22 @@ static int s3Config(s3Be *b, const char *rest, char *err) {
     if (!(b->akey = strdup(ak)) || !(b->skey = strdup(sk)) || (tok && !(b->token = strdup(tok))))
         return errSet(err, "out of memory");
     const char *r = envGet("WA_STORE_RETRIES", NULL);
-    b->retries = r ? atoi(r) : 5;
-    if (b->retries < 0 || b->retries > 20) b->retries = 5;
-    b->trace = envGet("WA_STORE_TRACE", NULL) != NULL;
+    b->cl.retries = r ? atoi(r) : 5;
+    if (b->cl.retries < 0 || b->cl.retries > 20) b->cl.retries = 5;
+    b->cl.trace = envGet("WA_STORE_TRACE", NULL) != NULL;
     b->quoteIfMatch = 0;    /* radosgw wants it bare; storeProbe switches if a server differs */
     return path;
 }
 
 int storeS3Open(store *s, const char *rest, char *err) {
-    pthread_once(&curlOnce, curlInit);
     s3Be *b = calloc(1, sizeof *b);
     if (!b) return errSet(err, "out of memory");
     s->be = b;
     s->ops = &s3Ops;
+    b->cl.ops = &s3CallOps;
+    b->cl.be = b;
     int path = s3Config(b, rest, err);
-    if (path >= 0 && !(b->multi = curl_multi_init())) path = errSet(err, "curl_multi_init failed");
+    if (path >= 0 && !(b->cl.http = httpClientNew(STORE_PARALLEL_MAX, err))) path = -1;
     if (path < 0) { s3Close(s); return -1; }
     snprintf(s->desc, sizeof s->desc, "s3://%s%s%s (%s-style, %s)", b->bucket, *b->prefix ? "/" : "",
              b->prefix, path ? "path" : "virtual-host", b->endpoint);

@@ -2,7 +2,7 @@
  * data / receipt-field decoders applied to whatever result it accepts. */
 #include <stddef.h>
 #include <stdint.h>
-#include "anchord/chain/eth.h"
+#include "verifier/chain/abi.h"
 #include "verifier/chain/ethrpc.h"
 #include <stdlib.h>
 #include "core/hex.h"
@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *k;
     uint64_t q;
     uint8_t fixed[32];
-    if (ethRpcParse((const char *)data, size, 1, &r, &code, &d, err) == 0) {
+    rpcNodeClass cls;
+    if (ethRpcParse((const char *)data, size, 1, &r, &code, &d, &cls, err) == 0) {
         ethQty(r, &q, err);
         ethData(r, &out, err);
         ethDataFixed(r, fixed, 32, err);
@@ -28,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t n = 0;
         uint8_t *p = hexDecodeAny((const char *)d.p, &n);
         char reason[200];
-        if (p) ethRevertReason(p, n, reason, sizeof reason);
+        if (p) abiRevertReason(p, n, reason, sizeof reason);
         free(p);
     }
     bufFree(&d);

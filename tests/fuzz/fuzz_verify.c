@@ -27,8 +27,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *d, size_t n) {
         af.chainId = 31337;
         memset(af.contract, 0x11, sizeof af.contract);
     }
-    chainSrc src;
-    if (chainOpenAnchors(&src, &af, NULL, 0, err) < 0) abort();
+    rootsSrc src;
+    if (rootsOpenAnchors(&src, &af, NULL, 0, err) < 0) abort();
     historyInput in = {part[0], len[0], part[1], len[1], part[2], len[2], NULL, 0, NULL};
     historyReport r;
     if (verifyHistory(&in, &src, &r, err) < 0) abort();   /* offline: nothing can fail to be asked */
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *d, size_t n) {
     if (!j) abort();
     json_decref(j);
     historyFree(&r);
-    chainClose(&src);
+    rootsClose(&src);
     anchorsFree(&af);
     return 0;
 }

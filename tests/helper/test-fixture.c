@@ -188,9 +188,9 @@ static void anchorRoot(ethClient *c, int chain, size_t k, const merkleHash root,
     }
     ethAnchored a;
     if (ethAnchor(c, root, &a, err) != 0) die("anchor", err);
-    ref->batchId = a.batchId, ref->chainId = c->cfg.chainId, ref->blockNumber = a.rc.blockNumber;
-    memcpy(ref->contract, c->cfg.contract, 20);
-    memcpy(ref->txHash, a.rc.txHash, 32);
+    ref->batchId = a.batchId, ref->chainId = c->rd.chainId, ref->blockNumber = a.rc.mined.blockNumber;
+    memcpy(ref->contract, c->rd.contract, 20);
+    memcpy(ref->txHash, a.rc.mined.txHash, 32);
     ethReceiptFree(&a.rc);
 }
 
@@ -237,12 +237,11 @@ static int build(const char *dir, int n, int K, int chain) {
     char err[ERR_MAX], witnessDid[DIDKEY_MAX], ddir[1024];
     edKey pub, wit;
     ethClient c;
-    ethConfig cfg;
     config ac;
     keyOf(-1, 0, &pub);
     keyOf(-2, 0, &wit);
     didkeyFromPub(wit.pk, witnessDid);
-    if (chain && (configLoad(&ac, NULL, err) != 0 || ethConfigFrom(&ac, &cfg, err) != 0 || ethOpen(&c, &cfg, 1, err) != 0)) die("chain", err);
+    if (chain && (configLoad(&ac, NULL, err) != 0 || ethOpen(&c, &ac, 1, NULL, err) != 0)) die("chain", err);
     hist *hs = calloc((size_t)n, sizeof *hs);
     anchorsFile af = {0};
     long long now = (long long)time(NULL), base = now - 86400;

@@ -163,20 +163,19 @@ static int cmdAnchor(const char *scid) {
         merkleSetLeaf(tree, i, l, len);
     }
     merkleSeal(tree);
-    ethConfig ec;
     ethClient c;
     ethAnchored a;
-    if (ethConfigFrom(&cfg, &ec, err) < 0 || ethOpen(&c, &ec, 1, err) < 0) die("chain", err);
+    if (ethOpen(&c, &cfg, 1, NULL, err) < 0) die("chain", err);
     if (ethAnchor(&c, merkleRoot(tree), &a, err) != 0) die("anchor", err);
     edKey pub, wit;
     keys(&pub, &wit);
     edKeyWipe(&pub);
     rfc3339Format((long long)time(NULL), t);
     manifest m = {.treeSize = n, .n = n};
-    m.ref.batchId = a.batchId, m.ref.chainId = ec.chainId, m.ref.blockNumber = a.rc.blockNumber;
+    m.ref.batchId = a.batchId, m.ref.chainId = c.rd.chainId, m.ref.blockNumber = a.rc.mined.blockNumber;
     memcpy(m.ref.root, merkleRoot(tree), 32);
-    memcpy(m.ref.contract, ec.contract, 20);
-    memcpy(m.ref.txHash, a.rc.txHash, 32);
+    memcpy(m.ref.contract, c.rd.contract, 20);
+    memcpy(m.ref.txHash, a.rc.mined.txHash, 32);
     if (!(m.leaves = calloc(n, sizeof *m.leaves))) die("anchor", "out of memory");
     for (size_t i = 0; i < n; i++) {
         const webvhEntry *e = &log->e[from + i];

@@ -1,34 +1,20 @@
 /* test-loadgen.c -- `test-tool loadgen`: POST every line of a JSON Lines file once to a loopback URL with C
- * requests in flight, and report throughput and client-side latency percentiles.
+ * requests in flight (core/io/http: httpRun, a request per connection reused), and
+ * report throughput and client-side latency percentiles.
  *
  * usage: test-tool loadgen URL FILE CONNS
  * Prints one line: "sent N ok N other N codes CODE:N... seconds S rps R p50 P p90 P p99 P
- * max P" (latencies in ms, from the request being handed to libcurl to its last byte).
+ * max P" (latencies in ms, from the request being handed to the HTTP layer to its last
+ * byte; code 0 = no answer).
  * Exit 0 when every request got 202, 1 otherwise, 2 usage. Only 127.0.0.1 URLs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <curl/curl.h>
+#include "core/io/clock.h"
+#include "core/io/http.h"
 #include "tests/helper/test-tool.h"
 
-typedef struct req {
-    CURL *h;
-    struct curl_slist *hdr;
-    double t0;
-    size_t line;
-} req;
-
-static double nowMs(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static size_t discard(char *p, size_t sz, size_t n, void *ud) {
-    (void)p; (void)ud;
-    return sz * n;
-}
+static double nowMs(void) { return (double)clockMonoNs() / 1e6; }
 
 static int cmpd(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -60,68 +46,80 @@ static char **readLines(const char *path, size_t *n) {
     return l;
 }
 
+/* A run: the lines, a pool of requests (one per connection), what came back. */
+typedef struct run {
+    char **lines;
+    size_t n, next, done, ok;
+    const char *url;
+    httpReq *reqs;
+    double *t0, *lat;
+    int *freeReq, nfree;
+    long codes[600];
+} run;
+
+/* feedNext: hand the next line to a free pooled request. */
+static httpReq *feedNext(void *ctx) {
+    run *u = ctx;
+    if (u->next >= u->n || u->nfree == 0) return NULL;
+    static const char *const hdrs[] = {"Content-Type: application/json", NULL};
+    int k = u->freeReq[--u->nfree];
+    httpReq *r = &u->reqs[k];
+    httpReqFree(r);
+    *r = (httpReq){.method = "POST", .url = u->url, .headers = hdrs, .data = u->lines[u->next],
+                   .len = strlen(u->lines[u->next]), .discardBody = 1, .maxErrBody = 1024, .timeoutMs = 30000,
+                   .allowHttp = 1};
+    u->next++;
+    u->t0[k] = nowMs();
+    return r;
+}
+
+/* feedDone: its latency and status code; the request goes back to the pool. */
+static long feedDone(httpReq *r, void *ctx) {
+    run *u = ctx;
+    int k = (int)(r - u->reqs);
+    long code = r->rc == HTTP_OK ? r->status : 0;
+    u->lat[u->done++] = nowMs() - u->t0[k];
+    u->codes[code >= 0 && code < 600 ? code : 0]++;
+    u->ok += code == 202;
+    u->freeReq[u->nfree++] = k;
+    return 0;
+}
+
 int cmdLoadgen(int argc, char **argv) {
     if (argc != 4 || strncmp(argv[1], "http://127.0.0.1:", 17)) {
         fprintf(stderr, "usage: test-tool loadgen http://127.0.0.1:PORT/PATH FILE CONNS\n");
         return 2;
     }
-    size_t n, next = 0, done = 0, ok = 0;
-    char **lines = readLines(argv[2], &n);
+    run u = {.url = argv[1]};
+    u.lines = readLines(argv[2], &u.n);
     int conns = atoi(argv[3]);
     if (conns < 1 || conns > 1024) conns = 32;
-    double *lat = calloc(n + 1, sizeof *lat);
-    long codes[600] = {0};
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    CURLM *m = curl_multi_init();
-    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conns);
-    req *rs = calloc((size_t)conns, sizeof *rs);
+    char err[ERR_MAX];
+    httpClient *c = httpClientNew(conns, err);
+    u.lat = calloc(u.n + 1, sizeof *u.lat);
+    u.reqs = calloc((size_t)conns, sizeof *u.reqs);
+    u.t0 = calloc((size_t)conns, sizeof *u.t0);
+    u.freeReq = calloc((size_t)conns, sizeof *u.freeReq);
+    for (int i = conns - 1; i >= 0; i--) u.freeReq[u.nfree++] = i;
+    httpFeed f = {feedNext, NULL, feedDone, &u};
     double start = nowMs();
-    for (int i = 0; i < conns; i++) {
-        rs[i].h = curl_easy_init();
-        rs[i].hdr = curl_slist_append(NULL, "Content-Type: application/json");
-        curl_easy_setopt(rs[i].h, CURLOPT_URL, argv[1]);
-        curl_easy_setopt(rs[i].h, CURLOPT_HTTPHEADER, rs[i].hdr);
-        curl_easy_setopt(rs[i].h, CURLOPT_WRITEFUNCTION, discard);
-        curl_easy_setopt(rs[i].h, CURLOPT_PRIVATE, &rs[i]);
-        curl_easy_setopt(rs[i].h, CURLOPT_TIMEOUT_MS, 30000L);
-        curl_easy_setopt(rs[i].h, CURLOPT_NOSIGNAL, 1L);
-    }
-    /* start: hand request r the next line, if any. */
-    #define START(r) do { if (next < n) { (r)->line = next; (r)->t0 = nowMs(); \
-        curl_easy_setopt((r)->h, CURLOPT_POSTFIELDS, lines[next++]); curl_multi_add_handle(m, (r)->h); } } while (0)
-    for (int i = 0; i < conns; i++) START(&rs[i]);
-    int running = 1;
-    while (done < n && running >= 0) {
-        curl_multi_perform(m, &running);
-        CURLMsg *msg;
-        int left;
-        while ((msg = curl_multi_info_read(m, &left))) {
-            if (msg->msg != CURLMSG_DONE) continue;
-            req *r;
-            long code = 0;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
-            lat[done++] = nowMs() - r->t0;
-            codes[code >= 0 && code < 600 ? code : 0]++;
-            ok += code == 202;
-            curl_multi_remove_handle(m, r->h);
-            START(r);
-        }
-        if (done < n) curl_multi_poll(m, NULL, 0, 100, NULL);
-    }
+    if (httpRun(c, &f, conns, err) < 0) { fprintf(stderr, "loadgen: %s\n", err); return 2; }
     double secs = (nowMs() - start) / 1e3;
+    size_t done = u.done;
+    double *lat = u.lat;
     qsort(lat, done, sizeof *lat, cmpd);
     #define PCT(p) (done ? lat[(size_t)((double)(done - 1) * (p))] : 0.0)
-    printf("sent %zu ok %zu other %zu codes", done, ok, done - ok);
-    for (int c = 0; c < 600; c++) if (codes[c]) printf(" %d:%ld", c, codes[c]);
+    printf("sent %zu ok %zu other %zu codes", done, u.ok, done - u.ok);
+    for (int code = 0; code < 600; code++) if (u.codes[code]) printf(" %d:%ld", code, u.codes[code]);
     printf(" seconds %.2f rps %.0f p50 %.2f p90 %.2f p99 %.2f max %.2f\n", secs, (double)done / secs, PCT(0.5), PCT(0.9),
            PCT(0.99), done ? lat[done - 1] : 0.0);
-    for (int i = 0; i < conns; i++) { curl_easy_cleanup(rs[i].h); curl_slist_free_all(rs[i].hdr); }
-    curl_multi_cleanup(m);
-    curl_global_cleanup();
-    free(rs);
+    for (int i = 0; i < conns; i++) httpReqFree(&u.reqs[i]);
+    httpClientFree(c);
+    free(u.reqs);
+    free(u.t0);
+    free(u.freeReq);
     free(lat);
     free(text);
-    free(lines);
-    return ok == n ? 0 : 1;
+    free(u.lines);
+    return u.ok == u.n ? 0 : 1;
 }

@@ -160,15 +160,18 @@ static void qtestJournal(queue *q) {
     journal j, k;
     T_CHECK(journalResumeFind(q, 0, &j, err) == 0, "no open batch");
     T_CHECK(leaseAcquire(q, 0, 30000, tok, err) == 1, "lease");
-    T_CHECK(journalCreate(q, 0, "not-the-token", "1-0,2-0", NULL, 0, &j, err) < 0 && strstr(err, "lease lost"),
+    T_CHECK(journalCreate(q, 0, "not-the-token", "1-0,2-0", NULL, 0, &j, err) == JOURNAL_LEASE_LOST,
             "create fenced: %s", err);
     T_CHECK(journalCreate(q, 0, tok, "1-0,2-0", NULL, 0, &j, err) == 0 && j.state == JS_CLAIMED, "create: %s", err);
     const char *f1[] = {"root", "ab12", "leaves", "2"};
     T_CHECK(journalAdvance(q, &j, tok, JS_BUILT, f1, 4, err) == 0, "built");
     const char *f2[] = {"stagingKey", "staging/x.json"};
     T_CHECK(journalAdvance(q, &j, tok, JS_STAGED, f2, 2, err) == 0, "staged");
-    T_CHECK(journalAdvance(q, &j, tok, JS_BUILT, NULL, 0, err) < 0 && strstr(err, "backwards"), "no going back: %s", err);
-    T_CHECK(journalAdvance(q, &j, "stale", JS_SUBMITTED, NULL, 0, err) < 0 && strstr(err, "lease lost"), "fenced");
+    T_CHECK(journalAdvance(q, &j, tok, JS_BUILT, NULL, 0, err) == JOURNAL_BACKWARDS, "no going back: %s", err);
+    T_CHECK(journalAdvance(q, &j, "stale", JS_SUBMITTED, NULL, 0, err) == JOURNAL_LEASE_LOST, "fenced");
+    journal none = {.id = "1-deadbeef", .shard = 0};
+    T_CHECK(journalAdvance(q, &none, tok, JS_BUILT, NULL, 0, err) == JOURNAL_MISSING && none.n == 0,
+            "advance of an unknown batch: %s", err);
     T_CHECK(journalResumeFind(q, 0, &k, err) == 1 && !strcmp(k.id, j.id) && k.state == JS_STAGED &&
             !strcmp(journalField(&k, "root"), "ab12") && !strcmp(journalField(&k, "sids"), "1-0,2-0") &&
             !strcmp(journalField(&k, "stagingKey"), "staging/x.json"), "resume finds it with its data");

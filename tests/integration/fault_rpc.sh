@@ -168,7 +168,17 @@ t_eq "rpc-errors-counted-once: {kind=\"node\"} = $n error answers" \
     "$(sed -n 's/^rpc_errors_total{kind="node"} //p' "$T_TMP/once.prom")" "$n"
 t_eq "rpc-errors-counted-once: only the client's kinds" \
     "$(grep '^rpc_errors_total{' "$T_TMP/once.prom" | grep -vcE 'kind="(transport|http|malformed|node|unreachable)"')" 0
-rules; pipe_run
+rules; t0=$(date +%s); pipe_run; t1=$(date +%s)
 t_eq "rpc-errors-counted-once: the next run completes" "$RUN_RC" 0
 invariants once 1
+
+scenario fault run-failure-metrics "runs fail (the receipt answered with JSON-RPC errors), then one succeeds: what WitnessAnchorRunFailing (docs/alerts.yml) and a staleness alert read" \
+    "the failed run's textfile says batches_failed_total 1; the good run's says batches_failed_total 0 and batch_last_success_timestamp_seconds = when it ended (both were registered but never set: a failing worker was invisible)"
+t_eq "run-failure-metrics: the failed run's textfile: batches_failed_total 1" \
+    "$(sed -n 's/^batches_failed_total //p' "$T_TMP/once.prom")" 1
+t_eq "run-failure-metrics: the good run's textfile: batches_failed_total 0" \
+    "$(sed -n 's/^batches_failed_total //p' "$T_TMP/metrics.prom")" 0
+ts=$(sed -n 's/^batch_last_success_timestamp_seconds //p' "$T_TMP/metrics.prom"); ts=${ts%%.*}
+t_check "run-failure-metrics: batch_last_success_timestamp_seconds ($ts) within the good run [$t0, $t1]" \
+    test "${ts:-0}" -ge "$t0" -a "${ts:-0}" -le "$t1"
 t_done

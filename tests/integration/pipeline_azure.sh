@@ -2,7 +2,8 @@
 # pipeline_azure.sh -- `anchord run` publishing to Azure Blob Storage (Azurite on 127.0.0.1,
 # a public-read container): 200 DIDs and 600 events anchored and published with conditional
 # Put Blob, every file valid, roots on chain, the files served to anonymous readers with
-# their headers, and every history ANCHORED by didverify --base-url reading Azurite itself.
+# their headers, and every history ANCHORED by didverify --base-url reading Azurite itself;
+# an operator's narrow CORS rule refused at start-up unless WA_STORE_CORS=off.
 # Then Azure faults through test-tool faultproxy (answers lost after the write, 409s,
 # 503s): no event lost, none twice, one anchor per batch. WA_SKIP_AZURITE=1 skips it.
 source "$(dirname "$0")/../lib.sh"
@@ -39,13 +40,34 @@ t_eq "didverify --base-url Azurite: all 200 ANCHORED (exit 0)" "$(cat "$T_TMP/dv
 t_expect_rc "didverify: a batch manifest from Azurite rebuilds to the chain's root" 0 \
     env -u WA_RPC_URLS "$DV" batch 1 --base-url "$BASE" --anchors "$T_TMP/anchors.json"
 
+scenario attack azure-pipeline-cors-narrow \
+    "the account's blob service has only an operator's CORS rule for one origin (Azure CORS is account-wide) when anchord run starts" \
+    "anchord run refuses (exit 3, no anchor) and leaves the rule as it was; WA_STORE_CORS=off (a CDN adds CORS) runs the batch"
+svcProps() { node "$WA_ROOT/tests/node/azblob.mjs" req "$@" >"$T_TMP/props.out" 2>&1; }
+printf '%s' '<?xml version="1.0" encoding="utf-8"?><StorageServiceProperties><Cors><CorsRule><AllowedOrigins>https://only.example</AllowedOrigins><AllowedMethods>GET</AllowedMethods><MaxAgeInSeconds>60</MaxAgeInSeconds><ExposedHeaders>ETag</ExposedHeaders><AllowedHeaders>*</AllowedHeaders></CorsRule></Cors></StorageServiceProperties>' >"$T_TMP/cors-narrow.xml"
+t_check "operator's narrow CORS rule set" svcProps PUT "/?restype=service&comp=properties" Content-Type:application/xml --body "$T_TMP/cors-narrow.xml"
+"$TT" events 0 12 24 narrow >"$T_TMP/narrow.jsonl"; "$AD" submit "$T_TMP/narrow.jsonl" >/dev/null 2>&1
+pipe_run
+t_eq "narrow CORS rule: anchord run refuses (exit 3), no anchor" "$RUN_RC $(count)" "3 2"
+t_check "the refusal names the CORS rule and the way out" grep -q 'CORS.*WA_STORE_CORS' "$RUN_LOG"
+svcProps GET "/?restype=service&comp=properties"
+t_check "the operator's rule is left as it was" grep -q 'only.example' "$T_TMP/props.out"
+WA_STORE_CORS=off pipe_run
+t_eq "WA_STORE_CORS=off: the batch runs" "$RUN_RC $(count)" "0 3"
+printf '%s' '<?xml version="1.0" encoding="utf-8"?><StorageServiceProperties><Cors></Cors></StorageServiceProperties>' >"$T_TMP/cors-none.xml"
+svcProps PUT "/?restype=service&comp=properties" Content-Type:application/xml --body "$T_TMP/cors-none.xml"
+"$TT" events 0 12 24 corsback >"$T_TMP/corsback.jsonl"; "$AD" submit "$T_TMP/corsback.jsonl" >/dev/null 2>&1
+pipe_run
+svcProps GET "/?restype=service&comp=properties"
+t_eq "rules removed: the next run sets ours again and anchors" "$RUN_RC $(count) $(grep -c '<AllowedOrigins>\*</AllowedOrigins>' "$T_TMP/props.out")" "0 4 1"
+
 # Faults between the worker and Azure.
 source "$WA_ROOT/tests/svc/fault_env.sh"
 fault_proxy "$AZ_PORT"
 export AZURE_STORAGE_CONNECTION_STRING="AccountName=$AZ_ACCOUNT;AccountKey=$AZ_KEY;BlobEndpoint=http://127.0.0.1:$PP/$AZ_ACCOUNT" WA_STORE_RETRIES=4
 
 scenario fault azure-pipeline-answer-lost "did.jsonl Put Blobs applied by Azure but answered 500, and one answered 409 without an error code" \
-    "ambiguous: the store reads the write id back, finds its own write: done; one anchor, no duplicate line"
+    "ambiguous: the store reads the blob's Content-MD5 back, finds its own bytes: done; one anchor, no duplicate line"
 rules 'method=PUT path=did.jsonl nth=2 fwd status 500' 'method=PUT path=did.jsonl nth=5 fwd status 409'
 mark lost; events lost
 pipe_run

@@ -3,7 +3,8 @@
 # it (npm azurite 3.35.0 on 127.0.0.1, tests/svc/azurite.sh): the conformance suite and the
 # 16-writer races that the file store and radosgw pass (tests/integration/store.sh), the
 # three credential forms (connection string, account + key, SAS), connection reuse,
-# headers and CORS (GET and preflight) as an anonymous browser sees them, `seed
+# headers and CORS (GET and preflight) as an anonymous browser sees them, no metadata on
+# blobs, an operator's CORS rules kept (a narrower one refused), `seed
 # seed-storage --store azblob://` (create-only, the page too), missing keys and
 # containers, bad credentials (a specific error at open or probe), secrets kept out of
 # traces and errors, conditions stripped by a proxy (the probe refuses), and lost or
@@ -39,7 +40,9 @@ CS=$AZURE_STORAGE_CONNECTION_STRING
 # ---------------------------------------------------------------- conformance
 run_suite azblob "$TT" store -u "$U" suite
 run_suite azblob-race "$TT" store -u "$U" race 16 8
-t_eq "probe cleaned up" "$("$TT" store -u "$U" ls .wa-probe/ 2>&1)" ""
+t_eq "probe cleaned up (nothing left under _wa/)" "$("$TT" store -u "$U" ls _wa/ 2>&1)" ""
+WA_STORE_TRACE=1 "$TT" store -u "$U" probe >/dev/null 2>"$T_TMP/probe.trace"
+t_grep "internal objects: the probe writes under <prefix>/_wa/probe/" '^az PUT [^ ]*/wabkt/pfx/_wa/probe/[0-9a-f]+ -> 201' "$T_TMP/probe.trace"
 
 # CLI exit codes as for the other stores.
 echo '{"a":1}' >"$T_TMP/o.json"
@@ -170,6 +173,67 @@ t_grep "server down: cannot reach, after retries" 'cannot reach .*\(3 attempts\)
 [ $((SECONDS - t0)) -lt 10 ] && t_ok "server down: fails fast" || t_fail "server down: fails fast" "$((SECONDS - t0)) s"
 
 # ---------------------------------------------------------------- attacks and faults
+scenario attack azure-write-id-metadata \
+    "an anonymous reader HEADs blobs written with If-None-Match: * and If-Match in a public container, looking for what the writer attached" \
+    "no x-ms-meta-* header: nothing but the bytes, Content-Type and Cache-Control is attached (as on S3, docs/store.md)"
+etag=$("$TT" store -u "$P" put meta/a.json "$T_TMP/o.json" --if-absent)
+"$TT" store -u "$P" put meta/a.json "$T_TMP/i.html" --if-match "$etag" >/dev/null
+"$TT" store -u "$P" put meta/b.json "$T_TMP/o.json" >/dev/null
+for k in meta/a.json meta/b.json; do
+    h=$(hdr "$PUB/$k")
+    grep -q '^HTTP/1.1 200' <<<"$h" && ! grep -qi '^x-ms-meta-' <<<"$h" \
+        && t_ok "azure-write-id-metadata: $k has no x-ms-meta-*" || t_fail "azure-write-id-metadata: $k" "$(grep -i 'HTTP/\|x-ms-meta' <<<"$h")"
+done
+
+# props METHOD [FILE]: Get/Set Blob Service Properties (signed by tests/node/azblob.mjs, not
+# by the store); the answer in $T_TMP/props.out.
+props() {
+    node "$WA_ROOT/tests/node/azblob.mjs" req "$1" "/?restype=service&comp=properties" \
+        ${2:+Content-Type:application/xml --body "$2"} >"$T_TMP/props.out" 2>&1
+}
+# corsXml RULE...: a StorageServiceProperties body holding only <Cors> with these rules
+# (each "ORIGINS|METHODS|EXPOSED"); other properties are left as they are by the server.
+corsXml() {
+    local r o m x
+    printf '<?xml version="1.0" encoding="utf-8"?><StorageServiceProperties><Cors>'
+    for r in "$@"; do
+        IFS='|' read -r o m x <<<"$r"
+        printf '<CorsRule><AllowedOrigins>%s</AllowedOrigins><AllowedMethods>%s</AllowedMethods>' "$o" "$m"
+        printf '<MaxAgeInSeconds>60</MaxAgeInSeconds><ExposedHeaders>%s</ExposedHeaders><AllowedHeaders>*</AllowedHeaders></CorsRule>' "$x"
+    done
+    printf '</Cors></StorageServiceProperties>'
+}
+scenario attack azure-cors-operator-rules \
+    "the account's blob service already has CORS rules of its operator: only one that lets https://only.example read, or an open rule beside another (Azure CORS is account-wide: other containers' readers depend on them)" \
+    "storeSetCors as on S3: only narrower rules -> refused (exit 1), the rules left as they were; an open rule present -> OK, nothing rewritten; no rule -> ours is set"
+corsXml 'https://only.example|GET|etag' >"$T_TMP/cors-narrow.xml"
+t_check "operator's narrow rule set" props PUT "$T_TMP/cors-narrow.xml"
+t_expect_rc "only a narrower rule: cors refuses" 1 "$TT" store -u "$P" cors
+t_grep "narrower rule: the refusal names the CORS rule" 'CORS' "$T_TMP/last.err"
+props GET
+t_eq "narrower rule: left as it was (one rule, only.example)" \
+    "$(grep -o '<CorsRule>' "$T_TMP/props.out" | wc -l) $(grep -c 'only.example' "$T_TMP/props.out")" "1 1"
+corsXml 'https://only.example|GET|x-ms-meta-*' 'https://a.example,*|HEAD,GET|x-ms-meta-*,ETag' >"$T_TMP/cors-two.xml"
+t_check "operator's two rules set (the second open)" props PUT "$T_TMP/cors-two.xml"
+t_expect_rc "an open rule beside another: cors OK" 0 "$TT" store -u "$P" cors
+props GET
+t_eq "open rule present: both rules kept as they were" \
+    "$(grep -o '<CorsRule>' "$T_TMP/props.out" | wc -l) $(grep -c 'only.example' "$T_TMP/props.out") $(grep -c 'a.example' "$T_TMP/props.out")" "2 1 1"
+corsXml 'https://a.example,*|GET|*' >"$T_TMP/cors-star.xml"
+t_check "operator's open rule exposing every header (*)" props PUT "$T_TMP/cors-star.xml"
+t_expect_rc "ExposedHeaders * covers the ETag: cors OK" 0 "$TT" store -u "$P" cors
+props GET
+t_check "... the rule untouched" grep -q '<ExposedHeaders>\*</ExposedHeaders>' "$T_TMP/props.out"
+corsXml 'https://a.example,*|PUT|ETag' >"$T_TMP/cors-noget.xml"
+t_check "operator's rule for any origin but PUT only" props PUT "$T_TMP/cors-noget.xml"
+t_expect_rc "any origin but no GET: cors refuses" 1 "$TT" store -u "$P" cors
+corsXml >"$T_TMP/cors-none.xml"
+t_check "operator's rules removed" props PUT "$T_TMP/cors-none.xml"
+t_expect_rc "no rule: cors sets ours" 0 "$TT" store -u "$P" cors
+props GET
+t_check "... one rule: any origin, GET, ETag exposed" grep -qE \
+    '<Cors><CorsRule><AllowedOrigins>\*</AllowedOrigins><AllowedMethods>GET,HEAD</AllowedMethods>.*<ExposedHeaders>ETag</ExposedHeaders>.*</CorsRule></Cors>' "$T_TMP/props.out"
+
 pp=$(freeport)
 printf '%s\n' 'strip if-match' 'strip if-none-match' >"$T_TMP/rules"
 t_bg "$TT" faultproxy "$pp" "$AZ_PORT" "$T_TMP/rules" 2>>"$T_TMP/proxy.log"
@@ -210,7 +274,7 @@ grep -qF -e "$sig" -e "$sigp" -e "$WRONG" -e "$AZ_KEY" "$T_TMP/sec.out" && t_fai
 
 scenario fault azure-put-answer-lost \
     "a conditional Put Blob is applied, but the answer is replaced by 500 (once by 409 with no error code)" \
-    "ambiguous: the store reads the blob's write id back, finds its own write: OK, one write"
+    "ambiguous: the store reads the blob's Content-MD5 back, finds its own bytes: OK, one write"
 rules 'method=PUT path=/lost/a nth=1 fwd status 500' 'method=PUT path=/lost/b nth=1 fwd status 409'
 t_expect_rc "500 after the write: put-if-absent is OK" 0 "${viaProxyKey[@]}" "$TT" store -u "$U" put lost/a.json "$T_TMP/o.json" --if-absent
 t_expect_rc "409 after the write: put-if-absent is OK" 0 "${viaProxyKey[@]}" "$TT" store -u "$U" put lost/b.json "$T_TMP/o.json" --if-absent

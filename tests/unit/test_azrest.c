@@ -1,12 +1,15 @@
 /* test_azrest.c -- the Azure Blob REST pieces without a server: azblob:// URLs, connection
  * strings, the Shared Key string to sign and signature ("Authorize with Shared Key",
  * learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key), RFC 1123 dates,
- * List Blobs pages, and storeOpen's reading of the AZURE_STORAGE_* environment.
+ * List Blobs pages, the CORS rules of Get Blob Service Properties (storeSetCors: set when
+ * none, keep an open one, refuse only narrower ones), outcomes by status and error code,
+ * and storeOpen's reading of the AZURE_STORAGE_* environment.
  * The signature vectors were computed independently (Python hmac/hashlib/base64) with
  * Azurite's published development key; tests/integration/store_azure.sh checks the same
  * signing against Azurite itself. */
 #include <stdlib.h>
 #include <string.h>
+#include "core/io/http.h"
 #include "anchord/store/azrest.h"
 #include "anchord/store/store.h"
 #include "t.h"
@@ -177,11 +180,83 @@ static void testOpen(void) {
     T_CHECK(!storeOpen("azblob://My/c0n", err) && strstr(err, "account name"), "bad account: %s", err);
 }
 
+/* The CORS rules of "Get Blob Service Properties" (learn.microsoft.com/rest/api/
+ * storageservices/get-blob-service-properties); the rule storeSetCors needs: any origin
+ * may GET and read the ETag. */
+static void testCors(void) {
+#define PROPS(rules) "<?xml version=\"1.0\" encoding=\"utf-8\"?><StorageServiceProperties><Logging><Version>1.0</Version>" \
+    "</Logging>" rules "<DefaultServiceVersion>2025-11-05</DefaultServiceVersion></StorageServiceProperties>"
+#define RULE(o, m, x) "<CorsRule><AllowedOrigins>" o "</AllowedOrigins><AllowedMethods>" m "</AllowedMethods>" \
+    "<AllowedHeaders>*</AllowedHeaders><ExposedHeaders>" x "</ExposedHeaders><MaxAgeInSeconds>60</MaxAgeInSeconds></CorsRule>"
+    static const struct { const char *xml; int n, open; const char *what; } v[] = {
+        {PROPS("<Cors/>"), 0, 0, "no rule (Azurite: <Cors/>)"},
+        {PROPS("<Cors></Cors>"), 0, 0, "no rule (<Cors></Cors>)"},
+        {PROPS(""), 0, 0, "no <Cors> element at all"},
+        {PROPS("<Cors>" RULE("*", "GET,HEAD", "ETag") "</Cors>"), 1, 1, "our rule"},
+        {PROPS("<Cors>" RULE("https://only.example", "GET", "ETag") "</Cors>"), 1, 0, "one origin only"},
+        {PROPS("<Cors>" RULE("*", "PUT,POST", "ETag") "</Cors>"), 1, 0, "no GET"},
+        {PROPS("<Cors>" RULE("*", "GET", "x-ms-meta-*") "</Cors>"), 1, 0, "ETag not exposed"},
+        {PROPS("<Cors>" RULE("*", "GET", "") "</Cors>"), 1, 0, "nothing exposed"},
+        {PROPS("<Cors>" RULE("*", "GET", "*") "</Cors>"), 1, 1, "every header exposed (*)"},
+        {PROPS("<Cors>" RULE("*", "GET", "e*") "</Cors>"), 1, 1, "a prefix pattern covering etag"},
+        {PROPS("<Cors>" RULE("*", "GET", "etags*") "</Cors>"), 1, 0, "a prefix longer than etag"},
+        {PROPS("<Cors>" RULE("https://a.example, * ", " head , get", "x-ms-meta-*, etag") "</Cors>"), 1, 1,
+         "lists with spaces, any case"},
+        {PROPS("<Cors>" RULE("https://*.example", "GET", "ETag") "</Cors>"), 1, 0, "a sub-domain wildcard is not any origin"},
+        {PROPS("<Cors>" RULE("https://only.example", "GET", "ETag") RULE("*", "GET", "ETag") "</Cors>"), 2, 1,
+         "an open rule after a narrow one"},
+        {PROPS("<Cors>" RULE("*", "GETX", "ETag") RULE("*x", "GET", "ETag") "</Cors>"), 2, 0, "near misses"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        int open = -1, n = azCorsRules(v[i].xml, &open);
+        T_CHECK(n == v[i].n && open == v[i].open, "cors %s: got %d rules open %d", v[i].what, n, open);
+    }
+    int open = 1;
+    T_CHECK(azCorsRules("<Error><Code>AuthorizationFailure</Code></Error>", &open) < 0 && open == 0, "not a properties answer");
+    T_CHECK(azCorsRules(NULL, &open) < 0, "no answer");
+    T_CHECK(azCorsRules(PROPS("<Cors><CorsRule><AllowedOrigins>*"), &open) < 0, "truncated rule");
+#undef PROPS
+#undef RULE
+}
+
+/* Outcomes by status and x-ms-error-code ("Blob service error codes", and the Put Blob,
+ * Get Blob and Delete Blob references): what the store answers its callers. */
+static void testOutcomes(void) {
+    T_CHECK(azGetOutcome(HTTP_OK, 200, "") == STORE_OK, "get 200");
+    T_CHECK(azGetOutcome(HTTP_OK, 404, "BlobNotFound") == STORE_NOTFOUND, "get 404 BlobNotFound");
+    T_CHECK(azGetOutcome(HTTP_OK, 404, "ContainerNotFound") == STORE_ERR, "a missing container is an error, never 'not found'");
+    T_CHECK(azGetOutcome(HTTP_OK, 404, "ResourceNotFound") == STORE_ERR && azGetOutcome(HTTP_OK, 404, NULL) == STORE_ERR,
+            "no such account; a 404 without a code");
+    T_CHECK(azGetOutcome(HTTP_TOO_LARGE, 200, "") == STORE_TOOLARGE, "get over the caller's max");
+    T_CHECK(azGetOutcome(HTTP_OK, 403, "AuthenticationFailed") == STORE_ERR && azGetOutcome(HTTP_NOCONN, 0, "") == STORE_ERR,
+            "get 403, no connection");
+    T_CHECK(azPutOutcome(STORE_PUT_ANY, HTTP_OK, 201, "") == STORE_OK && azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 201, "") == STORE_OK,
+            "put 201");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 412, "ConditionNotMet") == STORE_CONFLICT, "If-Match 412");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_ABSENT, HTTP_OK, 412, "ConditionNotMet") == STORE_CONFLICT, "If-None-Match 412");
+    T_CHECK(azPutOutcome(STORE_PUT_ANY, HTTP_OK, 412, "ConditionNotMet") == STORE_ERR, "412 without a condition: an error");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_ABSENT, HTTP_OK, 409, "BlobAlreadyExists") == STORE_CONFLICT, "create 409 BlobAlreadyExists");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 409, "BlobAlreadyExists") == STORE_ERR, "409 BlobAlreadyExists to a CAS");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 404, "BlobNotFound") == STORE_CONFLICT, "If-Match on a missing blob (Azure 404)");
+    T_CHECK(azPutOutcome(STORE_PUT_IF_MATCH, HTTP_OK, 404, "ContainerNotFound") == STORE_ERR, "If-Match in a missing container");
+    T_CHECK(azPutOutcome(STORE_PUT_ANY, HTTP_OK, 400, "Md5Mismatch") == STORE_ERR && azPutOutcome(STORE_PUT_ANY, HTTP_FAILED, 0, "") == STORE_ERR,
+            "put 400 Md5Mismatch, cut off");
+    T_CHECK(azDeleteOutcome(HTTP_OK, 202, "") == STORE_OK && azDeleteOutcome(HTTP_OK, 200, "") == STORE_OK, "delete 202, 200");
+    T_CHECK(azDeleteOutcome(HTTP_OK, 404, "BlobNotFound") == STORE_OK, "delete of a missing blob is idempotent");
+    T_CHECK(azDeleteOutcome(HTTP_OK, 404, "ContainerNotFound") == STORE_ERR, "delete in a missing container");
+    T_CHECK(azDefinite409("BlobAlreadyExists") && !azDefinite409("") && !azDefinite409(NULL) && !azDefinite409("LeaseIdMissing"),
+            "only BlobAlreadyExists is a definite 409");
+    T_CHECK(azHint("AuthorizationPermissionMismatch") && azHint("ContainerNotFound") && !azHint("ServerBusy") && !azHint(NULL),
+            "hints");
+}
+
 int main(void) {
     testUrl();
     testConn();
     testSign();
     testList();
+    testCors();
+    testOutcomes();
     testOpen();
     return T_DONE();
 }

@@ -1,12 +1,13 @@
 /* test_eth.c -- RLP (vectors from the Ethereum wiki's RLP page / Yellow Paper
- * appendix B), EIP-55 (the vectors listed in EIP-55), JSON-RPC response parsing,
- * quantities, revert reasons, URL redaction and configuration checks. The
+ * appendix B), EIP-55 (the vectors listed in EIP-55), revert reasons, the chain
+ * settings and the relayer key (the JSON-RPC transport: test_chain_rpc.c). The
  * transaction and signature encodings are checked against cast at test time in
  * tests/integration/eth_golden.sh. */
 #include <stdlib.h>
 #include "anchord/config/config.h"
 #include "anchord/chain/eth.h"
 #include "anchord/chain/ethkey.h"
+#include "verifier/chain/abi.h"
 #include "verifier/chain/ethrpc.h"
 #include "anchord/chain/rlp.h"
 #include "core/err.h"
@@ -109,109 +110,45 @@ static void testEip55(void) {
     T_CHECK(ethAddrParse("0x5aaeb6053f3e94c9b9a09f33669435e7ef1bea", a, NULL) < 0, "short address rejected");
 }
 
-static int parse(const char *body, long id, json_t **res, int *code, buf *data, char *err) {
-    return ethRpcParse(body, strlen(body), id, res, code, data, err);
-}
-
-static void testRpcParse(void) {
-    json_t *r;
-    int code = 0;
-    buf data = BUF_INIT;
-    char err[ERR_MAX];
-    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x7a69\"}", 7, &r, &code, &data, err) == 0 &&
-            !strcmp(json_string_value(r), "0x7a69"), "result parsed");
-    json_decref(r);
-    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":null}", 7, &r, &code, &data, err) == 0 && json_is_null(r), "null result");
-    json_decref(r);
-    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":3,\"message\":\"execution reverted\",\"data\":\"0x1b35972d\"}}",
-                  3, &r, &code, &data, err) == ETH_RPC_ENODE && code == 3 && !strcmp((char *)data.p, "0x1b35972d") &&
-            strstr(err, "execution reverted"), "error object parsed: %s", err);
-    T_CHECK(parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32000,\"message\":\"bad\\u0007\\nthing\"}}",
-                  3, &r, &code, &data, err) == ETH_RPC_ENODE && !strchr(err, '\n') && !strchr(err, 7), "message sanitised: %s", err);
-    static const char *bad[] = {
-        "", "nope", "[]", "{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":1}" /* id mismatch */,
-        "{\"id\":7,\"result\":1}", "{\"jsonrpc\":\"1.0\",\"id\":7,\"result\":1}",
-        "{\"jsonrpc\":\"2.0\",\"id\":7}", "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1,\"error\":{}}",
-        "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1,\"result\":2}" /* duplicate key */,
-        "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":\"x\",\"message\":\"m\"}}",
-        "{\"jsonrpc\":\"2.0\",\"id\":\"7\",\"result\":1}", "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":1} x",
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        T_CHECK(parse(bad[i], 7, &r, &code, &data, err) == -1 && r == NULL, "malformed response %zu rejected", i);
-    bufFree(&data);
-}
-
-static void testQty(void) {
-    uint64_t v = 0;
-    json_t *j;
-#define Q(s, ok, want) j = json_string(s); T_CHECK((ethQty(j, &v, NULL) == 0) == ok && (!ok || v == want), "qty %s", s); json_decref(j)
-    Q("0x0", 1, 0);
-    Q("0x7a69", 1, 31337);
-    Q("0xffffffffffffffff", 1, UINT64_MAX);
-    Q("0x00ff", 1, 255);
-    Q("0x", 0, 0);
-    Q("7a69", 0, 0);
-    Q("0x1g", 0, 0);
-    Q("0x10000000000000000", 0, 0);
-#undef Q
-    j = json_integer(5);
-    T_CHECK(ethQty(j, &v, NULL) < 0, "qty: a JSON number is rejected");
-    json_decref(j);
-    char s[19];
-    ethQtyStr(0, s); T_CHECK(!strcmp(s, "0x0"), "qtyStr 0");
-    ethQtyStr(31337, s); T_CHECK(!strcmp(s, "0x7a69"), "qtyStr 31337");
-}
-
 static void testRevert(void) {
     char out[200];
     uint8_t d[100] = {0}, h[32];
     keccak256("Error(string)", 13, h);
     memcpy(d, h, 4);
     d[4 + 31] = 0x20; d[36 + 31] = 5; memcpy(d + 68, "nope!", 5);
-    ethRevertReason(d, 100, out, sizeof out);
+    abiRevertReason(d, 100, out, sizeof out);
     T_CHECK(!strcmp(out, "Error(\"nope!\")"), "Error(string): %s", out);
     keccak256("NotRelayer(address)", 19, h);
     memset(d, 0, sizeof d);
     memcpy(d, h, 4);
     d[35] = 1;
-    ethRevertReason(d, 36, out, sizeof out);
+    abiRevertReason(d, 36, out, sizeof out);
     T_CHECK(!strcmp(out, "NotRelayer(0x0000000000000000000000000000000000000001)"), "NotRelayer: %s", out);
     keccak256("ZeroRoot()", 10, h);
-    ethRevertReason(h, 4, out, sizeof out);
+    abiRevertReason(h, 4, out, sizeof out);
     T_CHECK(!strcmp(out, "ZeroRoot()"), "ZeroRoot: %s", out);
     uint8_t u[4] = {1, 2, 3, 4};
-    ethRevertReason(u, 4, out, sizeof out);
+    abiRevertReason(u, 4, out, sizeof out);
     T_CHECK(!strcmp(out, "custom error 0x01020304"), "unknown selector: %s", out);
-    ethRevertReason(u, 0, out, sizeof out);
+    abiRevertReason(u, 0, out, sizeof out);
     T_CHECK(!strcmp(out, "no reason given"), "empty: %s", out);
     /* A lying Error(string) length must not read out of bounds. */
     keccak256("Error(string)", 13, h);
     memset(d, 0xff, sizeof d);
     memcpy(d, h, 4);
-    ethRevertReason(d, 68, out, sizeof out);
+    abiRevertReason(d, 68, out, sizeof out);
     T_CHECK(out[0] != 0, "hostile Error(string) handled: %s", out);
 }
 
-static void testUrlsAndConfig(void) {
-    char s[ETH_RPC_SHOWN_MAX], err[ERR_MAX];
-    ethRpcShowUrl("https://sepolia.infura.io/v3/0123456789abcdef", s);
-    T_CHECK(!strcmp(s, "https://sepolia.infura.io/..."), "API key path hidden: %s", s);
-    ethRpcShowUrl("http://user:pw@127.0.0.1:8545", s);
-    T_CHECK(!strcmp(s, "http://127.0.0.1:8545"), "userinfo hidden: %s", s);
-    ethRpc r;
-    T_CHECK(ethRpcInit(&r, "ftp://x", err) < 0 && strstr(err, "http"), "non-http URL refused: %s", err);
-    T_CHECK(ethRpcInit(&r, " , ", err) < 0, "empty URL list refused");
-    T_CHECK(ethRpcInit(&r, "http://a, https://b ,http://c", err) == 0 && r.nurls == 3 && !strcmp(r.urls[1], "https://b"),
-            "three URLs parsed");
-    ethRpcFree(&r);
+static void testConfig(void) {
+    char err[ERR_MAX];
     /* The chain settings come from anchord's one configuration (config.c). */
-    ethConfig cfg;
     config ac;
     unsetenv("WA_CONFIG");
     unsetenv("WA_RPC_URLS"); unsetenv("WA_CHAIN_ID"); unsetenv("WA_CONTRACT"); unsetenv("WA_CONFIRMATIONS");
-    T_CHECK(configLoad(&ac, NULL, err) == 0 && ethConfigFrom(&ac, &cfg, err) == 0 && cfg.chainId == 31337 &&
-            cfg.confirmations == 1 && cfg.maxFeeWei == 200000000000ull && cfg.rpcAttempts == 3 &&
-            !strcmp(cfg.rpcUrls, "http://127.0.0.1:8545") && !cfg.hasContract, "defaults: a local dev chain");
+    T_CHECK(configLoad(&ac, NULL, err) == 0 && ac.chainId == 31337 && ac.confirmations == 1 && ac.maxFeeGwei == 200 &&
+            ac.rpcAttempts == 3 && !strcmp(ac.rpcUrls, "http://127.0.0.1:8545") && !*ac.contract,
+            "defaults: a local dev chain");
     setenv("WA_CHAIN_ID", "11155111x", 1);
     T_CHECK(configLoad(&ac, NULL, err) < 0 && strstr(err, "WA_CHAIN_ID"), "bad chain id: %s", err);
     setenv("WA_CHAIN_ID", "11155111", 1);
@@ -225,8 +162,8 @@ static void testUrlsAndConfig(void) {
     setenv("WA_RPC_URLS", "http://a,ftp://b", 1);
     T_CHECK(configLoad(&ac, NULL, err) < 0 && strstr(err, "WA_RPC_URLS"), "bad RPC URL named: %s", err);
     unsetenv("WA_RPC_URLS");
-    T_CHECK(configLoad(&ac, NULL, err) == 0 && ethConfigFrom(&ac, &cfg, err) == 0 && cfg.chainId == 11155111 &&
-            cfg.confirmations == 3 && cfg.hasContract, "explicit configuration");
+    T_CHECK(configLoad(&ac, NULL, err) == 0 && ac.chainId == 11155111 && ac.confirmations == 3 && *ac.contract,
+            "explicit configuration");
     unsetenv("WA_CHAIN_ID"); unsetenv("WA_CONTRACT"); unsetenv("WA_CONFIRMATIONS");
     /* Key from the environment: read, then zeroed and unset. */
     setenv("WA_RELAYER_KEY", "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d", 1);
@@ -249,9 +186,7 @@ static void testUrlsAndConfig(void) {
 int main(void) {
     testRlp();
     testEip55();
-    testRpcParse();
-    testQty();
     testRevert();
-    testUrlsAndConfig();
+    testConfig();
     return T_DONE();
 }

@@ -60,9 +60,9 @@ int main(void) {
     mkManifest(3, o1, vo, 1, &a);
     mkManifest(4, d3, v3, 2, &a);
     mkManifest(5, o1, vo, 1, &a);
-    chainSrc src;
+    rootsSrc src;
     memset(&src, 0, sizeof src);
-    T_CHECK(chainOpenAnchors(&src, &a, NULL, 0, err) == 0, "anchors source: %s", err);
+    T_CHECK(rootsOpenAnchors(&src, &a, NULL, 0, err) == 0, "anchors source: %s", err);
     const char *served[] = {"1-QmA", "2-QmB", "3-QmC"};
 
     /* staleLeaves alone */
@@ -105,7 +105,7 @@ int main(void) {
             "a manifest whose leaves do not give the chain's root is refused");
 
     for (int i = 0; i < 6; i++) manifestFree(&mans[i]);
-    chainClose(&src);
+    rootsClose(&src);
     free(a.v);
     return T_DONE();
 }

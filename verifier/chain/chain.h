@@ -1,79 +1,116 @@
-/* chain.h -- where didverify gets the roots it trusts: the WitnessAnchorRegistry
- * read over JSON-RPC (eth_call roots(batchId) plus the anchoring transaction's
- * receipt), or an offline anchors file exported from the registry's Anchored
- * logs. Also the registry's read-only ABI, shared with anchord's client.
+/* chain.h -- the one read client of the chain: the WitnessAnchorRegistry and the
+ * transactions that anchor it, over JSON-RPC (verifier/chain/ethrpc.h).
  *
- * Dependency note: this is the lowest layer that talks to a node; anchord's
- * transaction code builds on verifier/chain/ethrpc.h and these ABI helpers, so the
- * direction stays programs -> anchord -> verifier -> didlog -> core. */
+ * Used by didverify (verifier/roots.h: roots, receipts, Anchored logs) and by anchord's
+ * write side (anchord/chain/eth.h), which adds signing, sending and following only.
+ * Ownership: a chainReader owns its ethRpc; chainReadClose frees it. Thread safety: a
+ * chainReader is used by one thread at a time; readers are independent.
+ * Errors: 0 (or an answer >= 0 where stated), or minus one of CHAIN_E* with one line in
+ * err. The numbers are anchord's exit codes for the chain commands (docs/eth.md). */
 #ifndef WA_CHAIN_H
 #define WA_CHAIN_H
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 #include "core/err.h"
+#include "verifier/chain/abi.h"
 #include "verifier/chain/ethaddr.h"
 #include "verifier/chain/ethrpc.h"
-#include "verifier/proof/manifest.h"
 
-#define REG_ANCHORED_SIG "Anchored(uint256,bytes32,uint256)"
+/* Failure categories: a function returns 0 or minus one of these (so -1 is the generic
+ * failure, as everywhere else). */
+enum {
+    CHAIN_EFAIL = 1,      /* anything else: the node refused, a malformed answer, ... */
+    CHAIN_ECONFIG = 3,    /* bad or missing configuration (URL list, contract, key) */
+    CHAIN_EDOWN = 4,      /* no RPC URL answered */
+    CHAIN_ECHAIN = 5,     /* the node's chain id is not the expected one */
+    CHAIN_EREVERT = 6,    /* the call or transaction reverted */
+    CHAIN_ETIMEOUT = 7    /* not mined / not confirmed in time (the write side) */
+};
 
-/* ---- the registry's ABI (no I/O) ---- */
+typedef struct chainReader {
+    ethRpc rpc;
+    uint64_t chainId;                  /* what the node reported at open */
+    int hasContract;
+    uint8_t contract[ETH_ADDR_LEN];    /* the registry, when hasContract */
+} chainReader;
 
-/* regSelector: the 4-byte function selector keccak256(sig)[0..4). */
-void regSelector(const char *sig, uint8_t out[4]);
-/* regPutWord: v as a big-endian 256-bit ABI word. */
-void regPutWord(uint8_t p[32], uint64_t v);
-/* regWord: an ABI word as uint64; -1 when it does not fit in 53 bits (JSON-safe). */
-int regWord(const uint8_t p[32], uint64_t *v);
-/* regRootsCall / regBatchCountCall: the calldata of roots(uint256), batchCount(). */
-void regRootsCall(uint64_t batchId, uint8_t out[36]);
-void regBatchCountCall(uint8_t out[4]);
-/* regAnchored: decode one log object of a receipt or eth_getLogs answer.
- * 1 when it is an Anchored event of `contract` (not removed), with batchId,
- * root and timestamp set; 0 when it is some other log; -1 + err when it claims
- * to be one but is malformed. */
-int regAnchored(const json_t *log, const uint8_t contract[ETH_ADDR_LEN], uint64_t *batchId,
-                uint8_t root[32], uint64_t *timestamp, char *err);
+typedef struct chainReadOpts {         /* zero = the ethRpc defaults */
+    long timeoutMs;                    /* one request */
+    int attempts;                      /* rounds over all URLs */
+    long backoffMs;                    /* first pause between rounds */
+    void (*onError)(const char *kind); /* counts RPC failures (anchord's rpc_errors_total) */
+    const char *chainIdName;           /* what a mismatch message calls the expected id
+                                          ("WA_CHAIN_ID"); NULL = "the expected chain id" */
+    ethRpcPostFn post;                 /* NULL = HTTP; unit tests: a scripted node */
+    void *postCtx;
+    const clockSrc *clock;             /* the RPC's retry pauses; NULL = the real clock */
+} chainReadOpts;
 
-/* ---- root sources ---- */
+typedef struct chainReceipt {
+    uint8_t txHash[32], blockHash[32];
+    uint64_t blockNumber, gasUsed;
+    int status;                        /* 1 success, 0 reverted */
+    int hasContractAddress;
+    uint8_t contractAddress[ETH_ADDR_LEN];
+    json_t *logs;                      /* the receipt's logs (owned; an array) */
+} chainReceipt;
 
-typedef struct chainSrc {
-    uint64_t chainId;
-    uint8_t contract[ETH_ADDR_LEN];
-    const anchorsFile *anchors;      /* offline source (borrowed), or NULL */
-    ethRpc rpc;                      /* online source when anchors == NULL */
-    int hasRpc;
-    chainRef *seen;                  /* online: batches already confirmed */
-    size_t nseen, capSeen;
-} chainSrc;
+/* chainReadOpen: connect to urls (comma-separated, fail-over in order; -CHAIN_ECONFIG
+ * when the list is bad) with o (NULL = defaults) and read eth_chainId; a non-zero
+ * expectChainId must match (-CHAIN_ECHAIN, nothing else asked). contract NULL = no
+ * registry calls (they answer -CHAIN_ECONFIG). On error nothing is left open. */
+int chainReadOpen(chainReader *r, const char *urls, const chainReadOpts *o, uint64_t expectChainId,
+                  const uint8_t *contract, char *err);
+/* chainReadClose: free r; safe on a zeroed or closed reader. */
+void chainReadClose(chainReader *r);
 
-/* chainOpenRpc: connect to urls (comma-separated) and read eth_chainId; when
- * chainId is non-zero it must match (else -1 "chain id mismatch"). */
-int chainOpenRpc(chainSrc *s, const char *urls, const uint8_t contract[ETH_ADDR_LEN], uint64_t chainId, char *err);
-/* chainOpenAnchors: an offline source; contract/chainId, when given (non-NULL /
- * non-zero), must be the file's. */
-int chainOpenAnchors(chainSrc *s, const anchorsFile *a, const uint8_t *contract, uint64_t chainId, char *err);
-void chainClose(chainSrc *s);
+/* chainRpc: one JSON-RPC call (params stolen; NULL = []): 0 and *res (caller decrefs),
+ * -CHAIN_EDOWN when no node answered, -CHAIN_EFAIL when a node answered with an error
+ * (its kind in r->rpc.lastClass, its code and revert data beside it). */
+int chainRpc(chainReader *r, const char *method, json_t *params, json_t **res, char *err);
+/* chainQty: chainRpc of a method whose answer is a quantity, into *out. */
+int chainQty(chainReader *r, const char *method, json_t *params, uint64_t *out, char *err);
+/* chainRevert: rc, a chainRpc result for the request `what`, as a revert when the node
+ * said the call reverted (RPC_NODE_REVERT): -CHAIN_EREVERT with "what: execution
+ * reverted: REASON" in err (what NULL: without the "what: ") when revert data came
+ * (abiRevertReason), err as the node put it otherwise. Any other rc is returned as it is. */
+int chainRevert(chainReader *r, const char *what, int rc, char *err);
 
-/* chainBatch: what the chain says about batchId, given the claim c (root,
- * blockNumber, txHash as witness.json or a manifest states them).
- * 0: all of c holds. 1: it does not, and why is in reason ("batch 7 is not on
- * chain", "root … differs from the on-chain root …", "block …", "tx …").
- * -1: the chain could not be asked (err). Offline: the anchors file entry.
- * Online: roots(batchId) at the latest block, then the receipt of c->txHash
- * must be a successful transaction in c->blockNumber whose Anchored log from
- * the contract has this batchId and root (cached per batch). */
-int chainBatch(chainSrc *s, const chainRef *c, char reason[ERR_MAX], char *err);
+/* chainCall: eth_call of the registry (from may be NULL) with data at tag ("latest" or a
+ * 0x block number), exactly want result bytes into out; a revert is -CHAIN_EREVERT. */
+int chainCall(chainReader *r, const uint8_t *from, const uint8_t *data, size_t len, const char *tag,
+              uint8_t *out, size_t want, char *err);
+/* chainRoots: roots(batchId) at tag (all zero: no such batch). */
+int chainRoots(chainReader *r, uint64_t batchId, const char *tag, uint8_t root[32], char *err);
+/* chainBatchCount: batchCount() at tag. */
+int chainBatchCount(chainReader *r, const char *tag, uint64_t *n, char *err);
+/* chainVerifyRoot: verify(batchId, root) at the latest block into *ok (1 / 0). */
+int chainVerifyRoot(chainReader *r, uint64_t batchId, const uint8_t root[32], int *ok, char *err);
+/* chainHasCode: 0 when addr holds contract code, -CHAIN_ECONFIG when it holds none. */
+int chainHasCode(chainReader *r, const uint8_t addr[ETH_ADDR_LEN], char *err);
+/* chainBlockNumber: eth_blockNumber. */
+int chainBlockNumber(chainReader *r, uint64_t *n, char *err);
+/* chainTxCount: eth_getTransactionCount(addr, tag) ("latest" or "pending"). */
+int chainTxCount(chainReader *r, const uint8_t addr[ETH_ADDR_LEN], const char *tag, uint64_t *n, char *err);
+/* chainGetReceipt: the receipt of txHash: 1 found (out filled: blockNumber, blockHash,
+ * status, gasUsed and a logs array are required; free with chainReceiptFree), 0 not
+ * (yet) on chain, or -CHAIN_E* (a malformed receipt is -CHAIN_EFAIL). */
+int chainGetReceipt(chainReader *r, const uint8_t txHash[32], chainReceipt *out, char *err);
+/* chainReceiptFree: release out's logs; safe on a zeroed receipt. */
+void chainReceiptFree(chainReceipt *rc);
+/* One Anchored event of the registry as eth_getLogs reports it. */
+typedef struct chainAnchoredLog {
+    uint64_t batchId, timestamp, blockNumber;
+    uint8_t root[32], txHash[32];
+} chainAnchoredLog;
 
-/* chainBatchCount: how many batches the registry holds: batchCount() at the latest
- * block online, the highest batchId + 1 of the anchors file offline (its snapshot). 0 / -1 + err. */
-int chainBatchCount(chainSrc *s, uint64_t *count, char *err);
-
-/* chainExport: the anchors file of the registry from its Anchored logs
- * (eth_getLogs from fromBlock to the latest block, in block ranges that shrink
- * when a node refuses a range), each root checked against roots(batchId) at
- * that block; from block 0 the batch ids must be exactly 0..batchCount-1. */
-int chainExport(chainSrc *s, uint64_t fromBlock, anchorsFile *out, char *err);
+/* chainAnchoredLogs: each Anchored log of the registry in blocks [from, to] to fn, in
+ * the node's order; fn returns 0 to go on or -1 + err to stop (returned as -CHAIN_EFAIL).
+ * -CHAIN_EFAIL with *refused = 1 when the node refused the range (the caller splits it);
+ * a malformed log is -CHAIN_EFAIL. */
+int chainAnchoredLogs(chainReader *r, uint64_t from, uint64_t to,
+                      int (*fn)(void *ctx, const chainAnchoredLog *a, char *err), void *ctx, int *refused,
+                      char *err);
 
 #endif

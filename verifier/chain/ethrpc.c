@@ -1,13 +1,11 @@
-/* ethrpc.c -- Ethereum JSON-RPC client (read by didverify, used by anchord): one curl handle, bounded bodies, fail-over and back-off. */
+/* ethrpc.c -- Ethereum JSON-RPC client (read by didverify, used by anchord): one HTTP client kept per ethRpc, bounded bodies, fail-over and back-off. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <curl/curl.h>
-#include <sodium.h>
 #include "verifier/chain/ethrpc.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "core/io/http.h"
 
 #define BACKOFF_CAP_MS 10000
 
@@ -45,16 +43,15 @@ static void rpcCount(const ethRpc *r, const char *kind) {
 
 int ethRpcInit(ethRpc *r, const char *urls, char *err) {
     if (ethRpcUrls(r, urls, err) < 0) return -1;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (!(r->curl = curl_easy_init())) { ethRpcFree(r); return errSet(err, "curl: cannot initialise"); }
+    if (!(r->http = httpClientNew(1, err))) { ethRpcFree(r); return -1; }
     return 0;
 }
 
 void ethRpcFree(ethRpc *r) {
     for (int i = 0; i < r->nurls; i++) free(r->urls[i]);
     r->nurls = 0;
-    if (r->curl) curl_easy_cleanup(r->curl);
-    r->curl = NULL;
+    httpClientFree(r->http);
+    r->http = NULL;
     bufFree(&r->lastData);
 }
 
@@ -69,35 +66,31 @@ void ethRpcShowUrl(const char *url, char out[ETH_RPC_SHOWN_MAX]) {
              slash && slash[1] ? "/..." : "");
 }
 
-/* sink: curl write callback appending to a buf, refusing bodies over the cap. */
-static size_t sink(char *p, size_t sz, size_t nm, void *ud) {
-    buf *b = ud;
-    size_t n = sz * nm;
-    if (n > ETH_RPC_BODY_MAX - b->len || bufAppend(b, p, n) < 0) return 0;
-    return n;
+void ethRpcSetTransport(ethRpc *r, ethRpcPostFn fn, void *ctx) {
+    r->post = fn;
+    r->postCtx = ctx;
 }
 
-/* post: one HTTP POST of req to url. 0 with the body and HTTP status, -1 + err. */
-static int post(ethRpc *r, const char *url, const char *req, buf *body, long *status, char *err) {
-    CURL *c = r->curl;
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_reset(c);
-    bufReset(body);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, r->timeoutMs);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, r->connectTimeoutMs);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    CURLcode rc = curl_easy_perform(c);
-    curl_slist_free_all(h);
-    if (rc == CURLE_WRITE_ERROR) return errSet(err, "response larger than %u bytes", ETH_RPC_BODY_MAX);
-    if (rc != CURLE_OK) return errSet(err, "%s", curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    return 0;
+/* httpPost: one HTTP POST of req to url on r's client (the default ethRpcPostFn; ctx is
+ * the ethRpc): a body of any status up to ETH_RPC_BODY_MAX, the connection kept. */
+static int httpPost(void *ctx, const char *url, const char *req, size_t len, buf *body, long *status, char *err) {
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    ethRpc *r = ctx;
+    httpReq q = {.method = "POST", .url = url, .headers = headers, .data = req, .len = len,
+                 .maxBody = ETH_RPC_BODY_MAX, .maxErrBody = ETH_RPC_BODY_MAX, .connectTimeoutMs = r->connectTimeoutMs,
+                 .timeoutMs = r->timeoutMs, .allowHttp = 1, .noExpect = 1};
+    if (httpDo(r->http, &q, err) < 0) return -1;
+    int rc = 0;
+    if (q.rc == HTTP_TOO_LARGE) rc = errSet(err, "response larger than %u bytes", ETH_RPC_BODY_MAX);
+    else if (q.rc != HTTP_OK) rc = errSet(err, "%s", q.err);
+    else {
+        *status = q.status;
+        bufFree(body);
+        *body = q.body;
+        q.body = (buf)BUF_INIT;
+    }
+    httpReqFree(&q);
+    return rc;
 }
 
 /* sanitize: copy a node-supplied message keeping printable ASCII only. */
@@ -107,7 +100,33 @@ static void sanitize(const char *s, char *out, size_t cap) {
     out[n] = 0;
 }
 
-int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *code, buf *data, char *err) {
+/* The node spellings rpcClassify knows, lower case, checked in this order. */
+static const struct { const char *words; rpcNodeClass cls; } spellings[] = {
+    {"already known", RPC_NODE_KNOWN},               /* geth, Erigon, anvil */
+    {"known transaction", RPC_NODE_KNOWN},           /* older geth; Besu "Known transaction" */
+    {"alreadyknown", RPC_NODE_KNOWN},                /* Nethermind "AlreadyKnown" */
+    {"existing tx with same hash", RPC_NODE_KNOWN},  /* Erigon */
+    {"already imported", RPC_NODE_KNOWN},            /* OpenEthereum */
+    {"nonce too low", RPC_NODE_NONCE_LOW},           /* geth, Erigon, anvil; Besu "Nonce too low" */
+    {"nonce is too low", RPC_NODE_NONCE_LOW},        /* OpenEthereum */
+    {"oldnonce", RPC_NODE_NONCE_LOW},                /* Nethermind "OldNonce" */
+    {"underpriced", RPC_NODE_UNDERPRICED},           /* geth, Erigon, anvil, Besu: "(replacement) transaction underpriced" */
+    {"feetoolow", RPC_NODE_UNDERPRICED},             /* Nethermind "FeeTooLow", "FeeTooLowToCompete" */
+    {"insufficient funds", RPC_NODE_FUNDS},          /* geth, Erigon, anvil */
+    {"insufficientfunds", RPC_NODE_FUNDS},           /* Nethermind "InsufficientFunds" */
+    {"upfront cost exceeds", RPC_NODE_FUNDS},        /* Besu "Upfront cost exceeds account balance" */
+    {"revert", RPC_NODE_REVERT},                     /* "execution reverted" (most), Nethermind "Reverted" */
+};
+
+rpcNodeClass rpcClassify(int code, const char *message, size_t dataLen) {
+    if (code == 3 || dataLen) return RPC_NODE_REVERT;
+    for (size_t i = 0; message && i < sizeof spellings / sizeof *spellings; i++)
+        if (strcasestr(message, spellings[i].words)) return spellings[i].cls;
+    return RPC_NODE_OTHER;
+}
+
+int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *code, buf *data,
+                rpcNodeClass *cls, char *err) {
     json_error_t je;
     *result = NULL;
     if (len > ETH_RPC_BODY_MAX) return errSet(err, "response too large");
@@ -130,6 +149,7 @@ int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *cod
         *code = (int)json_integer_value(json_object_get(e, "code"));
         bufReset(data);
         if (d && !strncmp(d, "0x", 2) && strlen(d) <= 2 + 2 * 4096) bufPuts(data, d);
+        if (cls) *cls = rpcClassify(*code, json_string_value(json_object_get(e, "message")), data->len);
         errSet(err, "%s (code %d)", msg, *code);
         rc = ETH_RPC_ENODE;
     }
@@ -137,16 +157,27 @@ int ethRpcParse(const char *body, size_t len, long id, json_t **result, int *cod
     return rc;
 }
 
-/* pause: sleep ms milliseconds plus up to 50% jitter (so that workers that
- * failed together do not retry together). */
-static void pause(long ms) {
-    ms += (long)randombytes_uniform((uint32_t)(ms / 2 + 1));
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0) {}
+/* post: one request through r's transport. */
+static int post(ethRpc *r, const char *url, const char *req, buf *body, long *status, char *err) {
+    bufReset(body);
+    *status = 0;
+    if (r->post) return r->post(r->postCtx, url, req, strlen(req), body, status, err);
+    return httpPost(r, url, req, strlen(req), body, status, err);
+}
+
+/* pause: the wait before round `round` (1 = the first retry): WA_RPC_BACKOFF_MS doubling
+ * up to 10 s, plus up to half again as jitter (so that workers that failed together do
+ * not retry together). */
+static void pause(const ethRpc *r, int round) {
+    const clockSrc *c = r->clock ? r->clock : &clockReal;
+    c->sleepMs(c->ctx, clockBackoffMs(round, r->backoffMs, BACKOFF_CAP_MS, CLOCK_JITTER_HALF));
 }
 
 int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, char *err) {
     long id = r->nextId++;
+    r->lastCode = 0;
+    r->lastClass = RPC_NODE_OTHER;
+    bufReset(&r->lastData);
     json_t *req = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id", (json_int_t)id,
                             "method", method, "params", params ? params : json_array());
     char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
@@ -154,10 +185,9 @@ int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, c
     if (!text) return errSet(err, "%s: out of memory", method);
     buf body = BUF_INIT;
     char last[ERR_MAX] = "no attempt made";
-    long delay = r->backoffMs;
     int rc = ETH_RPC_EDOWN;
     for (int round = 0; round < r->attempts && rc == ETH_RPC_EDOWN; round++) {
-        if (round) { pause(delay); delay = delay * 2 > BACKOFF_CAP_MS ? BACKOFF_CAP_MS : delay * 2; }
+        if (round) pause(r, round);
         for (int k = 0; k < r->nurls && rc == ETH_RPC_EDOWN; k++) {
             const char *url = r->urls[r->cur];
             long status = 0;
@@ -170,7 +200,7 @@ int ethRpcCall(ethRpc *r, const char *method, json_t *params, json_t **result, c
                 snprintf(last, sizeof last, "%s: HTTP %ld", shown, status);
                 rpcCount(r, "http");
             } else {
-                rc = ethRpcParse((const char *)body.p, body.len, id, result, &r->lastCode, &r->lastData, e);
+                rc = ethRpcParse((const char *)body.p, body.len, id, result, &r->lastCode, &r->lastData, &r->lastClass, e);
                 if (rc == -1) {
                     snprintf(last, sizeof last, "%s: HTTP %ld, %.140s", shown, status, e);
                     rc = ETH_RPC_EDOWN;
@@ -233,10 +263,8 @@ int ethData(const json_t *v, buf *out, char *err) {
 }
 
 json_t *ethDataJson(const uint8_t *p, size_t n) {
-    char *s = malloc(2 * n + 3);
+    char *s = hexDup0x(p, n);
     if (!s) return NULL;
-    s[0] = '0'; s[1] = 'x';
-    hexEncode(p, n, s + 2);
     json_t *j = json_string(s);
     free(s);
     return j;

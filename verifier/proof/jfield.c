@@ -47,7 +47,6 @@ int jfStr(const json_t *o, const char *k, char *out, size_t max, const char *whe
 json_t *jfHexJson(const uint8_t *b, size_t n, int prefixed) {
     char s[2 + 2 * 64 + 1];
     if (n > 64) return NULL;
-    strcpy(s, "0x");
-    hexEncode(b, n, s + 2);
+    hexEncode0x(b, n, s);
     return json_string(prefixed ? s : s + 2);
 }
