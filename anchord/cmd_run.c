@@ -338,8 +338,8 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     if (setupKeys(c, err) < 0) return EXIT_CONFIG;
     if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
     if (queuePing(c->q, err) < 0) return EXIT_FAILED;
-    if (!(c->st = storeOpen(cfg->store, err))) return EXIT_CONFIG;
-    storeSetParallel(c->st, (int)cfg->storeParallel);
+    storeOpts so = {(int)cfg->storeParallel, (int)cfg->storeRetries, (int)cfg->storeTrace};
+    if (!(c->st = storeOpen(cfg->store, &so, err))) return EXIT_CONFIG;
     char e[ERR_MAX];
     if (storeProbe(c->st, e) < 0) return errSet(err, "refusing to run: %s", e), EXIT_CONFIG;
     if (strcmp(cfg->storeCors, "off") && storeSetCors(c->st, e) != STORE_OK)

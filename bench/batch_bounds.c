@@ -21,7 +21,7 @@ static double now(void) {
 
 static int s3raw(int n, int size) {
     char err[ERR_MAX];
-    store *s = storeOpen(getenv("WA_STORE"), err);
+    store *s = storeOpen(getenv("WA_STORE"), NULL, err);
     if (!s) { fprintf(stderr, "batch_bounds: %s\n", err); return 1; }
     char *body = malloc((size_t)size);
     memset(body, 'x', (size_t)size);

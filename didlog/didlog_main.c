@@ -15,6 +15,7 @@
 #include "didlog/didurl.h"
 #include "core/io/http.h"
 #include "core/io/file.h"
+#include "core/io/clock.h"
 #include "didlog/key.h"
 #include "didlog/resolution.h"
 #include "didlog/webvh.h"
@@ -81,7 +82,7 @@ static int die(const char *msg, const char *err) {
 static void versionTimeArg(const args *a, const webvhLog *log, char out[32]) {
     const char *t = get(a, "time");
     if (t) { snprintf(out, 32, "%s", t); return; }
-    long long now = (long long)time(NULL);
+    long long now = (long long)(clockWallMs() / 1000);
     const webvhEntry *h = log ? webvhHead(log) : NULL;
     if (h && (double)now <= h->time) now = (long long)h->time + 1;
     webvhFormatTime(now, out);
@@ -584,13 +585,20 @@ out:
     return rc;
 }
 
-/* report: print the outcome of a verification / resolution; returns the exit code. */
+/* report: print the outcome of a verification / resolution; returns the exit code.
+ * asJson: the resolution result in its RFC 8785 (JCS) form on one line, so numbers
+ * read as the log writes them (690, 0.6; never 690.0 or 0.59999999999999998). */
 static int report(const webvhLog *log, const webvhResult *r, const webvhQuery *q, int asJson, const char *what) {
-    json_t *res = webvhResolution(log, r, q, NULL);
+    char err[ERR_MAX];
+    json_t *res = webvhResolution(log, r, q, err);
+    if (!res) return die(what, err);
     const char *code = jsonGetStr(json_object_get(res, "didResolutionMetadata"), "error");
     if (asJson) {
-        char *s = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
-        if (s) puts(s);
+        size_t n;
+        char *s = jcsDump(res, &n, err);
+        if (!s) { json_decref(res); return die(what, err); }
+        fwrite(s, 1, n, stdout);
+        putchar('\n');
         free(s);
     }
     if (code) {
@@ -618,7 +626,8 @@ static int cmdVerify(int argc, char **argv) {
              "         [--version-id ID | --version-number N | --version-time T] [--json]\n"
              "  Checks every did:webvh v1.0 rule. Exit 0 valid, 1 invalid (the message names\n"
              "  the entry and the rule), 2 usage or I/O error. --json prints the DID\n"
-             "  resolution result; a version query succeeds when that version is valid.");
+             "  resolution result on one line in RFC 8785 (JCS) form: numbers as the log\n"
+             "  holds them (690, 0.6); a version query succeeds when that version is valid.");
         return 0;
     }
     args a;
@@ -659,7 +668,8 @@ static int cmdResolve(int argc, char **argv) {
     if (wantsHelp(argc, argv)) {
         puts("usage: didlog resolve DID[?versionId=…|versionNumber=…|versionTime=…] [--base-url URL]\n"
              "  DID-to-HTTPS transformation, fetch did.jsonl (and did-witness.json when the\n"
-             "  log uses witnesses) over HTTPS, verify, print the DID resolution result.\n"
+             "  log uses witnesses) over HTTPS, verify, print the DID resolution result\n"
+             "  (one line, RFC 8785 / JCS form, as verify --json).\n"
              "  --base-url URL replaces https://host[:port] (e.g. a local mirror; allows http).\n"
              "  Exit 0 resolved, 1 invalid or not found, 2 usage or network error.");
         return 0;

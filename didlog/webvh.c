@@ -7,6 +7,7 @@
 #include <time.h>
 #include <sodium.h>
 #include "core/di.h"
+#include "core/io/clock.h"
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
@@ -520,9 +521,7 @@ vctxPub *webvhCtxNew(const webvhOpts *o) {
     vctx *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->o = o;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    c->now = o && o->now ? o->now : (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    c->now = o && o->now ? o->now : (double)clockWallMs() / 1e3;
     c->skew = o && o->futureSkew ? o->futureSkew : WEBVH_FUTURE_SKEW;
     return (vctxPub *)c;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/json.h"
+#include "core/io/clock.h"
 #include "core/io/file.h"
 #include "didlog/webvh.h"
 #include "seed/meta.h"
@@ -149,7 +150,7 @@ int seedTimeArg(const char *s, long long *t, char *err) {
             if (!mul || end == p + 1) return errSet(err, "time %s: want now, now-10d, now+2h or RFC 3339", s);
             v *= sign;
         }
-        *t = (long long)time(NULL) + v * mul;
+        *t = (long long)(clockWallMs() / 1000) + v * mul;
         return 0;
     }
     double d;

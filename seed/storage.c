@@ -23,10 +23,11 @@ static const char *storeKeyOf(const seedItem *it) {
 }
 
 static int toStore(const seedIndex *ix, const storageOpts *o, buf *bodies, char *err) {
-    store *s = storeOpen(o->storeUrl, err);
+    storeOpts so = STORE_OPTS_DEFAULT;     /* seed's own --parallel; retries and trace: the defaults */
+    so.parallel = o->parallel;
+    store *s = storeOpen(o->storeUrl, &so, err);
     if (!s) return -1;
     if (storeProbe(s, err) < 0) { storeClose(s); return -1; }
-    storeSetParallel(s, o->parallel);
     storeReq *rq = calloc(ix->n, sizeof *rq);
     if (!rq) { storeClose(s); return errSet(err, "out of memory"); }
     progress pg;

@@ -11,7 +11,6 @@
 #include "core/edkey.h"
 #include "core/io/file.h"
 #include "didlog/key.h"
-#include "anchord/store/azrest.h"
 #include "anchord/config/config.h"
 #include "verifier/chain/ethaddr.h"
 #include "verifier/chain/ethrpc.h"
@@ -70,6 +69,8 @@ static const setting settings[] = {
     {"WA_PREVIOUS_PUBLISHER_KEY_FILE", "", "file (mode 0600) or pkcs11: URI of the publisher key being rotated out (docs/operations.md); or env WA_PREVIOUS_PUBLISHER_KEY; empty = no rotation", STR(previousKeyFile, vPath)},
     {"WA_WITNESS_KEY_FILE", "", "file (mode 0600) or pkcs11: URI of the Ed25519 witness key (did:key in genesis logs); or env WA_WITNESS_KEY; empty = the publisher key", STR(witnessKeyFile, vPath)},
     {"WA_STORE_PARALLEL", "32", "object store requests in flight while publishing", INT(storeParallel, 1, 256)},
+    {"WA_STORE_RETRIES", "5", "object store (S3, Azure): extra attempts of a request after a transient failure (5xx, 408, 429, timeout), with jittered back-off", INT(storeRetries, 0, 20)},
+    {"WA_STORE_TRACE", "0", "debug: 1 = one stderr line per object-store HTTP attempt (status, error code, attempt, new connections)", INT(storeTrace, 0, 1)},
     {"WA_STORE_CORS", "ensure", "bucket CORS rule at start-up: ensure (any origin may GET and read the ETag; set when the bucket has no rule, refuse a rule that blocks readers) or off (the CDN adds CORS)", STR(storeCors, vCors)},
     {"WA_LOOP_INTERVAL", "10s", "pause between batches of anchord run --loop", DUR(loopIntervalMs, 0, 86400000)},
     {"WA_BUILD_THREADS", "0", "threads that verify and build log entries, 0 = one per CPU", INT(buildThreads, 0, 256)},
@@ -252,7 +253,7 @@ void configHelp(FILE *f) {
     fprintf(f, "Environment read by the S3 store (as the AWS CLI):\n"
                "  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION (us-east-1)\n"
                "  AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 (S3-compatible servers; path-style then)\n"
-               "  AWS_S3_ADDRESSING_STYLE (path|virtual)  WA_STORE_RETRIES (5)  WA_STORE_TRACE (debug)\n"
+               "  AWS_S3_ADDRESSING_STYLE (path|virtual)\n"
                "Environment read by the Azure Blob store (as the az CLI; docs/azure.md):\n"
                "  AZURE_STORAGE_CONNECTION_STRING, else AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY\n"
                "  or AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_SERVICE_ENDPOINT (emulators)\n");
@@ -344,22 +345,10 @@ static int vRedis(char *v, size_t cap, char *why) {
     return rc;
 }
 
+/* vStore: the store's own URL parser decides (one way to read it). */
 static int vStore(char *v, size_t cap, char *why) {
-    if (!strncmp(v, "file://", 7)) {
-        if (!v[7]) return errSet(why, "file:// needs a directory");
-        return 0;
-    }
-    if (!strncmp(v, "s3://", 5)) {
-        const char *b = v + 5;
-        size_t bn = strcspn(b, "/");
-        if (bn < 3 || bn > 63) return errSet(why, "S3 bucket name must be 3..63 characters");
-        for (size_t i = 0; i < bn; i++)
-            if (!islower((unsigned char)b[i]) && !isdigit((unsigned char)b[i]) && b[i] != '-' && b[i] != '.')
-                return errSet(why, "S3 bucket name may hold a-z 0-9 . - only");
-        return 0;
-    }
-    if (!strncmp(v, "azblob://", 9)) return azUrlSplit(v + 9, NULL, NULL, NULL, why);
-    return errSet(why, "must start with file://, s3:// or azblob://");
+    (void)cap;
+    return storeUrlCheck(v, why);
 }
 
 /* vRpc: the RPC client's own URL-list parser decides (one way to read it). */

@@ -35,6 +35,8 @@ typedef struct config {
     long long loopIntervalMs;            /* WA_LOOP_INTERVAL (duration), anchord run --loop */
     long long buildThreads;              /* WA_BUILD_THREADS, 0 = one per CPU */
     long long storeParallel;             /* WA_STORE_PARALLEL */
+    long long storeRetries;              /* WA_STORE_RETRIES */
+    long long storeTrace;                /* WA_STORE_TRACE: 0 or 1 */
     char storeCors[8];                   /* WA_STORE_CORS: "ensure" or "off" */
     char domain[256];                    /* WA_DOMAIN, did:webvh host[%3Aport] */
     char prefix[256];                    /* WA_PREFIX */

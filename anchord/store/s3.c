@@ -1,6 +1,7 @@
 /* s3.c -- the S3 backend's pure decisions: outcomes by status and code, hints, URLs. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/io/http.h"
 #include "anchord/store/s3.h"
@@ -37,6 +38,23 @@ int s3PutOutcome(storeCond cond, int httpRc, long status, s3ErrCode code) {
 int s3DeleteOutcome(int httpRc, long status, s3ErrCode code) {
     if (httpRc != HTTP_OK || code == S3E_NO_SUCH_BUCKET) return STORE_ERR;
     return status == 200 || status == 204 || status == 404 ? STORE_OK : STORE_ERR;
+}
+
+int s3UrlSplit(const char *rest, char **bucket, char **prefix, char *err) {
+    size_t bl = strcspn(rest, "/");
+    if (bl < 3 || bl > 63 || strspn(rest, "abcdefghijklmnopqrstuvwxyz0123456789.-") < bl)
+        return errSet(err, "store URL s3://%.80s: bucket name must be 3-63 of a-z 0-9 . -", rest);
+    const char *p = rest + bl;
+    while (*p == '/') p++;
+    size_t pl = strlen(p);
+    while (pl && p[pl - 1] == '/') pl--;
+    char *pre = strndup(p, pl);
+    if (!pre) return errSet(err, "out of memory");
+    if (*pre && storeKeyCheck(pre, err) < 0) { free(pre); return -1; }
+    int rc = 0;
+    if (bucket && !(*bucket = strndup(rest, bl))) rc = -1;
+    if (prefix) *prefix = pre; else free(pre);
+    return rc < 0 ? errSet(err, "out of memory") : 0;
 }
 
 const char *s3Hint(const char *code) {

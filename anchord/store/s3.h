@@ -35,6 +35,11 @@ int s3PutOutcome(storeCond cond, int httpRc, long status, s3ErrCode code);
  * but a missing bucket (NoSuchBucket) STORE_ERR; anything else STORE_ERR. */
 int s3DeleteOutcome(int httpRc, long status, s3ErrCode code);
 
+/* s3UrlSplit: the rest of "s3://BUCKET[/PREFIX]" into bucket (3-63 of a-z 0-9 . -) and
+ * prefix (a store key, storeKeyCheck; leading and trailing '/' dropped; "" when absent),
+ * each malloc'd. NULL outputs only check. 0 / -1 + err. */
+int s3UrlSplit(const char *rest, char **bucket, char **prefix, char *err);
+
 /* s3Hint: what to check for a well-known error code ("unknown access key: check
  * AWS_ACCESS_KEY_ID"), or NULL. */
 const char *s3Hint(const char *code);

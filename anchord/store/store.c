@@ -4,21 +4,41 @@
 #include <string.h>
 #include <sodium.h>
 #include "core/hex.h"
-#include "core/sha256.h"
 #include "anchord/ops/metrics.h"
+#include "anchord/store/azrest.h"
+#include "anchord/store/s3.h"
 #include "anchord/store/store_impl.h"
 
-store *storeOpen(const char *url, char *err) {
+int storeUrlCheck(const char *url, char *why) {
+    if (!strncmp(url, "s3://", 5)) return s3UrlSplit(url + 5, NULL, NULL, why);
+    if (!strncmp(url, "azblob://", 9)) return azUrlSplit(url + 9, NULL, NULL, NULL, why);
+    if (!strncmp(url, "file://", 7)) return url[7] ? 0 : errSet(why, "store URL file://: needs a directory");
+    return errSet(why, "store URL %.200s: want s3://bucket/prefix, azblob://account/container/prefix or file:///dir", url);
+}
+
+/* optsCheck: o (NULL: the defaults) into *out, refusing values outside their ranges. */
+static int optsCheck(const storeOpts *o, storeOpts *out, char *err) {
+    *out = o ? *o : (storeOpts)STORE_OPTS_DEFAULT;
+    if (out->parallel < 1 || out->parallel > STORE_PARALLEL_MAX)
+        return errSet(err, "store: %d requests in flight: want 1..%d", out->parallel, STORE_PARALLEL_MAX);
+    if (out->retries < 0 || out->retries > STORE_RETRIES_MAX)
+        return errSet(err, "store: %d retries: want 0..%d", out->retries, STORE_RETRIES_MAX);
+    if (out->trace != 0 && out->trace != 1) return errSet(err, "store: trace %d: want 0 or 1", out->trace);
+    return 0;
+}
+
+store *storeOpen(const char *url, const storeOpts *o, char *err) {
     if (!url || !*url) url = STORE_DEFAULT_URL;
+    storeOpts opts;
+    if (storeUrlCheck(url, err) < 0 || optsCheck(o, &opts, err) < 0) return NULL;
     if (sodium_init() < 0) { errSet(err, "libsodium failed to initialise"); return NULL; }
     store *s = calloc(1, sizeof *s);
     if (!s) { errSet(err, "out of memory"); return NULL; }
-    s->parallel = 32;
+    s->parallel = opts.parallel;
     int rc;
-    if (!strncmp(url, "s3://", 5)) rc = storeS3Open(s, url + 5, err);
-    else if (!strncmp(url, "file://", 7)) rc = storeFileOpen(s, url + 7, err);
-    else if (!strncmp(url, "azblob://", 9)) rc = storeAzOpen(s, url + 9, err);
-    else rc = errSet(err, "store URL %s: want s3://bucket/prefix, azblob://account/container/prefix or file:///dir", url);
+    if (!strncmp(url, "s3://", 5)) rc = storeS3Open(s, url + 5, &opts, err);
+    else if (!strncmp(url, "azblob://", 9)) rc = storeAzOpen(s, url + 9, &opts, err);
+    else rc = storeFileOpen(s, url + 7, err);
     if (rc < 0) { free(s); return NULL; }
     return s;
 }
@@ -27,10 +47,6 @@ void storeClose(store *s) {
     if (!s) return;
     s->ops->close(s);
     free(s);
-}
-
-void storeSetParallel(store *s, int n) {
-    s->parallel = n < 1 ? 1 : n > 256 ? 256 : n;
 }
 
 const char *storeDescribe(const store *s) { return s->desc; }
@@ -82,12 +98,6 @@ int storeEtagCopy(char out[STORE_ETAG_MAX], const char *p, size_t n) {
     return 0;
 }
 
-void storeSha256Hex(const void *data, size_t n, char out[65]) {
-    uint8_t md[SHA256_LEN];
-    sha256(data, n, md);
-    hexEncode(md, SHA256_LEN, out);
-}
-
 int storePutManySerial(store *s, storeReq *reqs, size_t n, char *err) {
     int failed = 0;
     for (size_t i = 0; i < n; i++) {
@@ -109,9 +119,10 @@ static int checkCond(const char *key, storeCond cond, const char *ifMatch, char 
 }
 
 int storeGet(store *s, const char *key, size_t max, buf *body, char etag[STORE_ETAG_MAX], char *err) {
-    if (storeKeyCheck(key, err) < 0) return STORE_ERR;
     if (etag) etag[0] = 0;
-    return s->ops->get(s, key, max, body, etag, err);
+    int rc = storeKeyCheck(key, err) < 0 ? STORE_ERR : s->ops->get(s, key, max, body, etag, err);
+    if (rc != STORE_OK && body) bufReset(body);     /* store.h: nothing returned but on OK */
+    return rc;
 }
 
 /* putOnce: storePut without counting (the probe's conflicts are asked for, not lost races). */
@@ -151,12 +162,15 @@ int storeGetMany(store *s, storeGetReq *reqs, size_t n, char *err) {
         if (reqs[i].rc != STORE_OK) bad++;
     }
     if (bad) return errSet(err, "store get-many: %d malformed key(s), nothing sent", bad);
-    if (s->ops->getMany) return s->ops->getMany(s, reqs, n, err);
     int failed = 0;
-    for (size_t i = 0; i < n; i++) {
-        reqs[i].rc = s->ops->get(s, reqs[i].key, reqs[i].max, &reqs[i].body, reqs[i].etag, reqs[i].err);
-        if (reqs[i].rc == STORE_ERR) failed++;
-    }
+    if (s->ops->getMany) failed = s->ops->getMany(s, reqs, n, err);
+    else
+        for (size_t i = 0; i < n; i++) {
+            reqs[i].rc = s->ops->get(s, reqs[i].key, reqs[i].max, &reqs[i].body, reqs[i].etag, reqs[i].err);
+            if (reqs[i].rc == STORE_ERR) failed++;
+        }
+    for (size_t i = 0; failed >= 0 && i < n; i++)
+        if (reqs[i].rc != STORE_OK) bufReset(&reqs[i].body);
     return failed;
 }
 
@@ -228,7 +242,9 @@ int storeProbe(store *s, char *err) {
     randombytes_buf(r, sizeof r);
     hexEncode(r, sizeof r, hex);
     snprintf(key, sizeof key, STORE_INTERNAL "probe/%s", hex);
+    s->down = 0;
     int rc = probeSteps(s, key, err);
+    int down = rc < 0 && s->down;                /* the message is in err already */
     if (storeDelete(s, key, e) != STORE_OK && rc == 0) return errSet(err, "store probe: delete: %s", e);
-    return rc;
+    return down ? STORE_DOWN : rc;
 }

@@ -26,7 +26,8 @@
  * bytes need not give equal ETags (Azure gives every write a new one).
  *
  * A store handle is not thread-safe: use one per thread or process. Bulk work goes
- * through storePutMany, which keeps many requests in flight on reused connections. */
+ * through storePutMany, which keeps storeOpts.parallel requests in flight on reused
+ * connections. */
 #ifndef WA_STORE_H
 #define WA_STORE_H
 #include <stddef.h>
@@ -38,11 +39,13 @@
 #define STORE_NOTFOUND  1
 #define STORE_CONFLICT  2
 #define STORE_TOOLARGE  3
+#define STORE_DOWN     (-2)    /* storeProbe only: the server could not be reached */
 
 #define STORE_ETAG_MAX  80     /* room for any ETag we accept, plus NUL */
 #define STORE_KEY_MAX   900    /* longest key (S3 allows 1024 bytes incl. prefix) */
 #define STORE_DEFAULT_URL "file://./public"
-#define STORE_PARALLEL_MAX 256   /* requests in flight at most (storeSetParallel) */
+#define STORE_PARALLEL_MAX 256   /* requests in flight at most (storeOpts.parallel) */
+#define STORE_RETRIES_MAX  20    /* retries of one request at most (storeOpts.retries) */
 /* Every internal object (the start-up probe, staging bundles of not-yet-anchored log
  * lines) lives below this top-level key prefix, and nothing public does: the bucket
  * policy and the CDN serve everything but it (docs/store.md "Key layout"). */
@@ -83,18 +86,33 @@ typedef struct storeGetReq {
  * non-zero to stop the listing early. */
 typedef int storeListFn(void *ctx, const char *key, long long size);
 
-/* storeOpen: open url (anchord: WA_STORE from its config; NULL or "" =
- * STORE_DEFAULT_URL). Reads the AWS_*
- * environment for s3://, AZURE_STORAGE_* for azblob://. Does no network I/O: call storeProbe before relying on it.
- * NULL + err on a malformed URL or missing credentials. */
-store *storeOpen(const char *url, char *err);
+/* How a store handle works; anchord takes them from its settings (WA_STORE_PARALLEL,
+ * WA_STORE_RETRIES, WA_STORE_TRACE), other programs pass their own or NULL. */
+typedef struct storeOpts {
+    int parallel;   /* requests in flight for storePutMany / storeGetMany, 1..STORE_PARALLEL_MAX */
+    int retries;    /* extra attempts after a transient failure (5xx, 408, 429, transport), 0..20 */
+    int trace;      /* 1: one stderr line per HTTP attempt (S3, Azure) */
+} storeOpts;
+#define STORE_OPTS_DEFAULT {32, 5, 0}
+
+/* storeUrlCheck: the one parser of store URLs: file://DIR, s3://BUCKET[/PREFIX] (bucket
+ * 3-63 of a-z 0-9 . -), azblob://ACCOUNT/CONTAINER[/PREFIX]; a prefix is a store key
+ * (storeKeyCheck). No I/O, no environment. 0 / -1 + why. (anchord's WA_STORE validator.) */
+int storeUrlCheck(const char *url, char *why);
+
+/* storeOpen: open url (NULL or "" = STORE_DEFAULT_URL) with o (NULL = STORE_OPTS_DEFAULT).
+ * Reads the AWS_* environment for s3://, AZURE_STORAGE_* for azblob://. Does no network
+ * I/O: call storeProbe before relying on it. NULL + err on a malformed URL, an option out
+ * of its range or missing credentials. */
+store *storeOpen(const char *url, const storeOpts *o, char *err);
 
 /* storeClose: free the handle, close connections, wipe the credentials. NULL is ok. */
 void storeClose(store *s);
 
 /* storeProbe: prove the backend honours If-None-Match: * and If-Match by writing,
- * overwriting and deleting a scratch object under <prefix>/_wa/probe/. Refuse (-1 + err)
- * when a condition is ignored, or on any access error (wrong keys, no bucket, down). */
+ * overwriting and deleting a scratch object under <prefix>/_wa/probe/. 0; STORE_DOWN + err
+ * when the server could not be reached (nothing answered: try later); -1 + err when a
+ * condition is ignored, or on any other error (wrong keys, no bucket, refused). */
 int storeProbe(store *s, char *err);
 
 /* storeGet: read key (at most max bytes) into body (may be NULL to only learn the
@@ -114,8 +132,8 @@ int storePut(store *s, const char *key, const void *data, size_t len, storeCond 
 int storePutMany(store *s, storeReq *reqs, size_t n, char *err);
 
 /* storeGetMany: run n gets with many in flight (S3: curl multi, connection reuse; the
- * local store reads one after the other). Each request gets its own rc/body/etag/err.
- * Returns the number of requests that ended in STORE_ERR, or -1 + err when nothing
+ * local store reads one after the other). Each request gets its own rc/body/etag/err;
+ * a body holds bytes only on STORE_OK (as storeGet's). Returns the number of requests that ended in STORE_ERR, or -1 + err when nothing
  * could be started. */
 int storeGetMany(store *s, storeGetReq *reqs, size_t n, char *err);
 
@@ -139,10 +157,6 @@ int storeDelete(store *s, const char *key, char *err);
  * account's blob-service CORS rules (Azure has no per-container CORS). file: nothing to do
  * (the web server in front of the directory sets it). STORE_OK / STORE_ERR. */
 int storeSetCors(store *s, char *err);
-
-/* storeSetParallel: requests in flight for storePutMany (1..256; default 32;
- * anchord: WA_STORE_PARALLEL). */
-void storeSetParallel(store *s, int n);
 
 /* storeDescribe: "s3://bucket/prefix (path-style, http://127.0.0.1:9000)" for logs. */
 const char *storeDescribe(const store *s);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <openssl/evp.h>
 #include <sodium.h>
+#include "core/io/clock.h"
 #include "anchord/store/azrest.h"
 #include "anchord/store/s3.h"
 #include "anchord/store/storecall.h"
@@ -83,7 +84,7 @@ static int callInit(azBe *b, storeCall *c, const char *method, const char *key, 
 static int callSign(void *be, storeCall *c) {
     azBe *b = be;
     char date[AZ_DATE_MAX], sig[AZ_SIG_MAX], auth[AZ_SIG_MAX + 128];
-    azHttpDate(time(NULL), date);
+    azHttpDate((time_t)(clockWallMs() / 1000), date);
     if (!b->key) {
         const char *extra[] = {"x-ms-date", date};
         return storeCallLines(c, extra, 2) < 0 ? errSet(c->req.err, "out of memory") : 0;
@@ -428,13 +429,12 @@ static int fromEnv(azBe *b, char *err) {
     return setEndpoint(b, envGet("AZURE_STORAGE_SERVICE_ENDPOINT"), NULL, NULL, "AZURE_STORAGE_SERVICE_ENDPOINT", err);
 }
 
-int storeAzOpen(store *s, const char *rest, char *err) {
+int storeAzOpen(store *s, const char *rest, const storeOpts *o, char *err) {
     azBe *b = calloc(1, sizeof *b);
     if (!b) return errSet(err, "out of memory");
     s->be = b;
     s->ops = &azOps;
-    b->cl.ops = &azCallOps;
-    b->cl.be = b;
+    b->cl = (storeCallClient){.ops = &azCallOps, .be = b, .retries = o->retries, .trace = o->trace, .down = &s->down};
     int rc = azUrlSplit(rest, &b->account, &b->container, &b->prefix, err);
     if (rc == 0) {
         const char *cs = envGet("AZURE_STORAGE_CONNECTION_STRING");
@@ -442,10 +442,6 @@ int storeAzOpen(store *s, const char *rest, char *err) {
     }
     if (rc == 0 && !(b->cl.http = httpClientNew(STORE_PARALLEL_MAX, err))) rc = -1;
     if (rc < 0) { azClose(s); return -1; }
-    const char *r = envGet("WA_STORE_RETRIES");
-    b->cl.retries = r ? atoi(r) : 5;
-    if (b->cl.retries < 0 || b->cl.retries > 20) b->cl.retries = 5;
-    b->cl.trace = envGet("WA_STORE_TRACE") != NULL;
     snprintf(s->desc, sizeof s->desc, "azblob://%s/%s%s%s (%s, %s)", b->account, b->container, *b->prefix ? "/" : "",
              b->prefix, b->endpoint, b->key ? "Shared Key" : "SAS");
     return 0;

@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/sha256.h"
 #include "core/io/file.h"
 #include "anchord/store/store_impl.h"
 
@@ -138,7 +139,7 @@ static int readAt(int dfd, const char *key, const char *leaf, size_t max, buf *b
     int rc = fileReadFd(fd, key, max, &tmp, err);
     close(fd);
     if (rc < 0) { bufFree(&tmp); return STORE_ERR; }
-    if (etag) storeSha256Hex(tmp.p ? tmp.p : (const unsigned char *)"", tmp.len, etag);
+    if (etag) sha256Hex(tmp.p ? tmp.p : (const unsigned char *)"", tmp.len, etag);
     if (body) { bufFree(body); *body = tmp; } else bufFree(&tmp);
     return STORE_OK;
 }
@@ -186,7 +187,7 @@ static int filePut(store *s, const char *key, const void *data, size_t len, stor
     if (dfd < 0) return STORE_ERR;
     int rc = lockDir(dfd, key, err) < 0 ? STORE_ERR : condHolds(dfd, key, leaf, cond, ifMatch, err);
     if (rc == STORE_OK && fileWriteAt(dfd, leaf, data, len, 0644, err) < 0) rc = STORE_ERR;
-    if (rc == STORE_OK) storeSha256Hex(data, len, newEtag);
+    if (rc == STORE_OK) sha256Hex(data, len, newEtag);
     close(dfd);   /* closing releases the flock */
     return rc;
 }

@@ -19,20 +19,19 @@ typedef struct storeOps {
 struct store {
     const storeOps *ops;
     void *be;               /* backend state */
-    int parallel;           /* storePutMany requests in flight */
+    int parallel;           /* storePutMany / storeGetMany requests in flight */
+    int down;               /* the last call could not reach the server (network backends) */
     char desc[512];
 };
 
-/* Backend constructors: fill s->ops / s->be / s->desc from the URL rest. */
-int storeS3Open(store *s, const char *rest, char *err);     /* rest = "bucket/prefix" */
-int storeFileOpen(store *s, const char *rest, char *err);   /* rest = "/dir" */
-int storeAzOpen(store *s, const char *rest, char *err);     /* rest = "account/container/prefix" */
+/* Backend constructors: fill s->ops / s->be / s->desc from the URL rest (checked by
+ * storeUrlCheck already) and the options (valid, defaults filled in). */
+int storeS3Open(store *s, const char *rest, const storeOpts *o, char *err);     /* rest = "bucket/prefix" */
+int storeFileOpen(store *s, const char *rest, char *err);                       /* rest = "/dir" */
+int storeAzOpen(store *s, const char *rest, const storeOpts *o, char *err);     /* rest = "account/container/prefix" */
 
 /* storeEtagCopy: copy an ETag without surrounding quotes (and W/) into out; -1 if too long. */
 int storeEtagCopy(char out[STORE_ETAG_MAX], const char *p, size_t n);
-
-/* storeSha256Hex: hex SHA-256 of data into out (65 bytes). */
-void storeSha256Hex(const void *data, size_t n, char out[65]);
 
 /* storePutManySerial: storePutMany done one put at a time (backends without parallelism). */
 int storePutManySerial(store *s, storeReq *reqs, size_t n, char *err);

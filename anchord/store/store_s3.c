@@ -337,18 +337,7 @@ static const char *envGet(const char *a, const char *b) {
 /* s3Config: bucket, prefix, endpoint, style and keys from the URL rest and AWS_* env.
  * 1 path-style, 0 virtual-host style, -1 + err. */
 static int s3Config(s3Be *b, const char *rest, char *err) {
-    const char *slash = strchr(rest, '/');
-    size_t bl = slash ? (size_t)(slash - rest) : strlen(rest);
-    if (bl < 3 || bl > 63 || strspn(rest, "abcdefghijklmnopqrstuvwxyz0123456789.-") < bl)
-        return errSet(err, "store URL s3://%.80s: bucket name must be 3-63 of a-z 0-9 . -", rest);
-    b->bucket = strndup(rest, bl);
-    const char *p = slash ? slash + 1 : "";
-    while (*p == '/') p++;
-    b->prefix = strdup(p);
-    if (!b->bucket || !b->prefix) return errSet(err, "out of memory");
-    size_t pl = strlen(b->prefix);
-    while (pl && b->prefix[pl - 1] == '/') b->prefix[--pl] = 0;
-    if (*b->prefix && storeKeyCheck(b->prefix, err) < 0) return -1;
+    if (s3UrlSplit(rest, &b->bucket, &b->prefix, err) < 0) return -1;
 
     const char *region = envGet("AWS_REGION", "AWS_DEFAULT_REGION");
     if (!region) region = "us-east-1";
@@ -384,21 +373,16 @@ static int s3Config(s3Be *b, const char *rest, char *err) {
         return errSet(err, "s3 store: AWS credentials contain a line break or ':' in the key id");
     if (!(b->akey = strdup(ak)) || !(b->skey = strdup(sk)) || (tok && !(b->token = strdup(tok))))
         return errSet(err, "out of memory");
-    const char *r = envGet("WA_STORE_RETRIES", NULL);
-    b->cl.retries = r ? atoi(r) : 5;
-    if (b->cl.retries < 0 || b->cl.retries > 20) b->cl.retries = 5;
-    b->cl.trace = envGet("WA_STORE_TRACE", NULL) != NULL;
     b->quoteIfMatch = 0;    /* radosgw wants it bare; storeProbe switches if a server differs */
     return path;
 }
 
-int storeS3Open(store *s, const char *rest, char *err) {
+int storeS3Open(store *s, const char *rest, const storeOpts *o, char *err) {
     s3Be *b = calloc(1, sizeof *b);
     if (!b) return errSet(err, "out of memory");
     s->be = b;
     s->ops = &s3Ops;
-    b->cl.ops = &s3CallOps;
-    b->cl.be = b;
+    b->cl = (storeCallClient){.ops = &s3CallOps, .be = b, .retries = o->retries, .trace = o->trace, .down = &s->down};
     int path = s3Config(b, rest, err);
     if (path >= 0 && !(b->cl.http = httpClientNew(STORE_PARALLEL_MAX, err))) path = -1;
     if (path < 0) { s3Close(s); return -1; }

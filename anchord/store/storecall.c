@@ -118,8 +118,8 @@ static int onStart(httpReq *r, void *ctx) {
     storeCall *c = r->ctx;
     c->req.noExpect = c->noExpect;
     if (cl->ops->sign) return cl->ops->sign(cl->be, c);
-    if (storeCallLines(c, NULL, 0) < 0) return errSet(r->err, "out of memory");
-    return 0;
+    if (c->nlines == 0 && c->nhdr > 0 && storeCallLines(c, NULL, 0) < 0) return errSet(r->err, "out of memory");
+    return 0;     /* unsigned lines are built once and sent again as they are */
 }
 
 /* readAnswer: the attempt's ETag and error code (the code header, else the error body's <Code>). */
@@ -167,6 +167,7 @@ static long onDone(httpReq *r, void *ctx) {
         return (long)clockBackoffMs(r->attempts, STORECALL_BACKOFF_BASE, STORECALL_BACKOFF_CAP, CLOCK_JITTER_FULL);
     c->ambiguous = v == STORECALL_AMBIGUOUS;
     c->settled = 1;
+    if (cl->down && r->rc != HTTP_SETUP && r->rc != HTTP_TOO_LARGE) *cl->down = r->rc != HTTP_OK;
     finish(c);
     return 0;
 }

@@ -58,6 +58,9 @@ typedef struct storeCallClient {
     void *be;                   /* the backend's state, passed to ops */
     int retries;                /* extra attempts after a transient failure (storeOpts) */
     int trace;                  /* 1: one stderr line per attempt */
+    int *down;                  /* set to 1 when a call ends without reaching the server (nothing
+                                   sent, or no complete answer), to 0 when one gets an answer;
+                                   may be NULL (storeProbe tells STORE_DOWN by it) */
 } storeCallClient;
 
 /* One exchange. The caller fills req's inputs (through storeCallInit and storeCallHeader)

@@ -27,6 +27,7 @@ struct httpClient {
     CURLM *multi;
     slot *slots;
     int max;
+    int *freeIdx, nfree;            /* slots without a request (a stack, set up per run) */
     delayed *wait;                  /* requests waiting to be resent */
     size_t nwait, capWait;
 };
@@ -44,7 +45,8 @@ httpClient *httpClientNew(int maxParallel, char *err) {
     }
     httpClient *c = calloc(1, sizeof *c);
     if (c) c->slots = calloc((size_t)maxParallel, sizeof *c->slots);
-    if (c && c->slots) c->multi = curl_multi_init();
+    if (c) c->freeIdx = calloc((size_t)maxParallel, sizeof *c->freeIdx);
+    if (c && c->slots && c->freeIdx) c->multi = curl_multi_init();
     if (!c || !c->multi) { httpClientFree(c); errSet(err, "out of memory"); return NULL; }
     c->max = maxParallel;
     return c;
@@ -67,6 +69,7 @@ void httpClientFree(httpClient *c) {
     }
     if (c->multi) curl_multi_cleanup(c->multi);
     free(c->slots);
+    free(c->freeIdx);
     free(c->wait);
     free(c);
 }
@@ -257,12 +260,14 @@ static void settle(run *u, httpReq *r) {
     c->wait[c->nwait++] = (delayed){r, clockMonoMs() + pause};
 }
 
-/* freeSlot: a slot without a request, or NULL. */
-static slot *freeSlot(run *u) {
-    if (u->active >= u->parallel) return NULL;
-    for (int i = 0; i < u->parallel; i++) if (!u->c->slots[i].r) return &u->c->slots[i];
-    return NULL;
+/* takeSlot: a slot without a request, or NULL when all are busy. */
+static slot *takeSlot(run *u) {
+    httpClient *c = u->c;
+    return c->nfree > 0 ? &c->slots[c->freeIdx[--c->nfree]] : NULL;
 }
+
+/* giveSlot: s has no request any more. */
+static void giveSlot(run *u, slot *s) { u->c->freeIdx[u->c->nfree++] = (int)(s - u->c->slots); }
 
 /* launch: one attempt of r on s; a request that cannot be set up is settled at once. */
 static void launch(run *u, slot *s, httpReq *r) {
@@ -277,6 +282,7 @@ static void launch(run *u, slot *s, httpReq *r) {
     if (!ok && !r->err[0]) errSet(r->err, "the request was refused before it was sent");
     wipeHeaders(&s->hdrs);
     s->r = NULL;
+    giveSlot(u, s);
     r->rc = HTTP_SETUP;
     settle(u, r);
 }
@@ -295,6 +301,7 @@ static void reap(run *u) {
         curl_multi_remove_handle(u->c->multi, s->h);
         wipeHeaders(&s->hdrs);
         s->r = NULL;
+        giveSlot(u, s);
         u->active--;
         settle(u, r);
     }
@@ -306,23 +313,22 @@ static void reap(run *u) {
 static int startDue(run *u, int64_t *wake) {
     httpClient *c = u->c;
     int64_t now = clockMonoMs();
-    slot *s;
-    for (size_t i = 0; i < c->nwait && (s = freeSlot(u)); ) {
+    for (size_t i = 0; i < c->nwait && c->nfree > 0; ) {
         if (c->wait[i].notBefore <= now) {
             httpReq *r = c->wait[i].r;
             c->wait[i] = c->wait[--c->nwait];
-            launch(u, s, r);
+            launch(u, takeSlot(u), r);
         } else {
             if (c->wait[i].notBefore < *wake) *wake = c->wait[i].notBefore;
             i++;
         }
     }
     for (size_t i = 0; i < c->nwait; i++) if (c->wait[i].notBefore < *wake) *wake = c->wait[i].notBefore;
-    while ((s = freeSlot(u))) {
+    while (c->nfree > 0) {
         httpReq *r = u->f->next(u->f->ctx);
         if (!r) return 1;
         r->attempts = 0;
-        launch(u, s, r);
+        launch(u, takeSlot(u), r);
     }
     return 0;
 }
@@ -333,6 +339,8 @@ int httpRun(httpClient *c, const httpFeed *f, int parallel, char *err) {
     curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)u.parallel);
     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)(u.parallel > 8 ? u.parallel : 8));
     c->nwait = 0;
+    c->nfree = 0;
+    for (int i = u.parallel - 1; i >= 0; i--) c->freeIdx[c->nfree++] = i;
     for (;;) {
         int64_t wake = clockMonoMs() + 100;
         int dry = startDue(&u, &wake);

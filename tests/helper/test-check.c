@@ -117,7 +117,8 @@ int cmdCheck(int argc, char **argv) {
     char err[ERR_MAX];
     if (argc != 1) { fprintf(stderr, "usage: test-tool check\n"); return 2; }
     cfg = ttConfig();
-    store *st = storeOpen(cfg->store, err);
+    storeOpts so = {(int)cfg->storeParallel, (int)cfg->storeRetries, (int)cfg->storeTrace};
+    store *st = storeOpen(cfg->store, &so, err);
     if (!st) ttDie("store", err);
     keyList all = {0};
     if (storeList(st, "", collect, &all, err) != STORE_OK) ttDie("list", err);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
+#include "anchord/config/config.h"
 #include "anchord/store/store.h"
 #include "core/io/file.h"
 #include "tests/helper/test-tool.h"
@@ -36,19 +37,23 @@ static const char usage[] =
     "URL: s3://bucket/prefix, azblob://account/container/prefix or file:///dir\n"
     "  (default $WA_STORE, then file://./public).\n"
     "Environment: AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION\n"
-    "  AWS_ENDPOINT_URL AWS_S3_ADDRESSING_STYLE(path|virtual) WA_STORE_PARALLEL WA_STORE_RETRIES\n"
+    "  AWS_ENDPOINT_URL AWS_S3_ADDRESSING_STYLE(path|virtual)\n"
+    "  WA_STORE_PARALLEL (32) WA_STORE_RETRIES (5) WA_STORE_TRACE (0|1), checked as anchord checks them\n"
     "  AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY or\n"
     "  AZURE_STORAGE_SAS_TOKEN (+ AZURE_STORAGE_SERVICE_ENDPOINT)\n"
     "Exit: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict (ETag changed / key exists).\n";
 
 static const char *url;
 
+/* openOrDie: the store of -u URL, else WA_STORE; WA_STORE_PARALLEL, WA_STORE_RETRIES and
+ * WA_STORE_TRACE as anchord reads them (its settings table: a bad value is an error). */
 static store *openOrDie(void) {
     char err[ERR_MAX];
-    const char *par = getenv("WA_STORE_PARALLEL");   /* as anchord's setting of that name */
-    store *s = storeOpen(url ? url : getenv("WA_STORE"), err);
+    config cfg;
+    if (configLoad(&cfg, NULL, err) < 0) { fprintf(stderr, "test-tool store: %s\n", err); exit(EX_ERR); }
+    storeOpts so = {(int)cfg.storeParallel, (int)cfg.storeRetries, (int)cfg.storeTrace};
+    store *s = storeOpen(url ? url : cfg.store, &so, err);
     if (!s) { fprintf(stderr, "test-tool store: %s\n", err); exit(EX_ERR); }
-    if (par && *par) storeSetParallel(s, atoi(par));
     return s;
 }
 

@@ -128,14 +128,14 @@ wait_port "$PORT" 10
 BASE=http://127.0.0.1:$PORT
 TSDID=$($ORACLE resolve ts/witness/did.jsonl ts/witness/did-witness.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).did))')
 t_expect_rc "resolve a witnessed DID (.well-known + did-witness.json)" 0 $D resolve "$TSDID" --base-url "$BASE"
-t_check "resolved versionId 2" grep -q '"versionId": "2-' "$T_TMP/last.out"
+t_check "resolved versionId 2" grep -q '"versionId":"2-' "$T_TMP/last.out"
 t_expect_rc "resolve a path DID (deactivated)" 0 $D resolve "$DID" --base-url "$BASE"
-t_check "deactivated in metadata" grep -q '"deactivated": true' "$T_TMP/last.out"
+t_check "deactivated in metadata" grep -q '"deactivated":true' "$T_TMP/last.out"
 t_expect_rc "resolve ?versionNumber=2" 0 $D resolve "$DID?versionNumber=2" --base-url "$BASE"
-t_check "version 2 returned" grep -q '"versionNumber": 2' "$T_TMP/last.out"
+t_check "version 2 returned" grep -q '"versionNumber":2,' "$T_TMP/last.out"
 t_expect_rc "resolve ?versionId=<v1>" 0 $D resolve "$DID?versionId=$(head -1 plain.jsonl | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).versionId))')" --base-url "$BASE"
 t_expect_rc "resolve ?versionTime= (before v2)" 0 $D resolve "$DID?versionTime=2024-01-01T12:00:00Z" --base-url "$BASE"
-t_check "versionTime picks v1" grep -q '"versionNumber": 1' "$T_TMP/last.out"
+t_check "versionTime picks v1" grep -q '"versionNumber":1,' "$T_TMP/last.out"
 t_expect_rc "resolve ?versionNumber=99 is notFound" 1 $D resolve "$DID?versionNumber=99" --base-url "$BASE"
 t_check "notFound reported" grep -q notFound "$T_TMP/last.out"
 t_expect_rc "resolve the moved DID with witnesses" 0 $D resolve "$NEWDID" --base-url "$BASE"
@@ -145,5 +145,19 @@ t_expect_rc "resolve an IP-literal DID refused before fetching" 1 $D resolve "di
 t_expect_rc "resolve without --base-url refuses http:// and fails (no network)" 2 $D resolve "did:webvh:QmWbebxXcUEq9YE9cB12DKxd4tCpntFn6Z1dUEbdw61cyx:invalid.invalid"
 cp pre.jsonl www/dids/alice/did.jsonl
 t_expect_rc "a log served for another DID is refused" 1 $D resolve "$DID" --base-url "$BASE"
+
+scenario attack json-number-form "a DID document holds 690 and 0.6 (an extra service member); didlog verify --json and didlog resolve print it" \
+    "the numbers as the log holds them (RFC 8785 form: 690, 0.6), not 690.0 or 0.59999999999999998"
+NDID=$($D create --domain example.com --path nums --update-key k0.json --time 2024-04-01T00:00:00Z --out nums.jsonl)
+t_check "update: a service with numbers" $D update nums.jsonl --key k0.json --time 2024-04-02T00:00:00Z \
+    --add-service '{"id":"#num","type":"Example","serviceEndpoint":"https://example.com","massKg":690,"share":0.6}'
+t_check "the log holds 690 and 0.6" grep -q '"massKg":690,"serviceEndpoint":"https://example.com","share":0.6,' nums.jsonl
+mkdir -p www/nums; cp nums.jsonl www/nums/did.jsonl
+$D verify nums.jsonl --json > nums-verify.json
+t_check "verify --json prints 690 and 0.6" grep -q '"massKg":690,"serviceEndpoint":"https://example.com","share":0.6,' nums-verify.json
+t_expect_rc "resolve it" 0 $D resolve "$NDID" --base-url "$BASE"
+t_check "resolve prints 690 and 0.6" grep -q '"massKg":690,"serviceEndpoint":"https://example.com","share":0.6,' "$T_TMP/last.out"
+t_eq "resolve prints the result in JCS form, one line" "$($D canon "$T_TMP/last.out")" "$(cat "$T_TMP/last.out")"
+t_eq "verify --json too" "$($D canon nums-verify.json)" "$(cat nums-verify.json)"
 
 t_done

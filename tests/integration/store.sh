@@ -45,6 +45,15 @@ t_eq "cli: ls lists the key" "$(cut -f2 "$T_TMP/last.out")" "cli/o.json"
 t_expect_rc "cli: rm" 0 "$TT" store -u "$U" rm cli/o.json
 t_expect_rc "cli: get after rm -> 3" 3 "$TT" store -u "$U" get cli/o.json
 
+# The store's settings go through anchord's validated table (issue 13): no silent fallback.
+t_expect_rc "WA_STORE_RETRIES=50: test-tool store refuses" 1 env WA_STORE_RETRIES=50 "$TT" store -u "$U" probe
+grep -q 'WA_STORE_RETRIES' "$T_TMP/last.err" && t_ok "WA_STORE_RETRIES=50: named" || t_fail "WA_STORE_RETRIES named" "$(cat "$T_TMP/last.err")"
+t_expect_rc "WA_STORE_TRACE=yes: test-tool store refuses" 1 env WA_STORE_TRACE=yes "$TT" store -u "$U" probe
+t_expect_rc "WA_STORE_RETRIES=abc: anchord config refuses (exit 3)" 3 env WA_STORE_RETRIES=abc "$BIN/anchord" config
+t_expect_rc "WA_STORE_TRACE=1 WA_STORE_RETRIES=0: accepted" 0 env WA_STORE_TRACE=1 WA_STORE_RETRIES=0 "$BIN/anchord" config
+grep -q '^WA_STORE_RETRIES=0$' "$T_TMP/last.out" && grep -q '^WA_STORE_TRACE=1$' "$T_TMP/last.out" \
+    && t_ok "anchord config shows WA_STORE_RETRIES and WA_STORE_TRACE" || t_fail "config shows the store settings" "$(grep STORE "$T_TMP/last.out")"
+
 # ---------------------------------------------------------------- S3 (radosgw)
 [ -n "${WA_SKIP_RGW:-}" ] && t_skip_rest radosgw "WA_SKIP_RGW is set"
 trap 'rgw_stop "$T_TMP/rgw"; t_cleanup' EXIT

@@ -47,7 +47,7 @@ int main(void) {
     metricsInit();
     T_CHECK(mkdtemp(dir) != NULL, "temp dir");
     snprintf(url, sizeof url, "file://%s", dir);
-    store *s = storeOpen(url, err);
+    store *s = storeOpen(url, NULL, err);
     T_CHECK(s != NULL, "file store: %s", err);
     T_CHECK(storePut(s, "a/did.jsonl", "x\n", 2, STORE_PUT_IF_ABSENT, NULL, NULL, err) == STORE_OK, "create");
     T_CHECK(metricsGet("s3_conflicts_total", NULL) == 0, "no conflict yet");

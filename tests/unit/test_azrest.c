@@ -139,45 +139,45 @@ static void testOpen(void) {
     unsetenv("AZURE_STORAGE_ACCOUNT"); unsetenv("AZURE_STORAGE_KEY"); unsetenv("AZURE_STORAGE_SAS_TOKEN");
     unsetenv("AZURE_STORAGE_SERVICE_ENDPOINT");
     setenv("AZURE_STORAGE_CONNECTION_STRING", "AccountName=myaccount;AccountKey=" DEVKEY, 1);
-    store *s = storeOpen("azblob://myaccount/mycontainer/.well-known/did/", err);
+    store *s = storeOpen("azblob://myaccount/mycontainer/.well-known/did/", NULL, err);
     T_CHECK(s && !strcmp(storeDescribe(s), "azblob://myaccount/mycontainer/.well-known/did (https://myaccount.blob.core.windows.net, Shared Key)"),
             "public endpoint: %s", s ? storeDescribe(s) : err);
     storeClose(s);
     setenv("AZURE_STORAGE_CONNECTION_STRING", "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" DEVKEY
            ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1/", 1);
-    s = storeOpen("azblob://devstoreaccount1/c0n", err);
+    s = storeOpen("azblob://devstoreaccount1/c0n", NULL, err);
     T_CHECK(s && !strcmp(storeDescribe(s), "azblob://devstoreaccount1/c0n (http://127.0.0.1:10000/devstoreaccount1, Shared Key)"),
             "emulator endpoint: %s", s ? storeDescribe(s) : err);
     storeClose(s);
-    T_CHECK(!storeOpen("azblob://otheraccount/c0n", err) && strstr(err, "otheraccount"), "account mismatch: %s", err);
+    T_CHECK(!storeOpen("azblob://otheraccount/c0n", NULL, err) && strstr(err, "otheraccount"), "account mismatch: %s", err);
     setenv("AZURE_STORAGE_CONNECTION_STRING", "AccountName=myaccount;SharedAccessSignature=sv=2024-11-04&sig=x;EndpointSuffix=core.chinacloudapi.cn", 1);
-    s = storeOpen("azblob://myaccount/c0n", err);
+    s = storeOpen("azblob://myaccount/c0n", NULL, err);
     T_CHECK(s && strstr(storeDescribe(s), "https://myaccount.blob.core.chinacloudapi.cn, SAS"), "SAS + suffix: %s", s ? storeDescribe(s) : err);
     storeClose(s);
     setenv("AZURE_STORAGE_CONNECTION_STRING", "AccountName=myaccount;BlobEndpoint=ftp://x", 1);
-    T_CHECK(!storeOpen("azblob://myaccount/c0n", err) && strstr(err, "neither AccountKey"), "no secret: %s", err);
+    T_CHECK(!storeOpen("azblob://myaccount/c0n", NULL, err) && strstr(err, "neither AccountKey"), "no secret: %s", err);
     setenv("AZURE_STORAGE_CONNECTION_STRING", "AccountKey=" DEVKEY ";BlobEndpoint=ftp://x", 1);
-    T_CHECK(!storeOpen("azblob://myaccount/c0n", err) && strstr(err, "want http(s)://"), "bad endpoint: %s", err);
+    T_CHECK(!storeOpen("azblob://myaccount/c0n", NULL, err) && strstr(err, "want http(s)://"), "bad endpoint: %s", err);
     setenv("AZURE_STORAGE_CONNECTION_STRING", "AccountKey=" DEVKEY ";DefaultEndpointsProtocol=gopher", 1);
-    T_CHECK(!storeOpen("azblob://myaccount/c0n", err) && strstr(err, "DefaultEndpointsProtocol"), "bad protocol: %s", err);
+    T_CHECK(!storeOpen("azblob://myaccount/c0n", NULL, err) && strstr(err, "DefaultEndpointsProtocol"), "bad protocol: %s", err);
     unsetenv("AZURE_STORAGE_CONNECTION_STRING");
     setenv("AZURE_STORAGE_SAS_TOKEN", "?sv=2024-11-04&ss=b&sig=abc", 1);
     setenv("AZURE_STORAGE_SERVICE_ENDPOINT", "http://127.0.0.1:10000/myaccount", 1);
-    s = storeOpen("azblob://myaccount/c0n", err);
+    s = storeOpen("azblob://myaccount/c0n", NULL, err);
     T_CHECK(s && strstr(storeDescribe(s), "(http://127.0.0.1:10000/myaccount, SAS)"), "SAS env: %s", s ? storeDescribe(s) : err);
     storeClose(s);
     setenv("AZURE_STORAGE_SAS_TOKEN", "sv=2024-11-04&sp=r", 1);
-    T_CHECK(!storeOpen("azblob://myaccount/c0n", err) && strstr(err, "AZURE_STORAGE_SAS_TOKEN"), "SAS without sig: %s", err);
+    T_CHECK(!storeOpen("azblob://myaccount/c0n", NULL, err) && strstr(err, "AZURE_STORAGE_SAS_TOKEN"), "SAS without sig: %s", err);
     unsetenv("AZURE_STORAGE_SAS_TOKEN");
     setenv("AZURE_STORAGE_ACCOUNT", "myaccount", 1);
     setenv("AZURE_STORAGE_KEY", DEVKEY, 1);
-    s = storeOpen("azblob://myaccount/c0n", err);
+    s = storeOpen("azblob://myaccount/c0n", NULL, err);
     T_CHECK(s && strstr(storeDescribe(s), "Shared Key"), "account + key env: %s", s ? storeDescribe(s) : err);
     storeClose(s);
-    T_CHECK(!storeOpen("azblob://notmyaccount/c0n", err) && strstr(err, "AZURE_STORAGE_ACCOUNT"), "env account mismatch: %s", err);
+    T_CHECK(!storeOpen("azblob://notmyaccount/c0n", NULL, err) && strstr(err, "AZURE_STORAGE_ACCOUNT"), "env account mismatch: %s", err);
     unsetenv("AZURE_STORAGE_KEY");
-    T_CHECK(!storeOpen("azblob://myaccount/c0n", err) && strstr(err, "AZURE_STORAGE_CONNECTION_STRING"), "no credentials: %s", err);
-    T_CHECK(!storeOpen("azblob://My/c0n", err) && strstr(err, "account name"), "bad account: %s", err);
+    T_CHECK(!storeOpen("azblob://myaccount/c0n", NULL, err) && strstr(err, "AZURE_STORAGE_CONNECTION_STRING"), "no credentials: %s", err);
+    T_CHECK(!storeOpen("azblob://My/c0n", NULL, err) && strstr(err, "account name"), "bad account: %s", err);
 }
 
 /* The CORS rules of "Get Blob Service Properties" (learn.microsoft.com/rest/api/

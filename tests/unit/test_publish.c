@@ -131,7 +131,7 @@ static void setup(void) {
     pc.stop = &stopReq;
     char url[300];
     snprintf(url, sizeof url, "file://%s", dir);
-    if (!(pc.q = fakeQueueOpen(1)) || !(pc.st = storeOpen(url, err))) die("open", err);
+    if (!(pc.q = fakeQueueOpen(1)) || !(pc.st = storeOpen(url, NULL, err))) die("open", err);
     if (leaseAcquire(pc.q, 0, 3600000, token, err) != 1) die("lease", err);
 }
 
