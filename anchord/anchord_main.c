@@ -6,19 +6,13 @@
 #include "core/err.h"
 #include "core/version.h"
 
-#define EXIT_USAGE 2
-
 typedef struct cmd {
     const char *name;
-    int (*fn)(int argc, char **argv);
+    int (*fn)(const cmdCtx *c, int argc, char **argv);
     const char *args;
     const char *help;
-    int own;    /* parses its own arguments and --help (else: fixed count from args) */
+    int own;    /* parses its own arguments and --help (else: a fixed count from args, parsed here) */
 } cmd;
-
-static const char ethExits[] =
-    "Exit codes: 0 ok, 1 failure, 2 usage, 3 configuration or key, 4 RPC unreachable,\n"
-    "  5 chain id mismatch, 6 reverted, 7 timed out, 8 verify-root: root does not match.\n";
 
 static const cmd cmds[] = {
     {"run", cmdRun, "[--loop]", "anchor one batch (for cron / a Kubernetes CronJob); --loop keeps going", 1},
@@ -33,7 +27,7 @@ static const cmd cmds[] = {
         "                                   transaction and block as one JSON line", 0},
     {"roots", cmdRoots, "BATCHID", "print roots(BATCHID) (eth_call)", 0},
     {"verify-root", cmdVerifyRoot, "BATCHID ROOT", "eth_call verify(BATCHID, ROOT): prints true (exit 0)\n"
-        "                                   or false (exit 8)", 0},
+        "                                   or false (exit 1)", 0},
     {"batch-count", cmdBatchCount, "", "print batchCount() (eth_call)", 0},
     {"resume-tx", cmdResumeTx, "FILE", "follow a raw signed transaction (hex in FILE, e.g. from a journal):\n"
         "                                   rebroadcast, bump if stuck, wait for confirmations", 0},
@@ -63,53 +57,51 @@ static void usage(FILE *f) {
     }
     fprintf(f, "\n");
     configHelp(f);
-    fprintf(f, "\nrun: exit 0 done or nothing to do, 1 batch failed (the next run resumes it), 2 usage, 3 configuration.\n"
-               "serve: exit 0 clean shutdown, 1 start-up error, 2 usage.\n"
-               "submit: exit 0 all queued, 1 some rejected, 2 usage/config/file error, 3 Redis unavailable.\n"
-               "Chain commands: %s", ethExits);
+    fprintf(f, "\n");
+    exitHelp(f, EXIT_ANCHORD);
 }
 
-/* takeConfig: remove "--config FILE" / "--config=FILE" from argv and pass the
- * path on as WA_CONFIG (what configLoad reads), so every command takes it. */
-static int takeConfig(int *argc, char **argv) {
-    for (int i = 1; i < *argc; i++) {
-        const char *path = NULL;
-        int n = 0;
-        if (!strcmp(argv[i], "--config")) {
-            if (i + 1 >= *argc) { fprintf(stderr, "anchord: --config needs a FILE\n"); return -1; }
-            path = argv[i + 1], n = 2;
-        } else if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9, n = 1;
-        else continue;
-        if (setenv("WA_CONFIG", path, 1) < 0) return -1;
-        memmove(argv + i, argv + i + n, (size_t)(*argc - i - n + 1) * sizeof *argv);
-        *argc -= n;
-        i--;
+/* fixedArgs: the arguments of a command that takes a fixed count (its args string) and
+ * --config: checked here, then the command runs with them alone. */
+static int fixedArgs(const cmd *k, cmdCtx *ctx, int argc, char **argv) {
+    static const optSpec spec[] = {{"config", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    char err[ERR_MAX], prog[64];
+    snprintf(prog, sizeof prog, "anchord %s", k->name);
+    if (optParse(argc, argv, 1, spec, OPT_POS_ANY, 0, &a, err) < 0) return optUsageError(prog, err);
+    if (a.help) {
+        printf("usage: anchord [--config FILE] %s %s\n  %s\n  Settings: WA_RPC_URLS, WA_CHAIN_ID, WA_CONTRACT, WA_RELAYER_KEY_FILE and\n"
+               "  the other chain settings of anchord --help.\n\n", k->name, k->args, k->help);
+        exitHelp(stdout, EXIT_ANCHORD);
+        return EXIT_OK;
     }
-    return 0;
+    if (a.npos != nargs(k->args)) {
+        snprintf(err, sizeof err, "usage: anchord %s %s", k->name, k->args);
+        return optUsageError(prog, err);
+    }
+    ctx->configPath = cmdConfigPath(ctx, &a);
+    return k->fn(ctx, a.npos, a.pos);
 }
 
 int main(int argc, char **argv) {
-    if (takeConfig(&argc, argv) < 0) return EXIT_USAGE;
-    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("anchord %s\n", waVersion()); return 0; }
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : 0;
+    static const optSpec global[] = {{"config", OPT_VALUE}, {"version", OPT_FLAG}, {NULL, 0}};
+    optArgs g;
+    char err[ERR_MAX];
+    if (optParse(argc, argv, 1, global, 0, OPT_STOP, &g, err) < 0) return optUsageError("anchord", err);
+    if (optGet(&g, "version")) {
+        if (g.next < argc) return optUsageError("anchord", "--version takes no command");
+        printf("anchord %s\n", waVersion());
+        return EXIT_OK;
     }
+    if (g.help || (g.next < argc && !strcmp(argv[g.next], "help"))) { usage(stdout); return EXIT_OK; }
+    if (g.next >= argc) { usage(stderr); return EXIT_USAGE; }
+    cmdCtx ctx = {optGet(&g, "config")};
+    int n = argc - g.next;
+    char **av = argv + g.next;
     for (size_t i = 0; i < NCMDS; i++) {
-        if (strcmp(argv[1], cmds[i].name)) continue;
-        int n = nargs(cmds[i].args);
-        if (cmds[i].own) return cmds[i].fn(argc - 1, argv + 1);
-        if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-            printf("usage: anchord [--config FILE] %s %s\n  %s\n  Settings: WA_RPC_URLS, WA_CHAIN_ID, WA_CONTRACT, WA_RELAYER_KEY_FILE and\n"
-                   "  the other chain settings of anchord --help.\n%s", cmds[i].name, cmds[i].args, cmds[i].help, ethExits);
-            return 0;
-        }
-        if (argc - 2 != n) {
-            fprintf(stderr, "usage: anchord %s %s\n", cmds[i].name, cmds[i].args);
-            return EXIT_USAGE;
-        }
-        return cmds[i].fn(argc - 2, argv + 2);
+        if (strcmp(av[0], cmds[i].name)) continue;
+        return cmds[i].own ? cmds[i].fn(&ctx, n, av) : fixedArgs(&cmds[i], &ctx, n, av);
     }
-    fprintf(stderr, "anchord: unknown command '%.40s' (anchord --help lists them)\n", argv[1]);
+    fprintf(stderr, "anchord: unknown command \"%.40s\" (anchord --help lists them)\n", av[0]);
     return EXIT_USAGE;
 }

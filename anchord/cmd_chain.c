@@ -9,23 +9,22 @@
 #include "core/hex.h"
 #include "core/io/file.h"
 
-#define EXIT_USAGE 2
-#define EXIT_FALSE 8
-
 /* ethStart: the loaded configuration into cfg (a bad setting is named and exits 3; the
- * client borrows cfg), connection, chain id check, then the relayer key when withKey. */
-static int ethStart(ethClient *c, config *cfg, int withKey) {
+ * client borrows cfg), connection, chain id check, then the relayer key when withKey.
+ * An exit code. */
+static int ethStart(const cmdCtx *ctx, ethClient *c, config *cfg, int withKey) {
     char err[ERR_MAX];
-    int rc = configLoad(cfg, NULL, err) < 0 ? -CHAIN_ECONFIG : 0;
+    int rc = configLoad(cfg, ctx->configPath, err) < 0 ? -CHAIN_ECONFIG : 0;
     if (rc == 0) rc = ethOpen(c, cfg, withKey, NULL, err);
     if (rc) fprintf(stderr, "anchord: %s\n", err);
-    return -rc;
+    return exitOfEth(rc);
 }
 
+/* done: close c; the exit code of the eth.h result rc (its message printed). */
 static int done(ethClient *c, int rc, const char *err) {
     if (rc) fprintf(stderr, "anchord: %s\n", err);
     ethClose(c);
-    return -rc;
+    return exitOfEth(rc);
 }
 
 static int parseRoot(const char *s, uint8_t root[32]) {
@@ -37,19 +36,17 @@ static int parseRoot(const char *s, uint8_t root[32]) {
 }
 
 static int parseId(const char *s, uint64_t *id) {
-    char *e;
-    *id = strtoull(s, &e, 10);
-    if (!*s || *e || *s == '-') { fprintf(stderr, "anchord: batch id must be a decimal integer\n"); return -1; }
+    if (optU64(s, id) < 0) { fprintf(stderr, "anchord: batch id must be a decimal integer\n"); return -1; }
     return 0;
 }
 
-int cmdDeploy(int argc, char **argv) {
+int cmdDeploy(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     config cfg;
     ethReceipt r;
     uint8_t a[ETH_ADDR_LEN];
     char err[ERR_MAX], as[ETH_ADDR_HEX_MAX];
-    int rc = ethStart(&c, &cfg, 1);
+    int rc = ethStart(ctx, &c, &cfg, 1);
     if (rc) return rc;
     rc = ethDeploy(&c, a, &r, err);
     if (rc == 0) {
@@ -60,14 +57,14 @@ int cmdDeploy(int argc, char **argv) {
     return done(&c, rc, err);
 }
 
-int cmdAnchorRoot(int argc, char **argv) {
+int cmdAnchorRoot(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     config cfg;
     ethAnchored a;
     uint8_t root[32];
     char err[ERR_MAX], tx[67], bh[67], rs[67], ca[ETH_ADDR_HEX_MAX];
     if (parseRoot(argv[0], root) < 0) return EXIT_USAGE;
-    int rc = ethStart(&c, &cfg, 1);
+    int rc = ethStart(ctx, &c, &cfg, 1);
     if (rc) return rc;
     rc = ethAnchor(&c, root, &a, err);
     if (rc == 0) {
@@ -85,14 +82,14 @@ int cmdAnchorRoot(int argc, char **argv) {
     return done(&c, rc, err);
 }
 
-int cmdRoots(int argc, char **argv) {
+int cmdRoots(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     config cfg;
     uint64_t id;
     uint8_t root[32];
     char err[ERR_MAX], s[67];
     if (parseId(argv[0], &id) < 0) return EXIT_USAGE;
-    int rc = ethStart(&c, &cfg, 0);
+    int rc = ethStart(ctx, &c, &cfg, 0);
     if (rc) return rc;
     if ((rc = ethNeedContract(&c, err)) == 0 && (rc = chainRoots(&c.rd, id, "latest", root, err)) == 0) {
         hexEncode0x(root, 32, s);
@@ -101,7 +98,7 @@ int cmdRoots(int argc, char **argv) {
     return done(&c, rc, err);
 }
 
-int cmdVerifyRoot(int argc, char **argv) {
+int cmdVerifyRoot(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     config cfg;
     uint64_t id;
@@ -109,37 +106,37 @@ int cmdVerifyRoot(int argc, char **argv) {
     int ok = 0;
     char err[ERR_MAX];
     if (parseId(argv[0], &id) < 0 || parseRoot(argv[1], root) < 0) return EXIT_USAGE;
-    int rc = ethStart(&c, &cfg, 0);
+    int rc = ethStart(ctx, &c, &cfg, 0);
     if (rc) return rc;
     if ((rc = ethNeedContract(&c, err)) == 0 && (rc = chainVerifyRoot(&c.rd, id, root, &ok, err)) == 0) printf("%s\n", ok ? "true" : "false");
     rc = done(&c, rc, err);
-    return rc ? rc : ok ? 0 : EXIT_FALSE;
+    return rc ? rc : ok ? EXIT_OK : EXIT_FAIL;
 }
 
-int cmdBatchCount(int argc, char **argv) {
+int cmdBatchCount(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     config cfg;
     uint64_t n;
     char err[ERR_MAX];
-    int rc = ethStart(&c, &cfg, 0);
+    int rc = ethStart(ctx, &c, &cfg, 0);
     if (rc) return rc;
     if ((rc = ethNeedContract(&c, err)) == 0 && (rc = chainBatchCount(&c.rd, "latest", &n, err)) == 0) printf("%llu\n", (unsigned long long)n);
     return done(&c, rc, err);
 }
 
-int cmdResumeTx(int argc, char **argv) {
+int cmdResumeTx(const cmdCtx *ctx, int argc, char **argv) {
     ethClient c;
     config cfg;
     ethReceipt r;
     buf b = BUF_INIT;
     size_t n = 0;
     char err[ERR_MAX], tx[67];
-    if (fileRead(argv[0], 1 << 20, &b, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return CHAIN_ECONFIG; }
+    if (fileRead(argv[0], 1 << 20, &b, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return EXIT_CONFIG; }
     while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == ' ')) b.p[--b.len] = 0;
     uint8_t *raw = hexDecodeAny((char *)b.p, &n);
     bufFree(&b);
-    if (!raw) { fprintf(stderr, "anchord: %s: want one raw transaction as hex\n", argv[0]); return EXIT_USAGE; }
-    int rc = ethStart(&c, &cfg, 1);
+    if (!raw) { fprintf(stderr, "anchord: %s: want one raw transaction as hex\n", argv[0]); return EXIT_CONFIG; }
+    int rc = ethStart(ctx, &c, &cfg, 1);
     if (rc) { free(raw); return rc; }
     rc = ethResume(&c, raw, n, &r, err);
     free(raw);
@@ -152,13 +149,13 @@ int cmdResumeTx(int argc, char **argv) {
     return done(&c, rc, err);
 }
 
-int cmdAddress(int argc, char **argv) {
+int cmdAddress(const cmdCtx *ctx, int argc, char **argv) {
     ethKey k;
     config cfg;
     char err[ERR_MAX], a[ETH_ADDR_HEX_MAX];
-    if (configLoad(&cfg, NULL, err) < 0 || ethKeyLoad(&k, cfg.relayerKeyFile, err) < 0) {
+    if (configLoad(&cfg, ctx->configPath, err) < 0 || ethKeyLoad(&k, cfg.relayerKeyFile, err) < 0) {
         fprintf(stderr, "anchord: %s\n", err);
-        return CHAIN_ECONFIG;
+        return EXIT_CONFIG;
     }
     ethAddrHex(k.addr, a);
     ethKeyWipe(&k);
@@ -166,10 +163,10 @@ int cmdAddress(int argc, char **argv) {
     return 0;
 }
 
-int cmdConfig(int argc, char **argv) {
+int cmdConfig(const cmdCtx *ctx, int argc, char **argv) {
     config cfg;
     char err[ERR_MAX];
-    if (configLoad(&cfg, NULL, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return CHAIN_ECONFIG; }
+    if (configLoad(&cfg, ctx->configPath, err) < 0) { fprintf(stderr, "anchord: %s\n", err); return EXIT_CONFIG; }
     configPrint(stdout, &cfg);
     return 0;
 }

@@ -21,7 +21,9 @@ static void rotateUsage(FILE *f) {
                "  accepts as such (docs/formats.md \"Entry kinds\"). Events built meanwhile rotate their\n"
                "  DID first anyway; running it twice queues nothing new.\n"
                "  Prints {\"dids\":N,\"queued\":Q,\"already\":A}.\n"
-               "  Exit: 0 done, 2 usage, 3 configuration or Redis unavailable (see docs/operations.md).\n");
+               "  0 done, 3 a bad setting or key, 4 Redis unavailable (run it again to finish;\n"
+               "  docs/operations.md).\n\n");
+    exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_USAGE) | EXIT_BIT(EXIT_CONFIG) | EXIT_BIT(EXIT_UNAVAILABLE));
 }
 
 typedef struct rotation {
@@ -46,22 +48,18 @@ static int queueOne(void *arg, const char *scid, char *err) {
     return 0;
 }
 
-int cmdRotate(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { rotateUsage(stdout); return 0; }
-        if (!strcmp(argv[i], "--config")) { i++; continue; }
-        if (!strncmp(argv[i], "--config=", 9)) continue;
-        fprintf(stderr, "anchord rotate-publisher: unexpected argument \"%s\"\n", argv[i]);
-        rotateUsage(stderr);
-        return 2;
-    }
+int cmdRotate(const cmdCtx *c, int argc, char **argv) {
+    static const optSpec spec[] = {{"config", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    char err[ERR_MAX], mk[MULTIKEY_PUB_MAX], prevMk[MULTIKEY_PUB_MAX] = "", id[96];
+    if (optParse(argc, argv, 1, spec, 0, 0, &a, err) < 0) return optUsageError("anchord rotate-publisher", err);
+    if (a.help) { rotateUsage(stdout); return EXIT_OK; }
     config cfg;
     edSigner pub, prev;   /* public halves only: a token key needs no PIN here */
-    char err[ERR_MAX], mk[MULTIKEY_PUB_MAX], prevMk[MULTIKEY_PUB_MAX] = "", id[96];
-    int hp = configLoad(&cfg, configArgPath(argc, argv), err) < 0 ? -1 : svcKeyOpen(&cfg, "PUBLISHER", 0, &pub, NULL, err);
+    int hp = configLoad(&cfg, cmdConfigPath(c, &a), err) < 0 ? -1 : svcKeyOpen(&cfg, "PUBLISHER", 0, &pub, NULL, err);
     if (hp <= 0) {
         fprintf(stderr, "anchord rotate-publisher: %s\n", hp < 0 ? err : "no publisher key: set WA_PUBLISHER_KEY_FILE (the new key)");
-        return 3;
+        return EXIT_CONFIG;
     }
     hp = svcKeyOpen(&cfg, "PREVIOUS_PUBLISHER", 0, &prev, NULL, err);
     int bad = mkEncodeEd25519Pub(pub.pk, mk) < 0 || (hp > 0 && mkEncodeEd25519Pub(prev.pk, prevMk) < 0);
@@ -70,7 +68,7 @@ int cmdRotate(int argc, char **argv) {
     if (hp <= 0 || bad || !strcmp(mk, prevMk)) {
         fprintf(stderr, "anchord rotate-publisher: %s\n", hp < 0 ? err
                 : "set WA_PREVIOUS_PUBLISHER_KEY_FILE to the key being rotated out (another key than the publisher key)");
-        return 3;
+        return EXIT_CONFIG;
     }
     uint8_t md[SHA256_LEN];
     char hex[65];
@@ -79,13 +77,18 @@ int cmdRotate(int argc, char **argv) {
     snprintf(id, sizeof id, "publisher-rotation-%s", hex);
     rotation r = {.id = id, .di = malloc(sizeof *r.di)};
     snprintf(r.body, sizeof r.body, "{\"publisherRotation\":\"%s\"}", mk);
-    r.q = r.di ? queueOpen(cfg.redisUrl, (int)cfg.streamShards, 5000, err) : NULL;
-    int rc = r.q ? queueScanScids(r.q, "did", queueOne, &r, err) : errSet(err, "%s", r.di ? err : "out of memory");
+    if (!r.di) { fprintf(stderr, "anchord rotate-publisher: out of memory\n"); return EXIT_FAIL; }
+    if (!(r.q = queueOpen(cfg.redisUrl, (int)cfg.streamShards, 5000, err))) {
+        free(r.di);
+        fprintf(stderr, "anchord rotate-publisher: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    int rc = queueScanScids(r.q, "did", queueOne, &r, err);
     queueClose(r.q);
     free(r.di);
     if (rc < 0) {
         fprintf(stderr, "anchord rotate-publisher: %s (%zu queued so far; run it again to finish)\n", err, r.queued);
-        return 3;
+        return EXIT_UNAVAILABLE;
     }
     printf("{\"dids\":%zu,\"queued\":%zu,\"already\":%zu,\"id\":\"%s\"}\n", r.dids, r.queued, r.already, id);
     return 0;

@@ -21,10 +21,6 @@
 #include "anchord/ops/metrics.h"
 #include "anchord/keys/svckey.h"
 
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
-#define EXIT_CONFIG 3
-
 static volatile sig_atomic_t stopFlag;
 /* what pipeCtx.stop points to: SIGTERM (the handler) or a lost lease (the keeper thread)
  * set it, the main thread reads it: a C11 atomic (lock-free, so fine in a handler) */
@@ -321,10 +317,16 @@ static void usage(FILE *f) {
     fprintf(f, "usage: anchord run [--config FILE] [--loop]\n"
                "  Take each shard's lease, resume an unfinished batch, then claim, build, anchor and\n"
                "  publish one batch (DESIGN.md §1). --loop repeats every WA_LOOP_INTERVAL until SIGTERM.\n"
-               "  Exit 0 done or nothing to do (or the lease is held elsewhere), 1 a batch failed or was\n"
-               "  interrupted (the next run resumes it), 2 usage, 3 configuration, key or store refused.\n");
+               "  0 done or nothing to do (or the lease is held elsewhere), 1 a batch failed or was\n"
+               "  interrupted (the next run resumes it), 3 configuration, key or store refused, 4 Redis,\n"
+               "  the store or the RPC unreachable, 5 the RPC node is on another chain.\n\n");
+    exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_FAIL) | EXIT_BIT(EXIT_USAGE) | EXIT_BIT(EXIT_CONFIG) |
+                 EXIT_BIT(EXIT_UNAVAILABLE) | EXIT_BIT(EXIT_CHAIN));
 }
 
+/* openAll: keys, queue, store and chain client of a run. 0, or + err the exit code:
+ * EXIT_CONFIG (settings, keys, a store that refuses them), EXIT_UNAVAILABLE (Redis, the
+ * store or every RPC URL could not be reached), EXIT_CHAIN (the node is on another chain). */
 static int openAll(runCtx *r, config *cfg, char *err) {
     pipeCtx *c = &r->pc;
     c->cfg = cfg;
@@ -334,19 +336,18 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
     snprintf(c->consumer, sizeof c->consumer, "%.60s-%ld", host, (long)getpid());
-    genesisDidPath(cfg->prefix, c->didPath);
+    if (genesisDidPath(cfg->prefix, c->didPath, err) < 0) return EXIT_CONFIG;
     if (setupKeys(c, err) < 0) return EXIT_CONFIG;
     if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
-    if (queuePing(c->q, err) < 0) return EXIT_FAILED;
+    if (queuePing(c->q, err) < 0) return EXIT_UNAVAILABLE;
     storeOpts so = {(int)cfg->storeParallel, (int)cfg->storeRetries, (int)cfg->storeTrace};
     if (!(c->st = storeOpen(cfg->store, &so, err))) return EXIT_CONFIG;
     char e[ERR_MAX];
-    if (storeProbe(c->st, e) < 0) return errSet(err, "refusing to run: %s", e), EXIT_CONFIG;
+    int probe = storeProbe(c->st, e);
+    if (probe < 0) return errSet(err, "refusing to run: %s", e), probe == STORE_DOWN ? EXIT_UNAVAILABLE : EXIT_CONFIG;
     if (strcmp(cfg->storeCors, "off") && storeSetCors(c->st, e) != STORE_OK)
         return errSet(err, "refusing to run: bucket CORS: %s (WA_STORE_CORS=off if the CDN adds CORS itself)", e), EXIT_CONFIG;
-    int rc = ethSetup(cfg, &r->eth, err);
-    if (rc) return rc == -CHAIN_EDOWN ? EXIT_FAILED : EXIT_CONFIG;
-    return 0;
+    return exitOfEth(ethSetup(cfg, &r->eth, err));
 }
 
 static void closeAll(runCtx *r) {
@@ -364,17 +365,15 @@ static void idle(long long ms) {
     for (long long t = 0; t < ms && !stopFlag; t += 100) clockSleepMs(100);
 }
 
-int cmdRun(int argc, char **argv) {
-    int loop = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
-        if (!strcmp(argv[i], "--loop")) loop = 1;
-        else if (!strcmp(argv[i], "--config") && i + 1 < argc) i++;
-        else if (strncmp(argv[i], "--config=", 9)) { usage(stderr); return EXIT_USAGE; }
-    }
-    static config cfg;
+int cmdRun(const cmdCtx *c, int argc, char **argv) {
+    static const optSpec spec[] = {{"config", OPT_VALUE}, {"loop", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
     char err[ERR_MAX];
-    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
+    if (optParse(argc, argv, 1, spec, 0, 0, &a, err) < 0) return optUsageError("anchord run", err);
+    if (a.help) { usage(stdout); return EXIT_OK; }
+    int loop = optGet(&a, "loop") != NULL;
+    static config cfg;
+    if (configLoad(&cfg, cmdConfigPath(c, &a), err) < 0) {
         fprintf(stderr, "anchord run: %s\n", err);
         return EXIT_CONFIG;
     }
@@ -400,7 +399,7 @@ int cmdRun(int argc, char **argv) {
           "witness", r.pc.witDid, "shards", (json_int_t)cfg.streamShards, "loop", loop);
     do {
         for (int s = 0; s < (int)cfg.streamShards && rc == 0 && !stopReq; s++)
-            if (runShard(&r, s, err) < 0) rc = EXIT_FAILED;
+            if (runShard(&r, s, err) < 0) rc = EXIT_FAIL;
         runMetrics(rc != 0);
         if (rc) logKv(LL_ERROR, "batch failed; the next run resumes it", "{s:s}", "detail", err);
         if (cfg.metricsTextfile[0] && metricsWriteTextfile(cfg.metricsTextfile, err) < 0)

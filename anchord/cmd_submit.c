@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "core/io/file.h"
 #include "anchord/cmd.h"
 #include "anchord/ingest/genesis.h"
@@ -18,7 +17,10 @@ static void submitUsage(FILE *f) {
                "  --dids: each file is the genesis did.jsonl of a new DID (didlog create), checked\n"
                "  as POST /dids does (one entry, verifies, the publisher's update key, the service's\n"
                "  witness, threshold 1, not yet registered); one JSON result per file.\n"
-               "  Exit: 0 all queued, 1 some rejected, 2 usage/config/file error, 3 Redis unavailable.\n");
+               "  0 all queued, 1 some rejected, 3 a bad setting or an unreadable file, 4 Redis\n"
+               "  unavailable (it stops there).\n\n");
+    exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_FAIL) | EXIT_BIT(EXIT_USAGE) | EXIT_BIT(EXIT_CONFIG) |
+                 EXIT_BIT(EXIT_UNAVAILABLE));
 }
 
 /* readLine: the next line of f into b, at most max bytes kept; *tooLong set
@@ -49,22 +51,26 @@ static void printResult(long line, const ingestResult *r) {
     json_decref(o);
 }
 
-/* submitDids: one genesis log per file, with the checks of POST /dids. */
+/* submitDids: one genesis log per file, with the checks of POST /dids. An exit code. */
 static int submitDids(const config *cfg, queue *q, char **files, int n) {
     genesisPolicy gp;
     char err[ERR_MAX];
-    if (genesisPolicyFromConfig(cfg, &gp, err) < 0) { fprintf(stderr, "anchord submit: %s\n", err); return 2; }
+    if (genesisPolicyFromConfig(cfg, &gp, err) < 0) { fprintf(stderr, "anchord submit: %s\n", err); return EXIT_CONFIG; }
     ingestCtx ing = {cfg, &didregRedis, genesisCheck, &gp};
     int rejected = 0;
     for (int i = 0; i < n; i++) {
         buf b = BUF_INIT;
         ingestResult r;
         memset(&r, 0, sizeof r);
-        if (fileRead(files[i], (size_t)cfg->maxBody, &b, err) < 0) {
-            r.code = REJ_TOO_LARGE;   /* unreadable is a usage error; too big is a refusal */
-            if (access(files[i], R_OK) != 0) { fprintf(stderr, "anchord submit: %s\n", err); bufFree(&b); return 2; }
+        int rd = fileRead(files[i], (size_t)cfg->maxBody, &b, err);
+        if (rd == FILE_TOO_LARGE) {   /* too big is a refusal of that log; unreadable stops the command */
+            r.code = REJ_TOO_LARGE;
             snprintf(r.detail, sizeof r.detail, "%s", err);
             snprintf(r.id, sizeof r.id, "genesis");
+        } else if (rd < 0) {
+            fprintf(stderr, "anchord submit: %s\n", err);
+            bufFree(&b);
+            return EXIT_CONFIG;
         } else ingestDid(&ing, q, (const char *)b.p, b.len, &r);
         bufFree(&b);
         json_t *o = r.code == REJ_OK
@@ -75,13 +81,16 @@ static int submitDids(const config *cfg, queue *q, char **files, int n) {
         if (js) puts(js);
         free(js);
         json_decref(o);
-        if (r.code == REJ_UNAVAILABLE) { fprintf(stderr, "anchord submit: %s: %s; stopping\n", files[i], r.detail); return 3; }
+        if (r.code == REJ_UNAVAILABLE) {
+            fprintf(stderr, "anchord submit: %s: %s; stopping\n", files[i], r.detail);
+            return EXIT_UNAVAILABLE;
+        }
         if (r.code != REJ_OK) rejected++;
     }
-    return rejected ? 1 : 0;
+    return rejected ? EXIT_FAIL : EXIT_OK;
 }
 
-/* submitEvents: one event per line of f, with the checks of POST /events. */
+/* submitEvents: one event per line of f, with the checks of POST /events. An exit code. */
 static int submitEvents(const config *cfg, queue *q, FILE *f, const char *path) {
     ingestCtx ing = {cfg, &didregRedis, NULL, NULL};
     buf line = BUF_INIT;
@@ -102,40 +111,31 @@ static int submitEvents(const config *cfg, queue *q, FILE *f, const char *path) 
         else rejected++;
         if (r.code == REJ_UNAVAILABLE) {   /* every further line would fail the same way */
             fprintf(stderr, "anchord submit: line %ld: %s; stopping\n", n, r.detail);
-            rc = 3;
+            rc = EXIT_UNAVAILABLE;
             break;
         }
     }
-    if (got < 0) { fprintf(stderr, "anchord submit: %s: read error\n", path); rc = 2; }
+    if (got < 0) { fprintf(stderr, "anchord submit: %s: read error\n", path); rc = EXIT_CONFIG; }
     logKv(LL_INFO, "submit done", "{s:s,s:I,s:I,s:I}", "file", path, "lines", (json_int_t)n,
           "queued", (json_int_t)queued, "rejected", (json_int_t)rejected);
     bufFree(&line);
-    return rc ? rc : rejected ? 1 : 0;
+    return rc ? rc : rejected ? EXIT_FAIL : EXIT_OK;
 }
 
-int cmdSubmit(int argc, char **argv) {
-    char **files = calloc((size_t)argc + 1, sizeof *files);
-    int nfiles = 0, dids = 0, rc = 2;
-    if (!files) return 2;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { submitUsage(stdout); free(files); return 0; }
-        if (!strcmp(argv[i], "--config")) { i++; continue; }
-        if (!strncmp(argv[i], "--config=", 9)) continue;
-        if (!strcmp(argv[i], "--dids")) { dids = 1; continue; }
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "anchord submit: unknown option \"%s\"\n", argv[i]);
-            submitUsage(stderr);
-            free(files);
-            return 2;
-        }
-        files[nfiles++] = argv[i];
-    }
-    if (nfiles == 0 || (!dids && nfiles > 1)) { submitUsage(stderr); free(files); return 2; }
-    config cfg;
+int cmdSubmit(const cmdCtx *c, int argc, char **argv) {
+    static const optSpec spec[] = {{"config", OPT_VALUE}, {"dids", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
     char err[ERR_MAX];
+    if (optParse(argc, argv, 1, spec, OPT_POS_ANY, 0, &a, err) < 0) return optUsageError("anchord submit", err);
+    if (a.help) { submitUsage(stdout); return EXIT_OK; }
+    int dids = optGet(&a, "dids") != NULL, nfiles = a.npos, rc = EXIT_CONFIG;
+    char **files = a.pos;
+    if (nfiles == 0) return optUsageError("anchord submit", "give FILE (or - for stdin), or --dids DID.JSONL...");
+    if (!dids && nfiles > 1) return optUsageError("anchord submit", "one FILE of events (several files go with --dids)");
+    config cfg;
     queue *q = NULL;
     FILE *f = NULL;
-    if (configLoad(&cfg, configArgPath(argc, argv), err) < 0) {
+    if (configLoad(&cfg, cmdConfigPath(c, &a), err) < 0) {
         fprintf(stderr, "anchord submit: %s\n", err);
         goto out;
     }
@@ -153,6 +153,5 @@ int cmdSubmit(int argc, char **argv) {
 out:
     queueClose(q);
     if (f && f != stdin) fclose(f);
-    free(files);
     return rc;
 }

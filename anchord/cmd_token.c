@@ -8,9 +8,6 @@
 #include "anchord/cmd.h"
 #include "anchord/keys/pkcs11.h"
 
-#define EXIT_USAGE 2
-#define EXIT_CONFIG 3
-
 static void usage(FILE *f) {
     fprintf(f, "usage: anchord token-keygen ed25519|secp256k1 URI\n"
                "  Generate a key pair inside the PKCS#11 token the RFC 7512 URI names (object= labels it;\n"
@@ -18,17 +15,22 @@ static void usage(FILE *f) {
                "  outside the token. PIN: pin-source=file:PATH (0600) in the URI or WA_PKCS11_PIN. Put the\n"
                "  URI in WA_PUBLISHER_KEY_FILE / WA_WITNESS_KEY_FILE (ed25519) or WA_RELAYER_KEY_FILE\n"
                "  (secp256k1). Prints one JSON line: the public key multikey and did:key, or the address.\n"
-               "  Exit 0 made, 2 usage, 3 token, PIN or a key of that label already there (docs/hsm.md).\n");
+               "  0 made, 3 the token or PIN is refused, or a key of that label is already there\n"
+               "  (docs/hsm.md).\n\n");
+    exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_USAGE) | EXIT_BIT(EXIT_CONFIG));
 }
 
-int cmdTokenKeygen(int argc, char **argv) {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) { usage(stdout); return 0; }
-    int kind = argc == 3 && !strcmp(argv[1], "ed25519") ? P11_ED25519 : argc == 3 && !strcmp(argv[1], "secp256k1") ? P11_SECP256K1 : 0;
-    if (!kind || !p11IsUri(argv[2])) { usage(stderr); return EXIT_USAGE; }
+int cmdTokenKeygen(const cmdCtx *c, int argc, char **argv) {
+    optArgs a;
     char err[ERR_MAX];
+    if (optParse(argc, argv, 1, NULL, 2, 0, &a, err) < 0) return optUsageError("anchord token-keygen", err);
+    if (a.help) { usage(stdout); return EXIT_OK; }
+    int kind = a.npos != 2 ? 0 : !strcmp(a.pos[0], "ed25519") ? P11_ED25519 : !strcmp(a.pos[0], "secp256k1") ? P11_SECP256K1 : 0;
+    if (!kind || !p11IsUri(a.pos[1]))
+        return optUsageError("anchord token-keygen", "want ed25519|secp256k1 and a pkcs11: URI");
     int code;
     uint8_t pub[P11_PUB_MAX];
-    p11Key *k = p11KeyGenerate(argv[2], kind, "token-keygen", &code, err);
+    p11Key *k = p11KeyGenerate(a.pos[1], kind, "token-keygen", &code, err);
     if (!k) {
         fprintf(stderr, "anchord %s\n", err);
         return EXIT_CONFIG;
@@ -42,10 +44,10 @@ int cmdTokenKeygen(int argc, char **argv) {
         printf("{\"kind\":\"ed25519\",\"publicKeyMultibase\":\"%s\",\"did\":\"%s\"}\n", mk, did);
     } else {
         uint8_t h[32];
-        char a[ETH_ADDR_HEX_MAX];
+        char addr[ETH_ADDR_HEX_MAX];
         keccak256(pub + 1, 64, h);
-        ethAddrHex(h + 12, a);
-        printf("{\"kind\":\"secp256k1\",\"address\":\"%s\"}\n", a);
+        ethAddrHex(h + 12, addr);
+        printf("{\"kind\":\"secp256k1\",\"address\":\"%s\"}\n", addr);
     }
-    return 0;
+    return EXIT_OK;
 }

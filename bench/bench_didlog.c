@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include "core/edkey.h"
 #include "core/multiformat.h"
+#include "core/rfc3339.h"
 #include "core/io/file.h"
 #include "didlog/webvh.h"
 
@@ -24,7 +25,7 @@ static double now(void) {
 
 /* gen: a typical custodial log: genesis, then 4 updates of the document. */
 static int gen(const char *dir, int n) {
-    char err[ERR_MAX], mk[MULTIKEY_PUB_MAX], path[1024], did[160], t[32];
+    char err[ERR_MAX], mk[MULTIKEY_PUB_MAX], path[1024], did[160], t[RFC3339_MAX];
     for (int i = 0; i < n; i++) {
         edKey k;
         edKeyGenerate(&k);
@@ -36,14 +37,14 @@ static int gen(const char *dir, int n) {
                                "assertionMethod", "#key-1");
         json_t *p = json_pack("{s[s]}", "updateKeys", mk), *empty = json_object();
         buf line = BUF_INIT;
-        webvhFormatTime(1700000000LL + i, t);
+        rfc3339Format(1700000000LL + i, t);
         webvhLog *log = webvhCreate(st, p, t, k.sk, &line, err);
         for (int e = 1; log && e < 5; e++) {
             json_t *s2 = json_deep_copy(webvhHead(log)->state);
             json_object_set_new(s2, "service", json_pack("[{ss ss ss}]", "id", "#event", "type", "LinkedDomains", "serviceEndpoint",
                                                          "https://anchor.example.com/events/1234567890"));
             json_object_set_new(json_array_get(json_object_get(s2, "service"), 0), "seq", json_integer(e));
-            webvhFormatTime(1700000000LL + i + e * 86400LL, t);
+            rfc3339Format(1700000000LL + i + e * 86400LL, t);
             if (webvhAppend(log, s2, empty, t, k.sk, &line, err) < 0) { webvhFree(log); log = NULL; }
             json_decref(s2);
         }

@@ -12,7 +12,7 @@ void hexEncode(const uint8_t *in, size_t n, char *out) {
     out[2 * n] = 0;
 }
 
-static int nib(int c) {
+int hexDigit(int c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -25,7 +25,7 @@ static const char *skip0x(const char *s) {
 
 static int decodeInto(const char *s, size_t slen, uint8_t *out) {
     for (size_t i = 0; i < slen / 2; i++) {
-        int hi = nib((unsigned char)s[2 * i]), lo = nib((unsigned char)s[2 * i + 1]);
+        int hi = hexDigit((unsigned char)s[2 * i]), lo = hexDigit((unsigned char)s[2 * i + 1]);
         if (hi < 0 || lo < 0) return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
     }

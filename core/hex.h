@@ -11,6 +11,9 @@ void hexEncode(const uint8_t *in, size_t n, char *out);
  * skipped) into out. Returns 0, or -1 on wrong length or a non-hex char. */
 int hexDecode(const char *s, uint8_t *out, size_t outlen);
 
+/* hexDigit: the value (0-15) of the hex digit c (0-9, a-f, A-F), or -1 when c is none. */
+int hexDigit(int c);
+
 /* hexDecodeAny: decode an even-length hex string of any size into a new
  * malloc'd array; *n gets its length. NULL on error. */
 uint8_t *hexDecodeAny(const char *s, size_t *n);

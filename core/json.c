@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
+#include "core/hex.h"
 #include "core/json.h"
 
 /* jsonUtf8Next: strict UTF-8 decoder (RFC 3629 table 3-7 of Unicode). */
@@ -30,11 +31,8 @@ int jsonUtf8Next(const unsigned char *s, size_t n, uint32_t *cp) {
 static long hex4(const unsigned char *s) {
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int c = s[i], d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        else return -1;
+        int d = hexDigit(s[i]);
+        if (d < 0) return -1;
         v = v << 4 | d;
     }
     return v;

@@ -1,18 +1,22 @@
 /* didlog_main.c -- the didlog command: did:webvh v1.0 DID logs from the shell.
  *
- * Exit codes: 0 success (verify: valid), 1 invalid (verify/resolve: the log or
- * DID is invalid or the version not found), 2 usage, I/O or network error. */
+ * Exit codes: the one table of core/io/exit.h -- 0 success (verify: valid), 1 invalid
+ * (verify/resolve: the log or DID is invalid or the version not found; create/update...:
+ * the entry is refused), 2 usage, 3 a file or key cannot be read or written, 4 resolve:
+ * the server could not be reached. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
-#include "core/version.h"
+#include "core/rfc3339.h"
+#include "didlog/deref.h"
 #include "didlog/didurl.h"
+#include "core/io/exit.h"
+#include "core/io/opt.h"
 #include "core/io/http.h"
 #include "core/io/file.h"
 #include "core/io/clock.h"
@@ -22,121 +26,81 @@
 
 #define MAXV 64
 
-/* ---------- argument parsing ---------- */
+/* ---------- argument parsing (core/io/opt.h) ---------- */
 
-typedef struct args {
-    const char *pos[4];
-    int npos;
-    const char *name[MAXV], *val[MAXV];
-    int n;
-} args;
-
-/* parseArgs: "--name value" for names in withVal, "--name" for flags,
- * positionals otherwise. Unknown options fail. */
-static int parseArgs(int argc, char **argv, const char *withVal, const char *flags, args *a) {
-    memset(a, 0, sizeof *a);
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        if (strncmp(s, "--", 2) || !s[2]) {
-            if (a->npos == 4) { fprintf(stderr, "didlog: too many arguments\n"); return -1; }
-            a->pos[a->npos++] = s;
-            continue;
-        }
-        char pat[64];
-        snprintf(pat, sizeof pat, " %s ", s + 2);
-        int isVal = strstr(withVal, pat) != NULL, isFlag = strstr(flags, pat) != NULL;
-        if (!isVal && !isFlag) { fprintf(stderr, "didlog: unknown option %s (see --help)\n", s); return -1; }
-        if (a->n == MAXV) { fprintf(stderr, "didlog: too many options\n"); return -1; }
-        if (isVal && i + 1 >= argc) { fprintf(stderr, "didlog: %s needs a value\n", s); return -1; }
-        a->name[a->n] = s + 2;
-        a->val[a->n++] = isVal ? argv[++i] : "";
-    }
-    return 0;
+/* parseCmd: argv (argv[0] = the command's name) by spec, at most maxPos positionals.
+ * EXIT_OK (a->help may be set), or EXIT_USAGE after the message. */
+static int parseCmd(int argc, char **argv, const optSpec *spec, int maxPos, optArgs *a) {
+    char err[ERR_MAX], prog[48];
+    snprintf(prog, sizeof prog, "didlog %s", argv[0]);
+    return optParse(argc, argv, 1, spec, maxPos, 0, a, err) < 0 ? optUsageError(prog, err) : EXIT_OK;
 }
 
-static const char *get(const args *a, const char *name) {
-    const char *v = NULL;
-    for (int i = 0; i < a->n; i++) if (!strcmp(a->name[i], name)) v = a->val[i];
-    return v;
+/* help: a command's --help text and the exit codes on stdout; EXIT_OK. */
+static int help(const char *text) {
+    printf("%s\n\n", text);
+    exitHelp(stdout, EXIT_DIDLOG);
+    return EXIT_OK;
 }
 
-static int getAll(const args *a, const char *name, const char **out) {
-    int k = 0;
-    for (int i = 0; i < a->n; i++) if (!strcmp(a->name[i], name)) out[k++] = a->val[i];
-    return k;
-}
-
-static int wantsHelp(int argc, char **argv) {
-    for (int i = 0; i < argc; i++) if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
-    return 0;
-}
-
-static int die(const char *msg, const char *err) {
-    fprintf(stderr, "didlog: %s%s%s\n", msg, err ? ": " : "", err ? err : "");
-    return 2;
+/* fail: "didlog: what[: err]" on stderr; returns code (core/io/exit.h). */
+static int fail(int code, const char *what, const char *err) {
+    fprintf(stderr, "didlog: %s%s%s\n", what, err ? ": " : "", err ? err : "");
+    return code;
 }
 
 /* ---------- shared helpers ---------- */
 
 /* versionTimeArg: --time, or now (bumped past the head's time so entries stay strictly increasing). */
-static void versionTimeArg(const args *a, const webvhLog *log, char out[32]) {
-    const char *t = get(a, "time");
-    if (t) { snprintf(out, 32, "%s", t); return; }
-    long long now = (long long)(clockWallMs() / 1000);
+static void versionTimeArg(const optArgs *a, const webvhLog *log, char out[RFC3339_MAX]) {
+    const char *t = optGet(a, "time");
+    if (t) { snprintf(out, RFC3339_MAX, "%s", t); return; }
+    int64_t now = clockWallMs() / 1000;
     const webvhEntry *h = log ? webvhHead(log) : NULL;
-    if (h && (double)now <= h->time) now = (long long)h->time + 1;
-    webvhFormatTime(now, out);
+    if (h && (double)now <= h->time) now = (int64_t)h->time + 1;
+    rfc3339Format(now, out);
 }
 
-/* loadLog: read, parse and verify (witness thresholds aside) a log to append to. */
-static webvhLog *loadLog(const char *path, char *err) {
+/* loadLog: read, parse and verify (witness thresholds aside) a log to append to.
+ * EXIT_OK and *out, or + err EXIT_CONFIG (cannot read it) or EXIT_FAIL (not a valid log). */
+static int loadLog(const char *path, webvhLog **out, char *err) {
     buf b = BUF_INIT;
-    if (fileRead(path, WEBVH_LOG_MAX, &b, err) < 0) { bufFree(&b); return NULL; }
+    *out = NULL;
+    if (fileRead(path, WEBVH_LOG_MAX, &b, err) < 0) { bufFree(&b); return EXIT_CONFIG; }
     webvhLog *log = webvhParse((const char *)b.p, b.len, err);
     bufFree(&b);
-    if (!log) return NULL;
+    if (!log) return EXIT_FAIL;
     webvhOpts o = {.skipWitness = 1};
     webvhResult r;
     if (webvhVerify(log, &o, &r) < 0) {
         errSet(err, "%s is not a valid DID log: %s", path, r.error);
         webvhFree(log);
-        return NULL;
+        return EXIT_FAIL;
     }
-    return log;
+    *out = log;
+    return EXIT_OK;
 }
 
 static int saveLog(const webvhLog *log, const char *path, char *err) {
     return fileWrite(path, log->text.p, log->text.len, 0644, err);
 }
 
-/* pctSegment: percent-encode a DID component (keeps ALPHA DIGIT . - _). */
-static void pctSegment(const char *s, buf *out) {
-    static const char hx[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')
-            bufPutc(out, c);
-        else
-            bufPutc(out, '%'), bufPutc(out, hx[c >> 4]), bufPutc(out, hx[c & 15]);
-    }
-}
-
 /* didFrom: "did:webvh:<scid>:<host>[%3A<port>][:<path>…]" from --domain/--path. */
-static int didFrom(const char *scid, const args *a, buf *out, char *err) {
-    const char *dom = get(a, "domain"), *paths[MAXV];
+static int didFrom(const char *scid, const optArgs *a, buf *out, char *err) {
+    const char *dom = optGet(a, "domain"), *paths[MAXV];
     if (!dom) return errSet(err, "--domain is required");
     bufReset(out);
     bufPrintf(out, "did:webvh:%s:", scid);
     const char *colon = strrchr(dom, ':');
     char host[256];
     snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - dom) : (int)strlen(dom), dom);
-    pctSegment(host, out);
+    didPctEncode(host, strlen(host), out);
     if (colon) bufPrintf(out, "%%3A%s", colon + 1);
-    int np = getAll(a, "path", paths);
+    int np = optAll(a, "path", paths, MAXV);
     for (int i = 0; i < np; i++) {
         bufPutc(out, ':');
         if (!strcmp(paths[i], "{SCID}")) bufPuts(out, "{SCID}");   /* becomes the SCID, like the DID's first part */
-        else pctSegment(paths[i], out);
+        else didPctEncode(paths[i], strlen(paths[i]), out);
     }
     didParts p;
     if (didParse((const char *)out->p, DID_PLACEHOLDER, &p, err) < 0) return -1;
@@ -216,9 +180,9 @@ static json_t *hashArrayArg(const char **v, int n, char *err) {
 }
 
 /* witnessArg: {"threshold":N,"witnesses":[{"id":"did:key:…"}…]} from --witness/--threshold. */
-static json_t *witnessArg(const args *a, char *err) {
+static json_t *witnessArg(const optArgs *a, char *err) {
     const char *w[MAXV];
-    int n = getAll(a, "witness", w);
+    int n = optAll(a, "witness", w, MAXV);
     if (!n) return NULL;
     json_t *ws = json_array();
     for (int i = 0; i < n; i++) {
@@ -228,43 +192,54 @@ static json_t *witnessArg(const args *a, char *err) {
         didkeyFromPub(pk, dk);
         json_array_append_new(ws, json_pack("{ss}", "id", dk));
     }
-    const char *th = get(a, "threshold");
+    const char *th = optGet(a, "threshold");
     return json_pack("{si so}", "threshold", th ? atoi(th) : 1, "witnesses", ws);
 }
 
-static int readKey(const args *a, const char *opt, edKey *k, char *err) {
-    const char *p = get(a, opt);
-    if (!p) return errSet(err, "--%s FILE is required", opt);
-    return keyFileRead(p, k, err);
+/* readKey: the key file --opt names. EXIT_OK, or + err EXIT_USAGE (not given) or
+ * EXIT_CONFIG (cannot be read or used). */
+static int readKey(const optArgs *a, const char *opt, edKey *k, char *err) {
+    const char *p = optGet(a, opt);
+    if (!p) return errSet(err, "--%s FILE is required", opt), EXIT_USAGE;
+    return keyFileRead(p, k, err) < 0 ? EXIT_CONFIG : EXIT_OK;
 }
 
 /* ---------- subcommands ---------- */
 
 static int cmdKeygen(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
-        puts("usage: didlog keygen --out FILE\n"
+    static const optSpec spec[] = {{"out", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 0, &a);
+    if (prc) return prc;
+    if (a.help) {
+        return help("usage: didlog keygen --out FILE\n"
              "  Writes a new Ed25519 key file (mode 0600, never overwrites) and prints\n"
              "  its public multikey and did:key.");
-        return 0;
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " out ", "", &a) < 0 || !get(&a, "out")) return die("usage: didlog keygen --out FILE", NULL);
+    if (!optGet(&a, "out")) return fail(EXIT_USAGE, "usage: didlog keygen --out FILE", NULL);
     edKey k;
-    if (edKeyGenerate(&k) < 0) return die("cannot generate a key", NULL);
-    int rc = keyFileWrite(get(&a, "out"), &k, err);
+    if (edKeyGenerate(&k) < 0) return fail(EXIT_FAIL, "cannot generate a key", NULL);
+    int rc = keyFileWrite(optGet(&a, "out"), &k, err);
     char mk[MULTIKEY_PUB_MAX], dk[DIDKEY_MAX];
     mkEncodeEd25519Pub(k.pk, mk);
     didkeyFromPub(k.pk, dk);
     edKeyWipe(&k);
-    if (rc < 0) return die("keygen", err);
+    if (rc < 0) return fail(EXIT_CONFIG, "keygen", err);
     printf("%s\n%s\n", mk, dk);
     return 0;
 }
 
 static int cmdCreate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
-        puts("usage: didlog create --domain HOST[:PORT] [--path SEG]... --update-key FILE\n"
+    static const optSpec spec[] = {{"domain", OPT_VALUE}, {"path", OPT_MULTI}, {"update-key", OPT_VALUE}, {"key", OPT_MULTI},
+                                   {"witness", OPT_MULTI}, {"threshold", OPT_VALUE}, {"next-key-hash", OPT_MULTI},
+                                   {"ttl", OPT_VALUE}, {"watcher", OPT_MULTI}, {"time", OPT_VALUE}, {"out", OPT_VALUE},
+                                   {"portable", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 0, &a);
+    if (prc) return prc;
+    if (a.help) {
+        return help("usage: didlog create --domain HOST[:PORT] [--path SEG]... --update-key FILE\n"
              "         [--key FILE|MULTIKEY]... [--witness DIDKEY|FILE]... [--threshold N]\n"
              "         [--next-key-hash HASH|KEY]... [--portable] [--ttl SECONDS]\n"
              "         [--watcher URL]... [--time T] [--out did.jsonl]\n"
@@ -273,35 +248,33 @@ static int cmdCreate(int argc, char **argv) {
              "  layout <prefix>/<scid>/did.jsonl).\n"
              "  --key adds verification methods (default: the update key); --out defaults\n"
              "  to did.jsonl; --time defaults to now (RFC 3339 UTC).");
-        return 0;
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " domain path update-key key witness threshold next-key-hash ttl watcher time out ", " portable ", &a) < 0)
-        return 2;
     edKey uk;
     buf did = BUF_INIT, line = BUF_INIT;
-    if (didFrom("{SCID}", &a, &did, err) < 0) return die("create", err);
-    if (readKey(&a, "update-key", &uk, err) < 0) { bufFree(&did); return die("create", err); }
-    char mk[MULTIKEY_PUB_MAX], vt[32];
+    if (didFrom("{SCID}", &a, &did, err) < 0) { bufFree(&did); return fail(EXIT_USAGE, "create", err); }
+    int rc = readKey(&a, "update-key", &uk, err);
+    if (rc) { bufFree(&did); return fail(rc, "create", err); }
+    char mk[MULTIKEY_PUB_MAX], vt[RFC3339_MAX];
     mkEncodeEd25519Pub(uk.pk, mk);
     json_t *st = json_pack("{s[ss] ss}", "@context", "https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1",
                            "id", (const char *)did.p);
     const char *keys[MAXV], *nk[MAXV], *wt[MAXV];
-    int nkeys = getAll(&a, "key", keys), rc = 2;
+    int nkeys = optAll(&a, "key", keys, MAXV);
     uint8_t pk[32];
+    rc = EXIT_CONFIG;   /* a key argument, until the entry is built */
     if (!nkeys) addKeyToState(st, (const char *)did.p, uk.pk);
     for (int i = 0; i < nkeys; i++) {
         if (keyPublicArg(keys[i], pk, err) < 0) goto out;
         addKeyToState(st, (const char *)did.p, pk);
     }
     json_t *params = json_pack("{s[s]}", "updateKeys", mk), *x;
-    int nn = getAll(&a, "next-key-hash", nk), nw = getAll(&a, "watcher", wt);
+    int nn = optAll(&a, "next-key-hash", nk, MAXV), nw = optAll(&a, "watcher", wt, MAXV);
     if (nn) {
         if (!(x = hashArrayArg(nk, nn, err))) { json_decref(params); goto out; }
         json_object_set_new(params, "nextKeyHashes", x);
     }
-    if (getAll(&a, "witness", keys)) {
+    if (optAll(&a, "witness", keys, MAXV)) {
         if (!(x = witnessArg(&a, err))) { json_decref(params); goto out; }
         json_object_set_new(params, "witness", x);
     }
@@ -310,20 +283,22 @@ static int cmdCreate(int argc, char **argv) {
         for (int i = 0; i < nw; i++) json_array_append_new(w, json_string(wt[i]));
         json_object_set_new(params, "watchers", w);
     }
-    json_object_set_new(params, "portable", json_boolean(get(&a, "portable") != NULL));
-    if (get(&a, "ttl")) json_object_set_new(params, "ttl", json_integer(atoll(get(&a, "ttl"))));
+    json_object_set_new(params, "portable", json_boolean(optGet(&a, "portable") != NULL));
+    if (optGet(&a, "ttl")) json_object_set_new(params, "ttl", json_integer(atoll(optGet(&a, "ttl"))));
     versionTimeArg(&a, NULL, vt);
+    rc = EXIT_FAIL;
     webvhLog *log = webvhCreate(st, params, vt, uk.sk, &line, err);
     json_decref(params);
     if (!log) goto out;
-    const char *outp = get(&a, "out") ? get(&a, "out") : "did.jsonl";
+    const char *outp = optGet(&a, "out") ? optGet(&a, "out") : "did.jsonl";
+    rc = EXIT_CONFIG;
     if (fileWrite(outp, line.p, line.len, 0644, err) == 0) {
         printf("%s\n", webvhHead(log)->did);
-        rc = 0;
+        rc = EXIT_OK;
     }
     webvhFree(log);
 out:
-    if (rc) die("create", err);
+    if (rc) fail(rc, "create", err);
     edKeyWipe(&uk);
     json_decref(st);
     bufFree(&did);
@@ -331,24 +306,34 @@ out:
     return rc;
 }
 
-/* appendEntry: build the next entry from the head's state with edit(), sign, save. */
-static int appendTo(const args *a, webvhLog *log, json_t *st, json_t *params, const edKey *k, char *err) {
-    char vt[32];
+/* appendTo: sign the next entry (state st, parameter changes params) onto log.
+ * EXIT_OK, or EXIT_FAIL + err when the entry is refused. */
+static int appendTo(const optArgs *a, webvhLog *log, json_t *st, json_t *params, const edKey *k, char *err) {
+    char vt[RFC3339_MAX];
     versionTimeArg(a, log, vt);
-    if (webvhAppend(log, st, params, vt, k->sk, NULL, err) < 0) return -1;
-    return 0;
+    return webvhAppend(log, st, params, vt, k->sk, NULL, err) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
-static int finishAppend(const args *a, const char *path, webvhLog *log, char *err) {
-    const char *outp = get(a, "out") ? get(a, "out") : path;
-    if (saveLog(log, outp, err) < 0) return -1;
+/* finishAppend: save log (to --out or path) and print the new versionId. EXIT_OK, or
+ * EXIT_CONFIG + err when it cannot be written. */
+static int finishAppend(const optArgs *a, const char *path, webvhLog *log, char *err) {
+    const char *outp = optGet(a, "out") ? optGet(a, "out") : path;
+    if (saveLog(log, outp, err) < 0) return EXIT_CONFIG;
     printf("%s\n", webvhHead(log)->versionId);
-    return 0;
+    return EXIT_OK;
 }
 
 static int cmdUpdate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
-        puts("usage: didlog update LOG --key FILE [--add-key FILE|MULTIKEY]... [--remove-key ID]...\n"
+    static const optSpec spec[] = {{"key", OPT_VALUE}, {"add-key", OPT_MULTI}, {"remove-key", OPT_MULTI}, {"add-service", OPT_MULTI},
+                                   {"remove-service", OPT_MULTI}, {"controller", OPT_MULTI}, {"also-known-as", OPT_MULTI},
+                                   {"state", OPT_VALUE}, {"domain", OPT_VALUE}, {"path", OPT_MULTI}, {"witness", OPT_MULTI},
+                                   {"threshold", OPT_VALUE}, {"watcher", OPT_MULTI}, {"ttl", OPT_VALUE}, {"time", OPT_VALUE},
+                                   {"out", OPT_VALUE}, {"no-witnesses", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
+        return help("usage: didlog update LOG --key FILE [--add-key FILE|MULTIKEY]... [--remove-key ID]...\n"
              "         [--add-service JSON]... [--remove-service ID]... [--controller DID]...\n"
              "         [--also-known-as DID]... [--state FILE] [--domain HOST[:PORT] [--path SEG]...]\n"
              "         [--witness DIDKEY|FILE]... [--threshold N] [--no-witnesses] [--watcher URL]...\n"
@@ -356,32 +341,30 @@ static int cmdUpdate(int argc, char **argv) {
              "  Appends a state change signed with an active update key (--key) and prints\n"
              "  the new versionId. --domain moves a portable DID (old DID kept in alsoKnownAs).\n"
              "  --state replaces the whole DID document with FILE's JSON.");
-        return 0;
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv,
-                  " key add-key remove-key add-service remove-service controller also-known-as state domain path witness threshold watcher ttl time out ",
-                  " no-witnesses ", &a) < 0 || a.npos != 1)
-        return die("usage: didlog update LOG --key FILE ... (see --help)", NULL);
-    webvhLog *log = loadLog(a.pos[0], err);
-    if (!log) return die("update", err);
+    if (a.npos != 1)
+        return fail(EXIT_USAGE, "usage: didlog update LOG --key FILE ... (see --help)", NULL);
+    webvhLog *log;
+    int rc = loadLog(a.pos[0], &log, err);
+    if (rc) return fail(rc, "update", err);
     edKey k;
-    int rc = 2;
     json_t *st = NULL, *params = json_object(), *x;
     const char *v[MAXV];
     int n;
-    if (readKey(&a, "key", &k, err) < 0) { webvhFree(log); json_decref(params); return die("update", err); }
+    if ((rc = readKey(&a, "key", &k, err))) { webvhFree(log); json_decref(params); return fail(rc, "update", err); }
     const webvhEntry *h = webvhHead(log);
-    if (get(&a, "state")) {
+    rc = EXIT_CONFIG;   /* --state, until it is read */
+    if (optGet(&a, "state")) {
         buf b = BUF_INIT;
-        if (fileRead(get(&a, "state"), WEBVH_LINE_MAX, &b, err) == 0) st = jsonParse((const char *)b.p, b.len, WEBVH_LINE_MAX, 64, err);
+        if (fileRead(optGet(&a, "state"), WEBVH_LINE_MAX, &b, err) == 0) st = jsonParse((const char *)b.p, b.len, WEBVH_LINE_MAX, 64, err);
         bufFree(&b);
         if (!st) goto out;
     } else {
         st = json_deep_copy(h->state);
     }
-    if (get(&a, "domain")) {
+    rc = EXIT_USAGE;    /* the option values, until they are applied */
+    if (optGet(&a, "domain")) {
         buf nd = BUF_INIT;
         if (didFrom(h->act.scid, &a, &nd, err) < 0) { bufFree(&nd); goto out; }
         size_t l;
@@ -404,19 +387,22 @@ static int cmdUpdate(int argc, char **argv) {
         if (!st) goto out;
     }
     const char *did = jsonGetStr(st, "id");
-    n = getAll(&a, "remove-key", v);
+    rc = EXIT_FAIL;     /* the document has no such method or service */
+    n = optAll(&a, "remove-key", v, MAXV);
     for (int i = 0; i < n; i++)
         if (!removeRef(st, v[i])) { errSet(err, "no verification method %s", v[i]); goto out; }
-    n = getAll(&a, "remove-service", v);
+    n = optAll(&a, "remove-service", v, MAXV);
     for (int i = 0; i < n; i++)
         if (!removeRef(st, v[i])) { errSet(err, "no service %s", v[i]); goto out; }
-    n = getAll(&a, "add-key", v);
+    rc = EXIT_CONFIG;   /* a key argument */
+    n = optAll(&a, "add-key", v, MAXV);
     for (int i = 0; i < n; i++) {
         uint8_t pk[32];
         if (keyPublicArg(v[i], pk, err) < 0) goto out;
         addKeyToState(st, did, pk);
     }
-    n = getAll(&a, "add-service", v);
+    rc = EXIT_USAGE;
+    n = optAll(&a, "add-service", v, MAXV);
     for (int i = 0; i < n; i++) {
         json_t *svc = jsonParse(v[i], strlen(v[i]), 65536, 16, err);
         if (!json_is_object(svc) || !jsonGetStr(svc, "id") || !json_object_get(svc, "type")) {
@@ -430,32 +416,34 @@ static int cmdUpdate(int argc, char **argv) {
     }
     static const char *lists[][2] = {{"controller", "controller"}, {"also-known-as", "alsoKnownAs"}};
     for (int l = 0; l < 2; l++) {
-        n = getAll(&a, lists[l][0], v);
+        n = optAll(&a, lists[l][0], v, MAXV);
         if (!n) continue;
         json_t *arr = json_array();
         for (int i = 0; i < n; i++) json_array_append_new(arr, json_string(v[i]));
         json_object_set_new(st, lists[l][1], n == 1 && l == 0 ? json_incref(json_array_get(arr, 0)) : json_incref(arr));
         json_decref(arr);
     }
-    if (get(&a, "no-witnesses")) json_object_set_new(params, "witness", json_object());
-    else if (getAll(&a, "witness", v)) {
+    rc = EXIT_CONFIG;   /* a witness key argument */
+    if (optGet(&a, "no-witnesses")) json_object_set_new(params, "witness", json_object());
+    else if (optAll(&a, "witness", v, MAXV)) {
         if (!(x = witnessArg(&a, err))) goto out;
         json_object_set_new(params, "witness", x);
     }
-    n = getAll(&a, "watcher", v);
+    n = optAll(&a, "watcher", v, MAXV);
     if (n) {
         json_t *w = json_array();
         for (int i = 0; i < n; i++) json_array_append_new(w, json_string(v[i]));
         json_object_set_new(params, "watchers", w);
     }
-    if (get(&a, "ttl")) json_object_set_new(params, "ttl", json_integer(atoll(get(&a, "ttl"))));
+    if (optGet(&a, "ttl")) json_object_set_new(params, "ttl", json_integer(atoll(optGet(&a, "ttl"))));
+    rc = EXIT_FAIL;
     if (h->act.prerotation) {
         errSet(err, "pre-rotation is active: use `didlog rotate` (it must reveal the committed keys)");
         goto out;
     }
-    if (appendTo(&a, log, st, params, &k, err) == 0 && finishAppend(&a, a.pos[0], log, err) == 0) rc = 0;
+    if (!(rc = appendTo(&a, log, st, params, &k, err))) rc = finishAppend(&a, a.pos[0], log, err);
 out:
-    if (rc) die("update", err);
+    if (rc) fail(rc, "update", err);
     edKeyWipe(&k);
     json_decref(st);
     json_decref(params);
@@ -464,38 +452,43 @@ out:
 }
 
 static int cmdRotate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
-        puts("usage: didlog rotate LOG --key FILE --new-update-key FILE|MULTIKEY...\n"
+    static const optSpec spec[] = {{"key", OPT_VALUE}, {"new-update-key", OPT_MULTI}, {"next-key-hash", OPT_MULTI},
+                                   {"time", OPT_VALUE}, {"out", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
+        return help("usage: didlog rotate LOG --key FILE --new-update-key FILE|MULTIKEY...\n"
              "         [--next-key-hash HASH|KEY]... [--time T] [--out FILE]\n"
              "  Replaces updateKeys. Without pre-rotation --key is a current update key;\n"
              "  with pre-rotation (the head has nextKeyHashes) --key must be one of the new\n"
              "  keys, each committed in the previous nextKeyHashes. --next-key-hash commits\n"
              "  the keys of the next rotation (none given while pre-rotation is active\n"
              "  turns it off).");
-        return 0;
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " key new-update-key next-key-hash time out ", "", &a) < 0 || a.npos != 1)
-        return die("usage: didlog rotate LOG --key FILE --new-update-key KEY... (see --help)", NULL);
+    if (a.npos != 1)
+        return fail(EXIT_USAGE, "usage: didlog rotate LOG --key FILE --new-update-key KEY... (see --help)", NULL);
     const char *nu[MAXV], *nk[MAXV];
-    int nn = getAll(&a, "new-update-key", nu), nh = getAll(&a, "next-key-hash", nk), rc = 2;
-    if (!nn) return die("rotate: at least one --new-update-key is required", NULL);
-    webvhLog *log = loadLog(a.pos[0], err);
-    if (!log) return die("rotate", err);
+    int nn = optAll(&a, "new-update-key", nu, MAXV), nh = optAll(&a, "next-key-hash", nk, MAXV);
+    if (!nn) return fail(EXIT_USAGE, "rotate: at least one --new-update-key is required", NULL);
+    webvhLog *log;
+    int rc = loadLog(a.pos[0], &log, err);
+    if (rc) return fail(rc, "rotate", err);
     edKey k;
     json_t *params = json_object(), *x;
-    if (readKey(&a, "key", &k, err) < 0) { webvhFree(log); json_decref(params); return die("rotate", err); }
+    if ((rc = readKey(&a, "key", &k, err))) { webvhFree(log); json_decref(params); return fail(rc, "rotate", err); }
     const webvhEntry *h = webvhHead(log);
+    rc = EXIT_CONFIG;   /* a key argument */
     if (!(x = keyArrayArg(nu, nn, err))) goto out;
     json_object_set_new(params, "updateKeys", x);
     if (nh || h->act.prerotation) {
         if (!(x = hashArrayArg(nk, nh, err))) goto out;
         json_object_set_new(params, "nextKeyHashes", x);
     }
-    if (appendTo(&a, log, h->state, params, &k, err) == 0 && finishAppend(&a, a.pos[0], log, err) == 0) rc = 0;
+    if (!(rc = appendTo(&a, log, h->state, params, &k, err))) rc = finishAppend(&a, a.pos[0], log, err);
 out:
-    if (rc) die("rotate", err);
+    if (rc) fail(rc, "rotate", err);
     edKeyWipe(&k);
     json_decref(params);
     webvhFree(log);
@@ -503,80 +496,90 @@ out:
 }
 
 static int cmdDeactivate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
-        puts("usage: didlog deactivate LOG --key FILE [--time T] [--out FILE]\n"
+    static const optSpec spec[] = {{"key", OPT_VALUE}, {"time", OPT_VALUE}, {"out", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
+        return help("usage: didlog deactivate LOG --key FILE [--time T] [--out FILE]\n"
              "  Appends {deactivated: true, updateKeys: []}. With pre-rotation active this\n"
              "  takes two entries (the spec's procedure): --key, a committed next key,\n"
              "  first ends pre-rotation, then signs the deactivation.");
-        return 0;
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " key time out ", "", &a) < 0 || a.npos != 1) return die("usage: didlog deactivate LOG --key FILE", NULL);
-    webvhLog *log = loadLog(a.pos[0], err);
-    if (!log) return die("deactivate", err);
+    if (a.npos != 1)
+        return fail(EXIT_USAGE, "usage: didlog deactivate LOG --key FILE", NULL);
+    webvhLog *log;
+    int rc = loadLog(a.pos[0], &log, err);
+    if (rc) return fail(rc, "deactivate", err);
     edKey k;
-    int rc = 2;
-    if (readKey(&a, "key", &k, err) < 0) { webvhFree(log); return die("deactivate", err); }
+    if ((rc = readKey(&a, "key", &k, err))) { webvhFree(log); return fail(rc, "deactivate", err); }
     const webvhEntry *h = webvhHead(log);
     if (h->act.prerotation) {
         char mk[MULTIKEY_PUB_MAX];
         mkEncodeEd25519Pub(k.pk, mk);
         json_t *p1 = json_pack("{s[s] s[]}", "updateKeys", mk, "nextKeyHashes");
-        int r1 = appendTo(&a, log, h->state, p1, &k, err);
+        rc = appendTo(&a, log, h->state, p1, &k, err);
         json_decref(p1);
-        if (r1 < 0) goto out;
+        if (rc) goto out;
         h = webvhHead(log);
     }
     json_t *p2 = json_pack("{sb s[]}", "deactivated", 1, "updateKeys");
-    args later = a;
-    if (log->n >= 2 && get(&a, "time")) later.n = 0;   /* second entry of two: a fresh, later time */
-    if (appendTo(&later, log, h->state, p2, &k, err) == 0 && finishAppend(&a, a.pos[0], log, err) == 0) rc = 0;
+    optArgs later = a;
+    if (log->n >= 2 && optGet(&a, "time")) later.n = 0;   /* second entry of two: a fresh, later time */
+    if (!(rc = appendTo(&later, log, h->state, p2, &k, err))) rc = finishAppend(&a, a.pos[0], log, err);
     json_decref(p2);
 out:
-    if (rc) die("deactivate", err);
+    if (rc) fail(rc, "deactivate", err);
     edKeyWipe(&k);
     webvhFree(log);
     return rc;
 }
 
 static int cmdWitnessSign(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
-        puts("usage: didlog witness-sign LOG --key FILE --witness-file did-witness.json\n"
+    static const optSpec spec[] = {{"key", OPT_VALUE}, {"witness-file", OPT_VALUE}, {"version-id", OPT_VALUE}, {"time", OPT_VALUE},
+                                   {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
+        return help("usage: didlog witness-sign LOG --key FILE --witness-file did-witness.json\n"
              "         [--version-id ID] [--time T]\n"
              "  As a witness: verifies LOG (every rule but witness thresholds), then adds an\n"
              "  eddsa-jcs-2022 proof over {\"versionId\": ID} (default: the last entry) to\n"
              "  the did-witness.json file (created if missing).");
-        return 0;
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " key witness-file version-id time ", "", &a) < 0 || a.npos != 1 || !get(&a, "witness-file"))
-        return die("usage: didlog witness-sign LOG --key FILE --witness-file FILE", NULL);
-    webvhLog *log = loadLog(a.pos[0], err);
-    if (!log) return die("witness-sign", err);
-    const char *vid = get(&a, "version-id") ? get(&a, "version-id") : webvhHead(log)->versionId;
-    int found = 0, rc = 2;
+    if (a.npos != 1 || !optGet(&a, "witness-file"))
+        return fail(EXIT_USAGE, "usage: didlog witness-sign LOG --key FILE --witness-file FILE", NULL);
+    webvhLog *log;
+    int rc = loadLog(a.pos[0], &log, err);
+    if (rc) return fail(rc, "witness-sign", err);
+    const char *vid = optGet(&a, "version-id") ? optGet(&a, "version-id") : webvhHead(log)->versionId;
+    int found = 0;
     for (size_t i = 0; i < log->n; i++) found |= !strcmp(log->e[i].versionId, vid);
     edKey k;
     json_t *wf = NULL, *proof = NULL;
     buf b = BUF_INIT;
-    if (!found) { errSet(err, "versionId %s is not in the log", vid); webvhFree(log); return die("witness-sign", err); }
-    if (readKey(&a, "key", &k, err) < 0) { webvhFree(log); return die("witness-sign", err); }
-    const char *wpath = get(&a, "witness-file");
+    if (!found) { errSet(err, "versionId %s is not in the log", vid); webvhFree(log); return fail(EXIT_FAIL, "witness-sign", err); }
+    if ((rc = readKey(&a, "key", &k, err))) { webvhFree(log); return fail(rc, "witness-sign", err); }
+    const char *wpath = optGet(&a, "witness-file");
+    rc = EXIT_CONFIG;   /* the witness file, until it is read */
     if (access(wpath, F_OK) == 0) {
         if (fileRead(wpath, WEBVH_WITNESS_MAX, &b, err) < 0 || !(wf = webvhParseWitnessFile((const char *)b.p, b.len, err))) goto out;
     } else {
         wf = json_array();
     }
-    char vt[32];
+    char vt[RFC3339_MAX];
     versionTimeArg(&a, NULL, vt);
+    rc = EXIT_FAIL;
     if (!(proof = webvhWitnessSign(vid, k.sk, vt, err)) || webvhWitnessAdd(wf, vid, proof, err) < 0) goto out;
     char *s = json_dumps(wf, JSON_INDENT(2));
-    if (s && fileWrite(wpath, s, strlen(s), 0644, err) == 0) rc = 0;
+    rc = EXIT_CONFIG;
+    if (s && fileWrite(wpath, s, strlen(s), 0644, err) == 0) rc = EXIT_OK;
     free(s);
 out:
-    if (rc) die("witness-sign", err);
+    if (rc) fail(rc, "witness-sign", err);
     edKeyWipe(&k);
     json_decref(proof);
     json_decref(wf);
@@ -588,15 +591,22 @@ out:
 /* report: print the outcome of a verification / resolution; returns the exit code.
  * asJson: the resolution result in its RFC 8785 (JCS) form on one line, so numbers
  * read as the log writes them (690, 0.6; never 690.0 or 0.59999999999999998). */
-static int report(const webvhLog *log, const webvhResult *r, const webvhQuery *q, int asJson, const char *what) {
+static int report(const webvhLog *log, const webvhResult *r, const webvhQuery *q, int asJson, const char *what,
+                  const webvhDidUrl *u, const char *baseUrl) {
     char err[ERR_MAX];
     json_t *res = webvhResolution(log, r, q, err);
-    if (!res) return die(what, err);
+    if (res && u && webvhDidUrlDereferences(u)) {  /* a DID URL: the dereferencing result instead */
+        json_t *d = webvhDereference(res, u, baseUrl, err);
+        json_decref(res);
+        res = d;
+    }
+    if (!res) return fail(EXIT_FAIL, what, err);
     const char *code = jsonGetStr(json_object_get(res, "didResolutionMetadata"), "error");
+    if (!code) code = jsonGetStr(json_object_get(res, "dereferencingMetadata"), "error");
     if (asJson) {
         size_t n;
         char *s = jcsDump(res, &n, err);
-        if (!s) { json_decref(res); return die(what, err); }
+        if (!s) { json_decref(res); return fail(EXIT_FAIL, what, err); }
         fwrite(s, 1, n, stdout);
         putchar('\n');
         free(s);
@@ -609,42 +619,45 @@ static int report(const webvhLog *log, const webvhResult *r, const webvhQuery *q
         if (!r->ok) fprintf(stderr, "didlog: note: later entries are invalid: %s\n", r->error);
     }
     json_decref(res);
-    return code ? 1 : 0;
+    return code ? EXIT_FAIL : EXIT_OK;
 }
 
-static int queryFromArgs(const args *a, webvhQuery *q, char *err) {
+static int queryFromArgs(const optArgs *a, webvhQuery *q, char *err) {
     memset(q, 0, sizeof *q);
     static const char *opt[][2] = {{"version-id", "versionId"}, {"version-number", "versionNumber"}, {"version-time", "versionTime"}};
     for (int i = 0; i < 3; i++)
-        if (get(a, opt[i][0]) && webvhQuerySet(q, opt[i][1], get(a, opt[i][0]), err) < 0) return -1;
+        if (optGet(a, opt[i][0]) && webvhQuerySet(q, opt[i][1], optGet(a, opt[i][0]), err) < 0) return -1;
     return 0;
 }
 
 static int cmdVerify(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
-        puts("usage: didlog verify FILE [--did DID] [--witness did-witness.json]\n"
+    static const optSpec spec[] = {{"did", OPT_VALUE}, {"witness", OPT_VALUE}, {"version-id", OPT_VALUE}, {"version-number", OPT_VALUE},
+                                   {"version-time", OPT_VALUE}, {"json", OPT_FLAG}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
+        return help("usage: didlog verify FILE [--did DID] [--witness did-witness.json]\n"
              "         [--version-id ID | --version-number N | --version-time T] [--json]\n"
-             "  Checks every did:webvh v1.0 rule. Exit 0 valid, 1 invalid (the message names\n"
-             "  the entry and the rule), 2 usage or I/O error. --json prints the DID\n"
-             "  resolution result on one line in RFC 8785 (JCS) form: numbers as the log\n"
-             "  holds them (690, 0.6); a version query succeeds when that version is valid.");
-        return 0;
+             "  Checks every did:webvh v1.0 rule: 0 valid, 1 invalid (the message names the\n"
+             "  entry and the rule). --json prints the DID resolution result on one line in\n"
+             "  RFC 8785 (JCS) form: numbers as the log holds them (690, 0.6); a version\n"
+             "  query succeeds when that version is valid. 3: a file cannot be read.");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " did witness version-id version-number version-time ", " json ", &a) < 0 || a.npos != 1)
-        return die("usage: didlog verify FILE [options] (see --help)", NULL);
+    if (a.npos != 1)
+        return fail(EXIT_USAGE, "usage: didlog verify FILE [options] (see --help)", NULL);
     webvhQuery q;
-    if (queryFromArgs(&a, &q, err) < 0) return die("verify", err);
+    if (queryFromArgs(&a, &q, err) < 0) return fail(EXIT_USAGE, "verify", err);
     buf b = BUF_INIT;
     json_t *wf = NULL;
-    if (fileRead(a.pos[0], WEBVH_LOG_MAX, &b, err) < 0) { bufFree(&b); return die("verify", err); }
-    if (get(&a, "witness")) {
+    if (fileRead(a.pos[0], WEBVH_LOG_MAX, &b, err) < 0) { bufFree(&b); return fail(EXIT_CONFIG, "verify", err); }
+    if (optGet(&a, "witness")) {
         buf w = BUF_INIT;
-        if (fileRead(get(&a, "witness"), WEBVH_WITNESS_MAX, &w, err) < 0 || !(wf = webvhParseWitnessFile((const char *)w.p, w.len, err))) {
+        if (fileRead(optGet(&a, "witness"), WEBVH_WITNESS_MAX, &w, err) < 0 || !(wf = webvhParseWitnessFile((const char *)w.p, w.len, err))) {
             bufFree(&w);
             bufFree(&b);
-            return die("verify", err);
+            return fail(EXIT_CONFIG, "verify", err);
         }
         bufFree(&w);
     }
@@ -653,66 +666,81 @@ static int cmdVerify(int argc, char **argv) {
     if (!log) {
         json_decref(wf);
         fprintf(stderr, "didlog: verify: invalid: %s\n", err);
-        return 1;
+        return EXIT_FAIL;
     }
-    webvhOpts o = {.did = get(&a, "did"), .witnessProofs = wf};
+    webvhOpts o = {.did = optGet(&a, "did"), .witnessProofs = wf};
     webvhResult r;
     webvhVerify(log, &o, &r);
-    int rc = report(log, &r, &q, get(&a, "json") != NULL, a.pos[0]);
+    int rc = report(log, &r, &q, optGet(&a, "json") != NULL, a.pos[0], NULL, NULL);
     webvhFree(log);
     json_decref(wf);
     return rc;
 }
 
 static int cmdResolve(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) {
-        puts("usage: didlog resolve DID[?versionId=…|versionNumber=…|versionTime=…] [--base-url URL]\n"
+    static const optSpec spec[] = {{"base-url", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
+        return help("usage: didlog resolve DID[/PATH][?versionId=…|versionNumber=…|versionTime=…|service=…][#frag] [--base-url URL]\n"
              "  DID-to-HTTPS transformation, fetch did.jsonl (and did-witness.json when the\n"
              "  log uses witnesses) over HTTPS, verify, print the DID resolution result\n"
-             "  (one line, RFC 8785 / JCS form, as verify --json).\n"
+             "  (one line, RFC 8785 / JCS form, as verify --json). DID/whois and\n"
+             "  DID/path/to/file fetch that file through the #whois / #files service and\n"
+             "  print the DID URL dereferencing result (contentStream: JSON or text);\n"
+             "  DID?service=NAME[&relativeRef=REF] prints the service URL, DID#frag the node.\n"
              "  --base-url URL replaces https://host[:port] (e.g. a local mirror; allows http).\n"
-             "  Exit 0 resolved, 1 invalid or not found, 2 usage or network error.");
-        return 0;
+             "  0 resolved, 1 invalid or not found, 4 the server could not be reached.");
     }
-    args a;
     char err[ERR_MAX];
-    if (parseArgs(argc, argv, " base-url ", "", &a) < 0 || a.npos != 1) return die("usage: didlog resolve DID [--base-url URL]", NULL);
-    const char *did = a.pos[0], *base = get(&a, "base-url");
+    if (a.npos != 1) return fail(EXIT_USAGE, "usage: didlog resolve DID [--base-url URL]", NULL);
+    const char *did = a.pos[0], *base = optGet(&a, "base-url");
     didParts p;
     webvhQuery q;
     if (didParse(did, base ? DID_LOCALHOST : 0, &p, err) < 0 || webvhQueryParse(did, &q, err) < 0) {
         fprintf(stderr, "didlog: resolve: %s\n", err);
         printf("{\"didDocument\":null,\"didDocumentMetadata\":{},\"didResolutionMetadata\":{\"error\":\"invalidDid\"}}\n");
-        return 1;
+        return EXIT_FAIL;
+    }
+    webvhDidUrl u;
+    if (webvhDidUrlParse(did, &u, err) < 0) {
+        fprintf(stderr, "didlog: resolve: %s\n", err);
+        printf("{\"contentMetadata\":{},\"contentStream\":null,\"dereferencingMetadata\":{\"error\":\"invalidDidUrl\"}}\n");
+        webvhDidUrlFree(&u);
+        didPartsFree(&p);
+        return EXIT_FAIL;
     }
     buf url = BUF_INIT, body = BUF_INIT;
     long status = 0;
-    int rc = 2;
+    int rc = EXIT_USAGE;   /* --base-url, until a URL is made */
     webvhLog *log = NULL;
     json_t *wf = NULL;
-    if (didHttpsUrl(&p, "did.jsonl", base, &url, err) < 0 || httpGet((const char *)url.p, WEBVH_LOG_MAX, base != NULL, &body, &status, err) < 0)
-        goto out;
+    if (didHttpsUrl(&p, "did.jsonl", base, &url, err) < 0) goto out;
+    rc = EXIT_UNAVAILABLE;
+    if (httpGet((const char *)url.p, WEBVH_LOG_MAX, base != NULL, &body, &status, err) < 0) goto out;
     if (status == 404 || status == 410) {
         fprintf(stderr, "didlog: resolve: %s: HTTP %ld\n", (const char *)url.p, status);
         printf("{\"didDocument\":null,\"didDocumentMetadata\":{},\"didResolutionMetadata\":{\"error\":\"notFound\"}}\n");
-        rc = 1;
+        rc = EXIT_FAIL;
         goto out;
     }
     if (status != 200) { errSet(err, "%s: HTTP %ld", (const char *)url.p, status); goto out; }
-    if (!(log = webvhParse((const char *)body.p, body.len, err))) { rc = 1; goto out; }
+    if (!(log = webvhParse((const char *)body.p, body.len, err))) { rc = EXIT_FAIL; goto out; }
     if (webvhUsesWitnesses(log)) {
         if (didHttpsUrl(&p, "did-witness.json", base, &url, err) < 0 ||
             httpGet((const char *)url.p, WEBVH_WITNESS_MAX, base != NULL, &body, &status, err) < 0)
             goto out;
-        if (status == 200 && !(wf = webvhParseWitnessFile((const char *)body.p, body.len, err))) { rc = 1; goto out; }
+        if (status == 200 && !(wf = webvhParseWitnessFile((const char *)body.p, body.len, err))) { rc = EXIT_FAIL; goto out; }
     }
     webvhOpts o = {.did = did, .witnessProofs = wf};
     webvhResult r;
     webvhVerify(log, &o, &r);
-    rc = report(log, &r, &q, 1, did);
+    rc = report(log, &r, &q, 1, did, &u, base);
 out:
-    if (rc == 2) die("resolve", err);
-    if (rc == 1 && !log && err[0]) fprintf(stderr, "didlog: resolve: invalid: %s\n", err);
+    webvhDidUrlFree(&u);
+    if (rc != EXIT_OK && rc != EXIT_FAIL) fail(rc, "resolve", err);
+    if (rc == EXIT_FAIL && !log && err[0]) fprintf(stderr, "didlog: resolve: invalid: %s\n", err);
     didPartsFree(&p);
     bufFree(&url);
     bufFree(&body);
@@ -722,33 +750,38 @@ out:
 }
 
 static int cmdCanon(int argc, char **argv) {
-    if (wantsHelp(argc, argv) || argc != 1) {
-        puts("usage: didlog canon FILE|-\n  Prints the RFC 8785 (JCS) form of a JSON document (no trailing newline).");
-        return argc == 1 ? 0 : 2;
-    }
+    static const optSpec spec[] = {{NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) return help("usage: didlog canon FILE|-\n  Prints the RFC 8785 (JCS) form of a JSON document (no trailing newline).");
+    if (a.npos != 1) return fail(EXIT_USAGE, "usage: didlog canon FILE|-", NULL);
     char err[ERR_MAX];
     buf b = BUF_INIT;
-    if (fileRead(argv[0], 16u << 20, &b, err) < 0) { bufFree(&b); return die("canon", err); }
+    if (fileRead(a.pos[0], 16u << 20, &b, err) < 0) { bufFree(&b); return fail(EXIT_CONFIG, "canon", err); }
     json_t *j = jsonParse((const char *)b.p, b.len, 16u << 20, JSON_MAX_DEPTH_DEFAULT, err);
     bufFree(&b);
-    if (!j) return die("canon", err);
+    if (!j) return fail(EXIT_FAIL, "canon", err);
     size_t n;
     char *s = jcsDump(j, &n, err);
     json_decref(j);
-    if (!s) return die("canon", err);
+    if (!s) return fail(EXIT_FAIL, "canon", err);
     fwrite(s, 1, n, stdout);
     free(s);
     return 0;
 }
 
 static int cmdKeyhash(int argc, char **argv) {
-    if (wantsHelp(argc, argv) || argc != 1) {
-        puts("usage: didlog keyhash FILE|MULTIKEY|DIDKEY\n  Prints the pre-rotation hash of a public key (for --next-key-hash).");
-        return argc == 1 ? 0 : 2;
-    }
+    static const optSpec spec[] = {{NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help)
+        return help("usage: didlog keyhash FILE|MULTIKEY|DIDKEY\n  Prints the pre-rotation hash of a public key (for --next-key-hash).");
+    if (a.npos != 1) return fail(EXIT_USAGE, "usage: didlog keyhash FILE|MULTIKEY|DIDKEY", NULL);
     char err[ERR_MAX], mk[MULTIKEY_PUB_MAX];
     uint8_t pk[32];
-    if (keyPublicArg(argv[0], pk, err) < 0) return die("keyhash", err);
+    if (keyPublicArg(a.pos[0], pk, err) < 0) return fail(EXIT_CONFIG, "keyhash", err);
     mkEncodeEd25519Pub(pk, mk);
     buf h = BUF_INIT;
     webvhKeyHash(mk, &h);
@@ -757,34 +790,28 @@ static int cmdKeyhash(int argc, char **argv) {
     return 0;
 }
 
+static const optCmd cmds[] = {
+    {"keygen", "--out FILE", "new Ed25519 key file (0600)", cmdKeygen},
+    {"create", "--domain H ...", "genesis entry of a new did:webvh DID", cmdCreate},
+    {"update", "LOG --key F ...", "change the DID document (keys, services, controller, move)", cmdUpdate},
+    {"rotate", "LOG --key F ...", "change update keys (with or without pre-rotation)", cmdRotate},
+    {"deactivate", "LOG --key F", "deactivate the DID", cmdDeactivate},
+    {"witness-sign", "LOG --key F ...", "add a witness proof to did-witness.json", cmdWitnessSign},
+    {"verify", "FILE", "verify a did.jsonl (exit 0 valid, 1 invalid)", cmdVerify},
+    {"resolve", "DID", "resolve a DID over HTTPS", cmdResolve},
+    {"canon", "FILE|-", "JCS form of a JSON document", cmdCanon},
+    {"keyhash", "KEY", "pre-rotation hash of a public key", cmdKeyhash},
+    {NULL, NULL, NULL, NULL},
+};
+
 static void usage(FILE *f) {
-    fputs("usage: didlog COMMAND [options]   (didlog COMMAND --help for each; didlog --version)\n"
-          "  keygen      new Ed25519 key file (0600)\n"
-          "  create      genesis entry of a new did:webvh DID\n"
-          "  update      change the DID document (keys, services, controller, move)\n"
-          "  rotate      change update keys (with or without pre-rotation)\n"
-          "  deactivate  deactivate the DID\n"
-          "  witness-sign  add a witness proof to did-witness.json\n"
-          "  verify      verify a did.jsonl (exit 0 valid, 1 invalid, 2 error)\n"
-          "  resolve     resolve a DID over HTTPS\n"
-          "  canon       JCS form of a JSON document\n"
-          "  keyhash     pre-rotation hash of a public key\n",
-          f);
+    fputs("usage: didlog COMMAND [options]   (didlog COMMAND --help for each; didlog --version)\n", f);
+    optHelpCommands(f, cmds, 28);
+    fputc('\n', f);
+    exitHelp(f, EXIT_DIDLOG);
 }
 
 int main(int argc, char **argv) {
-    if (sodium_init() < 0) return die("libsodium init failed", NULL);
-    if (argc < 2) { usage(stderr); return 2; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
-    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("didlog %s\n", waVersion()); return 0; }
-    static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
-        {"keygen", cmdKeygen}, {"create", cmdCreate}, {"update", cmdUpdate}, {"rotate", cmdRotate},
-        {"deactivate", cmdDeactivate}, {"witness-sign", cmdWitnessSign}, {"verify", cmdVerify},
-        {"resolve", cmdResolve}, {"canon", cmdCanon}, {"keyhash", cmdKeyhash},
-    };
-    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-        if (!strcmp(argv[1], cmds[i].name)) return cmds[i].fn(argc - 2, argv + 2);
-    fprintf(stderr, "didlog: unknown command %s\n", argv[1]);
-    usage(stderr);
-    return 2;
+    if (sodium_init() < 0) return fail(EXIT_FAIL, "libsodium init failed", NULL);
+    return optDispatch("didlog", argc, argv, 1, cmds, usage);
 }

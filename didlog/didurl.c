@@ -43,6 +43,71 @@ int didPctDecode(const char *s, size_t n, char *out, size_t cap, size_t *outLen)
     return 0;
 }
 
+int didPctEncode(const char *s, size_t n, buf *out) {
+    static const char hx[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int rc = isalnum(c) || c == '.' || c == '-' || c == '_' ? bufPutc(out, c)
+               : bufPutc(out, '%') < 0 || bufPutc(out, hx[c >> 4]) < 0 ? -1 : bufPutc(out, hx[c & 15]);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+int didDomain(const char *domain, char out[DID_DOMAIN_MAX], char *err) {
+    const char *colon = strchr(domain, ':'), *pct = strstr(domain, "%3A"), *port = NULL;
+    if (!pct) pct = strstr(domain, "%3a");
+    size_t hn = strlen(domain);
+    if (colon) hn = (size_t)(colon - domain), port = colon + 1;
+    else if (pct) hn = (size_t)(pct - domain), port = pct + 3;
+    if (hn == 0 || hn > 253) return errSet(err, "host must be 1..253 characters");
+    for (size_t i = 0; i < hn; i++)
+        if (!islower((unsigned char)domain[i]) && !isdigit((unsigned char)domain[i]) && domain[i] != '-' && domain[i] != '.')
+            return errSet(err, "host may hold lowercase a-z 0-9 . - only");
+    long p = 0;
+    if (port) {
+        if (!*port || strlen(port) > 5) return errSet(err, "port must be 1..65535");
+        for (const char *q = port; *q; q++) {
+            if (!isdigit((unsigned char)*q)) return errSet(err, "port must be 1..65535");
+            p = p * 10 + (*q - '0');
+        }
+        if (p < 1 || p > 65535) return errSet(err, "port must be 1..65535");
+    }
+    snprintf(out, DID_DOMAIN_MAX, "%.*s", (int)hn, domain);
+    if (port) snprintf(out + hn, DID_DOMAIN_MAX - hn, "%%3A%ld", p);
+    return 0;
+}
+
+int didPrefixPath(const char *prefix, buf *out) {
+    for (const char *s = prefix; *s;) {
+        size_t n = strcspn(s, "/");
+        if (n && (bufPutc(out, ':') < 0 || didPctEncode(s, n, out) < 0)) return -1;
+        s += n + (s[n] == '/');
+    }
+    return 0;
+}
+
+int didTemplate(const char *domain, const char *prefix, int flags, buf *out, char *err) {
+    char dom[DID_DOMAIN_MAX];
+    if (didDomain(domain, dom, err) < 0) return -1;
+    bufReset(out);
+    int rc = bufPrintf(out, "did:webvh:{SCID}:%s", dom);
+    if (rc == 0) rc = didPrefixPath(prefix, out);
+    if (rc == 0) rc = bufPuts(out, ":{SCID}");
+    if (rc < 0) return errSet(err, "out of memory");
+    /* the DID as it will be: both placeholders replaced by a SCID-shaped string */
+    buf probe = BUF_INIT;
+    for (const char *s = (const char *)out->p; rc == 0 && *s;) {
+        if (!strncmp(s, "{SCID}", 6)) rc = bufPuts(&probe, "Qm11111111111111111111111111111111111111111111"), s += 6;
+        else rc = bufPutc(&probe, *s++);
+    }
+    didParts p;
+    if (rc < 0) rc = errSet(err, "out of memory");
+    else if ((rc = didParse((const char *)probe.p, flags, &p, err)) == 0) didPartsFree(&p);
+    bufFree(&probe);
+    return rc;
+}
+
 /* idchar per DID Core: ALPHA / DIGIT / "." / "-" / "_" / pct-encoded ('%'). */
 static int isIdchar(int c) { return isalnum(c) || c == '.' || c == '-' || c == '_' || c == '%'; }
 

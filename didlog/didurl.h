@@ -49,6 +49,30 @@ int didScidOf(const char *did, char scid[WEBVH_SCID_LEN + 1]);
  * when out (cap bytes) is too small. */
 int didPctDecode(const char *s, size_t n, char *out, size_t cap, size_t *outLen);
 
+/* didPctEncode: percent-encode s[0..n) as one DID component, appended to out: ALPHA,
+ * DIGIT, ".", "-" and "_" kept, every other byte as %XX (upper-case hex). 0 / -1 (out
+ * of memory). */
+int didPctEncode(const char *s, size_t n, buf *out);
+
+#define DID_DOMAIN_MAX 264
+/* didDomain: a host with an optional port -- "host", "host:port" or did:webvh's own
+ * "host%3Aport" -- into its DID spelling "host[%3Aport]" (out). host: 1..253 characters
+ * a-z 0-9 . - (lowercase); port 1..65535. 0 / -1 + err. */
+int didDomain(const char *domain, char out[DID_DOMAIN_MAX], char *err);
+
+/* didPrefixPath: a store prefix "a/b" as the DID path segments it gives, appended to out
+ * (":a:b"): one segment per non-empty part between "/", each didPctEncode'd; "" none.
+ * 0 / -1 (out of memory). */
+int didPrefixPath(const char *prefix, buf *out);
+
+/* didTemplate: the DID of a folder of the hosting layout <prefix>/<scid>/did.jsonl,
+ * "{SCID}" standing for the SCID: "did:webvh:{SCID}:<domain>[:<segment>...]:{SCID}" for
+ * domain (didDomain) and prefix "a/b" (didPrefixPath), then checked as a DID (didParse with flags, a SCID-shaped
+ * stand-in in both places: an IP literal, "localhost" without DID_LOCALHOST, "." or
+ * ".." segments are refused). The one builder of the service's DIDs (WA_DOMAIN and
+ * WA_PREFIX in the settings table, seed generate-identities). 0 / -1 + err. */
+int didTemplate(const char *domain, const char *prefix, int flags, buf *out, char *err);
+
 /* didIsBase58: every one of n chars is in the base58btc alphabet. */
 int didIsBase58(const char *s, size_t n);
 

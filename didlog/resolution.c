@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/err.h"
 #include "core/json.h"
+#include "core/rfc3339.h"
 #include "didlog/didurl.h"
 #include "didlog/resolution.h"
 
@@ -18,7 +19,9 @@ int webvhQuerySet(webvhQuery *q, const char *name, const char *v, char *err) {
         q->hasNumber = 1;
         q->versionNumber = (*v && !*end && n > 0 && isdigit((unsigned char)*v)) ? n : -1;
     } else if (!strcmp(name, "versionTime")) {
-        if (webvhParseTime(v, &q->versionTime) < 0) return errSet(err, "versionTime: '%.40s' is not an RFC 3339 UTC time", v);
+        rfc3339Time t;
+        if (rfc3339Parse(v, &t) < 0) return errSet(err, "versionTime: '%.40s' is not an RFC 3339 UTC time", v);
+        q->versionTime = rfc3339Seconds(&t);
         q->hasTime = 1;
     }
     return 0;
@@ -84,9 +87,12 @@ long webvhSelect(const webvhLog *log, const webvhResult *r, const webvhQuery *q,
         if (t < 0) { *code = "notFound"; return -1; }
         /* An invalid later entry that was already in force at that time poisons the answer. */
         if ((size_t)t + 1 == r->valid && !r->ok) {
-            double tt;
+            rfc3339Time tt;
             const char *vt = r->valid < log->n ? jsonGetStr(log->e[r->valid].obj, "versionTime") : NULL;
-            if (r->valid == log->n || !vt || webvhParseTime(vt, &tt) < 0 || tt <= q->versionTime) { *code = bad; return -1; }
+            if (r->valid == log->n || !vt || rfc3339Parse(vt, &tt) < 0 || rfc3339Seconds(&tt) <= q->versionTime) {
+                *code = bad;
+                return -1;
+            }
         }
         if (k >= 0 && k != t) { *code = "notFound"; return -1; }
         k = t;
@@ -107,6 +113,51 @@ static json_t *witnessMeta(const webvhParams *a) {
 }
 
 static json_t *arrOrEmpty(json_t *a) { return a ? json_deep_copy(a) : json_array(); }
+
+int webvhFilesBase(const char *did, buf *out, char *err) {
+    didParts p;
+    if (didParse(did, DID_LOCALHOST, &p, err) < 0) return -1;
+    bufReset(out);
+    int rc = bufPrintf(out, "https://%s", p.host);
+    if (rc == 0 && p.port) rc = bufPrintf(out, ":%d", p.port);
+    if (rc == 0) rc = bufPrintf(out, "%s/", p.path.len ? (const char *)p.path.p : "");
+    didPartsFree(&p);
+    return rc < 0 ? errSet(err, "out of memory") : 0;
+}
+
+/* serviceDefined: doc's service array holds `frag` ("#files") as "#files" or "<did>#files". */
+static int serviceDefined(json_t *svc, const char *did, const char *frag) {
+    size_t i, dl = strlen(did);
+    json_t *s;
+    json_array_foreach(svc, i, s) {
+        const char *id = jsonGetStr(s, "id");
+        if (id && (!strcmp(id, frag) || (!strncmp(id, did, dl) && !strcmp(id + dl, frag)))) return 1;
+    }
+    return 0;
+}
+
+int webvhImplicitServices(json_t *doc, char *err) {
+    const char *did = jsonGetStr(doc, "id");
+    json_t *svc = json_object_get(doc, "service");
+    buf base = BUF_INIT;
+    if (!did || (svc && !json_is_array(svc))) return 0;
+    if (webvhFilesBase(did, &base, err) < 0) return -1;
+    if (!svc) json_object_set_new(doc, "service", svc = json_array());
+    char id[1024];
+    int rc = 0;
+    if (!serviceDefined(svc, did, "#files")) {
+        snprintf(id, sizeof id, "%s#files", did);
+        rc |= json_array_append_new(svc, json_pack("{ss ss ss}", "id", id, "type", "relativeRef", "serviceEndpoint", (const char *)base.p));
+    }
+    if (rc == 0 && !serviceDefined(svc, did, "#whois")) {
+        snprintf(id, sizeof id, "%s#whois", did);
+        rc |= bufPuts(&base, "whois.vp");
+        rc |= json_array_append_new(svc, json_pack("{ss ss ss ss}", "@context", "https://identity.foundation/linked-vp/contexts/v1", "id", id,
+                                                   "type", "LinkedVerifiablePresentation", "serviceEndpoint", (const char *)base.p));
+    }
+    bufFree(&base);
+    return rc ? errSet(err, "out of memory") : 0;
+}
 
 json_t *webvhResolution(const webvhLog *log, const webvhResult *r, const webvhQuery *q, char *err) {
     const char *code = NULL;
@@ -131,7 +182,13 @@ json_t *webvhResolution(const webvhLog *log, const webvhResult *r, const webvhQu
     int noQuery = !q || (!q->versionId[0] && !q->hasNumber && !q->hasTime);
     char ttl[24];
     snprintf(ttl, sizeof ttl, "%lld", a->ttl);
-    json_object_set_new(res, "didDocument", a->deactivated && noQuery ? json_null() : json_deep_copy(e->state));
+    json_t *doc = a->deactivated && noQuery ? json_null() : json_deep_copy(e->state);
+    if (!doc || (json_is_object(doc) && webvhImplicitServices(doc, err) < 0)) {
+        json_decref(doc);
+        json_decref(res);
+        return NULL;
+    }
+    json_object_set_new(res, "didDocument", doc);
     json_object_set_new(res, "didDocumentMetadata",
                         json_pack("{ss sI ss ss ss ss sb sb so so sb so so ss}", "versionId", e->versionId, "versionNumber",
                                   (json_int_t)e->versionNumber, "versionTime", e->versionTime, "created", log->e[0].versionTime,

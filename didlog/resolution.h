@@ -28,7 +28,21 @@ long webvhSelect(const webvhLog *log, const webvhResult *r, const webvhQuery *q,
  * didResolutionMetadata} for a verified log and query. Metadata: versionId,
  * versionNumber, versionTime, created, updated, scid, portable, deactivated,
  * updateKeys, nextKeyHashes, prerotation, witness (threshold as a string), watchers,
- * ttl (string). A deactivated DID resolved without a query has didDocument null. */
+ * ttl (string). A deactivated DID resolved without a query has didDocument null. The
+ * document carries the implicit services (webvhImplicitServices). */
 json_t *webvhResolution(const webvhLog *log, const webvhResult *r, const webvhQuery *q, char *err);
+
+/* webvhFilesBase: the base URL of a did:webvh DID's files, the endpoint of its implicit
+ * #files service: "https://host[:port]/path/" (always ending in '/'; no .well-known).
+ * 0 / -1 + err (not a did:webvh DID). */
+int webvhFilesBase(const char *did, buf *out, char *err);
+
+/* webvhImplicitServices: add to doc (a DID document; its "id" is the DID) the services
+ * did:webvh v1.0 implies, unless doc's service array already has that id ("#files" or
+ * "<did>#files"): {"id":"<did>#files","type":"relativeRef","serviceEndpoint":<files base>}
+ * and {"@context":"https://identity.foundation/linked-vp/contexts/v1","id":"<did>#whois",
+ * "type":"LinkedVerifiablePresentation","serviceEndpoint":<files base>"whois.vp"}.
+ * A doc whose service is not an array is left as is. 0 / -1 + err. */
+int webvhImplicitServices(json_t *doc, char *err);
 
 #endif

@@ -11,7 +11,9 @@
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
+#include "core/rfc3339.h"
 #include "core/sha256.h"
+#include "core/io/clock.h"
 #include "didlog/didurl.h"
 #include "didlog/webvh.h"
 #include "didlog/webvh_int.h"
@@ -103,52 +105,20 @@ int webvhUsesWitnesses(const webvhLog *log) {
     return 0;
 }
 
-/* ---------- time ---------- */
-
-static long long daysFromCivil(long long y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (long long)doe - 719468;
-}
-
-static int digits(const char *s, int n, int *v) {
-    *v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 0;
-}
+/* ---------- time (core/rfc3339: the project's one rule) ---------- */
 
 int webvhParseTime(const char *s, double *t) {
-    int Y, M, D, h, m, sec;
-    if (strlen(s) < 20 || digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
-        digits(s + 8, 2, &D) || s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
-        digits(s + 14, 2, &m) || s[16] != ':' || digits(s + 17, 2, &sec))
-        return -1;
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
-    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] + (M == 2 && leap) || h > 23 || m > 59 || sec > 59) return -1;
-    const char *p = s + 19;
-    double frac = 0, scale = 0.1;
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9') return -1;
-        for (; *p >= '0' && *p <= '9'; p++, scale /= 10) frac += (*p - '0') * scale;
-    }
-    if (strcmp(p, "Z") && strcmp(p, "+00:00")) return -1;
-    *t = (double)(daysFromCivil(Y, (unsigned)M, (unsigned)D) * 86400LL + h * 3600 + m * 60 + sec) + frac;
+    rfc3339Time rt;
+    if (rfc3339Parse(s, &rt) < 0) return -1;
+    *t = rfc3339Seconds(&rt);
     return 0;
 }
 
 void webvhFormatTime(long long t, char out[32]) {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char s[RFC3339_MAX];
+    rfc3339Format(t, s);
+    memcpy(out, s, 21);   /* "YYYY-MM-DDTHH:MM:SSZ" + NUL for years 0000..9999 */
+    out[20] = 0;
 }
 
 /* ---------- verification ---------- */
@@ -494,8 +464,10 @@ int webvhCheckEntry(webvhLog *log, size_t idx, vctxPub *pub) {
     if (!json_is_object(e->params)) return fail(c, "invalidDid", "parameters: missing or not an object");
     if (!json_is_object(e->state)) return fail(c, "invalidDid", "state: missing or not an object");
     if (checkVersionId(c, e, idx) < 0) return -1;
-    if (webvhParseTime(e->versionTime, &e->time) < 0)
+    rfc3339Time vt;
+    if (rfc3339Parse(e->versionTime, &vt) < 0)
         return fail(c, "invalidDid", "versionTime '%.40s' is not an RFC 3339 UTC time", e->versionTime);
+    e->time = rfc3339Seconds(&vt);
     if (prev && e->time <= prev->time) return fail(c, "invalidDid", "versionTime %s is not after the previous entry's %s", e->versionTime, prev->versionTime);
     if (e->time > c->now + c->skew) return fail(c, "invalidDid", "versionTime %s is in the future", e->versionTime);
     if (applyParams(c, prev, e) < 0) return -1;
@@ -521,7 +493,7 @@ vctxPub *webvhCtxNew(const webvhOpts *o) {
     vctx *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->o = o;
-    c->now = o && o->now ? o->now : (double)clockWallMs() / 1e3;
+    c->now = o && o->now ? o->now : (double)clockWallMs() / 1000;
     c->skew = o && o->futureSkew ? o->futureSkew : WEBVH_FUTURE_SKEW;
     return (vctxPub *)c;
 }
@@ -646,7 +618,7 @@ int webvhVerify(webvhLog *log, const webvhOpts *o, webvhResult *r) {
     /* The DID resolved must carry the log's SCID and be some entry's state.id. */
     if (valid && o->did) {
         char scid[WEBVH_SCID_LEN + 1];
-        size_t match = 0, dl = strcspn(o->did, "?#");
+        size_t match = 0, dl = strcspn(o->did, "/?#");
         for (size_t k = 0; k < valid; k++) match += strlen(log->e[k].did) == dl && !strncmp(log->e[k].did, o->did, dl);
         if (didScidOf(o->did, scid) < 0 || strcmp(scid, log->e[0].act.scid)) {
             r->code = "invalidDid";

@@ -71,7 +71,7 @@ typedef struct webvhLog {
 } webvhLog;
 
 typedef struct webvhOpts {
-    const char *did;                /* DID resolved; NULL = state.id of the last valid entry */
+    const char *did;                /* DID resolved (a DID URL's path, query, fragment ignored); NULL = state.id of the last valid entry */
     const json_t *witnessProofs;    /* parsed did-witness.json (array), NULL = none */
     double now;                     /* 0 = the clock */
     double futureSkew;              /* 0 = WEBVH_FUTURE_SKEW */
@@ -162,11 +162,11 @@ int webvhUsesWitnesses(const webvhLog *log);
 /* webvhKeyHash: the pre-rotation hash base58btc(multihash(multikey)) into out. */
 int webvhKeyHash(const char *multikey, buf *out);
 
-/* webvhParseTime: strict RFC 3339 UTC ("…Z" or "+00:00", optional fraction)
- * into Unix seconds. 0 / -1. */
+/* webvhParseTime / webvhFormatTime: versionTime by core/rfc3339's one rule (rfc3339Parse
+ * into Unix seconds, rfc3339Format). No caller outside didlog is left (seed, anchord's
+ * pipeline and tests/helper call core/rfc3339); new code calls core/rfc3339 directly, and
+ * these go with their last caller. */
 int webvhParseTime(const char *s, double *t);
-
-/* webvhFormatTime: "YYYY-MM-DDTHH:MM:SSZ" for Unix seconds t. */
 void webvhFormatTime(long long t, char out[32]);
 
 #endif

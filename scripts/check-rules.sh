@@ -8,8 +8,9 @@
 #               timespec_get, time(...), clock()): core/io/clock.c and at most one other
 #               (above two, every other file is listed);
 #   (c) message no strstr/strcasestr/strcmp/strncmp/strcasecmp/strncasecmp/memcmp/memmem
-#               on an error message (a heuristic: an argument named err, msg, message, why,
-#               reason, errstr, cerr, error, …, or strerror(...), or a hiredis reply on a
+#               on an error message (a heuristic: an argument named e, err, msg, message,
+#               why, reason, errstr, cerr, error, …, or strerror(...), or the text of a
+#               jansson json_error_t (e->text, err.text), or a hiredis reply on a
 #               line that tests REDIS_REPLY_ERROR), unless scripts/rules-allow.txt lists it
 #               with a reason;
 #   (d) size    no folder holds more than 30 % of the product lines (.c and .h, physical
@@ -78,8 +79,9 @@ sub isMessage {
     return 1 if $a =~ /\b(?:curl_easy_|curl_multi_)?strerror\s*\(/;
     return 0 if $a =~ /\(\s*[^)]*\)\s*$/ && $a !~ /^\s*\(/;     # another call: judged by its name above
     my ($last) = $a =~ /([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*$/ or return 0;
-    return 1 if $last =~ /^(?:err|errs|errbuf|errmsg|errstr|errtext|emsg|msg|message|why|reason|cerr|error|errors|detail)$/i;
+    return 1 if $last =~ /^(?:e|err|errs|errbuf|errmsg|errstr|errtext|emsg|msg|message|why|reason|cerr|error|errors|detail)$/i;
     return 1 if $last =~ /(?:Err|_err|Msg|_msg|Message|_message)$/;
+    return 1 if $a =~ /\b(?:e|err|error|jerr)\s*(?:->|\.)\s*text\s*$/;   # jansson json_error_t
     return 0;
 }
 

@@ -217,7 +217,8 @@ verify() {
         xargs -P "$(nproc)" -I{} sh -c '"$0" "{}" --base-url "$1" --anchors "$2" --json >/dev/null 2>&1; echo "$?"' \
             "$DV" "$VERIFY_URL" "$OUT/anchors.json" | sort | uniq -c >"$W/verify.counts"
     V_OK=$(awk '$2 == 0 {print $1}' "$W/verify.counts"); V_BAD=$(awk '$2 == 1 {print $1}' "$W/verify.counts")
-    V_PEND=$(awk '$2 == 2 {print $1}' "$W/verify.counts"); V_ERR=$(awk '$2 >= 3 {s += $1} END {print s + 0}' "$W/verify.counts")
+    V_PEND=$(awk '$2 == 8 {print $1}' "$W/verify.counts")   # exit codes: README "Exit codes"
+    V_ERR=$(awk '$2 != 0 && $2 != 1 && $2 != 8 {s += $1} END {print s + 0}' "$W/verify.counts")
     V_OK=${V_OK:-0} V_BAD=${V_BAD:-0} V_PEND=${V_PEND:-0}
     echo "didverify: $V_OK anchored, $V_PEND pending, $V_BAD invalid, $V_ERR errors"
     # one DID in full, as a user would run it

@@ -1,5 +1,4 @@
 /* ident.c -- generate identities: keys, DID documents, genesis logs and the index, in parallel. */
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
+#include "core/rfc3339.h"
 #include "didlog/didurl.h"
 #include "core/io/file.h"
 #include "didlog/key.h"
@@ -19,64 +19,11 @@
 #include "seed/product.h"
 #include "seed/rng.h"
 
-/* pctSegment: percent-encode one DID component (keeps ALPHA DIGIT . - _), as didlog create does. */
-static void pctSegment(const char *s, size_t n, buf *out) {
-    static const char hx[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (isalnum(c) || c == '.' || c == '-' || c == '_') bufPutc(out, c);
-        else bufPutc(out, '%'), bufPutc(out, hx[c >> 4]), bufPutc(out, hx[c & 15]);
-    }
-}
-
-int identDidTemplate(const char *domain, const char *prefix, buf *out, char *err) {
-    const char *colon = strrchr(domain, ':');
-    size_t hl = colon ? (size_t)(colon - domain) : strlen(domain);
-    char host[256];
-    if (!hl || hl >= sizeof host) return errSet(err, "--domain %s: bad host", domain);
-    for (size_t i = 0; i < hl; i++) host[i] = (char)tolower((unsigned char)domain[i]);
-    bufReset(out);
-    bufPuts(out, "did:webvh:{SCID}:");
-    pctSegment(host, hl, out);
-    if (colon) bufPrintf(out, "%%3A%s", colon + 1);
-    for (const char *s = prefix; *s;) {
-        size_t n = strcspn(s, "/");
-        if (n) bufPutc(out, ':'), pctSegment(s, n, out);
-        s += n + (s[n] == '/');
-    }
-    bufPuts(out, ":{SCID}");
-    /* check the DID as it will be: both placeholders replaced by a SCID-shaped string */
-    buf probe = BUF_INIT;
-    for (const char *s = (const char *)out->p; *s;) {
-        if (!strncmp(s, "{SCID}", 6)) bufPuts(&probe, "Qm11111111111111111111111111111111111111111111"), s += 6;
-        else bufPutc(&probe, *s++);
-    }
-    didParts p;
-    int rc = didParse((const char *)probe.p, 0, &p, err);
-    if (rc == 0) didPartsFree(&p);
-    bufFree(&probe);
-    return rc;
-}
-
-/* mkdirs: mkdir -p with mode for the new directories. */
-static int mkdirs(const char *path, mode_t mode, char *err) {
-    char p[SEED_PATH_MAX];
-    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p) return errSet(err, "%s: path too long", path);
-    for (char *s = p + 1;; s++) {
-        if (*s && *s != '/') continue;
-        char c = *s;
-        *s = 0;
-        if (mkdir(p, mode) < 0 && errno != EEXIST) return errSet(err, "%s: mkdir: %s", p, strerror(errno));
-        if (!(*s = c)) break;
-    }
-    return 0;
-}
-
 typedef struct genCtx {
     const identOpts *o;
     const productProfile *prof;
     const char *tmpl;            /* DID template */
-    char time[32];
+    char time[RFC3339_MAX];
     json_t *params;              /* genesis parameters (shared, read-only) */
     json_t **items;              /* count * nkinds index objects */
     long long next;              /* next group to build */
@@ -130,7 +77,7 @@ static json_t *itemCreate(genCtx *g, int kindIx, long long n, json_t *product, c
         errSet(err, "output path too long");
         goto out;
     }
-    if (mkdirs(path, 0755, err) < 0) goto out;
+    if (fileMkdirs(path, 0755, err) < 0) goto out;
     strncat(path, "/did.jsonl", sizeof path - strlen(path) - 1);
     if (fileWrite(path, line.p, line.len, 0644, err) < 0) goto out;
     char keyRel[128];
@@ -208,12 +155,12 @@ int identGenerate(const identOpts *o, size_t *ndids, char *err) {
     snprintf(path, sizeof path, "%s/seed.json", o->outDir);
     if (access(path, F_OK) == 0) return errSet(err, "%s exists: choose a new --out directory", path);
     snprintf(path, sizeof path, "%s/keys", o->outDir);
-    if (mkdirs(o->outDir, 0755, err) < 0 || mkdirs(path, 0700, err) < 0) return -1;
+    if (fileMkdirs(o->outDir, 0755, err) < 0 || fileMkdirs(path, 0700, err) < 0) return -1;
     buf tmpl = BUF_INIT;
-    if (identDidTemplate(o->meta.domain, o->meta.prefix, &tmpl, err) < 0) { bufFree(&tmpl); return -1; }
+    if (didTemplate(o->meta.domain, o->meta.prefix, 0, &tmpl, err) < 0) { bufFree(&tmpl); return -1; }
     size_t n = (size_t)o->meta.count * (size_t)prof->nkinds;
     genCtx g = {.o = o, .prof = prof, .tmpl = (const char *)tmpl.p, .items = calloc(n, sizeof(json_t *))};
-    webvhFormatTime(o->meta.time, g.time);
+    rfc3339Format(o->meta.time, g.time);
     g.params = json_pack("{s:[s], s:{s:i, s:[{s:s}]}}", "updateKeys", o->meta.publisher, "witness", "threshold", 1,
                          "witnesses", "id", o->meta.witness);
     pthread_mutex_init(&g.mu, NULL);

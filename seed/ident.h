@@ -22,8 +22,4 @@ typedef struct identOpts {
  * Output is byte-for-byte the same for the same options. 0 / -1 + err. */
 int identGenerate(const identOpts *o, size_t *ndids, char *err);
 
-/* identDidTemplate: "did:webvh:{SCID}:<host>[%3A<port>]:<prefix segments>:{SCID}" for
- * domain HOST[:PORT] and prefix "a/b" (checked with the did:webvh ABNF). 0 / -1 + err. */
-int identDidTemplate(const char *domain, const char *prefix, buf *out, char *err);
-
 #endif

@@ -1,12 +1,13 @@
 /* meta.c -- seed.json, index.jsonl and argument parsing shared by the seed subcommands. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "core/json.h"
+#include "core/rfc3339.h"
 #include "core/io/clock.h"
 #include "core/io/file.h"
+#include "core/io/opt.h"
 #include "didlog/webvh.h"
 #include "seed/meta.h"
 #include "seed/product.h"
@@ -14,8 +15,8 @@
 #define SEED_INDEX_MAX (256u << 20)
 
 json_t *seedMetaJson(const seedMeta *m) {
-    char t[32];
-    webvhFormatTime(m->time, t);
+    char t[RFC3339_MAX];
+    rfc3339Format(m->time, t);
     char sd[24];
     snprintf(sd, sizeof sd, "%llu", (unsigned long long)m->seed);   /* a string: seeds may exceed 2^53 */
     return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "profile", m->profile, "seed", sd,
@@ -34,7 +35,7 @@ static int copyField(char *dst, size_t cap, const json_t *j, const char *k, char
 int seedMetaParse(const json_t *j, seedMeta *m, char *err) {
     char sd[24], t[40];
     int64_t c;
-    double tt;
+    rfc3339Time tt;
     memset(m, 0, sizeof *m);
     if (copyField(m->profile, sizeof m->profile, j, "profile", err) < 0 || copyField(sd, sizeof sd, j, "seed", err) < 0 ||
         copyField(m->domain, sizeof m->domain, j, "domain", err) < 0 ||
@@ -42,12 +43,12 @@ int seedMetaParse(const json_t *j, seedMeta *m, char *err) {
         copyField(m->publisher, sizeof m->publisher, j, "publisher", err) < 0 ||
         copyField(m->witness, sizeof m->witness, j, "witness", err) < 0)
         return -1;
-    if (seedU64Arg(sd, &m->seed) < 0) return errSet(err, "seed.json: bad seed");
+    if (optU64(sd, &m->seed) < 0) return errSet(err, "seed.json: bad seed");
     if (jsonGetInt(j, "countPerKind", &c) < 0 || c < 1) return errSet(err, "seed.json: bad countPerKind");
-    if (webvhParseTime(t, &tt) < 0) return errSet(err, "seed.json: bad time");
+    if (rfc3339Parse(t, &tt) < 0) return errSet(err, "seed.json: bad time");
     if (!productProfileByName(m->profile)) return errSet(err, "seed.json: unknown profile %s", m->profile);
     m->count = c;
-    m->time = (long long)tt;
+    m->time = tt.sec;
     return 0;
 }
 
@@ -127,16 +128,6 @@ void seedIndexFree(seedIndex *ix) {
     ix->n = 0;
 }
 
-int seedU64Arg(const char *s, uint64_t *out) {
-    if (!s || !*s || *s == '-' || *s == '+') return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
-    return 0;
-}
-
 int seedTimeArg(const char *s, long long *t, char *err) {
     if (!strncmp(s, "now", 3)) {
         long long v = 0, mul = 1;
@@ -150,11 +141,11 @@ int seedTimeArg(const char *s, long long *t, char *err) {
             if (!mul || end == p + 1) return errSet(err, "time %s: want now, now-10d, now+2h or RFC 3339", s);
             v *= sign;
         }
-        *t = (long long)(clockWallMs() / 1000) + v * mul;
+        *t = clockWallMs() / 1000 + v * mul;
         return 0;
     }
-    double d;
-    if (webvhParseTime(s, &d) < 0) return errSet(err, "time %s: want now, now-10d, now+2h or RFC 3339 UTC", s);
-    *t = (long long)d;
+    rfc3339Time d;
+    if (rfc3339Parse(s, &d) < 0) return errSet(err, "time %s: want now, now-10d, now+2h or RFC 3339 UTC", s);
+    *t = d.sec;
     return 0;
 }

@@ -56,7 +56,4 @@ int seedPath(const seedIndex *ix, const char *rel, char out[SEED_PATH_MAX]);
 /* seedTimeArg: "now", "now-10d", "now+2h" (s, m, h, d) or RFC 3339 UTC into Unix seconds. */
 int seedTimeArg(const char *s, long long *t, char *err);
 
-/* seedU64Arg: a decimal unsigned integer (whole string). 0 / -1. */
-int seedU64Arg(const char *s, uint64_t *out);
-
 #endif

@@ -4,7 +4,9 @@
 #include <string.h>
 #include <sodium.h>
 #include "core/multiformat.h"
-#include "core/version.h"
+#include "core/io/exit.h"
+#include "core/io/opt.h"
+#include "didlog/didurl.h"
 #include "didlog/key.h"
 #include "seed/events.h"
 #include "seed/ident.h"
@@ -16,62 +18,37 @@
 #include "seed/telemetry.h"
 
 #define DEFAULT_TIME "2025-01-01T00:00:00Z"
-#define MAXOPT 24
 
-typedef struct opts {
-    const char *name[MAXOPT], *val[MAXOPT];
-    int n;
-} opts;
-
-static const char *get(const opts *o, const char *k) {
-    for (int i = 0; i < o->n; i++)
-        if (!strcmp(o->name[i], k)) return o->val[i];
-    return NULL;
+/* parseCmd: argv (argv[0] = the command's name) by spec (core/io/opt.h; no positionals).
+ * EXIT_OK (o->help may be set), or EXIT_USAGE after the message. */
+static int parseCmd(int argc, char **argv, const optSpec *spec, optArgs *o) {
+    char err[ERR_MAX], prog[48];
+    snprintf(prog, sizeof prog, "seed %s", argv[0]);
+    return optParse(argc, argv, 1, spec, 0, 0, o, err) < 0 ? optUsageError(prog, err) : EXIT_OK;
 }
 
-/* parse: "--name value" / "--name=value" for names in `valued`, bare "--name" for names in `flags`
- * (both space-delimited lists, e.g. " seed out "). -1 with a message on anything else. */
-static int parse(const char *cmd, int argc, char **argv, const char *valued, const char *flags, opts *o) {
-    o->n = 0;
-    for (int i = 1; i < argc; i++) {
-        char want[64];
-        const char *a = argv[i], *eq;
-        if (strncmp(a, "--", 2) || o->n == MAXOPT) { fprintf(stderr, "seed %s: unexpected argument \"%s\"\n", cmd, a); return -1; }
-        a += 2;
-        eq = strchr(a, '=');
-        size_t len = eq ? (size_t)(eq - a) : strlen(a);
-        snprintf(want, sizeof want, " %.*s ", (int)len, a);
-        if (strstr(flags, want) && !eq) { o->name[o->n] = a, o->val[o->n++] = ""; continue; }
-        if (!strstr(valued, want)) { fprintf(stderr, "seed %s: unknown option --%.*s (see --help)\n", cmd, (int)len, a); return -1; }
-        const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-        if (!v) { fprintf(stderr, "seed %s: --%s needs a value\n", cmd, a); return -1; }
-        static char names[MAXOPT][32];
-        snprintf(names[o->n], sizeof names[0], "%.*s", (int)len, a);
-        o->name[o->n] = names[o->n], o->val[o->n++] = v;
-    }
-    return 0;
-}
-
-static int wantsHelp(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
-    return 0;
-}
-
-static int fail(const char *cmd, const char *msg) {
+/* fail: "seed CMD: MSG" on stderr; returns code (core/io/exit.h). */
+static int fail(int code, const char *cmd, const char *msg) {
     fprintf(stderr, "seed %s: %s\n", cmd, msg);
-    return 2;
+    return code;
 }
 
-static int intOpt(const opts *o, const char *k, long long def, long long lo, long long hi, long long *out) {
-    const char *v = get(o, k);
-    uint64_t u;
+/* help: a command's --help text and its exit codes on stdout; EXIT_OK. */
+static int help(const char *text) {
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    exitHelp(stdout, EXIT_SEED);
+    return EXIT_OK;
+}
+
+/* intOpt: --k as a whole number in lo..hi into *out, def when not given. 0 / -1 after the message. */
+static int intOpt(const optArgs *o, const char *k, long long def, long long lo, long long hi, long long *out) {
+    const char *v = optGet(o, k);
     if (!v) { *out = def; return 0; }
-    if (seedU64Arg(v, &u) < 0 || (long long)u < lo || (long long)u > hi) {
+    if (optRange(v, lo, hi, out) < 0) {
         fprintf(stderr, "seed: --%s %s: want an integer in %lld..%lld\n", k, v, lo, hi);
         return -1;
     }
-    *out = (long long)u;
     return 0;
 }
 
@@ -93,39 +70,49 @@ static const char genHelp[] =
     "  (RFC 3339 UTC, now, now-12d; default " DEFAULT_TIME "). anchord serve refuses\n"
     "  events older than WA_MAX_AGE (30 days): to ingest, use a recent --time.\n"
     "  --prefix defaults to .well-known/did; --jobs (default 16) threads.\n"
-    "  Exit: 0 done, 2 usage or I/O error.\n";
+    "  0 done; 3 a key cannot be read, or --out holds a previous run or cannot be written.\n";
 
 static int cmdGenerate(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) { fputs(genHelp, stdout); return 0; }
-    opts o;
-    if (parse("generate-identities", argc, argv, " seed count-per-kind domain prefix publisher-key witness-key out time jobs profile ", "", &o) < 0)
-        return 2;
-    identOpts io = {.outDir = get(&o, "out")};
+    static const optSpec spec[] = {{"seed", OPT_VALUE}, {"count-per-kind", OPT_VALUE}, {"domain", OPT_VALUE},
+                                   {"prefix", OPT_VALUE}, {"publisher-key", OPT_VALUE}, {"witness-key", OPT_VALUE},
+                                   {"out", OPT_VALUE}, {"time", OPT_VALUE}, {"jobs", OPT_VALUE}, {"profile", OPT_VALUE},
+                                   {NULL, 0}};
+    optArgs o;
+    int prc = parseCmd(argc, argv, spec, &o);
+    if (prc) return prc;
+    if (o.help) return help(genHelp);
+    identOpts io = {.outDir = optGet(&o, "out")};
     seedMeta *m = &io.meta;
-    const char *profile = get(&o, "profile") ? get(&o, "profile") : "dpp", *dom = get(&o, "domain");
-    const char *pub = get(&o, "publisher-key"), *prefix = get(&o, "prefix") ? get(&o, "prefix") : ".well-known/did";
+    const char *profile = optGet(&o, "profile") ? optGet(&o, "profile") : "dpp", *dom = optGet(&o, "domain");
+    const char *pub = optGet(&o, "publisher-key"), *prefix = optGet(&o, "prefix") ? optGet(&o, "prefix") : ".well-known/did";
     const productProfile *prof = productProfileByName(profile);
-    if (!prof) return fail("generate-identities", "--profile must be dpp or iot");
-    if (!dom || !pub || !io.outDir) return fail("generate-identities", "--domain, --publisher-key and --out are required (see --help)");
+    if (!prof) return fail(EXIT_USAGE, "generate-identities", "--profile must be dpp or iot");
+    if (!dom || !pub || !io.outDir)
+        return fail(EXIT_USAGE, "generate-identities", "--domain, --publisher-key and --out are required (see --help)");
     long long count, jobs;
     if (intOpt(&o, "count-per-kind", prof->defaultCount, 1, 1000000, &count) < 0 || intOpt(&o, "jobs", 16, 1, 64, &jobs) < 0)
-        return 2;
-    if (get(&o, "seed") && seedU64Arg(get(&o, "seed"), &m->seed) < 0) return fail("generate-identities", "--seed must be an unsigned integer");
-    if (!get(&o, "seed")) m->seed = 1;
+        return EXIT_USAGE;
+    if (optGet(&o, "seed") && optU64(optGet(&o, "seed"), &m->seed) < 0)
+        return fail(EXIT_USAGE, "generate-identities", "--seed must be an unsigned integer");
+    if (!optGet(&o, "seed")) m->seed = 1;
     char err[ERR_MAX];
-    if (seedTimeArg(get(&o, "time") ? get(&o, "time") : DEFAULT_TIME, &m->time, err) < 0) return fail("generate-identities", err);
+    if (seedTimeArg(optGet(&o, "time") ? optGet(&o, "time") : DEFAULT_TIME, &m->time, err) < 0) return fail(EXIT_USAGE, "generate-identities", err);
     if (strlen(dom) >= sizeof m->domain || strlen(prefix) >= sizeof m->prefix || prefix[0] == '/')
-        return fail("generate-identities", "--domain or --prefix is too long, or --prefix starts with /");
+        return fail(EXIT_USAGE, "generate-identities", "--domain or --prefix is too long, or --prefix starts with /");
+    buf tmpl = BUF_INIT;   /* --domain and --prefix make a valid DID (checked before anything is written) */
+    int bad = didTemplate(dom, prefix, 0, &tmpl, err) < 0;
+    bufFree(&tmpl);
+    if (bad) return fail(EXIT_USAGE, "generate-identities", err);
     snprintf(m->profile, sizeof m->profile, "%s", profile);
     snprintf(m->domain, sizeof m->domain, "%s", dom);
     snprintf(m->prefix, sizeof m->prefix, "%s", prefix);
     m->count = count;
     edKey pk;
     uint8_t wpk[32];
-    if (keyFileRead(pub, &pk, err) < 0) return fail("generate-identities", err);
-    if (get(&o, "witness-key") ? keyPublicArg(get(&o, "witness-key"), wpk, err) < 0 : (memcpy(wpk, pk.pk, 32), 0)) {
+    if (keyFileRead(pub, &pk, err) < 0) return fail(EXIT_CONFIG, "generate-identities", err);
+    if (optGet(&o, "witness-key") ? keyPublicArg(optGet(&o, "witness-key"), wpk, err) < 0 : (memcpy(wpk, pk.pk, 32), 0)) {
         edKeyWipe(&pk);
-        return fail("generate-identities", err);
+        return fail(EXIT_CONFIG, "generate-identities", err);
     }
     mkEncodeEd25519Pub(pk.pk, m->publisher);
     didkeyFromPub(wpk, m->witness);
@@ -135,7 +122,7 @@ static int cmdGenerate(int argc, char **argv) {
     double t0 = progressNow();
     int rc = identGenerate(&io, &n, err);
     edKeyWipe(&pk);
-    if (rc < 0) return fail("generate-identities", err);
+    if (rc < 0) return fail(EXIT_CONFIG, "generate-identities", err);
     printf("generated %zu DIDs (%s profile, %lld per kind) in %s in %.2fs\n", n, profile, count, io.outDir, progressNow() - t0);
     return 0;
 }
@@ -143,46 +130,45 @@ static int cmdGenerate(int argc, char **argv) {
 /* ---------- simulate-lifecycle / simulate-telemetry ---------- */
 
 /* emit: sign, then write and/or post the drafts; prints one summary line. */
-static int emit(const char *cmd, const seedIndex *ix, evList *l, const opts *o, double t0) {
+static int emit(const char *cmd, const seedIndex *ix, evList *l, const optArgs *o, double t0) {
     char err[ERR_MAX];
     long long conc;
-    if (intOpt(o, "concurrency", 32, 1, 256, &conc) < 0) return 2;
-    if (eventsSign(ix, l, err) < 0) return fail(cmd, err);
+    if (intOpt(o, "concurrency", 32, 1, 256, &conc) < 0) return EXIT_USAGE;
+    if (eventsSign(ix, l, err) < 0) return fail(EXIT_CONFIG, cmd, err);
     printf("%s: %zu signed events for %zu DIDs in %.2fs\n", cmd, l->n, ix->n, progressNow() - t0);
-    if (get(o, "out")) {
-        if (eventsWrite(l, get(o, "out"), err) < 0) return fail(cmd, err);
-        printf("%s: wrote %s\n", cmd, get(o, "out"));
+    if (optGet(o, "out")) {
+        if (eventsWrite(l, optGet(o, "out"), err) < 0) return fail(EXIT_CONFIG, cmd, err);
+        printf("%s: wrote %s\n", cmd, optGet(o, "out"));
     }
-    if (!get(o, "post")) return 0;
+    if (!optGet(o, "post")) return 0;
     postJob *jobs = calloc(l->n ? l->n : 1, sizeof *jobs);
-    if (!jobs) return fail(cmd, "out of memory");
+    if (!jobs) return fail(EXIT_FAIL, cmd, "out of memory");
     for (size_t i = 0; i < l->n; i++) jobs[i] = (postJob){.body = l->v[i].line, .len = l->v[i].len, .key = l->v[i].item};
     char url[1024], sum[512];
-    snprintf(url, sizeof url, "%s/events", get(o, "post"));
+    snprintf(url, sizeof url, "%s/events", optGet(o, "post"));
     progress pg;
     postTally t;
-    progressStart(&pg, "post", l->n, get(o, "quiet") != NULL);
+    progressStart(&pg, "post", l->n, optGet(o, "quiet") != NULL);
     double t1 = progressNow();
     int rc = postMany(url, "application/json", jobs, l->n, (int)conc, &pg, &t, err);
     progressEnd(&pg);
-    if (rc < 0) { free(jobs); return fail(cmd, err); }
+    if (rc < 0) { free(jobs); return fail(EXIT_UNAVAILABLE, cmd, err); }
     postSummary(jobs, l->n, sum, sizeof sum);
     printf("%s: posted %zu to %s in %.2fs: %zu accepted, %zu rejected%s%s\n", cmd, l->n, url, progressNow() - t1,
            t.accepted, t.rejected + t.conflicts, sum[0] ? " -- " : "", sum);
     free(jobs);
-    return t.rejected + t.conflicts ? 1 : 0;
+    return t.rejected + t.conflicts ? EXIT_FAIL : EXIT_OK;
 }
 
-static int loadIndex(const char *cmd, const opts *o, seedIndex *ix) {
+static int loadIndex(const char *cmd, const optArgs *o, seedIndex *ix) {
     char err[ERR_MAX];
-    if (!get(o, "identities")) return fail(cmd, "--identities DIR is required (see --help)");
-    if (!get(o, "out") && !get(o, "post")) return fail(cmd, "give --out FILE and/or --post URL");
-    if (seedIndexLoad(get(o, "identities"), ix, err) < 0) return fail(cmd, err);
-    if (get(o, "seed") && seedU64Arg(get(o, "seed"), &ix->meta.seed) < 0) {
-        seedIndexFree(ix);
-        return fail(cmd, "--seed must be an unsigned integer");
-    }
-    return 0;
+    if (!optGet(o, "identities")) return fail(EXIT_USAGE, cmd, "--identities DIR is required (see --help)");
+    if (!optGet(o, "out") && !optGet(o, "post")) return fail(EXIT_USAGE, cmd, "give --out FILE and/or --post URL");
+    if (optGet(o, "seed") && optU64(optGet(o, "seed"), &ix->meta.seed) < 0) return fail(EXIT_USAGE, cmd, "--seed must be an unsigned integer");
+    uint64_t seed = ix->meta.seed;
+    if (seedIndexLoad(optGet(o, "identities"), ix, err) < 0) return fail(EXIT_CONFIG, cmd, err);
+    if (optGet(o, "seed")) ix->meta.seed = seed;
+    return EXIT_OK;
 }
 
 static const char lifeHelp[] =
@@ -197,20 +183,25 @@ static const char lifeHelp[] =
     "  --seed varies the content (default: the identities' seed). --out writes JSON\n"
     "  Lines; --post URL sends each to URL/events (anchord serve) with at most\n"
     "  --concurrency (default 32) requests in flight, a DID's events in order.\n"
-    "  Exit: 0 done (all accepted), 1 some rejected, 2 usage or I/O error.\n";
+    "  0 done (all accepted), 1 some rejected, 3 the directory is not a dpp one or a file\n"
+    "  cannot be read or written, 4 the server could not be reached.\n";
 
 static int cmdLifecycle(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) { fputs(lifeHelp, stdout); return 0; }
-    opts o;
+    static const optSpec spec[] = {{"identities", OPT_VALUE}, {"seed", OPT_VALUE}, {"out", OPT_VALUE}, {"post", OPT_VALUE},
+                                   {"concurrency", OPT_VALUE}, {"span", OPT_VALUE}, {"quiet", OPT_FLAG}, {NULL, 0}};
+    optArgs o;
     seedIndex ix;
     long long span;
     char err[ERR_MAX];
-    if (parse("simulate-lifecycle", argc, argv, " identities seed out post concurrency span ", " quiet ", &o) < 0 ||
-        intOpt(&o, "span", 10, 1, 3650, &span) < 0 || loadIndex("simulate-lifecycle", &o, &ix))
-        return 2;
+    int rc = parseCmd(argc, argv, spec, &o);
+    if (rc) return rc;
+    if (o.help) return help(lifeHelp);
+    if (intOpt(&o, "span", 10, 1, 3650, &span) < 0) return EXIT_USAGE;
+    rc = loadIndex("simulate-lifecycle", &o, &ix);
+    if (rc) return rc;
     double t0 = progressNow();
     evList l = {0};
-    int rc = lifecycleDrafts(&ix, span * 86400, &l, err) < 0 ? fail("simulate-lifecycle", err)
+    rc = lifecycleDrafts(&ix, span * 86400, &l, err) < 0 ? fail(EXIT_CONFIG, "simulate-lifecycle", err)
                                                               : emit("simulate-lifecycle", &ix, &l, &o, t0);
     evListFree(&l);
     seedIndexFree(&ix);
@@ -226,21 +217,27 @@ static const char teleHelp[] =
     "  cycles, voltage, cell temperatures), greenhouse sensors ClimateReading\n"
     "  (temperature, humidity, CO2, light, soil moisture). Anchored like any event.\n"
     "  --out / --post / --concurrency as in simulate-lifecycle.\n"
-    "  Exit: 0 done (all accepted), 1 some rejected, 2 usage or I/O error.\n";
+    "  0 done (all accepted), 1 some rejected, 3 the directory is not an iot one or a file\n"
+    "  cannot be read or written, 4 the server could not be reached.\n";
 
 static int cmdTelemetry(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) { fputs(teleHelp, stdout); return 0; }
-    opts o;
+    static const optSpec spec[] = {{"identities", OPT_VALUE}, {"seed", OPT_VALUE}, {"out", OPT_VALUE}, {"post", OPT_VALUE},
+                                   {"concurrency", OPT_VALUE}, {"readings", OPT_VALUE}, {"interval", OPT_VALUE},
+                                   {"quiet", OPT_FLAG}, {NULL, 0}};
+    optArgs o;
     seedIndex ix;
     long long readings, iv;
     char err[ERR_MAX];
-    if (parse("simulate-telemetry", argc, argv, " identities seed out post concurrency readings interval ", " quiet ", &o) < 0 ||
-        intOpt(&o, "readings", 24, 1, 100000, &readings) < 0 || intOpt(&o, "interval", 3600, 1, 86400 * 30, &iv) < 0 ||
-        loadIndex("simulate-telemetry", &o, &ix))
-        return 2;
+    int rc = parseCmd(argc, argv, spec, &o);
+    if (rc) return rc;
+    if (o.help) return help(teleHelp);
+    if (intOpt(&o, "readings", 24, 1, 100000, &readings) < 0 || intOpt(&o, "interval", 3600, 1, 86400 * 30, &iv) < 0)
+        return EXIT_USAGE;
+    rc = loadIndex("simulate-telemetry", &o, &ix);
+    if (rc) return rc;
     double t0 = progressNow();
     evList l = {0};
-    int rc = telemetryDrafts(&ix, (int)readings, iv, &l, err) < 0 ? fail("simulate-telemetry", err)
+    rc = telemetryDrafts(&ix, (int)readings, iv, &l, err) < 0 ? fail(EXIT_CONFIG, "simulate-telemetry", err)
                                                                    : emit("simulate-telemetry", &ix, &l, &o, t0);
     evListFree(&l);
     seedIndexFree(&ix);
@@ -262,60 +259,55 @@ static const char storageHelp[] =
     "                  AZURE_STORAGE_* environment) to <prefix>/<scid>/did.jsonl: no anchoring,\n"
     "                  no witness proofs -- a pending copy; existing logs are kept.\n"
     "  --page FILE     also put the browser page at the store root as index.html.\n"
-    "  Exit: 0 done, 1 some failed or rejected, 2 usage, I/O or connection error.\n";
+    "  0 done, 1 some failed or rejected, 3 a file cannot be read or the store refuses the\n"
+    "  settings, 4 the server or the store could not be reached.\n";
 
 static int cmdStorage(int argc, char **argv) {
-    if (wantsHelp(argc, argv)) { fputs(storageHelp, stdout); return 0; }
-    opts o;
+    static const optSpec spec[] = {{"identities", OPT_VALUE}, {"register", OPT_VALUE}, {"store", OPT_VALUE},
+                                   {"page", OPT_VALUE}, {"parallel", OPT_VALUE}, {"quiet", OPT_FLAG}, {NULL, 0}};
+    optArgs o;
     long long par;
     char err[ERR_MAX];
-    if (parse("seed-storage", argc, argv, " identities register store page parallel ", " quiet ", &o) < 0 ||
-        intOpt(&o, "parallel", 32, 1, 256, &par) < 0)
-        return 2;
-    storageOpts so = {get(&o, "store"), get(&o, "register"), get(&o, "page"), (int)par, get(&o, "quiet") != NULL};
-    if (!get(&o, "identities") || (!so.storeUrl && !so.registerUrl))
-        return fail("seed-storage", "--identities DIR and --register URL and/or --store URL are required (see --help)");
-    if (so.page && !so.storeUrl) return fail("seed-storage", "--page needs --store");
+    int prc = parseCmd(argc, argv, spec, &o);
+    if (prc) return prc;
+    if (o.help) return help(storageHelp);
+    if (intOpt(&o, "parallel", 32, 1, 256, &par) < 0) return EXIT_USAGE;
+    storageOpts so = {optGet(&o, "store"), optGet(&o, "register"), optGet(&o, "page"), (int)par, optGet(&o, "quiet") != NULL};
+    if (!optGet(&o, "identities") || (!so.storeUrl && !so.registerUrl))
+        return fail(EXIT_USAGE, "seed-storage", "--identities DIR and --register URL and/or --store URL are required (see --help)");
+    if (so.page && !so.storeUrl) return fail(EXIT_USAGE, "seed-storage", "--page needs --store");
     seedIndex ix;
-    if (seedIndexLoad(get(&o, "identities"), &ix, err) < 0) return fail("seed-storage", err);
+    if (seedIndexLoad(optGet(&o, "identities"), &ix, err) < 0) return fail(EXIT_CONFIG, "seed-storage", err);
     double t0 = progressNow();
     int rc = storageRun(&ix, &so, err);
-    if (rc < 0) rc = fail("seed-storage", err);
+    if (rc < 0) rc = fail(-rc, "seed-storage", err);
     else printf("seed-storage: %zu logs in %.2fs\n", ix.n, progressNow() - t0);
     seedIndexFree(&ix);
     return rc;
 }
 
-static const struct { const char *name; int (*fn)(int, char **); const char *what; } cmds[] = {
-    {"generate-identities", cmdGenerate, "DIDs, keys and genesis logs (dpp: windows, panes, frames; iot: devices)"},
-    {"simulate-lifecycle", cmdLifecycle, "signed events Manufacture -> Assemble -> Install (dpp)"},
-    {"simulate-telemetry", cmdTelemetry, "signed device readings at intervals (iot)"},
-    {"seed-storage", cmdStorage, "bulk upload of the genesis logs: register with anchord serve, or to a store"},
+static const optCmd cmds[] = {
+    {"generate-identities", NULL, "DIDs, keys and genesis logs (dpp: windows, panes, frames; iot: devices)", cmdGenerate},
+    {"simulate-lifecycle", NULL, "signed events Manufacture -> Assemble -> Install (dpp)", cmdLifecycle},
+    {"simulate-telemetry", NULL, "signed device readings at intervals (iot)", cmdTelemetry},
+    {"seed-storage", NULL, "bulk upload of the genesis logs: register with anchord serve, or to a store", cmdStorage},
+    {NULL, NULL, NULL, NULL},
 };
 
 static void usage(FILE *f) {
     fprintf(f, "usage: seed COMMAND [OPTIONS]   (seed COMMAND --help for each; seed --version)\n"
                "  Test and demo data for Witness Anchor: the rollout plan's 3,000 product\n"
                "  passports and their lifecycle events, or an IoT device fleet.\n");
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) fprintf(f, "  %-20s %s\n", cmds[i].name, cmds[i].what);
-    fprintf(f, "Exit: 0 ok, 1 some items failed or were rejected, 2 usage or I/O error.\n");
+    optHelpCommands(f, cmds, 20);
+    fputc('\n', f);
+    exitHelp(f, EXIT_SEED);
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { usage(stderr); return 2; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
-    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("seed %s\n", waVersion()); return 0; }
     if (sodium_init() < 0) {   /* libcurl initialises itself once, in core/io/http.c */
         fprintf(stderr, "seed: cannot initialise libsodium\n");
-        return 2;
+        return EXIT_FAIL;
     }
-    int rc = -1;
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (!strcmp(argv[1], cmds[i].name)) rc = cmds[i].fn(argc - 1, argv + 1);
-    if (rc == -1) {
-        fprintf(stderr, "seed: unknown command \"%s\"\n", argv[1]);
-        usage(stderr);
-        rc = 2;
-    }
+    int rc = optDispatch("seed", argc, argv, 1, cmds, usage);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "anchord/store/store.h"
+#include "core/io/exit.h"
 #include "core/io/file.h"
 #include "didlog/webvh.h"
 #include "seed/post.h"
@@ -22,14 +23,16 @@ static const char *storeKeyOf(const seedItem *it) {
     return !strncmp(it->log, "public/", 7) ? it->log + 7 : it->log;
 }
 
+/* toStore: the create-only upload. 0 all done, 1 some failed, or + err -EXIT_CONFIG (the
+ * store URL or its settings) or -EXIT_UNAVAILABLE (the store could not be used). */
 static int toStore(const seedIndex *ix, const storageOpts *o, buf *bodies, char *err) {
     storeOpts so = STORE_OPTS_DEFAULT;     /* seed's own --parallel; retries and trace: the defaults */
     so.parallel = o->parallel;
     store *s = storeOpen(o->storeUrl, &so, err);
-    if (!s) return -1;
-    if (storeProbe(s, err) < 0) { storeClose(s); return -1; }
+    if (!s) return -EXIT_CONFIG;
+    if (storeProbe(s, err) < 0) { storeClose(s); return -EXIT_UNAVAILABLE; }
     storeReq *rq = calloc(ix->n, sizeof *rq);
-    if (!rq) { storeClose(s); return errSet(err, "out of memory"); }
+    if (!rq) { storeClose(s); return errSet(err, "out of memory"), -EXIT_FAIL; }
     progress pg;
     progressStart(&pg, "upload", ix->n, o->quiet);
     size_t chunk = (size_t)o->parallel * 4, bad = 0, exists = 0;
@@ -57,12 +60,13 @@ static int toStore(const seedIndex *ix, const storageOpts *o, buf *bodies, char 
         printf("store %s: %zu uploaded, %zu already present, %zu failed\n", storeDescribe(s), ix->n - exists - bad, exists, bad);
     free(rq);
     storeClose(s);
-    return rc < 0 ? -1 : bad ? 1 : 0;
+    return rc < 0 ? -EXIT_UNAVAILABLE : bad ? 1 : 0;
 }
 
+/* toRegister: POST /dids of every log. 0, 1 some rejected, -EXIT_UNAVAILABLE + err. */
 static int toRegister(const seedIndex *ix, const storageOpts *o, buf *bodies, char *err) {
     postJob *jobs = calloc(ix->n, sizeof *jobs);
-    if (!jobs) return errSet(err, "out of memory");
+    if (!jobs) return errSet(err, "out of memory"), -EXIT_FAIL;
     for (size_t i = 0; i < ix->n; i++) jobs[i] = (postJob){.body = (const char *)bodies[i].p, .len = bodies[i].len, .key = i};
     char url[1024], sum[512];
     snprintf(url, sizeof url, "%s/dids", o->registerUrl);
@@ -77,17 +81,17 @@ static int toRegister(const seedIndex *ix, const storageOpts *o, buf *bodies, ch
                t.rejected, sum[0] ? " -- " : "", sum);
     }
     free(jobs);
-    return rc < 0 ? -1 : t.rejected ? 1 : 0;
+    return rc < 0 ? -EXIT_UNAVAILABLE : t.rejected ? 1 : 0;
 }
 
 int storageRun(const seedIndex *ix, const storageOpts *o, char *err) {
     buf *bodies = calloc(ix->n, sizeof *bodies);
-    if (!bodies) return errSet(err, "out of memory");
-    int rc = loadLogs(ix, bodies, err);
+    if (!bodies) return errSet(err, "out of memory"), -EXIT_FAIL;
+    int rc = loadLogs(ix, bodies, err) < 0 ? -EXIT_CONFIG : 0;
     if (rc == 0 && o->registerUrl) rc = toRegister(ix, o, bodies, err);
     if (rc >= 0 && o->storeUrl) {
         int r2 = toStore(ix, o, bodies, err);
-        rc = r2 < 0 ? -1 : rc > r2 ? rc : r2;
+        rc = r2 < 0 ? r2 : rc > r2 ? rc : r2;
     }
     for (size_t i = 0; i < ix->n; i++) bufFree(&bodies[i]);
     free(bodies);

@@ -20,7 +20,9 @@ typedef struct storageOpts {
 } storageOpts;
 
 /* storageRun: upload/register every genesis log of ix. Returns 0 all done (already
- * present / registered counts as done), 1 some failed, -1 + err could not run. */
+ * present / registered counts as done), 1 some failed, or + err minus an exit code
+ * (core/io/exit.h): -EXIT_CONFIG (a log cannot be read, the store URL or settings are
+ * refused), -EXIT_UNAVAILABLE (the server or the store could not be reached or used). */
 int storageRun(const seedIndex *ix, const storageOpts *o, char *err);
 
 #endif

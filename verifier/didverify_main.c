@@ -1,10 +1,9 @@
 /* didverify_main.c -- the didverify command: check a published DID history against the chain.
  *
- * Exit codes (every subcommand): 0 valid / all versions anchored, 1 invalid
- * (with the reason), 2 pending (valid so far, not all anchored yet), 3 usage
- * or I/O error, 4 stale (a later version of the DID is anchored). */
+ * Exit codes: the one table of core/io/exit.h (0 all anchored, 1 invalid or not
+ * found, 2 usage, 3 an input file, 4 a server could not be reached, 5 the node is
+ * on another chain, 8 pending, 9 stale). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +13,9 @@
 #include "core/err.h"
 #include "core/hex.h"
 #include "core/merkle.h"
-#include "core/version.h"
 #include "didlog/didurl.h"
+#include "core/io/exit.h"
+#include "core/io/opt.h"
 #include "core/io/http.h"
 #include "core/io/file.h"
 #include "didlog/webvh.h"
@@ -25,8 +25,6 @@
 #include "verifier/stale.h"
 #include "verifier/verify.h"
 #include "verifier/proof/witness.h"
-
-enum { EX_VALID = 0, EX_INVALID = 1, EX_PENDING = 2, EX_USAGE = 3, EX_STALE = 4 };
 
 /* ---- didverify proof ---- */
 
@@ -40,47 +38,34 @@ static void proofHelp(FILE *f) {
         "--root. --proof is the audit path, leaf's sibling first, comma-separated;\n"
         "omit it (or pass \"\") for a one-leaf tree. Hashes may start with 0x.\n"
         "\n"
-        "exit: 0 the proof holds, 1 it does not (reason on stderr), 3 usage error\n");
-}
-
-/* parseU64: strict unsigned decimal (no sign, no blanks, no overflow). */
-static int parseU64(const char *s, uint64_t *out) {
-    if (*s < '0' || *s > '9') return -1;
-    char *e;
-    errno = 0;
-    unsigned long long v = strtoull(s, &e, 10);
-    if (errno || *e) return -1;
-    *out = v;
-    return 0;
+        "0 the proof holds, 1 it does not (the reason on stderr).\n");
+    exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_FAIL) | EXIT_BIT(EXIT_USAGE));
 }
 
 /* usage: print a usage error for cmd and return the usage exit code. */
 static int usage(const char *cmd, const char *msg, const char *arg) {
     fprintf(stderr, "didverify %s: %s%s%s\n", cmd, msg, arg ? ": " : "", arg ? arg : "");
     fprintf(stderr, "run 'didverify %s --help' for usage\n", cmd);
-    return EX_USAGE;
+    return EXIT_USAGE;
+}
+
+/* parseCmd: the command line of cmd (argv[0] its name or the program's) by spec (core/io/opt.h).
+ * EXIT_OK (a->help may be set), or EXIT_USAGE after the message. */
+static int parseCmd(const char *cmd, int argc, char **argv, const optSpec *spec, int maxPos, optArgs *a) {
+    char err[ERR_MAX];
+    return optParse(argc, argv, 1, spec, maxPos, 0, a, err) < 0 ? usage(cmd, err, NULL) : EXIT_OK;
 }
 
 static int cmdProof(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"leaf-hash", required_argument, NULL, 'l'}, {"index", required_argument, NULL, 'i'},
-        {"size", required_argument, NULL, 's'},      {"root", required_argument, NULL, 'r'},
-        {"proof", required_argument, NULL, 'p'},     {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *leafS = NULL, *rootS = NULL, *proofS = "", *idxS = NULL, *sizeS = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l': leafS = optarg; break;
-        case 'i': idxS = optarg; break;
-        case 's': sizeS = optarg; break;
-        case 'r': rootS = optarg; break;
-        case 'p': proofS = optarg; break;
-        case 'h': proofHelp(stdout); return EX_VALID;
-        default: return usage("proof", "bad option", NULL);
-        }
-    }
-    if (optind < argc) return usage("proof", "unexpected argument", argv[optind]);
+    static const optSpec spec[] = {{"leaf-hash", OPT_VALUE}, {"index", OPT_VALUE}, {"size", OPT_VALUE},
+                                   {"root", OPT_VALUE}, {"proof", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int rc = parseCmd("proof", argc, argv, spec, 0, &a);
+    if (rc) return rc;
+    if (a.help) { proofHelp(stdout); return EXIT_OK; }
+    const char *leafS = optGet(&a, "leaf-hash"), *rootS = optGet(&a, "root"), *proofS = optGet(&a, "proof");
+    const char *idxS = optGet(&a, "index"), *sizeS = optGet(&a, "size");
+    if (!proofS) proofS = "";
     if (!leafS || !rootS || !idxS || !sizeS)
         return usage("proof", "--leaf-hash, --index, --size and --root are required", NULL);
 
@@ -90,17 +75,17 @@ static int cmdProof(int argc, char **argv) {
     char err[ERR_MAX];
     if (hexDecode(leafS, leaf, sizeof leaf) < 0) return usage("proof", "--leaf-hash is not 64 hex digits", leafS);
     if (hexDecode(rootS, root, sizeof root) < 0) return usage("proof", "--root is not 64 hex digits", rootS);
-    if (parseU64(idxS, &idx) < 0) return usage("proof", "--index is not an unsigned 64-bit number", idxS);
-    if (parseU64(sizeS, &size) < 0) return usage("proof", "--size is not an unsigned 64-bit number", sizeS);
+    if (optU64(idxS, &idx) < 0) return usage("proof", "--index is not an unsigned 64-bit number", idxS);
+    if (optU64(sizeS, &size) < 0) return usage("proof", "--size is not an unsigned 64-bit number", sizeS);
     if (merkleProofFromHex(proofS, path, MERKLE_MAX_PROOF, &len, err) < 0) return usage("proof", "--proof", err);
 
     if (merkleVerify(leaf, idx, size, (const merkleHash *)path, len, root, err) < 0) {
         fprintf(stderr, "didverify proof: invalid: %s\n", err);
-        return EX_INVALID;
+        return EXIT_FAIL;
     }
     printf("valid: leaf %llu of %llu is included under root %s\n",
            (unsigned long long)idx, (unsigned long long)size, rootS);
-    return EX_VALID;
+    return EXIT_OK;
 }
 
 /* ---- where the roots come from (shared by verify and batch) ---- */
@@ -119,22 +104,20 @@ typedef struct rootOpts {
     "  --anchors FILE   an offline snapshot written by 'didverify anchors export'\n" \
     "                   (--contract / --chain-id, when given, must match it)\n"
 
-/* rootOpt: consume one root option; 1 when c was one. */
-static int rootOpt(rootOpts *ro, int c) {
-    switch (c) {
-    case 'R': ro->rpc = optarg; return 1;
-    case 'C': ro->contract = optarg; return 1;
-    case 'I': ro->chainId = optarg; return 1;
-    case 'A': ro->anchors = optarg; return 1;
-    default: return 0;
-    }
+/* rootOptsFrom: the root options of a parsed command line. */
+static void rootOptsFrom(const optArgs *a, rootOpts *ro) {
+    memset(ro, 0, sizeof *ro);
+    ro->rpc = optGet(a, "rpc");
+    ro->contract = optGet(a, "contract");
+    ro->chainId = optGet(a, "chain-id");
+    ro->anchors = optGet(a, "anchors");
 }
 
-#define ROOT_LONGOPTS \
-    {"rpc", required_argument, NULL, 'R'}, {"contract", required_argument, NULL, 'C'}, \
-    {"chain-id", required_argument, NULL, 'I'}, {"anchors", required_argument, NULL, 'A'}
+#define ROOT_SPEC {"rpc", OPT_VALUE}, {"contract", OPT_VALUE}, {"chain-id", OPT_VALUE}
 
-/* openRoots: the chain source ro names. EX_VALID, or EX_USAGE after a message. */
+/* openRoots: the chain source ro names. EXIT_OK, or after a message EXIT_USAGE (bad
+ * options), EXIT_CONFIG (the anchors file), EXIT_UNAVAILABLE (the node could not be
+ * asked) or EXIT_CHAIN (the node is on another chain than --chain-id). */
 static int openRoots(rootOpts *ro, rootsSrc *src, const char *cmd) {
     uint8_t contract[ETH_ADDR_LEN];
     uint64_t chainId = 0;
@@ -143,23 +126,27 @@ static int openRoots(rootOpts *ro, rootsSrc *src, const char *cmd) {
     if (!ro->rpc && !ro->anchors && getenv("WA_RPC_URLS") && *getenv("WA_RPC_URLS")) ro->rpc = getenv("WA_RPC_URLS");
     if (!!ro->rpc == !!ro->anchors) return usage(cmd, "give exactly one root source: --rpc URL --contract ADDR, or --anchors FILE", NULL);
     if (ro->contract && ethAddrParse(ro->contract, contract, err) < 0) return usage(cmd, "--contract", err);
-    if (ro->chainId && (parseU64(ro->chainId, &chainId) < 0 || !chainId)) return usage(cmd, "--chain-id is not a positive integer", ro->chainId);
+    if (ro->chainId && (optU64(ro->chainId, &chainId) < 0 || !chainId)) return usage(cmd, "--chain-id is not a positive integer", ro->chainId);
     if (ro->rpc) {
         if (!ro->contract) return usage(cmd, "--rpc needs --contract ADDR (the WitnessAnchorRegistry)", NULL);
-        if (rootsOpenRpc(src, ro->rpc, contract, chainId, err) < 0) {
+        ethRpc urls;
+        if (ethRpcUrls(&urls, ro->rpc, err) < 0) return usage(cmd, "--rpc", err);
+        ethRpcFree(&urls);
+        int rc = rootsOpenRpc(src, ro->rpc, contract, chainId, err);
+        if (rc < 0) {
             fprintf(stderr, "didverify %s: %s\n", cmd, err);
-            return EX_USAGE;
+            return rc == -CHAIN_ECHAIN ? EXIT_CHAIN : EXIT_UNAVAILABLE;
         }
-        return EX_VALID;
+        return EXIT_OK;
     }
     if (fileRead(ro->anchors, MANIFEST_MAX_BYTES, &b, err) < 0 || anchorsParse((const char *)b.p, b.len, &ro->file, err) < 0 ||
         rootsOpenAnchors(src, &ro->file, ro->contract ? contract : NULL, chainId, err) < 0) {
         bufFree(&b);
         fprintf(stderr, "didverify %s: %s: %s\n", cmd, ro->anchors, err);
-        return EX_USAGE;
+        return EXIT_CONFIG;
     }
     bufFree(&b);
-    return EX_VALID;
+    return EXIT_OK;
 }
 
 static void closeRoots(rootOpts *ro, rootsSrc *src) {
@@ -208,8 +195,9 @@ static void verifyHelp(FILE *f) {
         "newest versions may be) or INVALID (the reason), then a summary line: ANCHORED,\n"
         "PENDING, INVALID, or STALE (every version checks out, but the chain shows a later\n"
         "version of this DID than the served log has: a rolled-back or cached copy).\n"
-        "exit: 0 all anchored, 1 any invalid, 2 only pending left, 3 usage or I/O error,\n"
-        "      4 stale\n", STALE_BATCHES_DEFAULT);
+        "0 all anchored, 1 any version invalid (or did.jsonl not published), 8 only pending\n"
+        "left, 9 stale; 3 a file cannot be read, 4 a server cannot be reached.\n", STALE_BATCHES_DEFAULT);
+    exitHelp(f, EXIT_DIDVERIFY);
 }
 
 /* notPublished: an HTTP status that means "no such object": 404, 410, and 403, which S3
@@ -233,7 +221,8 @@ static int fetchOne(const didParts *p, const char *name, const char *baseUrl, si
 }
 
 /* fetchHistory: the three files of did, did.jsonl first (the worker writes it last, so
- * the proofs read after it are at least as new). EX_VALID or EX_USAGE after a message. */
+ * the proofs read after it are at least as new). EXIT_OK, or after a message EXIT_FAIL
+ * (did.jsonl is not published) or EXIT_UNAVAILABLE (a request failed). */
 static int fetchHistory(const didParts *p, const char *baseUrl, buf f[3], int have[3]) {
     static const char *names[3] = {"did.jsonl", "witness.json", "did-witness.json"};
     static const size_t max[3] = {WEBVH_LOG_MAX, WITNESS_MAX_BYTES, WEBVH_WITNESS_MAX};
@@ -242,11 +231,11 @@ static int fetchHistory(const didParts *p, const char *baseUrl, buf f[3], int ha
         int k = fetchOne(p, names[i], baseUrl, max[i], &f[i], err);
         if (k < 0 || (k == 0 && i == 0)) {
             fprintf(stderr, "didverify: %s\n", k < 0 ? err : "did.jsonl: not published (HTTP 404 or 403)");
-            return EX_USAGE;
+            return k < 0 ? EXIT_UNAVAILABLE : EXIT_FAIL;
         }
         have[i] = k == 1;
     }
-    return EX_VALID;
+    return EXIT_OK;
 }
 
 /* Where batch manifests come from: a directory (dir) or a URL prefix. */
@@ -292,16 +281,16 @@ static int manifestsFrom(const char *opt, const didParts *p, const char *baseUrl
     return 1;
 }
 
-/* readFiles: --log / --witness / --did-witness. EX_VALID or EX_USAGE after a message. */
+/* readFiles: --log / --witness / --did-witness. EXIT_OK or EXIT_CONFIG after a message. */
 static int readFiles(const char *const files[3], buf f[3], int have[3]) {
     static const size_t max[3] = {WEBVH_LOG_MAX, WITNESS_MAX_BYTES, WEBVH_WITNESS_MAX};
     char err[ERR_MAX];
     for (int i = 0; i < 3; i++) {
         if (!files[i]) continue;
-        if (fileRead(files[i], max[i], &f[i], err) < 0) { fprintf(stderr, "didverify: %s\n", err); return EX_USAGE; }
+        if (fileRead(files[i], max[i], &f[i], err) < 0) { fprintf(stderr, "didverify: %s\n", err); return EXIT_CONFIG; }
         have[i] = 1;
     }
-    return EX_VALID;
+    return EXIT_OK;
 }
 
 /* report: print r as text or JSON; the exit code of its verdict. */
@@ -318,39 +307,25 @@ static int report(const historyReport *r, int json) {
     return reportExit(historyVerdict(r));
 }
 
+/* cmdVerify: `didverify [verify] DID | --log ...` (argv[0] is "verify" or the program's name). */
 static int cmdVerify(int argc, char **argv) {
-    static const struct option opts[] = {
-        ROOT_LONGOPTS, {"base-url", required_argument, NULL, 'b'}, {"log", required_argument, NULL, 'l'},
-        {"witness", required_argument, NULL, 'w'}, {"did-witness", required_argument, NULL, 'd'},
-        {"did", required_argument, NULL, 'D'}, {"json", no_argument, NULL, 'j'},
-        {"manifests", required_argument, NULL, 'M'}, {"stale-batches", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    rootOpts ro = {0};
-    const char *baseUrl = NULL, *files[3] = {NULL, NULL, NULL}, *did = NULL, *manOpt = NULL;
+    static const optSpec spec[] = {ROOT_SPEC, {"anchors", OPT_VALUE}, {"base-url", OPT_VALUE}, {"log", OPT_VALUE},
+                                   {"witness", OPT_VALUE}, {"did-witness", OPT_VALUE}, {"did", OPT_VALUE},
+                                   {"json", OPT_FLAG}, {"manifests", OPT_VALUE}, {"stale-batches", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    rootOpts ro;
+    int rc = parseCmd("verify", argc, argv, spec, 1, &a);
+    if (rc) return rc;
+    if (a.help) { verifyHelp(stdout); return EXIT_OK; }
+    rootOptsFrom(&a, &ro);
+    const char *baseUrl = optGet(&a, "base-url"), *did = optGet(&a, "did"), *manOpt = optGet(&a, "manifests");
+    const char *files[3] = {optGet(&a, "log"), optGet(&a, "witness"), optGet(&a, "did-witness")};
+    const char *staleS = optGet(&a, "stale-batches");
     uint64_t staleMax = STALE_BATCHES_DEFAULT;
-    int json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (rootOpt(&ro, c)) continue;
-        switch (c) {
-        case 'b': baseUrl = optarg; break;
-        case 'l': files[0] = optarg; break;
-        case 'w': files[1] = optarg; break;
-        case 'd': files[2] = optarg; break;
-        case 'D': did = optarg; break;
-        case 'j': json = 1; break;
-        case 'M': manOpt = optarg; break;
-        case 'S':
-            if (!strcmp(optarg, "all")) staleMax = UINT64_MAX;
-            else if (parseU64(optarg, &staleMax) < 0) return usage("verify", "--stale-batches is not a number or 'all'", optarg);
-            break;
-        case 'h': verifyHelp(stdout); return EX_VALID;
-        default: return usage("verify", "bad option", NULL);
-        }
-    }
-    const char *pos = optind < argc ? argv[optind] : NULL;
-    if (pos && !strcmp(pos, "verify")) pos = ++optind < argc ? argv[optind] : NULL;
-    if (optind + 1 < argc) return usage("verify", "unexpected argument", argv[optind + 1]);
+    int json = optGet(&a, "json") != NULL;
+    if (staleS && !strcmp(staleS, "all")) staleMax = UINT64_MAX;
+    else if (staleS && optU64(staleS, &staleMax) < 0) return usage("verify", "--stale-batches is not a number or 'all'", staleS);
+    const char *pos = a.npos ? a.pos[0] : NULL;
     if (pos && (files[0] || files[1] || files[2])) return usage("verify", "give a DID or --log/--witness files, not both", NULL);
     if (!pos && (!files[0] || !files[1])) return usage("verify", "give a DID, or --log FILE and --witness FILE", NULL);
     if (!pos && baseUrl) return usage("verify", "--base-url goes with a DID", NULL);
@@ -358,7 +333,7 @@ static int cmdVerify(int argc, char **argv) {
     if (pos) did = pos;
 
     buf f[3] = {BUF_INIT, BUF_INIT, BUF_INIT};
-    int have[3] = {0, 0, 0}, rc = EX_VALID, parsed = 0;
+    int have[3] = {0, 0, 0}, parsed = 0;
     char err[ERR_MAX];
     didParts p;
     manifestsAt ma;
@@ -368,18 +343,18 @@ static int cmdVerify(int argc, char **argv) {
     if (pos && didParse(pos, baseUrl ? DID_LOCALHOST : 0, &p, err) < 0) return usage("verify", "not a did:webvh DID", err);
     parsed = pos != NULL;
     int hasMan = manifestsFrom(manOpt, parsed ? &p : NULL, baseUrl, &ma, err);
-    if (hasMan < 0) { fprintf(stderr, "didverify: %s\n", err); rc = EX_USAGE; }
-    if (rc == EX_VALID) rc = pos ? fetchHistory(&p, baseUrl, f, have) : readFiles(files, f, have);
-    if (rc == EX_VALID) rc = openRoots(&ro, &src, "verify");
+    if (hasMan < 0) { fprintf(stderr, "didverify: %s\n", err); rc = EXIT_FAIL; }
+    if (rc == EXIT_OK) rc = pos ? fetchHistory(&p, baseUrl, f, have) : readFiles(files, f, have);
+    if (rc == EXIT_OK) rc = openRoots(&ro, &src, "verify");
     staleSource fresh = {getManifest, &ma, staleMax};
-    for (int attempt = 0; rc == EX_VALID; attempt++) {
+    for (int attempt = 0; rc == EXIT_OK; attempt++) {
         historyInput in = {(const char *)f[0].p, f[0].len, have[1] ? (const char *)f[1].p : NULL, f[1].len,
                            have[2] ? (const char *)f[2].p : NULL, f[2].len, did, 0, hasMan > 0 ? &fresh : NULL};
         historyReport r;
         if (!in.log) in.log = "";
         if (verifyHistory(&in, &src, &r, err) < 0) {
             fprintf(stderr, "didverify: %s\n", err);
-            rc = EX_USAGE;
+            rc = EXIT_UNAVAILABLE;
         } else if (pos && attempt == 0 && historyVerdict(&r) == VERDICT_STALE) {
             /* perhaps a batch was publishing (proofs are written before did.jsonl): once more */
             historyFree(&r);
@@ -408,8 +383,9 @@ static void batchHelp(FILE *f) {
         "order; URL/batches/ID.json, or FILE) and checks that root, block and transaction\n"
         "against the chain.\n"
         ROOT_OPTS_HELP
-        "exit: 0 the batch is anchored as its manifest says, 1 it is not (reason),\n"
-        "      3 usage or I/O error\n");
+        "0 the batch is anchored as its manifest says, 1 it is not (the reason) or its\n"
+        "manifest is not published.\n");
+    exitHelp(f, EXIT_DIDVERIFY & ~(EXIT_BIT(EXIT_PENDING) | EXIT_BIT(EXIT_STALE)));
 }
 
 /* batchCheck: the manifest m is batch id and anchored as it says. 0 / 1 + reason / -1 + err. */
@@ -431,24 +407,18 @@ static int batchCheck(const manifest *m, uint64_t id, rootsSrc *src, char *reaso
 }
 
 static int cmdBatch(int argc, char **argv) {
-    static const struct option opts[] = {ROOT_LONGOPTS, {"base-url", required_argument, NULL, 'b'},
-                                         {"manifest", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    rootOpts ro = {0};
-    const char *baseUrl = NULL, *file = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (rootOpt(&ro, c)) continue;
-        switch (c) {
-        case 'b': baseUrl = optarg; break;
-        case 'm': file = optarg; break;
-        case 'h': batchHelp(stdout); return EX_VALID;
-        default: return usage("batch", "bad option", NULL);
-        }
-    }
+    static const optSpec spec[] = {ROOT_SPEC, {"anchors", OPT_VALUE}, {"base-url", OPT_VALUE}, {"manifest", OPT_VALUE},
+                                   {NULL, 0}};
+    optArgs a;
+    rootOpts ro;
+    int rc = parseCmd("batch", argc, argv, spec, OPT_POS_ANY, &a);
+    if (rc) return rc;
+    if (a.help) { batchHelp(stdout); return EXIT_OK; }
+    rootOptsFrom(&a, &ro);
+    const char *baseUrl = optGet(&a, "base-url"), *file = optGet(&a, "manifest");
     uint64_t id;
-    if (optind + 1 != argc) return usage("batch", "give exactly one batch ID", NULL);
-    if (parseU64(argv[optind], &id) < 0) return usage("batch", "the batch ID is not an unsigned number", argv[optind]);
+    if (a.npos != 1) return usage("batch", "give exactly one batch ID", NULL);
+    if (optU64(a.pos[0], &id) < 0) return usage("batch", "the batch ID is not an unsigned number", a.pos[0]);
     if (!!baseUrl == !!file) return usage("batch", "give --base-url URL or --manifest FILE", NULL);
     buf b = BUF_INIT, url = BUF_INIT;
     char err[ERR_MAX], reason[ERR_MAX];
@@ -460,25 +430,25 @@ static int cmdBatch(int argc, char **argv) {
             fprintf(stderr, "didverify batch: %s: %s\n", (const char *)url.p, err);
             bufFree(&url);
             bufFree(&b);
-            return EX_USAGE;
+            return notPublished(status) ? EXIT_FAIL : EXIT_UNAVAILABLE;
         }
     } else if (fileRead(file, MANIFEST_MAX_BYTES, &b, err) < 0) {
         fprintf(stderr, "didverify batch: %s\n", err);
-        return EX_USAGE;
+        return EXIT_CONFIG;
     }
     bufFree(&url);
     rootsSrc src;
     memset(&src, 0, sizeof src);
     manifest m;
-    int rc = openRoots(&ro, &src, "batch");
-    if (rc != EX_VALID) { bufFree(&b); anchorsFree(&ro.file); return rc; }
+    rc = openRoots(&ro, &src, "batch");
+    if (rc != EXIT_OK) { bufFree(&b); anchorsFree(&ro.file); return rc; }
     int k = manifestParse((const char *)b.p, b.len, &m, reason) < 0 ? 1 : batchCheck(&m, id, &src, reason, err);
     if (k < 0) {
         fprintf(stderr, "didverify batch: %s\n", err);
-        rc = EX_USAGE;
+        rc = EXIT_UNAVAILABLE;
     } else if (k) {
         printf("INVALID  batch %llu: %s\n", (unsigned long long)id, reason);
-        rc = EX_INVALID;
+        rc = EXIT_FAIL;
     } else {
         char root[65], tx[65];
         hexEncode(m.ref.root, 32, root);
@@ -502,44 +472,39 @@ static void anchorsHelp(FILE *f) {
         "logs (eth_getLogs in block ranges up to the latest block), each root checked\n"
         "against roots(batchId); from block 0 the batches must be exactly 0..batchCount-1.\n"
         "Without --rpc, WA_RPC_URLS is used when set. --out - writes to stdout.\n"
-        "exit: 0 written, 1 the chain's logs and roots disagree, 3 usage or I/O error\n");
+        "0 written, 1 the chain's logs and roots disagree, 3 --out cannot be written.\n");
+    exitHelp(f, EXIT_DIDVERIFY & ~(EXIT_BIT(EXIT_PENDING) | EXIT_BIT(EXIT_STALE)));
 }
 
 static int cmdAnchors(int argc, char **argv) {
-    static const struct option opts[] = {ROOT_LONGOPTS, {"from-block", required_argument, NULL, 'f'},
-                                         {"out", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    rootOpts ro = {0};
-    const char *out = NULL, *fromS = "0";
+    static const optSpec spec[] = {ROOT_SPEC, {"from-block", OPT_VALUE}, {"out", OPT_VALUE}, {NULL, 0}};
+    optArgs o;
+    rootOpts ro;
+    int rc = parseCmd("anchors", argc, argv, spec, OPT_POS_ANY, &o);
+    if (rc) return rc;
+    if (o.help) { anchorsHelp(stdout); return EXIT_OK; }
+    rootOptsFrom(&o, &ro);
+    const char *out = optGet(&o, "out"), *fromS = optGet(&o, "from-block");
     uint64_t from;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c != 'A' && rootOpt(&ro, c)) continue;
-        switch (c) {
-        case 'f': fromS = optarg; break;
-        case 'o': out = optarg; break;
-        case 'h': anchorsHelp(stdout); return EX_VALID;
-        default: return usage("anchors", "bad option", NULL);
-        }
-    }
-    if (optind + 1 != argc || strcmp(argv[optind], "export")) return usage("anchors", "the only subcommand is 'export'", NULL);
+    if (!fromS) fromS = "0";
+    if (o.npos != 1 || strcmp(o.pos[0], "export")) return usage("anchors", "the only subcommand is 'export'", NULL);
     if (!out) return usage("anchors", "--out FILE is required", NULL);
-    if (parseU64(fromS, &from) < 0) return usage("anchors", "--from-block is not an unsigned number", fromS);
+    if (optU64(fromS, &from) < 0) return usage("anchors", "--from-block is not an unsigned number", fromS);
     rootsSrc src;
     memset(&src, 0, sizeof src);
-    int rc = openRoots(&ro, &src, "anchors");
-    if (rc != EX_VALID) return rc;
+    rc = openRoots(&ro, &src, "anchors");
+    if (rc != EXIT_OK) return rc;
     anchorsFile a;
     buf b = BUF_INIT;
     char err[ERR_MAX], reason[ERR_MAX];
     int k = rootsExport(&src, from, &a, reason, err);
     if (k) {   /* 1: the chain's logs and roots disagree; < 0: the chain could not be asked */
         fprintf(stderr, "didverify anchors export: %s\n", k == 1 ? reason : err);
-        rc = k == 1 ? EX_INVALID : EX_USAGE;
+        rc = k == 1 ? EXIT_FAIL : EXIT_UNAVAILABLE;
     } else {
         if (anchorsDump(&a, &b, err) < 0 || bufPutc(&b, '\n') < 0 || fileWrite(out, b.p, b.len, 0644, err) < 0) {
             fprintf(stderr, "didverify anchors export: %s\n", err);
-            rc = EX_USAGE;
+            rc = EXIT_CONFIG;
         } else if (strcmp(out, "-")) {
             fprintf(stderr, "didverify: exported %zu batches of chain %llu to %s\n", a.n, (unsigned long long)a.chainId, out);
         }
@@ -552,14 +517,12 @@ static int cmdAnchors(int argc, char **argv) {
 
 /* ---- dispatch ---- */
 
-static const struct command {
-    const char *name, *summary;
-    int (*run)(int argc, char **argv);   /* argv[0] is the subcommand name */
-} commands[] = {
-    {"verify", "check a DID's history (the default: didverify DID ... / didverify --log ...)", cmdVerify},
-    {"batch", "rebuild a batch's Merkle root from its manifest and check it on chain", cmdBatch},
-    {"anchors", "anchors export: write the offline roots snapshot from the chain", cmdAnchors},
-    {"proof", "check one RFC 9162 Merkle inclusion proof", cmdProof},
+static const optCmd commands[] = {
+    {"verify", NULL, "check a DID's history (the default: didverify DID ... / didverify --log ...)", cmdVerify},
+    {"batch", NULL, "rebuild a batch's Merkle root from its manifest and check it on chain", cmdBatch},
+    {"anchors", NULL, "anchors export: write the offline roots snapshot from the chain", cmdAnchors},
+    {"proof", NULL, "check one RFC 9162 Merkle inclusion proof", cmdProof},
+    {NULL, NULL, NULL, NULL},
 };
 
 static void mainHelp(FILE *f) {
@@ -568,24 +531,19 @@ static void mainHelp(FILE *f) {
                "       didverify <command> [options]\n"
                "       didverify --version\n"
                "ROOTS: --rpc URL --contract ADDR [--chain-id N]  |  --anchors FILE\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nrun 'didverify <command> --help' for a command's options.\n"
-               "exit: 0 valid, 1 invalid, 2 pending, 3 usage or I/O error, 4 stale\n");
+    optHelpCommands(f, commands, 10);
+    fprintf(f, "\nrun 'didverify <command> --help' for a command's options.\n\n");
+    exitHelp(f, EXIT_DIDVERIFY);
+}
+
+/* isVerifyArg: argv[1] starts the default command (a DID or an option), not a command. */
+static int isVerifyArg(const char *s) {
+    if (!strncmp(s, "did:", 4)) return 1;
+    return s[0] == '-' && strcmp(s, "-h") && strcmp(s, "--help") && strcmp(s, "--version");
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { mainHelp(stderr); return EX_USAGE; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        mainHelp(stdout);
-        return EX_VALID;
-    }
-    if (argc == 2 && !strcmp(argv[1], "--version")) { printf("didverify %s\n", waVersion()); return EX_VALID; }
-    if (sodium_init() < 0) { fprintf(stderr, "didverify: libsodium failed to initialise\n"); return EX_USAGE; }
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    if (argv[1][0] == '-' || !strncmp(argv[1], "did:", 4)) return cmdVerify(argc, argv);
-    fprintf(stderr, "didverify: unknown command '%s'\n", argv[1]);
-    mainHelp(stderr);
-    return EX_USAGE;
+    if (sodium_init() < 0) { fprintf(stderr, "didverify: libsodium failed to initialise\n"); return EXIT_FAIL; }
+    if (argc > 1 && isVerifyArg(argv[1])) return cmdVerify(argc, argv);
+    return optDispatch("didverify", argc, argv, 1, commands, mainHelp);
 }

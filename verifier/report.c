@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "core/hex.h"
 #include "core/json.h"
+#include "core/io/exit.h"
 #include "verifier/report.h"
 
 /* utf8Name: the locale string names UTF-8 ("en_US.UTF-8", "C.utf8"). */
@@ -30,7 +31,9 @@ static const char *symbol(verdict v) {
     return v == VERDICT_ANCHORED ? "\u2705" : v == VERDICT_PENDING ? "\u23f3" : v == VERDICT_STALE ? "\u26a0\ufe0f" : "\u274c";
 }
 
-int reportExit(verdict v) { return v == VERDICT_ANCHORED ? 0 : v == VERDICT_PENDING ? 2 : v == VERDICT_STALE ? 4 : 1; }
+int reportExit(verdict v) {
+    return v == VERDICT_ANCHORED ? EXIT_OK : v == VERDICT_PENDING ? EXIT_PENDING : v == VERDICT_STALE ? EXIT_STALE : EXIT_FAIL;
+}
 
 /* freshness: one line on the later batches (the manifest scan), or NULL when none ran. */
 static void freshness(FILE *f, const historyReport *r) {
@@ -94,7 +97,7 @@ json_t *reportJson(const historyReport *r) {
     json_t *vs = json_array();
     for (size_t i = 0; i < r->n; i++) {
         const versionReport *x = &r->v[i];
-        char st[16], tx[67] = "0x";
+        char st[16], tx[67];
         snprintf(st, sizeof st, "%s", reportWord(x->v));
         for (char *p = st; *p; p++) *p = (char)tolower((unsigned char)*p);
         json_t *o = json_pack("{s:o, s:s}", "versionId", jstr(x->versionId), "status", st);
@@ -102,7 +105,7 @@ json_t *reportJson(const historyReport *r) {
         if (x->kind > DOC_KIND_UNKNOWN && x->kind <= DOC_KIND_MAINTENANCE)
             json_object_set_new(o, "kind", json_string(kinds[x->kind]));
         if (x->v == VERDICT_ANCHORED) {
-            hexEncode(x->txHash, 32, tx + 2);
+            hexEncode0x(x->txHash, 32, tx);
             json_object_set_new(o, "batchId", json_integer((json_int_t)x->batchId));
             json_object_set_new(o, "blockNumber", json_integer((json_int_t)x->blockNumber));
             json_object_set_new(o, "txHash", json_string(tx));

@@ -25,7 +25,8 @@ void reportText(FILE *f, const historyReport *r, int fancy);
  * "freshness" {"lastBatch","batchCount","checked","missing","refused","complete"}. */
 json_t *reportJson(const historyReport *r);
 
-/* reportExit: the exit code of a verdict: 0 anchored, 1 invalid, 2 pending, 4 stale. */
+/* reportExit: the exit code of a verdict (core/io/exit.h): EXIT_OK anchored, EXIT_FAIL
+ * invalid, EXIT_PENDING pending, EXIT_STALE stale. */
 int reportExit(verdict v);
 
 #endif

@@ -162,6 +162,7 @@ static int addLog(void *ctx, const chainAnchoredLog *l, char *err) {
     return 0;
 }
 
+/* byBatch: qsort order of chainRefs by batchId, ascending. <0 / 0 / >0. */
 static int byBatch(const void *x, const void *y) {
     const chainRef *a = x, *b = y;
     return a->batchId < b->batchId ? -1 : a->batchId > b->batchId;

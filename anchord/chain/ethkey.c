@@ -13,6 +13,7 @@
 #include "core/hex.h"
 #include "core/keccak.h"
 #include "core/io/file.h"
+#include "core/io/secret.h"
 
 #define KEY_FILE_MAX 256
 
@@ -72,7 +73,7 @@ int ethKeyLoad(ethKey *k, const char *path, char *err) {
         if (v && *v) return errSet(err, "both WA_RELAYER_KEY and WA_RELAYER_KEY_FILE are set; use one");
         return ethKeyTokenOpen(k, path, NULL, err);
     }
-    int rc = configSecretRead("WA_RELAYER_KEY", path, &b, err);
+    int rc = secretRead("WA_RELAYER_KEY", path, &b, err);
     if (rc == 0) errSet(err, "no relayer key: set WA_RELAYER_KEY_FILE (a 0600 file) or WA_RELAYER_KEY");
     if (rc > 0) rc = parseSecret((char *)b.p, b.len, sk, path && *path ? "WA_RELAYER_KEY_FILE" : "WA_RELAYER_KEY", err);
     bufWipe(&b);

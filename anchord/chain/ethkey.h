@@ -19,7 +19,7 @@ typedef struct ethKey {
 } ethKey;
 
 /* ethKeyLoad: the relayer key from the file path (WA_RELAYER_KEY_FILE, mode
- * 0600 or stricter) or else from $WA_RELAYER_KEY (configSecretRead), 64 hex
+ * 0600 or stricter) or else from $WA_RELAYER_KEY (core/io/secret.h secretRead), 64 hex
  * chars with an optional 0x. The environment copy is zeroed and unset once
  * read. The key is never printed; errors name the source, never the value.
  * A path that is a pkcs11: URI names a secp256k1 key in a token instead

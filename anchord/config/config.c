@@ -1,5 +1,4 @@
 /* config.c -- anchord settings table: defaults, config file, environment, validators. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -10,7 +9,11 @@
 #include "core/err.h"
 #include "core/edkey.h"
 #include "core/io/file.h"
+#include "core/io/net.h"
+#include "core/io/secret.h"
+#include "didlog/didurl.h"
 #include "didlog/key.h"
+#include "anchord/ops/log.h"
 #include "anchord/config/config.h"
 #include "verifier/chain/ethaddr.h"
 #include "verifier/chain/ethrpc.h"
@@ -274,14 +277,6 @@ void configPrint(FILE *f, const config *c) {
     }
 }
 
-const char *configArgPath(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) return argv[i + 1];
-        if (!strncmp(argv[i], "--config=", 9)) return argv[i] + 9;
-    }
-    return NULL;
-}
-
 const char *configKeyFile(const config *c, const char *who) {
     if (!strcmp(who, "RELAYER")) return c->relayerKeyFile;
     if (!strcmp(who, "PUBLISHER")) return c->publisherKeyFile;
@@ -295,27 +290,7 @@ int configSecret(const config *c, const char *who, buf *out, char *err) {
     const char *path = configKeyFile(c, who);
     if (!path) return errSet(err, "configSecret: unknown key %s", who);
     snprintf(env, sizeof env, "WA_%s_KEY", who);
-    return configSecretRead(env, path, out, err);
-}
-
-int configSecretRead(const char *env, const char *path, buf *out, char *err) {
-    char *v = getenv(env);
-    if (!path) path = "";
-    bufReset(out);
-    if (v && *v && *path)
-        return errSet(err, "both %s and %s_FILE are set; use one", env, env);
-    if (v && *v) {
-        size_t n = strlen(v);
-        int rc = bufAppend(out, v, n);
-        sodium_memzero(v, n);      /* the process environment no longer holds it */
-        unsetenv(env);
-        if (rc < 0) return errSet(err, "%s: out of memory", env);
-    } else if (*path) {
-        char e[ERR_MAX];
-        if (fileSecretRead(path, 4096, out, e) < 0) return errSet(err, "%s_FILE: %s", env, e);
-    } else return 0;
-    while (out->len && isspace(out->p[out->len - 1])) out->p[--out->len] = 0;  /* trailing newline */
-    return 1;
+    return secretRead(env, path, out, err);
 }
 
 /* edKeyText: a didlog key file's JSON or a bare private multikey into k. */
@@ -368,31 +343,22 @@ static int vContract(char *v, size_t cap, char *why) {
     return ethAddrParse(v, a, why);
 }
 
-/* vDomain: lowercase DNS name with an optional port; "host:port" is rewritten
- * to did:webvh's "host%3Aport". */
+/* vDomain: didlog/didurl.h's one rule of a DID domain (didDomain: lowercase host, port
+ * 1..65535; didTemplate: it makes a valid DID, so no IP literal); "host:port" is
+ * rewritten to did:webvh's "host%3Aport". */
 static int vDomain(char *v, size_t cap, char *why) {
-    char *colon = strchr(v, ':');
-    char *pct = strstr(v, "%3A");
-    if (!pct) pct = strstr(v, "%3a");
-    const char *port = NULL;
-    size_t hn = strlen(v);
-    if (colon) { hn = (size_t)(colon - v); port = colon + 1; }
-    else if (pct) { hn = (size_t)(pct - v); port = pct + 3; }
-    if (hn == 0 || hn > 253) return errSet(why, "host must be 1..253 characters");
-    for (size_t i = 0; i < hn; i++)
-        if (!islower((unsigned char)v[i]) && !isdigit((unsigned char)v[i]) && v[i] != '-' && v[i] != '.')
-            return errSet(why, "host may hold lowercase a-z 0-9 . - only");
-    if (port) {
-        long long p;
-        if (parseInt(port, &p) < 0 || p < 1 || p > 65535) return errSet(why, "port must be 1..65535");
-        char tmp[300];
-        snprintf(tmp, sizeof tmp, "%.*s%%3A%lld", (int)hn, v, p);
-        if (strlen(tmp) >= cap) return errSet(why, "too long");
-        strcpy(v, tmp);
-    }
+    char dom[DID_DOMAIN_MAX];
+    buf tmpl = BUF_INIT;
+    int rc = didTemplate(v, "", DID_LOCALHOST, &tmpl, why);
+    bufFree(&tmpl);
+    if (rc < 0 || didDomain(v, dom, why) < 0) return -1;
+    if (strlen(dom) >= cap) return errSet(why, "too long");
+    strcpy(v, dom);
     return 0;
 }
 
+/* vPrefix: object keys safe in every store (these characters, no "..", no empty part,
+ * not the store's internal "_wa/"), and DID path segments didTemplate accepts. */
 static int vPrefix(char *v, size_t cap, char *why) {
     if (*v == '/' || v[strlen(v) - 1] == '/') return errSet(why, "no leading or trailing '/'");
     if (strstr(v, "..") || strstr(v, "//")) return errSet(why, "no '..' or empty segments");
@@ -400,30 +366,18 @@ static int vPrefix(char *v, size_t cap, char *why) {
         if (!isalnum((unsigned char)*p) && !strchr("._-/", *p)) return errSet(why, "may hold A-Z a-z 0-9 . _ - / only");
     if (strcspn(v, "/") == 3 && !strncmp(v, STORE_INTERNAL, 3))   /* "_wa": internal objects, never served */
         return errSet(why, "%s is reserved for the store's internal objects (docs/store.md)", STORE_INTERNAL);
-    return 0;
+    buf tmpl = BUF_INIT;
+    int rc = didTemplate("example.com", v, 0, &tmpl, why);
+    bufFree(&tmpl);
+    return rc;
 }
 
-static int vListen(char *v, size_t cap, char *why) {
-    const char *colon = strrchr(v, ':');
-    if (!colon) return errSet(why, "must be host:port");
-    char host[64];
-    const char *h = v;
-    size_t hn = (size_t)(colon - v);
-    if (hn && *h == '[' && h[hn - 1] == ']') h++, hn -= 2;
-    if (hn == 0 || hn >= sizeof host) return errSet(why, "must be host:port");
-    memcpy(host, h, hn); host[hn] = 0;
-    unsigned char a[16];
-    if (strcmp(host, "localhost") && inet_pton(AF_INET, host, a) != 1 && inet_pton(AF_INET6, host, a) != 1)
-        return errSet(why, "host must be an IP address or localhost");
-    long long p;
-    if (parseInt(colon + 1, &p) < 0 || p > 65535) return errSet(why, "port must be 0..65535");
-    return 0;
-}
+/* vListen: core/io/net.h's listen-address rule (what serve binds with). */
+static int vListen(char *v, size_t cap, char *why) { return netListenParse(v, NULL, why); }
 
+/* vLevel: the log's own level names (logLevelParse). */
 static int vLevel(char *v, size_t cap, char *why) {
-    if (strcmp(v, "debug") && strcmp(v, "info") && strcmp(v, "warn") && strcmp(v, "error"))
-        return errSet(why, "must be debug, info, warn or error");
-    return 0;
+    return logLevelParse(v) < 0 ? errSet(why, "must be debug, info, warn or error") : 0;
 }
 
 static int vCors(char *v, size_t cap, char *why) {

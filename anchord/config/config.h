@@ -2,7 +2,8 @@
  *
  * Every setting has a name (WA_*), a default, a one-line description and a
  * validator. Secrets never come from here as values: only key FILE paths
- * (read with configSecret, mode 0600) or the WA_*_KEY environment variables. */
+ * (read with configSecret -> core/io/secret, mode 0600) or the WA_*_KEY environment
+ * variables. */
 #ifndef WA_CONFIG_H
 #define WA_CONFIG_H
 #include <stdio.h>
@@ -85,20 +86,12 @@ void configHelp(FILE *f);
  * (durations in ms); secret variables only as set / not set. */
 void configPrint(FILE *f, const config *c);
 
-/* configArgPath: the value of "--config FILE" / "--config=FILE" in argv, or NULL. */
-const char *configArgPath(int argc, char **argv);
-
 /* configSecret: a key ("RELAYER", "PUBLISHER", "PREVIOUS_PUBLISHER" or "WITNESS") from the 0600 file
- * WA_<who>_KEY_FILE or from $WA_<who>_KEY (both set is an error). The
- * environment copy is zeroed and unset once read (so children and
- * /proc/PID/environ do not keep it). Trailing whitespace is dropped. The caller
- * wipes out with bufWipe. 1 when found, 0 when neither is set (out empty),
- * -1 + err (never containing the secret). */
+ * WA_<who>_KEY_FILE or from $WA_<who>_KEY: core/io/secret.h's secretRead (both set is an
+ * error; the environment copy is zeroed and unset once read). The caller wipes out with
+ * bufWipe. 1 when found, 0 when neither is set (out empty), -1 + err (never containing
+ * the secret). */
 int configSecret(const config *c, const char *who, buf *out, char *err);
-
-/* configSecretRead: configSecret by names: the environment variable env and
- * the file path ("" or NULL = none). Same rules and results. */
-int configSecretRead(const char *env, const char *path, buf *out, char *err);
 
 /* configKeyFile: the *_KEY_FILE setting of a key ("RELAYER", "PUBLISHER",
  * "PREVIOUS_PUBLISHER", "WITNESS"): a path, a pkcs11: URI (anchord/keys/svckey.h) or

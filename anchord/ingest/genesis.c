@@ -1,6 +1,7 @@
 /* genesis.c -- checks a genesis did.jsonl against the service's keys and domain. */
 #include <stdio.h>
 #include <string.h>
+#include "didlog/didurl.h"
 #include "didlog/webvh.h"
 #include "verifier/event/docevent.h"
 #include "verifier/event/docstate.h"
@@ -14,13 +15,17 @@ int genesisPolicyFromConfig(const config *c, genesisPolicy *p, char *err) {
     int rc = mkEncodeEd25519Pub(pub, p->updateKey) < 0 || didkeyFromPub(wit, p->witness) < 0
                  ? errSet(err, "cannot encode the service's public keys") : 0;
     snprintf(p->domain, sizeof p->domain, "%s", c->domain);
-    genesisDidPath(c->prefix, p->didPath);
+    if (rc == 0) rc = genesisDidPath(c->prefix, p->didPath, err);
     return rc;
 }
 
-void genesisDidPath(const char *prefix, char out[300]) {
-    snprintf(out, 300, "%s%s", prefix[0] ? ":" : "", prefix);
-    for (char *q = out; *q; q++) if (*q == '/') *q = ':';
+int genesisDidPath(const char *prefix, char out[300], char *err) {
+    buf b = BUF_INIT;   /* the rule of didTemplate, which the settings table checked WA_PREFIX with */
+    int rc = didPrefixPath(prefix, &b) < 0 ? errSet(err, "out of memory")
+           : snprintf(out, 300, "%s", b.p ? (const char *)b.p : "") >= 300 ? errSet(err, "WA_PREFIX is too long")
+           : 0;
+    bufFree(&b);
+    return rc;
 }
 
 /* rules: everything but the parse, on a parsed log. */

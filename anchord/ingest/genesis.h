@@ -27,8 +27,11 @@ typedef struct genesisPolicy {
     char didPath[300];                  /* WA_PREFIX as DID path: ":.well-known:did" */
 } genesisPolicy;
 
-/* genesisDidPath: WA_PREFIX ("a/b") as the DID path segments it gives (":a:b"). */
-void genesisDidPath(const char *prefix, char out[300]);
+/* genesisDidPath: WA_PREFIX ("a/b") as the DID path segments it gives (":a:b"):
+ * didlog/didurl.h didPrefixPath, the rule WA_PREFIX was validated with (didTemplate).
+ * 0 / -1 + err (out of memory; longer than out, which the settings table's bound on
+ * WA_PREFIX rules out). */
+int genesisDidPath(const char *prefix, char out[300], char *err);
 
 /* genesisPolicyFromConfig: the public halves of the service keys (the secrets
  * are read, used for the public keys, and wiped) and the domain. 0 / -1 + err. */

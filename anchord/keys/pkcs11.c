@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/sha256.h"
 #include "core/io/file.h"
+#include "core/io/secret.h"
 #include "anchord/ops/log.h"
 #include "anchord/keys/pkcs11.h"
 
@@ -203,15 +204,11 @@ static int readPin(opening *o, buf *pin, const char **from) {
         if (fileSecretRead(path, PIN_MAX, pin, e) < 0) return fail(o, P11_EPIN, "pin-source: %s", e);
         *from = "pin-source";
     } else {
-        char *v = getenv("WA_PKCS11_PIN");
-        if (!v || !*v)
+        int rc = secretEnvTake("WA_PKCS11_PIN", pin, e);
+        if (rc < 0) return fail(o, P11_EFAIL, "%s", e);
+        if (rc == 0)
             return fail(o, P11_EPIN, "token \"%s\" needs a PIN: add pin-source=file:PATH (mode 0600) to the URI or set WA_PKCS11_PIN",
                         o->k->token);
-        size_t n = strlen(v);
-        int rc = bufAppend(pin, v, n);
-        sodium_memzero(v, n);
-        unsetenv("WA_PKCS11_PIN");
-        if (rc < 0) return fail(o, P11_EFAIL, "out of memory");
         *from = "WA_PKCS11_PIN";
     }
     while (pin->len && isspace(pin->p[pin->len - 1])) pin->p[--pin->len] = 0;

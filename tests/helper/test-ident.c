@@ -68,7 +68,7 @@ static void setup(void) {
     if (c->witnessKeyFile[0]) { if (keyFileRead(c->witnessKeyFile, &svc.wit, err) < 0) ttDie("witness key", err); }
     else svc.wit = svc.pub;
     didkeyFromPub(svc.wit.pk, svc.witDid);
-    genesisDidPath(c->prefix, svc.didPath);
+    if (genesisDidPath(c->prefix, svc.didPath, err) < 0) ttDie("DID path", err);
     svc.ready = 1;
 }
 

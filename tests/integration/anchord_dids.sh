@@ -26,10 +26,10 @@ gen() {
 }
 gen good.jsonl --domain dpp.example.com --update-key "$K/pub.key" --witness "$K/pub.key"
 
-t_expect_rc "serve without a publisher key refuses to start" 1 env WA_PUBLISHER_KEY_FILE= "$AD" serve
+t_expect_rc "serve without a publisher key refuses to start (exit 3)" 3 env WA_PUBLISHER_KEY_FILE= "$AD" serve
 t_check "and names the setting" grep -q "WA_PUBLISHER_KEY_FILE" "$T_TMP/last.err"
 chmod 644 "$K/other.key"
-t_expect_rc "serve with a 0644 key file refuses to start" 1 env WA_PUBLISHER_KEY_FILE="$K/other.key" "$AD" serve
+t_expect_rc "serve with a 0644 key file refuses to start (exit 3)" 3 env WA_PUBLISHER_KEY_FILE="$K/other.key" "$AD" serve
 t_check "and says 0600" grep -q "0600" "$T_TMP/last.err"
 chmod 600 "$K/other.key"
 
@@ -102,13 +102,13 @@ t_eq "submitted genesis queued" "$(dids)" 2
 t_expect_rc "submit --dids mixed: exit 1" 1 "$AD" submit --dids "$T_TMP/s1.jsonl" "$T_TMP/nowit.jsonl"
 t_eq "one result per file" "$(wc -l <"$T_TMP/last.out")" 2
 t_check "replay reported" grep -q '"code":409' "$T_TMP/last.out"
-t_expect_rc "submit --dids missing file: exit 2" 2 "$AD" submit --dids "$T_TMP/none.jsonl"
-t_expect_rc "submit --dids without publisher key: exit 2" 2 env WA_PUBLISHER_KEY_FILE= "$AD" submit --dids "$T_TMP/s1.jsonl"
+t_expect_rc "submit --dids missing file: exit 3" 3 "$AD" submit --dids "$T_TMP/none.jsonl"
+t_expect_rc "submit --dids without publisher key: exit 3" 3 env WA_PUBLISHER_KEY_FILE= "$AD" submit --dids "$T_TMP/s1.jsonl"
 gen s2.jsonl --domain dpp.example.com --update-key "$K/pub.key" --witness "$K/pub.key"
-t_expect_rc "submit --dids Redis down: exit 3" 3 env WA_REDIS_URL=redis://127.0.0.1:1 "$AD" submit --dids "$T_TMP/s2.jsonl"
+t_expect_rc "submit --dids Redis down: exit 4" 4 env WA_REDIS_URL=redis://127.0.0.1:1 "$AD" submit --dids "$T_TMP/s2.jsonl"
 t_expect_rc "publisher key from the environment (key file JSON)" 0 \
     env WA_PUBLISHER_KEY_FILE= WA_PUBLISHER_KEY="$(cat "$K/pub.key")" "$AD" submit --dids "$T_TMP/s2.jsonl"
-t_expect_rc "key file and env both set: exit 2" 2 env WA_PUBLISHER_KEY="$(cat "$K/pub.key")" "$AD" submit --dids "$T_TMP/s2.jsonl"
+t_expect_rc "key file and env both set: exit 3" 3 env WA_PUBLISHER_KEY="$(cat "$K/pub.key")" "$AD" submit --dids "$T_TMP/s2.jsonl"
 t_check "says use one" grep -q "use one" "$T_TMP/last.err"
 t_check "secret never printed" bash -c "! grep -q secretKeyMultibase '$T_TMP/last.err' '$T_TMP/last.out'"
 

@@ -67,9 +67,9 @@ fi
 HP=$(freeport); t_bg "$TT" httpstatic "$PUB" "$HP"; wait_port "$HP" 10
 t_expect_rc "DID --base-url (HTTP, anchors file)" 0 $DV "${DIDS[2]}" --base-url "http://127.0.0.1:$HP" --anchors "$ANCH"
 t_expect_rc "DID --base-url (HTTP, --rpc)" 0 $DV "${DIDS[3]}" --base-url "http://127.0.0.1:$HP" --rpc "$RPC_URL" --contract "$C"
-t_expect_rc "unknown DID over HTTP: I/O error 3" 3 $DV "did:webvh:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ:dpp.example.com:.well-known:did:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ" --base-url "http://127.0.0.1:$HP" --anchors "$ANCH"
-t_expect_rc "server down: I/O error 3" 3 $DV "${DIDS[2]}" --base-url "http://127.0.0.1:$(freeport)" --anchors "$ANCH"
-t_expect_rc "plain http without --base-url is refused" 3 $DV "did:webvh:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ:127.0.0.1%3A$HP" --anchors "$ANCH"
+t_expect_rc "unknown DID over HTTP: not published, exit 1" 1 $DV "did:webvh:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ:dpp.example.com:.well-known:did:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ" --base-url "http://127.0.0.1:$HP" --anchors "$ANCH"
+t_expect_rc "server down: unavailable, exit 4" 4 $DV "${DIDS[2]}" --base-url "http://127.0.0.1:$(freeport)" --anchors "$ANCH"
+t_expect_rc "an IP-literal DID without --base-url is refused (usage, exit 2)" 2 $DV "did:webvh:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ:127.0.0.1%3A$HP" --anchors "$ANCH"
 
 # batch: rebuild each root from its manifest.
 t_expect_rc "batch 1 --base-url --rpc" 0 $DV batch 1 --base-url "http://127.0.0.1:$HP" --rpc "$RPC_URL" --contract "$C"
@@ -128,13 +128,13 @@ d=$(case_dir 3); jq -c --slurpfile o "$(dir 4)/witness.json" '.anchors[1] = $o[0
 expect "one proof moved from another DID" "$d" 1 "^INVALID +2-.*witness.json anchors 2-.* as version 2, but the log's is 2-"
 
 d=$(case_dir 4); head -n 2 "$d/did.jsonl" >"$d/x" && mv "$d/x" "$d/did.jsonl"
-expect "truncated log, proofs kept: STALE (a proof beyond the log leads to a root on chain)" "$d" 4 \
+expect "truncated log, proofs kept: STALE (a proof beyond the log leads to a root on chain)" "$d" 9 \
     "^stale: witness.json anchors version 3-.* in batch 2 \(its root is on chain\), but the served did.jsonl stops at version 2"
 grep -Eq "^ANCHORED +2-" "$T_TMP/last.out" && ! grep -q "^INVALID" "$T_TMP/last.out" && t_ok "truncated log: the versions present stay ANCHORED" || t_fail "truncated"
 d=$(case_dir 4); head -n 2 "$d/did.jsonl" >"$d/x" && mv "$d/x" "$d/did.jsonl"
 jqw "$d/witness.json" '.anchors |= .[:2]'
 expect "consistent rollback, no manifests: ANCHORED (the limit docs/didverify.md states)" "$d" 0 "^summary: ANCHORED: 2 anchored"
-expect "consistent rollback, --manifests DIR: STALE" "$d" 4 "^stale: batch 2 anchors version 3-.* stops at version 2" --anchors "$ANCH" --manifests "$PUB/batches"
+expect "consistent rollback, --manifests DIR: STALE" "$d" 9 "^stale: batch 2 anchors version 3-.* stops at version 2" --anchors "$ANCH" --manifests "$PUB/batches"
 expect "consistent rollback, --stale-batches 0: no scan" "$d" 0 "^summary: ANCHORED" --anchors "$ANCH" --manifests "$PUB/batches" --stale-batches 0
 
 d=$(case_dir 4); jqw "$d/witness.json" 'del(.anchors[1])'
@@ -152,9 +152,9 @@ jqw "$d/witness.json" '.anchors[].contract = "'"$(echo "$C2" | tr A-F a-f)"'"'
 expect "witness.json rewritten to the other registry" "$d" 1 "^INVALID +1-.*anchored at contract $C2, but the roots come from contract $C" --rpc "$RPC_URL" --contract "$C"
 d=$(case_dir 0); jqw "$d/witness.json" '.anchors[].chainId = 1'
 expect "right root, wrong chain" "$d" 1 "^INVALID +1-.*anchored on chain 1, but the roots come from chain 31337"
-t_expect_rc "--chain-id other than the node's: error 3" 3 off "$(dir 0)" --rpc "$RPC_URL" --contract "$C" --chain-id 11155111
+t_expect_rc "--chain-id other than the node's: wrong chain, exit 5" 5 off "$(dir 0)" --rpc "$RPC_URL" --contract "$C" --chain-id 11155111
 grep -q "chain id mismatch" "$T_TMP/last.err" && t_ok "reason: chain id mismatch" || t_fail "chain id" "$(cat "$T_TMP/last.err")"
-t_expect_rc "anchors file of another contract given --contract: error 3" 3 off "$(dir 0)" --anchors "$ANCH" --contract "$C2"
+t_expect_rc "anchors file of another contract given --contract: input file, exit 3" 3 off "$(dir 0)" --anchors "$ANCH" --contract "$C2"
 
 jq -c '.anchors[1].root = "'"$(printf '%064d' 7)"'"' "$ANCH" >"$T_TMP/edited.json"
 d=$(case_dir 1)
@@ -166,10 +166,10 @@ t_expect_rc "batch 1 against the edited anchors file" 1 $DV batch 1 --manifest "
 cp -r "$PUB" "$T_TMP/pub2"
 "$TT" fixture append "$T_TMP/pub2" 0 && t_ok "append a well-signed entry" || t_fail "append"
 d=$T_TMP/pub2/.well-known/did/$(scid "${DIDS[0]}")
-expect "entry after the last anchor" "$d" 2 "^PENDING +5-.*no anchor in witness.json yet"
+expect "entry after the last anchor" "$d" 8 "^PENDING +5-.*no anchor in witness.json yet"
 grep -q "^summary: PENDING: 4 anchored, 1 pending, 0 invalid of 5 versions" "$T_TMP/last.out" && t_ok "pending summary" || t_fail "pending summary"
 HP2=$(freeport); t_bg "$TT" httpstatic "$T_TMP/pub2" "$HP2"; wait_port "$HP2" 10
-t_expect_rc "pending over HTTP too" 2 $DV "${DIDS[0]}" --base-url "http://127.0.0.1:$HP2" --anchors "$ANCH"
+t_expect_rc "pending over HTTP too" 8 $DV "${DIDS[0]}" --base-url "http://127.0.0.1:$HP2" --anchors "$ANCH"
 "$TT" fixture append "$T_TMP/pub2" 0 --signer rotated
 expect "event signed by the rotated-out key" "$d" 1 "^INVALID +6-.*event: key #key-1 is not an assertionMethod of the previous version"
 "$TT" fixture append "$T_TMP/pub2" 1 --signer forged
@@ -184,20 +184,20 @@ ok_all=1
 for i in "${!DIDS[@]}"; do off "$(dir "$i")" --anchors "$ANCH" >/dev/null 2>&1 || ok_all=0; done
 [ $ok_all = 1 ] && t_ok "untouched histories stay ANCHORED" || t_fail "untouched histories"
 
-# Usage and I/O errors: exit 3.
-t_expect_rc "no arguments" 3 $DV
+# Usage errors: exit 2; a file that cannot be read: 3; a server that cannot be reached: 4.
+t_expect_rc "no arguments" 2 $DV
 t_expect_rc "--help" 0 $DV --help
 t_expect_rc "verify --help" 0 $DV verify --help
 t_expect_rc "batch --help" 0 $DV batch --help
 t_expect_rc "anchors --help" 0 $DV anchors --help
-t_expect_rc "no root source" 3 off "$(dir 0)"
-t_expect_rc "two root sources" 3 off "$(dir 0)" --anchors "$ANCH" --rpc "$RPC_URL" --contract "$C"
-t_expect_rc "--rpc without --contract" 3 off "$(dir 0)" --rpc "$RPC_URL"
-t_expect_rc "bad --contract" 3 off "$(dir 0)" --rpc "$RPC_URL" --contract 0x1234
-t_expect_rc "--log without --witness" 3 $DV --log "$(dir 0)/did.jsonl" --anchors "$ANCH"
+t_expect_rc "no root source" 2 off "$(dir 0)"
+t_expect_rc "two root sources" 2 off "$(dir 0)" --anchors "$ANCH" --rpc "$RPC_URL" --contract "$C"
+t_expect_rc "--rpc without --contract" 2 off "$(dir 0)" --rpc "$RPC_URL"
+t_expect_rc "bad --contract" 2 off "$(dir 0)" --rpc "$RPC_URL" --contract 0x1234
+t_expect_rc "--log without --witness" 2 $DV --log "$(dir 0)/did.jsonl" --anchors "$ANCH"
 t_expect_rc "missing file" 3 $DV --log "$T_TMP/nope" --witness "$(dir 0)/witness.json" --anchors "$ANCH"
-t_expect_rc "RPC down" 3 off "$(dir 0)" --rpc "http://127.0.0.1:$(freeport)" --contract "$C"
-t_expect_rc "bad option" 3 $DV --frobnicate
-t_expect_rc "not a did:webvh DID" 3 $DV did:web:example.com --anchors "$ANCH"
-t_expect_rc "anchors export without --out" 3 $DV anchors export --rpc "$RPC_URL" --contract "$C"
+t_expect_rc "RPC down" 4 off "$(dir 0)" --rpc "http://127.0.0.1:$(freeport)" --contract "$C"
+t_expect_rc "bad option" 2 $DV --frobnicate
+t_expect_rc "not a did:webvh DID" 2 $DV did:web:example.com --anchors "$ANCH"
+t_expect_rc "anchors export without --out" 2 $DV anchors export --rpc "$RPC_URL" --contract "$C"
 t_done

@@ -52,6 +52,6 @@ t_expect_rc "changed batchId" 1 "$DV" --log "$T_TMP/t2/did.jsonl" --witness "$T_
 grep -q "^INVALID  1-.*differs from the on-chain root .* of batch 1" "$T_TMP/last.out" && t_ok "reason: on-chain root" || t_fail "reason" "$(cat "$T_TMP/last.out")"
 cp -r "$FS/.well-known/did/$(SCID 5)" "$T_TMP/t3"
 head -n 1 "$T_TMP/t3/did.jsonl" >"$T_TMP/t3/x" && mv "$T_TMP/t3/x" "$T_TMP/t3/did.jsonl"
-t_expect_rc "truncated log, proofs kept: STALE (exit 4)" 4 "$DV" --log "$T_TMP/t3/did.jsonl" --witness "$T_TMP/t3/witness.json" --did-witness "$T_TMP/t3/did-witness.json" --anchors "$T_TMP/anchors.json"
+t_expect_rc "truncated log, proofs kept: STALE (exit 9)" 9 "$DV" --log "$T_TMP/t3/did.jsonl" --witness "$T_TMP/t3/witness.json" --did-witness "$T_TMP/t3/did-witness.json" --anchors "$T_TMP/anchors.json"
 grep -q "^stale: witness.json anchors version 2-.*but the served did.jsonl stops at version 1" "$T_TMP/last.out" && t_ok "reason: stale" || t_fail "reason" "$(cat "$T_TMP/last.out")"
 t_done

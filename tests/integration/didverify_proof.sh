@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # didverify_proof.sh -- `didverify proof` against published data and an independent tool:
 # every transparency-dev/merkle inclusion vector (valid -> 0, tampered -> 1, malformed
-# hashes -> 3), the RFC 6962 reference audit paths, proofs made by npm merkletreejs
-# configured as RFC 6962, and usage errors (-> 3).
+# hashes -> 2), the RFC 6962 reference audit paths, proofs made by npm merkletreejs
+# configured as RFC 6962, and usage errors (-> 2).
 source "$(dirname "$0")/../lib.sh"
 DV=$BIN/didverify
 
@@ -21,11 +21,11 @@ while IFS= read -r f; do
     # A list of one empty item ([""], the size-1 garbage vectors) joins to "", which
     # the CLI reads as the empty proof; pass "," (two empty items) to keep it malformed.
     [ -z "$proof" ] && [ "${J[3]}" -gt 0 ] && proof=,
-    well=1   # every hash 32 bytes? otherwise the CLI must call it a usage error
+    well=1   # every hash 32 bytes? otherwise the CLI must call it a usage error (exit 2)
     for h in "$leaf" "$root"; do [ ${#h} -eq 64 ] || well=0; done
     for h in $(echo "$proof" | tr ',' ' '); do [ ${#h} -eq 64 ] || well=0; done
     case "$proof" in ,*|*,|*,,*) well=0;; esac
-    if [ "${J[0]}" = false ]; then want=0; elif [ $well = 1 ]; then want=1; else want=3; fi
+    if [ "${J[0]}" = false ]; then want=0; elif [ $well = 1 ]; then want=1; else want=2; fi
     t_expect_rc "vector ${f#"$VEC/"} -> $want" $want "$DV" proof --leaf-hash "$leaf" \
         --index "$(num "$f" leafIdx)" --size "$(num "$f" treeSize)" --root "$root" --proof "$proof"
     n=$((n + 1))
@@ -75,21 +75,21 @@ else
     t_fail "merkletreejs" "$(head -c 300 "$T_TMP/mt.err")"
 fi
 
-# --- 4. usage errors -> 3, help -> 0.
-t_expect_rc "no command" 3 "$DV"
-t_expect_rc "unknown command" 3 "$DV" frobnicate
+# --- 4. usage errors -> 2 (the one exit-code table, README), help -> 0.
+t_expect_rc "no command" 2 "$DV"
+t_expect_rc "unknown command" 2 "$DV" frobnicate
 t_expect_rc "top-level --help" 0 "$DV" --help
 grep -q '^  proof ' "$T_TMP/last.out" && t_ok "help lists proof" || t_fail "help lists proof" "$(cat "$T_TMP/last.out")"
 t_expect_rc "proof --help" 0 "$DV" proof --help
-t_expect_rc "missing --root" 3 "$DV" proof --leaf-hash "$L0" --index 0 --size 1
-t_expect_rc "short leaf hex" 3 "$DV" proof --leaf-hash abcd --index 0 --size 1 --root "$L0"
-t_expect_rc "non-hex root" 3 "$DV" proof --leaf-hash "$L0" --index 0 --size 1 --root "${L0/6/g}"
-t_expect_rc "negative index" 3 "$DV" proof --leaf-hash "$L0" --index -1 --size 1 --root "$L0"
-t_expect_rc "index overflows 64 bits" 3 "$DV" proof --leaf-hash "$L0" --index 18446744073709551616 --size 1 --root "$L0"
-t_expect_rc "size not a number" 3 "$DV" proof --leaf-hash "$L0" --index 0 --size 1x --root "$L0"
-t_expect_rc "proof with empty item" 3 "$DV" proof --leaf-hash "$L0" --index 0 --size 2 --root "$L0" --proof "$L0,"
-t_expect_rc "unknown option" 3 "$DV" proof --leaf "$L0"
-t_expect_rc "stray argument" 3 "$DV" proof --leaf-hash "$L0" --index 0 --size 1 --root "$L0" extra
+t_expect_rc "missing --root" 2 "$DV" proof --leaf-hash "$L0" --index 0 --size 1
+t_expect_rc "short leaf hex" 2 "$DV" proof --leaf-hash abcd --index 0 --size 1 --root "$L0"
+t_expect_rc "non-hex root" 2 "$DV" proof --leaf-hash "$L0" --index 0 --size 1 --root "${L0/6/g}"
+t_expect_rc "negative index" 2 "$DV" proof --leaf-hash "$L0" --index -1 --size 1 --root "$L0"
+t_expect_rc "index overflows 64 bits" 2 "$DV" proof --leaf-hash "$L0" --index 18446744073709551616 --size 1 --root "$L0"
+t_expect_rc "size not a number" 2 "$DV" proof --leaf-hash "$L0" --index 0 --size 1x --root "$L0"
+t_expect_rc "proof with empty item" 2 "$DV" proof --leaf-hash "$L0" --index 0 --size 2 --root "$L0" --proof "$L0,"
+t_expect_rc "unknown option" 2 "$DV" proof --leaf "$L0"
+t_expect_rc "stray argument" 2 "$DV" proof --leaf-hash "$L0" --index 0 --size 1 --root "$L0" extra
 t_expect_rc "one-leaf tree, no --proof" 0 "$DV" proof --leaf-hash "$L0" --index 0 --size 1 --root "$L0"
 
 t_done

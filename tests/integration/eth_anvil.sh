@@ -55,8 +55,8 @@ t_eq "second batchId is 1" "$(jf batchId "$T_TMP/last.out")" 1
 t_expect_rc "roots 1" 0 $AD roots 1
 t_eq "anchord roots 1" "$(cat "$T_TMP/last.out")" "$(root 0xa2)"
 t_expect_rc "verify-root 1 (match) exits 0" 0 $AD verify-root 1 "$(root 0xa2)"
-t_expect_rc "verify-root 1 (other root) exits 8" 8 $AD verify-root 1 "$(root 0xa1)"
-t_expect_rc "verify-root of a missing batch with zero root exits 8" 8 $AD verify-root 9 "$(root 0)"
+t_expect_rc "verify-root 1 (other root) exits 1" 1 $AD verify-root 1 "$(root 0xa1)"
+t_expect_rc "verify-root of a missing batch with zero root exits 1" 1 $AD verify-root 9 "$(root 0)"
 t_expect_rc "batch-count" 0 $AD batch-count
 t_eq "batch-count is 2" "$(cat "$T_TMP/last.out")" 2
 t_expect_rc "zero root refused" 1 $AD anchor-root "$(root 0)"

@@ -113,11 +113,11 @@ N0=$((N0 + 1)); invariants reorg 1
 # ---- malicious RPC: answers rewritten by the proxy ----
 
 scenario attack rpc-wrong-chain-id "the RPC answers eth_chainId 0x1 (mainnet) instead of 31337" \
-    "anchord refuses before loading the key or signing (exit 3, 'chain id mismatch'); no transaction; the honest run completes"
+    "anchord refuses before loading the key or signing (exit 5, 'chain id mismatch'); no transaction; the honest run completes"
 rules 'rpc=eth_chainId rewrite result "0x1"'; mark cid; events cid
 NB=$(nonce)
 pipe_run
-t_eq "wrong chain id: refused (exit 3)" "$RUN_RC" 3
+t_eq "wrong chain id: refused (exit 5)" "$RUN_RC" 5
 t_check "wrong chain id: says so" grep -q 'chain id mismatch: the RPC node is on chain 1' "$RUN_LOG"
 t_eq "wrong chain id: nothing signed or sent" "$(since cid | grep -c 'eth_sendRawTransaction') $(nonce)" "0 $NB"
 rules; pipe_run

@@ -68,12 +68,13 @@ t_eq "Redis killed: all events anchored" "$(anchored "$T_TMP/rk.jsonl")" 30
 t_eq "Redis killed: exactly one anchor" "$(count)" $((N0 + 1))
 check "Redis killed"
 
-# RPC down: the batch is staged, the node unreachable -> exit 1; then it completes.
+# RPC down: the batch is staged, the node unreachable -> exit 4 (unavailable, README "Exit
+# codes"); then it completes.
 "$TT" events 0 20 30 rpc >"$T_TMP/rpc.jsonl"; "$AD" submit "$T_TMP/rpc.jsonl" >/dev/null 2>&1
 N0=$(count)
 WA_CRASH_AT=staged pipe_run; sleep 1.1
 WA_RPC_URLS=http://127.0.0.1:$(freeport) pipe_run
-t_eq "RPC down: clean failure (exit 1)" "$RUN_RC" 1
+t_eq "RPC down: clean failure (exit 4, unavailable)" "$RUN_RC" 4
 t_check "RPC down: says so" grep -q "RPC\|rpc\|reach" "$RUN_LOG"
 pipe_run
 t_eq "RPC back: the next run finishes" "$RUN_RC" 0

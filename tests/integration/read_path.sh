@@ -76,15 +76,15 @@ scenario attack readers-while-publishing-s3 "the same against radosgw directly (
 publishing s3 "$S3URL"
 
 scenario attack missing-object-403 "S3 without list permission answers 403, not 404, for a missing object: DID 5's witness.json deleted; a DID never published" \
-    "didverify: witness.json not published (every version PENDING, exit 2), not an HTTP error; a missing did.jsonl: 'not published' (exit 3)"
+    "didverify: witness.json not published (every version PENDING, exit 8), not an HTTP error; a missing did.jsonl: 'not published' (exit 1)"
 D5=$("$TT" did 5); S5=$(cut -d: -f3 <<<"$D5")
 curl -sf -X DELETE --aws-sigv4 "aws:amz:us-east-1:s3" --user "$RGW_ACCESS_KEY:$RGW_SECRET_KEY" \
     -H 'x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' \
     "$AWS_ENDPOINT_URL/readpath/.well-known/did/$S5/witness.json" -o /dev/null || t_fail "delete witness.json"
 t_eq "missing-object-403: the bucket answers 403 for the deleted key" \
     "$(curl -s -o /dev/null -w '%{http_code}' "$S3URL/.well-known/did/$S5/witness.json")" 403
-t_expect_rc "missing-object-403: DID 5 PENDING (exit 2)" 2 "$DV" "$D5" --base-url "$S3URL" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
+t_expect_rc "missing-object-403: DID 5 PENDING (exit 8)" 8 "$DV" "$D5" --base-url "$S3URL" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
 t_check "missing-object-403: no anchor yet, not an HTTP error" grep -q "no anchor in witness.json yet" "$T_TMP/last.out"
-t_expect_rc "missing-object-403: an unpublished DID: exit 3" 3 "$DV" "$("$TT" did 99)" --base-url "$S3URL" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
+t_expect_rc "missing-object-403: an unpublished DID: not found, exit 1" 1 "$DV" "$("$TT" did 99)" --base-url "$S3URL" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
 t_check "missing-object-403: says not published" grep -q "did.jsonl: not published" "$T_TMP/last.err"
 t_done

@@ -109,8 +109,8 @@ scenario attack log-byte-edit "one byte of an anchored entry of did.jsonl edited
 tampered log-byte-edit 1 'did.jsonl does not verify' 'INVALID'
 
 scenario attack log-truncated "did.jsonl cut back to its genesis line (an anchored version removed)" \
-    "run: 'store tampered: did.jsonl ends at 1-... but the registry's head is 2-...'; didverify STALE (exit 4: witness.json still anchors version 2 on chain)"
-tampered log-truncated 2 'did.jsonl ends at 1-' '^stale: witness.json anchors version 2-' 4
+    "run: 'store tampered: did.jsonl ends at 1-... but the registry's head is 2-...'; didverify STALE (exit 9: witness.json still anchors version 2 on chain)"
+tampered log-truncated 2 'did.jsonl ends at 1-' '^stale: witness.json anchors version 2-' 9
 
 scenario attack log-extended-forged "a forged entry appended to did.jsonl (copy of the head with a new versionId and data)" \
     "run: 'store tampered: did.jsonl does not verify'; didverify INVALID for the forged version"

@@ -174,14 +174,14 @@ MHP=$(freeport); t_bg "$TT" httpstatic "$MIR" "$MHP"; wait_port "$MHP" 10
 "$DV" anchors export --rpc "$RPC_URL" --contract "$WA_CONTRACT" --out "$T_TMP/anchors.json" >/dev/null 2>&1
 
 scenario attack rollback-served-prefix "a server serves DID 6's history cut back consistently to version 2 (did.jsonl, witness.json and did-witness.json); version 3 is anchored in a later batch" \
-    "didverify STALE (exit 4) naming the batch and the version: online (batchCount, then the manifests from the base URL) and offline (--anchors with --manifests DIR)"
+    "didverify STALE (exit 9) naming the batch and the version: online (batchCount, then the manifests from the base URL) and offline (--anchors with --manifests DIR)"
 "$DV" "$(DID 6)" --base-url "http://127.0.0.1:$MHP" --rpc "$RPC_URL" --contract "$WA_CONTRACT" >"$T_TMP/st.out" 2>&1; rc=$?
-[ "$rc" = 4 ] && grep -qE "^stale: batch [0-9]+ anchors version 3-.* of this DID, but the served did.jsonl stops at version 2" "$T_TMP/st.out" &&
+[ "$rc" = 9 ] && grep -qE "^stale: batch [0-9]+ anchors version 3-.* of this DID, but the served did.jsonl stops at version 2" "$T_TMP/st.out" &&
     grep -qE "^summary: STALE: 2 anchored" "$T_TMP/st.out" && t_ok "rollback-served-prefix: online STALE" ||
     t_fail "rollback-served-prefix: online STALE" "exit $rc: $(grep -vE '^(ANCHORED|did:)' "$T_TMP/st.out" | head -3)"
 "$DV" --log "$MD6/did.jsonl" --witness "$MD6/witness.json" --did-witness "$MD6/did-witness.json" --anchors "$T_TMP/anchors.json" \
     --manifests "$FS/batches" >"$T_TMP/st.out" 2>&1; rc=$?
-[ "$rc" = 4 ] && grep -qE "^stale: batch [0-9]+ anchors version 3-" "$T_TMP/st.out" && t_ok "rollback-served-prefix: offline STALE" ||
+[ "$rc" = 9 ] && grep -qE "^stale: batch [0-9]+ anchors version 3-" "$T_TMP/st.out" && t_ok "rollback-served-prefix: offline STALE" ||
     t_fail "rollback-served-prefix: offline STALE" "exit $rc: $(grep -vE '^(ANCHORED|did:)' "$T_TMP/st.out" | head -3)"
 "$DV" "$(DID 6)" --base-url "http://127.0.0.1:$MHP" --rpc "$RPC_URL" --contract "$WA_CONTRACT" --json >"$T_TMP/st.json" 2>&1
 t_eq "rollback-served-prefix: --json verdict STALE with its reason" "$(jq -r '.verdict + " " + (.stale | test("anchors version 3-") | tostring)' "$T_TMP/st.json")" "STALE true"
@@ -197,16 +197,16 @@ t_eq "rollback-served-prefix: --json verdict STALE with its reason" "$(jq -r '.v
     t_fail "rollback-served-prefix: --stale-batches 1" "exit $rc: $(grep -vE '^(ANCHORED|did:)' "$T_TMP/st.out" | head -3)"
 
 scenario attack log-older-than-proofs "DID 7 served as a reader sees it while a batch publishes (the worker writes witness.json and did-witness.json before did.jsonl): the new proofs with the previous did.jsonl" \
-    "no INVALID: the proof of version 3 is not a fault of the log; it leads to a root on chain, so the history is STALE (exit 4), every version present ANCHORED"
+    "no INVALID: the proof of version 3 is not a fault of the log; it leads to a root on chain, so the history is STALE (exit 9), every version present ANCHORED"
 MD7=$MIR/.well-known/did/$(SCID 7)
 head -n 2 "$MD7/did.jsonl" >"$MD7/x" && mv "$MD7/x" "$MD7/did.jsonl"
 "$DV" "$(DID 7)" --base-url "http://127.0.0.1:$MHP" --rpc "$RPC_URL" --contract "$WA_CONTRACT" >"$T_TMP/st.out" 2>&1; rc=$?
-[ "$rc" = 4 ] && ! grep -q '^INVALID' "$T_TMP/st.out" && grep -qE "^stale: witness.json anchors version 3-.* in batch [0-9]+ \(its root is on chain\)" "$T_TMP/st.out" &&
+[ "$rc" = 9 ] && ! grep -q '^INVALID' "$T_TMP/st.out" && grep -qE "^stale: witness.json anchors version 3-.* in batch [0-9]+ \(its root is on chain\)" "$T_TMP/st.out" &&
     grep -qE "^summary: STALE: 2 anchored, 0 pending, 0 invalid" "$T_TMP/st.out" && t_ok "log-older-than-proofs: STALE, nothing INVALID" ||
     t_fail "log-older-than-proofs: STALE" "exit $rc: $(grep -vE '^(ANCHORED|did:)' "$T_TMP/st.out" | head -3)"
 jq -c '.anchors[2].root = ("00" * 32)' "$MD7/witness.json" >"$MD7/x" && mv "$MD7/x" "$MD7/witness.json"
 "$DV" "$(DID 7)" --base-url "http://127.0.0.1:$MHP" --rpc "$RPC_URL" --contract "$WA_CONTRACT" >"$T_TMP/st.out" 2>&1; rc=$?
-[ "$rc" = 4 ] && grep -q "^note: witness.json anchors 1 version(s) did.jsonl does not have" "$T_TMP/st.out" &&
+[ "$rc" = 9 ] && grep -q "^note: witness.json anchors 1 version(s) did.jsonl does not have" "$T_TMP/st.out" &&
     grep -qE "^stale: batch [0-9]+ anchors version 3-" "$T_TMP/st.out" &&
     t_ok "log-older-than-proofs: a made-up proof beyond the log proves nothing (ignored); the manifests still show version 3" ||
     t_fail "log-older-than-proofs: made-up proof" "exit $rc: $(grep -vE '^(ANCHORED|did:)' "$T_TMP/st.out" | head -3)"

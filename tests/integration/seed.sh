@@ -19,7 +19,7 @@ t_check "names the option" grep -q -- "--nope" "$T/last.err"
 t_expect_rc "missing --domain: 2" 2 "$SEED" generate-identities --publisher-key x --out "$T/x"
 
 "$DIDLOG" keygen --out "$T/pub.key" >/dev/null && "$DIDLOG" keygen --out "$T/wit.key" >/dev/null
-chmod 644 "$T/wit.key"; t_expect_rc "group-readable publisher key refused" 2 "$SEED" generate-identities \
+chmod 644 "$T/wit.key"; t_expect_rc "group-readable publisher key refused: exit 3" 3 "$SEED" generate-identities \
     --domain dpp.example.com --publisher-key "$T/wit.key" --out "$T/bad"; chmod 600 "$T/wit.key"
 t_expect_rc "IP-literal domain refused" 2 "$SEED" generate-identities --domain 127.0.0.1 --publisher-key "$T/pub.key" --out "$T/bad"
 
@@ -33,7 +33,7 @@ for k in window glassPane frame; do t_eq "1,000 $k" "$(grep -c "\"kind\":\"$k\""
 t_eq "3,000 genesis logs" "$(find "$T/a/public/.well-known/did" -name did.jsonl | wc -l)" 3000
 t_eq "3,000 key files, all 0600" "$(find "$T/a/keys" -name '*.json' -perm 600 | wc -l)" 3000
 t_eq "keys folder 0700" "$(stat -c %a "$T/a/keys")" 700
-t_expect_rc "refuses to overwrite a run" 2 gen --seed 42 --out "$T/a"
+t_expect_rc "refuses to overwrite a run: exit 3" 3 gen --seed 42 --out "$T/a"
 
 # determinism: same seed -> same bytes (other thread count); another seed -> other DIDs
 t_expect_rc "same seed again (3 jobs)" 0 gen --seed 42 --jobs 3 --out "$T/b"
@@ -90,7 +90,7 @@ t_expect_rc "simulate-telemetry" 0 "$SEED" simulate-telemetry --identities "$T/i
 t_eq "40 x (1 + 24) readings" "$(wc -l <"$T/tel.jsonl")" 1000
 t_expect_rc "telemetry verifies" 0 "$TT" seed-check events "$T/iot" "$T/tel.jsonl"
 t_check "odometer rises" bash -c "grep -F '$(jq -r .did <"$T/iot/index.jsonl" | head -1)' '$T/tel.jsonl' | jq -s '[.[] | select(.type==\"BatteryTelemetry\") | .data.odometerKm] | . == sort' | grep -q true"
-t_expect_rc "lifecycle refuses an iot directory" 2 "$SEED" simulate-lifecycle --identities "$T/iot" --out "$T/x.jsonl"
+t_expect_rc "lifecycle refuses an iot directory: exit 3" 3 "$SEED" simulate-lifecycle --identities "$T/iot" --out "$T/x.jsonl"
 t_check "says which command to use" grep -q simulate-telemetry "$T/last.err"
 
 # ingest: a recent fleet into a real redis-server through anchord serve and anchord submit
@@ -121,7 +121,7 @@ RCLI DEL 'wa:{s0}:events' >/dev/null; RCLI --scan --pattern 'wa:{s0}:events:*' |
 "$SEED" simulate-lifecycle --identities "$T/r" --out "$T/r.jsonl" >/dev/null
 t_expect_rc "anchord submit accepts every event" 0 "$ANCHORD" submit "$T/r.jsonl"
 t_eq "submit: 241 queued" "$(grep -c '"status":"queued"' "$T/last.out")" 241
-t_expect_rc "server down: exit 2" 2 "$SEED" simulate-lifecycle --identities "$T/r" --post "http://127.0.0.1:$(freeport)" --quiet
+t_expect_rc "server down: exit 4" 4 "$SEED" simulate-lifecycle --identities "$T/r" --post "http://127.0.0.1:$(freeport)" --quiet
 t_check "says cannot connect" grep -q "cannot connect" "$T/last.err"
 
 # seed-storage to a file store: create-only, the page at the root
@@ -131,6 +131,6 @@ t_check "page at the root" test -s "$T/store/index.html"
 t_check "same bytes as generated" cmp "$T/store/$(sed -n 1p "$T/r/index.jsonl" | jq -r .log | cut -d/ -f2-)" "$T/r/$(sed -n 1p "$T/r/index.jsonl" | jq -r .log)"
 t_expect_rc "again: kept, counted as present" 0 "$SEED" seed-storage --identities "$T/r" --store "file://$T/store" --quiet
 t_check "60 already present" grep -q "60 already present" "$T/last.out"
-t_expect_rc "bad store URL: 2" 2 "$SEED" seed-storage --identities "$T/r" --store "ftp://x"
-t_expect_rc "not an identities dir: 2" 2 "$SEED" seed-storage --identities "$T" --store "file://$T/store"
+t_expect_rc "bad store URL: 3" 3 "$SEED" seed-storage --identities "$T/r" --store "ftp://x"
+t_expect_rc "not an identities dir: 3" 3 "$SEED" seed-storage --identities "$T" --store "file://$T/store"
 t_done

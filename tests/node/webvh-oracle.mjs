@@ -3,6 +3,9 @@
 //
 //   node webvh-oracle.mjs resolve LOG [WITNESS.json] [--did DID] [--version-number N]
 //       resolveDIDFromLog; prints {"ok":bool,"did","versionId","deactivated","error"}; exit 0 ok, 1 not.
+//   node webvh-oracle.mjs services LOG [WITNESS.json]
+//       the resolved document's service array (the implicit #files / #whois included),
+//       relative ids ("#files") made absolute against the DID; exit 1 when it does not resolve.
 //   node webvh-oracle.mjs generate OUTDIR
 //       writes logs made by didwebvh-ts: OUTDIR/<case>/did.jsonl (+ did-witness.json)
 //       for the cases basic, rotate, prerotate, witness, deactivate.
@@ -129,6 +132,13 @@ async function main() {
     const r = await resolveOne(pos[0], pos[1], opts);
     console.log(JSON.stringify(r));
     process.exit(r.ok ? 0 : 1);
+  } else if (cmd === 'services') {
+    const log = readLog(a[0]);
+    const witnessProofs = a[1] && fs.existsSync(a[1]) ? JSON.parse(fs.readFileSync(a[1], 'utf8')) : [];
+    const r = await resolveDIDFromLog(log, { verifier, witnessProofs });
+    if (!r.doc) process.exit(1);
+    const abs = (id) => (typeof id === 'string' && id.startsWith('#') ? r.did + id : id);
+    console.log(JSON.stringify((r.doc.service || []).map((s) => ({ ...s, id: abs(s.id) }))));
   } else if (cmd === 'generate') {
     await generate(a[0]);
   } else if (cmd === 'bench') {

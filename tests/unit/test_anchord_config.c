@@ -6,6 +6,7 @@
 #include "t.h"
 #include "core/err.h"
 #include "anchord/config/config.h"
+#include "anchord/ingest/genesis.h"
 
 static int setOk(config *c, const char *k, const char *v) {
     char err[ERR_MAX];
@@ -54,12 +55,21 @@ int main(void) {
     T_CHECK(setOk(&c, "WA_BATCH_MAX_WAIT", "5m") && c.batchMaxWaitMs == 300000, "duration m");
     T_CHECK(setErr(&c, "WA_LISTEN", "example.com:80", "IP"), "listen host");
     T_CHECK(setOk(&c, "WA_LISTEN", "[::1]:8080"), "listen v6");
+    T_CHECK(setErr(&c, "WA_LISTEN", "127.0.0.1:", "port"), "listen: empty port (serve's atoi made it 0)");
+    T_CHECK(setErr(&c, "WA_LISTEN", "127.0.0.1:80x", "port"), "listen: port with a suffix");
     T_CHECK(setErr(&c, "WA_LOG_LEVEL", "loud", "debug"), "log level");
     T_CHECK(setErr(&c, "WA_CRASH_AT", "exploded", "batch state"), "crash at");
     T_CHECK(setOk(&c, "WA_CRASH_AT", "before:submitted"), "crash before");
     T_CHECK(setErr(&c, "WA_DOMAIN", "Example.COM", "lowercase"), "domain case");
     T_CHECK(setOk(&c, "WA_DOMAIN", "example.com:8443") && !strcmp(c.domain, "example.com%3A8443"), "domain port");
     T_CHECK(setErr(&c, "WA_PREFIX", "../etc", ".."), "prefix");
+    T_CHECK(setOk(&c, "WA_DOMAIN", "localhost%3A8080"), "domain: localhost (the default)");
+    T_CHECK(setErr(&c, "WA_DOMAIN", "127.0.0.1", "IP"), "domain: an IP literal makes no valid DID");
+    T_CHECK(setErr(&c, "WA_PREFIX", "a/./b", "."), "prefix: a '.' DID path segment");
+    char didPath[300];
+    T_CHECK(genesisDidPath(".well-known/did", didPath, err) == 0 && !strcmp(didPath, ":.well-known:did") &&
+                genesisDidPath("", didPath, err) == 0 && !strcmp(didPath, ""),
+            "WA_PREFIX as a DID path: didlog's didPrefixPath");
     T_CHECK(setErr(&c, "WA_NOPE", "1", "unknown"), "unknown setting");
     T_CHECK(setErr(&c, "WA_STORE", "file://a\nb", "one line"), "newline");
 
@@ -118,11 +128,6 @@ int main(void) {
     unsetenv("WA_RELAYER_KEY");
     bufWipe(&s);
     unlink(key); unlink(path); rmdir(dir);
-
-    char *argv1[] = {"anchord", "serve", "--config", "x.conf"};
-    char *argv2[] = {"anchord", "--config=y.conf"};
-    T_CHECK(configArgPath(4, argv1) && !strcmp(configArgPath(4, argv1), "x.conf"), "--config FILE");
-    T_CHECK(configArgPath(2, argv2) && !strcmp(configArgPath(2, argv2), "y.conf"), "--config=FILE");
 
     /* help lists every setting with its default */
     char *hb = NULL;

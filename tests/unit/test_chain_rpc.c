@@ -122,6 +122,9 @@ static void testUrls(void) {
     T_CHECK(!strcmp(s, "http://127.0.0.1:8545"), "userinfo hidden: %s", s);
     ethRpc r;
     T_CHECK(ethRpcInit(&r, "ftp://x", err) < 0 && strstr(err, "http"), "non-http URL refused: %s", err);
+    T_CHECK(ethRpcInit(&r, "http://a,ftp://alice:s3cretPW@rpc.example/v3/k3yPath", err) < 0 &&
+                !strstr(err, "s3cretPW") && !strstr(err, "alice") && !strstr(err, "k3yPath") && strstr(err, "rpc.example"),
+            "a refused URL is shown without user:password@ or path: %s", err);
     T_CHECK(ethRpcInit(&r, " , ", err) < 0, "empty URL list refused");
     T_CHECK(ethRpcInit(&r, "http://a, https://b ,http://c", err) == 0 && r.nurls == 3 && !strcmp(r.urls[1], "https://b"),
             "three URLs parsed");

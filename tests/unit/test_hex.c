@@ -34,6 +34,9 @@ static void testDecode(void) {
     T_CHECK(hexDecode("abcd", b, 3) < 0, "short");
     T_CHECK(hexDecode("abcdef00", b, 3) < 0, "long");
     T_CHECK(hexDecode("abcdeg", b, 3) < 0, "non-hex");
+    T_CHECK(hexDigit('0') == 0 && hexDigit('9') == 9 && hexDigit('a') == 10 && hexDigit('F') == 15 &&
+                hexDigit('g') == -1 && hexDigit('x') == -1 && hexDigit(0) == -1 && hexDigit('/') == -1,
+            "hexDigit: digits, both cases, and -1 for anything else");
     size_t n = 9;
     uint8_t *p = hexDecodeAny("0a0b", &n);
     T_CHECK(p && n == 2 && p[1] == 0x0b, "hexDecodeAny");

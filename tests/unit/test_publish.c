@@ -14,6 +14,17 @@
  *  - a crash before "published" (WA_CRASH_AT, a forked child): the resumed publish finds
  *    every object already ours and writes none again, with the same outcome;
  *  - a manifest that exists with other bytes stops the batch; the journal is not advanced.
+ * Then, on the in-memory store (tests/unit/fake_store.c) and a fresh fake queue, faults a
+ * directory cannot make:
+ *  - a store that takes no writes (its own retries exhausted, then the probe fails too):
+ *    batchPublish fails, the journal stays at "staged", nothing is written; once the store
+ *    takes writes again the same batch publishes;
+ *  - a witness.json put still conflicting after every retry: that DID alone fails (its
+ *    registration re-queued, published by the next batch), the others are published;
+ *  - a lost answer on witness.json (a conflict on an object that already holds our bytes):
+ *    recognised as ours, not written again, the DID published;
+ *  - a lost answer on did.jsonl (the write landed, the answer failed): recognised as
+ *    published (resync), not written again, registry record and status written.
  * Needs no server. */
 #include <dirent.h>
 #include <stdatomic.h>
@@ -37,9 +48,11 @@
 #include "anchord/pipeline/batch.h"
 #include "anchord/queue/didreg.h"
 #include "tests/unit/fake_queue.h"
+#include "tests/unit/fake_store.h"
 #include "tests/unit/t.h"
 
 #define SUBJECTS 5
+#define EXTRA 5             /* subjects of the fault tests on the in-memory store */
 
 static config cfg;
 static pipeCtx pc;
@@ -47,7 +60,7 @@ static edKey pubKey, witKey;
 static atomic_int stopReq;
 static char dir[256];
 static char token[LEASE_TOKEN_MAX];
-static char dids[SUBJECTS][DOC_DID_MAX], scids[SUBJECTS][64];
+static char dids[SUBJECTS + EXTRA][DOC_DID_MAX], scids[SUBJECTS + EXTRA][64];
 
 static void die(const char *what, const char *err) {
     fprintf(stderr, "test_publish: %s: %s\n", what, err);
@@ -125,7 +138,7 @@ static void setup(void) {
     mkEncodeEd25519Pub(pc.pub.pk, pc.pubMk);
     didkeyFromPub(pc.wit.pk, pc.witDid);
     if (didregMacKey(&pc.pub, pc.regKey, err) < 0) die("registry key", err);
-    genesisDidPath(cfg.prefix, pc.didPath);
+    if (genesisDidPath(cfg.prefix, pc.didPath, err) < 0) die("DID path", err);
     snprintf(pc.consumer, sizeof pc.consumer, "test-publish-%d", (int)getpid());
     pc.threads = 2;
     pc.stop = &stopReq;
@@ -396,11 +409,228 @@ static void testManifestClash(void) {
     batchFree(&b);
 }
 
+/* ---- faults on the in-memory store ---- */
+
+static store *fst;          /* pc.st during the fault tests */
+
+/* registerOne: enqueue subject n's genesis registration. */
+static void registerOne(int n) {
+    char err[ERR_MAX], sid[QUEUE_SID_MAX];
+    buf line = BUF_INIT;
+    genesisLine(n, &line);
+    T_CHECK(queueEnqueue(pc.q, "dids", scids[n], "genesis", dids[n], (char *)line.p, line.len, 0, sid, NULL, err) ==
+            QUEUE_OK, "register %d: %s", n, err);
+    bufFree(&line);
+}
+
+/* objKey: the store key of object name of subject n. */
+static void objKey(int n, const char *name, char *out, size_t cap) { batchObjKey(&pc, scids[n], name, out, cap); }
+
+/* has: subject n's object name is in the in-memory store. */
+static int has(int n, const char *name) {
+    char k[STORE_KEY_MAX];
+    objKey(n, name, k, sizeof k);
+    return fakeStoreObject(fst, k) != NULL;
+}
+
+/* putsOf: how many puts of subject n's object name the store's log holds. */
+static int putsOf(int n, const char *name) {
+    char k[STORE_KEY_MAX + 8];
+    objKey(n, name, k + 4, STORE_KEY_MAX);
+    memcpy(k, "put ", 4);
+    size_t kl = strlen(k);
+    int c = 0;
+    for (const char *l = fakeStoreLog(fst); *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        c += !strncmp(l, k, kl) && l[kl] == ' ';
+    return c;
+}
+
+/* journalAt: the shard's oldest unfinished batch is b, at state. */
+static int journalAt(const batch *b, int state) {
+    char err[ERR_MAX];
+    batch r = {0};
+    int ok = journalResumeFind(pc.q, 0, &r.j, err) == 1 && !strcmp(r.j.id, b->j.id) && r.j.state == state;
+    batchFree(&r);
+    return ok;
+}
+
+/* publishedOne: subject n is published by batch id: its three objects, registry head and
+ * mac, status anchored. */
+static int publishedOne(int n, const batch *b, uint64_t id) {
+    char err[ERR_MAX], bid[24];
+    didInfo in;
+    const didWork *w = workOf(b, n);
+    snprintf(bid, sizeof bid, "%llu", (unsigned long long)id);
+    return w && has(n, "witness.json") && has(n, "did-witness.json") && has(n, "did.jsonl") &&
+           didregGet(pc.q, scids[n], &in, err) == 1 && !strcmp(in.versionId, w->ne[0].versionId) &&
+           didregMacOk(pc.regKey, scids[n], &in) && statusIs(n, "genesis", "status", "anchored") &&
+           statusIs(n, "genesis", "batchId", bid);
+}
+
+/* testStoreDown: every write fails (the store's own retries exhausted) and so does the
+ * probe: the batch stops before anything is written, the journal stays at "staged"; the
+ * same batch publishes once the store takes writes again. */
+static void testStoreDown(void) {
+    char err[ERR_MAX] = "";
+    int n = SUBJECTS;
+    registerOne(n);
+    batch b = {0};
+    T_CHECK(buildBatch(&b) == 1 && b.nleaves == 1, "store down: batch built (%zu leaves)", b.nleaves);
+    anchored(&b, 11);
+    fakeStoreLogReset(fst);
+    /* the next two puts fail: witness.json, then the probe's first write */
+    T_CHECK(fakeStoreRule(fst, "put", NULL, 1, FAKE_FAIL, NULL, 0) == 0 &&
+            fakeStoreRule(fst, "put", NULL, 1, FAKE_FAIL, NULL, 0) == 0, "store down: rules");
+    int state = b.j.state;
+    T_CHECK(batchPublish(&pc, token, &b, err) < 0 && err[0], "store down: batchPublish fails: %s", err);
+    T_CHECK(b.j.state == state && state == JS_STAGED && journalAt(&b, JS_STAGED),
+            "store down: journal still at staged");
+    T_CHECK(putsOf(n, "witness.json") == 1 && !has(n, "witness.json") && putsOf(n, "did-witness.json") == 0 &&
+            putsOf(n, "did.jsonl") == 0, "store down: one failed put of witness.json, no other object of the DID");
+    T_CHECK(strstr(fakeStoreLog(fst), "put " STORE_INTERNAL "probe/") && !strstr(fakeStoreLog(fst), "put batches/") &&
+            !workOf(&b, n)->failed,
+            "store down: the probe failed too: the batch stopped (not this DID alone), no manifest put");
+    T_CHECK(!fakeStoreObject(fst, "batches/11.json") && !statusIs(n, "genesis", "status", "anchored"),
+            "store down: no manifest, status not anchored");
+    didInfo in;
+    T_CHECK(didregGet(pc.q, scids[n], &in, err) == 0, "store down: no registry record");
+    /* the store takes writes again: the same batch publishes */
+    T_CHECK(batchPublish(&pc, token, &b, err) == 0 && b.nPublished == 1 && b.nFailed == 0 && publishedOne(n, &b, 11) &&
+            fakeStoreObject(fst, "batches/11.json") && journalAt(&b, JS_PUBLISHED), "store back: published: %s", err);
+    T_CHECK(batchAck(&pc, token, &b, err) == 0, "store back: acked: %s", err);
+    batchFree(&b);
+}
+
+/* testConflictsExhausted: witness.json of one DID conflicts on every round: that DID
+ * alone fails and waits for the next batch; the other is published. */
+static void testConflictsExhausted(void) {
+    char err[ERR_MAX] = "", k[STORE_KEY_MAX];
+    int a = SUBJECTS + 1, c = SUBJECTS + 2;
+    registerOne(a);
+    registerOne(c);
+    batch b = {0};
+    T_CHECK(buildBatch(&b) == 1 && b.nleaves == 2, "conflicts: batch built (%zu leaves)", b.nleaves);
+    anchored(&b, 12);
+    fakeStoreLogReset(fst);
+    objKey(a, "witness.json", k, sizeof k);
+    for (int i = 0; i < 3; i++)     /* publish.c PUT_RETRIES */
+        T_CHECK(fakeStoreRule(fst, "put", k, 1, FAKE_CONFLICT, NULL, 0) == 0, "conflicts: rule %d", i);
+    T_CHECK(batchPublish(&pc, token, &b, err) == 0 && b.nPublished == 1 && b.nFailed == 1 && b.nUnused == 1 &&
+            b.nConflicts == 3, "conflicts: published 1, failed 1, 3 conflicts (%zu, %zu, %zu): %s", b.nPublished,
+            b.nFailed, b.nConflicts, err);
+    T_CHECK(putsOf(a, "witness.json") == 3 && !has(a, "witness.json") && putsOf(a, "did-witness.json") == 0 &&
+            putsOf(a, "did.jsonl") == 0, "conflicts: 3 tries of witness.json, nothing else of that DID");
+    T_CHECK(statusIs(a, "genesis", "status", "queued") && publishedOne(c, &b, 12),
+            "conflicts: it re-queued, the other published");
+    T_CHECK(batchAck(&pc, token, &b, err) == 0, "conflicts: acked: %s", err);
+    batchFree(&b);
+    batch d = {0};
+    T_CHECK(buildBatch(&d) == 1 && d.nleaves == 1, "conflicts: the next batch takes it again");
+    anchored(&d, 13);
+    T_CHECK(batchPublish(&pc, token, &d, err) == 0 && d.nPublished == 1 && publishedOne(a, &d, 13) &&
+            batchAck(&pc, token, &d, err) == 0, "conflicts: then published: %s", err);
+    batchFree(&d);
+}
+
+/* ourWitness: the witness.json bytes publishing b writes for subject n, from a forked
+ * child publishing the same batch on its copy of the store and queue (malloc'd; *len). */
+static char *ourWitness(batch *b, int n, size_t *len) {
+    int fd[2];
+    char err[ERR_MAX], k[STORE_KEY_MAX];
+    if (pipe(fd) < 0) die("pipe", "");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        objKey(n, "witness.json", k, sizeof k);
+        const buf *o = batchPublish(&pc, token, b, err) == 0 ? fakeStoreObject(fst, k) : NULL;
+        _exit(o && write(fd[1], o->p, o->len) == (ssize_t)o->len ? 0 : 1);
+    }
+    close(fd[1]);
+    buf out = BUF_INIT;
+    char tmp[4096];
+    ssize_t r;
+    while ((r = read(fd[0], tmp, sizeof tmp)) > 0)
+        if (bufAppend(&out, tmp, (size_t)r) < 0) die("read", "out of memory");
+    close(fd[0]);
+    int ws;
+    waitpid(pid, &ws, 0);
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0 || !out.len) die("child publish", "no witness.json");
+    *len = out.len;
+    return (char *)out.p;
+}
+
+/* testLostWitness: the put of witness.json conflicts on an object that already holds our
+ * bytes (what a conditional put whose answer was lost meets when retried): recognised as
+ * ours, not written again; the DID is published. */
+static void testLostWitness(void) {
+    char err[ERR_MAX] = "", k[STORE_KEY_MAX];
+    int n = SUBJECTS + 3;
+    registerOne(n);
+    batch b = {0};
+    T_CHECK(buildBatch(&b) == 1 && b.nleaves == 1, "lost witness.json: batch built");
+    anchored(&b, 14);
+    size_t len;
+    char *ours = ourWitness(&b, n, &len);
+    fakeStoreLogReset(fst);
+    objKey(n, "witness.json", k, sizeof k);
+    T_CHECK(fakeStoreRule(fst, "put", k, 1, FAKE_FOREIGN, ours, len) == 0, "lost witness.json: rule");
+    T_CHECK(batchPublish(&pc, token, &b, err) == 0 && b.nPublished == 1 && b.nFailed == 0 && b.nConflicts == 1,
+            "lost witness.json: published, one conflict (%zu, %zu): %s", b.nPublished, b.nConflicts, err);
+    const buf *o = fakeStoreObject(fst, k);
+    T_CHECK(putsOf(n, "witness.json") == 1 && o && o->len == len && !memcmp(o->p, ours, len),
+            "lost witness.json: recognised as ours, not written again");
+    T_CHECK(putsOf(n, "did-witness.json") == 1 && putsOf(n, "did.jsonl") == 1 && publishedOne(n, &b, 14),
+            "lost witness.json: the rest written once, the DID published");
+    T_CHECK(batchAck(&pc, token, &b, err) == 0, "lost witness.json: acked: %s", err);
+    free(ours);
+    batchFree(&b);
+}
+
+/* testLostLog: the put of did.jsonl lands but its answer is lost (an error): the DID is
+ * found published after all (our lines are there), not written again, recorded. */
+static void testLostLog(void) {
+    char err[ERR_MAX] = "", k[STORE_KEY_MAX];
+    int n = SUBJECTS + 4;
+    registerOne(n);
+    batch b = {0};
+    T_CHECK(buildBatch(&b) == 1 && b.nleaves == 1, "lost did.jsonl: batch built");
+    anchored(&b, 15);
+    fakeStoreLogReset(fst);
+    objKey(n, "did.jsonl", k, sizeof k);
+    T_CHECK(fakeStoreRule(fst, "put", k, 1, FAKE_LOST, NULL, 0) == 0, "lost did.jsonl: rule");
+    T_CHECK(batchPublish(&pc, token, &b, err) == 0 && b.nPublished == 1 && b.nFailed == 0 && b.nUnused == 0,
+            "lost did.jsonl: published, none failed (%zu, %zu): %s", b.nPublished, b.nFailed, err);
+    T_CHECK(putsOf(n, "did.jsonl") == 1 && putsOf(n, "witness.json") == 1 && putsOf(n, "did-witness.json") == 1,
+            "lost did.jsonl: every object written once");
+    T_CHECK(publishedOne(n, &b, 15) && !statusIs(n, "genesis", "status", "queued"),
+            "lost did.jsonl: registry record and status anchored, nothing re-queued");
+    T_CHECK(batchAck(&pc, token, &b, err) == 0 && queueDepth(pc.q, 0, "dids", err) == 0, "lost did.jsonl: acked");
+    batchFree(&b);
+}
+
+/* testFaults: the fault tests, on a fresh fake queue and the in-memory store. */
+static void testFaults(void) {
+    char err[ERR_MAX];
+    queue *q0 = pc.q;
+    store *s0 = pc.st;
+    if (!(pc.q = fakeQueueOpen(1)) || !(fst = pc.st = fakeStoreOpen())) die("open", "fake");
+    if (leaseAcquire(pc.q, 0, 3600000, token, err) != 1) die("lease", err);
+    testStoreDown();
+    testConflictsExhausted();
+    testLostWitness();
+    testLostLog();
+    storeClose(pc.st);
+    queueClose(pc.q);
+    pc.q = q0;
+    pc.st = s0;
+}
+
 int main(void) {
     setup();
     testGenesis();
     testEvents();
     testManifestClash();
+    testFaults();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);

@@ -11,6 +11,8 @@
 #include "core/multiformat.h"
 #include "core/sha256.h"
 #include "core/io/file.h"
+#include "core/io/opt.h"
+#include "didlog/didurl.h"
 #include "seed/ident.h"
 #include "seed/product.h"
 #include "seed/rng.h"
@@ -68,19 +70,23 @@ static void testProduct(void) {
 static void testArgs(void) {
     buf b = BUF_INIT;
     char err[ERR_MAX];
-    T_CHECK(identDidTemplate("Dpp.Example.com:8443", ".well-known/did", &b, err) == 0 &&
+    T_CHECK(didTemplate("dpp.example.com:8443", ".well-known/did", 0, &b, err) == 0 &&
                 !strcmp((char *)b.p, "did:webvh:{SCID}:dpp.example.com%3A8443:.well-known:did:{SCID}"),
-            "template: lowercase host, %%3A port, prefix segments, SCID last: %s", (char *)b.p);
-    T_CHECK(identDidTemplate("127.0.0.1", ".well-known/did", &b, err) < 0, "IP literal refused");
-    T_CHECK(identDidTemplate("example.com", "a/../b", &b, err) < 0, "dot-dot segment refused");
+            "template: %%3A port, prefix segments, SCID last: %s", (char *)b.p);
+    T_CHECK(didTemplate("Dpp.Example.com", ".well-known/did", 0, &b, err) < 0, "upper-case host refused (one rule with WA_DOMAIN)");
+    T_CHECK(didTemplate("127.0.0.1", ".well-known/did", 0, &b, err) < 0, "IP literal refused");
+    T_CHECK(didTemplate("example.com", "a/../b", 0, &b, err) < 0, "dot-dot segment refused");
+    bufReset(&b);
+    T_CHECK(didPrefixPath("a//b c/", &b) == 0 && !strcmp((char *)b.p, ":a:b%20c"),
+            "prefix path: empty parts skipped, each segment percent-encoded: %s", (char *)b.p);
     bufFree(&b);
     long long t;
     T_CHECK(seedTimeArg("2025-01-01T00:00:00Z", &t, err) == 0 && t == 1735689600, "RFC 3339");
     T_CHECK(seedTimeArg("now-2d", &t, err) == 0 && llabs(t - (time(NULL) - 172800)) <= 1, "now-2d");
     T_CHECK(seedTimeArg("tomorrow", &t, err) < 0 && seedTimeArg("now-3x", &t, err) < 0, "bad times refused");
     uint64_t u;
-    T_CHECK(seedU64Arg("18446744073709551615", &u) == 0 && u == UINT64_MAX, "u64 max");
-    T_CHECK(seedU64Arg("-1", &u) < 0 && seedU64Arg("1x", &u) < 0 && seedU64Arg("", &u) < 0, "bad integers refused");
+    T_CHECK(optU64("18446744073709551615", &u) == 0 && u == UINT64_MAX, "u64 max");
+    T_CHECK(optU64("-1", &u) < 0 && optU64("1x", &u) < 0 && optU64("", &u) < 0, "bad integers refused");
 }
 
 static void knownAnswer(void) {

@@ -7,8 +7,9 @@
  *    not did:key DIDs. v1.0 says the id MUST be a did:key DID, so we reject it
  *    (invalidParameters) and the test expects that rejection.
  *  - resolutionResult didDocument: implementations add the implicit #files and
- *    #whois services in different forms; we return the entry's `state` as is, so
- *    the comparison drops services whose id ends in #files or #whois.
+ *    #whois services in different forms (ids "#files" or "<did>#files", endpoint with or
+ *    without the final '/'; docs/didwebvh.md), so the comparison drops services whose id
+ *    ends in #files or #whois.
  *  - "updated" is not compared for version queries (implementations disagree;
  *    we follow the spec: the last valid entry), and python/multi-update's
  *    resolutionResult.{1,2}.json are skipped (its harness ignored the query).

@@ -10,6 +10,7 @@
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
+#include "core/rfc3339.h"
 #include "didlog/didurl.h"
 #include "didlog/resolution.h"
 #include "didlog/webvh.h"
@@ -32,10 +33,10 @@ static const char *mkOf(const edKey *k) {
 }
 
 static const char *tm(int day) {
-    static char b[4][32];
+    static char b[4][RFC3339_MAX];
     static int slot;
     slot = (slot + 1) % 4;
-    webvhFormatTime(946684800LL + day * 86400LL, b[slot]);
+    rfc3339Format(946684800LL + day * 86400LL, b[slot]);
     return b[slot];
 }
 

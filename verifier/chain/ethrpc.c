@@ -1,5 +1,6 @@
 /* ethrpc.c -- Ethereum JSON-RPC client (read by didverify, used by anchord): one HTTP client kept per ethRpc, bounded bodies, fail-over and back-off. */
 #include <ctype.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include "verifier/chain/ethrpc.h"
@@ -8,6 +9,23 @@
 #include "core/io/http.h"
 
 #define BACKOFF_CAP_MS 10000
+
+/* wipeStr: zero the string s and free it (NULL is fine): URLs may carry user:password@. */
+static void wipeStr(char *s) {
+    if (!s) return;
+    sodium_memzero(s, strlen(s));
+    free(s);
+}
+
+/* notHttp: the error for the n bytes at p that are not an http(s) URL, the URL shown
+ * only in ethRpcShowUrl's form (no user:password@, no path). Returns -1. */
+static int notHttp(const char *p, size_t n, char *err) {
+    char *u = strndup(p, n), shown[ETH_RPC_SHOWN_MAX];
+    if (!u) return errSet(err, "out of memory");
+    ethRpcShowUrl(u, shown);
+    wipeStr(u);
+    return errSet(err, "WA_RPC_URLS: '%s' is not an http:// or https:// URL", shown);
+}
 
 int ethRpcUrls(ethRpc *r, const char *urls, char *err) {
     memset(r, 0, sizeof *r);
@@ -26,7 +44,7 @@ int ethRpcUrls(ethRpc *r, const char *urls, char *err) {
             if (r->nurls == ETH_RPC_MAX_URLS) { ethRpcFree(r); return errSet(err, "WA_RPC_URLS: more than %d URLs", ETH_RPC_MAX_URLS); }
             if (strncmp(p, "http://", 7) && strncmp(p, "https://", 8)) {
                 ethRpcFree(r);
-                return errSet(err, "WA_RPC_URLS: '%.*s' is not an http:// or https:// URL", (int)(n > 80 ? 80 : n), p);
+                return notHttp(p, n, err);
             }
             if (!(r->urls[r->nurls++] = strndup(p, n))) { ethRpcFree(r); return errSet(err, "out of memory"); }
         }
@@ -48,7 +66,7 @@ int ethRpcInit(ethRpc *r, const char *urls, char *err) {
 }
 
 void ethRpcFree(ethRpc *r) {
-    for (int i = 0; i < r->nurls; i++) free(r->urls[i]);
+    for (int i = 0; i < r->nurls; i++) { wipeStr(r->urls[i]); r->urls[i] = NULL; }
     r->nurls = 0;
     httpClientFree(r->http);
     r->http = NULL;
@@ -230,8 +248,7 @@ int ethQty(const json_t *v, uint64_t *out, char *err) {
     if (strlen(s) > 16) return errSet(err, "quantity wider than 64 bits");
     uint64_t x = 0;
     for (; *s; s++) {
-        int c = (unsigned char)*s, d = isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 :
-                                       (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+        int d = hexDigit((unsigned char)*s);
         if (d < 0) return errSet(err, "quantity has a non-hex character");
         x = x << 4 | (uint64_t)d;
     }

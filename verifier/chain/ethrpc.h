@@ -66,6 +66,8 @@ int ethRpcInit(ethRpc *r, const char *urls, char *err);
 /* ethRpcUrls: ethRpcInit without the HTTP handle: only the URL list is
  * checked and stored (configuration validation). Free with ethRpcFree. */
 int ethRpcUrls(ethRpc *r, const char *urls, char *err);
+/* ethRpcFree: the URLs zeroed (they may hold user:password@ or a key in the path)
+ * and freed, the HTTP client and lastData freed. */
 void ethRpcFree(ethRpc *r);
 /* ethRpcSetTransport: send r's requests through fn with ctx (NULL = HTTP again). */
 void ethRpcSetTransport(ethRpc *r, ethRpcPostFn fn, void *ctx);
