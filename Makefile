@@ -45,19 +45,21 @@ LIB     := $(BUILD)/libwa.a
 PROGS   := $(BIN)/anchord $(BIN)/didlog $(BIN)/didverify $(BIN)/seed
 UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITS   := $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+# The one test helper binary (git's t/helper model): test-tool SUBCOMMAND, one
+# tests/helper/test-*.c per group; outside $(BUILD)/tests, which run.sh runs as unit tests.
+HELPSRC := $(wildcard tests/helper/test-*.c)
+HELPER  := $(BUILD)/helper/test-tool
 # In-process seams of the unit tests (tests/unit/fake_*.c: queue, store, ...), linked
 # with every unit test, never with the product.
 FAKESRC := $(wildcard tests/unit/fake_*.c)
 FAKE    := $(BUILD)/tests/libfake.a
-TOOLSRC := $(wildcard tests/tools/*.c)
-TOOLS   := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCHSRC:= $(wildcard bench/*.c)
 BENCHES := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
 .PHONY: all test asan fuzz bench deps demo clean scenarios check-contracts contracts load \
         install uninstall man image check-layers check-rules FORCE
-all: check-layers $(PROGS) $(UNITS) $(TOOLS) $(BENCHES)
+all: check-layers $(PROGS) $(UNITS) $(HELPER) $(BENCHES)
 
 # Includes point down the layers of scripts/layers.txt (README "Layout"); then the call
 # and size rules of issue 13 (check-rules): a violation fails the build.
@@ -105,7 +107,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKE) $(LIB)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB)
+$(HELPER): $(HELPSRC:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)

@@ -20,10 +20,10 @@ pipe_env "s3://wabench" >/dev/null || { echo "services did not start"; exit 1; }
 export WA_BATCH_MAX_EVENTS=$NEV WA_LOG_LEVEL=info
 
 # Setup (not measured): the DIDs' genesis batch, then the events queued through ingest.
-"$PIPETOOL" register 0 "$NDID" >/dev/null || { echo "register failed"; exit 1; }
+"$TT" enqueue-dids 0 "$NDID" >/dev/null || { echo "register failed"; exit 1; }
 WA_BATCH_MAX_EVENTS=$NDID pipe_run
 [ "$RUN_RC" -eq 0 ] || { echo "genesis batch failed: $(tail -2 "$RUN_LOG")"; exit 1; }
-"$PIPETOOL" events 0 "$NDID" "$NEV" b >"$T_TMP/ev.jsonl"
+"$TT" events 0 "$NDID" "$NEV" b >"$T_TMP/ev.jsonl"
 "$AD" submit "$T_TMP/ev.jsonl" >/dev/null 2>&1 || { echo "submit failed"; exit 1; }
 
 # The measured batch.

@@ -2,7 +2,7 @@
  *
  *   bench_didverify verify DIR ANCHORS THREADS
  *       reads every history listed in DIR/dids.txt (did.jsonl, witness.json,
- *       did-witness.json, as wafixture publishes them) into memory, then verifies
+ *       did-witness.json, as test-tool fixture publishes them) into memory, then verifies
  *       them all with verifyHistory against the anchors file on THREADS threads;
  *       prints "<dids> <entries> <signatures> <seconds>"; exit 1 unless every
  *       history is ANCHORED. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench_didverify.sh -- didverify over 3,000 published histories of 5 entries
-# (tests/tools/wafixture: did:webvh logs with embedded signed events, a
+# (test-tool fixture: did:webvh logs with embedded signed events, a
 # KeyRotation, witness proofs, 5 batches of 3,000 leaves; roots in an offline
 # anchors file), verified fully offline on 2 threads. Side by side: didwebvh-ts
 # 2.8.0 resolveDIDFromLog on the same logs and did-witness.json files (node;
@@ -12,10 +12,10 @@
 # Target: >= 70 % of the bound.
 set -eu
 cd "$(dirname "$0")/.."
-B=${BUILD:-build}
+B=${BUILD:-build}; TT=$B/helper/test-tool
 N=${BENCH_DIDS:-3000}
 T=$(mktemp -d "${TMPDIR:-/tmp}/wa-bench.XXXXXX"); trap 'rm -rf "$T"' EXIT
-"$B/tools/wafixture" build "$T/pub" "$N" 5 --no-chain
+"$TT" fixture build "$T/pub" "$N" 5 --no-chain
 "$B/bench/bench_didverify" verify "$T/pub" "$T/pub/anchors.json" 2 >/dev/null   # warm up
 # Ours and the bound alternate, best of 3 each: on a shared machine a bound measured
 # minutes apart (or while another process winds down) is not comparable.

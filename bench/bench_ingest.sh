@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench_ingest.sh -- `anchord serve` ingest throughput with wrk (Debian) posting DISTINCT
-# valid signed events (pre-signed by anchord_infra sign-many, over 200 registered DIDs)
+# valid signed events (pre-signed by test-tool events, over 200 registered DIDs)
 # to 127.0.0.1 with a real redis-server (appendonly yes, everysec: the production
 # setting), next to the bound it cannot beat: libsodium Ed25519 verify on both cores
 # over messages of the same size (every event costs one verify). Target: >= 50 %.
@@ -10,13 +10,13 @@
 # BENCH_SECONDS (5), BENCH_EVENTS (auto: enough distinct events for the run), BENCH_CONNS (64).
 set -eu
 cd "$(dirname "$0")/.."
-B=${BUILD:-build}; BINDIR=${BIN:-bin}
+B=${BUILD:-build}; BINDIR=${BIN:-bin}; TT=$B/helper/test-tool
 SECS=${BENCH_SECONDS:-5}; CONNS=${BENCH_CONNS:-64}; THREADS=2
 T=$(mktemp -d "${TMPDIR:-/tmp}/wa-bench.XXXXXX")
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT
-port() { "$B/tools/freeport"; }
+port() { "$TT" freeport; }
 waitport() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 RP=$(port)
@@ -25,19 +25,21 @@ redis-server --bind 127.0.0.1 --port "$RP" --dir "$T" --save '' --appendonly yes
 PIDS+=($!)
 waitport "$RP"
 # No budget in the way: ~800 events per DID here, each reserving its bytes + 4 KB (the
-# registry records anchord_infra writes have no vbase), would come close to 4 MiB.
-export WA_REDIS_URL=redis://127.0.0.1:$RP WA_RATE_LIMIT=0 WA_LOG_LEVEL=warn WA_DID_BUDGET=67108864
-"$B/tools/anchord_infra" register-many 200
+# registry records test-tool register writes have no vbase), would come close to 4 MiB.
+# The test subjects' DIDs derive from their genesis logs under the publisher key.
+"$BINDIR/didlog" keygen --out "$T/pub.key" >/dev/null
+export WA_REDIS_URL=redis://127.0.0.1:$RP WA_RATE_LIMIT=0 WA_LOG_LEVEL=warn WA_DID_BUDGET=67108864 WA_PUBLISHER_KEY_FILE=$T/pub.key
+"$TT" register-many 200
 
 # The bound first (it also tells how many distinct events the run needs).
-"$B/tools/anchord_infra" sign-many 200 20000 warm- >"$T/sample.jsonl"
+"$TT" events 1 201 20000 warm- >"$T/sample.jsonl"
 read -r bound bytes < <("$B/bench/ingest_bound" "$T/sample.jsonl" "$THREADS" 2)
 N=${BENCH_EVENTS:-$(awk -v b="$bound" -v s="$SECS" 'BEGIN{printf "%d", b * s * 0.8 + 5000}')}
-"$B/tools/anchord_infra" sign-many 200 "$N" ev- >"$T/events.jsonl"
+"$TT" events 1 201 "$N" ev- >"$T/events.jsonl"
 
 HP=$(port)
-WA_LISTEN=127.0.0.1:$HP WA_HTTP_THREADS=${BENCH_HTTP_THREADS:-$THREADS} WA_PUBLISHER_KEY_FILE=$T/pub.key \
-    sh -c "'$BINDIR/didlog' keygen --out '$T/pub.key' >/dev/null && exec '$BINDIR/anchord' serve" >"$T/serve.log" 2>&1 &
+WA_LISTEN=127.0.0.1:$HP WA_HTTP_THREADS=${BENCH_HTTP_THREADS:-$THREADS} \
+    sh -c "exec '$BINDIR/anchord' serve" >"$T/serve.log" 2>&1 &
 PIDS+=($!)
 waitport "$HP" || { cat "$T/serve.log"; exit 1; }
 SERVE_PID=$(pgrep -P "${PIDS[1]}" anchord || echo "${PIDS[1]}")

@@ -6,7 +6,7 @@
 # Env: BENCH_N (objects, 10000), BENCH_PAR (N, 16), BENCH_SIZE (bytes, 200).
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
+BUILD=${BUILD:-build}; TT=$BUILD/helper/test-tool
 source tests/svc/radosgw.sh
 N=${BENCH_N:-10000}; PAR=${BENCH_PAR:-16}; SIZE=${BENCH_SIZE:-200}
 D=$(mktemp -d "${TMPDIR:-/tmp}/wa-bench-store.XXXXXX")
@@ -15,7 +15,7 @@ rgw_start "$D/rgw" 2>"$D/rgw.err" || { cat "$D/rgw.err"; exit 1; }
 rgw_bucket "$D/rgw" bench || { echo "bucket create failed"; exit 1; }
 
 # Warm up (pools, first-write paths) so neither side pays for it.
-WA_STORE_PARALLEL=$PAR "$BUILD/tools/storetool" -u s3://bench bulk 500 "$SIZE" warm >/dev/null || exit 1
+WA_STORE_PARALLEL=$PAR "$TT" store -u s3://bench bulk 500 "$SIZE" warm >/dev/null || exit 1
 
 # Raw: PAR curl processes, each one connection, its share of the PUTs; credentials in
 # 0600 config files (never on a command line).
@@ -49,7 +49,7 @@ raw_run() {   # NAMESPACE -> prints obj/s
 }
 store_run() {   # NAMESPACE -> prints obj/s
     local out
-    out=$(WA_STORE_PARALLEL=$PAR "$BUILD/tools/storetool" -u s3://bench bulk "$N" "$SIZE" "$1") || { echo "$out" >&2; exit 1; }
+    out=$(WA_STORE_PARALLEL=$PAR "$TT" store -u s3://bench bulk "$N" "$SIZE" "$1") || { echo "$out" >&2; exit 1; }
     echo "$out" | sed -n 's/.*: \([0-9.]*\) obj\/s/\1/p'
 }
 # Alternate the two, twice, so neither gains from running on a smaller bucket index.

@@ -8,7 +8,7 @@
 # Env: BENCH_N (objects, 3000), BENCH_PAR (N, 16), BENCH_SIZE (bytes, 200).
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
+BUILD=${BUILD:-build}; TT=$BUILD/helper/test-tool
 source tests/svc/azurite.sh
 N=${BENCH_N:-3000}; PAR=${BENCH_PAR:-16}; SIZE=${BENCH_SIZE:-200}
 D=$(mktemp -d "${TMPDIR:-/tmp}/wa-bench-az.XXXXXX")
@@ -22,7 +22,7 @@ fresh() {
     az_stop "$D/az"; rm -rf "$D/az"
     az_start "$D/az" 2>"$D/az.err" || { cat "$D/az.err" >&2; exit 1; }
     az_container "$D/az" bench || { echo "container create failed" >&2; exit 1; }
-    WA_STORE_PARALLEL=$PAR "$BUILD/tools/storetool" -u "$U" bulk 500 "$SIZE" warm >/dev/null || exit 1
+    WA_STORE_PARALLEL=$PAR "$TT" store -u "$U" bulk 500 "$SIZE" warm >/dev/null || exit 1
 }
 head -c "$SIZE" /dev/urandom >"$D/obj"
 md5=$(openssl dgst -md5 -binary "$D/obj" | base64)
@@ -59,7 +59,7 @@ raw_run() {   # NAMESPACE -> prints obj/s
 store_run() {   # NAMESPACE -> prints obj/s
     local out
     fresh
-    out=$(WA_STORE_PARALLEL=$PAR "$BUILD/tools/storetool" -u "$U" bulk "$N" "$SIZE" "$1") || { echo "$out" >&2; exit 1; }
+    out=$(WA_STORE_PARALLEL=$PAR "$TT" store -u "$U" bulk "$N" "$SIZE" "$1") || { echo "$out" >&2; exit 1; }
     echo "$out" | sed -n 's/.*: \([0-9.]*\) obj\/s/\1/p'
 }
 # Alternate the two, twice, each on a fresh Azurite.

@@ -163,9 +163,9 @@ int webvhUsesWitnesses(const webvhLog *log);
 int webvhKeyHash(const char *multikey, buf *out);
 
 /* webvhParseTime / webvhFormatTime: versionTime by core/rfc3339's one rule (rfc3339Parse
- * into Unix seconds, rfc3339Format). Kept only for the callers outside didlog not yet on
- * core/rfc3339 (seed/events.c, anchord/pipeline/publish.c, tests/tools: their owners move
- * them); new code calls core/rfc3339 directly, and these go with their last caller. */
+ * into Unix seconds, rfc3339Format). No caller outside didlog is left (seed, anchord's
+ * pipeline and tests/helper call core/rfc3339); new code calls core/rfc3339 directly, and
+ * these go with their last caller. */
 int webvhParseTime(const char *s, double *t);
 void webvhFormatTime(long long t, char out[32]);
 

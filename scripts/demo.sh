@@ -30,7 +30,7 @@ OUT=${DEMO_OUT:-demo-out} COUNT=${DEMO_COUNT:-1000} SEEDN=${DEMO_SEED:-1} STOREK
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 W=$OUT/work
 AD=$ROOT/$BIN/anchord SEED=$ROOT/$BIN/seed DV=$ROOT/$BIN/didverify DIDLOG=$ROOT/$BIN/didlog
-FREEPORT=$ROOT/$BUILD/tools/freeport HTTPSTATIC=$ROOT/$BUILD/tools/httpstatic
+TT=$ROOT/$BUILD/helper/test-tool   # the test helper: freeport, httpstatic, store
 ANVIL=$ROOT/tests/node/node_modules/.bin/anvil
 # anvil's first well-known development account (public knowledge; worthless on a real chain)
 DEV_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
@@ -88,7 +88,7 @@ pkcs11Keys() {
 deps() {
     [ -n "${DEMO_SKIP_DEPS:-}" ] || scripts/deps.sh
     for p in anchord seed didverify didlog; do [ -x "$BIN/$p" ] || die "$BIN/$p is missing: run make"; done
-    for t in "$FREEPORT" "$HTTPSTATIC" "$ANVIL"; do [ -x "$t" ] || die "$t is missing: run make (and scripts/deps.sh)"; done
+    for t in "$TT" "$ANVIL"; do [ -x "$t" ] || die "$t is missing: run make (and scripts/deps.sh)"; done
     for c in redis-server redis-cli jq curl; do command -v $c >/dev/null || die "$c is missing (scripts/deps.sh)"; done
     [ "$STOREKIND" != s3 ] || command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "nginx is missing (scripts/deps.sh)"
 }
@@ -103,11 +103,11 @@ services() {
     rm -rf "$OUT"
     mkdir -p "$W/redis" "$W/keys" "$OUT/public"
     chmod 700 "$W/keys"
-    REDIS_PORT=$($FREEPORT)
+    REDIS_PORT=$("$TT" freeport)
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$W/redis" --save '' --appendonly yes \
         --daemonize no --loglevel warning >"$W/redis.log" 2>&1 &
     PIDS+=($!)
-    ANVIL_PORT=$($FREEPORT)
+    ANVIL_PORT=$("$TT" freeport)
     "$ANVIL" --host 127.0.0.1 --port "$ANVIL_PORT" >"$W/anvil.log" 2>&1 &
     PIDS+=($!)
     wait_port "$REDIS_PORT" 10 || die "redis-server did not start ($W/redis.log)"
@@ -141,7 +141,7 @@ services() {
     [ "${DEMO_KEYS:-file}" = pkcs11 ] && pkcs11Keys
     WA_CONTRACT=$("$AD" deploy 2>"$W/deploy.log") || die "anchord deploy failed ($W/deploy.log)"
     export WA_CONTRACT
-    SERVE_PORT=$($FREEPORT)
+    SERVE_PORT=$("$TT" freeport)
     WA_LISTEN=127.0.0.1:$SERVE_PORT "$AD" serve >"$W/serve.log" 2>&1 &
     PIDS+=($!)
     wait_port "$SERVE_PORT" 10 || die "anchord serve did not start ($W/serve.log)"
@@ -179,9 +179,9 @@ page() {   # the page at the bucket root (logs already there are kept: create-on
     "$SEED" seed-storage --identities "$W/ids" --store "$STORE_URL" --page seed/www/index.html --quiet >/dev/null
     if [ "$STOREKIND" != file ]; then   # mirror the bucket into demo-out/public for the summary and the server
         local k
-        "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" ls | cut -f2 | grep -vE '^(\.wa-probe|_wa)/' | while read -r k; do
+        "$TT" store -u "$STORE_URL" ls | cut -f2 | grep -vE '^(\.wa-probe|_wa)/' | while read -r k; do
             mkdir -p "$OUT/public/$(dirname "$k")"
-            "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" get "$k" >"$OUT/public/$k" 2>/dev/null
+            "$TT" store -u "$STORE_URL" get "$k" >"$OUT/public/$k" 2>/dev/null
         done
     fi
 }
@@ -190,19 +190,19 @@ page() {   # the page at the bucket root (logs already there are kept: create-on
 anchors() {
     "$DV" anchors export --contract "$WA_CONTRACT" --chain-id 31337 --out "$OUT/anchors.json"
     cp "$OUT/anchors.json" "$OUT/public/anchors.json"
-    [ "$STOREKIND" != s3 ] || "$ROOT/$BUILD/tools/storetool" -u "$STORE_URL" put anchors.json "$OUT/anchors.json" >/dev/null
+    [ "$STOREKIND" != s3 ] || "$TT" store -u "$STORE_URL" put anchors.json "$OUT/anchors.json" >/dev/null
 }
 
 # serve: the file store's directory (httpstatic), or the bucket itself through the nginx CDN.
 serve() {
-    HTTP_PORT=${DEMO_PORT:-$($FREEPORT)}
+    HTTP_PORT=${DEMO_PORT:-$("$TT" freeport)}
     if [ "$STOREKIND" = s3 ]; then
         CDN=$W/cdn
         tests/svc/cdnproxy.sh start "$CDN" "$RGW_PORT" /demo "$HTTP_PORT" >/dev/null 2>"$W/cdn.err" ||
             die "nginx did not start ($W/cdn.err)"
         SERVED="the bucket through nginx (cron/nginx-cdn.conf; access log $CDN/access.log)"
     else
-        "$HTTPSTATIC" "$OUT/public" "$HTTP_PORT" >"$W/http.log" 2>&1 &
+        "$TT" httpstatic "$OUT/public" "$HTTP_PORT" >"$W/http.log" 2>&1 &
         PIDS+=($!)
         wait_port "$HTTP_PORT" 10 || die "cannot serve $OUT/public on 127.0.0.1:$HTTP_PORT"
         SERVED=$OUT/public

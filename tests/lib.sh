@@ -61,7 +61,9 @@ t_expect_rc() {
 # t_eq NAME GOT WANT
 t_eq() { if [ "$2" == "$3" ]; then t_ok "$1"; else t_fail "$1" "got [$2] want [$3]"; fi; }
 
-freeport() { "$WA_ROOT/$BUILD/tools/freeport"; }
+# TT: the test helper binary (tests/helper/test-tool.h): "$TT" SUBCOMMAND ARGS...
+TT=$WA_ROOT/$BUILD/helper/test-tool
+freeport() { "$TT" freeport; }
 
 # t_bg CMD...: start a background process that t_cleanup stops by PID.
 t_bg() { "$@" & T_PIDS+=($!); }

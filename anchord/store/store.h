@@ -21,7 +21,7 @@
  *                   blob's Content-MD5 property), so when two writers race to put the
  *                   very same bytes, both may see OK: the key holds what each wanted.
  *                   A writer that must know that it, and not a twin, won makes its
- *                   bytes unique (storetool race does).
+ *                   bytes unique (test-tool store race does).
  * ETags are opaque strings without quotes; pass back exactly what get/put returned. Equal
  * bytes need not give equal ETags (Azure gives every write a new one).
  *

@@ -2,7 +2,7 @@
  * request or many in flight on a connection cache (docs/io.md, "HTTP").
  *
  * Users: DID resolution and didverify's fetches (httpGet), bulk POSTs (seed/post.c,
- * tests/tools/loadgen.c: httpRun with a feed), the object stores (an httpClient kept per
+ * test-tool loadgen: httpRun with a feed), the object stores (an httpClient kept per
  * store: httpDo, httpRun with retries scheduled by the store) and the Ethereum JSON-RPC
  * transport (an httpClient kept per ethRpc: httpDo).
  * libcurl is initialised once per process (pthread_once) by whichever client comes first;

@@ -3,7 +3,7 @@
  * anchors file (missing parts: no witness files; an empty anchors file of chain
  * 31337). Never crash or leak; every verdict is consistent with its counts, and
  * an ANCHORED history has no pending or invalid version. Seeds in
- * tests/fuzz/corpus/fuzz_verify are real wafixture output. */
+ * tests/fuzz/corpus/fuzz_verify are real test-tool fixture output. */
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"

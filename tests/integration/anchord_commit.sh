@@ -5,8 +5,6 @@
 # event inside the same group get one 202 and 409s; SIGTERM with requests in flight stops
 # cleanly (suspended connections answered first) and loses no accepted event.
 source "$(dirname "$0")/../lib.sh"
-TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
-LOADGEN=$WA_ROOT/$BUILD/tools/loadgen
 svc_need redis
 export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT WA_RATE_LIMIT=0 WA_HTTP_THREADS=2 WA_LOG_LEVEL=warn
 HTTP_PORT=$(freeport); export WA_LISTEN=127.0.0.1:$HTTP_PORT
@@ -16,7 +14,7 @@ xlen() { RCLI XLEN 'wa:{s0}:events'; }
 metric() { curl -s "$URL/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 "$WA_ROOT/$BIN/didlog" keygen --out "$T_TMP/pub.key" >/dev/null
 export WA_PUBLISHER_KEY_FILE=$T_TMP/pub.key
-"$TOOL" register-many 50 >/dev/null || t_fail setup "register-many"
+"$TT" register-many 50 >/dev/null || t_fail setup "register-many"
 start_serve() {
     "$WA_ROOT/$BIN/anchord" serve >>"$T_TMP/serve.log" 2>&1 & SERVE_PID=$!; T_PIDS+=($SERVE_PID)
     wait_port "$HTTP_PORT" 10 || t_fail serve "did not listen: $(tail -3 "$T_TMP/serve.log")"
@@ -25,8 +23,8 @@ start_serve
 
 scenario fault commit-concurrent "400 distinct signed events over 50 DIDs, 64 requests in flight" \
     "all 202; 400 stream entries, one per event; every enqueue went through the group commit"
-"$TOOL" sign-many 50 400 c- >"$T_TMP/c.jsonl"
-OUT=$("$LOADGEN" "$URL/events" "$T_TMP/c.jsonl" 64); RC=$?
+"$TT" events 1 51 400 c- >"$T_TMP/c.jsonl"
+OUT=$("$TT" loadgen "$URL/events" "$T_TMP/c.jsonl" 64); RC=$?
 t_eq "400 concurrent: every answer 202 ($OUT)" "$RC" 0
 t_eq "400 concurrent: 400 entries queued" "$(xlen)" 400
 t_eq "400 concurrent: 400 distinct ids in the stream" \
@@ -38,26 +36,26 @@ t_check "400 concurrent: round trips counted (1..400)" test "${RO:-0}" -ge 1 -a 
 
 scenario attack commit-same-event "one signed event POSTed 32 times at once (replays inside one group)" \
     "exactly one 202 and 31 x 409 replay; one stream entry"
-"$TOOL" sign-many 50 1 same- >"$T_TMP/one.jsonl"
+"$TT" events 1 51 1 same- >"$T_TMP/one.jsonl"
 for _ in $(seq 32); do cat "$T_TMP/one.jsonl"; done >"$T_TMP/same.jsonl"
 X0=$(xlen)
-OUT=$("$LOADGEN" "$URL/events" "$T_TMP/same.jsonl" 32)
+OUT=$("$TT" loadgen "$URL/events" "$T_TMP/same.jsonl" 32)
 t_check "32 copies: one 202, 31 x 409 ($OUT)" grep -q 'ok 1 other 31 codes 202:1 409:31 ' <<<"$OUT"
 t_eq "32 copies: one entry queued" "$(xlen)" $((X0 + 1))
 
 scenario attack commit-mixed-replays "50 events each sent twice, shuffled, 64 in flight" "50 x 202, 50 x 409, 50 entries"
-"$TOOL" sign-many 50 50 mix- >"$T_TMP/m.jsonl"
+"$TT" events 1 51 50 mix- >"$T_TMP/m.jsonl"
 cat "$T_TMP/m.jsonl" "$T_TMP/m.jsonl" | shuf --random-source=<(yes) >"$T_TMP/mm.jsonl"
 X0=$(xlen)
-OUT=$("$LOADGEN" "$URL/events" "$T_TMP/mm.jsonl" 64)
+OUT=$("$TT" loadgen "$URL/events" "$T_TMP/mm.jsonl" 64)
 t_check "mixed: 50 x 202, 50 x 409 ($OUT)" grep -q 'ok 50 other 50 codes 202:50 409:50 ' <<<"$OUT"
 t_eq "mixed: 50 entries queued" "$(xlen)" $((X0 + 50))
 
 scenario fault commit-sigterm "SIGTERM while 3,000 events are being posted (64 in flight)" \
     "serve exits 0 within 5 s (no suspended connection left to MHD_stop_daemon); every event answered 202 is in the stream"
-"$TOOL" sign-many 50 3000 t- >"$T_TMP/t.jsonl"
+"$TT" events 1 51 3000 t- >"$T_TMP/t.jsonl"
 X0=$(xlen)
-"$LOADGEN" "$URL/events" "$T_TMP/t.jsonl" 64 >"$T_TMP/t.out" 2>&1 & LG=$!
+"$TT" loadgen "$URL/events" "$T_TMP/t.jsonl" 64 >"$T_TMP/t.out" 2>&1 & LG=$!
 for _ in $(seq 100); do [ "$(xlen)" -gt $((X0 + 200)) ] && break; sleep 0.02; done
 kill -TERM "$SERVE_PID"; t1=$SECONDS
 wait "$SERVE_PID"; R=$?

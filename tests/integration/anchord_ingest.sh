@@ -3,7 +3,6 @@
 # every status of docs/api.md, bounded bodies, slow clients, Redis outage (503, /health),
 # and "nothing queued on any error" checked with XLEN.
 source "$(dirname "$0")/../lib.sh"
-TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
 svc_need redis
 export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 HTTP_PORT=$(freeport)
@@ -19,9 +18,9 @@ SERVE_PID=$!; T_PIDS+=($SERVE_PID)
 wait_port "$HTTP_PORT" 10 || { t_fail serve "did not listen: $(cat "$T_TMP/serve.log")"; t_done; exit 1; }
 t_check "listening logged as JSON" grep -q '"msg":"listening"' "$T_TMP/serve.log"
 
-read -r SCID DID VM MK < <("$TOOL" ident 1)
-read -r SCID2 DID2 _ _ < <("$TOOL" ident 2)
-"$TOOL" register 1 || t_fail register "could not register identity 1"
+read -r SCID DID VM MK < <("$TT" ident 1)
+read -r SCID2 DID2 _ _ < <("$TT" ident 2)
+"$TT" register 1 || t_fail register "could not register identity 1"
 
 # post BODY [CTYPE] -> sets CODE and BODY (response)
 post() {
@@ -38,7 +37,7 @@ expect() {   # NAME CODE ERROR
 # The rate limit counts per wall-clock minute, and evt-1 .. rl-5 below must fall into one:
 # start with at least 30 s of the minute left (they take a few seconds, more under load).
 while [ "$(date +%-S)" -gt 30 ]; do sleep 1; done
-EV=$("$TOOL" sign 1 evt-1)
+EV=$("$TT" sign 1 evt-1)
 post "$EV"; expect "202 queued" 202
 t_eq "202 body" "$RESP" '{"id":"evt-1","status":"queued"}'
 t_eq "one entry queued" "$(xlen)" 1
@@ -48,19 +47,19 @@ post "$EV"; expect "409 replay" 409 replay
 post "not json"; expect "400 malformed" 400 malformed
 post '{"id":"x"}'; expect "422 missing fields" 422 invalid
 grep -q 'missing field' <<<"$RESP" && t_ok "422 names the field" || t_fail "422 detail" "$RESP"
-post "$("$TOOL" sign 1 evt-2 extra=1)"; expect "422 extra field" 422 invalid
-post "$("$TOOL" sign 1 'bad id!')"; expect "422 bad id" 422 invalid
-post "$("$TOOL" sign 1 evt-3 time=now+3600)"; expect "422 time in the future" 422 invalid
-post "$("$TOOL" sign 1 evt-3 time=2020-01-01T00:00:00Z)"; expect "422 time too old" 422 invalid
-post "$("$TOOL" sign 1 evt-3 time=2025-01-01T00:00:00+01:00)"; expect "422 time not UTC" 422 invalid
-post "$("$TOOL" sign 1 evt-3 did=did:web:example.com)"; expect "422 not did:webvh" 422 invalid
-post "$("$TOOL" sign 1 evt-3 "did=did:webvh:$SCID:LOCALHOST%3A8080")"; expect "422 uppercase host" 422 invalid
-post "$("$TOOL" sign 1 evt-3 'data=[1]')"; expect "422 data not object" 422 invalid
-post "$("$TOOL" sign 2 evt-3)"; expect "404 unknown DID" 404 unknown_did
-post "$("$TOOL" sign 1 evt-3 "did=did:webvh:$SCID:evil.example")"; expect "404 same SCID, other host" 404 unknown_did
-post "$("$TOOL" sign 1 evt-3 tamper=1)"; expect "401 tampered" 401 bad_signature
-post "$("$TOOL" sign 1 evt-3 signer=2)"; expect "401 wrong key" 401 bad_signature
-post "$("$TOOL" sign 1 evt-3 "vm=$DID#key-2")"; expect "401 key not an assertionMethod" 401 bad_signature
+post "$("$TT" sign 1 evt-2 extra=1)"; expect "422 extra field" 422 invalid
+post "$("$TT" sign 1 'bad id!')"; expect "422 bad id" 422 invalid
+post "$("$TT" sign 1 evt-3 time=now+3600)"; expect "422 time in the future" 422 invalid
+post "$("$TT" sign 1 evt-3 time=2020-01-01T00:00:00Z)"; expect "422 time too old" 422 invalid
+post "$("$TT" sign 1 evt-3 time=2025-01-01T00:00:00+01:00)"; expect "422 time not UTC" 422 invalid
+post "$("$TT" sign 1 evt-3 did=did:web:example.com)"; expect "422 not did:webvh" 422 invalid
+post "$("$TT" sign 1 evt-3 "did=did:webvh:$SCID:LOCALHOST%3A8080")"; expect "422 uppercase host" 422 invalid
+post "$("$TT" sign 1 evt-3 'data=[1]')"; expect "422 data not object" 422 invalid
+post "$("$TT" sign 2 evt-3)"; expect "404 unknown DID" 404 unknown_did
+post "$("$TT" sign 1 evt-3 "did=did:webvh:$SCID:evil.example")"; expect "404 same SCID, other host" 404 unknown_did
+post "$("$TT" sign 1 evt-3 tamper=1)"; expect "401 tampered" 401 bad_signature
+post "$("$TT" sign 1 evt-3 key=2)"; expect "401 wrong key" 401 bad_signature
+post "$("$TT" sign 1 evt-3 "vm=$DID#key-2")"; expect "401 key not an assertionMethod" 401 bad_signature
 post "$EV" text/plain; expect "415 content type" 415 unsupported_media_type
 head -c 100000 /dev/zero | tr '\0' ' ' >"$T_TMP/big"
 CODE=$(curl -s -o "$T_TMP/resp" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$T_TMP/big" "$URL/events"); RESP=$(cat "$T_TMP/resp")
@@ -72,10 +71,10 @@ CODE=$(curl -s -o /dev/null -w '%{http_code}' "$URL/nope"); t_eq "404 route" "$C
 t_eq "nothing queued by any error" "$(xlen)" 1
 
 # rate limit: WA_RATE_LIMIT=5 accepted events per DID per minute (evt-1 was the first)
-for i in 1 2 3 4; do post "$("$TOOL" sign 1 rl-$i)"; done
+for i in 1 2 3 4; do post "$("$TT" sign 1 rl-$i)"; done
 expect "5th accepted" 202
-post "$("$TOOL" sign 1 rl-5)"; expect "429 rate limit" 429 rate_limited
-curl -s -D "$T_TMP/hdr" -o /dev/null -H 'Content-Type: application/json' --data-binary "$("$TOOL" sign 1 rl-6)" "$URL/events"
+post "$("$TT" sign 1 rl-5)"; expect "429 rate limit" 429 rate_limited
+curl -s -D "$T_TMP/hdr" -o /dev/null -H 'Content-Type: application/json' --data-binary "$("$TT" sign 1 rl-6)" "$URL/events"
 t_check "429 has Retry-After" grep -qi '^Retry-After: [0-9]' "$T_TMP/hdr"
 t_eq "rate-limited events not queued" "$(xlen)" 5
 
@@ -96,7 +95,11 @@ G=$(cat "$T_TMP/g.jsonl")
 post "$G" application/jsonl /dids; expect "POST /dids 202" 202
 t_eq "genesis queued" "$(RCLI XLEN 'wa:{s0}:dids')" 1
 post "$G" application/jsonl /dids; expect "POST /dids twice 409" 409 replay
-post "$("$TOOL" genesis 1)" application/jsonl /dids; expect "POST /dids genesis-shaped log with a wrong SCID refused" 422 invalid
+# a log with the shape of a genesis entry whose SCID is not derived from it (its proof a stub)
+SHAPED=$(jq -cn --arg s "$SCID" --arg d "$DID" --arg k "$MK" '{versionId: "1-QmX", versionTime: "2025-01-01T00:00:00Z",
+    parameters: {method: "did:webvh:1.0", scid: $s, updateKeys: [$k]}, state: {"@context": "https://www.w3.org/ns/did/v1", id: $d},
+    proof: [{type: "DataIntegrityProof"}]}')
+post "$SHAPED" application/jsonl /dids; expect "POST /dids genesis-shaped log with a wrong SCID refused" 422 invalid
 post '{"versionId":"1"}' application/jsonl /dids; expect "POST /dids bad log 422" 422 invalid
 t_eq "bad logs not queued" "$(RCLI XLEN 'wa:{s0}:dids')" 1
 
@@ -133,7 +136,7 @@ t_eq "still serving" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 2
 
 # Redis down: 503 everywhere, nothing accepted; back up: works again
 kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
-post "$("$TOOL" sign 1 down-1)"; expect "503 when Redis is down" 503 unavailable
+post "$("$TT" sign 1 down-1)"; expect "503 when Redis is down" 503 unavailable
 grep -q "redis:" <<<"$RESP" && t_ok "503 detail names redis" || t_fail "503 detail" "$RESP"
 t_eq "health 503" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 503
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$T_TMP/redis" --save '' --appendonly yes \
@@ -143,7 +146,7 @@ sleep 0.3
 t_eq "health back" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 200
 t_eq "AOF kept the queue" "$(xlen)" 5
 RCLI --scan --pattern 'wa:{s0}:rate:*' | while read -r k; do RCLI DEL "$k" >/dev/null; done   # a new minute
-post "$("$TOOL" sign 1 down-1)"; expect "accepted after Redis is back (no marker left by the 503)" 202 ""
+post "$("$TT" sign 1 down-1)"; expect "accepted after Redis is back (no marker left by the 503)" 202 ""
 
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID"; t_eq "clean shutdown" "$?" 0
 t_check "shutdown logged" grep -q '"msg":"shutting down"' "$T_TMP/serve.log"

@@ -2,10 +2,9 @@
 # anchord_queue.sh -- Redis streams, replay/rate guards, dead letters, XAUTOCLAIM,
 # lease and batch journal (with WA_CRASH_AT crash injection) against a real redis-server.
 source "$(dirname "$0")/../lib.sh"
-TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
 svc_need redis
 export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
-"$TOOL" qtest >"$T_TMP/qtest.log" 2>&1
+"$TT" queue-suite >"$T_TMP/qtest.log" 2>&1
 rc=$?
 cat "$T_TMP/qtest.log"
 line=$(grep -E '^# passed [0-9]+ failed [0-9]+$' "$T_TMP/qtest.log" | tail -1)

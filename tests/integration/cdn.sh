@@ -15,7 +15,7 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || t_skip_rest nginx "ngin
 B=wacdn
 pipe_env_s3 $B
 trap 'cdn_stop "$T_TMP/cdn"; rgw_stop "$RGW"; t_cleanup' EXIT
-DV=$WA_ROOT/$BIN/didverify ST=$WA_ROOT/$BUILD/tools/storetool
+DV=$WA_ROOT/$BIN/didverify
 count() { "$AD" batch-count 2>/dev/null; }
 # s3api METHOD PATH?QUERY [FILE]: a signed request to radosgw; prints the status, body in $T_TMP/s3api.out
 s3api() {
@@ -31,11 +31,11 @@ has() { grep -qix "$2" <<<"$1"; }
 
 # ---- CORS at start-up (DESIGN §3: Access-Control-Allow-Origin: *), as the conditional-write probe
 t_eq "a new bucket has no CORS rule" "$(s3api GET "$B?cors=")" 404
-t_check "register 12 DIDs" "$PIPETOOL" register 0 12
+t_check "register 12 DIDs" "$TT" enqueue-dids 0 12
 pipe_run
 t_eq "anchord run: genesis batch" "$RUN_RC $(count)" "0 1"
 t_check "anchord run set the CORS rule (any origin may GET, ETag exposed)" corsOpen
-SCID=$("$PIPETOOL" did 0 | cut -d: -f3); LOG=.well-known/did/$SCID/did.jsonl
+SCID=$("$TT" did 0 | cut -d: -f3); LOG=.well-known/did/$SCID/did.jsonl
 h=$(hdr "$AWS_ENDPOINT_URL/$B/$LOG" -H 'Origin: https://reader.example' --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
     --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: $(sha256sum </dev/null | cut -d' ' -f1)")
 t_check "origin, signed GET with an Origin: radosgw echoes the Origin (docs/store.md)" has "$h" 'access-control-allow-origin: https://reader.example'
@@ -45,7 +45,7 @@ md5=$(openssl dgst -md5 -binary "$T_TMP/cors-narrow.xml" | base64)
 curl -s -o /dev/null -X PUT --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
     -H "x-amz-content-sha256: $(sha256sum <"$T_TMP/cors-narrow.xml" | cut -d' ' -f1)" -H "Content-MD5: $md5" \
     --data-binary "@$T_TMP/cors-narrow.xml" "$AWS_ENDPOINT_URL/$B?cors="
-"$PIPETOOL" events 0 12 24 narrow >"$T_TMP/narrow.jsonl"; "$AD" submit "$T_TMP/narrow.jsonl" >/dev/null 2>&1
+"$TT" events 0 12 24 narrow >"$T_TMP/narrow.jsonl"; "$AD" submit "$T_TMP/narrow.jsonl" >/dev/null 2>&1
 pipe_run
 t_eq "a CORS rule that blocks other origins: anchord refuses to run (exit 3), no anchor" "$RUN_RC $(count)" "3 1"
 t_check "the refusal names the CORS rule and the way out" grep -q 'CORS.*WA_STORE_CORS' "$RUN_LOG"
@@ -61,10 +61,10 @@ t_check "... and sets the rule again" corsOpen
 sed "s/BUCKET/$B/g" cron/s3-bucket-policy.json >"$T_TMP/policy.json"
 t_eq "bucket policy accepted" "$(s3api PUT "$B?policy=" "$T_TMP/policy.json")" 204
 printf '{"internal":true}' >"$T_TMP/int.json"
-"$ST" -u "s3://$B" put _wa/staging/1.json "$T_TMP/int.json" >/dev/null
-t_expect_rc "the page at the bucket root" 0 "$ST" -u "s3://$B" put index.html seed/www/index.html
+"$TT" store -u "s3://$B" put _wa/staging/1.json "$T_TMP/int.json" >/dev/null
+t_expect_rc "the page at the bucket root" 0 "$TT" store -u "s3://$B" put index.html seed/www/index.html
 t_expect_rc "an anchors snapshot beside it" 0 "$DV" anchors export --rpc "$RPC_URL" --contract "$WA_CONTRACT" --out "$T_TMP/anchors.json"
-"$ST" -u "s3://$B" put anchors.json "$T_TMP/anchors.json" >/dev/null
+"$TT" store -u "s3://$B" put anchors.json "$T_TMP/anchors.json" >/dev/null
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 t_eq "origin, anonymous: a DID log is public" "$(code "$AWS_ENDPOINT_URL/$B/$LOG")" 200
 h=$(hdr "$AWS_ENDPOINT_URL/$B/$LOG" -H 'Origin: https://reader.example')
@@ -121,12 +121,12 @@ t_eq "proxy: no writes" "$(code -X PUT --data-binary x "$CDN_URL/$D/did.jsonl")"
 
 # a new version is served at once (nothing stale in between)
 old=$(curl -s "$CDN_URL/$D/did.jsonl" | wc -l)
-"$PIPETOOL" events 0 1 1 fresh >"$T_TMP/fresh.jsonl"; "$AD" submit "$T_TMP/fresh.jsonl" >/dev/null 2>&1
+"$TT" events 0 1 1 fresh >"$T_TMP/fresh.jsonl"; "$AD" submit "$T_TMP/fresh.jsonl" >/dev/null 2>&1
 pipe_run
 t_eq "new version anchored" "$RUN_RC" 0
 t_eq "proxy serves the new version at once" "$(curl -s "$CDN_URL/$D/did.jsonl" | wc -l)" $((old + 1))
 t_check "old ETag -> 200 with the new bytes" has "$(hdr "$CDN_URL/$D/did.jsonl" -H "If-None-Match: $et")" 'HTTP/1.1 200 OK'
 # the real read path: didverify over the proxy, against the chain
-t_expect_rc "didverify DID --base-url (the proxy) --rpc: anchored" 0 "$DV" "$("$PIPETOOL" did 0)" --base-url "$CDN_URL" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
+t_expect_rc "didverify DID --base-url (the proxy) --rpc: anchored" 0 "$DV" "$("$TT" did 0)" --base-url "$CDN_URL" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
 t_check "proxy log: logs never served from the cache" bash -c "! grep -E ' (HIT|STALE|UPDATING) GET /\\.well-known/' '$T_TMP/cdn/access.log'"
 t_done

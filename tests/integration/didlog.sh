@@ -2,7 +2,7 @@
 # didlog.sh -- the didlog CLI end to end, interop BOTH ways with didwebvh-ts 2.8.0
 # (tests/node/webvh-oracle.mjs: resolveDIDFromLog / createDID / updateDID /
 # deactivateDID), exit codes, and `didlog resolve` against a real HTTP server on
-# 127.0.0.1 (tests/tools/httpstatic) with --base-url.
+# 127.0.0.1 (test-tool httpstatic) with --base-url.
 source "$(dirname "$0")/../lib.sh"
 D=$(cd "$WA_ROOT" && realpath "$BIN")/didlog
 ORACLE="node $WA_ROOT/tests/node/webvh-oracle.mjs"
@@ -123,7 +123,7 @@ mkdir -p www/.well-known www/dids/alice www/moved
 cp plain.jsonl www/dids/alice/did.jsonl
 cp pre.jsonl www/moved/did.jsonl; cp pre-witness.json www/moved/did-witness.json
 cp ts/witness/did.jsonl www/.well-known/did.jsonl; cp ts/witness/did-witness.json www/.well-known/did-witness.json
-t_bg "$(cd "$WA_ROOT" && realpath "$BUILD")/tools/httpstatic" www "$PORT"
+t_bg "$TT" httpstatic www "$PORT"
 wait_port "$PORT" 10
 BASE=http://127.0.0.1:$PORT
 TSDID=$($ORACLE resolve ts/witness/did.jsonl ts/witness/did-witness.json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).did))')

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # didverify.sh -- didverify on real published output: histories built by
-# tests/tools/wafixture (did:webvh logs with embedded signed events and a
+# test-tool fixture (did:webvh logs with embedded signed events and a
 # KeyRotation, RFC 6962 batches anchored on a real anvil by anchord's client),
 # checked offline (anchors file exported from the chain) and online (--rpc), over
-# HTTP from tests/tools/httpstatic (--base-url), and a tamper suite: every change
+# HTTP from test-tool httpstatic (--base-url), and a tamper suite: every change
 # is INVALID with its own reason, untouched histories stay ANCHORED.
 source "$(dirname "$0")/../lib.sh"
 DV=$BIN/didverify
 AD=$BIN/anchord
-FX=$BUILD/tools/wafixture
 CAST=$NODE_BIN/cast
 K0=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80   # anvil's public dev key
 unset WA_RPC_URLS WA_CONTRACT LANG LC_ALL LC_CTYPE
@@ -20,7 +19,7 @@ export WA_RPC_URLS=$RPC_URL WA_CHAIN_ID=31337 WA_RELAYER_KEY_FILE=$T_TMP/relayer
 C=$($AD deploy 2>/dev/null); C2=$($AD deploy 2>/dev/null)
 [ -n "$C" ] && [ -n "$C2" ] && t_ok "two registries deployed" || { t_fail "deploy"; t_done; exit 1; }
 PUB=$T_TMP/pub
-WA_CONTRACT=$C $FX build "$PUB" 6 4 && t_ok "fixture: 6 DIDs x 4 entries in 4 batches on anvil" || { t_fail "fixture"; t_done; exit 1; }
+WA_CONTRACT=$C "$TT" fixture build "$PUB" 6 4 && t_ok "fixture: 6 DIDs x 4 entries in 4 batches on anvil" || { t_fail "fixture"; t_done; exit 1; }
 unset WA_RPC_URLS
 mapfile -t DIDS <"$PUB/dids.txt"
 scid() { echo "$1" | cut -d: -f3; }
@@ -65,7 +64,7 @@ else
 fi
 
 # Over HTTP: didverify DID --base-url against a real server on 127.0.0.1.
-HP=$(freeport); t_bg "$BUILD/tools/httpstatic" "$PUB" "$HP"; wait_port "$HP" 10
+HP=$(freeport); t_bg "$TT" httpstatic "$PUB" "$HP"; wait_port "$HP" 10
 t_expect_rc "DID --base-url (HTTP, anchors file)" 0 $DV "${DIDS[2]}" --base-url "http://127.0.0.1:$HP" --anchors "$ANCH"
 t_expect_rc "DID --base-url (HTTP, --rpc)" 0 $DV "${DIDS[3]}" --base-url "http://127.0.0.1:$HP" --rpc "$RPC_URL" --contract "$C"
 t_expect_rc "unknown DID over HTTP: not published, exit 1" 1 $DV "did:webvh:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ:dpp.example.com:.well-known:did:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ" --base-url "http://127.0.0.1:$HP" --anchors "$ANCH"
@@ -165,17 +164,17 @@ t_expect_rc "batch 1 against the edited anchors file" 1 $DV batch 1 --manifest "
 
 # Entries after the last anchor: pending if well signed, else invalid.
 cp -r "$PUB" "$T_TMP/pub2"
-$FX append "$T_TMP/pub2" 0 && t_ok "append a well-signed entry" || t_fail "append"
+"$TT" fixture append "$T_TMP/pub2" 0 && t_ok "append a well-signed entry" || t_fail "append"
 d=$T_TMP/pub2/.well-known/did/$(scid "${DIDS[0]}")
 expect "entry after the last anchor" "$d" 8 "^PENDING +5-.*no anchor in witness.json yet"
 grep -q "^summary: PENDING: 4 anchored, 1 pending, 0 invalid of 5 versions" "$T_TMP/last.out" && t_ok "pending summary" || t_fail "pending summary"
-HP2=$(freeport); t_bg "$BUILD/tools/httpstatic" "$T_TMP/pub2" "$HP2"; wait_port "$HP2" 10
+HP2=$(freeport); t_bg "$TT" httpstatic "$T_TMP/pub2" "$HP2"; wait_port "$HP2" 10
 t_expect_rc "pending over HTTP too" 8 $DV "${DIDS[0]}" --base-url "http://127.0.0.1:$HP2" --anchors "$ANCH"
-$FX append "$T_TMP/pub2" 0 --signer rotated
+"$TT" fixture append "$T_TMP/pub2" 0 --signer rotated
 expect "event signed by the rotated-out key" "$d" 1 "^INVALID +6-.*event: key #key-1 is not an assertionMethod of the previous version"
-$FX append "$T_TMP/pub2" 1 --signer forged
+"$TT" fixture append "$T_TMP/pub2" 1 --signer forged
 expect "event with a forged signature" "$T_TMP/pub2/.well-known/did/$(scid "${DIDS[1]}")" 1 "^INVALID +5-.*event: signature: .*does not verify"
-$FX append "$T_TMP/pub2" 2 --type KeyRotation --signer rotated
+"$TT" fixture append "$T_TMP/pub2" 2 --type KeyRotation --signer rotated
 expect "KeyRotation signed by the rotated-out key" "$T_TMP/pub2/.well-known/did/$(scid "${DIDS[2]}")" 1 "^INVALID +5-.*key #key-1 is not an assertionMethod"
 d=$(case_dir 3); sed -i '3s/"evt-2"/"evt-1"/' "$d/did.jsonl"
 expect "event id replayed (and the entry changed)" "$d" 1 "^INVALID +3-"

@@ -11,18 +11,18 @@ source "$WA_ROOT/tests/svc/pipeline_env.sh"
 DV=$WA_ROOT/$BIN/didverify
 FS=$T_TMP/fs
 pipe_env "file://$FS" || pipe_env_failed
-SCID() { "$PIPETOOL" did "$1" | cut -d: -f3; }
+SCID() { "$TT" did "$1" | cut -d: -f3; }
 
-t_check "register 20 DIDs" "$PIPETOOL" register 0 20
+t_check "register 20 DIDs" "$TT" enqueue-dids 0 20
 pipe_run; t_eq "genesis batch" "$RUN_RC" 0
-"$PIPETOOL" events 0 20 40 ev >"$T_TMP/events.jsonl"
+"$TT" events 0 20 40 ev >"$T_TMP/events.jsonl"
 t_expect_rc "submit 40 events" 0 "$AD" submit "$T_TMP/events.jsonl"
 pipe_run; t_eq "event batch" "$RUN_RC" 0
-NEWMK=$("$PIPETOOL" genesis 1001 | jq -r '.state.verificationMethod[0].publicKeyMultibase')
-"$PIPETOOL" sign 1 rot-1 type=KeyRotation "data={\"publicKeyMultibase\":\"$NEWMK\"}" >"$T_TMP/rot.jsonl"
-"$PIPETOOL" sign 2 more-2 >>"$T_TMP/rot.jsonl"
+NEWMK=$("$TT" genesis 1001 | jq -r '.state.verificationMethod[0].publicKeyMultibase')
+"$TT" sign 1 rot-1 type=KeyRotation "data={\"publicKeyMultibase\":\"$NEWMK\"}" >"$T_TMP/rot.jsonl"
+"$TT" sign 2 more-2 >>"$T_TMP/rot.jsonl"
 t_expect_rc "submit a KeyRotation" 0 "$AD" submit "$T_TMP/rot.jsonl"
-"$PIPETOOL" rawadd 1 "$("$PIPETOOL" sign 1 old-key)" >/dev/null     # the rotated-out key, straight into the queue
+"$TT" rawadd 1 "$("$TT" sign 1 old-key)" >/dev/null     # the rotated-out key, straight into the queue
 pipe_run; t_eq "rotation batch" "$RUN_RC" 0
 
 unset WA_RPC_URLS
@@ -35,8 +35,8 @@ for n in $(seq 0 19); do off "$(SCID "$n")" --anchors "$T_TMP/anchors.json" >"$T
 t_expect_rc "DID 1 (rotated) online" 0 off "$(SCID 1)" --rpc "$RPC_URL" --contract "$WA_CONTRACT" --chain-id 31337
 grep -q '"type":"KeyRotation"' "$FS/.well-known/did/$(SCID 1)/did.jsonl" && t_ok "DID 1's log holds the KeyRotation" || t_fail "rotation in log"
 grep -q '"id":"old-key"' "$FS/.well-known/did/$(SCID 1)/did.jsonl" && t_fail "old-key event reached the log" || t_ok "the rotated-out key's event never reached the log"
-HP=$(freeport); t_bg "$WA_ROOT/$BUILD/tools/httpstatic" "$FS" "$HP"; wait_port "$HP" 10
-t_expect_rc "DID 2 over HTTP (--base-url)" 0 "$DV" "$("$PIPETOOL" did 2)" --base-url "http://127.0.0.1:$HP" --anchors "$T_TMP/anchors.json"
+HP=$(freeport); t_bg "$TT" httpstatic "$FS" "$HP"; wait_port "$HP" 10
+t_expect_rc "DID 2 over HTTP (--base-url)" 0 "$DV" "$("$TT" did 2)" --base-url "http://127.0.0.1:$HP" --anchors "$T_TMP/anchors.json"
 for b in 0 1 2; do
     t_expect_rc "batch $b rebuilds to the chain's root" 0 "$DV" batch "$b" --base-url "http://127.0.0.1:$HP" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
 done

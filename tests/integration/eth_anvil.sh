@@ -137,7 +137,7 @@ done
 
 # Resume: a transaction signed earlier (as a journal would hold it) is followed to the end.
 N=$($CAST nonce --rpc-url $RPC "$A0")
-WA_RELAYER_KEY=$K0 $BUILD/tools/ethvec mktx 31337 "$N" 1000000000 100000000000 120000 "$C" 0 \
+WA_RELAYER_KEY=$K0 "$TT" eth mktx 31337 "$N" 1000000000 100000000000 120000 "$C" 0 \
     "0xeecdf927$(root 0x7e | cut -c3-)" >"$T_TMP/raw.hex"
 t_expect_rc "resume-tx of a pre-signed anchor" 0 $AD resume-tx "$T_TMP/raw.hex"
 t_eq "resume-tx: the transaction's hash" "$(jf txHash "$T_TMP/last.out")" "$($CAST keccak "$(cat "$T_TMP/raw.hex")")"

@@ -5,7 +5,6 @@
 # `cast mktx` raw EIP-1559 transactions, `cast compute-address`, strict RLP decoding.
 source "$(dirname "$0")/../lib.sh"
 CAST=$NODE_BIN/cast
-EV=$BUILD/tools/ethvec
 # anvil's well-known development keys (public test keys; never used on a real chain).
 K0=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 K1=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
@@ -19,27 +18,27 @@ pattern() {   # pattern N SEED: N deterministic bytes as hex
 # Keccak-256.
 for n in 0 1 32 135 136 137 271 272 300; do
     h=$(pattern "$n" 7)
-    t_eq "keccak ${n} bytes = cast keccak" "$($EV keccak "0x$h")" "$($CAST keccak "0x$h")"
+    t_eq "keccak ${n} bytes = cast keccak" "$("$TT" eth keccak "0x$h")" "$($CAST keccak "0x$h")"
 done
 r=$(head -c 1000 /dev/urandom | od -An -tx1 | tr -d ' \n')
-t_eq "keccak 1000 random bytes = cast keccak" "$($EV keccak "0x$r")" "$($CAST keccak "0x$r")"
-t_eq "keccak event signature" "$($EV keccak 0x$(printf 'Anchored(uint256,bytes32,uint256)' | od -An -tx1 | tr -d ' \n'))" \
+t_eq "keccak 1000 random bytes = cast keccak" "$("$TT" eth keccak "0x$r")" "$($CAST keccak "0x$r")"
+t_eq "keccak event signature" "$("$TT" eth keccak 0x$(printf 'Anchored(uint256,bytes32,uint256)' | od -An -tx1 | tr -d ' \n'))" \
      "$($CAST keccak 'Anchored(uint256,bytes32,uint256)')"
 
 # Addresses and signatures.
 for k in $K0 $K1; do
-    t_eq "address of key ${k:0:8}" "$(WA_RELAYER_KEY=$k $EV address)" "$($CAST wallet address --private-key "$k")"
+    t_eq "address of key ${k:0:8}" "$(WA_RELAYER_KEY=$k "$TT" eth address)" "$($CAST wallet address --private-key "$k")"
     for seed in 1 2 3; do
         h=$($CAST keccak "0x$(pattern 40 "$seed")")
         t_eq "sign-hash ${k:0:8}/$seed = cast wallet sign --no-hash" \
-             "$(WA_RELAYER_KEY=$k $EV sign-hash "$h")" "$($CAST wallet sign --no-hash --private-key "$k" "$h")"
+             "$(WA_RELAYER_KEY=$k "$TT" eth sign-hash "$h")" "$($CAST wallet sign --no-hash --private-key "$k" "$h")"
     done
 done
 # Key from a 0600 file; a 0644 file is refused.
 printf '%s\n' "$K1" >"$T_TMP/key"; chmod 600 "$T_TMP/key"
-t_eq "key from 0600 file" "$(WA_RELAYER_KEY_FILE=$T_TMP/key $EV address)" "$($CAST wallet address --private-key "$K1")"
+t_eq "key from 0600 file" "$(WA_RELAYER_KEY_FILE=$T_TMP/key "$TT" eth address)" "$($CAST wallet address --private-key "$K1")"
 chmod 644 "$T_TMP/key"
-t_expect_rc "0644 key file refused" 1 env WA_RELAYER_KEY_FILE="$T_TMP/key" "$EV" address
+t_expect_rc "0644 key file refused" 1 env WA_RELAYER_KEY_FILE="$T_TMP/key" "$TT" eth address
 grep -q "$K1" "$T_TMP/last.err" "$T_TMP/last.out" && t_fail "key not echoed in errors" "key leaked" || t_ok "key not echoed in errors"
 
 # Raw EIP-1559 transactions: cast mktx with every field given (offline).
@@ -55,11 +54,11 @@ mk() {   # name key chain nonce prio maxfee gas to value data
         want=$($CAST mktx --private-key "$k" --chain "$chain" --nonce "$nonce" --priority-gas-price "$prio" \
                --gas-price "$max" --gas-limit "$gas" --value "$value" "$to" "$data")
     fi
-    got=$(WA_RELAYER_KEY=$k $EV mktx "$chain" "$nonce" "$prio" "$max" "$gas" "$to" "$value" "$data")
+    got=$(WA_RELAYER_KEY=$k "$TT" eth mktx "$chain" "$nonce" "$prio" "$max" "$gas" "$to" "$value" "$data")
     t_eq "mktx $name = cast mktx" "$got" "$want"
     # Our decoder reads cast's transaction back and recovers the signer.
-    t_eq "decode-tx $name: sender" "$($EV decode-tx "$want" | sed -n 's/^from //p')" "$($CAST wallet address --private-key "$k")"
-    t_eq "decode-tx $name: nonce" "$($EV decode-tx "$want" | sed -n 's/^nonce //p')" "$nonce"
+    t_eq "decode-tx $name: sender" "$("$TT" eth decode-tx "$want" | sed -n 's/^from //p')" "$($CAST wallet address --private-key "$k")"
+    t_eq "decode-tx $name: nonce" "$("$TT" eth decode-tx "$want" | sed -n 's/^nonce //p')" "$nonce"
 }
 mk "anchor call" $K0 31337 7 1000000000 3000000000 90000 $TO 0 "$ANCHOR_DATA"
 mk "nonce 0, sepolia" $K1 11155111 0 1500000000 60000000000 120000 $TO 0 "$ANCHOR_DATA"
@@ -69,13 +68,13 @@ mk "one small byte" $K1 5 127 0 1 21000 $TO 0 0x7f
 
 for n in 0 1 255 256 65535 4294967296; do
     a=$($CAST wallet address --private-key $K0)
-    t_eq "create-address nonce $n" "$($EV create-address "$a" $n)" "$($CAST compute-address --nonce $n "$a" | awk '{print $3}')"
+    t_eq "create-address nonce $n" "$("$TT" eth create-address "$a" $n)" "$($CAST compute-address --nonce $n "$a" | awk '{print $3}')"
 done
 
 # Strict RLP: cast's encodings are accepted, non-canonical ones rejected.
-t_check "rlp: cast to-rlp output accepted" $EV rlp-check "$($CAST to-rlp '["0x01","0x",["0x0203","0x'"$(pattern 60 1)"'"]]')"
-t_expect_rc "rlp: 0x8100 (byte < 0x80 as string) rejected" 1 $EV rlp-check 0x8100
-t_expect_rc "rlp: long form for short string rejected" 1 $EV rlp-check 0xb80161
-t_expect_rc "rlp: truncated rejected" 1 $EV rlp-check 0x83abcd
-t_expect_rc "rlp: trailing bytes rejected" 1 $EV rlp-check 0x0102
+t_check "rlp: cast to-rlp output accepted" "$TT" eth rlp-check "$($CAST to-rlp '["0x01","0x",["0x0203","0x'"$(pattern 60 1)"'"]]')"
+t_expect_rc "rlp: 0x8100 (byte < 0x80 as string) rejected" 1 "$TT" eth rlp-check 0x8100
+t_expect_rc "rlp: long form for short string rejected" 1 "$TT" eth rlp-check 0xb80161
+t_expect_rc "rlp: truncated rejected" 1 "$TT" eth rlp-check 0x83abcd
+t_expect_rc "rlp: trailing bytes rejected" 1 "$TT" eth rlp-check 0x0102
 t_done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fault_rpc.sh -- issue 9's RPC faults and malicious RPC answers: `anchord run` talks to
-# anvil through tests/tools/faultproxy, which delays, fails (5xx, dropped connections,
+# anvil through test-tool faultproxy, which delays, fails (5xx, dropped connections,
 # timeouts, JSON-RPC errors, "nonce too low", "replacement underpriced") or rewrites
 # answers (wrong chain id, fake receipts, a wrong batchId); and a chain reorganisation
 # (anvil evm_snapshot/evm_revert) while the worker waits for its confirmations. After every
@@ -17,7 +17,7 @@ nonce() { "$CAST" nonce --rpc-url "$RPC_URL" "$RELAYER"; }
 fault_proxy "$ANVIL_PORT"
 export WA_RPC_URLS=http://127.0.0.1:$PP WA_METRICS_TEXTFILE=$T_TMP/metrics.prom WA_TX_BUMP_SECONDS=2
 
-"$PIPETOOL" register 0 20 >/dev/null && pipe_run
+"$TT" enqueue-dids 0 20 >/dev/null && pipe_run
 t_eq "setup: 20 DIDs published through the proxy" "$RUN_RC $(count)" "0 1"
 
 scenario fault rpc-slow "every RPC answer delayed by 300 ms" "the batch completes, one anchor"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fault_s3.sh -- issue 9's S3 faults: `anchord run` publishes to Ceph radosgw through
-# tests/tools/faultproxy, which answers 5xx, 412 and 409 (with and without applying the
+# test-tool faultproxy, which answers 5xx, 412 and 409 (with and without applying the
 # write first) and lets a conditional PUT time out after it was applied. After every
 # fault: no event lost, none twice, every published file valid, roots on chain.
 # WA_SKIP_RGW=1 skips it.
@@ -12,7 +12,7 @@ source "$WA_ROOT/tests/svc/fault_env.sh"
 fault_proxy "$RGW_PORT"
 export AWS_ENDPOINT_URL=http://127.0.0.1:$PP WA_STORE_RETRIES=4
 
-"$PIPETOOL" register 0 20 >/dev/null && pipe_run
+"$TT" enqueue-dids 0 20 >/dev/null && pipe_run
 t_eq "setup: 20 DIDs published through the proxy" "$RUN_RC $(count)" "0 1"
 
 scenario fault s3-5xx "S3 answers 503 to a quarter of the PUTs (seeded) and 500 to the 2nd GET of a did.jsonl (not applied)" \

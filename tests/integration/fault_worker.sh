@@ -41,9 +41,9 @@ redis_restart() {
 }
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 
-"$PIPETOOL" register 0 20 >/dev/null && pipe_run
+"$TT" enqueue-dids 0 20 >/dev/null && pipe_run
 # SH: shards the 20 DIDs fall in = anchors of a batch over all of them (one per shard)
-SH=$(for n in $(seq 0 19); do shard_of "$("$PIPETOOL" did "$n" | cut -d: -f3)"; done | sort -u | wc -l)
+SH=$(for n in $(seq 0 19); do shard_of "$("$TT" did "$n" | cut -d: -f3)"; done | sort -u | wc -l)
 t_eq "setup: 20 DIDs on 4 shards published" "$RUN_RC $(open_work)" "0 0"
 
 # ---- the local store's disk full ----
@@ -81,7 +81,7 @@ if [ $TMPFS = 1 ]; then
     t_eq "disk full at publish: exit 1" "$R" 1
     t_check "disk full at publish: says so" grep -q 'No space left on device' "$T_TMP/dfp.log"
     t_eq "disk full at publish: no temp file left" "$(tmpfiles)" 0
-    "$PIPETOOL" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
+    "$TT" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
     t_eq "disk full at publish: every file still valid" "$?" 0
     unfill; drain
     t_eq "disk full at publish: the next run completes" "$RUN_RC" 0
@@ -151,7 +151,7 @@ workers() {
         pids+=($!)
     done
     for i in $(seq 15); do
-        "$PIPETOOL" events 0 20 20 "$name-$i-" >"$T_TMP/$name.$i.jsonl"
+        "$TT" events 0 20 20 "$name-$i-" >"$T_TMP/$name.$i.jsonl"
         "$AD" submit "$T_TMP/$name.$i.jsonl" >/dev/null 2>&1
         cat "$T_TMP/$name.$i.jsonl" >>"$T_TMP/$name.jsonl"
         sleep 0.2

@@ -104,7 +104,7 @@ mapfile -t ICMD < <(jq -r '.cmd[]' "$T_TMP/k8s.json")
 t_expect_rc "k8s: the init container's command runs in the image as 10001" 0 "${CH[@]}" "${ICMD[@]}"
 t_eq "k8s: key copies are 0600, owned by 10001" "$(stat -c '%a %u' "$R$DST"/* | sort -u)" "600 10001"
 mapfile -t KENV < <(jq -r '.env[]' "$T_TMP/k8s.json")
-t_check "register 5 DIDs (host tools, same Redis)" "$PIPETOOL" register 0 5
+t_check "register 5 DIDs (host tools, same Redis)" "$TT" enqueue-dids 0 5
 IENV=(env -i WA_REDIS_URL="$WA_REDIS_URL" WA_RPC_URLS="$WA_RPC_URLS" WA_CHAIN_ID=31337 WA_CONTRACT="$WA_CONTRACT" "${KENV[@]}"
       WA_STORE=file:///var/lib/witness-anchor/public WA_DOMAIN=localhost%3A8080 WA_BATCH_MAX_WAIT=0 WA_POLL_MS=50)
 t_expect_rc "k8s: a key file as the secret volume has it (0444) is refused" 3 "${CH[@]}" "${IENV[@]}" \
@@ -113,8 +113,8 @@ t_check "k8s: ... because of its mode" grep -q 'relayer.key: key file must be mo
 "${CH[@]}" "${IENV[@]}" /usr/local/bin/anchord run >"$T_TMP/irun.out" 2>"$T_TMP/irun.log"
 t_eq "anchord run from the image: exit 0" "$?" 0 || tail -5 "$T_TMP/irun.log"
 t_eq "one batch anchored on chain" "$("$AD" batch-count 2>/dev/null)" 1
-"$PIPETOOL" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
-t_eq "published by the image: every file valid (pipetool check)" "$?" 0
+"$TT" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
+t_eq "published by the image: every file valid (test-tool check)" "$?" 0
 t_check "published: 5 DIDs, batch 0 manifest" grep -q "summary dids=5 entries=5 batches=1 staging=0 failures=0" "$T_TMP/check.out"
 t_check "published roots are on chain" pipe_chain_roots "$T_TMP/check.out"
 t_eq "published files belong to the image's user" "$(stat -c %u "$R/var/lib/witness-anchor/public/batches/0.json")" 10001

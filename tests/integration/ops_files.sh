@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ops_files.sh -- the operations files agree with the code: cron/ (crontab, systemd units,
-# k8s.yaml parsed with js-yaml: tests/tools/k8scheck.js checks every object and field
+# k8s.yaml parsed with js-yaml: tests/helper/k8scheck.js checks every object and field
 # against the Kubernetes types, references, 0600 key files, sizes from docs/load.md), every
 # WA_* name used in cron/ is a setting `anchord --help` lists, the sample config file and the
 # k8s ConfigMap pass `anchord config`, docs/alerts.yml (YAML, rule shape) and
@@ -23,7 +23,7 @@ for w in $(grep -oE '^    \{"WA_[A-Z0-9_]+"' anchord/config/config.c | tr -d '{"
 done
 t_expect_rc "cron/anchord.env is a valid config" 0 "$AD" --config cron/anchord.env config
 t_check "anchord config echoes the file's values" grep -q '^WA_CHAIN_ID=11155111$' "$T_TMP/last.out"
-node tests/tools/opsfiles.js "$WA_ROOT" --configmap >"$T_TMP/cm.env" </dev/null
+node tests/helper/opsfiles.js "$WA_ROOT" --configmap >"$T_TMP/cm.env" </dev/null
 t_expect_rc "k8s ConfigMap values are valid settings" 0 "$AD" --config "$T_TMP/cm.env" config
 t_expect_rc "a bad setting stops start-up" 3 env WA_CONFIRMATIONS=0 "$AD" config
 t_check "naming it" grep -q "WA_CONFIRMATIONS" "$T_TMP/last.err"
@@ -42,9 +42,9 @@ for c in serve submit; do   # (run: the pipeline owns its --help)
     t_expect_rc "anchord $c --help" 0 "$AD" $c --help; done
 # alerts, dashboard, k8s: js-yaml / JSON.parse against the registered metric families
 grep -oE 'metricsRegister\("[a-z0-9_]+"' anchord/ops/metrics.c | sed 's/.*("//; s/"//' >"$T_TMP/metrics.txt"
-node tests/tools/opsfiles.js "$WA_ROOT" <"$T_TMP/metrics.txt" >"$T_TMP/opsfiles.out" 2>&1 || t_fail opsfiles "$(tail -3 "$T_TMP/opsfiles.out")"
+node tests/helper/opsfiles.js "$WA_ROOT" <"$T_TMP/metrics.txt" >"$T_TMP/opsfiles.out" 2>&1 || t_fail opsfiles "$(tail -3 "$T_TMP/opsfiles.out")"
 # k8s.yaml: schema of every object and field, references, 0600 key files, sizes (k8scheck.js)
-node tests/tools/k8scheck.js "$WA_ROOT" >>"$T_TMP/opsfiles.out" 2>&1 </dev/null || t_fail k8scheck "$(tail -3 "$T_TMP/opsfiles.out")"
+node tests/helper/k8scheck.js "$WA_ROOT" >>"$T_TMP/opsfiles.out" 2>&1 </dev/null || t_fail k8scheck "$(tail -3 "$T_TMP/opsfiles.out")"
 while read -r st rest; do
     case $st in ok) t_ok "$rest" ;; FAIL) t_fail "${rest%%:*}" "${rest#*: }" ;; *) t_fail opsfiles "$st $rest" ;; esac
 done <"$T_TMP/opsfiles.out"
@@ -52,7 +52,7 @@ done <"$T_TMP/opsfiles.out"
 mkdir -p "$T_TMP/bad/cron"; cp Makefile "$T_TMP/bad/"; mkdir -p "$T_TMP/bad/scripts" "$T_TMP/bad/docs"
 cp scripts/image.sh "$T_TMP/bad/scripts/"; cp docs/load.md "$T_TMP/bad/docs/"
 sed 's/concurrencyPolicy: Forbid/concurrencyPolcy: Forbid/; s/readOnly: true}/readonly: true}/' cron/k8s.yaml >"$T_TMP/bad/cron/k8s.yaml"
-node tests/tools/k8scheck.js "$T_TMP/bad" >"$T_TMP/bad.out" 2>&1 </dev/null
+node tests/helper/k8scheck.js "$T_TMP/bad" >"$T_TMP/bad.out" 2>&1 </dev/null
 t_check "k8scheck: a misspelt field fails the check" grep -q '^FAIL k8s schema: CronJob anchord-run: .*concurrencyPolcy: unknown field' "$T_TMP/bad.out"
 t_check "k8scheck: a misspelt volumeMount field fails too" grep -q 'readonly: unknown field' "$T_TMP/bad.out"
 t_done

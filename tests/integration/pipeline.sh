@@ -12,7 +12,7 @@ source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
 pipe_env "file://$FS" || pipe_env_failed
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
-SCID() { "$PIPETOOL" did "$1" | cut -d: -f3; }
+SCID() { "$TT" did "$1" | cut -d: -f3; }
 count() { "$AD" batch-count 2>/dev/null; }
 # statuses IDS_FILE: "status count" of the events listed (scid id per line).
 statuses() { while read -r s i; do echo "HGET wa:{s0}:events:$s:$i status"; done <"$1" | RCLI | sort | uniq -c | awk '{print $2, $1}'; }
@@ -32,7 +32,7 @@ WA_STORE=file://$T_TMP/notadir t_expect_rc "bad store refused (exit 3)" 3 "$AD" 
 WA_PUBLISHER_KEY_FILE=$T_TMP/nokey t_expect_rc "missing publisher key refused (exit 3)" 3 "$AD" run
 
 # 300 genesis registrations -> one batch; nothing is published before it is anchored.
-t_check "register 300 DIDs" "$PIPETOOL" register 0 300
+t_check "register 300 DIDs" "$TT" enqueue-dids 0 300
 t_eq "nothing published before anchoring" "$(find "$FS" -name did.jsonl 2>/dev/null | wc -l)" 0
 pipe_run
 t_eq "genesis batch: exit 0" "$RUN_RC" "0"
@@ -41,16 +41,16 @@ t_eq "300 logs published" "$(find "$FS/.well-known/did" -name did.jsonl | wc -l)
 t_eq "genesis status anchored" "$(RCLI HGET "wa:{s0}:dids:$(SCID 7):genesis" status)" anchored
 
 # 1,000 events over the 300 DIDs through `anchord submit`, plus a key rotation of DID 1.
-"$PIPETOOL" events 0 300 1000 ev >"$T_TMP/events.jsonl"
+"$TT" events 0 300 1000 ev >"$T_TMP/events.jsonl"
 # the rotated-to key: subject 1001's public key, read from its own genesis line
-NEWMK=$("$PIPETOOL" genesis 1001 | jq -r '.state.verificationMethod[0].publicKeyMultibase')
-"$PIPETOOL" sign 1 rot-1 type=KeyRotation "data={\"publicKeyMultibase\":\"$NEWMK\"}" >>"$T_TMP/events.jsonl"
+NEWMK=$("$TT" genesis 1001 | jq -r '.state.verificationMethod[0].publicKeyMultibase')
+"$TT" sign 1 rot-1 type=KeyRotation "data={\"publicKeyMultibase\":\"$NEWMK\"}" >>"$T_TMP/events.jsonl"
 t_expect_rc "submit 1,001 events" 0 "$AD" submit "$T_TMP/events.jsonl"
 # Straight into Redis (a queue that cannot be trusted): the worker must refuse these.
-"$PIPETOOL" rawadd 0 "$("$PIPETOOL" sign 0 bad-sig tamper=1)" >/dev/null
-"$PIPETOOL" rawadd 0 "$(sed -n 1p "$T_TMP/events.jsonl")" >/dev/null          # replay of ev-0-0 in the same batch
-"$PIPETOOL" rawadd 1 "$("$PIPETOOL" sign 1 old-key)" >/dev/null                # signed by the key rotated away
-"$PIPETOOL" rawadd 5 "$("$PIPETOOL" sign 5 other-key key=6)" >/dev/null        # signed by another subject's key
+"$TT" rawadd 0 "$("$TT" sign 0 bad-sig tamper=1)" >/dev/null
+"$TT" rawadd 0 "$(sed -n 1p "$T_TMP/events.jsonl")" >/dev/null          # replay of ev-0-0 in the same batch
+"$TT" rawadd 1 "$("$TT" sign 1 old-key)" >/dev/null                # signed by the key rotated away
+"$TT" rawadd 5 "$("$TT" sign 5 other-key key=6)" >/dev/null        # signed by another subject's key
 pipe_run
 t_eq "event batch: exit 0" "$RUN_RC" 0
 t_eq "event batch: one more transaction" "$(count)" 2
@@ -66,7 +66,7 @@ t_check "dead: key rotated away" grep -q "bad_signature: proof: verificationMeth
 t_eq "rejected status has the reason" "$(RCLI HGET "wa:{s0}:events:$(SCID 1):old-key" status)" rejected
 t_eq "queue drained" "$(RCLI XLEN 'wa:{s0}:events')" 0
 
-"$PIPETOOL" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
+"$TT" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
 t_eq "every file valid (didlog verifier, witness.json proofs, manifests)" "$?" 0
 t_check "check summary" grep -q "summary dids=300 entries=1301 batches=2 staging=0 failures=0" "$T_TMP/check.out"
 grep '^event ' "$T_TMP/check.out" | cut -d' ' -f2- | sort >"$T_TMP/published.txt"
@@ -87,7 +87,7 @@ ST=$(RCLI HMGET "wa:{s0}:events:$(SCID 3):ev-3-3" versionId batchId witness | pa
 KEYS=$(RCLI HGET "wa:{s0}:did:$(SCID 1)" keys)
 FRAG=$(echo "$KEYS" | jq -r '.[0].id' | sed 's/.*#//')
 t_eq "registry: one assertion key after rotation" "$(echo "$KEYS" | jq -r '.[0].publicKeyMultibase') $(echo "$KEYS" | jq length)" "$NEWMK 1"
-"$PIPETOOL" sign 1 after-rot key=1001 vm="$FRAG" >"$T_TMP/rot.jsonl"
+"$TT" sign 1 after-rot key=1001 vm="$FRAG" >"$T_TMP/rot.jsonl"
 t_expect_rc "submit with the new key" 0 "$AD" submit "$T_TMP/rot.jsonl"
 
 # Tampered objects: DID 2's did.jsonl and DID 3's witness.json edited in the store.
@@ -100,7 +100,7 @@ S2=$(sha256sum "$D2/did.jsonl"); S3=$(sha256sum "$D3/did.jsonl" "$D3/witness.jso
 # DID 5's record with a mac that is not the worker's (edited by hand): the same.
 RCLI HDEL "wa:{s0}:did:$(SCID 4)" logSha wjSha dwSha >/dev/null
 RCLI HSET "wa:{s0}:did:$(SCID 5)" mac "$(printf '0%.0s' $(seq 64))" >/dev/null
-{ "$PIPETOOL" sign 2 t-2; "$PIPETOOL" sign 3 t-3; "$PIPETOOL" sign 4 t-4; "$PIPETOOL" sign 5 t-5; } >"$T_TMP/t.jsonl"
+{ "$TT" sign 2 t-2; "$TT" sign 3 t-3; "$TT" sign 4 t-4; "$TT" sign 5 t-5; } >"$T_TMP/t.jsonl"
 t_expect_rc "submit to tampered DIDs" 0 "$AD" submit "$T_TMP/t.jsonl"
 pipe_run
 t_eq "tamper batch: exit 0" "$RUN_RC" 0
@@ -117,7 +117,7 @@ $S3"
 t_eq "rotated key: event anchored" "$(RCLI HGET "wa:{s0}:events:$(SCID 1):after-rot" status)" anchored
 
 # Two workers at once: one batch, no double publication.
-"$PIPETOOL" events 10 60 100 two >"$T_TMP/two.jsonl"
+"$TT" events 10 60 100 two >"$T_TMP/two.jsonl"
 t_expect_rc "submit 100" 0 "$AD" submit "$T_TMP/two.jsonl"
 N0=$(count)
 "$AD" run 2>"$T_TMP/w1.log" & P1=$!
@@ -127,7 +127,7 @@ t_eq "two workers: both exit 0" "$R1 $R2" "0 0"
 t_eq "two workers: exactly one new transaction" "$(count)" $((N0 + 1))
 t_eq "two workers: one skipped (lease held)" "$(cat "$T_TMP/w1.log" "$T_TMP/w2.log" | grep -c 'lease held')" 1
 mv "$D2" "$T_TMP/d2"; mv "$D3" "$T_TMP/d3"    # the tampered ones are known bad
-"$PIPETOOL" check >"$T_TMP/check2.out" 2>"$T_TMP/check2.err"
+"$TT" check >"$T_TMP/check2.out" 2>"$T_TMP/check2.err"
 t_eq "after two workers: every file valid, no entry twice" "$?" 0
 jq -r '.did + " " + .id' "$T_TMP/two.jsonl" | sed 's/^did:webvh:\([^:]*\):[^ ]* /\1 /' | sort >"$T_TMP/two.txt"
 t_eq "two workers: all 100 anchored" "$(statuses "$T_TMP/two.txt")" "anchored 100"

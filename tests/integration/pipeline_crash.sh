@@ -17,20 +17,20 @@ anchored() {   # anchored FILE: how many events of the JSONL file have status an
         RCLI | grep -c '^anchored$'
 }
 check() {   # check NAME: the whole store is valid, nothing staged is left
-    "$PIPETOOL" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
+    "$TT" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
     local rc=$?
     if [ $rc -eq 0 ] && grep -q "staging=0 failures=0" "$T_TMP/check.out"; then t_ok "$1: every file valid"
     else t_fail "$1: every file valid" "$(head -c 400 "$T_TMP/check.err") $(tail -1 "$T_TMP/check.out")"; fi
 }
 
-"$PIPETOOL" register 0 20 >/dev/null && pipe_run
+"$TT" enqueue-dids 0 20 >/dev/null && pipe_run
 t_eq "setup: 20 DIDs published" "$RUN_RC $(count)" "0 1"
 
 n=0
 for at in before:claimed claimed before:built built before:staged staged before:submitted submitted \
           before:confirmed confirmed before:published published before:acked acked; do
     n=$((n + 1))
-    "$PIPETOOL" events 0 20 30 c$n >"$T_TMP/c$n.jsonl"
+    "$TT" events 0 20 30 c$n >"$T_TMP/c$n.jsonl"
     "$AD" submit "$T_TMP/c$n.jsonl" >/dev/null 2>&1
     N0=$(count)
     WA_CRASH_AT=$at pipe_run
@@ -48,7 +48,7 @@ t_check "every root is roots(batchId) on chain" pipe_chain_roots "$T_TMP/check.o
 t_eq "no open batches left" "$(RCLI ZCARD 'wa:{s0}:batches')" 0
 
 # Redis killed mid-batch (while waiting for the 2nd confirmation), restarted from its AOF.
-"$PIPETOOL" events 0 20 30 rk >"$T_TMP/rk.jsonl"; "$AD" submit "$T_TMP/rk.jsonl" >/dev/null 2>&1
+"$TT" events 0 20 30 rk >"$T_TMP/rk.jsonl"; "$AD" submit "$T_TMP/rk.jsonl" >/dev/null 2>&1
 N0=$(count)
 WA_CONFIRMATIONS=2 "$AD" run 2>"$T_TMP/rk.log" & P=$!
 for _ in $(seq 100); do grep -q '"transaction journaled"' "$T_TMP/rk.log" && break; sleep 0.1; done
@@ -70,7 +70,7 @@ check "Redis killed"
 
 # RPC down: the batch is staged, the node unreachable -> exit 4 (unavailable, README "Exit
 # codes"); then it completes.
-"$PIPETOOL" events 0 20 30 rpc >"$T_TMP/rpc.jsonl"; "$AD" submit "$T_TMP/rpc.jsonl" >/dev/null 2>&1
+"$TT" events 0 20 30 rpc >"$T_TMP/rpc.jsonl"; "$AD" submit "$T_TMP/rpc.jsonl" >/dev/null 2>&1
 N0=$(count)
 WA_CRASH_AT=staged pipe_run; sleep 1.1
 WA_RPC_URLS=http://127.0.0.1:$(freeport) pipe_run
@@ -81,7 +81,7 @@ t_eq "RPC back: the next run finishes" "$RUN_RC" 0
 t_eq "RPC down: all anchored, one anchor" "$(anchored "$T_TMP/rpc.jsonl") $(count)" "30 $((N0 + 1))"
 
 # SIGTERM mid-batch: the current step finishes, the journal is consistent, exit 1; resumed.
-"$PIPETOOL" events 0 20 30 term >"$T_TMP/term.jsonl"; "$AD" submit "$T_TMP/term.jsonl" >/dev/null 2>&1
+"$TT" events 0 20 30 term >"$T_TMP/term.jsonl"; "$AD" submit "$T_TMP/term.jsonl" >/dev/null 2>&1
 N0=$(count)
 WA_CONFIRMATIONS=2 "$AD" run 2>"$T_TMP/term.log" & P=$!
 for _ in $(seq 100); do grep -q '"transaction journaled"' "$T_TMP/term.log" && break; sleep 0.1; done
@@ -97,8 +97,8 @@ check "SIGTERM"
 # A foreign writer changes DID 4's did.jsonl after the anchor, before publishing: its
 # entries are not published (manifest "unused"), its events are re-queued; the next run
 # refuses to build on the changed log (store tampered) and the other DIDs are fine.
-S4=$("$PIPETOOL" did 4 | cut -d: -f3)
-"$PIPETOOL" events 0 20 40 fw >"$T_TMP/fw.jsonl"; "$AD" submit "$T_TMP/fw.jsonl" >/dev/null 2>&1
+S4=$("$TT" did 4 | cut -d: -f3)
+"$TT" events 0 20 40 fw >"$T_TMP/fw.jsonl"; "$AD" submit "$T_TMP/fw.jsonl" >/dev/null 2>&1
 WA_CRASH_AT=confirmed pipe_run; sleep 1.1
 echo >>"$FS/.well-known/did/$S4/did.jsonl"
 pipe_run

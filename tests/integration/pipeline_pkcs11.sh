@@ -2,7 +2,7 @@
 # pipeline_pkcs11.sh -- `anchord run` with every key in a PKCS#11 token (docs/hsm.md): real
 # redis-server, anvil, the file store and a throw-away SoftHSM2 token (tests/svc/softhsm.sh).
 # The publisher, witness and relayer keys imported into the token anchor and publish batches
-# that verify (pipetool check, didlog, didwebvh-ts) exactly as with the key files; one PIN
+# that verify (test-tool check, didlog, didwebvh-ts) exactly as with the key files; one PIN
 # from the environment logs in once for the three; the registry mac survives runs; a token
 # that goes away mid-batch fails the batch without dead-lettering anything; and
 # `anchord rotate-publisher` moves every DID from a key file to a key born in the token.
@@ -17,17 +17,17 @@ A=$T_TMP/publisher.key W=$T_TMP/witness.key R=$T_TMP/relayer.key
 "$WA_ROOT/$BIN/didlog" keygen --out "$W" >/dev/null
 hsm_import_ed "$A" publisher && hsm_import_ed "$W" witness && hsm_import_k1 "$R" relayer
 t_eq "setup: three keys imported" "$?" 0
-# The subjects' side (pipetool: genesis logs, events) holds the key files, like a publisher's
+# The subjects' side (test-tool: genesis logs, events) holds the key files, like a publisher's
 # onboarding tool; anchord sees only the token.
 FILES() { WA_PUBLISHER_KEY_FILE=$A WA_WITNESS_KEY_FILE=$W WA_RELAYER_KEY_FILE=$R "$@"; }
-PT() { FILES "$PIPETOOL" "$@"; }
+PT() { FILES "$TT" "$@"; }
 SCID() { PT did "$1" | cut -d: -f3; }
 DIR() { echo "$FS/.well-known/did/$(SCID "$1")"; }
 status() { RCLI HGET "wa:{s0}:events:$(SCID "$1"):$2" status; }
 count() { "$AD" batch-count 2>/dev/null; }
 ukeys() { jq -rs '[.[] | .parameters.updateKeys // empty] | last | join(",")' "$(DIR "$1")/did.jsonl"; }
 signer() { sed -n "${2}p" "$(DIR "$1")/did.jsonl" | jq -r '.proof[0].verificationMethod | split("#")[1]'; }
-verify_all() {   # NAME N [rotated]: every log valid (pipetool check, didlog verify) and resolved by didwebvh-ts
+verify_all() {   # NAME N [rotated]: every log valid (test-tool check, didlog verify) and resolved by didwebvh-ts
     PT check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
     local rc=$? ok=0 d
     if [ -n "${3:-}" ]; then   # rotate-publisher's entry repeats its DID's last event (main's rule, not the keys'): only that
@@ -49,7 +49,7 @@ scenario fault all-keys-in-token "publisher, witness and relayer keys named by p
 export WA_PUBLISHER_KEY_FILE=$(hsm_uri publisher nopin) WA_WITNESS_KEY_FILE=$(hsm_uri witness nopin) \
        WA_RELAYER_KEY_FILE=$(hsm_uri relayer nopin) WA_PKCS11_PIN=$HSM_USER_PIN
 t_eq "anchord address: the token's relayer is the file's" "$("$AD" address)" "$ADDR"
-PT register 0 20 >/dev/null
+PT enqueue-dids 0 20 >/dev/null
 pipe_run
 t_eq "genesis batch: exit 0, one transaction" "$RUN_RC $(count)" "0 1"
 t_eq "20 logs published" "$(find "$FS/.well-known/did" -name did.jsonl | wc -l)" 20
@@ -95,7 +95,7 @@ scenario fault rotate-file-to-token "DIDs under the file key A; B generated in t
     "rotate-publisher needs no PIN; every DID's updateKeys move to B in entries signed by A; later entries are signed in the token by B; all verify"
 unset WA_PKCS11_PIN
 BMK=$("$AD" token-keygen ed25519 "$(hsm_uri born-publisher)" | jq -r .publicKeyMultibase)
-t_eq "B born in the token, non-exportable" "$("$WA_ROOT/$BUILD/tools/p11tool" open ed25519 "$(hsm_uri born-publisher)" | cut -d' ' -f2)" non-exportable
+t_eq "B born in the token, non-exportable" "$("$TT" p11 open ed25519 "$(hsm_uri born-publisher)" | cut -d' ' -f2)" non-exportable
 export WA_PUBLISHER_KEY_FILE=$(hsm_uri born-publisher nopin) WA_PREVIOUS_PUBLISHER_KEY_FILE=$A
 OUT=$("$AD" rotate-publisher 2>"$T_TMP/rot.err"); RC=$?
 t_eq "rotate-publisher with no PIN at all: exit 0, 20 queued ($OUT)" "$RC $(jq -c '[.dids, .queued]' <<<"$OUT" 2>/dev/null)" "0 [20,20]"

@@ -14,13 +14,13 @@ RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 A=$T_TMP/publisher.key; B=$T_TMP/new.key
 "$WA_ROOT/$BIN/didlog" keygen --out "$B" >/dev/null
 AMK=$(jq -r .publicKeyMultibase "$A"); BMK=$(jq -r .publicKeyMultibase "$B")
-OLD() { WA_PUBLISHER_KEY_FILE=$A "$PIPETOOL" "$@"; }   # subjects' DIDs derive from their genesis (key A)
+OLD() { WA_PUBLISHER_KEY_FILE=$A "$TT" "$@"; }   # subjects' DIDs derive from their genesis (key A)
 SCID() { OLD did "$1" | cut -d: -f3; }
 DIR() { echo "$FS/.well-known/did/$(SCID "$1")"; }
 status() { RCLI HGET "wa:{s0}:events:$(SCID "$1"):$2" "${3:-status}"; }
 count() { "$AD" batch-count 2>/dev/null; }
 ukeys() { jq -rs '[.[] | .parameters.updateKeys // empty] | last | join(",")' "$(DIR "$1")/did.jsonl"; }
-verify_all() {   # NAME: every log valid (pipetool check, didlog verify) and resolved by didwebvh-ts
+verify_all() {   # NAME: every log valid (test-tool check, didlog verify) and resolved by didwebvh-ts
     OLD check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
     t_eq "$1: every file valid" "$? $(grep -c 'staging=0 failures=0' "$T_TMP/check.out")" "0 1"
     local ok=0 d
@@ -32,7 +32,7 @@ verify_all() {   # NAME: every log valid (pipetool check, didlog verify) and res
     t_eq "$1: didwebvh-ts resolves all 20 logs to their head" "$(tail -1 "$T_TMP/ts.out")" "20 20"
 }
 
-OLD register 0 20 >/dev/null && pipe_run
+OLD enqueue-dids 0 20 >/dev/null && pipe_run
 t_eq "setup: 20 DIDs under key A" "$RUN_RC $(ukeys 0) $(ukeys 19)" "0 $AMK $AMK"
 
 scenario fault rotate-without-previous "the publisher key replaced by B while the logs are still under A, WA_PREVIOUS_PUBLISHER_KEY unset" \
@@ -92,7 +92,7 @@ scenario fault rotate-done "WA_PREVIOUS_PUBLISHER_KEY removed after the rotation
     "events of every DID anchored with B alone; the genesis under the old key refused (updateKeys must be the publisher key)"
 unset WA_PREVIOUS_PUBLISHER_KEY_FILE
 OLD events 0 20 20 after >"$T_TMP/after.jsonl"; "$AD" submit "$T_TMP/after.jsonl" >/dev/null
-OLD register 20 21 >/dev/null
+OLD enqueue-dids 20 21 >/dev/null
 pipe_run
 t_eq "after: run exit 0" "$RUN_RC" 0
 t_eq "after: 20 events anchored" "$(for n in $(seq 0 19); do status "$n" "after-$n-$n"; done | sort | uniq -c | awk '{print $2, $1}')" "anchored 20"

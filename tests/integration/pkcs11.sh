@@ -5,11 +5,11 @@
 # that recover to the same address, always low-s (EIP-2), checked by foundry's cast; a key
 # generated in the token is non-exportable and signs; the public key is read without the PIN;
 # a missing token, a wrong PIN, a key of the wrong type and a missing key each stop start-up
-# with the setting named (codes from p11tool: 10 + P11_E*, anchord: exit 3); PINs never come
+# with the setting named (codes from test-tool p11: 10 + P11_E*, anchord: exit 3); PINs never come
 # from a setting or the config file.
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/softhsm.sh"
-P11=$WA_ROOT/$BUILD/tools/p11tool EV=$WA_ROOT/$BUILD/tools/ethvec AD=$WA_ROOT/$BIN/anchord
+AD=$WA_ROOT/$BIN/anchord
 CAST=$NODE_BIN/cast
 hsm_need "$T_TMP/hsm"
 unset WA_CONFIG WA_PUBLISHER_KEY WA_WITNESS_KEY WA_RELAYER_KEY WA_PREVIOUS_PUBLISHER_KEY WA_PKCS11_PIN \
@@ -28,25 +28,25 @@ scenario fault ed25519-same-signature "the publisher key as a 0600 file and the 
     "identical public key and identical Ed25519 signatures (RFC 8032 is deterministic); libsodium verifies the token's"
 same=0
 for m in 00 68656c6c6f $(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n') $(head -c 700 /dev/urandom | od -An -tx1 | tr -d ' \n'); do
-    a=$(WA_PUBLISHER_KEY_FILE=$PUBF "$P11" sign-ed PUBLISHER "$m") b=$(WA_PUBLISHER_KEY_FILE=$PUB "$P11" sign-ed PUBLISHER "$m")
+    a=$(WA_PUBLISHER_KEY_FILE=$PUBF "$TT" p11 sign-ed PUBLISHER "$m") b=$(WA_PUBLISHER_KEY_FILE=$PUB "$TT" p11 sign-ed PUBLISHER "$m")
     [ -n "$a" ] && [ "$a" == "$b" ] && same=$((same + 1))
 done
 t_eq "4 messages: file and token signatures identical" "$same" 4
-t_eq "the token's public key is the key file's" "$(WA_PUBLISHER_KEY_FILE=$PUB "$P11" public PUBLISHER | cut -c1-64)" \
-    "$(WA_PUBLISHER_KEY_FILE=$PUBF "$P11" public PUBLISHER)"
-t_eq "12 threads x 25 signatures at once through the session pool: all 300 verify" "$("$P11" threads "$PUB" 12 25)" 300
-t_eq "the imported key cannot leave the token (CKA_SENSITIVE, not CKA_EXTRACTABLE)" "$("$P11" open ed25519 "$PUB" | cut -d' ' -f2)" non-exportable
+t_eq "the token's public key is the key file's" "$(WA_PUBLISHER_KEY_FILE=$PUB "$TT" p11 public PUBLISHER | cut -c1-64)" \
+    "$(WA_PUBLISHER_KEY_FILE=$PUBF "$TT" p11 public PUBLISHER)"
+t_eq "12 threads x 25 signatures at once through the session pool: all 300 verify" "$("$TT" p11 threads "$PUB" 12 25)" 300
+t_eq "the imported key cannot leave the token (CKA_SENSITIVE, not CKA_EXTRACTABLE)" "$("$TT" p11 open ed25519 "$PUB" | cut -d' ' -f2)" non-exportable
 
 scenario fault eth-token-signature "the relayer key as a file and imported into SoftHSM2 sign 20 Keccak digests" \
     "the same address; every token signature recovers to it (cast wallet verify), has s <= n/2 and a 0/1 recovery id"
-ADDR=$(WA_RELAYER_KEY_FILE=$RELF "$EV" address)
-t_eq "address from the token = address from the file = cast's" "$(WA_RELAYER_KEY_FILE=$REL "$EV" address) $ADDR" \
+ADDR=$(WA_RELAYER_KEY_FILE=$RELF "$TT" eth address)
+t_eq "address from the token = address from the file = cast's" "$(WA_RELAYER_KEY_FILE=$REL "$TT" eth address) $ADDR" \
     "$ADDR $("$CAST" wallet address --private-key "$(cat "$RELF")")"
 t_eq "anchord address reads the token" "$(WA_RELAYER_KEY_FILE=$REL "$AD" address)" "$ADDR"
 ok=0 low=0 distinct=()
 for i in $(seq 1 20); do
     h=$("$CAST" keccak "0x$(printf '%040x' "$i")")
-    sig=$(WA_RELAYER_KEY_FILE=$REL "$EV" sign-hash "$h")
+    sig=$(WA_RELAYER_KEY_FILE=$REL "$TT" eth sign-hash "$h")
     "$CAST" wallet verify --no-hash --address "$ADDR" "$h" "$sig" >/dev/null 2>&1 && ok=$((ok + 1))
     s=${sig:66:64} v=${sig:130:2}
     { [[ "$s" < "$HALF_N" ]] || [ "$s" == "$HALF_N" ]; } && { [ "$v" == 1b ] || [ "$v" == 1c ]; } && low=$((low + 1))
@@ -54,7 +54,7 @@ for i in $(seq 1 20); do
 done
 t_eq "20 token signatures verify for the relayer address (cast)" "$ok" 20
 t_eq "20 token signatures: low s, v 27/28 (a token's raw ECDSA has high s half the time)" "$low" 20
-RAW=$(WA_RELAYER_KEY_FILE=$REL "$EV" mktx 31337 3 1000000000 3000000000 90000 0x5FbDB2315678afecb367f032d93F642f64180aa3 0 0xeecdf927)
+RAW=$(WA_RELAYER_KEY_FILE=$REL "$TT" eth mktx 31337 3 1000000000 3000000000 90000 0x5FbDB2315678afecb367f032d93F642f64180aa3 0 0xeecdf927)
 t_eq "an EIP-1559 transaction signed in the token: cast recovers the relayer" \
     "$("$CAST" decode-transaction "$RAW" 2>/dev/null | jq -r 'if type == "string" then fromjson else . end | .signer')" "$(tr A-F a-f <<<"$ADDR")"
 
@@ -63,28 +63,28 @@ scenario fault token-keygen "anchord token-keygen ed25519 / secp256k1 in the tok
 OUT=$("$AD" token-keygen ed25519 "$(hsm_uri born-ed)"); RC=$?
 MK=$(jq -r .publicKeyMultibase <<<"$OUT" 2>/dev/null)
 t_eq "ed25519: exit 0, a z6Mk multikey, its did:key" "$RC ${MK:0:4} $(jq -r .did <<<"$OUT" 2>/dev/null)" "0 z6Mk did:key:$MK"
-t_eq "ed25519: non-exportable" "$("$P11" open ed25519 "$(hsm_uri born-ed)" | cut -d' ' -f2)" non-exportable
-SIG=$(WA_PUBLISHER_KEY_FILE=$(hsm_uri born-ed) "$P11" sign-ed PUBLISHER 6869)
-t_eq "ed25519: it signs (public key = the printed multikey)" "$(WA_PUBLISHER_KEY_FILE=$(hsm_uri born-ed) "$P11" public PUBLISHER)" "${SIG%% *}"
+t_eq "ed25519: non-exportable" "$("$TT" p11 open ed25519 "$(hsm_uri born-ed)" | cut -d' ' -f2)" non-exportable
+SIG=$(WA_PUBLISHER_KEY_FILE=$(hsm_uri born-ed) "$TT" p11 sign-ed PUBLISHER 6869)
+t_eq "ed25519: it signs (public key = the printed multikey)" "$(WA_PUBLISHER_KEY_FILE=$(hsm_uri born-ed) "$TT" p11 public PUBLISHER)" "${SIG%% *}"
 OUT=$("$AD" token-keygen secp256k1 "$(hsm_uri born-k1)")
 A2=$(jq -r .address <<<"$OUT" 2>/dev/null)
 t_eq "secp256k1: its address is what anchord address reads" "$(WA_RELAYER_KEY_FILE=$(hsm_uri born-k1) "$AD" address)" "$A2"
 h=$("$CAST" keccak 0x01)
 t_check "secp256k1: it signs for that address (cast)" "$CAST" wallet verify --no-hash --address "$A2" "$h" \
-    "$(WA_RELAYER_KEY_FILE=$(hsm_uri born-k1) "$EV" sign-hash "$h")"
+    "$(WA_RELAYER_KEY_FILE=$(hsm_uri born-k1) "$TT" eth sign-hash "$h")"
 t_expect_rc "same label again: exit 3" 3 "$AD" token-keygen ed25519 "$(hsm_uri born-ed)"
-t_eq "same label again: the key is still the first one" "$(WA_PUBLISHER_KEY_FILE=$(hsm_uri born-ed) "$P11" public PUBLISHER)" "${SIG%% *}"
+t_eq "same label again: the key is still the first one" "$(WA_PUBLISHER_KEY_FILE=$(hsm_uri born-ed) "$TT" p11 public PUBLISHER)" "${SIG%% *}"
 
 scenario fault token-public-no-pin "the public key read with no PIN anywhere (what anchord serve and rotate-publisher need)" \
     "the public key object is read without logging in"
-t_eq "public key without a PIN" "$(WA_PUBLISHER_KEY_FILE=$(hsm_uri publisher nopin) "$P11" public PUBLISHER)" \
-    "$(WA_PUBLISHER_KEY_FILE=$PUBF "$P11" public PUBLISHER)"
-t_expect_rc "signing without a PIN: P11_EPIN" 14 env WA_PUBLISHER_KEY_FILE="$(hsm_uri publisher nopin)" "$P11" sign-ed PUBLISHER 00
+t_eq "public key without a PIN" "$(WA_PUBLISHER_KEY_FILE=$(hsm_uri publisher nopin) "$TT" p11 public PUBLISHER)" \
+    "$(WA_PUBLISHER_KEY_FILE=$PUBF "$TT" p11 public PUBLISHER)"
+t_expect_rc "signing without a PIN: P11_EPIN" 14 env WA_PUBLISHER_KEY_FILE="$(hsm_uri publisher nopin)" "$TT" p11 sign-ed PUBLISHER 00
 
-# bad: NAME CODE URI KIND -- p11tool open gives code, anchord run exit 3 naming the setting.
+# bad: NAME CODE URI KIND -- test-tool p11 open gives code, anchord run exit 3 naming the setting.
 bad() {
     local name=$1 code=$2 uri=$3 kind=$4
-    t_expect_rc "$name: p11tool code $code" "$code" "$P11" open "$kind" "$uri"
+    t_expect_rc "$name: test-tool p11 code $code" "$code" "$TT" p11 open "$kind" "$uri"
     if [ "$kind" == ed25519 ]; then
         t_expect_rc "$name: anchord run exit 3" 3 env WA_PUBLISHER_KEY_FILE="$uri" "$AD" run
         t_check "$name: the message names WA_PUBLISHER_KEY_FILE" grep -q '^anchord run: WA_PUBLISHER_KEY_FILE: ' "$T_TMP/last.err"
@@ -131,8 +131,8 @@ bad "0644 PIN file" 14 "pkcs11:token=wa;object=publisher?module-path=$M&pin-sour
 scenario fault token-env-pin "WA_PKCS11_PIN in the environment, URIs without pin-source, module found through p11-kit's registry" \
     "it logs in; anchord config shows it only as set"
 t_eq "env PIN, registered module: signs as the file" \
-    "$(WA_PKCS11_PIN=$HSM_USER_PIN WA_PUBLISHER_KEY_FILE="pkcs11:token=wa;object=publisher" "$P11" sign-ed PUBLISHER 6869)" \
-    "$(WA_PUBLISHER_KEY_FILE=$PUBF "$P11" sign-ed PUBLISHER 6869)"
+    "$(WA_PKCS11_PIN=$HSM_USER_PIN WA_PUBLISHER_KEY_FILE="pkcs11:token=wa;object=publisher" "$TT" p11 sign-ed PUBLISHER 6869)" \
+    "$(WA_PUBLISHER_KEY_FILE=$PUBF "$TT" p11 sign-ed PUBLISHER 6869)"
 t_check "anchord config: WA_PKCS11_PIN only as set" bash -c \
     "WA_PKCS11_PIN=$HSM_USER_PIN '$AD' config | grep -qx '# WA_PKCS11_PIN: set in the environment (not shown)'"
 t_done

@@ -7,14 +7,13 @@
 # killed in the middle of a stream of writes (every write WAIT saw on a replica survives).
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/rcluster.sh"
-TOOL=$WA_ROOT/$BUILD/tools/rclustertool
 
-# rt_start ARGS...: `rclustertool repl ARGS` behind two fifos (their fds, unlike a
+# rt_start ARGS...: `test-tool rcluster repl ARGS` behind two fifos (their fds, unlike a
 # coproc's, reach subshells and pipelines); rt REQUEST prints its one-line answer;
 # rt_stop ends it. One at a time.
 rt_start() {
     rm -f "$T_TMP/rt.in" "$T_TMP/rt.out"; mkfifo "$T_TMP/rt.in" "$T_TMP/rt.out"
-    "$TOOL" repl "$@" <"$T_TMP/rt.in" >"$T_TMP/rt.out" 2>>"$T_TMP/rt.err" &
+    "$TT" rcluster repl "$@" <"$T_TMP/rt.in" >"$T_TMP/rt.out" 2>>"$T_TMP/rt.err" &
     RT_P=$!; T_PIDS+=("$RT_P")
     exec {RT_IN}>"$T_TMP/rt.in" {RT_OUT}<"$T_TMP/rt.out"
 }
@@ -202,7 +201,7 @@ scenario fault rcluster-failover "SIGKILL the master of shard {s0} in the middle
     "its replica is promoted; the client refreshes its map and goes on; every write WAIT saw on a replica is still there"
 rt_start "$RCL_URL" 2000
 t_eq "failover: a client with the map before" "$(rt cmd SET wa:{s0}:before x)" "status OK"
-"$TOOL" writer "$RCL_URL" 9 "$T_TMP/acked" >"$T_TMP/writer.out" 2>"$T_TMP/writer.err" &
+"$TT" rcluster writer "$RCL_URL" 9 "$T_TMP/acked" >"$T_TMP/writer.out" 2>"$T_TMP/writer.err" &
 WPID=$!; T_PIDS+=($WPID)
 for ((i = 0; i < 100; i++)); do n=$(grep -c '^acked' "$T_TMP/acked" 2>/dev/null); [ "${n:-0}" -ge 300 ] && break; sleep 0.1; done
 s0=$(keyslot s0); old=$(rcl_owner "$CD" "$s0")
@@ -216,7 +215,7 @@ t_check "failover: writes went on after the fail-over (100+ after the kill)" \
     test $(($(wc -l <"$T_TMP/acked") - atkill)) -ge 100
 t_check "failover: the writer saw it (retries or redirections)" \
     test "$(awk '/^commands/ { print $4 + $8 }' "$T_TMP/writer.out")" -gt 0
-"$TOOL" verify "$RCL_URL" "$T_TMP/acked" >"$T_TMP/verify.out" 2>&1
+"$TT" rcluster verify "$RCL_URL" "$T_TMP/acked" >"$T_TMP/verify.out" 2>&1
 t_eq "failover: every acknowledged write is there" "$(grep -o 'missing [0-9]*' "$T_TMP/verify.out")" "missing 0"
 t_check "failover: ... 300 or more of them" test "$(awk '/^checked/ { print $2 }' "$T_TMP/verify.out")" -ge 300
 t_eq "failover: the old client goes on (refreshes its map)" "$(rt cmd SET wa:{s0}:after y)" "status OK"

@@ -3,7 +3,7 @@
 # publishes"): readers run didverify in a loop straight against the store while `anchord run`
 # publishes batches of 60 events (real redis-server and anvil). The worker writes witness.json
 # and did-witness.json before did.jsonl, so a reader can get new proofs with the previous log:
-# that must never be INVALID. Two stores: the file store served by tests/tools/httpstatic, and
+# that must never be INVALID. Two stores: the file store served by test-tool httpstatic, and
 # radosgw (tests/svc/radosgw.sh) read anonymously through a bucket policy that allows GetObject
 # but not ListBucket -- so a missing object answers 403, which didverify takes for "not published".
 # (The same through a caching proxy is the integrator's variant.)
@@ -29,14 +29,14 @@ reader() {
 # events for those DIDs are published; then the tally.
 publishing() {
     local name=$1 url=$2 r n dids=()
-    "$PIPETOOL" register 0 8 >/dev/null && pipe_run
+    "$TT" enqueue-dids 0 8 >/dev/null && pipe_run
     [ "$RUN_RC" = 0 ] || t_fail "$name: genesis batch" "$(tail -3 "$RUN_LOG")"
-    for n in 0 1 2 3; do dids+=("$("$PIPETOOL" did "$n")"); done
+    for n in 0 1 2 3; do dids+=("$("$TT" did "$n")"); done
     rm -f "$T_TMP/stop" "$T_TMP/$name".r*
     reader "$T_TMP/$name.r1" "$url" "${dids[@]}" & T_PIDS+=($!); local p1=$!
     reader "$T_TMP/$name.r2" "$url" "${dids[3]}" "${dids[2]}" "${dids[1]}" "${dids[0]}" & T_PIDS+=($!); local p2=$!
     for ((r = 1; r <= ROUNDS; r++)); do
-        "$PIPETOOL" events 0 4 60 "$name-$r" >"$T_TMP/ev.jsonl" && "$AD" submit "$T_TMP/ev.jsonl" >/dev/null && pipe_run
+        "$TT" events 0 4 60 "$name-$r" >"$T_TMP/ev.jsonl" && "$AD" submit "$T_TMP/ev.jsonl" >/dev/null && pipe_run
         [ "$RUN_RC" = 0 ] || t_fail "$name: batch $r" "$(tail -3 "$RUN_LOG")"
     done
     touch "$T_TMP/stop"; wait "$p1" "$p2"
@@ -56,7 +56,7 @@ publishing() {
 # ---- the file store, served as files ----
 FS=$T_TMP/fs
 pipe_env "file://$FS" || pipe_env_failed
-HP=$(freeport); t_bg "$WA_ROOT/$BUILD/tools/httpstatic" "$FS" "$HP"; wait_port "$HP" 10
+HP=$(freeport); t_bg "$TT" httpstatic "$FS" "$HP"; wait_port "$HP" 10
 
 scenario attack readers-while-publishing-file "two readers run didverify in a loop against the file store (httpstatic) while $ROUNDS batches of 60 events publish" \
     "zero INVALID verdicts and zero I/O errors (new proofs with the previous log are ignored, or the log is fetched again)"
@@ -77,7 +77,7 @@ publishing s3 "$S3URL"
 
 scenario attack missing-object-403 "S3 without list permission answers 403, not 404, for a missing object: DID 5's witness.json deleted; a DID never published" \
     "didverify: witness.json not published (every version PENDING, exit 8), not an HTTP error; a missing did.jsonl: 'not published' (exit 1)"
-D5=$("$PIPETOOL" did 5); S5=$(cut -d: -f3 <<<"$D5")
+D5=$("$TT" did 5); S5=$(cut -d: -f3 <<<"$D5")
 curl -sf -X DELETE --aws-sigv4 "aws:amz:us-east-1:s3" --user "$RGW_ACCESS_KEY:$RGW_SECRET_KEY" \
     -H 'x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' \
     "$AWS_ENDPOINT_URL/readpath/.well-known/did/$S5/witness.json" -o /dev/null || t_fail "delete witness.json"
@@ -85,6 +85,6 @@ t_eq "missing-object-403: the bucket answers 403 for the deleted key" \
     "$(curl -s -o /dev/null -w '%{http_code}' "$S3URL/.well-known/did/$S5/witness.json")" 403
 t_expect_rc "missing-object-403: DID 5 PENDING (exit 8)" 8 "$DV" "$D5" --base-url "$S3URL" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
 t_check "missing-object-403: no anchor yet, not an HTTP error" grep -q "no anchor in witness.json yet" "$T_TMP/last.out"
-t_expect_rc "missing-object-403: an unpublished DID: not found, exit 1" 1 "$DV" "$("$PIPETOOL" did 99)" --base-url "$S3URL" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
+t_expect_rc "missing-object-403: an unpublished DID: not found, exit 1" 1 "$DV" "$("$TT" did 99)" --base-url "$S3URL" --rpc "$RPC_URL" --contract "$WA_CONTRACT"
 t_check "missing-object-403: says not published" grep -q "did.jsonl: not published" "$T_TMP/last.err"
 t_done

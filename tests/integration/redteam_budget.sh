@@ -18,7 +18,7 @@ pipe_env "file://$FS" || pipe_env_failed
 BUDGET=262144
 export WA_DID_BUDGET=$BUDGET WA_LEASE_TTL_MS=1000
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
-DID() { "$PIPETOOL" did "$1"; }
+DID() { "$TT" did "$1"; }
 SCID() { DID "$1" | cut -d: -f3; }
 DIR() { echo "$FS/.well-known/did/$(SCID "$1")"; }
 status() { RCLI HGET "wa:{s0}:events:$(SCID "$1"):$2" "${3:-status}"; }
@@ -29,16 +29,16 @@ dv() {   # N: didverify the DID folder of subject N against the chain
         --rpc "$RPC_URL" --contract "$WA_CONTRACT" --chain-id 31337
 }
 BLOB=$(head -c 12000 /dev/zero | tr '\0' x)
-big() { "$PIPETOOL" sign "$1" "$2" data="{\"blob\":\"$BLOB\"}"; }   # one event of ~12.4 KB
+big() { "$TT" sign "$1" "$2" data="{\"blob\":\"$BLOB\"}"; }   # one event of ~12.4 KB
 # one EVENTS...: queue one ordinary event per "N:ID" through ingest
-one() { local a; for a in "$@"; do "$PIPETOOL" sign "${a%%:*}" "${a#*:}"; done >"$T_TMP/one.jsonl"; "$AD" submit "$T_TMP/one.jsonl" >/dev/null; }
+one() { local a; for a in "$@"; do "$TT" sign "${a%%:*}" "${a#*:}"; done >"$T_TMP/one.jsonl"; "$AD" submit "$T_TMP/one.jsonl" >/dev/null; }
 # anchored_ok NAME N ID: the event is anchored and DID N's files verify
 anchored_ok() {
     t_eq "$1: DID $2's event anchored" "$(status "$2" "$3")" anchored
     t_expect_rc "$1: didverify DID $2 ANCHORED" 0 dv "$2"
 }
 
-"$PIPETOOL" register 0 12 >/dev/null || t_fail setup register
+"$TT" enqueue-dids 0 12 >/dev/null || t_fail setup register
 pipe_run; t_eq "setup: 12 DIDs published" "$RUN_RC" 0
 
 scenario attack did-budget-flood "with DID 1's key, 40 events of 12.4 KB each (500 KB) submitted through ingest; WA_DID_BUDGET=256 KiB" \
@@ -71,7 +71,7 @@ t_eq "did-budget-flood: DID 5 anchored in the same batch" "$(status 5 fl-5)" anc
 
 scenario attack did-budget-queue-bypass "40 events of 12.4 KB for DID 6 XADDed straight into the stream (no ingest, no reservation), with an ordinary event of DID 0" \
     "the worker builds DID 6's versions while the budget holds, dead-letters the rest 'budget_exceeded: ...'; DID 6's files stay within 256 KiB and verify; DID 0 anchored"
-for i in $(seq 1 40); do "$PIPETOOL" rawadd 6 "$(big 6 raw-$i)" >/dev/null; done
+for i in $(seq 1 40); do "$TT" rawadd 6 "$(big 6 raw-$i)" >/dev/null; done
 one 0:rw-0
 pipe_run
 t_eq "did-budget-queue-bypass: run exit 0" "$RUN_RC" 0
@@ -92,7 +92,7 @@ anchored_ok did-budget-queue-bypass 0 rw-0
 
 scenario attack event-over-size-limit "an event whose canonical form is 20 KB (under WA_MAX_BODY, above the 16 KiB WA_MAX_EVENT) submitted" \
     "413 too_large naming WA_MAX_EVENT; nothing queued"
-"$PIPETOOL" sign 2 huge-1 data="{\"blob\":\"$(head -c 20000 /dev/zero | tr '\0' y)\"}" >"$T_TMP/huge.jsonl"
+"$TT" sign 2 huge-1 data="{\"blob\":\"$(head -c 20000 /dev/zero | tr '\0' y)\"}" >"$T_TMP/huge.jsonl"
 L0=$(RCLI XLEN 'wa:{s0}:events')
 "$AD" submit "$T_TMP/huge.jsonl" >"$T_TMP/huge.out" 2>"$T_TMP/huge.err"
 t_check "event-over-size-limit: 413 too_large" grep -q '"code":413,"error":"too_large".*WA_MAX_EVENT' "$T_TMP/huge.out"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # redteam_budget_s3.sh -- issue 14's poisoned-DID and private-object attacks on S3: `anchord
-# run` against Ceph radosgw through tests/tools/faultproxy (real redis-server and anvil;
+# run` against Ceph radosgw through test-tool faultproxy (real redis-server and anvil;
 # tests/svc/pipeline_env.sh, fault_env.sh). A did.jsonl over the read limit, a store error
 # on one DID's objects when reading and when publishing, a tampered object found when a
 # crashed batch is resumed; then every key the worker writes (WA_STORE_TRACE) and the
@@ -16,9 +16,9 @@ source "$WA_ROOT/tests/svc/fault_env.sh"
 fault_proxy "$RGW_PORT"
 DIRECT=$AWS_ENDPOINT_URL
 export AWS_ENDPOINT_URL=http://127.0.0.1:$PP WA_STORE_RETRIES=2 WA_DID_BUDGET=262144 WA_LEASE_TTL_MS=1000
-ST() { "$WA_ROOT/$BUILD/tools/storetool" -u s3://wabudget "$@"; }
+ST() { "$TT" store -u s3://wabudget "$@"; }
 STD() { AWS_ENDPOINT_URL=$DIRECT ST "$@"; }   # straight to radosgw, not through the proxy
-DID() { "$PIPETOOL" did "$1"; }
+DID() { "$TT" did "$1"; }
 SCID() { DID "$1" | cut -d: -f3; }
 KEY() { echo ".well-known/did/$(SCID "$1")/$2"; }
 status() { RCLI HGET "wa:{s0}:events:$(SCID "$1"):$2" "${3:-status}"; }
@@ -28,7 +28,7 @@ dv() {   # N: didverify DID N's three objects (fetched from the bucket) against 
     "$WA_ROOT/$BIN/didverify" --log "$d/did.jsonl" --witness "$d/witness.json" --did-witness "$d/did-witness.json" \
         --rpc "$RPC_URL" --contract "$WA_CONTRACT" --chain-id 31337
 }
-one() { local a; for a in "$@"; do "$PIPETOOL" sign "${a%%:*}" "${a#*:}"; done >"$T_TMP/one.jsonl"; "$AD" submit "$T_TMP/one.jsonl" >/dev/null; }
+one() { local a; for a in "$@"; do "$TT" sign "${a%%:*}" "${a#*:}"; done >"$T_TMP/one.jsonl"; "$AD" submit "$T_TMP/one.jsonl" >/dev/null; }
 anchored_ok() {
     t_eq "$1: DID $2's event anchored" "$(status "$2" "$3")" anchored
     t_expect_rc "$1: didverify DID $2 ANCHORED" 0 dv "$2"
@@ -36,7 +36,7 @@ anchored_ok() {
 # s3keys LOG: the object keys of every PUT and DELETE in a WA_STORE_TRACE log
 s3keys() { sed -nE 's#^s3 (PUT|DELETE) http://[^/]*/wabudget/([^ ?]*) .*#\2#p' "$1"; }
 
-"$PIPETOOL" register 0 10 >/dev/null || t_fail setup register
+"$TT" enqueue-dids 0 10 >/dev/null || t_fail setup register
 WA_STORE_TRACE=1 pipe_run
 t_eq "setup: 10 DIDs published on S3" "$RUN_RC" 0
 cp "$RUN_LOG" "$T_TMP/trace.setup"

@@ -6,7 +6,6 @@
 # specific status and error name, and changes nothing (the stream lengths and Redis keys
 # are compared, docs/api.md "Every error answer ... changes no state").
 source "$(dirname "$0")/../lib.sh"
-TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
 svc_need redis
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 HTTP_PORT=$(freeport)
@@ -18,9 +17,9 @@ export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT WA_LISTEN=127.0.0.1:$HTTP_PORT
 "$WA_ROOT/$BIN/anchord" serve >"$T_TMP/serve.log" 2>&1 &
 T_PIDS+=($!)
 wait_port "$HTTP_PORT" 10 || { t_fail serve "did not listen: $(cat "$T_TMP/serve.log")"; t_done; exit 1; }
-"$TOOL" register 1 || t_fail setup "register identity 1"
-read -r SCID DID _ _ < <("$TOOL" ident 1)
-SIGN() { "$TOOL" sign "$@"; }
+"$TT" register 1 || t_fail setup "register identity 1"
+read -r SCID DID _ _ < <("$TT" ident 1)
+SIGN() { "$TT" sign "$@"; }
 
 # post BODY [PATH] [CTYPE] -> CODE, RESP
 post() {
@@ -148,7 +147,6 @@ done
 WEAK_IDENTITY=z6MkeXATEjyXENzBXBxgC5EHk2JE5aqd7qMGGtDpLUH1e2Sj
 WEAK_ORDER8=z6Mkh59EgPEuBMugWwYWVMbZFQmHm8V1tcgLejJJTx6d8KB2
 WEAK_NONCANON=z6Mkvg2JPc7mj3oXZCpWHB9ScRB6BvScZqnrR4Ew9Gjrd75G
-PIPETOOL=$WA_ROOT/$BUILD/tools/pipetool
 
 scenario attack weak-key-rotation "KeyRotation events of DID 1, validly signed by its key, to the Ed25519 identity point, a point of order 8 and a non-canonical encoding (y = p + 3)" \
     "422 invalid: the new key is refused as small-order or non-canonical; nothing queued (anchored, it would brick the DID for libsodium and let OpenSSL-based verifiers accept R=identity, S=0)"
@@ -161,7 +159,7 @@ done
 scenario attack weak-key-genesis "POST /dids: a genesis log (ours: our domain, update key and witness) whose assertion key is the Ed25519 identity point" \
     "422 invalid naming the weak key; nothing queued"
 mark
-"$PIPETOOL" genesis 5 mk=$WEAK_IDENTITY >"$T_TMP/gweak.jsonl" || t_fail "weak-key-genesis: pipetool genesis"
+"$TT" genesis 5 mk=$WEAK_IDENTITY >"$T_TMP/gweak.jsonl" || t_fail "weak-key-genesis: test-tool genesis"
 post "$(cat "$T_TMP/gweak.jsonl")" /dids application/jsonl
 refused weak-key-genesis 422 invalid '(small-order|non-canonical)'
 

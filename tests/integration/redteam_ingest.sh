@@ -8,16 +8,15 @@
 # (docs/api.md: "Every error answer ... changes no state"; DESIGN.md §4.5).
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
-TOOL=$WA_ROOT/$BUILD/tools/anchord_infra
 FS=$T_TMP/fs
 pipe_env "file://$FS" || pipe_env_failed
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
-DID() { "$PIPETOOL" did "$1"; }
+DID() { "$TT" did "$1"; }
 SCID() { DID "$1" | cut -d: -f3; }
-SIGN() { "$PIPETOOL" sign "$@"; }
+SIGN() { "$TT" sign "$@"; }
 
 # Subjects 0..7 registered and anchored by a real run; subject 3 then rotates its key.
-"$PIPETOOL" register 0 8 >/dev/null || t_fail setup "register"
+"$TT" enqueue-dids 0 8 >/dev/null || t_fail setup "register"
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "genesis run: $(tail -3 "$RUN_LOG")"
 
 HTTP_PORT=$(freeport)
@@ -60,7 +59,7 @@ accepted() {   # NAME ID
 D1=$(DID 1); D2=$(DID 2)
 
 # ---- setup: a KeyRotation of subject 3, anchored ----
-NEWMK=$("$PIPETOOL" genesis 1003 | jq -r '.state.verificationMethod[0].publicKeyMultibase')
+NEWMK=$("$TT" genesis 1003 | jq -r '.state.verificationMethod[0].publicKeyMultibase')
 post "$(SIGN 3 rot-1 type=KeyRotation "data={\"publicKeyMultibase\":\"$NEWMK\"}")"; accepted "setup: rotation queued" rot-1
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "rotation run: $(tail -3 "$RUN_LOG")"
 t_eq "setup: rotation anchored" "$(RCLI HGET "wa:{s0}:events:$(SCID 3):rot-1" status)" anchored
@@ -88,13 +87,13 @@ refused wrong-key 401 bad_signature 'signature'
 scenario attack other-did-key "an event of DID 1 signed by DID 2's key and naming DID 2's verification method" \
     "401 bad_signature: the method is not an assertionMethod of DID 1"
 mark
-post "$(SIGN 1 otherdid-1 key=2 "vmabs=$D2#key-1")"
+post "$(SIGN 1 otherdid-1 key=2 "vm=$D2#key-1")"
 refused other-did-key 401 bad_signature "verificationMethod did:webvh:$(SCID 2)[^ ]*#key-1 is not an assertionMethod of the event's DID"
 
 scenario attack vm-points-to-other-did "DID 1's own key signs, but proof.verificationMethod names a method of DID 2" \
     "401 bad_signature (only DID 1's assertion methods count)"
 mark
-post "$(SIGN 1 vmother-1 "vmabs=$D2#key-1")"
+post "$(SIGN 1 vmother-1 "vm=$D2#key-1")"
 refused vm-points-to-other-did 401 bad_signature 'is not an assertionMethod of'
 
 scenario attack rotated-out-key "after an anchored KeyRotation of DID 3, an event signed by its old key-1" \
@@ -126,7 +125,7 @@ refused data-changed-after-signing 401 bad_signature 'signature'
 
 scenario attack proof-created-added "proof.created added after signing (proof options are signed too)" "401 bad_signature"
 mark
-post "$(SIGN 1 created-1 created=1)"
+post "$(SIGN 1 created-1 created-after=1)"
 refused proof-created-added 401 bad_signature 'signature'
 
 scenario attack proof-extra-fields "the proof carries extra members (@context, challenge, nonce)" "422 invalid naming the field"
@@ -325,13 +324,13 @@ postf "$T_TMP/foreign.jsonl" application/jsonl /dids; refused genesis-foreign-do
 
 scenario attack genesis-foreign-update-key "POST /dids: a genesis log at our domain and path, signed by and naming only the attacker's update key" \
     "401 bad_signature: updateKeys must include the publisher key"
-"$PIPETOOL" genesis 60 updater=61 >"$T_TMP/foreignkey.jsonl"
+"$TT" genesis 60 updater=61 >"$T_TMP/foreignkey.jsonl"
 mark
 postf "$T_TMP/foreignkey.jsonl" application/jsonl /dids; refused genesis-foreign-update-key 401 bad_signature 'updateKeys'
 
 scenario attack genesis-scid-collision "POST /dids: DID 1's own genesis again; and DID 1's genesis with the state edited but the SCID kept" \
     "409 replay (already registered); 422 invalid (the SCID does not match the entry)"
-"$PIPETOOL" genesis 1 >"$T_TMP/g1.jsonl"
+"$TT" genesis 1 >"$T_TMP/g1.jsonl"
 mark
 postf "$T_TMP/g1.jsonl" application/jsonl /dids; refused "genesis-scid-collision: same" 409 replay 'already registered'
 jq -c '.state.service=[{"id":"#evil","type":"X","serviceEndpoint":"https://evil.example"}]' "$T_TMP/g1.jsonl" >"$T_TMP/g1e.jsonl"
@@ -339,9 +338,9 @@ postf "$T_TMP/g1e.jsonl" application/jsonl /dids; refused "genesis-scid-collisio
 
 scenario attack slowloris "200 connections send a request line and then trickle one header line every 500 ms for 6 s, while 100 more open and go silent" \
     "others are still served within 1 s each; silent connections are dropped after WA_HTTP_TIMEOUT (2 s)"
-"$TOOL" slowloris "$HTTP_PORT" 200 6 trickle >"$T_TMP/slow-trickle.out" &
+"$TT" slowloris "$HTTP_PORT" 200 6 trickle >"$T_TMP/slow-trickle.out" &
 SL1=$!
-"$TOOL" slowloris "$HTTP_PORT" 100 6 idle >"$T_TMP/slow-idle.out" &
+"$TT" slowloris "$HTTP_PORT" 100 6 idle >"$T_TMP/slow-idle.out" &
 SL2=$!
 sleep 1.5
 ok=0
@@ -358,7 +357,7 @@ t_eq "slowloris: every silent connection dropped" "$c" "$o"
 
 scenario attack slowloris-exhaust "one address opens 300 trickling connections, more than WA_HTTP_MAX_CONNS (256), to take every slot" \
     "a client from another address (127.0.0.2) is still served within 1 s (per-address cap WA_HTTP_MAX_CONNS_PER_IP)"
-"$TOOL" slowloris "$HTTP_PORT" 300 5 trickle >"$T_TMP/slow-exhaust.out" &
+"$TT" slowloris "$HTTP_PORT" 300 5 trickle >"$T_TMP/slow-exhaust.out" &
 SL3=$!
 sleep 2
 ok=0

@@ -12,7 +12,7 @@ source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
 pipe_env "file://$FS" || pipe_env_failed
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
-DID() { "$PIPETOOL" did "$1"; }
+DID() { "$TT" did "$1"; }
 SCID() { DID "$1" | cut -d: -f3; }
 DIR() { echo "$FS/.well-known/did/$(SCID "$1")"; }
 status() { RCLI HGET "wa:{s0}:events:$(SCID "$1"):$2" "${3:-status}"; }
@@ -25,12 +25,12 @@ everything() { { RCLI --scan --pattern '*' | while read -r k; do
                  done; cat "$T_TMP"/run.*.log; } 2>/dev/null; }
 
 # ---- setup: subjects 0..5 registered, each with one event, anchored ----
-"$PIPETOOL" register 0 6 >/dev/null || t_fail setup register
+"$TT" enqueue-dids 0 6 >/dev/null || t_fail setup register
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "genesis run: $(tail -3 "$RUN_LOG")"
-"$PIPETOOL" events 0 6 6 v >"$T_TMP/v.jsonl"
+"$TT" events 0 6 6 v >"$T_TMP/v.jsonl"
 "$AD" submit "$T_TMP/v.jsonl" >/dev/null || t_fail setup submit
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "event run: $(tail -3 "$RUN_LOG")"
-t_check "setup: every file valid" "$PIPETOOL" check
+t_check "setup: every file valid" "$TT" check
 
 # A private file outside the store, which no reason may ever quote.
 SECRET=$T_TMP/private/secret.txt
@@ -41,7 +41,7 @@ scenario attack store-symlink-did-folder "before DID 10 is registered, its folde
     "nothing is written through the link (the outside directory stays empty, the link unchanged); the store names the link as an error; the DID is not published"
 mkdir -p "$T_TMP/outside" "$FS/.well-known/did"
 ln -s "$T_TMP/outside" "$(DIR 10)"
-"$PIPETOOL" register 10 11 >/dev/null || t_fail "store-symlink-did-folder: register"
+"$TT" enqueue-dids 10 11 >/dev/null || t_fail "store-symlink-did-folder: register"
 pipe_run
 t_eq "store-symlink-did-folder: nothing written outside the store" "$(find "$T_TMP/outside" -mindepth 1 | wc -l)" 0
 t_eq "store-symlink-did-folder: the link is unchanged" "$(readlink "$(DIR 10)")" "$T_TMP/outside"
@@ -54,7 +54,7 @@ t_eq "store-symlink-did-folder: published once the link is gone" "$(RCLI HGET "w
 scenario attack store-symlink-log "DID 1's did.jsonl replaced by a symbolic link to a private file outside the store (hunter2 is the password), then an event of DID 1 and anchord run" \
     "the link is not followed: no byte of the private file in any reason, dead letter, status record or log line; the private file and the link unchanged; the store names the link"
 ln -sf "$SECRET" "$(DIR 1)/did.jsonl"
-"$PIPETOOL" sign 1 after-link >"$T_TMP/al.jsonl" && "$AD" submit "$T_TMP/al.jsonl" >/dev/null
+"$TT" sign 1 after-link >"$T_TMP/al.jsonl" && "$AD" submit "$T_TMP/al.jsonl" >/dev/null
 pipe_run
 everything >"$T_TMP/all.txt"
 t_check "store-symlink-log: no fragment of the private file anywhere" bash -c "! grep -q hunter '$T_TMP/all.txt'"
@@ -69,7 +69,7 @@ scenario attack store-content-echo "DID 2's did.jsonl overwritten with a private
     "both events rejected 'store tampered: did.jsonl: ...' naming the line and the rule, never the bytes: no 'hunter' or secret key name in any reason, dead letter or log"
 cp "$SECRET" "$(DIR 2)/did.jsonl"
 printf '{"hunter2key":1,"hunter2key":2}\n' >"$(DIR 3)/did.jsonl"
-for n in 2 3; do "$PIPETOOL" sign $n echo-$n; done >"$T_TMP/echo.jsonl"
+for n in 2 3; do "$TT" sign $n echo-$n; done >"$T_TMP/echo.jsonl"
 "$AD" submit "$T_TMP/echo.jsonl" >/dev/null
 pipe_run
 for n in 2 3; do
@@ -85,18 +85,18 @@ WEAK_IDENTITY=z6MkeXATEjyXENzBXBxgC5EHk2JE5aqd7qMGGtDpLUH1e2Sj
 
 scenario attack queue-weak-key-rotation "a KeyRotation of DID 4 to the Ed25519 identity point, validly signed by DID 4's key, XADDed past ingest; then an event signed by DID 4's key" \
     "the rotation is a dead letter ('invalid: KeyRotation: ... weak Ed25519 public key'); DID 4 keeps its key: the next event is anchored (not bricked)"
-"$PIPETOOL" rawadd 4 "$("$PIPETOOL" sign 4 weak-rot type=KeyRotation "data={\"publicKeyMultibase\":\"$WEAK_IDENTITY\"}")" >/dev/null
+"$TT" rawadd 4 "$("$TT" sign 4 weak-rot type=KeyRotation "data={\"publicKeyMultibase\":\"$WEAK_IDENTITY\"}")" >/dev/null
 pipe_run
 r=$(status 4 weak-rot reason)
 [[ "$(status 4 weak-rot)" == rejected && "$r" =~ KeyRotation.*weak ]] && t_ok "queue-weak-key-rotation: dead letter: $r" ||
     t_fail "queue-weak-key-rotation: dead letter" "status $(status 4 weak-rot) reason [$r]"
-"$PIPETOOL" sign 4 after-weak >"$T_TMP/aw.jsonl" && "$AD" submit "$T_TMP/aw.jsonl" >/dev/null
+"$TT" sign 4 after-weak >"$T_TMP/aw.jsonl" && "$AD" submit "$T_TMP/aw.jsonl" >/dev/null
 pipe_run
 t_eq "queue-weak-key-rotation: DID 4's own key still signs" "$(status 4 after-weak)" anchored
 
 scenario attack queue-proof-created-future "an event of DID 5 whose signed proof.created is 9999-12-31T23:59:59Z, XADDed past ingest" \
     "dead letter 'invalid: proof: created ... in the future' (the worker bounds it like event.time)"
-"$PIPETOOL" rawadd 5 "$("$PIPETOOL" sign 5 far-created signedcreated=9999-12-31T23:59:59Z)" >/dev/null
+"$TT" rawadd 5 "$("$TT" sign 5 far-created created=9999-12-31T23:59:59Z)" >/dev/null
 pipe_run
 r=$(status 5 far-created reason)
 [[ "$(status 5 far-created)" == rejected && "$r" =~ proof:\ created.*in\ the\ future ]] && t_ok "queue-proof-created-future: dead letter: $r" ||

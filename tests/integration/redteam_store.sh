@@ -13,7 +13,7 @@ source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
 pipe_env "file://$FS" || pipe_env_failed
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
-DID() { "$PIPETOOL" did "$1"; }
+DID() { "$TT" did "$1"; }
 SCID() { DID "$1" | cut -d: -f3; }
 DIR() { echo "$FS/.well-known/did/$(SCID "$1")"; }
 count() { "$AD" batch-count 2>/dev/null; }
@@ -25,12 +25,12 @@ dv() {   # N [extra args]: didverify the DID folder of subject N against the cha
 }
 
 # ---- setup: 14 DIDs, each with a genesis and one event entry, anchored in 2 batches ----
-"$PIPETOOL" register 0 14 >/dev/null || t_fail setup register
+"$TT" enqueue-dids 0 14 >/dev/null || t_fail setup register
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "genesis run: $(tail -3 "$RUN_LOG")"
-"$PIPETOOL" events 0 14 14 v >"$T_TMP/v.jsonl"
+"$TT" events 0 14 14 v >"$T_TMP/v.jsonl"
 "$AD" submit "$T_TMP/v.jsonl" >/dev/null || t_fail setup submit
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "event run: $(tail -3 "$RUN_LOG")"
-t_check "setup: every file valid before the attacks" "$PIPETOOL" check
+t_check "setup: every file valid before the attacks" "$TT" check
 t_expect_rc "setup: didverify of an untouched DID is ANCHORED (exit 0)" 0 dv 0
 
 # ---- the attacks on the bucket ----
@@ -62,7 +62,7 @@ sha256sum "$MAN" >"$T_TMP/sum.man"
 
 # ---- the poisoned queue (straight into Redis: the worker must never trust it) ----
 XADD() { RCLI XADD "wa:{s0}:$1" '*' "${@:2}" >/dev/null; }
-ev() { "$PIPETOOL" sign "$@"; }
+ev() { "$TT" sign "$@"; }
 S11=$(SCID 11); D11=$(DID 11)
 XADD events scid "$S11" id bad-sig did "$D11" body "$(ev 11 bad-sig tamper=1)"
 XADD events scid "$(SCID 50)" id unreg did "$(DID 50)" body "$(ev 50 unreg)"
@@ -73,9 +73,9 @@ XADD events scid '../../../../etc' id trav did "$D11" body "$(ev 11 trav)"
 XADD events scid "$S11" id "$(jq -r .id <<<"$(sed -n 12p "$T_TMP/v.jsonl")")" did "$D11" body "$(sed -n 12p "$T_TMP/v.jsonl")"
 head -c 100000 /dev/zero | tr '\0' ' ' >"$T_TMP/pad"
 XADD events scid "$S11" id big did "$D11" body "$(ev 11 big | sed "s/\"step\":\"made\"/\"step\":\"$(tr ' ' x <"$T_TMP/pad")\"/")"
-G70=$("$PIPETOOL" genesis 70 updater=71)
+G70=$("$TT" genesis 70 updater=71)
 XADD dids scid "$(jq -r .parameters.scid <<<"$G70")" id genesis did "$(jq -r .state.id <<<"$G70")" body "$G70"
-G0=$("$PIPETOOL" genesis 0)
+G0=$("$TT" genesis 0)
 XADD dids scid "$(SCID 0)" id genesis did "$(DID 0)" body "$G0"
 # and, through ingest, one ordinary event for every DID (tampered or not)
 for n in 0 1 2 3 4 5 6 7 8 9 10 11 12 13; do ev $n after-$n; done >"$T_TMP/after.jsonl"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # redteam_trust.sh -- the verifier's trust model (DESIGN.md §9, invariant 7; docs/didverify.md
 # "Trust model") against an insider holding the publisher (update), witness and relayer keys:
-# tests/tools/insider writes entries the worker never would straight into the file store and
+# test-tool insider writes entries the worker never would straight into the file store and
 # anchors them on the real registry like any batch (real redis-server and anvil, file store;
 # tests/svc/pipeline_env.sh). A history didverify calls ANCHORED must say only what the subject
 # signed: each scenario states the ATTACK and what is EXPECTED (tests/lib.sh `scenario`).
@@ -9,14 +9,13 @@ source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
 pipe_env "file://$FS" || pipe_env_failed
-INS=$WA_ROOT/$BUILD/tools/insider
 DV=$WA_ROOT/$BIN/didverify
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
-DID() { "$PIPETOOL" did "$1"; }
+DID() { "$TT" did "$1"; }
 SCID() { DID "$1" | cut -d: -f3; }
 DIR() { echo "$FS/.well-known/did/$(SCID "$1")"; }
-sign() { "$PIPETOOL" sign "$@"; }
-mkOf() { "$PIPETOOL" genesis "$1" | jq -r '.state.verificationMethod[0].publicKeyMultibase'; }   # subject N's key
+sign() { "$TT" sign "$@"; }
+mkOf() { "$TT" genesis "$1" | jq -r '.state.verificationMethod[0].publicKeyMultibase'; }   # subject N's key
 head_state() { tail -1 "$(DIR "$1")/did.jsonl" | jq -c .state; }
 nver() { wc -l <"$(DIR "$1")/did.jsonl" | tr -d ' '; }
 dv() {   # N [extra args]: didverify the DID folder of subject N against the chain
@@ -35,9 +34,9 @@ dv_expect() {
 ATK=1001; ATK_MK=$(mkOf $ATK)   # the attacker's own key (a subject number no one registered)
 
 # ---- setup: 10 DIDs, each with a genesis and one event entry, anchored in 2 batches ----
-"$PIPETOOL" register 0 10 >/dev/null || t_fail setup register
+"$TT" enqueue-dids 0 10 >/dev/null || t_fail setup register
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "genesis run: $(tail -3 "$RUN_LOG")"
-"$PIPETOOL" events 0 10 10 v >"$T_TMP/v.jsonl"
+"$TT" events 0 10 10 v >"$T_TMP/v.jsonl"
 "$AD" submit "$T_TMP/v.jsonl" >/dev/null || t_fail setup submit
 pipe_run; [ "$RUN_RC" = 0 ] || t_fail setup "event run: $(tail -3 "$RUN_LOG")"
 t_expect_rc "setup: the worker's histories are ANCHORED" 0 dv 0
@@ -47,8 +46,8 @@ scenario attack silent-key-swap "with the publisher and relayer keys: version 3 
 jq -c --argjson ev "$(sign 0 swap-1)" --arg mk "$ATK_MK" '.event = $ev | .verificationMethod[0].publicKeyMultibase = $mk' \
     <<<"$(head_state 0)" >"$T_TMP/a1.json"
 jq -c --argjson ev "$(sign 0 recall-1 type=Recalled key=$ATK 'data={"reason":"forged"}')" '.event = $ev' "$T_TMP/a1.json" >"$T_TMP/a2.json"
-"$INS" append "$(SCID 0)" "$T_TMP/a1.json" >/dev/null && "$INS" append "$(SCID 0)" "$T_TMP/a2.json" >/dev/null &&
-    "$INS" anchor "$(SCID 0)" >/dev/null || t_fail "silent-key-swap: insider"
+"$TT" insider append "$(SCID 0)" "$T_TMP/a1.json" >/dev/null && "$TT" insider append "$(SCID 0)" "$T_TMP/a2.json" >/dev/null &&
+    "$TT" insider anchor "$(SCID 0)" >/dev/null || t_fail "silent-key-swap: insider"
 dv_expect "silent-key-swap: INVALID, version 3 named" 0 1 "^INVALID +3-.*changes the assertion keys without a KeyRotation" \
     "^INVALID +4-.*follows the invalid version 3" "^summary: INVALID"
 
@@ -61,8 +60,8 @@ jq -c --argjson ev "$(sign 1 rot-1 type=KeyRotation "data={\"publicKeyMultibase\
       {id: (.id + "#x"), type: "Multikey", controller: .id, publicKeyMultibase: $amk}] | .assertionMethod = [(.id + "#key-" + $v), (.id + "#x")]' \
     <<<"$(head_state 1)" >"$T_TMP/b1.json"
 jq -c --argjson ev "$(sign 1 recall-1 type=Recalled key=$ATK vm=x)" '.event = $ev' "$T_TMP/b1.json" >"$T_TMP/b2.json"
-"$INS" append "$(SCID 1)" "$T_TMP/b1.json" >/dev/null && "$INS" append "$(SCID 1)" "$T_TMP/b2.json" >/dev/null &&
-    "$INS" anchor "$(SCID 1)" >/dev/null || t_fail "rotation-extra-key: insider"
+"$TT" insider append "$(SCID 1)" "$T_TMP/b1.json" >/dev/null && "$TT" insider append "$(SCID 1)" "$T_TMP/b2.json" >/dev/null &&
+    "$TT" insider anchor "$(SCID 1)" >/dev/null || t_fail "rotation-extra-key: insider"
 dv_expect "rotation-extra-key: INVALID, version 3 named" 1 1 "^INVALID +3-.*not exactly the KeyRotation's key" \
     "^INVALID +4-.*follows the invalid version 3"
 
@@ -70,7 +69,7 @@ scenario attack event-entry-edits-document "a genuine subject-signed event whose
     "didverify INVALID (exit 1): version 3 changes \"service\" of the DID document"
 jq -c --argjson ev "$(sign 2 ev-2)" '.event = $ev | .service = [{id: (.id + "#recall"), type: "LinkedDomains", serviceEndpoint: "https://attacker.example"}]' \
     <<<"$(head_state 2)" >"$T_TMP/c1.json"
-"$INS" append "$(SCID 2)" "$T_TMP/c1.json" >/dev/null && "$INS" anchor "$(SCID 2)" >/dev/null || t_fail "event-entry-edits-document: insider"
+"$TT" insider append "$(SCID 2)" "$T_TMP/c1.json" >/dev/null && "$TT" insider anchor "$(SCID 2)" >/dev/null || t_fail "event-entry-edits-document: insider"
 dv_expect "event-entry-edits-document: INVALID, version 3 named" 2 1 "^INVALID +3-.*changes \"service\" of the DID document"
 
 scenario attack worker-extends-forged-log "DID 0's forged log (silent-key-swap) with the registry's head and the three digests rewritten to match it (Redis written too, the record's mac not: the worker re-checks the log); then an event signed by the attacker's key straight into the queue" \
@@ -79,7 +78,7 @@ d0=$(DIR 0); sha() { sha256sum "$1" | cut -d' ' -f1; }
 RCLI HSET "wa:{s0}:did:$(SCID 0)" versionId "$(tail -1 "$d0/did.jsonl" | jq -r .versionId)" logSha "$(sha "$d0/did.jsonl")" \
     wjSha "$(sha "$d0/witness.json")" dwSha "$(sha "$d0/did-witness.json")" >/dev/null
 S0=$(sha256sum "$d0/did.jsonl")
-"$PIPETOOL" rawadd 0 "$(sign 0 forged-2 key=$ATK)" >/dev/null
+"$TT" rawadd 0 "$(sign 0 forged-2 key=$ATK)" >/dev/null
 pipe_run
 r=$(RCLI HGET "wa:{s0}:events:$(SCID 0):forged-2" reason)
 [[ "$r" =~ ^store\ tampered:\ did.jsonl:\ entry\ 3.*changes\ the\ assertion\ keys ]] && t_ok "worker-extends-forged-log: refused: $r" ||
@@ -89,14 +88,14 @@ t_eq "worker-extends-forged-log: did.jsonl untouched" "$(sha256sum "$d0/did.json
 echo '{"ttl":60}' >"$T_TMP/ttl.json"
 scenario attack maintenance-entry-accepted "publisher maintenance: an entry that re-embeds the document unchanged (same event) and only changes a parameter (ttl), anchored" \
     "didverify ANCHORED (exit 0), the entry's kind is maintenance (not a replayed event)"
-"$INS" append "$(SCID 5)" <(head_state 5) "$T_TMP/ttl.json" >/dev/null && "$INS" anchor "$(SCID 5)" >/dev/null ||
+"$TT" insider append "$(SCID 5)" <(head_state 5) "$T_TMP/ttl.json" >/dev/null && "$TT" insider anchor "$(SCID 5)" >/dev/null ||
     t_fail "maintenance-entry-accepted: insider"
 dv_expect "maintenance-entry-accepted: ANCHORED" 5 0 "^summary: ANCHORED: 3 anchored" "^ANCHORED +3-.*publisher maintenance"
 
 scenario attack maintenance-changes-service "an entry without a new event (the previous one re-embedded, a parameter changed) that adds a service to the DID document" \
     "didverify INVALID (exit 1): version 3 changes \"service\" in an entry without a new event"
 jq -c '.service = [{id: (.id + "#shop"), type: "LinkedDomains", serviceEndpoint: "https://attacker.example"}]' <<<"$(head_state 3)" >"$T_TMP/m1.json"
-"$INS" append "$(SCID 3)" "$T_TMP/m1.json" "$T_TMP/ttl.json" >/dev/null && "$INS" anchor "$(SCID 3)" >/dev/null ||
+"$TT" insider append "$(SCID 3)" "$T_TMP/m1.json" "$T_TMP/ttl.json" >/dev/null && "$TT" insider anchor "$(SCID 3)" >/dev/null ||
     t_fail "maintenance-changes-service: insider"
 dv_expect "maintenance-changes-service: INVALID, version 3 named" 3 1 "^INVALID +3-.*changes \"service\" of the DID document in an entry without a new event"
 
@@ -104,20 +103,20 @@ scenario attack maintenance-swaps-key "an entry without a new event that swaps t
     "didverify INVALID (exit 1): version 3 changes the assertion keys in an entry without a new event; version 4 follows it"
 jq -c --arg mk "$ATK_MK" '.verificationMethod[0].publicKeyMultibase = $mk' <<<"$(head_state 4)" >"$T_TMP/k1.json"
 jq -c --argjson ev "$(sign 4 recall-4 type=Recalled key=$ATK)" '.event = $ev' "$T_TMP/k1.json" >"$T_TMP/k2.json"
-"$INS" append "$(SCID 4)" "$T_TMP/k1.json" "$T_TMP/ttl.json" >/dev/null && "$INS" append "$(SCID 4)" "$T_TMP/k2.json" >/dev/null &&
-    "$INS" anchor "$(SCID 4)" >/dev/null || t_fail "maintenance-swaps-key: insider"
+"$TT" insider append "$(SCID 4)" "$T_TMP/k1.json" "$T_TMP/ttl.json" >/dev/null && "$TT" insider append "$(SCID 4)" "$T_TMP/k2.json" >/dev/null &&
+    "$TT" insider anchor "$(SCID 4)" >/dev/null || t_fail "maintenance-swaps-key: insider"
 dv_expect "maintenance-swaps-key: INVALID, version 3 named" 4 1 "^INVALID +3-.*changes the assertion keys in an entry without a new event" \
     "^INVALID +4-.*follows the invalid version 3"
 
 # mkgen N OUT: subject N's genesis log whose document embeds an event with an all-zero
 # proofValue (the entry itself properly signed by the publisher key).
 mkgen() {
-    local g sc; g=$("$PIPETOOL" genesis "$1"); sc=$(jq -r .parameters.scid <<<"$g")
+    local g sc; g=$("$TT" genesis "$1"); sc=$(jq -r .parameters.scid <<<"$g")
     jq -c .state <<<"$g" | sed "s/$sc/{SCID}/g" | jq -c --arg t "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '.event = {id: "g-1", did: .id,
         type: "Manufactured", time: $t, data: {step: "made"}, proof: {type: "DataIntegrityProof", cryptosuite: "eddsa-jcs-2022",
         verificationMethod: (.id + "#key-1"), proofPurpose: "assertionMethod", proofValue: ("z" + ("1" * 64))}}' >"$T_TMP/gs.$1.json"
     jq -c '.parameters | del(.method, .scid)' <<<"$g" >"$T_TMP/gp.$1.json"
-    "$INS" create "$T_TMP/gs.$1.json" "$T_TMP/gp.$1.json" >"$2"
+    "$TT" insider create "$T_TMP/gs.$1.json" "$T_TMP/gp.$1.json" >"$2"
 }
 gscid() { head -1 "$1" | jq -r .parameters.scid; }
 
@@ -152,15 +151,15 @@ scenario attack genesis-event-unsigned-verify "the insider publishes such a gene
     "didverify INVALID (exit 1): version 1's event signature does not verify"
 mkgen 22 "$T_TMP/g22.jsonl"; S22=$(gscid "$T_TMP/g22.jsonl")
 mkdir -p "$FS/.well-known/did/$S22" && cp "$T_TMP/g22.jsonl" "$FS/.well-known/did/$S22/did.jsonl"
-"$INS" anchor "$S22" >/dev/null || t_fail "genesis-event-unsigned-verify: insider"
+"$TT" insider anchor "$S22" >/dev/null || t_fail "genesis-event-unsigned-verify: insider"
 "$DV" --log "$FS/.well-known/did/$S22/did.jsonl" --witness "$FS/.well-known/did/$S22/witness.json" \
     --did-witness "$FS/.well-known/did/$S22/did-witness.json" --rpc "$RPC_URL" --contract "$WA_CONTRACT" >"$T_TMP/dv.out" 2>&1; rc=$?
 [ "$rc" = 1 ] && grep -qE "^INVALID +1-.*event: signature" "$T_TMP/dv.out" && t_ok "genesis-event-unsigned-verify: INVALID" ||
     t_fail "genesis-event-unsigned-verify: INVALID" "exit $rc: $(cat "$T_TMP/dv.out")"
 
 # ---- rollback and the read path: DIDs 6 and 7 get a third version in a later batch ----
-"$PIPETOOL" events 6 8 2 w >"$T_TMP/w.jsonl" && "$AD" submit "$T_TMP/w.jsonl" >/dev/null && pipe_run
-"$PIPETOOL" events 8 9 1 x >"$T_TMP/x.jsonl" && "$AD" submit "$T_TMP/x.jsonl" >/dev/null && pipe_run   # a later batch without them
+"$TT" events 6 8 2 w >"$T_TMP/w.jsonl" && "$AD" submit "$T_TMP/w.jsonl" >/dev/null && pipe_run
+"$TT" events 8 9 1 x >"$T_TMP/x.jsonl" && "$AD" submit "$T_TMP/x.jsonl" >/dev/null && pipe_run   # a later batch without them
 t_eq "setup: DIDs 6 and 7 have 3 versions, a batch after theirs" "$(nver 6) $(nver 7) $RUN_RC" "3 3 0"
 MIR=$T_TMP/mirror; cp -r "$FS" "$MIR"
 MD6=$MIR/.well-known/did/$(SCID 6)
@@ -171,7 +170,7 @@ cut2() {   # DIR: the three files cut back to the first two versions, consistent
         "$1/did-witness.json" >"$1/x" && mv "$1/x" "$1/did-witness.json"
 }
 cut2 "$MD6"
-MHP=$(freeport); t_bg "$WA_ROOT/$BUILD/tools/httpstatic" "$MIR" "$MHP"; wait_port "$MHP" 10
+MHP=$(freeport); t_bg "$TT" httpstatic "$MIR" "$MHP"; wait_port "$MHP" 10
 "$DV" anchors export --rpc "$RPC_URL" --contract "$WA_CONTRACT" --out "$T_TMP/anchors.json" >/dev/null 2>&1
 
 scenario attack rollback-served-prefix "a server serves DID 6's history cut back consistently to version 2 (did.jsonl, witness.json and did-witness.json); version 3 is anchored in a later batch" \

@@ -5,7 +5,6 @@
 # + anchord serve / anchord submit; seed-storage to a file store and as registrations.
 source "$(dirname "$0")/../lib.sh"
 SEED=$WA_ROOT/$BIN/seed DIDLOG=$WA_ROOT/$BIN/didlog ANCHORD=$WA_ROOT/$BIN/anchord
-CHK=$WA_ROOT/$BUILD/tools/seedcheck
 T=$T_TMP
 
 # --help on everything, usage errors exit 2
@@ -58,7 +57,7 @@ t_eq "DID path: prefix + SCID, port as %3A" "$(jq -r .did <<<"$g" | cut -d: -f4-
     "dpp.example.com%3A8443:.well-known:did:$(jq -r .scid <<<"$g")"
 
 # every genesis log verifies (library, with a witness proof by the witness key)
-t_expect_rc "all 3,000 logs verify (didlog library)" 0 "$CHK" logs "$T/a" "$T/wit.key"
+t_expect_rc "all 3,000 logs verify (didlog library)" 0 "$TT" seed-check logs "$T/a" "$T/wit.key"
 # a sample through the didlog CLI and through didwebvh-ts
 for i in 1 1500 3000; do
     log=$T/a/$(sed -n ${i}p "$T/a/index.jsonl" | jq -r .log); cp "$log" "$T/s$i.jsonl"
@@ -72,7 +71,7 @@ done
 # lifecycle events: >= 12,000, signed by each DID's own key, in order, deterministic
 t_expect_rc "simulate-lifecycle" 0 "$SEED" simulate-lifecycle --identities "$T/a" --out "$T/ev.jsonl"
 n=$(wc -l <"$T/ev.jsonl"); t_check "at least 12,000 events ($n)" test "$n" -ge 12000
-t_expect_rc "every event: schema + signature + order" 0 "$CHK" events "$T/a" "$T/ev.jsonl"
+t_expect_rc "every event: schema + signature + order" 0 "$TT" seed-check events "$T/a" "$T/ev.jsonl"
 t_check "events of all 3,000 DIDs" grep -q "dids 3000" "$T/last.out"
 "$SEED" simulate-lifecycle --identities "$T/b" --out "$T/ev2.jsonl" >/dev/null
 t_check "same seed, same events" cmp "$T/ev.jsonl" "$T/ev2.jsonl"
@@ -81,15 +80,15 @@ t_check "lifecycle order: window Installed after its pane was Assembled" bash -c
     i=\$(grep -F '\"did\":\"$wd\"' '$T/ev.jsonl' | jq -r 'select(.type==\"Installed\") | .time'); [[ \"\$a\" < \"\$i\" ]]"
 t_eq "pane Assembled into its window" "$(grep -F "\"did\":\"$gd\"" "$T/ev.jsonl" | jq -r 'select(.type=="Assembled") | .data.into')" "$wd"
 t_check "Installed carries GPS" bash -c "grep -F '\"did\":\"$wd\"' '$T/ev.jsonl' | jq -e 'select(.type==\"Installed\") | .data.site.latitude' >/dev/null"
-t_expect_rc "an event altered after signing fails" 1 "$CHK" events "$T/a" <(sed '5s/"Manufactured"/"Installed"/' "$T/ev.jsonl")
+t_expect_rc "an event altered after signing fails" 1 "$TT" seed-check events "$T/a" <(sed '5s/"Manufactured"/"Installed"/' "$T/ev.jsonl")
 
 # IoT profile: 20 batteries + 20 sensors, telemetry
 t_expect_rc "iot identities" 0 gen --profile iot --out "$T/iot"
 t_eq "40 devices" "$(wc -l <"$T/iot/index.jsonl")" 40
-t_expect_rc "iot logs verify" 0 "$CHK" logs "$T/iot" "$T/wit.key"
+t_expect_rc "iot logs verify" 0 "$TT" seed-check logs "$T/iot" "$T/wit.key"
 t_expect_rc "simulate-telemetry" 0 "$SEED" simulate-telemetry --identities "$T/iot" --out "$T/tel.jsonl" --readings 24
 t_eq "40 x (1 + 24) readings" "$(wc -l <"$T/tel.jsonl")" 1000
-t_expect_rc "telemetry verifies" 0 "$CHK" events "$T/iot" "$T/tel.jsonl"
+t_expect_rc "telemetry verifies" 0 "$TT" seed-check events "$T/iot" "$T/tel.jsonl"
 t_check "odometer rises" bash -c "grep -F '$(jq -r .did <"$T/iot/index.jsonl" | head -1)' '$T/tel.jsonl' | jq -s '[.[] | select(.type==\"BatteryTelemetry\") | .data.odometerKm] | . == sort' | grep -q true"
 t_expect_rc "lifecycle refuses an iot directory: exit 3" 3 "$SEED" simulate-lifecycle --identities "$T/iot" --out "$T/x.jsonl"
 t_check "says which command to use" grep -q simulate-telemetry "$T/last.err"
@@ -108,7 +107,7 @@ t_eq "dids stream holds 60" "$(RCLI XLEN 'wa:{s0}:dids')" 60
 t_expect_rc "again: already registered counts as done" 0 "$SEED" seed-storage --identities "$T/r" --register "http://127.0.0.1:$HP" --quiet
 t_expect_rc "events before anchoring: unknown DID" 1 "$SEED" simulate-lifecycle --identities "$T/r" --post "http://127.0.0.1:$HP" --quiet
 t_check "404 unknown_did" grep -q "404 unknown_did: 241" "$T/last.out"
-"$CHK" register "$T/r" >/dev/null   # what anchord run does once the genesis entries are anchored
+"$TT" seed-check register "$T/r" >/dev/null   # what anchord run does once the genesis entries are anchored
 t_expect_rc "post the events (8 in flight)" 0 "$SEED" simulate-lifecycle --identities "$T/r" --post "http://127.0.0.1:$HP" --concurrency 8
 t_check "all 241 accepted" grep -q "241 accepted, 0 rejected" "$T/last.out"
 t_eq "events stream holds 241" "$(RCLI XLEN 'wa:{s0}:events')" 241

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # seed_page.sh -- the browser page (seed/www/index.html) in headless Chromium against a published
-# tree served by tests/tools/httpstatic on 127.0.0.1: statuses from the Merkle paths recomputed in
+# tree served by test-tool httpstatic on 127.0.0.1: statuses from the Merkle paths recomputed in
 # the browser (RFC 9162 §2.1.3.2, leaf = SHA-256(0x00 || line)), the did:webvh hash chain, the roots
 # compared with the chain source the reader chooses (an anchors snapshot ?anchors=, or eth_call
 # roots(batchId) at ?rpc= on a real anvil), and ❌ for a tampered witness.json, a tampered log line,
 # a root that differs from the snapshot, a made-up batch; never ✅ without a chain source; proofs
 # ahead of the log are no fault; 403 for a missing object is "not published".
-# The tree comes from `seedcheck publish` (a stand-in for anchord run: same formats, docs/formats.md).
+# The tree comes from `test-tool fixture publish` (the same formats as anchord run, docs/formats.md).
 source "$(dirname "$0")/../lib.sh"
-SEED=$WA_ROOT/$BIN/seed DIDLOG=$WA_ROOT/$BIN/didlog CHK=$WA_ROOT/$BUILD/tools/seedcheck
+SEED=$WA_ROOT/$BIN/seed DIDLOG=$WA_ROOT/$BIN/didlog
 T=$T_TMP LOGS=$WA_ROOT/$BUILD/test-logs
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || { t_fail chromium "chromium is not installed (Debian chromium; scripts/deps.sh)"; t_done; exit 1; }
@@ -16,7 +16,7 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 "$DIDLOG" keygen --out "$T/pub.key" >/dev/null
 "$SEED" generate-identities --domain dpp.example.com --publisher-key "$T/pub.key" --count-per-kind 3 --time now-12d \
     --out "$T/ids" >/dev/null && "$SEED" simulate-lifecycle --identities "$T/ids" --out "$T/ev.jsonl" >/dev/null
-t_expect_rc "publish 4 DIDs (3 events each, last entry pending)" 0 "$CHK" publish "$T/ids" "$T/ev.jsonl" "$T/pub.key" "$T/www" 4
+t_expect_rc "publish 4 DIDs (3 events each, last entry pending)" 0 "$TT" fixture publish "$T/ids" "$T/ev.jsonl" "$T/pub.key" "$T/www" 4
 t_expect_rc "page into the file store root" 0 "$SEED" seed-storage --identities "$T/ids" --store "file://$T/www" --page seed/www/index.html --quiet
 # seed-storage put the (pending) genesis logs of the other DIDs; the 4 published ones were kept
 did() { sed -n "${1}p" "$T/ids/index.jsonl" | jq -r .did; }
@@ -26,7 +26,7 @@ t_eq "published logs kept by the create-only upload" "$(wc -l <"$(dir 1)/did.jso
 mkdir -p "$T/www/snap" && mv "$T/www/anchors.json" "$T/www/snap/anchors.json"
 SNAP=anchors=snap/anchors.json
 
-HP=$(freeport); t_bg "$WA_ROOT/$BUILD/tools/httpstatic" "$T/www" "$HP"; wait_port "$HP" 10
+HP=$(freeport); t_bg "$TT" httpstatic "$T/www" "$HP"; wait_port "$HP" 10
 t_check "page served as text/html" bash -c "curl -s -D - -o /dev/null http://127.0.0.1:$HP/index.html | grep -qi 'content-type: text/html'"
 
 browse() {   # browse QUERY OUT [screenshot.png]
@@ -136,7 +136,7 @@ t_check "page-proofs-ahead-of-log: the note counts the version ahead" grep -q 'i
 
 scenario attack page-403-not-published "the files served the way S3 answers a reader who may not list the bucket: 403 for a missing object" \
     "a DID not published yet says 'is not published', not 'HTTP 403'"
-HP403=$(freeport); t_bg "$WA_ROOT/$BUILD/tools/httpstatic" "$T/www" "$HP403" 403; wait_port "$HP403" 10
+HP403=$(freeport); t_bg "$TT" httpstatic "$T/www" "$HP403" 403; wait_port "$HP403" 10
 t_eq "page-403-not-published: the server answers 403" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HP403/nothing.json")" 403
 HP_SAVE=$HP; HP=$HP403
 browse "scid=QmNotPublishedAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "$T/x1.html"

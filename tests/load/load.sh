@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # load.sh -- issue 9's load test: LOAD_EVENTS signed events (10,000 by default) over
-# LOAD_DIDS DIDs go through ingest (`anchord serve`, POST /events, tests/tools/loadgen with
+# LOAD_DIDS DIDs go through ingest (`anchord serve`, POST /events, test-tool loadgen with
 # LOAD_CONNS connections) while `anchord run --loop` anchors and publishes them in batches
 # of up to LOAD_BATCH events. Reports ingest throughput and client-side latency
 # percentiles, batch throughput, event-to-anchored latency percentiles (status records:
@@ -23,9 +23,9 @@ pct() { sort -n "$1" | awk -v p="$2" '{a[NR] = $1} END {i = int((NR - 1) * p) + 
 scenario load "ingest-and-anchor-$N" "$N signed events over $D DIDs POSTed to anchord serve ($CONNS connections) while anchord run --loop anchors them (batches of <= $BATCH)" \
     "every event 202 and anchored exactly once, every file valid, roots on chain; serve RSS and worker maxRssKb flat"
 t0=$(ms)
-"$PIPETOOL" register 0 "$D" >/dev/null && WA_BATCH_MAX_EVENTS=$((D > BATCH ? D : BATCH)) pipe_run
+"$TT" enqueue-dids 0 "$D" >/dev/null && WA_BATCH_MAX_EVENTS=$((D > BATCH ? D : BATCH)) pipe_run
 t_eq "setup: $D DIDs registered and published" "$RUN_RC" 0
-"$PIPETOOL" events 0 "$D" "$N" ld- >"$T_TMP/ld.jsonl"
+"$TT" events 0 "$D" "$N" ld- >"$T_TMP/ld.jsonl"
 echo "# setup: $D DIDs and $N signed events in $(( $(ms) - t0 )) ms"
 
 HP=$(freeport)
@@ -36,7 +36,7 @@ wait_port "$HP" 10 || { t_fail "serve starts" "$(tail -3 "$T_TMP/serve.log")"; t
 WA_LOOP_INTERVAL=200ms "$AD" run --loop 2>"$T_TMP/worker.log" & WORKER=$!; T_PIDS+=($WORKER)
 
 ti=$(ms)
-"$WA_ROOT/$BUILD/tools/loadgen" "http://127.0.0.1:$HP/events" "$T_TMP/ld.jsonl" "$CONNS" >"$T_TMP/loadgen.out"
+"$TT" loadgen "http://127.0.0.1:$HP/events" "$T_TMP/ld.jsonl" "$CONNS" >"$T_TMP/loadgen.out"
 LG=$?
 read -r _ sent _ ok _ _ _ codes < <(sed 's/ seconds.*//' "$T_TMP/loadgen.out")
 IN=$(sed 's/.* seconds //' "$T_TMP/loadgen.out")
@@ -76,7 +76,7 @@ WR1=$(awk -v n="$NB" 'NR == int((n + 1) / 2) {print $3}' "$T_TMP/batches.tsv"); 
 # one event on each of SD DIDs of its own (logs of equal length), queued up front.
 STEADY=6; SD=$((D / STEADY < 500 ? D / STEADY : 500))
 for r in $(seq 0 $((STEADY - 1))); do
-    "$PIPETOOL" events $((r * SD)) $(((r + 1) * SD)) "$SD" "sy$r-" >"$T_TMP/sy$r.jsonl"
+    "$TT" events $((r * SD)) $(((r + 1) * SD)) "$SD" "sy$r-" >"$T_TMP/sy$r.jsonl"
     "$AD" submit "$T_TMP/sy$r.jsonl" >/dev/null 2>&1
 done
 env WA_LOOP_INTERVAL=100ms WA_BATCH_MAX_EVENTS=$SD ${LOAD_WORKER_ENV:-} "$AD" run --loop 2>"$T_TMP/steady.log" & WORKER=$!; T_PIDS+=($WORKER)
@@ -103,7 +103,7 @@ echo "# serve RSS (KB): $NS samples, at 25 % $SR1, max $SRMAX, at the end $SRN"
 t_check "serve RSS flat: end ($SRN) <= 1.25 x at 25 % ($SR1) + 8 MB" test "$SRN" -le $(( SR1 * 5 / 4 + 8192 ))
 
 tc=$(ms)
-"$PIPETOOL" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
+"$TT" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
 t_eq "every file valid" "$? $(tail -1 "$T_TMP/check.out" | grep -o 'staging=0 failures=0')" "0 staging=0 failures=0"
 t_eq "each of the $N events published exactly once" "$(grep -c '^event .* ld-' "$T_TMP/check.out") $(grep '^event .* ld-' "$T_TMP/check.out" | sort -u | wc -l)" "$N $N"
 t_check "every root is roots(batchId) on chain" pipe_chain_roots "$T_TMP/check.out"

@@ -31,8 +31,8 @@ _az_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _az_node=$_az_here/../node
 
 _az_port() {
-    local fp=$_az_here/../../${BUILD:-build}/tools/freeport
-    if [ -x "$fp" ]; then "$fp"; return; fi
+    local fp=$_az_here/../../${BUILD:-build}/helper/test-tool
+    if [ -x "$fp" ]; then "$fp" freeport; return; fi
     python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 

@@ -17,8 +17,8 @@ _cdn_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CDN_NGINX=${CDN_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 _cdn_port() {
-    local fp=$_cdn_here/../../${BUILD:-build}/tools/freeport
-    if [ -x "$fp" ]; then "$fp"; return; fi
+    local fp=$_cdn_here/../../${BUILD:-build}/helper/test-tool
+    if [ -x "$fp" ]; then "$fp" freeport; return; fi
     python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 

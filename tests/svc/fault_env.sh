@@ -1,21 +1,21 @@
 # fault_env.sh -- sourced by the fault suites (after tests/lib.sh and pipeline_env.sh, once
 # pipe_env ran): a faultproxy, and the invariants checked after every fault.
 #
-#   fault_proxy UPSTREAM_PORT   start tests/tools/faultproxy (log $T_TMP/proxy.log); sets PP
+#   fault_proxy UPSTREAM_PORT   start test-tool faultproxy (log $T_TMP/proxy.log); sets PP
 #   rules LINE...               replace the proxy's rules (atomic rename; resets counters)
 #   mark NAME / since NAME      a marker in the proxy log / the log lines after it
 #   events NAME [N] [DIDS]      queue N (30) events over DIDs [0,DIDS) (20) with ids NAME-...;
 #                               remembers N0 = anchors on chain so far
 #   anchored FILE               how many events of the JSONL file have status "anchored"
 #   invariants NAME ANCHORS     every event of NAME anchored and published exactly once,
-#                               every file valid (pipetool check), ANCHORS new anchors (or
+#                               every file valid (test-tool check), ANCHORS new anchors (or
 #                               "any"), every published root is roots(batchId) on chain
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 count() { WA_RPC_URLS=$RPC_URL "$AD" batch-count 2>/dev/null; }
 
 fault_proxy() {
     PP=$(freeport); RULES=$T_TMP/rules; : >"$RULES"
-    FAULTPROXY_SEED=${FAULTPROXY_SEED:-7} t_bg "$WA_ROOT/$BUILD/tools/faultproxy" "$PP" "$1" "$RULES" 2>>"$T_TMP/proxy.log"
+    FAULTPROXY_SEED=${FAULTPROXY_SEED:-7} t_bg "$TT" faultproxy "$PP" "$1" "$RULES" 2>>"$T_TMP/proxy.log"
     wait_port "$PP" 5
 }
 rules() { printf '%s\n' "$@" >"$RULES.new"; mv "$RULES.new" "$RULES"; }
@@ -23,7 +23,7 @@ mark() { echo "faultproxy: ---- $1" >>"$T_TMP/proxy.log"; }
 since() { sed -n "/---- $1\$/,\$p" "$T_TMP/proxy.log"; }
 
 events() {
-    "$PIPETOOL" events 0 "${3:-20}" "${2:-30}" "$1-" >"$T_TMP/$1.jsonl"
+    "$TT" events 0 "${3:-20}" "${2:-30}" "$1-" >"$T_TMP/$1.jsonl"
     "$AD" submit "$T_TMP/$1.jsonl" >/dev/null 2>&1
     N0=$(count)
 }
@@ -44,7 +44,7 @@ shard_of() {
 }
 invariants() {
     local want; want=$(wc -l <"$T_TMP/$1.jsonl")
-    "$PIPETOOL" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
+    "$TT" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
     local rc=$?
     if [ $rc -eq 0 ] && grep -q "staging=0 failures=0" "$T_TMP/check.out"; then t_ok "$1: every file valid"
     else t_fail "$1: every file valid" "$(head -c 400 "$T_TMP/check.err") $(tail -1 "$T_TMP/check.out")"; fi

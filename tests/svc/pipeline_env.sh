@@ -2,7 +2,7 @@
 # redis-server + anvil + the registry contract + keys + a store, all on 127.0.0.1.
 #
 #   pipe_env STORE_URL      start redis and anvil, deploy, write keys, export WA_* for
-#                           `anchord run` and tests/tools/pipetool; on failure PIPE_ENV_ERR
+#                           `anchord run` and test-tool ($TT); on failure PIPE_ENV_ERR
 #                           says why and PIPE_ENV_SKIP=1 when a service could not start
 #   pipe_env_failed         end the suite after a failed pipe_env: a SKIP when a service could
 #                           not start, else a failure (deploy or keygen is our code)
@@ -12,8 +12,7 @@
 #                           public-read container; an Azurite that cannot start is a SKIP
 #   pipe_run [ARGS...]      bin/anchord run, stderr to $T_TMP/run.N.log; sets RUN_RC, RUN_LOG
 #   pipe_statuses PREFIX    "status count" lines of the events whose id starts with PREFIX
-#   pipe_chain_roots FILE   check every "batch ID ROOT" line of pipetool check against roots(ID)
-PIPETOOL=$WA_ROOT/$BUILD/tools/pipetool
+#   pipe_chain_roots FILE   check every "batch ID ROOT" line of test-tool check against roots(ID)
 AD=$WA_ROOT/$BIN/anchord
 # anvil's first well-known development key (public; never used on a real chain).
 PIPE_RELAYER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80

@@ -20,10 +20,10 @@ RGW_ACCESS_KEY=${RGW_ACCESS_KEY:-WAACCESSKEY000000001}
 RGW_SECRET_KEY=${RGW_SECRET_KEY:-wasecretkey0000000000000000000000000001}
 _rgw_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# _rgw_port: a free TCP port on 127.0.0.1 (the project's freeport tool, or python).
+# _rgw_port: a free TCP port on 127.0.0.1 (test-tool freeport, or python).
 _rgw_port() {
-    local fp=$_rgw_here/../../${BUILD:-build}/tools/freeport
-    if [ -x "$fp" ]; then "$fp"; return; fi
+    local fp=$_rgw_here/../../${BUILD:-build}/helper/test-tool
+    if [ -x "$fp" ]; then "$fp" freeport; return; fi
     python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 
@@ -127,7 +127,7 @@ CONF
 }
 
 # rgw_bucket DIR NAME [ACL]: create bucket NAME (signed with the test keys); ACL e.g.
-# public-read-write (anonymous writes, for tests/tools/faultproxy strip rules).
+# public-read-write (anonymous writes, for test-tool faultproxy strip rules).
 rgw_bucket() {
     local port acl=()
     port=$(grep -o 'endpoint=127.0.0.1:[0-9]*' "$1/ceph.conf" | cut -d: -f2)

@@ -31,8 +31,8 @@ RCL_NODE_TIMEOUT=${RCL_NODE_TIMEOUT:-1000}
 _rcl_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 _rcl_port() {
-    local fp=$_rcl_here/../../${BUILD:-build}/tools/freeport
-    if [ -x "$fp" ]; then "$fp"; return; fi
+    local fp=$_rcl_here/../../${BUILD:-build}/helper/test-tool
+    if [ -x "$fp" ]; then "$fp" freeport; return; fi
     python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 

@@ -5,7 +5,7 @@
 #                               one token LABEL (default wa), its user PIN in DIR/pin (0600); sets
 #                               HSM_DIR HSM_MODULE HSM_TOKEN HSM_PIN_FILE
 #   hsm_import_ed KEYFILE LABEL a didlog key file's Ed25519 key into the token (PKCS#8 made by
-#                               p11tool; softhsm2-util --import marks it sensitive, not extractable)
+#                               test-tool p11; softhsm2-util --import marks it sensitive, not extractable)
 #   hsm_import_k1 HEXFILE LABEL a relayer key (64 hex, secp256k1) the same way
 #   hsm_uri LABEL [pin]         the RFC 7512 URI of key LABEL: module-path= the SoftHSM module and,
 #                               unless the second argument is "nopin", pin-source=file:HSM_PIN_FILE
@@ -14,7 +14,7 @@
 # softhsm2-util takes the PIN as an argument: fine for a throw-away test token only
 # (docs/hsm.md says how to load keys into a real HSM).
 HSM_SRC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-HSM_P11TOOL=${HSM_P11TOOL:-$HSM_SRC_ROOT/${BUILD:-build}/tools/p11tool}
+HSM_TT=${HSM_TT:-$HSM_SRC_ROOT/${BUILD:-build}/helper/test-tool}   # test-tool p11 makes the PKCS#8 files
 HSM_MODULE=${HSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 HSM_USER_PIN=4711-wa-test
 # Under make asan: SoftHSM's own leaks suppressed (tests/svc/softhsm.lsan); the slow unwinder
@@ -29,7 +29,7 @@ hsm_init() {
     command -v softhsm2-util >/dev/null || HSM_MISSING="softhsm2-util is not installed (apt-get install softhsm2; scripts/deps.sh)"
     [ -n "$HSM_MISSING" ] || [ -e "$HSM_MODULE" ] || HSM_MISSING="no SoftHSM module at $HSM_MODULE (softhsm2)"
     [ -z "$HSM_MISSING" ] || { echo "softhsm.sh: $HSM_MISSING" >&2; return 1; }
-    [ -x "$HSM_P11TOOL" ] || { echo "softhsm.sh: $HSM_P11TOOL missing (make)" >&2; return 1; }
+    [ -x "$HSM_TT" ] || { echo "softhsm.sh: $HSM_TT missing (make)" >&2; return 1; }
     mkdir -p "$HSM_DIR/tokens" && chmod 700 "$HSM_DIR"
     printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
         "$HSM_DIR" >"$HSM_DIR/softhsm2.conf"
@@ -50,7 +50,7 @@ hsm_need() {
 hsm_import() {
     local pem=$HSM_DIR/import.pem id
     id=$(printf '%s' "$3" | od -An -tx1 | tr -d ' \n')
-    (umask 077; "$HSM_P11TOOL" "pkcs8-$1" "$2" >"$pem") || return 1
+    (umask 077; "$HSM_TT" p11 "pkcs8-$1" "$2" >"$pem") || return 1
     softhsm2-util --import "$pem" --token "$HSM_TOKEN" --label "$3" --id "$id" --pin "$HSM_USER_PIN" \
         >"$HSM_DIR/import.log" 2>&1
     local rc=$?

@@ -1,5 +1,5 @@
 /* test_queue_fake.c -- the queue's contract (anchord/queue/queue.h, queue_impl.h) on the
- * in-memory backend tests/unit/fake_queue.c: the assertions anchord_infra's qtest runs
+ * in-memory backend tests/unit/fake_queue.c: the assertions test-tool queue-suite runs
  * against Redis (tests/integration/anchord_queue.sh), so the fake the pipeline's unit
  * tests stand on answers as Redis does -- replay and rate guards, the consumer group,
  * dead letters, re-queueing, budget reservations, the fenced lease and the journal's

@@ -289,7 +289,7 @@ static int collectKeys(void *ctx, const char *key, long long size) {
     return 0;
 }
 
-/* contract: store.h's answers, the same for every backend (what storetool suite checks
+/* contract: store.h's answers, the same for every backend (what `test-tool store suite` checks
  * against radosgw and Azurite, reduced to what needs no server). */
 static void contract(store *s, const char *what) {
     char err[ERR_MAX] = "", e1[STORE_ETAG_MAX], e2[STORE_ETAG_MAX], e3[STORE_ETAG_MAX];

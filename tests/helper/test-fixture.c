@@ -1,7 +1,10 @@
-/* wafixture.c -- builds published Witness Anchor output for didverify's tests and
- * benchmark, the way the pipeline publishes it, until `anchord run` lands:
+/* test-fixture.c -- `test-tool fixture`: published Witness Anchor output for didverify's
+ * tests, the page tests and the didverify bench, made the way the pipeline publishes it
+ * but with what the pipeline never makes on purpose: a chosen number of DIDs and versions
+ * in fixed batches (or fake anchors, --no-chain), a pending tail, entries signed by a
+ * rotated-out or a forged key:
  *
- *   wafixture build DIR N K [--no-chain]
+ *   fixture build DIR N K [--no-chain]
  *       N DIDs of K entries each. Entry k of every DID goes into batch k: an RFC 6962
  *       tree whose root is anchored with anchord's client (WA_RPC_URLS, WA_CHAIN_ID,
  *       WA_CONTRACT, WA_RELAYER_KEY_FILE; real anvil in tests). Writes
@@ -12,12 +15,15 @@
  *       a KeyRotation (key-1 -> <DID>#key-3).
  *       --no-chain: fake roots/tx (chain 31337, contract 0x11…), no RPC (bench speed
  *       tests that do not look at the chain).
- *   wafixture append DIR I [--signer current|rotated|forged] [--type T]
+ *   fixture append DIR I [--signer current|rotated|forged] [--type T]
  *       appends one entry (not anchored) to DID number I, its event signed by the
  *       current assertion key, the rotated-out key-1, or a random key claiming to be
  *       the current one.
- * Keys are deterministic: SHA-256("wa-fixture|<did index>|<generation>"); the
- * publisher (update key) is index -1, the witness -2. */
+ *   fixture publish DIR EVENTS PUBKEY OUT K
+ *       the same from seed data (test-seed.c fixturePublish; seed_page.sh).
+ * Keys: the test identities (test-tool.h identKey): DID i is subject i, its key
+ * generation g after g KeyRotations; the publisher (update key) is subject -1, the
+ * witness -2. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +36,7 @@
 #include "core/json.h"
 #include "core/merkle.h"
 #include "core/multiformat.h"
+#include "core/rfc3339.h"
 #include "core/sha256.h"
 #include "didlog/didurl.h"
 #include "core/io/file.h"
@@ -40,28 +47,20 @@
 #include "verifier/event/event.h"
 #include "verifier/proof/manifest.h"
 #include "verifier/proof/witness.h"
+#include "tests/helper/test-tool.h"
 
 #define HOST "dpp.example.com"
 
 static void die(const char *what, const char *err) {
-    fprintf(stderr, "wafixture: %s: %s\n", what, err);
+    fprintf(stderr, "test-tool fixture: %s: %s\n", what, err);
     exit(2);
 }
 
-static void keyOf(int idx, int gen, edKey *k) {
-    char label[64];
-    uint8_t seed[32];
-    snprintf(label, sizeof label, "wa-fixture|%d|%d", idx, gen);
-    sha256(label, strlen(label), seed);
-    edKeyFromSeed(seed, k);
-}
+static void keyOf(int idx, int gen, edKey *k) { identKey(idx, gen, k); }
 
 static void mkdirs(const char *path) {
-    char p[1024];
-    snprintf(p, sizeof p, "%s", path);
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') { *s = 0; mkdir(p, 0755); *s = '/'; }
-    mkdir(p, 0755);
+    char err[ERR_MAX];
+    if (fileMkdirs(path, 0755, err) < 0) die(path, err);
 }
 
 static void writeFile(const char *dir, const char *name, const void *p, size_t n) {
@@ -79,7 +78,7 @@ static void writeJson(const char *dir, const char *name, const json_t *j) {
     bufFree(&b);
 }
 
-static void stamp(long long t, char out[32]) { webvhFormatTime(t, out); }
+static void stamp(long long t, char out[RFC3339_MAX]) { rfc3339Format(t, out); }
 
 /* signedEvent: the event {id,did,type,time,data} signed with sk as verification method vm. */
 static json_t *signedEvent(const char *did, const char *id, const char *type, const char *time, json_t *data,
@@ -119,7 +118,7 @@ static int genOf(const webvhLog *log) {
  * publisher's update key. */
 static void nextEntry(webvhLog *log, int i, size_t k, int signerMode, const char *type, long long t, const edKey *pub, buf *line) {
     const webvhEntry *h = webvhHead(log);
-    char did[512], vm[600], evId[32], ts[32], evTs[32], err[ERR_MAX], mk[MULTIKEY_PUB_MAX];
+    char did[512], vm[600], evId[32], ts[RFC3339_MAX], evTs[RFC3339_MAX], err[ERR_MAX], mk[MULTIKEY_PUB_MAX];
     snprintf(did, sizeof did, "%s", h->did);
     int gen = genOf(log);
     edKey cur, next, sig;
@@ -161,7 +160,7 @@ typedef struct hist {
 } hist;
 
 static webvhLog *genesis(int i, long long t, const edKey *pub, const char *witnessDid, buf *line) {
-    char err[ERR_MAX], ts[32], mk[MULTIKEY_PUB_MAX];
+    char err[ERR_MAX], ts[RFC3339_MAX], mk[MULTIKEY_PUB_MAX];
     edKey k0;
     keyOf(i, 0, &k0);
     mkEncodeEd25519Pub(pub->pk, mk);
@@ -197,7 +196,7 @@ static void anchorRoot(ethClient *c, int chain, size_t k, const merkleHash root,
 
 static void publishBatch(const char *dir, hist *hs, int n, merkleTree *t, const chainRef *ref, const edKey *wit, long long now,
                          anchorsFile *af) {
-    char err[ERR_MAX], ts[32], bdir[1024], name[64];
+    char err[ERR_MAX], ts[RFC3339_MAX], bdir[1024], name[64];
     manifest m = {.ref = *ref, .treeSize = (uint64_t)n, .n = (size_t)n};
     m.leaves = calloc((size_t)n, sizeof *m.leaves);
     stamp(now, ts);
@@ -326,7 +325,7 @@ static int append(const char *dir, int idx, int mode, const char *type) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int cmdFixture(int argc, char **argv) {
     if (argc >= 5 && !strcmp(argv[1], "build"))
         return build(argv[2], atoi(argv[3]), atoi(argv[4]), !(argc > 5 && !strcmp(argv[5], "--no-chain")));
     if (argc >= 4 && !strcmp(argv[1], "append")) {
@@ -338,6 +337,8 @@ int main(int argc, char **argv) {
         }
         return append(argv[2], atoi(argv[3]), mode, type);
     }
-    fprintf(stderr, "usage: wafixture build DIR N K [--no-chain] | append DIR I [--signer current|rotated|forged] [--type T]\n");
+    if (argc >= 2 && !strcmp(argv[1], "publish")) return fixturePublish(argc - 1, argv + 1);
+    fprintf(stderr, "usage: test-tool fixture build DIR N K [--no-chain] | append DIR I [--signer current|rotated|forged] "
+                    "[--type T] | publish DIR EVENTS PUBKEY OUT K\n");
     return 2;
 }

@@ -1,7 +1,7 @@
-/* rclustertool.c -- drives anchord/rcluster against a real Redis or Redis Cluster for
+/* test-rcluster.c -- `test-tool rcluster` drives anchord/rcluster against a real Redis or Redis Cluster for
  * tests/integration/rcluster.sh:
  *
- *   rclustertool repl URL [TIMEOUT_MS [RETRY_MS]]
+ *   rcluster repl URL [TIMEOUT_MS [RETRY_MS]]
  *       reads one request a line on stdin, answers one line on stdout:
  *         cmd ARGS...      rclusterCommand              -> a reply line (below)
  *         cmdi ARGS...     the same, RCLUSTER_IDEMPOTENT
@@ -18,7 +18,7 @@
  *       Reply lines: "status S", "str S", "int N", "nil", "arr N", "err MESSAGE";
  *       a -1 is "fail KIND MESSAGE" (KIND: crossslot noroute config down lost nomem).
  *
- *   rclustertool writer URL SECS OUT
+ *   rcluster writer URL SECS OUT
  *       for SECS seconds, one enqueue-like Lua script (XADD + marker, one {sN} slot,
  *       RCLUSTER_IDEMPOTENT) round-robin over the shards {s0}..{s15}, each followed by
  *       WAIT 1 50; appends "acked SHARD I" to OUT for each write WAIT saw on a replica,
@@ -26,7 +26,7 @@
  *       Prints "written W acked A failed F longest MS ms" (the longest write, WAIT aside)
  *       and the stats line; exit 0 unless a write failed.
  *
- *   rclustertool verify URL OUT
+ *   rcluster verify URL OUT
  *       every "acked SHARD I" of OUT still there (marker and stream entry):
  *       prints "checked N missing M"; exit 0 when M = 0. */
 #include <stdio.h>
@@ -35,6 +35,7 @@
 #include <time.h>
 #include "core/err.h"
 #include "anchord/queue/rcluster.h"
+#include "tests/helper/test-tool.h"
 
 static const char *kindName(int k) {
     switch (k) {
@@ -72,7 +73,7 @@ static rcluster *openC(const char *url, int timeoutMs, int retryMs) {
     char err[ERR_MAX];
     rclusterOpts o = {.timeoutMs = timeoutMs, .retryMs = retryMs};
     rcluster *c = rclusterOpen(url, &o, err);
-    if (!c) fprintf(stderr, "rclustertool: %s\n", err);
+    if (!c) fprintf(stderr, "test-tool rcluster: %s\n", err);
     return c;
 }
 
@@ -189,7 +190,7 @@ static int writer(const char *url, double secs, const char *out) {
     if (!c) return 1;
     FILE *f = fopen(out, "w");
     char sha[41], err[ERR_MAX];
-    if (!f || rclusterScriptAdd(c, writerLua, sha, err) < 0) { fprintf(stderr, "rclustertool: writer setup\n"); return 1; }
+    if (!f || rclusterScriptAdd(c, writerLua, sha, err) < 0) { fprintf(stderr, "test-tool rcluster: writer setup\n"); return 1; }
     setvbuf(f, NULL, _IOLBF, 0);
     long written = 0, acked = 0, failed = 0;
     double end = nowS() + secs, longest = 0;
@@ -231,7 +232,7 @@ static int writer(const char *url, double secs, const char *out) {
 static int verify(const char *url, const char *out) {
     rcluster *c = openC(url, 5000, 30000);
     FILE *f = fopen(out, "r");
-    if (!c || !f) { fprintf(stderr, "rclustertool: verify setup\n"); return 1; }
+    if (!c || !f) { fprintf(stderr, "test-tool rcluster: verify setup\n"); return 1; }
     char err[ERR_MAX], *seen[16] = {0};
     size_t seenN[16] = {0};
     for (int s = 0; s < 16; s++) {   /* every stream's "i" values, once */
@@ -273,11 +274,11 @@ static int verify(const char *url, const char *out) {
     return missing ? 1 : 0;
 }
 
-int main(int argc, char **argv) {
+int cmdRcluster(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "repl"))
         return repl(argv[2], argc > 3 ? atoi(argv[3]) : 0, argc > 4 ? atoi(argv[4]) : 0);
     if (argc == 5 && !strcmp(argv[1], "writer")) return writer(argv[2], atof(argv[3]), argv[4]);
     if (argc == 4 && !strcmp(argv[1], "verify")) return verify(argv[2], argv[3]);
-    fprintf(stderr, "usage: rclustertool repl URL [TIMEOUT_MS [RETRY_MS]] | writer URL SECS OUT | verify URL OUT\n");
+    fprintf(stderr, "usage: test-tool rcluster repl URL [TIMEOUT_MS [RETRY_MS]] | writer URL SECS OUT | verify URL OUT\n");
     return 2;
 }

@@ -1,8 +1,8 @@
-/* loadgen.c -- POST every line of a JSON Lines file once to a loopback URL with C
+/* test-loadgen.c -- `test-tool loadgen`: POST every line of a JSON Lines file once to a loopback URL with C
  * requests in flight (core/io/http: httpRun, a request per connection reused), and
  * report throughput and client-side latency percentiles.
  *
- * usage: loadgen URL FILE CONNS
+ * usage: test-tool loadgen URL FILE CONNS
  * Prints one line: "sent N ok N other N codes CODE:N... seconds S rps R p50 P p90 P p99 P
  * max P" (latencies in ms, from the request being handed to the HTTP layer to its last
  * byte; code 0 = no answer).
@@ -12,6 +12,7 @@
 #include <string.h>
 #include "core/io/clock.h"
 #include "core/io/http.h"
+#include "tests/helper/test-tool.h"
 
 static double nowMs(void) { return (double)clockMonoNs() / 1e6; }
 
@@ -84,9 +85,9 @@ static long feedDone(httpReq *r, void *ctx) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int cmdLoadgen(int argc, char **argv) {
     if (argc != 4 || strncmp(argv[1], "http://127.0.0.1:", 17)) {
-        fprintf(stderr, "usage: loadgen http://127.0.0.1:PORT/PATH FILE CONNS\n");
+        fprintf(stderr, "usage: test-tool loadgen http://127.0.0.1:PORT/PATH FILE CONNS\n");
         return 2;
     }
     run u = {.url = argv[1]};

@@ -30,7 +30,7 @@ check('k8s: ingest Deployment runs `anchord serve`', dep.length === 1 && JSON.st
 const ing = dep[0].spec.template.spec.containers[0];
 check('k8s: readiness probe is /health', ing.readinessProbe && ing.readinessProbe.httpGet.path === '/health');
 check('k8s: Service selects the Deployment', kind('Service').some((s) => s.spec.selector.app === dep[0].spec.template.metadata.labels.app));
-// Keys: never both env and *_FILE (tests/tools/k8scheck.js checks the 0600 key files).
+// Keys: never both env and *_FILE (tests/helper/k8scheck.js checks the 0600 key files).
 const cm = kind('ConfigMap')[0].data;
 for (const c of [job.containers[0], ing]) {
   const envNames = (c.env || []).map((e) => e.name);

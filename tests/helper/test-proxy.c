@@ -1,8 +1,8 @@
-/* faultproxy.c -- a fault-injecting loopback HTTP proxy for the fault, malicious-RPC and
+/* test-proxy.c -- `test-tool faultproxy`: a fault-injecting loopback HTTP proxy for the fault, malicious-RPC and
  * store suites: error answers, delays, hangs, dropped connections, stripped headers,
  * JSON-RPC errors and rewritten JSON-RPC results, chosen per request by a rules file.
  *
- * usage: faultproxy LISTEN_PORT UPSTREAM_PORT [RULES_FILE]
+ * usage: test-tool faultproxy LISTEN_PORT UPSTREAM_PORT [RULES_FILE]
  *
  * Each connection carries one request ("Connection: close" both ways). Every request is
  * matched against the rules, in file order; the rules file is read again whenever it
@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "tests/helper/test-tool.h"
 
 #define HEAD_MAX 65536
 #define BODY_MAX (1 << 20)          /* request bodies read for rpc= matching */
@@ -455,9 +456,9 @@ static void *connThread(void *arg) {
     return NULL;
 }
 
-int main(int argc, char **argv) {
+int cmdFaultproxy(int argc, char **argv) {
     if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: faultproxy LISTEN_PORT UPSTREAM_PORT [RULES_FILE] (see tests/tools/faultproxy.c)\n");
+        fprintf(stderr, "usage: test-tool faultproxy LISTEN_PORT UPSTREAM_PORT [RULES_FILE] (see tests/helper/test-proxy.c)\n");
         return 2;
     }
     int lp = atoi(argv[1]);

@@ -1,152 +1,21 @@
-/* anchord_infra.c -- test driver for anchord's infrastructure (the suites run
- * `anchord serve` and `anchord submit` themselves):
- *   anchord_infra ident N                  print "scid did vm multikey" of test identity N
- *   anchord_infra register N [DID]         put identity N into the DID registry (WA_REDIS_URL)
- *   anchord_infra sign N ID [key=value...] print a signed event (one line); keys:
- *        time=RFC3339|now|now+SECS|now-SECS  type=T  data=JSON  vm=VM  signer=M (sign with
- *        identity M's key)  did=DID  tamper=1 (change data after signing)  extra=1
- *        created=RFC3339 (proof.created, signed)
- *   anchord_infra genesis N                print a genesis-shaped did.jsonl line for identity N
- *   anchord_infra sign-many NIDS COUNT P   COUNT signed events "P<i>" round-robin over identities 1..NIDS
- *   anchord_infra register-many NIDS       register identities 1..NIDS (benchmarks)
- *   anchord_infra qtest                    queue/lease/journal tests against WA_REDIS_URL
- *   anchord_infra slowloris PORT N SECS MODE   hold N connections to 127.0.0.1:PORT for SECS:
- *        MODE idle (request line, then silence) or trickle (one header line every 500 ms);
- *        prints "open K closed C" at the end (closed = dropped by the server)
- * Identities are deterministic: seed = SHA-256("wa-test-identity-N"). */
-#include <errno.h>
+/* test-queue.c -- `test-tool queue-suite`: the queue, lease and journal of anchord/queue
+ * against a real Redis (WA_REDIS_URL; tests/integration/anchord_queue.sh): enqueue with
+ * replay markers and the per-DID rate limit, consumer groups (read, reclaim, claim by id,
+ * ack), dead letters, status records, scripts reloaded after SCRIPT FLUSH, reconnects,
+ * shard keys; lease acquire/renew/release; the batch journal's fenced, forward-only
+ * states and crash injection (WA_CRASH_AT). Prints ok/FAIL lines and "# passed N failed M". */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <hiredis/hiredis.h>
-#include "../unit/t.h"
-#include "core/edkey.h"
-#include "core/jcs.h"
+#include "tests/unit/t.h"
 #include "core/json.h"
-#include "core/multiformat.h"
-#include "core/sha256.h"
-#include "anchord/cmd.h"
-#include "anchord/queue/didreg.h"
 #include "anchord/queue/queue.h"
-#include "verifier/event/event.h"
-
-typedef struct ident {
-    edKey key;
-    char scid[64], did[256], vm[300], mk[MULTIKEY_PUB_MAX];
-} ident;
-
-static void identOf(int n, ident *id) {
-    char label[64];
-    uint8_t seed[32];
-    snprintf(label, sizeof label, "wa-test-identity-%d", n);
-    sha256(label, strlen(label), seed);
-    edKeyFromSeed(seed, &id->key);
-    buf b = BUF_INIT;
-    mhSha256B58(label, strlen(label), &b);   /* a well-formed SCID ("Qm" + 44) */
-    snprintf(id->scid, sizeof id->scid, "%s", (char *)b.p);
-    bufFree(&b);
-    snprintf(id->did, sizeof id->did, "did:webvh:%s:localhost%%3A8080", id->scid);
-    snprintf(id->vm, sizeof id->vm, "%s#key-1", id->did);
-    mkEncodeEd25519Pub(id->key.pk, id->mk);
-}
-
-static const char *kv(int argc, char **argv, const char *key) {
-    size_t n = strlen(key);
-    for (int i = 0; i < argc; i++)
-        if (!strncmp(argv[i], key, n) && argv[i][n] == '=') return argv[i] + n + 1;
-    return NULL;
-}
-
-static void timeArg(const char *t, char out[64]) {
-    time_t now = time(NULL);
-    if (!t) t = "now";
-    if (!strncmp(t, "now", 3)) {
-        now += atol(t + 3);   /* "now+30", "now-600" */
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(out, 64, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    } else snprintf(out, 64, "%s", t);
-}
-
-static int cmdSign(int argc, char **argv) {
-    if (argc < 3) return 2;
-    ident id, signer;
-    identOf(atoi(argv[1]), &id);
-    const char *s = kv(argc, argv, "signer");
-    identOf(s ? atoi(s) : atoi(argv[1]), &signer);
-    char t[64], err[ERR_MAX];
-    timeArg(kv(argc, argv, "time"), t);
-    const char *data = kv(argc, argv, "data");
-    if (!data) data = "{\"step\":\"Glass Created\"}";
-    json_t *d = jsonParse(data, strlen(data), 1 << 16, 32, err);
-    if (!d) { fprintf(stderr, "data: %s\n", err); return 2; }
-    const char *did = kv(argc, argv, "did"), *type = kv(argc, argv, "type"), *vm = kv(argc, argv, "vm");
-    eventDraft dr = {.id = argv[2], .did = did ? did : id.did, .type = type ? type : "Manufactured", .time = t,
-                     .data = d, .vm = vm ? vm : id.vm, .created = kv(argc, argv, "created")};
-    json_t *ev = eventSign(&dr, signer.key.sk, err);
-    json_decref(d);
-    if (!ev) { fprintf(stderr, "sign: %s\n", err); return 2; }
-    if (kv(argc, argv, "tamper")) json_object_set_new(json_object_get(ev, "data"), "tampered", json_true());
-    if (kv(argc, argv, "extra")) json_object_set_new(ev, "extra", json_true());
-    char *out = jcsDump(ev, NULL, err);
-    puts(out);
-    free(out);
-    json_decref(ev);
-    edKeyWipe(&id.key);
-    edKeyWipe(&signer.key);
-    return 0;
-}
-
-static queue *openEnv(char *err) {
-    const char *url = getenv("WA_REDIS_URL");
-    const char *sh = getenv("WA_STREAM_SHARDS");
-    return queueOpen(url ? url : "redis://127.0.0.1:6379", sh ? atoi(sh) : 1, 2000, err);
-}
-
-static int cmdRegister(int argc, char **argv) {
-    if (argc < 2) return 2;
-    ident id;
-    identOf(atoi(argv[1]), &id);
-    char err[ERR_MAX];
-    queue *q = openEnv(err);
-    didInfo *di = calloc(1, sizeof *di);
-    snprintf(di->did, sizeof di->did, "%s", argc > 2 ? argv[2] : id.did);
-    snprintf(di->versionId, sizeof di->versionId, "1-Qmtest");
-    snprintf(di->etag, sizeof di->etag, "\"e1\"");
-    snprintf(di->keys[0].vm, sizeof di->keys[0].vm, "%s", id.vm);
-    snprintf(di->keys[0].mk, sizeof di->keys[0].mk, "%s", id.mk);
-    di->nkeys = 1;
-    int rc = q ? didregPut(q, id.scid, di, err) : -1;
-    if (rc < 0) fprintf(stderr, "register: %s\n", err);
-    free(di);
-    queueClose(q);
-    return rc < 0 ? 1 : 0;
-}
-
-static int cmdGenesis(int argc, char **argv) {
-    if (argc < 2) return 2;
-    ident id;
-    identOf(atoi(argv[1]), &id);
-    json_t *e = json_pack("{s:s,s:s,s:{s:s,s:s,s:[s]},s:{s:[s],s:s},s:[{s:s}]}", "versionId", "1-QmX",
-                          "versionTime", "2025-01-01T00:00:00Z", "parameters", "method", "did:webvh:1.0", "scid",
-                          id.scid, "updateKeys", id.mk, "state", "@context", "https://www.w3.org/ns/did/v1", "id",
-                          id.did, "proof", "type", "DataIntegrityProof");
-    char *s = jcsDump(e, NULL, NULL);
-    puts(s);
-    free(s);
-    json_decref(e);
-    return 0;
-}
-
-/* ---- qtest: queue, lease and journal against a real Redis ---- */
+#include "tests/helper/test-tool.h"
 
 static long long xlen(redisContext *raw, const char *key) {
     redisReply *r = redisCommand(raw, "XLEN %s", key);
@@ -342,8 +211,9 @@ static void qtestJournal(queue *q) {
     journalFree(&j);
 }
 
-static int cmdQtest(void) {
+int cmdQueueSuite(int argc, char **argv) {
     char err[ERR_MAX];
+    if (argc != 1) { fprintf(stderr, "usage: test-tool queue-suite\n"); return 2; }
     const char *url = getenv("WA_REDIS_URL");
     queue *q = queueOpen(url, 1, 2000, err);
     T_CHECK(q != NULL, "open: %s", err);
@@ -363,88 +233,3 @@ static int cmdQtest(void) {
     return T_DONE();
 }
 
-/* cmdSignMany: many distinct events through cmdSign (one process, for benchmarks). */
-static int cmdSignMany(int argc, char **argv) {
-    if (argc < 4) return 2;
-    long nids = atol(argv[1]), count = atol(argv[2]);
-    for (long i = 0; i < count; i++) {
-        char n[24], id[64];
-        snprintf(n, sizeof n, "%ld", 1 + i % (nids > 0 ? nids : 1));
-        snprintf(id, sizeof id, "%s%ld", argv[3], i);
-        char *av[] = {"sign", n, id, NULL};
-        if (cmdSign(3, av)) return 1;
-    }
-    return 0;
-}
-
-static int cmdRegisterMany(int argc, char **argv) {
-    if (argc < 2) return 2;
-    for (long i = 1; i <= atol(argv[1]); i++) {
-        char n[24];
-        snprintf(n, sizeof n, "%ld", i);
-        char *av[] = {"register", n, NULL};
-        if (cmdRegister(2, av)) return 1;
-    }
-    return 0;
-}
-
-/* closedByPeer: the server has closed fd (EOF or reset); never blocks. */
-static int closedByPeer(int fd) {
-    char c[256];
-    ssize_t n = recv(fd, c, sizeof c, MSG_DONTWAIT);
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
-/* cmdSlowloris: the slow-client attack (docs/api.md: WA_HTTP_TIMEOUT, WA_HTTP_MAX_CONNS). */
-static int cmdSlowloris(int argc, char **argv) {
-    if (argc < 5) return 2;
-    int port = atoi(argv[1]), n = atoi(argv[2]), secs = atoi(argv[3]), trickle = !strcmp(argv[4], "trickle");
-    int *fd = calloc((size_t)n, sizeof *fd), *dead = calloc((size_t)n, sizeof *dead), open = 0;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    signal(SIGPIPE, SIG_IGN);
-    for (int i = 0; i < n; i++) {
-        fd[i] = socket(AF_INET, SOCK_STREAM, 0);
-        if (fd[i] < 0 || connect(fd[i], (struct sockaddr *)&a, sizeof a) < 0) { dead[i] = 1; continue; }
-        const char *req = "POST /events HTTP/1.1\r\nHost: x\r\n";
-        if (send(fd[i], req, strlen(req), MSG_NOSIGNAL) < 0) dead[i] = 1;
-        else open++;
-    }
-    for (int t = 0; t < secs * 2; t++) {
-        usleep(500000);
-        for (int i = 0; i < n; i++) {
-            if (dead[i]) continue;
-            if (closedByPeer(fd[i]) || (trickle && send(fd[i], "X-a: b\r\n", 8, MSG_NOSIGNAL) < 0)) dead[i] = 1;
-        }
-    }
-    int closed = 0;
-    for (int i = 0; i < n; i++) {
-        if (!dead[i] && closedByPeer(fd[i])) dead[i] = 1;
-        closed += dead[i];
-        if (fd[i] >= 0) close(fd[i]);
-    }
-    printf("open %d closed %d\n", open, closed - (n - open));
-    free(fd);
-    free(dead);
-    return 0;
-}
-
-int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: see the comment at the top of anchord_infra.c\n"); return 2; }
-    if (!strcmp(argv[1], "sign-many")) return cmdSignMany(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "register-many")) return cmdRegisterMany(argc - 1, argv + 1);
-    const char *c = argv[1];
-    if (!strcmp(c, "sign")) return cmdSign(argc - 1, argv + 1);
-    if (!strcmp(c, "register")) return cmdRegister(argc - 1, argv + 1);
-    if (!strcmp(c, "genesis")) return cmdGenesis(argc - 1, argv + 1);
-    if (!strcmp(c, "qtest")) return cmdQtest();
-    if (!strcmp(c, "slowloris")) return cmdSlowloris(argc - 1, argv + 1);
-    if (!strcmp(c, "ident") && argc > 2) {
-        ident id;
-        identOf(atoi(argv[2]), &id);
-        printf("%s %s %s %s\n", id.scid, id.did, id.vm, id.mk);
-        return 0;
-    }
-    fprintf(stderr, "anchord_infra: unknown command %s\n", c);
-    return 2;
-}

@@ -1,20 +1,15 @@
-/* seedcheck.c -- test driver for the seed data (tests/integration/seed.sh):
- *   seedcheck register DIR        put every DID of an identities directory into the DID
+/* test-seed.c -- `test-tool seed-check`: the seed data (tests/integration/seed.sh):
+ *   seed-check register DIR       put every DID of an identities directory into the DID
  *                                 registry (WA_REDIS_URL, WA_STREAM_SHARDS), with the
  *                                 assertion key of its genesis document -- what the worker
  *                                 does once a genesis log is anchored
- *   seedcheck events DIR FILE     check every event of FILE: schema (verifier/event/event.h) and
+ *   seed-check events DIR FILE    check every event of FILE: schema (verifier/event/event.h) and
  *                                 signature against the assertionMethod of its DID's genesis
  *                                 document, ids unique per DID, times increasing per DID and
  *                                 after the genesis; prints "events N dids M types T"
- *   seedcheck logs DIR WITNESSKEY verify every genesis log with didlog/webvh.h, its witness
+ *   seed-check logs DIR WITNESSKEY verify every genesis log with didlog/webvh.h, its witness
  *                                 proof made here with the witness key file; prints "logs N"
- *   seedcheck publish DIR EVENTS PUBKEY OUT K
- *                                 a stand-in for anchord run, for page tests: the first K DIDs
- *                                 of DIR get one log entry per event (state.event = the event,
- *                                 signed by PUBKEY), every entry but each log's last goes into
- *                                 one RFC 6962 tree, witness.json per DID + anchors.json are
- *                                 written under OUT (bucket layout); the last entries stay pending
+ * (`test-tool fixture publish` makes the page tests' published output from seed data.)
  * Exit 0 all good, 1 a check failed (message names the line / DID), 2 usage. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +26,7 @@
 #include "core/merkle.h"
 #include "verifier/proof/witness.h"
 #include "seed/meta.h"
+#include "tests/helper/test-tool.h"
 
 static webvhLog *genesisOf(const seedIndex *ix, const seedItem *it, char *err) {
     char path[SEED_PATH_MAX];
@@ -55,28 +51,20 @@ static const char *assertionKey(const webvhLog *l, const char **vm) {
     return NULL;
 }
 
-static int cmdRegister(const seedIndex *ix) {
+static int seedRegister(const seedIndex *ix) {
     char err[ERR_MAX];
-    const char *url = getenv("WA_REDIS_URL"), *sh = getenv("WA_STREAM_SHARDS");
-    queue *q = queueOpen(url ? url : "redis://127.0.0.1:6379", sh ? atoi(sh) : 1, 2000, err);
-    didInfo *di = calloc(1, sizeof *di);
-    int rc = q && di ? 0 : 1;
+    queue *q = ttQueue();
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < ix->n; i++) {
         webvhLog *l = genesisOf(ix, &ix->it[i], err);
         const char *vm, *mk = l ? assertionKey(l, &vm) : NULL;
         if (!mk) { fprintf(stderr, "%s: no assertion key (%s)\n", ix->it[i].did, l ? "" : err); rc = 1; }
-        else {
-            memset(di, 0, sizeof *di);
-            snprintf(di->did, sizeof di->did, "%s", ix->it[i].did);
-            snprintf(di->versionId, sizeof di->versionId, "%s", l->e[0].versionId);
-            snprintf(di->keys[0].vm, sizeof di->keys[0].vm, "%s", vm);
-            snprintf(di->keys[0].mk, sizeof di->keys[0].mk, "%s", mk);
-            di->nkeys = 1;
-            if (didregPut(q, ix->it[i].scid, di, err) < 0) { fprintf(stderr, "register: %s\n", err); rc = 1; }
+        else if (identRegister(q, ix->it[i].scid, ix->it[i].did, l->e[0].versionId, vm, mk, err) < 0) {
+            fprintf(stderr, "register: %s\n", err);
+            rc = 1;
         }
         webvhFree(l);
     }
-    free(di);
     queueClose(q);
     if (!rc) printf("registered %zu\n", ix->n);
     return rc;
@@ -93,7 +81,7 @@ static long findDid(const seedIndex *ix, const char *did) {
     return v ? (long)json_integer_value(v) : -1;
 }
 
-static int cmdEvents(const seedIndex *ix, const char *file) {
+static int seedEvents(const seedIndex *ix, const char *file) {
     char err[ERR_MAX];
     buf b = BUF_INIT;
     if (fileRead(file, 1u << 30, &b, err) < 0) { fprintf(stderr, "%s\n", err); return 2; }
@@ -146,7 +134,7 @@ static int cmdEvents(const seedIndex *ix, const char *file) {
     return rc;
 }
 
-static int cmdLogs(const seedIndex *ix, const char *witKey) {
+static int seedLogs(const seedIndex *ix, const char *witKey) {
     char err[ERR_MAX];
     edKey wk;
     if (keyFileRead(witKey, &wk, err) < 0) { fprintf(stderr, "%s\n", err); return 2; }
@@ -189,14 +177,17 @@ static int appendEvents(pub *p, json_t *events, const edKey *k, char *err) {
 }
 
 static int writeOut(const char *out, const char *rel, const void *d, size_t n, char *err) {
-    char path[SEED_PATH_MAX], cmd[SEED_PATH_MAX + 32];
+    char path[SEED_PATH_MAX], dir[SEED_PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", out, rel);
-    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
-    if (system(cmd) != 0) return errSet(err, "mkdir for %s failed", path);
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = 0;
+    if (fileMkdirs(dir, 0755, err) < 0) return -1;
     return fileWrite(path, d, n, 0644, err);
 }
 
-static int cmdPublish(const seedIndex *ix, const char *evFile, const char *keyFile, const char *out, size_t K) {
+/* publish: the page tests' stand-in for what the worker publishes, from seed data (see
+ * fixturePublish in test-tool.h). */
+static int publish(const seedIndex *ix, const char *evFile, const char *keyFile, const char *out, size_t K) {
     char err[ERR_MAX];
     edKey k;
     buf b = BUF_INIT;
@@ -271,15 +262,24 @@ static int cmdPublish(const seedIndex *ix, const char *evFile, const char *keyFi
     return rc;
 }
 
-int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: seedcheck register DIR | events DIR FILE | logs DIR WITNESSKEY\n"); return 2; }
+int fixturePublish(int argc, char **argv) {
+    if (argc != 6) { fprintf(stderr, "usage: test-tool fixture publish DIR EVENTS PUBKEY OUT K\n"); return 2; }
+    seedIndex ix;
+    char err[ERR_MAX];
+    if (seedIndexLoad(argv[1], &ix, err) < 0) { fprintf(stderr, "%s\n", err); return 2; }
+    int rc = publish(&ix, argv[2], argv[3], argv[4], (size_t)atol(argv[5]));
+    seedIndexFree(&ix);
+    return rc;
+}
+
+int cmdSeedCheck(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: test-tool seed-check register DIR | events DIR FILE | logs DIR WITNESSKEY\n"); return 2; }
     seedIndex ix;
     char err[ERR_MAX];
     if (seedIndexLoad(argv[2], &ix, err) < 0) { fprintf(stderr, "%s\n", err); return 2; }
-    int rc = !strcmp(argv[1], "register") ? cmdRegister(&ix)
-           : !strcmp(argv[1], "events") && argc > 3 ? cmdEvents(&ix, argv[3])
-           : !strcmp(argv[1], "logs") && argc > 3 ? cmdLogs(&ix, argv[3])
-           : !strcmp(argv[1], "publish") && argc > 6 ? cmdPublish(&ix, argv[3], argv[4], argv[5], (size_t)atol(argv[6])) : 2;
+    int rc = !strcmp(argv[1], "register") ? seedRegister(&ix)
+           : !strcmp(argv[1], "events") && argc > 3 ? seedEvents(&ix, argv[3])
+           : !strcmp(argv[1], "logs") && argc > 3 ? seedLogs(&ix, argv[3]) : 2;
     seedIndexFree(&ix);
     return rc;
 }

@@ -1,15 +1,15 @@
-/* p11tool.c -- test tool over anchord's PKCS#11 keys (anchord/keys/pkcs11.h, svckey.h), for
+/* test-p11.c -- `test-tool p11`: anchord's PKCS#11 keys (anchord/keys/pkcs11.h, svckey.h), for
  * tests/integration/pkcs11*.sh and tests/svc/softhsm.sh. Failures exit 10 + the
  * P11_E* code (P11_EURI 11 ... P11_EFAIL 17), or 1 for a failure outside a token.
- *   p11tool pkcs8-ed KEYFILE        PKCS#8 PEM of a didlog key file's Ed25519 key (for softhsm2-util --import)
- *   p11tool pkcs8-k1 HEXFILE        PKCS#8 PEM of a relayer hex key (secp256k1, with its public key)
- *   p11tool sign-ed WHO MSGHEX      the service key WHO (PUBLISHER, WITNESS, PREVIOUS_PUBLISHER; from the
+ *   p11 pkcs8-ed KEYFILE        PKCS#8 PEM of a didlog key file's Ed25519 key (for softhsm2-util --import)
+ *   p11 pkcs8-k1 HEXFILE        PKCS#8 PEM of a relayer hex key (secp256k1, with its public key)
+ *   p11 sign-ed WHO MSGHEX      the service key WHO (PUBLISHER, WITNESS, PREVIOUS_PUBLISHER; from the
  *                                   WA_* settings, a file or a pkcs11: URI) signs: prints "PK SIG" (hex)
- *   p11tool public WHO              its public key read without the PIN (hex)
- *   p11tool open KIND URI [public]  open a token key (KIND ed25519 | secp256k1): prints its public key
+ *   p11 public WHO              its public key read without the PIN (hex)
+ *   p11 open KIND URI [public]  open a token key (KIND ed25519 | secp256k1): prints its public key
  *                                   and, opened for signing, "exportable" or "non-exportable"
- *   p11tool generate KIND URI       generate a key pair in the token: prints the same
- *   p11tool threads URI T N         T threads each sign N distinct messages with the Ed25519 key at
+ *   p11 generate KIND URI       generate a key pair in the token: prints the same
+ *   p11 threads URI T N         T threads each sign N distinct messages with the Ed25519 key at
  *                                   once (the session pool): prints how many signatures verify */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,9 +26,10 @@
 #include "anchord/config/config.h"
 #include "anchord/keys/pkcs11.h"
 #include "anchord/keys/svckey.h"
+#include "tests/helper/test-tool.h"
 
 static int die(const char *what, const char *err, int rc) {
-    fprintf(stderr, "p11tool: %s: %s\n", what, err);
+    fprintf(stderr, "test-tool p11: %s: %s\n", what, err);
     exit(rc);
 }
 
@@ -161,7 +162,7 @@ static int threads(const char *uri, int t, int n) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int cmdP11(int argc, char **argv) {
     if (sodium_init() < 0) return 1;
     if (argc == 3 && !strcmp(argv[1], "pkcs8-ed")) return pkcs8Ed(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "pkcs8-k1")) return pkcs8K1(argv[2]);
@@ -170,7 +171,7 @@ int main(int argc, char **argv) {
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "open")) return openKey(argv[2], argv[3], argc == 4, 0);
     if (argc == 4 && !strcmp(argv[1], "generate")) return openKey(argv[2], argv[3], 1, 1);
     if (argc == 5 && !strcmp(argv[1], "threads")) return threads(argv[2], atoi(argv[3]), atoi(argv[4]));
-    fprintf(stderr, "usage: p11tool pkcs8-ed KEYFILE | pkcs8-k1 HEXFILE | sign-ed WHO MSGHEX | public WHO |\n"
+    fprintf(stderr, "usage: test-tool p11 pkcs8-ed KEYFILE | pkcs8-k1 HEXFILE | sign-ed WHO MSGHEX | public WHO |\n"
                     "               open ed25519|secp256k1 URI [public] | generate ed25519|secp256k1 URI |\n"
                     "               threads URI THREADS N\n");
     return 2;

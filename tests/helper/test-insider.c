@@ -1,4 +1,4 @@
-/* insider.c -- the red-team insider of tests/integration/redteam_trust.sh: someone holding
+/* test-insider.c -- `test-tool insider`: the red-team insider of tests/integration/redteam_trust.sh: someone holding
  * the publisher (update), witness and relayer keys writes what the worker never would,
  * straight into a file store, anchored on the real registry like any batch. What it makes
  * is valid did:webvh, validly anchored and witnessed: only the trust-model checks of
@@ -25,17 +25,19 @@
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/merkle.h"
+#include "core/rfc3339.h"
 #include "core/io/file.h"
 #include "didlog/webvh.h"
 #include "verifier/proof/manifest.h"
 #include "verifier/proof/witness.h"
 #include "anchord/config/config.h"
 #include "anchord/chain/eth.h"
+#include "tests/helper/test-tool.h"
 
 static config cfg;
 
 static void die(const char *what, const char *err) {
-    fprintf(stderr, "insider: %s: %s\n", what, err);
+    fprintf(stderr, "test-tool insider: %s: %s\n", what, err);
     exit(2);
 }
 
@@ -56,8 +58,9 @@ static const char *root(void) {
 }
 
 static void objPath(const char *scid, const char *name, char out[2048]) {
-    if (cfg.prefix[0]) snprintf(out, 2048, "%s/%s/%s/%s", root(), cfg.prefix, scid, name);
-    else snprintf(out, 2048, "%s/%s/%s", root(), scid, name);
+    int n = cfg.prefix[0] ? snprintf(out, 2048, "%s/%s/%s/%s", root(), cfg.prefix, scid, name)
+                          : snprintf(out, 2048, "%s/%s/%s", root(), scid, name);
+    if (n < 0 || n >= 2048) die(name, "path too long");
 }
 
 /* readObj: the object into b; 0 when it does not exist. */
@@ -88,12 +91,12 @@ static void keys(edKey *pub, edKey *wit) {
 }
 
 static int cmdCreate(const char *stateFile, const char *paramsFile) {
-    char err[ERR_MAX], t[32];
+    char err[ERR_MAX], t[RFC3339_MAX];
     edKey pub;
     keys(&pub, NULL);
     json_t *st = readJson(stateFile), *params = readJson(paramsFile);
     buf line = BUF_INIT;
-    webvhFormatTime((long long)time(NULL) - 60, t);
+    rfc3339Format((long long)time(NULL) - 60, t);
     webvhLog *log = webvhCreate(st, params, t, pub.sk, &line, err);
     edKeyWipe(&pub);
     if (!log) die("create", err);
@@ -117,7 +120,7 @@ static webvhLog *loadLog(const char *scid, buf *text) {
 }
 
 static int cmdAppend(const char *scid, const char *stateFile, const char *paramsFile) {
-    char err[ERR_MAX], t[32];
+    char err[ERR_MAX], t[RFC3339_MAX];
     buf text = BUF_INIT, line = BUF_INIT;
     webvhLog *log = loadLog(scid, &text);
     edKey pub;
@@ -125,7 +128,7 @@ static int cmdAppend(const char *scid, const char *stateFile, const char *params
     json_t *st = readJson(stateFile), *params = paramsFile ? readJson(paramsFile) : json_object();
     long long now = (long long)time(NULL);
     if (now <= (long long)webvhHead(log)->time) now = (long long)webvhHead(log)->time + 1;
-    webvhFormatTime(now, t);
+    rfc3339Format(now, t);
     if (webvhAppend(log, st, params, t, pub.sk, &line, err) < 0) die("append", err);
     edKeyWipe(&pub);
     bufAppend(&text, line.p, line.len);
@@ -140,7 +143,7 @@ static int cmdAppend(const char *scid, const char *stateFile, const char *params
 }
 
 static int cmdAnchor(const char *scid) {
-    char err[ERR_MAX], t[32], path[2048];
+    char err[ERR_MAX], t[RFC3339_MAX], path[2048];
     buf text = BUF_INIT, wb = BUF_INIT, db = BUF_INIT, out = BUF_INIT;
     webvhLog *log = loadLog(scid, &text);
     witnessFile wf = {0};
@@ -167,7 +170,7 @@ static int cmdAnchor(const char *scid) {
     edKey pub, wit;
     keys(&pub, &wit);
     edKeyWipe(&pub);
-    webvhFormatTime((long long)time(NULL), t);
+    rfc3339Format((long long)time(NULL), t);
     manifest m = {.treeSize = n, .n = n};
     m.ref.batchId = a.batchId, m.ref.chainId = c.rd.chainId, m.ref.blockNumber = a.rc.mined.blockNumber;
     memcpy(m.ref.root, merkleRoot(tree), 32);
@@ -203,7 +206,8 @@ static int cmdAnchor(const char *scid) {
     writeObj(scid, "did-witness.json", out.p, out.len);
     bufReset(&out);
     if (manifestDump(&m, &out, err) < 0) die("manifest", err);
-    snprintf(path, sizeof path, "%s/batches/%llu.json", root(), (unsigned long long)m.ref.batchId);
+    int pn = snprintf(path, sizeof path, "%s/batches/%llu.json", root(), (unsigned long long)m.ref.batchId);
+    if (pn < 0 || pn >= (int)sizeof path) die("batches", "path too long");
     if (fileWrite(path, out.p, out.len, 0644, err) < 0) die(path, err);
     printf("%llu\n", (unsigned long long)m.ref.batchId);
     free(m.leaves);
@@ -217,12 +221,12 @@ static int cmdAnchor(const char *scid) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int cmdInsider(int argc, char **argv) {
     char err[ERR_MAX];
     if (configLoad(&cfg, NULL, err) < 0) die("config", err);
     if (argc == 4 && !strcmp(argv[1], "create")) return cmdCreate(argv[2], argv[3]);
     if ((argc == 4 || argc == 5) && !strcmp(argv[1], "append")) return cmdAppend(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
     if (argc == 3 && !strcmp(argv[1], "anchor")) return cmdAnchor(argv[2]);
-    fprintf(stderr, "usage: insider create STATE PARAMS | append SCID STATE [PARAMS] | anchor SCID\n");
+    fprintf(stderr, "usage: test-tool insider create STATE PARAMS | append SCID STATE [PARAMS] | anchor SCID\n");
     return 2;
 }

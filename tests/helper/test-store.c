@@ -1,6 +1,6 @@
-/* storetool.c -- exercise an object store from the shell: ops commands and the conformance suite.
+/* test-store.c -- `test-tool store`: an object store from the shell, ops commands and the conformance suite.
  *
- * Used by tests/integration/store_*.sh, bench/bench_store.sh and by operators to look at
+ * Used by tests/integration/store*.sh, bench/bench_store*.sh, scripts/demo.sh and by operators to look at
  * a bucket the way anchord sees it. The store URL comes from -u URL or $WA_STORE;
  * credentials and endpoint from the AWS_* / AZURE_STORAGE_* environment (never from the
  * command line). */
@@ -15,6 +15,7 @@
 #include "anchord/config/config.h"
 #include "anchord/store/store.h"
 #include "core/io/file.h"
+#include "tests/helper/test-tool.h"
 
 #define EX_OK 0
 #define EX_ERR 1
@@ -23,7 +24,7 @@
 #define EX_CONFLICT 4
 
 static const char usage[] =
-    "usage: storetool [-u URL] COMMAND [ARGS]\n"
+    "usage: test-tool store [-u URL] COMMAND [ARGS]\n"
     "  probe                         check that conditional writes are honoured\n"
     "  get KEY                       object to stdout, \"etag: E\" to stderr\n"
     "  put KEY FILE|- [--if-absent | --if-match ETAG]   prints the new ETag\n"
@@ -49,19 +50,19 @@ static const char *url;
 static store *openOrDie(void) {
     char err[ERR_MAX];
     config cfg;
-    if (configLoad(&cfg, NULL, err) < 0) { fprintf(stderr, "storetool: %s\n", err); exit(EX_ERR); }
+    if (configLoad(&cfg, NULL, err) < 0) { fprintf(stderr, "test-tool store: %s\n", err); exit(EX_ERR); }
     storeOpts so = {(int)cfg.storeParallel, (int)cfg.storeRetries, (int)cfg.storeTrace};
     store *s = storeOpen(url ? url : cfg.store, &so, err);
-    if (!s) { fprintf(stderr, "storetool: %s\n", err); exit(EX_ERR); }
+    if (!s) { fprintf(stderr, "test-tool store: %s\n", err); exit(EX_ERR); }
     return s;
 }
 
 /* exitFor: the exit code for a store result, printing err on STORE_ERR. */
 static int exitFor(int rc, const char *what, const char *err) {
-    if (rc == STORE_ERR) { fprintf(stderr, "storetool: %s\n", err); return EX_ERR; }
-    if (rc == STORE_NOTFOUND) { fprintf(stderr, "storetool: %s: not found\n", what); return EX_NOTFOUND; }
-    if (rc == STORE_CONFLICT) { fprintf(stderr, "storetool: %s: conflict (changed or exists)\n", what); return EX_CONFLICT; }
-    if (rc == STORE_TOOLARGE) { fprintf(stderr, "storetool: %s: larger than 1 GiB\n", what); return EX_ERR; }
+    if (rc == STORE_ERR) { fprintf(stderr, "test-tool store: %s\n", err); return EX_ERR; }
+    if (rc == STORE_NOTFOUND) { fprintf(stderr, "test-tool store: %s: not found\n", what); return EX_NOTFOUND; }
+    if (rc == STORE_CONFLICT) { fprintf(stderr, "test-tool store: %s: conflict (changed or exists)\n", what); return EX_CONFLICT; }
+    if (rc == STORE_TOOLARGE) { fprintf(stderr, "test-tool store: %s: larger than 1 GiB\n", what); return EX_ERR; }
     return EX_OK;
 }
 
@@ -85,7 +86,7 @@ static int cmdPut(store *s, int argc, char **argv) {
     else if (argc >= 3) { fputs(usage, stderr); return EX_USAGE; }
     buf b = BUF_INIT;
     char err[ERR_MAX], out[STORE_ETAG_MAX];
-    if (fileRead(argv[1], (size_t)1 << 30, &b, err) < 0) { fprintf(stderr, "storetool: %s\n", err); return EX_ERR; }
+    if (fileRead(argv[1], (size_t)1 << 30, &b, err) < 0) { fprintf(stderr, "test-tool store: %s\n", err); return EX_ERR; }
     int rc = storePut(s, argv[0], b.p, b.len, cond, etag, out, err);
     if (rc == STORE_OK) printf("%s\n", out);
     bufFree(&b);
@@ -255,11 +256,11 @@ static int cmdSuite(store *s) {
     snprintf(ns, sizeof ns, "suite-%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
     int rc = storeProbe(s, err);
     check(rc == 0, "probe: conditional writes are honoured", err);
-    if (rc) { printf("storetool suite: %d passed, %d failed\n", nPass, nFail); return EX_ERR; }
+    if (rc) { printf("test-tool store suite: %d passed, %d failed\n", nPass, nFail); return EX_ERR; }
     suiteBasics(s, ns);
     suiteBig(s, ns);
     suiteMany(s, ns);
-    printf("storetool suite: %d passed, %d failed\n", nPass, nFail);
+    printf("test-tool store suite: %d passed, %d failed\n", nPass, nFail);
     return nFail ? EX_ERR : EX_OK;
 }
 
@@ -337,11 +338,11 @@ static int cmdRace(store *s, int w, int rounds) {
     snprintf(key, sizeof key, "race-%02x%02x%02x%02x/did.jsonl", r[0], r[1], r[2], r[3]);
     int *codes = calloc((size_t)w, sizeof *codes), exact = 0, errors = 0;
     if (!codes || storePut(s, key, "0", 1, STORE_PUT_IF_ABSENT, NULL, etag, err) != STORE_OK) {
-        fprintf(stderr, "storetool: race: %s\n", err);
+        fprintf(stderr, "test-tool store: race: %s\n", err);
         return EX_ERR;
     }
     for (int round = 0; round < rounds; round++) {
-        if (storeGet(s, key, 64, NULL, etag, err) != STORE_OK) { fprintf(stderr, "storetool: %s\n", err); return EX_ERR; }
+        if (storeGet(s, key, 64, NULL, etag, err) != STORE_OK) { fprintf(stderr, "test-tool store: %s\n", err); return EX_ERR; }
         raceCtx c = {key, etag, round, 0};
         runAll(w, raceChild, &c, codes);
         int wins = 0;
@@ -389,7 +390,7 @@ static int cmdRace(store *s, int w, int rounds) {
     snprintf(why, sizeof why, "counter %ld, want %d; %d writers failed", v, w * times, errors);
     check(v == w * times && errors == 0, "race: with re-read and retry no update is lost", why);
     free(codes);
-    printf("storetool race: %d passed, %d failed\n", nPass, nFail);
+    printf("test-tool store race: %d passed, %d failed\n", nPass, nFail);
     return nFail ? EX_ERR : EX_OK;
 }
 
@@ -398,7 +399,7 @@ static int cmdRace(store *s, int w, int rounds) {
 static int cmdBulk(store *s, int n, int size, const char *prefix) {
     storeReq *r = calloc((size_t)n, sizeof *r);
     char *names = calloc((size_t)n, 96), *data = malloc((size_t)size + 1), err[ERR_MAX];
-    if (!r || !names || !data) { fprintf(stderr, "storetool: out of memory\n"); return EX_ERR; }
+    if (!r || !names || !data) { fprintf(stderr, "test-tool store: out of memory\n"); return EX_ERR; }
     randombytes_buf(data, (size_t)size);
     for (int i = 0; i < n; i++) {
         snprintf(names + (size_t)i * 96, 96, "%s/%07d.json", prefix, i);
@@ -409,13 +410,13 @@ static int cmdBulk(store *s, int n, int size, const char *prefix) {
     int failed = storePutMany(s, r, (size_t)n, err);
     clock_gettime(CLOCK_MONOTONIC, &z);
     double t = (double)(z.tv_sec - a.tv_sec) + (double)(z.tv_nsec - a.tv_nsec) / 1e9;
-    if (failed) fprintf(stderr, "storetool: %d failed: %s\n", failed, failed > 0 ? r[0].err : err);
+    if (failed) fprintf(stderr, "test-tool store: %d failed: %s\n", failed, failed > 0 ? r[0].err : err);
     printf("bulk %d objects of %d B in %.3f s: %.0f obj/s\n", n, size, t, n / t);
     free(r); free(names); free(data);
     return failed ? EX_ERR : EX_OK;
 }
 
-int main(int argc, char **argv) {
+int cmdStore(int argc, char **argv) {
     int i = 1;
     if (i < argc && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) { fputs(usage, stdout); return EX_OK; }
     if (i + 1 < argc && !strcmp(argv[i], "-u")) { url = argv[i + 1]; i += 2; }
@@ -427,7 +428,7 @@ int main(int argc, char **argv) {
     int rc;
     if (!strcmp(cmd, "probe")) {
         rc = storeProbe(s, err) == 0 ? EX_OK : EX_ERR;
-        if (rc) fprintf(stderr, "storetool: %s\n", err); else printf("%s: conditional writes honoured\n", storeDescribe(s));
+        if (rc) fprintf(stderr, "test-tool store: %s\n", err); else printf("%s: conditional writes honoured\n", storeDescribe(s));
     } else if (!strcmp(cmd, "get") && left == 1) rc = cmdGet(s, a[0]);
     else if (!strcmp(cmd, "put")) rc = cmdPut(s, left, a);
     else if (!strcmp(cmd, "ls") && left <= 1) rc = exitFor(storeList(s, left ? a[0] : "", printKey, NULL, err), "ls", err);
