@@ -27,6 +27,7 @@ static int done(ethClient *c, int rc, const char *err) {
     return exitOfEth(rc);
 }
 
+/* parseRoot: "0x" + 64 hex digits into root. 0, or -1 after the usage message. */
 static int parseRoot(const char *s, uint8_t root[32]) {
     if (strncmp(s, "0x", 2) || hexDecode(s, root, 32) < 0) {
         fprintf(stderr, "anchord: root must be 0x + 64 hex characters\n");
@@ -35,6 +36,7 @@ static int parseRoot(const char *s, uint8_t root[32]) {
     return 0;
 }
 
+/* parseId: a batch id (optU64's strict decimal). 0, or -1 after the usage message. */
 static int parseId(const char *s, uint64_t *id) {
     if (optU64(s, id) < 0) { fprintf(stderr, "anchord: batch id must be a decimal integer\n"); return -1; }
     return 0;
