@@ -74,6 +74,7 @@ int ethOpen(ethClient *c, const config *cfg, int withKey, const ethHooks *h, cha
     if (*cfg->contract && ethAddrParse(cfg->contract, contract, e) < 0) return fail(CHAIN_ECONFIG, err, "WA_CONTRACT: %s", e);
     int rc = chainReadOpen(&c->rd, cfg->rpcUrls, &o, (uint64_t)cfg->chainId, *cfg->contract ? contract : NULL, e);
     if (rc == -CHAIN_ECHAIN) return fail(CHAIN_ECHAIN, err, "%s; refusing to sign", e);
+    if (rc == -CHAIN_ECONFIG) return fail(CHAIN_ECONFIG, err, "WA_RPC_URLS: %s", e);   /* the list names no setting */
     if (rc) return fail(-rc, err, "%s", e);
     if (withKey) {
         if (ethKeyLoad(&c->key, cfg->relayerKeyFile, err) < 0) { ethClose(c); return -CHAIN_ECONFIG; }
