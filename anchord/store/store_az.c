@@ -140,8 +140,9 @@ static int azGet(store *s, const char *key, size_t max, buf *body, char *etag, c
 
 /* putInit: a Put Blob call with the headers for key and its condition; its Content-MD5
  * (base64) is also the read-back mark. */
-static int putInit(azBe *b, storeCall *c, const char *key, const void *data, size_t len,
+static int putInit(void *be, storeCall *c, const char *key, const void *data, size_t len,
                    storeCond cond, const char *ifMatch) {
+    azBe *b = be;
     if (callInit(b, c, "PUT", key, 0, NULL, data, len) < 0) return -1;
     c->cond = cond;
     unsigned char md5[16];
@@ -190,34 +191,12 @@ static int azHead(void *be, const char *key, char *etag, char *mark, char *err) 
 /* azPut: storePut (store.h): Put Blob, an ambiguous conditional one settled by reading back. */
 static int azPut(store *s, const char *key, const void *data, size_t len, storeCond cond,
                  const char *ifMatch, char *newEtag, char *err) {
-    azBe *b = s->be;
-    storeCall c;
-    int rc = putInit(b, &c, key, data, len, cond, ifMatch) < 0 ? errSet(err, "out of memory") : 0;
-    if (rc == 0) {
-        storeCallRunOne(&b->cl, &c);
-        rc = storeCallPut(&b->cl, &c, ifMatch, newEtag, err);
-    }
-    storeCallFree(&c);
-    return rc;
-}
-
-/* putPrep: storeCallMany prep: call c for the storeReq req. 0 / -1 (out of memory). */
-static int putPrep(storeCallClient *cl, storeCall *c, void *req) {
-    storeReq *r = req;
-    return putInit(cl->be, c, r->key, r->data, r->len, r->cond, r->ifMatch);
-}
-
-/* putDone: storeCallMany done: settle c into req (rc, etag, err); 1 when it failed. */
-static int putDone(storeCallClient *cl, storeCall *c, void *req) {
-    storeReq *r = req;
-    r->rc = storeCallPut(cl, c, r->ifMatch, r->etag, r->err);
-    return r->rc == STORE_ERR;
+    return storeCallPutOne(&((azBe *)s->be)->cl, key, data, len, cond, ifMatch, newEtag, err);
 }
 
 /* azPutMany: storePutMany (store.h): the puts with s->parallel in flight. */
 static int azPutMany(store *s, storeReq *reqs, size_t n, char *err) {
-    azBe *b = s->be;
-    return storeCallMany(&b->cl, s->parallel, reqs, sizeof *reqs, n, putPrep, putDone, err);
+    return storeCallPutMany(&((azBe *)s->be)->cl, s->parallel, reqs, n, err);
 }
 
 /* getPrep: storeCallMany prep: a GET of the storeGetReq req into its body. 0 / -1. */
@@ -359,7 +338,7 @@ static const storeOps azOps = {
 
 static const storeCallOps azCallOps = {
     .tag = "az", .codeHeader = "x-ms-error-code", .sign = callSign, .definite = definite,
-    .head = azHead, .putOutcome = putOutcome, .error = callError,
+    .head = azHead, .putInit = putInit, .putOutcome = putOutcome, .error = callError,
 };
 
 /* envGet: a non-empty environment variable, or NULL. */

@@ -96,8 +96,9 @@ static int s3Get(store *s, const char *key, size_t max, buf *body, char *etag, c
 
 /* putInit: a PUT call with the headers for key and its condition; a conditional one
  * knows the MD5 of its body (the ETag S3 gives a single-part PUT: the read-back mark). */
-static int putInit(s3Be *b, storeCall *c, const char *key, const void *data, size_t len,
+static int putInit(void *be, storeCall *c, const char *key, const void *data, size_t len,
                    storeCond cond, const char *ifMatch) {
+    s3Be *b = be;
     if (objectCall(b, c, "PUT", key, data, len) < 0) return -1;
     c->cond = cond;
     int rc = storeCallHeader(c, "Content-Type", storeContentType(key));
@@ -148,34 +149,12 @@ static int s3Head(void *be, const char *key, char *etag, char *mark, char *err) 
 /* s3Put: storePut (store.h): PUT, an ambiguous conditional one settled by reading back. */
 static int s3Put(store *s, const char *key, const void *data, size_t len, storeCond cond,
                  const char *ifMatch, char *newEtag, char *err) {
-    s3Be *b = s->be;
-    storeCall c;
-    int rc = putInit(b, &c, key, data, len, cond, ifMatch) < 0 ? errSet(err, "out of memory") : 0;
-    if (rc == 0) {
-        storeCallRunOne(&b->cl, &c);
-        rc = storeCallPut(&b->cl, &c, ifMatch, newEtag, err);
-    }
-    storeCallFree(&c);
-    return rc;
-}
-
-/* putPrep: storeCallMany prep: call c for the storeReq req. 0 / -1 (out of memory). */
-static int putPrep(storeCallClient *cl, storeCall *c, void *req) {
-    storeReq *r = req;
-    return putInit(cl->be, c, r->key, r->data, r->len, r->cond, r->ifMatch);
-}
-
-/* putDone: storeCallMany done: settle c into req (rc, etag, err); 1 when it failed. */
-static int putDone(storeCallClient *cl, storeCall *c, void *req) {
-    storeReq *r = req;
-    r->rc = storeCallPut(cl, c, r->ifMatch, r->etag, r->err);
-    return r->rc == STORE_ERR;
+    return storeCallPutOne(&((s3Be *)s->be)->cl, key, data, len, cond, ifMatch, newEtag, err);
 }
 
 /* s3PutMany: storePutMany (store.h): the puts with s->parallel in flight. */
 static int s3PutMany(store *s, storeReq *reqs, size_t n, char *err) {
-    s3Be *b = s->be;
-    return storeCallMany(&b->cl, s->parallel, reqs, sizeof *reqs, n, putPrep, putDone, err);
+    return storeCallPutMany(&((s3Be *)s->be)->cl, s->parallel, reqs, n, err);
 }
 
 /* getPrep: storeCallMany prep: a GET of the storeGetReq req into its body. 0 / -1. */
@@ -325,7 +304,7 @@ static const storeOps s3Ops = {
 
 static const storeCallOps s3CallOps = {
     .tag = "s3", .codeHeader = NULL, .sign = NULL, .definite = NULL,
-    .head = s3Head, .putOutcome = putOutcome, .error = callError,
+    .head = s3Head, .putInit = putInit, .putOutcome = putOutcome, .error = callError,
 };
 
 /* envGet: the first non-empty of two environment variables (b may be NULL). */

@@ -270,3 +270,32 @@ int storeCallMany(storeCallClient *cl, int parallel, void *reqs, size_t size, si
     free(ptrs);
     return failed;
 }
+
+int storeCallPutOne(storeCallClient *cl, const char *key, const void *data, size_t len, storeCond cond,
+                    const char *ifMatch, char newEtag[STORE_ETAG_MAX], char *err) {
+    storeCall c;
+    int rc = cl->ops->putInit(cl->be, &c, key, data, len, cond, ifMatch) < 0 ? errSet(err, "out of memory") : 0;
+    if (rc == 0) {
+        storeCallRunOne(cl, &c);
+        rc = storeCallPut(cl, &c, ifMatch, newEtag, err);
+    }
+    storeCallFree(&c);
+    return rc;
+}
+
+/* putPrep: storeCallMany prep: call c for the storeReq req. 0 / -1 (out of memory). */
+static int putPrep(storeCallClient *cl, storeCall *c, void *req) {
+    storeReq *r = req;
+    return cl->ops->putInit(cl->be, c, r->key, r->data, r->len, r->cond, r->ifMatch);
+}
+
+/* putDone: storeCallMany done: settle c into req (rc, etag, err); 1 when it failed. */
+static int putDone(storeCallClient *cl, storeCall *c, void *req) {
+    storeReq *r = req;
+    r->rc = storeCallPut(cl, c, r->ifMatch, r->etag, r->err);
+    return r->rc == STORE_ERR;
+}
+
+int storeCallPutMany(storeCallClient *cl, int parallel, storeReq *reqs, size_t n, char *err) {
+    return storeCallMany(cl, parallel, reqs, sizeof *reqs, n, putPrep, putDone, err);
+}

@@ -44,6 +44,11 @@ typedef struct storeCallOps {
     /* head: key's ETag and the fingerprint that tells our bytes (mark: S3 the ETag in lower
      * case, Azure the Content-MD5 property). STORE_OK / STORE_NOTFOUND / STORE_ERR + err. */
     int (*head)(void *be, const char *key, char etag[STORE_ETAG_MAX], char mark[STORECALL_MARK_MAX], char *err);
+    /* putInit: set up c as a PUT of data to key with its condition, the headers of the
+     * backend and c->mark (the fingerprint head reports for our bytes). 0 / -1 (out of
+     * memory). */
+    int (*putInit)(void *be, storeCall *c, const char *key, const void *data, size_t len, storeCond cond,
+                   const char *ifMatch);
     /* putOutcome: a settled, unambiguous PUT: STORE_OK (newEtag filled) / STORE_CONFLICT /
      * STORE_ERR + err. */
     int (*putOutcome)(void *be, storeCall *c, char newEtag[STORE_ETAG_MAX], char *err);
@@ -162,6 +167,14 @@ void storeCallRunOne(storeCallClient *cl, storeCall *c);
  * after such a resend a CONFLICT may be our own earlier attempt landing late, so it is
  * checked against our bytes once more. STORE_OK (newEtag) / STORE_CONFLICT / STORE_ERR. */
 int storeCallPut(storeCallClient *cl, storeCall *c, const char *ifMatch, char newEtag[STORE_ETAG_MAX], char *err);
+
+/* storeCallPutOne: storePut (store.h) through cl: ops->putInit, one run, storeCallPut. */
+int storeCallPutOne(storeCallClient *cl, const char *key, const void *data, size_t len, storeCond cond,
+                    const char *ifMatch, char newEtag[STORE_ETAG_MAX], char *err);
+
+/* storeCallPutMany: storePutMany (store.h) through cl, parallel in flight: each request
+ * set up by ops->putInit and settled by storeCallPut. As storeCallMany. */
+int storeCallPutMany(storeCallClient *cl, int parallel, storeReq *reqs, size_t n, char *err);
 
 /* storeCallMany: n requests of reqs (each size bytes) with s->parallel in flight: prep
  * sets up call i from request i (0 / -1 out of memory), done reads its answer back into
