@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# pipeline_memory.sh -- issue 16: the worker's memory is bounded by WA_BATCH_MEMORY, not by
+# the batch. MEM_DIDS DIDs (600) get 10-entry logs; then one batch touches every one of them
+# with WA_BATCH_MEMORY far below what their objects take (old and new: ~2 x 25 KB a DID).
+# Its peak RSS (maxRssKb of "batch done", getrusage) must stay within the process's own
+# floor (the same worker's peak over a batch of 20 DIDs) + the setting + the batch's new
+# entries; everything is published and valid. Skipped under ASan (its quarantine holds
+# freed memory). Real redis-server, anvil, file store.
+source "$(dirname "$0")/../lib.sh"
+source "$WA_ROOT/tests/svc/pipeline_env.sh"
+[ -n "${WA_ASAN:-}" ] && t_skip_rest asan "peak RSS is not judged under ASan (its quarantine holds freed memory)"
+D=${MEM_DIDS:-600}
+FS=$T_TMP/fs
+pipe_env "file://$FS" || pipe_env_failed
+count() { "$AD" batch-count 2>/dev/null; }
+rss() { grep '"batch done"' "$1" | tail -1 | jq -r '.maxRssKb'; }
+
+scenario attack memory-bounded-by-setting \
+    "one batch touches $D DIDs whose 10-entry logs together hold far more than WA_BATCH_MEMORY" \
+    "peak RSS within the floor + WA_BATCH_MEMORY + the new entries; every event published, every file valid"
+"$TT" enqueue-dids 0 "$D" >/dev/null && WA_BATCH_MAX_EVENTS=$D pipe_run
+t_eq "setup: $D DIDs published" "$RUN_RC" 0
+"$TT" events 0 "$D" $((9 * D)) grow >"$T_TMP/grow.jsonl"
+"$AD" submit "$T_TMP/grow.jsonl" >/dev/null 2>&1
+WA_BATCH_MAX_EVENTS=$((9 * D)) pipe_run
+t_eq "setup: 9 events on each DID" "$RUN_RC" 0
+OBJ=$(du -sk --apparent-size "$FS" | cut -f1)
+echo "# objects in the store: $OBJ KB"
+# The floor: the same worker over 20 of these DIDs.
+"$TT" events 0 20 20 small >"$T_TMP/small.jsonl"; "$AD" submit "$T_TMP/small.jsonl" >/dev/null 2>&1
+pipe_run
+FLOOR=$(rss "$RUN_LOG")
+"$TT" events 0 "$D" "$D" big >"$T_TMP/big.jsonl"; "$AD" submit "$T_TMP/big.jsonl" >/dev/null 2>&1
+MEM=${MEM_SETTING:-4194304}
+WA_BATCH_MEMORY=$MEM WA_BATCH_MAX_EVENTS=$D pipe_run
+t_eq "the batch over $D DIDs: exit 0, all published" "$RUN_RC $(grep '"batch done"' "$RUN_LOG" | jq -r .published)" "0 $D"
+PEAK=$(rss "$RUN_LOG")
+NEW=$(( $(wc -c <"$T_TMP/big.jsonl") * 3 / 1024 ))   # the new entries (line ~ 1.5 x event) and their bundle text
+LIMIT=$(( FLOOR + MEM / 1024 + NEW ))
+echo "# floor $FLOOR KB, setting $((MEM / 1024)) KB, new entries ~$NEW KB, objects $OBJ KB: peak $PEAK KB (limit $LIMIT KB)"
+t_check "peak RSS $PEAK KB <= floor $FLOOR + setting $((MEM / 1024)) + new entries $NEW KB = $LIMIT KB" test "${PEAK:-999999999}" -le "$LIMIT"
+"$TT" check >"$T_TMP/check.out" 2>"$T_TMP/check.err"
+t_eq "every file valid" "$? $(grep -o 'failures=[0-9]*' "$T_TMP/check.out")" "0 failures=0"
+t_done
