@@ -234,7 +234,6 @@ static int runBatch(runCtx *r, batch *b, char *err) {
         if (stopped(r, err)) return -1;
     } else if (b->j.state == JS_CONFIRMED && chainFromJournal(r, err) < 0) return -1;
     if (b->j.state == JS_CONFIRMED) {
-        if (b->resumed && batchReadObjects(c, b, err) < 0) return -1;
         if (batchPublish(c, r->token, b, err) < 0) return -1;
         if (stopped(r, err)) return -1;
     }

@@ -77,6 +77,7 @@ static const setting settings[] = {
     {"WA_STORE_CORS", "ensure", "bucket CORS rule at start-up: ensure (any origin may GET and read the ETag; set when the bucket has no rule, refuse a rule that blocks readers) or off (the CDN adds CORS)", STR(storeCors, vCors)},
     {"WA_LOOP_INTERVAL", "10s", "pause between batches of anchord run --loop", DUR(loopIntervalMs, 0, 86400000)},
     {"WA_BUILD_THREADS", "0", "threads that verify and build log entries, 0 = one per CPU", INT(buildThreads, 0, 256)},
+    {"WA_BATCH_MEMORY", "134217728", "bytes of DID objects (did.jsonl, witness.json, did-witness.json, old and new) anchord run holds at once: a batch over more is built and published in chunks of DIDs, those beyond it read again to publish (docs/pipeline.md \"Memory\")", INT(batchMemory, 1048576, 68719476736LL)},
     {"WA_DOMAIN", "localhost%3A8080", "did:webvh host of published DIDs (host or host:port)", STR(domain, vDomain)},
     {"WA_PREFIX", ".well-known/did", "object key prefix of the DID folders", STR(prefix, vPrefix)},
     {"WA_BATCH_MAX_EVENTS", "12000", "most events one batch anchors", INT(batchMaxEvents, 1, 1000000)},

@@ -35,6 +35,7 @@ typedef struct config {
     char previousKeyFile[CONFIG_STR_MAX]; /* WA_PREVIOUS_PUBLISHER_KEY_FILE, "" = none */
     long long loopIntervalMs;            /* WA_LOOP_INTERVAL (duration), anchord run --loop */
     long long buildThreads;              /* WA_BUILD_THREADS, 0 = one per CPU */
+    long long batchMemory;               /* WA_BATCH_MEMORY bytes of DID objects a batch holds at once */
     long long storeParallel;             /* WA_STORE_PARALLEL */
     long long storeRetries;              /* WA_STORE_RETRIES */
     long long storeTrace;                /* WA_STORE_TRACE: 0 or 1 */

@@ -37,6 +37,7 @@ static void workFree(didWork *w) {
     free(w->ne);
     free(w->rej);
     bufFree(&w->newLog); bufFree(&w->newWj); bufFree(&w->newDw);
+    free(w->keys);
 }
 
 void batchFree(batch *b) {

@@ -99,6 +99,9 @@ typedef struct didWork {
     int overBudget;                    /* its files are beyond WA_DID_BUDGET (err): events dead-lettered */
     size_t bytes;                      /* its three files with the versions built so far (budget.h) */
     size_t maxLeaves;                  /* leaves its batch can have: bounds an anchor proof's size */
+    /* memory (WA_BATCH_MEMORY): which objects are in memory between building and publishing */
+    size_t est;                        /* its three objects' bytes before reading them (registry, bundle) */
+    int held;                          /* log, wj, dw are in memory (read, not yet dropped) */
     /* publish */
     int unused;                        /* not published (lost did.jsonl to a foreign writer, failed, over budget) */
     int failed;                        /* publishing it failed, this DID alone (err): events re-queued */
@@ -106,9 +109,11 @@ typedef struct didWork {
     int putLog, putWj, putDw;          /* which objects need a PUT */
     buf newLog, newWj, newDw;
     char newEtag[STORE_ETAG_MAX];
-    docKey keys[DOC_MAX_KEYS];      /* assertion keys after the batch */
+    docKey *keys;                      /* assertion keys after the batch (nkeys, allocated: ~10 KB a DID otherwise) */
     size_t nkeys;
     char headVid[BATCH_VID_MAX];
+    char logSha[65], wjSha[65], dwSha[65];   /* digests of its objects as published (the registry's) */
+    size_t pubBytes;                   /* their size together */
     char err[ERR_MAX];                 /* a failure of this DID's publish preparation */
 } didWork;
 
@@ -169,11 +174,23 @@ int batchAddRej(didWork *w, const queueEntry *e, int genesis, const char *prefix
 int batchBuildFailed(const batch *b, char *err);
 
 /* batchReadObjects: did.jsonl, witness.json, did-witness.json of every DID of b, many
- * GETs in flight, into w->log / w->wj / w->dw (each at most WA_DID_BUDGET bytes). A
+ * GETs in flight, into w->log / w->wj / w->dw (each at most WA_DID_BUDGET bytes; w->held
+ * set). batchPublish reads itself what is not held, a chunk at a time; this reads all. A
  * failure that belongs to one DID marks it (unread: a GET failed; overBudget: an object
  * above the budget) and the rest go on. 0 / -1 + err (the store failed: nothing could be
  * sent, or reads failed and the store does not answer storePing). */
 int batchReadObjects(pipeCtx *c, batch *b, char *err);
+
+/* batchReadMissing: the objects of the works i in [from, to) that have new entries, are
+ * not yet decided unused and are not held, read as batchReadObjects does; the same
+ * store-down rule (batchStoreDown) over them. 0 / -1 + err. */
+int batchReadMissing(pipeCtx *c, batch *b, size_t from, size_t to, char *err);
+
+/* batchObjBytes: the bytes of w's three objects in memory. */
+size_t batchObjBytes(const didWork *w);
+
+/* batchDropObjects: release w's objects and new objects (w->held = 0). */
+void batchDropObjects(didWork *w);
 
 /* batchStage: the Merkle tree and the staging bundle (put before any transaction);
  * journal "staged". 0 / -1 + err. */
@@ -184,7 +201,10 @@ int batchStage(pipeCtx *c, const char *token, batch *b, char *err);
 int batchLoadStaging(pipeCtx *c, batch *b, char *err);
 
 /* batchPublish: witness.json, did-witness.json, did.jsonl per DID, conflicts, the
- * manifest, status records and registry; journal "published". 0 / -1 + err. */
+ * manifest, status records and registry; journal "published". DIDs go through in chunks
+ * whose objects (old and new) fit in WA_BATCH_MEMORY / 8 next to what is still held; the
+ * objects of a DID not held are read first (batchReadMissing), and every DID's objects
+ * are released once its chunk is written. 0 / -1 + err. */
 int batchPublish(pipeCtx *c, const char *token, batch *b, char *err);
 
 /* batchAck: XACK/XDEL the journal's stream entries, delete the staging bundle;

@@ -4,13 +4,14 @@
 #define WA_BATCH_INT_H
 #include "anchord/pipeline/batch.h"
 
-/* batchReadRegistry: the registry record of every DID of b into w->reg (NULL: not
- * registered). A damaged record marks its DID unread (UNREAD_REGISTRY) and the rest go
- * on. -1 + err when Redis fails. */
-int batchReadRegistry(pipeCtx *c, batch *b, char *err);
+/* batchReadRegistry: the registry record of works [from, to) of b into w->reg (NULL:
+ * not registered), w->est from its size. A damaged record marks its DID unread
+ * (UNREAD_REGISTRY) and the rest go on. -1 + err when Redis fails. */
+int batchReadRegistry(pipeCtx *c, batch *b, size_t from, size_t to, char *err);
 
-/* batchReadAndBuild: the objects of every DID read (batchReadObjects' rules) by a reader
- * thread, 128 DIDs at a time, while c->threads build threads call build(c, b, i) for
+/* batchReadAndBuild: the registry records (batchReadRegistry) and objects of every DID
+ * read (batchReadObjects' rules) by a reader thread, in chunks bounded by WA_BATCH_MEMORY
+ * (objects.c "Memory"), while c->threads build threads call build(c, b, i) for
  * each DID whose objects are in. b->tRead = until the last read, b->tBuild = the building
  * left after it (seconds from t0, a clockMonoMs value). 0 / -1 + err (the store failed:
  * nothing more was built). */

@@ -499,7 +499,7 @@ static int deadLetters(pipeCtx *c, batch *b, char *err) {
 }
 int batchBuild(pipeCtx *c, const char *token, batch *b, char *err) {
     int64_t t0 = clockMonoMs();
-    if (batchGroup(b, err) < 0 || batchReadRegistry(c, b, err) < 0 || batchReadAndBuild(c, b, t0, buildOne, err) < 0 ||
+    if (batchGroup(b, err) < 0 || batchReadAndBuild(c, b, t0, buildOne, err) < 0 ||
         batchBuildFailed(b, err) < 0 || batchStoreDown(c, b, err) < 0)
         return -1;
     b->nleaves = 0;

@@ -188,7 +188,13 @@ static int headState(const pipeCtx *c, didWork *w, char *err) {
     const newEntry *n = &w->ne[w->nne - 1];
     json_t *e = jsonParse(n->line, n->len, WEBVH_LINE_MAX, 64, err);
     if (!e) return -1;
-    w->nkeys = docSigningKeys(json_object_get(e, "state"), w->keys, DOC_MAX_KEYS);
+    docKey keys[DOC_MAX_KEYS];
+    size_t nkeys = docSigningKeys(json_object_get(e, "state"), keys, DOC_MAX_KEYS);
+    free(w->keys);
+    w->nkeys = 0;
+    if (nkeys && !(w->keys = malloc(nkeys * sizeof *keys))) { json_decref(e); return errSet(err, "out of memory"); }
+    if (nkeys) memcpy(w->keys, keys, nkeys * sizeof *keys);
+    w->nkeys = nkeys;
     size_t evLen = 0;
     char *ev = jcsDump(json_object_get(json_object_get(e, "state"), "event"), &evLen, NULL);
     free(ev);
@@ -306,21 +312,22 @@ static void conflict(pubCtx *pc, didWork *w, int ph) {
     if (!w->unused) budgetHeld(pc->c, w);
 }
 
-/* putPhase: every pending put of phase ph, many in flight; conflicts re-read and
+/* putPhase: every pending put of phase ph of works [from, to), many in flight; conflicts re-read and
  * retried a few times. When puts fail, storeProbe decides whose failure it is: a store
  * that takes no writes at all (full disk, read-only, down) stops the batch, -1 + err (it
  * resumes later and publishes the same entries); a store that takes the probe's writes
  * has failed those DIDs alone (pubFail). 0 / -1 + err. */
-static int putPhase(pubCtx *pc, int ph, char *err) {
+static int putPhase(pubCtx *pc, int ph, size_t from, size_t to, char *err) {
     batch *b = pc->b;
-    storeReq *r = calloc(b->nw ? b->nw : 1, sizeof *r);
-    char (*keys)[STORE_KEY_MAX] = calloc(b->nw ? b->nw : 1, STORE_KEY_MAX);
-    size_t *who = calloc(b->nw ? b->nw : 1, sizeof *who);
+    size_t cap = to - from ? to - from : 1;
+    storeReq *r = calloc(cap, sizeof *r);
+    char (*keys)[STORE_KEY_MAX] = calloc(cap, STORE_KEY_MAX);
+    size_t *who = calloc(cap, sizeof *who);
     if (!r || !keys || !who) { free(r); free(keys); free(who); return errSet(err, "out of memory"); }
     int rc = 0;
     for (int round = 0; rc == 0 && round <= PUT_RETRIES; round++) {
         size_t n = 0;
-        for (size_t i = 0; i < b->nw; i++) {
+        for (size_t i = from; i < to; i++) {
             didWork *w = &b->w[i];
             if (!w->nne || w->unused || !*phPut(w, ph)) continue;
             storeObj *o = phObj(w, ph);
@@ -482,15 +489,15 @@ static int putManifest(pubCtx *pc, char *err) {
     return rc;
 }
 
-/* records: status records of the published events, the DID registry (with the digests
+/* recordsRange: for the works [from, to): status records of the published events, the DID registry (with the digests
  * of the three objects as published, checked by the next batch, and their size for the
  * budget), then the budget the published events reserved at ingest is released (in this
  * order: a reader in between counts those bytes twice, never not at all). */
-static int records(pubCtx *pc, char *err) {
+static int recordsRange(pubCtx *pc, size_t from, size_t to, char *err) {
     batch *b = pc->b;
     queue *q = pc->c->q;
     size_t n = 0, nd = 0;
-    for (size_t i = 0; i < b->nw; i++) if (!b->w[i].unused) { n += b->w[i].nne; nd += b->w[i].nne > 0; }
+    for (size_t i = from; i < to; i++) if (!b->w[i].unused) { n += b->w[i].nne; nd += b->w[i].nne > 0; }
     char (*keys)[256] = calloc(n ? n : 1, 256), (*wkeys)[STORE_KEY_MAX] = calloc(nd ? nd : 1, STORE_KEY_MAX);
     const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 12 : 1, sizeof *kv);
     const char **scids = calloc(nd ? nd : 1, sizeof *scids);
@@ -502,7 +509,7 @@ static int records(pubCtx *pc, char *err) {
     hexEncode0x(b->txHash, 32, tx);
     int rc = keys && wkeys && kp && kv && scids && uScids && uIds && infos ? 0 : errSet(err, "out of memory");
     size_t j = 0, d = 0, u = 0;
-    for (size_t i = 0; rc == 0 && i < b->nw; i++) {
+    for (size_t i = from; rc == 0 && i < to; i++) {
         didWork *w = &b->w[i];
         if (w->unused || !w->nne) continue;
         batchObjKey(pc->c, w->scid, "witness.json", wkeys[d], STORE_KEY_MAX);
@@ -519,14 +526,13 @@ static int records(pubCtx *pc, char *err) {
         snprintf(infos[d]->did, sizeof infos[d]->did, "%s", w->did);
         snprintf(infos[d]->versionId, sizeof infos[d]->versionId, "%s", w->headVid);
         snprintf(infos[d]->etag, sizeof infos[d]->etag, "%s", w->newEtag);
-        const buf *lb = w->newLog.len ? &w->newLog : &w->log.body;   /* no new log: ours was there */
-        shaHex(lb, infos[d]->logSha);
-        shaHex(&w->newWj, infos[d]->wjSha);
-        shaHex(&w->newDw, infos[d]->dwSha);
+        memcpy(infos[d]->logSha, w->logSha, sizeof w->logSha);   /* digests() of its chunk */
+        memcpy(infos[d]->wjSha, w->wjSha, sizeof w->wjSha);
+        memcpy(infos[d]->dwSha, w->dwSha, sizeof w->dwSha);
         didregMac(pc->c->regKey, w->scid, infos[d]);
-        infos[d]->size = (long long)(lb->len + w->newWj.len + w->newDw.len);
+        infos[d]->size = (long long)w->pubBytes;
         infos[d]->vbase = (long long)w->vbase;
-        memcpy(infos[d]->keys, w->keys, sizeof w->keys);
+        if (w->nkeys) memcpy(infos[d]->keys, w->keys, w->nkeys * sizeof *w->keys);
         infos[d]->nkeys = w->nkeys;
         scids[d++] = w->scid;
     }
@@ -538,22 +544,88 @@ static int records(pubCtx *pc, char *err) {
     return rc;
 }
 
+/* records: recordsRange over slices of RECORDS_SLICE DIDs (a registry record takes
+ * ~10 KB until it is written: one slice at a time, not the whole batch). */
+#define RECORDS_SLICE 256
+static int records(pubCtx *pc, char *err) {
+    for (size_t from = 0; from < pc->b->nw; from += RECORDS_SLICE) {
+        size_t to = from + RECORDS_SLICE < pc->b->nw ? from + RECORDS_SLICE : pc->b->nw;
+        if (recordsRange(pc, from, to, err) < 0) return -1;
+    }
+    return 0;
+}
+
+/* digests: what records() keeps of a published w once its objects are released: the
+ * SHA-256 of the three objects as published and their size. */
+static void digests(didWork *w) {
+    const buf *lb = w->newLog.len ? &w->newLog : &w->log.body;   /* no new log: ours was there */
+    shaHex(lb, w->logSha);
+    shaHex(&w->newWj, w->wjSha);
+    shaHex(&w->newDw, w->dwSha);
+    w->pubBytes = lb->len + w->newWj.len + w->newDw.len;
+}
+
+/* pubChunkEnd: where the publish chunk starting at from ends: its DIDs' objects to come
+ * (new ones, and old ones not held: twice w->bytes, or w->est when not built here) stay
+ * under WA_BATCH_MEMORY / 8 -- next to the held objects of later DIDs (at most M/4; the
+ * rest is what these bytes cost beyond their count: objects.c "Memory") -- with at
+ * least one DID and at most PUB_CHUNK. */
+#define PUB_CHUNK 1024
+static size_t pubChunkEnd(const pipeCtx *c, const batch *b, size_t from) {
+    size_t limit = c->cfg->batchMemory > 0 ? (size_t)c->cfg->batchMemory / 8 : 0, sum = 0, to = from;
+    while (to < b->nw && to - from < PUB_CHUNK) {
+        const didWork *w = &b->w[to];
+        size_t est = w->bytes > w->est ? w->bytes : w->est;
+        sum += w->nne ? (w->held ? est : 2 * est) : 0;
+        if (limit && to > from && sum > limit) break;
+        to++;
+    }
+    return to;
+}
+
+typedef struct rangeCtx {
+    pubCtx *pc;
+    size_t from;
+} rangeCtx;
+
+static void prepareInRange(void *ctx, size_t i) {
+    rangeCtx *rc = ctx;
+    prepareOne(rc->pc, rc->from + i);
+}
+
+/* publishChunk: works [from, to): their objects read when not held, prepared, written
+ * (the proofs before the log they prove: a reader never sees an entry without its witness
+ * proof), failures settled, digests kept, objects released. 0 / -1 + err. */
+static int publishChunk(pubCtx *pc, size_t from, size_t to, char *err) {
+    pipeCtx *c = pc->c;
+    batch *b = pc->b;
+    if (batchReadMissing(c, b, from, to, err) < 0) return -1;
+    rangeCtx rc = {pc, from};
+    batchRunThreads(c, to - from, prepareInRange, &rc);
+    if (putPhase(pc, PH_WJ, from, to, err) < 0 || putPhase(pc, PH_DW, from, to, err) < 0 ||
+        putPhase(pc, PH_LOG, from, to, err) < 0)
+        return -1;
+    for (size_t i = from; i < to; i++) {
+        didWork *w = &b->w[i];
+        if (w->failed && w->nne && resync(pc, w, err) < 0) return -1;
+        if (w->unused && w->nne && settle(pc, w, err) < 0) return -1;
+        if (!w->unused) b->nPublished += w->nne;
+        if (!w->unused && w->nne) digests(w);
+        batchDropObjects(w);
+    }
+    return 0;
+}
+
 int batchPublish(pipeCtx *c, const char *token, batch *b, char *err) {
     int64_t t0 = clockMonoMs();
     pubCtx pc = {c, b, "", ""};
     didkeyVm(c->wit.pk, pc.witVm);
     rfc3339Format(clockWallMs() / 1000, pc.created);
     for (size_t i = 0; b->resumed && i < b->nw; i++) settledBefore(b, &b->w[i]);
-    batchRunThreads(c, b->nw, prepareOne, &pc);
-    /* did:webvh order: the proofs before the log they prove (a reader never sees an
-     * entry without its witness proof). */
-    if (putPhase(&pc, PH_WJ, err) < 0 || putPhase(&pc, PH_DW, err) < 0 || putPhase(&pc, PH_LOG, err) < 0) return -1;
     b->nPublished = b->nUnused = b->nFailed = 0;
-    for (size_t i = 0; i < b->nw; i++) {
-        didWork *w = &b->w[i];
-        if (w->failed && w->nne && resync(&pc, w, err) < 0) return -1;
-        if (w->unused && w->nne && settle(&pc, w, err) < 0) return -1;
-        if (!w->unused) b->nPublished += w->nne;
+    for (size_t from = 0, to; from < b->nw; from = to) {
+        to = pubChunkEnd(c, b, from);
+        if (publishChunk(&pc, from, to, err) < 0) return -1;
     }
     if (putManifest(&pc, err) < 0 || records(&pc, err) < 0) return -1;
     char np[24], nu[24];

@@ -5,8 +5,10 @@
  * under STORE_INTERNAL, never served; a batch journaled by an older version names its
  * bundle at staging/<id>.json, and resuming reads and deletes the key its journal names):
  *   {"batch":ID,"root":HEX,"treeSize":N,"dids":[{"scid","did","new":bool,"baseEtag",
- *    "baseVersionId","entries":[{"line","versionId","sid","id","genesis":bool}]}]}
- * DIDs and entries are in leaf order. */
+ *    "baseVersionId","bytes":N,"entries":[{"line","versionId","sid","id","genesis":bool}]}]}
+ * DIDs and entries are in leaf order; "bytes" (the DID's three objects once published, as
+ * building estimated them; absent in bundles of older versions) sizes the publish chunks
+ * of a resumed batch (WA_BATCH_MEMORY). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +41,8 @@ static json_t *didJson(const didWork *w) {
         json_array_append_new(es, json_pack("{s:s%,s:s,s:s,s:s,s:b}", "line", n->line, n->len, "versionId",
                                             n->versionId, "sid", n->sid, "id", n->id, "genesis", n->genesis));
     }
-    return json_pack("{s:s,s:s,s:b,s:s,s:s,s:o}", "scid", w->scid, "did", w->did, "new", w->isNew, "baseEtag",
-                     w->baseEtag, "baseVersionId", w->baseVersionId, "entries", es);
+    return json_pack("{s:s,s:s,s:b,s:s,s:s,s:I,s:o}", "scid", w->scid, "did", w->did, "new", w->isNew, "baseEtag",
+                     w->baseEtag, "baseVersionId", w->baseVersionId, "bytes", (json_int_t)w->bytes, "entries", es);
 }
 
 /* bundleText: the bundle's JCS text, one DID at a time: a tree of the whole bundle
@@ -116,6 +118,8 @@ static int loadDid(batch *b, const json_t *d, char *err) {
     snprintf(w->baseEtag, sizeof w->baseEtag, "%s", be);
     snprintf(w->baseVersionId, sizeof w->baseVersionId, "%s", bv);
     w->isNew = json_is_true(json_object_get(d, "new"));
+    json_t *bytes = json_object_get(d, "bytes");
+    w->est = json_is_integer(bytes) && json_integer_value(bytes) > 0 ? (size_t)json_integer_value(bytes) : 0;
     b->nw++;
     if (!(w->ne = calloc(json_array_size(es) + 1, sizeof *w->ne))) return errSet(err, "out of memory");
     size_t k;
