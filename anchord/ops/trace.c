@@ -190,8 +190,11 @@ const span *traceCurrent(void) { return current; }
 
 /* ---- export thread ---- */
 
+#define FAIL_LOG_MS 60000   /* a collector that stays down: one warn line a minute, not one an export */
+
 /* post: one ExportTraceServiceRequest of spans[0..n) (taken: freed here). */
 static void post(httpClient *c, json_t **spans, size_t n) {
+    static int64_t lastFailLog;      /* the export thread's: 0 after a success */
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(arr, spans[i]);
     json_t *req = json_pack("{s:[{s:O,s:[{s:{s:s,s:s},s:o}]}]}", "resourceSpans", "resource", ex.resource,
@@ -203,12 +206,17 @@ static void post(httpClient *c, json_t **spans, size_t n) {
                  .connectTimeoutMs = ex.timeoutMs, .allowHttp = 1, .noExpect = 1, .userAgent = "anchord-otlp"};
     char err[ERR_MAX];
     int ok = body && httpDo(c, &r, err) == 0 && r.rc == HTTP_OK && r.status >= 200 && r.status < 300;
-    if (ok) metricsInc("otel_spans_exported_total", NULL, (double)n);
-    else {
+    if (ok) {
+        metricsInc("otel_spans_exported_total", NULL, (double)n);
+        lastFailLog = 0;
+    } else {
         metricsInc("otel_spans_dropped_total", "export_failed", (double)n);
-        /* the log line of a failed export names no trace: this thread has no current span */
-        logKv(LL_WARN, "trace export failed; spans dropped", "{s:I,s:I,s:s}", "spans", (json_int_t)n, "status",
-              (json_int_t)r.status, "detail", body ? (r.rc == HTTP_OK ? "collector refused" : r.err) : "out of memory");
+        if (!lastFailLog || clockMonoMs() - lastFailLog >= FAIL_LOG_MS) {
+            lastFailLog = clockMonoMs();
+            /* no trace ids on this line: the export thread has no current span */
+            logKv(LL_WARN, "trace export failed; spans dropped", "{s:I,s:I,s:s}", "spans", (json_int_t)n, "status",
+                  (json_int_t)r.status, "detail", body ? (r.rc == HTTP_OK ? "collector refused" : r.err) : "out of memory");
+        }
     }
     httpReqFree(&r);
     free(body);

@@ -173,4 +173,28 @@ env OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$OTLP_PORT OTEL_BSP_SCHEDULE_DE
 t_eq "refusing collector: run exit 0" "$?" 0
 t_eq "refusing collector: the events anchored" "$(RCLI HGET "wa:{s0}:events:$("$TT" did 1 | cut -d: -f3):down-5" status)" anchored
 t_check "refusing collector: drops in the run's textfile" grep -q '^otel_spans_dropped_total{reason="export_failed"} [1-9]' "$T_TMP/run.prom"
+kill "$OTLP_PID" 2>/dev/null
+
+scenario fault "trace-collector-hangs" \
+    "the collector accepts connections and never answers; the export queue holds 2 spans; 8 events are posted, serve is stopped, a batch runs" \
+    "every POST answered 202 in under 1 s; the overflow counted in otel_spans_dropped_total{reason=\"queue_full\"}; serve stops within the export timeout; the batch anchors"
+receiver 0
+HANG=(OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$OTLP_PORT OTEL_EXPORTER_OTLP_TIMEOUT=2000 OTEL_BSP_SCHEDULE_DELAY=50
+      OTEL_BSP_MAX_QUEUE_SIZE=2 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=1)
+serve "$T_TMP/serve4.log" "${HANG[@]}"
+slow=0; bad=0
+for i in 1 2 3 4 5 6 7 8; do
+    post "$("$TT" sign 1 hang-$i)" "00-$TID-$PSID-01"
+    [ "$CODE" = 202 ] || bad=$((bad + 1))
+    awk -v s="$SECS" 'BEGIN { exit !(s > 1.0) }' && slow=$((slow + 1))
+done
+t_eq "hang: every POST 202" "$bad" 0
+t_eq "hang: no POST took more than 1 s" "$slow" 0
+full=$(curl -s "$URL/metrics" | awk '$1 == "otel_spans_dropped_total{reason=\"queue_full\"}" { print $2 }')
+t_check "hang: the full queue's drops are counted (>= 4)" awk -v d="${full:-0}" 'BEGIN { exit !(d >= 4) }'
+t0=$SECONDS; stop_serve
+t_check "hang: serve stopped within 6 s (one export timeout to flush, one in flight)" test $((SECONDS - t0)) -le 6
+env "${HANG[@]}" "$AD" run >/dev/null 2>"$T_TMP/run-hang.log"
+t_eq "hang: run exit 0" "$?" 0
+t_eq "hang: the events anchored" "$(RCLI HGET "wa:{s0}:events:$("$TT" did 1 | cut -d: -f3):hang-8" status)" anchored
 t_done

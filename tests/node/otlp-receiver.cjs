@@ -15,14 +15,15 @@
 //   {"service","traceId","spanId","parentSpanId","name","kind","start","end",
 //    "attributes":{key: value},"links":[{"traceId","spanId"}],"status":{"code","message"}}
 // STATUS (optional): answer every request with this HTTP status instead of 200 (a
-// collector that refuses). Never part of the product.
+// collector that refuses); 0: never answer (a collector that hangs). Never part of the product.
 "use strict";
 const http = require("http");
 const fs = require("fs");
 const root = require("@opentelemetry/otlp-transformer/build/src/generated/root.js");
 const Req = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
-const [port, out, status] = [Number(process.argv[2]), process.argv[3], Number(process.argv[4] || 200)];
+const [port, out] = [Number(process.argv[2]), process.argv[3]];
+const status = process.argv[4] === undefined ? 200 : Number(process.argv[4]);
 const ID_FIELDS = new Set(["traceId", "spanId", "parentSpanId"]);
 const ID_LEN = { traceId: 16, spanId: 8, parentSpanId: 8 };
 
@@ -126,6 +127,7 @@ http.createServer((rq, rs) => {
             return;
         }
         fs.appendFileSync(out + ".requests", JSON.stringify({ headers: rq.headers }) + "\n");
+        if (status === 0) return;   // hold the request: the client's timeout must end it
         if (status !== 200) {
             rs.writeHead(status, { "Content-Type": "application/json" }).end("{}");
             return;
