@@ -138,6 +138,28 @@ t_check "run's log lines carry the batch's trace_id" grep -q "\"msg\":\"batch bu
 t_check "the tx line carries the anchor span's id" bash -c \
     "grep '\"transaction journaled\"' '$T_TMP/run-traced.log' | grep -q '\"span_id\":\"$(span anchor ".traceId == \"$BTID\"" | jq -r .spanId)\"'"
 
+scenario fault "trace-resumed-batch" \
+    "a traced event is claimed by a run killed (SIGKILL) right after its transaction was journaled; the next run resumes the batch" \
+    "the resumed batch still continues the event's trace: its event span (child of the ingest span, published, the tx hash) and a batch span marked wa.resumed"
+: >"$SPANS"
+TID2=5bf92f3577b34da6a3ce929d0e0e4737
+serve "$T_TMP/serve5.log" "${OT[@]}"
+post "$("$TT" sign 1 crash-1)" "00-$TID2-$PSID-01"
+t_eq "crash: 202" "$CODE" 202
+stop_serve
+env "${OT[@]}" WA_LEASE_TTL_MS=1000 WA_CRASH_AT=submitted "$AD" run >/dev/null 2>"$T_TMP/run-crash.log"
+t_eq "crash: the first run was killed" "$?" 137
+sleep 1.2   # the killed run's lease (WA_LEASE_TTL_MS=1000) expires
+env "${OT[@]}" "$AD" run >/dev/null 2>"$T_TMP/run-resume.log"
+t_eq "crash: the resuming run exit 0" "$?" 0
+ING3=$(span ingest ".traceId == \"$TID2\"" | jq -r .spanId)
+EV3=$(span event ".traceId == \"$TID2\"")
+t_eq "resumed: event span, child of the ingest span, published with the tx hash" \
+    "$(jq -r '[.parentSpanId, .attributes["wa.outcome"], .attributes["eth.tx_hash"]] | join(" ")' <<<"$EV3")" \
+    "$ING3 published $(tx_of crash-1)"
+t_eq "resumed: the batch span says so" "$(span batch '.attributes["wa.resumed"] == "true"' | jq -r '.attributes["eth.tx_hash"]')" "$(tx_of crash-1)"
+t_eq "resumed: confirm span follows the journaled transaction" "$(span confirm | jq -r '.attributes["eth.tx_hash"]' | tail -1)" "$(tx_of crash-1)"
+
 scenario fault "trace-sampler-off" \
     "OTEL_TRACES_SAMPLER=parentbased_always_off; one POST without and one with a sampled traceparent" \
     "the root is not exported, the sampled parent's child is (parent-based)"
