@@ -45,6 +45,8 @@ post() {
 }
 # span NAME [JQ-FILTER]: the received spans named NAME (that pass the filter), one a line
 span() { jq -c "select(.name == \"$1\")${2:+ | select($2)}" "$SPANS" 2>/dev/null; }
+# until SECONDS CMD...: CMD succeeds within SECONDS (tenths of a second between tries)
+until_ok() { local i; for ((i = 0; i < $1 * 10; i++)); do "${@:2}" && return 0; sleep 0.1; done; return 1; }
 tx_of() { RCLI HGET "wa:{s0}:events:$(  "$TT" did 1 | cut -d: -f3):$1" txHash; }
 
 # DIDs 0..2 published (no trace: queued straight into Redis).
@@ -76,7 +78,7 @@ for bad in OTEL_TRACES_SAMPLER=sometimes OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_E
     envs=(OTEL_EXPORTER_OTLP_ENDPOINT=$EP ${bad//,/ })
     name=${bad##*,}; name=${name%%=*}
     env "${envs[@]}" "$AD" serve >"$T_TMP/bad.out" 2>&1 & p=$!
-    for _ in $(seq 30); do kill -0 $p 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 100); do kill -0 $p 2>/dev/null || break; sleep 0.1; done
     if kill -0 $p 2>/dev/null; then kill $p; wait $p; t_fail "serve refuses $bad" "it started"
     else wait $p; t_eq "serve refuses $bad (exit 3)" "$?" 3; fi
     t_check "serve: the message names $name" grep -q "$name" "$T_TMP/bad.out"
@@ -99,7 +101,7 @@ post "$("$TT" sign 1 tr-bad tamper=1)" "00-$TID-$PSID-01"
 t_eq "refused POST: 401" "$CODE" 401
 t_check "the queued entry carries the trace context (tp)" bash -c \
     "redis-cli -p $REDIS_PORT XRANGE 'wa:{s0}:events' - + | grep -q '^00-$TID-[0-9a-f]\{16\}-01\$'"
-sleep 0.5
+until_ok 10 test -n "$(span ingest '.attributes["wa.event.id"] == "tr-bad"')"
 t_check "the refusal's debug line carries trace_id" grep -q "\"event rejected\".*\"trace_id\":\"$TID\",\"span_id\":\"[0-9a-f]\{16\}\"" "$T_TMP/serve1.log"
 ING=$(span ingest ".traceId == \"$TID\" and .attributes[\"wa.event.id\"] == \"tr-1\"")
 t_check "ingest span continues the caller's trace (parent = its span)" test "$(jq -r .parentSpanId <<<"$ING")" == "$PSID"
@@ -184,9 +186,12 @@ for i in 1 2 3 4 5; do
     awk -v s="$SECS" 'BEGIN { exit !(s > 1.0) }' && slow=$((slow + 1))
 done
 t_eq "down: no POST took more than 1 s" "$slow" 0
-sleep 1
-dropped=$(curl -s "$URL/metrics" | awk '$1 == "otel_spans_dropped_total{reason=\"export_failed\"}" { print $2 }')
-t_check "down: serve counts the dropped spans (>= 5)" awk -v d="${dropped:-0}" 'BEGIN { exit !(d >= 5) }'
+dropped_ge() {   # N: serve's otel_spans_dropped_total{reason="export_failed"} >= N
+    local d
+    d=$(curl -s "$URL/metrics" | awk '$1 == "otel_spans_dropped_total{reason=\"export_failed\"}" { print $2 }')
+    awk -v d="${d:-0}" -v n="$1" 'BEGIN { exit !(d >= n) }'
+}
+t_check "down: serve counts the dropped spans (>= 5)" until_ok 10 dropped_ge 5
 t_check "down: the failed export is logged" grep -q '"trace export failed; spans dropped"' "$T_TMP/serve3.log"
 stop_serve
 receiver 503
