@@ -59,7 +59,8 @@ int traceInit(const char *service, char *err);
 int traceOn(void);
 /* traceFlush: wait up to ms for the queue to be sent (or dropped). 0 empty, -1 not yet. */
 int traceFlush(int64_t ms);
-/* traceShutdown: flush (at most one export timeout) and stop the thread. */
+/* traceShutdown: flush (at most one export timeout), drop what is left (counted:
+ * shutdown), stop the thread (after the export in flight: at most another timeout). */
 void traceShutdown(void);
 
 /* spanStart: a span named name; parent NULL or empty starts a new trace (the sampler
