@@ -162,6 +162,21 @@ t_eq "resumed: event span, child of the ingest span, published with the tx hash"
 t_eq "resumed: the batch span says so" "$(span batch '.attributes["wa.resumed"] == "true"' | jq -r '.attributes["eth.tx_hash"]')" "$(tx_of crash-1)"
 t_eq "resumed: confirm span follows the journaled transaction" "$(span confirm | jq -r '.attributes["eth.tx_hash"]' | tail -1)" "$(tx_of crash-1)"
 
+scenario fault "trace-submit" \
+    "events queued with anchord submit (no HTTP, no traceparent), then anchord run" \
+    "each event starts its own trace (ingest span, producer kind, service anchord-submit) that run continues up to its publication"
+: >"$SPANS"
+{ "$TT" sign 1 sub-1; echo; "$TT" sign 2 sub-2; echo; } | grep . >"$T_TMP/submit.jsonl"
+env "${OT[@]}" OTEL_SERVICE_NAME= "$AD" submit "$T_TMP/submit.jsonl" >/dev/null 2>"$T_TMP/submit.log"
+t_eq "submit: exit 0" "$?" 0
+SUB=$(span ingest '.attributes["wa.event.id"] == "sub-1"')
+t_eq "submit: a producer span of anchord-submit, a root" "$(jq -r '[.kind, .service, .parentSpanId] | join(",")' <<<"$SUB")" "4,anchord-submit,"
+env "${OT[@]}" "$AD" run >/dev/null 2>"$T_TMP/run-submit.log"
+t_eq "submit: run exit 0" "$?" 0
+t_eq "submit: the event span continues the submit's trace" \
+    "$(span event ".traceId == \"$(jq -r .traceId <<<"$SUB")\"" | jq -r '[.parentSpanId, .attributes["wa.outcome"]] | join(" ")')" \
+    "$(jq -r .spanId <<<"$SUB") published"
+
 scenario fault "trace-sampler-off" \
     "OTEL_TRACES_SAMPLER=parentbased_always_off; one POST without and one with a sampled traceparent" \
     "the root is not exported, the sampled parent's child is (parent-based)"
