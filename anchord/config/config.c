@@ -51,7 +51,7 @@ static int vPath(char *v, size_t cap, char *why);
 static int vCors(char *v, size_t cap, char *why);
 
 static const setting settings[] = {
-    {"WA_REDIS_URL", "redis://127.0.0.1:6379", "Redis server: redis://[:password@]host:port[/db]", STR(redisUrl, vRedis)},
+    {"WA_REDIS_URL", "redis://127.0.0.1:6379", "Redis: one server redis://[:password@]host:port[/db], or a Redis Cluster's seeds redis://[:password@]h1:p1,h2:p2,... (docs/redis-cluster.md)", STR(redisUrl, vRedis)},
     {"WA_STORE", "file://./public", "object store: file://DIR, s3://BUCKET[/PREFIX] (AWS_* env) or azblob://ACCOUNT/CONTAINER[/PREFIX] (AZURE_STORAGE_* env)", STR(store, vStore)},
     {"WA_RPC_URLS", "http://127.0.0.1:8545", "Ethereum JSON-RPC URLs (at most 8), comma separated, fail-over in order", STR(rpcUrls, vRpc)},
     {"WA_CHAIN_ID", "31337", "chain id the RPC must report; checked before anything is signed (Sepolia 11155111)", INT(chainId, 1, 9007199254740991LL)},
@@ -312,12 +312,10 @@ int configEdKey(const config *c, const char *who, const char *origin, struct edK
 
 /* ---- validators ---- */
 
+/* vRedis: the queue's own URL parser decides (one way to read it). */
 static int vRedis(char *v, size_t cap, char *why) {
-    char host[256], pass[256];
-    int port, db;
-    int rc = redisUrlParse(v, host, &port, pass, &db, why);
-    sodium_memzero(pass, sizeof pass);
-    return rc;
+    (void)cap;
+    return queueUrlCheck(v, why);
 }
 
 /* vStore: the store's own URL parser decides (one way to read it). */

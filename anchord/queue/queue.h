@@ -35,9 +35,10 @@
 
 typedef struct queue queue;
 
-/* redisUrlParse: redis://[:password@]host[:port][/db] (one Redis: rclusterUrlParse's
- * rules with a single seed). 0 / -1 + err. */
-int redisUrlParse(const char *url, char host[256], int *port, char pass[256], int *db, char *err);
+/* queueUrlCheck: url is a WA_REDIS_URL: one Redis, redis://[:password@]host[:port][/db],
+ * or the seeds of a Redis Cluster, redis://[:password@]h1[:p1],h2[:p2],... (rcluster.h's
+ * rclusterUrlParse, docs/operations.md "Redis Cluster"). 0 / -1 + err (no password in it). */
+int queueUrlCheck(const char *url, char *err);
 
 /* queueOpen: a handle for url with `shards` stream shards; connects lazily,
  * so a server that is down surfaces at the first call. NULL + err on a bad URL. */

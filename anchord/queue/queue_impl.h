@@ -24,9 +24,9 @@
  *    queue.c writes it.
  * A backend is used by one thread at a time (queue.h).
  *
- * Issue 16 (the queue on Redis Cluster) is not a new backend: it stays queue_redis.c,
- * whose commands keep every key of one command (a script's too) under one {sN} hash tag,
- * over a new transport -- qlink.c on anchord/queue/rcluster.h (qlink.h says how). */
+ * The queue on Redis Cluster (issue 16) is not a new backend: it is queue_redis.c, whose
+ * commands keep every key of one command (a script's too) under one {sN} hash tag, over
+ * the transport qlink.c on the slot router anchord/queue/rcluster.h (qlink.h says how). */
 #ifndef WA_QUEUE_IMPL_H
 #define WA_QUEUE_IMPL_H
 #include "anchord/queue/queue.h"

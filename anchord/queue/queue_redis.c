@@ -115,10 +115,9 @@ typedef struct rq {
 static qlink *qlinkOf(queue *q) { return ((rq *)q->be)->l; }
 
 /* cmd: one command, its reply; NULL + err when it got none or an error reply. */
-static redisReply *cmd(queue *q, int flags, long long waitMs, int argc, const char **argv, const size_t *lens,
-                       char *err) {
+static redisReply *cmd(queue *q, int flags, int argc, const char **argv, const size_t *lens, char *err) {
     redisReply *r;
-    if (qlinkCommand(qlinkOf(q), flags, waitMs, argc, argv, lens, &r, err) < 0) return NULL;
+    if (qlinkCommand(qlinkOf(q), flags, argc, argv, lens, &r, err) < 0) return NULL;
     if (qlinkReplyErr(r, err) < 0) { freeReplyObject(r); return NULL; }
     return r;
 }
@@ -135,7 +134,7 @@ static redisReply *evalsha(queue *q, int flags, int which, int nkeys, const char
     argv[1] = ((rq *)q->be)->sha[which]; lens[1] = 40;
     argv[2] = nk; lens[2] = strlen(nk);
     for (int i = 0; i < n; i++) { argv[3 + i] = av[i]; lens[3 + i] = al ? al[i] : strlen(av[i]); }
-    return cmd(q, flags, 0, n + 3, argv, lens, err);
+    return cmd(q, flags, n + 3, argv, lens, err);
 }
 
 /* replyErrs: -1 + err (the first error reply) when a pipeline's replies hold one, else 0. */
@@ -149,11 +148,20 @@ static void freeReplies(qlinkCmd *c, size_t n) {
     for (size_t i = 0; i < n; i++) { if (c[i].reply) freeReplyObject(c[i].reply); c[i].reply = NULL; }
 }
 
+/* rPing: PING where each shard lives (on a cluster every master that holds one). */
 static int rPing(queue *q, char *err) {
     const char *av[] = {"PING"};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 1, av, NULL, err);
-    if (!r) return -1;
-    freeReplyObject(r);
+    int cluster = qlinkIsCluster(qlinkOf(q), err);
+    if (cluster < 0) return -1;
+    for (int sh = 0; sh < (cluster ? q->shards : 1); sh++) {
+        char k[64];
+        redisReply *r;
+        queueKey(q, sh, "lease", NULL, NULL, k, sizeof k);
+        if (qlinkCommandNear(qlinkOf(q), k, QLINK_IDEMPOTENT, 1, av, NULL, &r, err) < 0) return -1;
+        int rc = qlinkReplyErr(r, err);
+        freeReplyObject(r);
+        if (rc < 0) return -1;
+    }
     return 0;
 }
 
@@ -293,7 +301,7 @@ static int rGroupEnsure(queue *q, int shard, const char *stream, char *err) {
     queueKey(q, shard, stream, NULL, NULL, k, sizeof k);
     const char *av[] = {"XGROUP", "CREATE", k, QUEUE_GROUP, "0", "MKSTREAM"};
     redisReply *r;
-    if (qlinkCommand(qlinkOf(q), QLINK_IDEMPOTENT, 0, 6, av, NULL, &r, err) < 0) return -1;
+    if (qlinkCommand(qlinkOf(q), QLINK_IDEMPOTENT, 6, av, NULL, &r, err) < 0) return -1;
     int rc = r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "BUSYGROUP", 9) ? 0 : qlinkReplyErr(r, err);
     freeReplyObject(r);
     return rc;
@@ -311,7 +319,7 @@ static int rReadNew(queue *q, int shard, const char *stream, const char *consume
     int n = 6;
     if (blockMs > 0) { av[n++] = "BLOCK"; av[n++] = blk; }
     av[n++] = "STREAMS"; av[n++] = k; av[n++] = ">";
-    redisReply *r = cmd(q, 0, blockMs > 0 ? blockMs : 0, n, av, NULL, err);
+    redisReply *r = cmd(q, 0, n, av, NULL, err);
     if (!r) return -1;
     int c = 0;
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
@@ -330,7 +338,7 @@ static int rReclaim(queue *q, int shard, const char *stream, const char *consume
     do {   /* XAUTOCLAIM pages through the pending list by cursor */
         snprintf(cnt, sizeof cnt, "%zu", max - (size_t)total);
         const char *av[] = {"XAUTOCLAIM", k, QUEUE_GROUP, consumer, idle, start, "COUNT", cnt};
-        redisReply *r = cmd(q, 0, 0, 8, av, NULL, err);
+        redisReply *r = cmd(q, 0, 8, av, NULL, err);
         if (!r) return -1;
         if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 || r->element[0]->type != REDIS_REPLY_STRING) {
             freeReplyObject(r);
@@ -356,7 +364,7 @@ static int rClaimIds(queue *q, int shard, const char *stream, const char *consum
         if (!av) return errSet(err, "out of memory");
         av[0] = "XCLAIM"; av[1] = k; av[2] = QUEUE_GROUP; av[3] = consumer; av[4] = "0";
         for (size_t i = 0; i < m; i++) av[5 + i] = sids[off + i];
-        redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, (int)(m + 5), av, NULL, err);
+        redisReply *r = cmd(q, QLINK_IDEMPOTENT, (int)(m + 5), av, NULL, err);
         free(av);
         if (!r) return -1;
         int c = addEntries(out, r, err);
@@ -380,7 +388,7 @@ static int rAck(queue *q, int shard, const char *stream, const char *const *sids
             av[a++] = k;
             if (!pass) av[a++] = QUEUE_GROUP;
             for (size_t i = 0; i < m; i++) av[a++] = sids[off + i];
-            redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, a, av, NULL, err);
+            redisReply *r = cmd(q, QLINK_IDEMPOTENT, a, av, NULL, err);
             if (!r) { free(av); return -1; }
             freeReplyObject(r);
         }
@@ -457,7 +465,7 @@ static long long rDepth(queue *q, int shard, const char *stream, char *err) {
     char k[96];
     queueKey(q, shard, stream, NULL, NULL, k, sizeof k);
     const char *av[] = {"XLEN", k};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 2, av, NULL, err);
+    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 2, av, NULL, err);
     if (!r) return -1;
     long long n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
     freeReplyObject(r);
@@ -468,7 +476,7 @@ static long long rOldestMs(queue *q, int shard, const char *stream, char *err) {
     char k[96];
     queueKey(q, shard, stream, NULL, NULL, k, sizeof k);
     const char *av[] = {"XRANGE", k, "-", "+", "COUNT", "1"};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 6, av, NULL, err);
+    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 6, av, NULL, err);
     if (!r) return -1;
     long long ms = 0;   /* a stream id is "<ms>-<seq>" */
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
@@ -505,7 +513,7 @@ static int rHsetMany(queue *q, size_t n, const char *const *keys, const char *co
 
 static int rHgetall(queue *q, const char *key, json_t **out, char *err) {
     const char *av[] = {"HGETALL", key};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 2, av, NULL, err);
+    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 2, av, NULL, err);
     *out = NULL;
     if (!r) return -1;
     if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) { freeReplyObject(r); return 0; }
@@ -528,7 +536,7 @@ static int rLease(queue *q, int op, int shard, const char *token, long long ttlM
     int done;
     if (op == QLEASE_ACQUIRE) {   /* never re-sent: a second SET NX is answered "held" */
         const char *av[] = {"SET", k, token, "NX", "PX", ttl};
-        if (!(r = cmd(q, 0, 0, 6, av, NULL, err))) return -1;
+        if (!(r = cmd(q, 0, 6, av, NULL, err))) return -1;
         done = r->type == REDIS_REPLY_STATUS;   /* OK, or nil when held */
     } else {
         const char *av[] = {k, token, ttl};
@@ -567,7 +575,7 @@ static int rJournalOpen(queue *q, int shard, long long *n, char oldest[JOURNAL_I
     char k[64];
     queueKey(q, shard, "batches", NULL, NULL, k, sizeof k);
     const char *av[] = {"ZRANGE", k, "0", "0", "WITHSCORES"}, *card[] = {"ZCARD", k};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 5, av, NULL, err);
+    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 5, av, NULL, err);
     if (!r) return -1;
     oldest[0] = 0;
     *oldestMs = 0;
@@ -577,7 +585,7 @@ static int rJournalOpen(queue *q, int shard, long long *n, char oldest[JOURNAL_I
         *oldestMs = strtoll(r->element[1]->str, NULL, 10);
     }
     freeReplyObject(r);
-    if (!(r = cmd(q, QLINK_IDEMPOTENT, 0, 2, card, NULL, err))) return -1;
+    if (!(r = cmd(q, QLINK_IDEMPOTENT, 2, card, NULL, err))) return -1;
     *n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
     freeReplyObject(r);
     return 0;
@@ -600,6 +608,8 @@ static const queueOps redisOps = {
     .hsetMany = rHsetMany, .hgetall = rHgetall, .lease = rLease, .journalRun = rJournalRun,
     .journalOpen = rJournalOpen, .close = rClose,
 };
+
+int queueUrlCheck(const char *url, char *err) { return qlinkUrlCheck(url, err); }
 
 int queueRedisOpen(queue *q, const char *url, int timeoutMs, char *err) {
     rq *b = calloc(1, sizeof *b);
