@@ -312,9 +312,16 @@ int cmdRawAdd(int argc, char **argv) {
 }
 
 int cmdShard(int argc, char **argv) {
-    if (argc != 2) { fprintf(stderr, "usage: test-tool shard SCID\n"); return 2; }
+    if (argc != 2) { fprintf(stderr, "usage: test-tool shard SCID|-\n"); return 2; }
     queue *q = ttQueue();   /* connects lazily: nothing is sent */
-    printf("%d\n", queueShardOf(q, argv[1]));
+    if (strcmp(argv[1], "-")) printf("%d\n", queueShardOf(q, argv[1]));
+    else {   /* one SCID a line on stdin, one shard a line out */
+        char line[256];
+        while (fgets(line, sizeof line, stdin)) {
+            line[strcspn(line, "\r\n")] = 0;
+            printf("%d\n", queueShardOf(q, line));
+        }
+    }
     queueClose(q);
     return 0;
 }
