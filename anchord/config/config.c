@@ -40,6 +40,7 @@ typedef struct setting {
 
 static int vRedis(char *v, size_t cap, char *why);
 static int vStore(char *v, size_t cap, char *why);
+static int vWait(char *v, size_t cap, char *why);
 static int vRpc(char *v, size_t cap, char *why);
 static int vContract(char *v, size_t cap, char *why);
 static int vDomain(char *v, size_t cap, char *why);
@@ -88,6 +89,8 @@ static const setting settings[] = {
     {"WA_DID_BUDGET", "4194304", "most bytes one DID's did.jsonl + witness.json + did-witness.json may hold together (did:webvh resolvers accept ~5 MiB); ingest refuses what would not fit (413 budget_exceeded), the worker never publishes beyond it", INT(didBudget, 65536, 67108864)},
     {"WA_RATE_LIMIT", "600", "accepted events per DID per minute, 0 = no limit (429 above)", INT(rateLimit, 0, 1000000000)},
     {"WA_STREAM_SHARDS", "1", "number of Redis stream shards (hash tags {sN})", INT(streamShards, 1, 1024)},
+    {"WA_REDIS_WAIT_REPLICAS", "auto", "replicas (0..16) an accepted event (202) and a journal write must reach (Redis WAIT) before they count as done, else 503 / the batch stops; auto = 1 on a Redis Cluster, 0 on a single Redis (docs/redis-cluster.md)", STR(redisWaitReplicas, vWait)},
+    {"WA_REDIS_WAIT_MS", "500", "how long WAIT waits for WA_REDIS_WAIT_REPLICAS in ms", INT(redisWaitMs, 1, 60000)},
     {"WA_MAX_SKEW", "5m", "how far in the future an event time may lie", DUR(maxSkewMs, 0, 86400000)},
     {"WA_MAX_AGE", "30d", "how old an event time may be, 0 = no limit", DUR(maxAgeMs, 0, 3153600000000LL)},
     {"WA_HTTP_THREADS", "8", "ingest worker threads (more than cores: each waits on Redis round trips)", INT(httpThreads, 1, 256)},
@@ -316,6 +319,19 @@ int configEdKey(const config *c, const char *who, const char *origin, struct edK
 static int vRedis(char *v, size_t cap, char *why) {
     (void)cap;
     return queueUrlCheck(v, why);
+}
+
+/* vWait: WA_REDIS_WAIT_REPLICAS: auto or 0..16. */
+static int vWait(char *v, size_t cap, char *why) {
+    (void)cap;
+    if (!strcmp(v, "auto")) return 0;
+    if (!*v || strlen(v) > 2 || !isdigit((unsigned char)v[0]) || (v[1] && !isdigit((unsigned char)v[1])) || atoi(v) > 16)
+        return errSet(why, "want auto or a number of replicas 0..16");
+    return 0;
+}
+
+int configRedisWaitReplicas(const config *c) {
+    return strcmp(c->redisWaitReplicas, "auto") ? atoi(c->redisWaitReplicas) : -1;
 }
 
 /* vStore: the store's own URL parser decides (one way to read it). */

@@ -94,8 +94,8 @@ int qlinkPipeline(qlink *l, int flags, qlinkCmd *cmds, size_t n, char *err) {
 
 void qlinkWaitMark(qlink *l) { rclusterWaitMark(l->c); }
 
-int qlinkWait(qlink *l, int replicas, int timeoutMs, int *acked, char *err) {
-    return rclusterWaitAll(l->c, replicas, timeoutMs, acked, err);
+int qlinkWait(qlink *l, const char *key, int replicas, int timeoutMs, int *acked, char *err) {
+    return rclusterWaitSlot(l->c, rclusterKeySlot(key, strlen(key)), replicas, timeoutMs, acked, err);
 }
 
 int qlinkIsCluster(qlink *l, char *err) {

@@ -73,11 +73,11 @@ int qlinkCommandNear(qlink *l, const char *key, int flags, int argc, const char 
  * failed: the commands with a reply were answered, the others may or may not have run. */
 int qlinkPipeline(qlink *l, int flags, qlinkCmd *cmds, size_t n, char *err);
 
-/* qlinkWaitMark / qlinkWait: the replicas that hold the writes sent since the mark
- * (WAIT replicas timeoutMs on every master that took one: rclusterWaitAll). *acked = the
- * least count. -1 + err when a connection that took one was lost (replication unknown). */
+/* qlinkWaitMark / qlinkWait: how many replicas hold the writes to key's slot sent since
+ * the mark (WAIT replicas timeoutMs on its master: rclusterWaitSlot) into *acked. -1 + err
+ * when the connection that took them was lost or the slot moved (replication unknown). */
 void qlinkWaitMark(qlink *l);
-int qlinkWait(qlink *l, int replicas, int timeoutMs, int *acked, char *err);
+int qlinkWait(qlink *l, const char *key, int replicas, int timeoutMs, int *acked, char *err);
 
 /* qlinkIsCluster: 1 a Redis Cluster, 0 one Redis (asks the seeds the first time), -1 + err. */
 int qlinkIsCluster(qlink *l, char *err);

@@ -44,6 +44,15 @@ int queueUrlCheck(const char *url, char *err);
  * so a server that is down surfaces at the first call. NULL + err on a bad URL. */
 queue *queueOpen(const char *url, int shards, int timeoutMs, char *err);
 void queueClose(queue *q);
+/* queueSetWait: how durable an enqueue (queueEnqueue*) and a journal write must be before
+ * they are answered as done: WAIT until `replicas` replicas of the master that took it
+ * have it, at most timeoutMs (WA_REDIS_WAIT_REPLICAS, WA_REDIS_WAIT_MS). replicas -1 (the
+ * default of queueOpen, with 500 ms) = 1 on a Redis Cluster, 0 on a single Redis; 0 = no
+ * WAIT. A write the replicas do not confirm in time is not answered as done: an item is
+ * left rc -1 ("maybe queued": sending it again is answered QUEUE_REPLAY if it was), a
+ * journal write answers -1 (the batch stops and is resumed). docs/redis-cluster.md. */
+void queueSetWait(queue *q, int replicas, int timeoutMs);
+
 /* queueAddr: "host:port" for messages. */
 const char *queueAddr(const queue *q);
 

@@ -148,6 +148,28 @@ static void freeReplies(qlinkCmd *c, size_t n) {
     for (size_t i = 0; i < n; i++) { if (c[i].reply) freeReplyObject(c[i].reply); c[i].reply = NULL; }
 }
 
+/* waitWant: the replicas a write must reach (queueSetWait; -1 = 1 on a cluster, 0 on one
+ * Redis), or -1 + err when the mode cannot be found. */
+static int waitWant(queue *q, char *err) {
+    if (q->waitReplicas >= 0) return q->waitReplicas;
+    int cluster = qlinkIsCluster(qlinkOf(q), err);
+    return cluster < 0 ? -1 : cluster;
+}
+
+/* durable: the writes to shard's slot since qlinkWaitMark reached want replicas within
+ * q->waitMs. 0 / -1 + err (fewer: they might not survive a fail-over of their master). */
+static int durable(queue *q, int shard, int want, char *err) {
+    char k[64];
+    int acked;
+    queueKey(q, shard, "lease", NULL, NULL, k, sizeof k);   /* any key of the shard: its slot */
+    if (qlinkWait(qlinkOf(q), k, want, q->waitMs, &acked, err) < 0) return -1;
+    if (acked < want)
+        return errSet(err, "redis: WAIT: the write of shard %d reached %d of %d replica%s within %d ms "
+                           "(it might not survive a fail-over; WA_REDIS_WAIT_REPLICAS)", shard, acked, want,
+                      want == 1 ? "" : "s", q->waitMs);
+    return 0;
+}
+
 /* rPing: PING where each shard lives (on a cluster every master that holds one). */
 static int rPing(queue *q, char *err) {
     const char *av[] = {"PING"};
@@ -207,14 +229,39 @@ static int takeAnswer(queueItem *it, const redisReply *r, char *err) {
     return 0;
 }
 
+/* unconfirmed: WAIT for each shard that took a QUEUE_OK item of it[0..n) (want replicas);
+ * the items of a shard whose write the replicas did not confirm go back to rc -1 ("maybe
+ * queued": a retry is answered QUEUE_REPLAY if it was), the others stay QUEUE_OK.
+ * 0 / -1 + err (err NULL: keep the caller's) when some went back. */
+static int unconfirmed(queue *q, queueItem *it, size_t n, int want, char *err) {
+    unsigned char *st = calloc((size_t)q->shards, 1);   /* per shard: 0 not asked, 1 confirmed, 2 not */
+    int rc = 0;
+    char why[ERR_MAX] = "out of memory";
+    for (size_t i = 0; i < n; i++) {
+        if (it[i].rc != QUEUE_OK) continue;
+        int sh = queueShardOf(q, it[i].scid);
+        if (st && !st[sh]) st[sh] = durable(q, sh, want, why) == 0 ? 1 : 2;
+        if (st && st[sh] == 1) continue;
+        it[i].rc = -1;
+        it[i].sid[0] = 0;
+        if (rc == 0 && err) errSet(err, "%s", why);
+        rc = -1;
+    }
+    free(st);
+    return rc;
+}
+
 /* Never re-sent after a lost reply: a second run would answer QUEUE_REPLAY for an event
  * the first run queued, and the client would be told it was a replay. */
 static int rEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
+    int want = waitWant(q, err);
+    if (want < 0) return -1;
     encArgs *a = calloc(n < CHUNK ? (n ? n : 1) : CHUNK, sizeof *a);
     qlinkCmd *c = calloc(n < CHUNK ? (n ? n : 1) : CHUNK, sizeof *c);
     if (!a || !c) { free(a); free(c); return errSet(err, "out of memory"); }
     long long now = (long long)clockWallMs();
     int rc = 0;
+    if (want) qlinkWaitMark(qlinkOf(q));
     for (size_t off = 0; off < n; off += CHUNK) {
         size_t m = n - off < CHUNK ? n - off : CHUNK;
         for (size_t i = 0; i < m; i++) {
@@ -229,6 +276,7 @@ static int rEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
     }
     free(a);
     free(c);
+    if (want && unconfirmed(q, it, n, want, rc ? NULL : err) < 0) rc = -1;
     return rc;
 }
 
@@ -560,6 +608,9 @@ static int rJournalRun(queue *q, const journal *j, const char *token, int state,
     const char *av[61] = {kBatch, kLease, kOpen, token, j->id, journalStateName(state), idx, ts, create ? "1" : "0"};
     if (9 + nkv > sizeof av / sizeof *av) return errSet(err, "journal: too many fields");
     for (size_t i = 0; i < nkv; i++) av[9 + i] = kv[i];
+    int want = waitWant(q, err);
+    if (want < 0) return -1;
+    if (want) qlinkWaitMark(qlinkOf(q));
     /* an advance is compare-and-set (the same state again changes nothing); a create is not */
     redisReply *r = evalsha(q, create ? 0 : QLINK_IDEMPOTENT, L_JOURNAL, 3, av, NULL, (int)(9 + nkv), err);
     if (!r) return -1;
@@ -567,6 +618,7 @@ static int rJournalRun(queue *q, const journal *j, const char *token, int state,
     freeReplyObject(r);
     if (v < 0 || v >= (long long)(sizeof journalCode / sizeof *journalCode))
         return errSet(err, "redis: unexpected reply to the journal script");
+    if (v == 0 && want && durable(q, j->shard, want, err) < 0) return -1;   /* written, not known to last */
     return journalCode[v];
 }
 

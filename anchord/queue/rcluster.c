@@ -694,7 +694,7 @@ static int sendRound(rcluster *c, xchg *x, rnode *nd, int which, char *err) {
         x->order[m++] = i;
     }
     if (x->extraMs) setTimeout(c, nd, x->extraMs);
-    if (nd->written && nd->wgen != nd->gen) nd->wlost = 1;   /* rclusterWaitAll: replication unknown */
+    if (nd->written && nd->wgen != nd->gen) nd->wlost = 1;   /* rclusterWaitSlot: replication unknown */
     nd->written = 1;
     nd->wgen = nd->gen;
     char why[ERR_MAX];
@@ -997,16 +997,17 @@ void rclusterWaitMark(rcluster *c) {
     for (size_t i = 0; i < c->nnode; i++) c->node[i]->written = c->node[i]->wlost = 0;
 }
 
-int rclusterWaitAll(rcluster *c, int numreplicas, int timeoutMs, int *acked, char *err) {
-    *acked = numreplicas;
-    if (numreplicas < 0 || timeoutMs <= 0) return errSet(err, "redis: WAIT needs replicas >= 0 and a timeout > 0"), fail(c, RCLUSTER_E_NOROUTE);
-    for (size_t i = 0; i < c->nnode; i++) {
-        rnode *n = c->node[i];
-        int got;
-        if (!n->written) continue;
-        if (waitOn(c, n, n->wlost ? n->gen + 1 : n->wgen, numreplicas, timeoutMs, &got, err) < 0) { *acked = 0; return -1; }
-        if (got < *acked) *acked = got;
+int rclusterWaitSlot(rcluster *c, int slot, int numreplicas, int timeoutMs, int *acked, char *err) {
+    *acked = 0;
+    if (numreplicas < 0 || timeoutMs <= 0 || slot < 0 || slot >= RCLUSTER_SLOTS)
+        return errSet(err, "redis: WAIT needs a slot, replicas >= 0 and a timeout > 0"), fail(c, RCLUSTER_E_NOROUTE);
+    int idx = c->mode == 0 ? c->single : c->mode == 1 ? c->slot[slot] : -1;
+    rnode *n = idx >= 0 ? c->node[idx] : NULL;
+    if (!n || !n->written) {   /* the map moved the slot since: the write went elsewhere */
+        errSet(err, "redis: WAIT: no write to slot %d's node since the mark: its replication is unknown", slot);
+        return fail(c, RCLUSTER_E_LOST);
     }
+    if (waitOn(c, n, n->wlost ? n->gen + 1 : n->wgen, numreplicas, timeoutMs, acked, err) < 0) return -1;
     c->kind = RCLUSTER_E_NONE;
     return 0;
 }

@@ -207,15 +207,15 @@ int rclusterPipeline(rcluster *c, int flags, rclusterCmd *cmds, size_t n, char *
  * Never retried on another node: that would say nothing about the write. */
 int rclusterWait(rcluster *c, int numreplicas, int timeoutMs, int *acked, char *err);
 
-/* rclusterWaitMark / rclusterWaitAll: WAIT for every node that carried a command since
- * the mark (a multi-slot pipeline's writes go to several masters). rclusterWaitAll sends
- * WAIT numreplicas timeoutMs to each of them in turn (the replicas of the others catch up
- * meanwhile, so this takes about the slowest one's time, not the sum) and puts the least
- * count into *acked (numreplicas when no node carried anything). -1 + err with
- * RCLUSTER_E_LOST (and *acked 0) when a connection that carried one of those commands was
- * closed or re-opened since: that write's replication is unknown. */
+/* rclusterWaitMark / rclusterWaitSlot: WAIT for the writes to one slot since the mark (a
+ * multi-slot pipeline's writes go to several masters: one rclusterWaitSlot per slot; a
+ * second WAIT on a node whose replicas have caught up answers at once). rclusterWaitSlot
+ * sends WAIT numreplicas timeoutMs to the node serving slot and puts its count into
+ * *acked. -1 + err with RCLUSTER_E_LOST (*acked 0) when that node carried no command since
+ * the mark (the slot moved: the write went elsewhere) or when a connection to it that
+ * carried one was closed or re-opened since: that write's replication is unknown. */
 void rclusterWaitMark(rcluster *c);
-int rclusterWaitAll(rcluster *c, int numreplicas, int timeoutMs, int *acked, char *err);
+int rclusterWaitSlot(rcluster *c, int slot, int numreplicas, int timeoutMs, int *acked, char *err);
 
 /* rclusterSlotAddr: "host:port" of the node serving slot (the map, refreshed first if
  * it has no owner for it). 0 / -1 + err. */
