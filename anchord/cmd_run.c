@@ -412,6 +412,7 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     if (genesisDidPath(cfg->prefix, c->didPath, err) < 0) return EXIT_CONFIG;
     if (setupKeys(c, err) < 0) return EXIT_CONFIG;
     if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
+    queueSetWait(c->q, configRedisWaitReplicas(cfg), (int)cfg->redisWaitMs);   /* journal writes */
     if (queuePing(c->q, err) < 0) return EXIT_UNAVAILABLE;
     storeOpts so = {(int)cfg->storeParallel, (int)cfg->storeRetries, (int)cfg->storeTrace};
     if (!(c->st = storeOpen(cfg->store, &so, err))) return EXIT_CONFIG;

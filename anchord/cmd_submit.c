@@ -154,6 +154,7 @@ int cmdSubmit(const cmdCtx *c, int argc, char **argv) {
         fprintf(stderr, "anchord submit: %s\n", err);
         goto out;
     }
+    queueSetWait(q, configRedisWaitReplicas(&cfg), (int)cfg.redisWaitMs);
     rc = dids ? submitDids(&cfg, q, files, nfiles) : submitEvents(&cfg, q, f, files[0]);
 out:
     queueClose(q);

@@ -60,7 +60,8 @@ static queue *poolGet(qpool *p, char *err) {
     pthread_mutex_lock(&p->mu);
     if (p->n) q = p->free[--p->n];
     pthread_mutex_unlock(&p->mu);
-    if (!q) q = queueOpen(p->cfg->redisUrl, (int)p->cfg->streamShards, 2000, err);
+    if (!q && (q = queueOpen(p->cfg->redisUrl, (int)p->cfg->streamShards, 2000, err)))
+        queueSetWait(q, configRedisWaitReplicas(p->cfg), (int)p->cfg->redisWaitMs);
     return q;
 }
 
@@ -440,7 +441,8 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (!(s->commit = commitStart(cfg->redisUrl, (int)cfg->streamShards, 2000, COMMIT_MAX, err))) {
+    if (!(s->commit = commitStart(cfg->redisUrl, (int)cfg->streamShards, 2000, COMMIT_MAX, err)) ||
+        (commitSetWait(s->commit, configRedisWaitReplicas(cfg), (int)cfg->redisWaitMs), 0)) {
         poolFree(&s->pool); didregCacheFree(cached); free(s);
         return -1;
     }
