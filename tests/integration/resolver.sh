@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# resolver.sh -- `didverify serve`, the DID resolver endpoint (docs/resolver.md), on a real
+# server on 127.0.0.1 over what `anchord run` publishes (file store, real redis-server and
+# anvil, served by test-tool httpstatic; --test-origin points every https origin at it):
+# every status and content type of GET /1.0/identifiers/{did}, version queries, DID URL
+# dereferencing, the anchoring verdict of every version (ANCHORED with batch/block/tx,
+# INVALID, STALE), a Universal Resolver-style request; the rules for untrusted sources
+# (a redirect, an IP literal, a single-label host, an oversized log, a slow server,
+# through test-tool faultproxy) and the ttl cache.
+source "$(dirname "$0")/../lib.sh"
+source "$WA_ROOT/tests/svc/pipeline_env.sh"
+DV=$WA_ROOT/$BIN/didverify
+DL=$WA_ROOT/$BIN/didlog
+FS=$T_TMP/fs
+pipe_env "file://$FS" || pipe_env_failed
+SCID() { "$TT" did "$1" | cut -d: -f3; }
+DIRP=$FS/.well-known/did
+
+t_check "register 6 DIDs" "$TT" enqueue-dids 0 6
+pipe_run; t_eq "genesis batch" "$RUN_RC" 0
+"$TT" events 0 6 12 ev >"$T_TMP/events.jsonl"
+t_expect_rc "submit 12 events" 0 "$AD" submit "$T_TMP/events.jsonl"
+pipe_run; t_eq "event batch" "$RUN_RC" 0
+unset WA_RPC_URLS
+t_expect_rc "anchors export" 0 "$DV" anchors export --rpc "$RPC_URL" --contract "$WA_CONTRACT" --out "$T_TMP/anchors.json"
+
+# DIDs made with didlog (not anchored): one with ttl 2, one deactivated.
+cd "$T_TMP" || exit 1
+"$DL" keygen --out k.json >/dev/null
+TDID=$("$DL" create --domain example.com --path t --path '{SCID}' --update-key k.json --ttl 2 --out ttl.jsonl)
+TS=$(echo "$TDID" | cut -d: -f3); mkdir -p "$FS/t/$TS"; cp ttl.jsonl "$FS/t/$TS/did.jsonl"
+XDID=$("$DL" create --domain example.com --path t --path '{SCID}' --update-key k.json --out x.jsonl)
+"$DL" deactivate x.jsonl --key k.json >/dev/null
+XS=$(echo "$XDID" | cut -d: -f3); mkdir -p "$FS/t/$XS"; cp x.jsonl "$FS/t/$XS/did.jsonl"
+cd "$WA_ROOT" || exit 1
+
+HP=$(freeport); t_bg "$TT" httpstatic "$FS" "$HP"; wait_port "$HP" 10
+RP=$(freeport)
+t_bg "$DV" serve --listen "127.0.0.1:$RP" --anchors "$T_TMP/anchors.json" --test-origin "http://127.0.0.1:$HP" 2>"$T_TMP/serve.log"
+wait_port "$RP" 10 || { t_fail "didverify serve starts" "$(cat "$T_TMP/serve.log")"; t_done; exit 1; }
+R=http://127.0.0.1:$RP/1.0/identifiers
+
+# get NAME URL [curl args]: body in $T_TMP/body, status in ST, content type in CT, X-Cache in XC.
+get() {
+    curl -s -o "$T_TMP/body" -D "$T_TMP/hdr" "$@"
+    ST=$(head -1 "$T_TMP/hdr" | cut -d' ' -f2)
+    CT=$(grep -i '^content-type:' "$T_TMP/hdr" | cut -d' ' -f2- | tr -d '\r')
+    XC=$(grep -i '^x-cache:' "$T_TMP/hdr" | cut -d' ' -f2- | tr -d '\r')
+}
+J() { jq -r "$1" "$T_TMP/body"; }
+
+D0=$("$TT" did 0); D1=$("$TT" did 1)
+get "$R/$D0"
+t_eq "resolve: 200" "$ST" 200
+t_eq "resolve: Content-Type application/did-resolution" "$CT" "application/did-resolution"
+t_eq "resolve: the document is the DID's" "$(J .didDocument.id)" "$D0"
+t_eq "resolve: the latest version (3)" "$(J .didDocumentMetadata.versionNumber)" 3
+t_eq "resolve: created/updated/versionId/deactivated in the metadata" \
+    "$(J '[.didDocumentMetadata | has("created","updated","versionId","deactivated")] | all')" true
+t_eq "resolve: anchoring verdict ANCHORED" "$(J .didDocumentMetadata.anchoring.verdict)" ANCHORED
+t_eq "resolve: every version anchored with batch, block, tx" \
+    "$(J '[.didDocumentMetadata.anchoring.versions[] | select(.status=="anchored" and (.batchId|type)=="number" and (.blockNumber|type)=="number" and (.txHash|test("^0x[0-9a-f]{64}$")))] | length')" 3
+t_eq "resolve: implicit #files service" "$(J '[.didDocument.service[].id] | any(endswith("#files"))')" true
+V1=$(J '.didDocumentMetadata.anchoring.versions[0].versionId')
+get "$R/$D0?versionNumber=1"
+t_eq "?versionNumber=1: version 1" "$ST $(J .didDocumentMetadata.versionId)" "200 $V1"
+get "$R/$D0?versionId=$V1"
+t_eq "?versionId: that version" "$ST $(J .didDocumentMetadata.versionNumber)" "200 1"
+get "$R/$D0?versionTime=2999-01-01T00:00:00Z"
+t_eq "?versionTime in the future: the latest" "$ST $(J .didDocumentMetadata.versionNumber)" "200 3"
+get "$R/$D0?versionNumber=9"
+t_eq "?versionNumber=9: 404 notFound" "$ST $(J .didResolutionMetadata.error)" "404 notFound"
+ENC=$(jq -rn --arg d "$D0" '$d|@uri')
+get "$R/$ENC?versionNumber=1"
+t_eq "URL-encoded DID + resolution option as HTTP query" "$ST $(J .didDocumentMetadata.versionNumber)" "200 1"
+get -H 'Accept: application/did+ld+json' "$R/$D0"
+t_eq "Accept application/did+ld+json: the document alone" "$ST|$CT|$(J .id)" "200|application/did+ld+json|$D0"
+get -H 'Accept: application/did+json' "$R/$D0"
+t_eq "Accept application/did+json" "$ST|$CT" "200|application/did+json"
+get -H 'Accept: text/html' "$R/$D0"
+t_eq "Accept text/html: 406 representationNotSupported" "$ST $(J .didResolutionMetadata.error)" "406 representationNotSupported"
+get -H 'Accept: application/ld+json;profile="https://w3id.org/did-resolution"' "$R/$D0"
+t_eq "Universal Resolver Accept: the result, its content type" "$ST|$CT|$(J .didDocument.id)" "200|application/ld+json;profile=\"https://w3id.org/did-resolution\"|$D0"
+get -H 'Accept: */*' "$R/$D0"
+t_eq "Accept */*: the result" "$ST|$CT" "200|application/did-resolution"
+get "$R/$D0%23$(J '.didDocument.verificationMethod[0].id' | sed 's/.*#//')"
+t_eq "#fragment (as %23): the node" "$ST $(J .dereferencingMetadata.contentType)" "200 application/did+ld+json"
+get -H 'Accept: application/did+ld+json' "$R/$D0%23nothere"
+t_eq "#fragment missing: 404" "$ST" 404
+get -H 'Accept: text/uri-list' "$R/$D0?service=files&relativeRef=/did.jsonl"
+t_eq "?service=files&relativeRef: the URL, text/uri-list" "$ST|$CT" "200|text/uri-list"
+grep -q "^https://.*/did.jsonl$" "$T_TMP/body" && t_ok "service URL body" || t_fail "service URL body" "$(cat "$T_TMP/body")"
+get "$R/$D0/witness.json"
+t_eq "DID URL path: the file through #files" "$ST $(J .dereferencingMetadata.contentType) $(J '.contentStream.anchors|type')" "200 application/json array"
+get "$R/$D0/nothing.json"
+t_eq "DID URL path to a missing file: 404" "$ST" 404
+get "$R/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+t_eq "did:key: 501 methodNotSupported" "$ST $(J .didResolutionMetadata.error)" "501 methodNotSupported"
+get "$R/did:webvh:notascid:example.com"
+t_eq "bad SCID: 400 invalidDid" "$ST $(J .didResolutionMetadata.error)" "400 invalidDid"
+get "$R/did:webvh:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ:example.com:nobody"
+t_eq "unpublished DID: 404 notFound" "$ST $(J .didResolutionMetadata.error)" "404 notFound"
+get "$R/$XDID"
+t_eq "deactivated DID: 410, deactivated in the metadata" "$ST $(J .didDocumentMetadata.deactivated)" "410 true"
+get "$R/$XDID?versionNumber=1"
+t_eq "deactivated DID, version 1: 200" "$ST" 200
+get -X POST "$R/$D0"
+t_eq "POST: 405" "$ST" 405
+get "http://127.0.0.1:$RP/1.0/other"
+t_eq "other path: 404" "$ST" 404
+
+# Anchoring verdicts of tampered copies (each DID resolved for the first time here).
+D2=$("$TT" did 2); D3=$("$TT" did 3)
+jq -c '.anchors[0].batchId = 1' "$DIRP/$(SCID 2)/witness.json" >"$T_TMP/w" && mv "$T_TMP/w" "$DIRP/$(SCID 2)/witness.json"
+get "$R/$D2"
+t_eq "witness.json batch changed: verdict INVALID with the reason" "$(J .didDocumentMetadata.anchoring.verdict) $(J '.didDocumentMetadata.anchoring.versions[0].status')" "INVALID invalid"
+head -n 1 "$DIRP/$(SCID 3)/did.jsonl" >"$T_TMP/l" && mv "$T_TMP/l" "$DIRP/$(SCID 3)/did.jsonl"
+get "$R/$D3"
+t_eq "truncated log with later proofs: verdict STALE, version 1 resolved" "$(J .didDocumentMetadata.anchoring.verdict) $(J .didDocumentMetadata.versionNumber)" "STALE 1"
+
+scenario attack resolver-ip-literal "GET /1.0/identifiers/ a did:webvh whose host is an IP literal (127.0.0.1%3A$HP, 2130706433, 0x7f.1) or a single label (localhost without --test-origin)" \
+    "400 invalidDid; nothing is fetched"
+for h in "127.0.0.1%3A$HP" 2130706433 0x7f.1 "%5B::1%5D"; do
+    get "$R/did:webvh:$(SCID 0):$h:.well-known:did:$(SCID 0)"
+    t_eq "IP literal host $h: 400 invalidDid" "$ST $(J .didResolutionMetadata.error)" "400 invalidDid"
+done
+RP2=$(freeport)
+t_bg "$DV" serve --listen "127.0.0.1:$RP2" --anchors "$T_TMP/anchors.json" 2>"$T_TMP/serve2.log"
+wait_port "$RP2" 10
+get "http://127.0.0.1:$RP2/1.0/identifiers/did:webvh:$(SCID 0):localhost%3A$HP:.well-known:did:$(SCID 0)"
+t_eq "single-label host without --test-origin: 400 invalidDid" "$ST $(J .didResolutionMetadata.error)" "400 invalidDid"
+t_expect_rc "--test-origin must be loopback http" 2 "$DV" serve --anchors "$T_TMP/anchors.json" --test-origin http://example.com:80
+
+# Faults between the resolver and the host: test-tool faultproxy in front of httpstatic.
+PP=$(freeport)
+printf 'path=%s/did.jsonl status 301\npath=%s/did.jsonl delay 4000\n' "$(SCID 4)" "$(SCID 5)" >"$T_TMP/rules"
+t_bg "$TT" faultproxy "$PP" "$HP" "$T_TMP/rules" 2>"$T_TMP/proxy.log"; wait_port "$PP" 10
+RP3=$(freeport)
+t_bg "$DV" serve --listen "127.0.0.1:$RP3" --anchors "$T_TMP/anchors.json" --test-origin "http://127.0.0.1:$PP" \
+    --fetch-timeout 1000 --max-bytes 3000 2>"$T_TMP/serve3.log"
+wait_port "$RP3" 10
+R3=http://127.0.0.1:$RP3/1.0/identifiers
+scenario attack resolver-redirect "the DID's host answers did.jsonl with 301 (a redirect to wherever)" "502, the redirect is not followed"
+get "$R3/$("$TT" did 4)"
+t_eq "redirect: 502 internalError" "$ST $(J .didResolutionMetadata.error)" "502 internalError"
+J .didResolutionMetadata.problemDetails.detail | grep -q "redirects are not followed" && t_ok "redirect: reason" || t_fail "redirect reason" "$(cat "$T_TMP/body")"
+scenario attack resolver-slow-host "the DID's host holds did.jsonl for 4 s (resolver --fetch-timeout 1000)" "502 within the time limit"
+t0=$(date +%s%N); get "$R3/$("$TT" did 5)"; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+t_eq "slow host: 502" "$ST" 502
+[ "$ms" -lt 3500 ] && t_ok "slow host: answered in ${ms} ms" || t_fail "slow host: time" "${ms} ms"
+scenario attack resolver-oversized-log "a did.jsonl larger than --max-bytes (3000)" "502, the transfer stopped at the limit"
+get "$R3/$D1"
+t_eq "oversized log: 502" "$ST" 502
+J .didResolutionMetadata.problemDetails.detail | grep -q "larger than 3000 bytes" && t_ok "oversized: reason" || t_fail "oversized reason" "$(cat "$T_TMP/body")"
+
+# The ttl cache: the log says ttl 2.
+get "$R/$TDID"
+t_eq "ttl log: first resolve is a miss" "$ST $XC $(J .didDocumentMetadata.ttl)" "200 miss 2"
+cd "$T_TMP" && "$DL" update ttl.jsonl --key k.json --add-service '{"id":"#x","type":"X","serviceEndpoint":"https://example.com/x"}' >/dev/null && cd "$WA_ROOT"
+cp "$T_TMP/ttl.jsonl" "$FS/t/$TS/did.jsonl"
+get "$R/$TDID"
+t_eq "within ttl: a hit, the cached version 1" "$XC $(J .didDocumentMetadata.versionNumber)" "hit 1"
+sleep 2.2
+get "$R/$TDID"
+t_eq "after ttl: a miss, version 2" "$XC $(J .didDocumentMetadata.versionNumber)" "miss 2"
+get "$R/$D0"
+t_eq "default ttl (3600): still a hit" "$XC" hit
+t_done
