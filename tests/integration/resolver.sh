@@ -29,9 +29,12 @@ cd "$T_TMP" || exit 1
 "$DL" keygen --out k.json >/dev/null
 TDID=$("$DL" create --domain example.com --path t --path '{SCID}' --update-key k.json --ttl 2 --out ttl.jsonl)
 TS=$(echo "$TDID" | cut -d: -f3); mkdir -p "$FS/t/$TS"; cp ttl.jsonl "$FS/t/$TS/did.jsonl"
-XDID=$("$DL" create --domain example.com --path t --path '{SCID}' --update-key k.json --out x.jsonl)
-"$DL" deactivate x.jsonl --key k.json >/dev/null
+XDID=$("$DL" create --domain example.com --path t --path '{SCID}' --update-key k.json --time 2024-01-01T00:00:00Z --out x.jsonl)
+"$DL" deactivate x.jsonl --key k.json --time 2024-01-02T00:00:00Z >/dev/null
 XS=$(echo "$XDID" | cut -d: -f3); mkdir -p "$FS/t/$XS"; cp x.jsonl "$FS/t/$XS/did.jsonl"
+FDID=$("$DL" create --domain example.com --path t --path '{SCID}' --update-key k.json --time 2024-03-01T00:00:00Z --out f.jsonl)
+"$DL" update f.jsonl --key k.json --time 2024-03-02T00:00:00Z --add-service '{"id":"#files","type":"relativeRef","serviceEndpoint":"https://127.0.0.1:1/"}' >/dev/null
+FS2=$(echo "$FDID" | cut -d: -f3); mkdir -p "$FS/t/$FS2"; cp f.jsonl "$FS/t/$FS2/did.jsonl"
 cd "$WA_ROOT" || exit 1
 
 HP=$(freeport); t_bg "$TT" httpstatic "$FS" "$HP"; wait_port "$HP" 10
@@ -118,12 +121,18 @@ head -n 1 "$DIRP/$(SCID 3)/did.jsonl" >"$T_TMP/l" && mv "$T_TMP/l" "$DIRP/$(SCID
 get "$R/$D3"
 t_eq "truncated log with later proofs: verdict STALE, version 1 resolved" "$(J .didDocumentMetadata.anchoring.verdict) $(J .didDocumentMetadata.versionNumber)" "STALE 1"
 
-scenario attack resolver-ip-literal "GET /1.0/identifiers/ a did:webvh whose host is an IP literal (127.0.0.1%3A$HP, 2130706433, 0x7f.1) or a single label (localhost without --test-origin)" \
+scenario attack resolver-ip-literal "GET /1.0/identifiers/ a did:webvh whose host is an IP literal (127.0.0.1%3APORT, 2130706433, 0x7f.1, [::1])" \
     "400 invalidDid; nothing is fetched"
 for h in "127.0.0.1%3A$HP" 2130706433 0x7f.1 "%5B::1%5D"; do
     get "$R/did:webvh:$(SCID 0):$h:.well-known:did:$(SCID 0)"
     t_eq "IP literal host $h: 400 invalidDid" "$ST $(J .didResolutionMetadata.error)" "400 invalidDid"
 done
+scenario attack resolver-files-ip-literal "a DID document whose #files service points at https://127.0.0.1:1/, dereferenced through a DID URL path" \
+    "502 with the rule's reason; nothing is fetched"
+get "$R/$FDID/secret.json"
+t_eq "#files at an IP literal: 502" "$ST" 502
+J .dereferencingMetadata.problemDetails.detail | grep -q "IP literal" && t_ok "#files at an IP literal: reason" || t_fail "#files reason" "$(cat "$T_TMP/body")"
+scenario attack resolver-single-label "a did:webvh whose host is the single label localhost, on a resolver without --test-origin" "400 invalidDid"
 RP2=$(freeport)
 t_bg "$DV" serve --listen "127.0.0.1:$RP2" --anchors "$T_TMP/anchors.json" 2>"$T_TMP/serve2.log"
 wait_port "$RP2" 10
@@ -153,6 +162,7 @@ get "$R3/$D1"
 t_eq "oversized log: 502" "$ST" 502
 J .didResolutionMetadata.problemDetails.detail | grep -q "larger than 3000 bytes" && t_ok "oversized: reason" || t_fail "oversized reason" "$(cat "$T_TMP/body")"
 
+scenario_close
 # The ttl cache: the log says ttl 2.
 get "$R/$TDID"
 t_eq "ttl log: first resolve is a miss" "$ST $XC $(J .didDocumentMetadata.ttl)" "200 miss 2"
