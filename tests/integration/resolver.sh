@@ -51,6 +51,12 @@ get() {
     XC=$(grep -i '^x-cache:' "$T_TMP/hdr" | cut -d' ' -f2- | tr -d '\r')
 }
 J() { jq -r "$1" "$T_TMP/body"; }
+# VR NAME: the last answer is a valid resolveDid response of its status and Content-Type in
+# docs/openapi.yaml (swagger-parser + ajv, tests/node/api-validate.mjs).
+VR() {
+    if ! command -v node >/dev/null; then t_skip "$1" "node is not installed"; return; fi
+    t_check "$1 (openapi.yaml)" node "$WA_ROOT/tests/node/api-validate.mjs" response "$WA_ROOT/docs" resolveDid "$ST" "$CT" "$T_TMP/body"
+}
 
 D0=$("$TT" did 0); D1=$("$TT" did 1)
 get "$R/$D0"
@@ -64,6 +70,12 @@ t_eq "resolve: anchoring verdict ANCHORED" "$(J .didDocumentMetadata.anchoring.v
 t_eq "resolve: every version anchored with batch, block, tx" \
     "$(J '[.didDocumentMetadata.anchoring.versions[] | select(.status=="anchored" and (.batchId|type)=="number" and (.blockNumber|type)=="number" and (.txHash|test("^0x[0-9a-f]{64}$")))] | length')" 3
 t_eq "resolve: implicit #files service" "$(J '[.didDocument.service[].id] | any(endswith("#files"))')" true
+VR "resolve 200"
+if command -v node >/dev/null; then
+    jq -c 'del(.didDocumentMetadata.anchoring.verdict)' "$T_TMP/body" >"$T_TMP/bad.json"
+    t_expect_rc "the validator refuses a result whose anchoring lacks its verdict" 1 \
+        node "$WA_ROOT/tests/node/api-validate.mjs" response "$WA_ROOT/docs" resolveDid 200 application/did-resolution "$T_TMP/bad.json"
+fi
 V1=$(J '.didDocumentMetadata.anchoring.versions[0].versionId')
 get "$R/$D0?versionNumber=1"
 t_eq "?versionNumber=1: version 1" "$ST $(J .didDocumentMetadata.versionId)" "200 $V1"
@@ -73,17 +85,21 @@ get "$R/$D0?versionTime=2999-01-01T00:00:00Z"
 t_eq "?versionTime in the future: the latest" "$ST $(J .didDocumentMetadata.versionNumber)" "200 3"
 get "$R/$D0?versionNumber=9"
 t_eq "?versionNumber=9: 404 notFound" "$ST $(J .didResolutionMetadata.error)" "404 notFound"
+VR "404"
 ENC=$(jq -rn --arg d "$D0" '$d|@uri')
 get "$R/$ENC?versionNumber=1"
 t_eq "URL-encoded DID + resolution option as HTTP query" "$ST $(J .didDocumentMetadata.versionNumber)" "200 1"
 get -H 'Accept: application/did+ld+json' "$R/$D0"
 t_eq "Accept application/did+ld+json: the document alone" "$ST|$CT|$(J .id)" "200|application/did+ld+json|$D0"
+VR "did+ld+json 200"
 get -H 'Accept: application/did+json' "$R/$D0"
 t_eq "Accept application/did+json" "$ST|$CT" "200|application/did+json"
 get -H 'Accept: text/html' "$R/$D0"
 t_eq "Accept text/html: 406 representationNotSupported" "$ST $(J .didResolutionMetadata.error)" "406 representationNotSupported"
+VR "406"
 get -H 'Accept: application/ld+json;profile="https://w3id.org/did-resolution"' "$R/$D0"
 t_eq "Universal Resolver Accept: the result, its content type" "$ST|$CT|$(J .didDocument.id)" "200|application/ld+json;profile=\"https://w3id.org/did-resolution\"|$D0"
+VR "UR 200"
 get -H 'Accept: */*' "$R/$D0"
 t_eq "Accept */*: the result" "$ST|$CT" "200|application/did-resolution"
 get "$R/$D0%23$(J '.didDocument.verificationMethod[0].id' | sed 's/.*#//')"
@@ -95,16 +111,20 @@ t_eq "?service=files&relativeRef: the URL, text/uri-list" "$ST|$CT" "200|text/ur
 grep -q "^https://.*/did.jsonl$" "$T_TMP/body" && t_ok "service URL body" || t_fail "service URL body" "$(cat "$T_TMP/body")"
 get "$R/$D0/witness.json"
 t_eq "DID URL path: the file through #files" "$ST $(J .dereferencingMetadata.contentType) $(J '.contentStream.anchors|type')" "200 application/json array"
+VR "dereferencing 200"
 get "$R/$D0/nothing.json"
 t_eq "DID URL path to a missing file: 404" "$ST" 404
 get "$R/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 t_eq "did:key: 501 methodNotSupported" "$ST $(J .didResolutionMetadata.error)" "501 methodNotSupported"
+VR "501"
 get "$R/did:webvh:notascid:example.com"
 t_eq "bad SCID: 400 invalidDid" "$ST $(J .didResolutionMetadata.error)" "400 invalidDid"
+VR "400"
 get "$R/did:webvh:QmZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ:example.com:nobody"
 t_eq "unpublished DID: 404 notFound" "$ST $(J .didResolutionMetadata.error)" "404 notFound"
 get "$R/$XDID"
 t_eq "deactivated DID: 410, deactivated in the metadata" "$ST $(J .didDocumentMetadata.deactivated)" "410 true"
+VR "410"
 get "$R/$XDID?versionNumber=1"
 t_eq "deactivated DID, version 1: 200" "$ST" 200
 get -X POST "$R/$D0"
@@ -152,6 +172,7 @@ R3=http://127.0.0.1:$RP3/1.0/identifiers
 scenario attack resolver-redirect "the DID's host answers did.jsonl with 301 (a redirect to wherever)" "502, the redirect is not followed"
 get "$R3/$("$TT" did 4)"
 t_eq "redirect: 502 internalError" "$ST $(J .didResolutionMetadata.error)" "502 internalError"
+VR "502"
 J .didResolutionMetadata.problemDetails.detail | grep -q "redirects are not followed" && t_ok "redirect: reason" || t_fail "redirect reason" "$(cat "$T_TMP/body")"
 scenario attack resolver-slow-host "the DID's host holds did.jsonl for 4 s (resolver --fetch-timeout 1000)" "502 within the time limit"
 t0=$(date +%s%N); get "$R3/$("$TT" did 5)"; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
