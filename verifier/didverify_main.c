@@ -523,7 +523,8 @@ static void serveHelp(FILE *f) {
     fprintf(f,
         "usage: didverify serve [--listen HOST:PORT] ROOTS [--threads N] [--max-conns N]\n"
         "                 [--max-conns-per-ip N] [--max-bytes N] [--fetch-timeout MS]\n"
-        "                 [--connect-timeout MS] [--cache-entries N] [--cache-max-ttl S]\n"
+        "                 [--connect-timeout MS] [--cache-entries N] [--cache-bytes N]\n"
+        "                 [--cache-max-ttl S]\n"
         "                 [--test-origin http://127.0.0.1:PORT]\n"
         "\n"
         "A DID resolver for did:webvh over HTTP (DID Resolution HTTP(S) binding; runs as a\n"
@@ -542,7 +543,7 @@ static void serveHelp(FILE *f) {
         "Logs are fetched as untrusted sources: https only, no redirects, no IP literals,\n"
         "DNS names only, at most --max-bytes per file, --fetch-timeout per request; what\n"
         "was fetched is cached for the log's ttl (at most --cache-max-ttl) for at most\n"
-        "--cache-entries DIDs (X-Cache: hit|miss).\n"
+        "--cache-entries DIDs and --cache-bytes bytes (X-Cache: hit|miss).\n"
         "\n"
         "  --listen HOST:PORT      default 127.0.0.1:8080 (port 0: any free port)\n"
         "  --threads N             request threads (default 4); --max-conns N (default 64),\n"
@@ -550,6 +551,7 @@ static void serveHelp(FILE *f) {
         "  --max-bytes N           largest file fetched (default %u; at most %u)\n"
         "  --fetch-timeout MS      one fetch in all (default 10000); --connect-timeout MS (5000)\n"
         "  --cache-entries N       DIDs cached (default 1000; 0: no cache)\n"
+        "  --cache-bytes N         bytes of fetched files cached in all (default 268435456)\n"
         "  --cache-max-ttl S       cap on the log's ttl (default 3600; 0: no cache)\n"
         "  --test-origin URL       TESTS ONLY: fetch every https://host[:port] from this loopback\n"
         "                          origin (http://127.0.0.1:PORT or http://localhost:PORT) and\n"
@@ -577,7 +579,7 @@ static int numOpt(const optArgs *a, const char *name, long long lo, long long hi
 static int cmdServe(int argc, char **argv) {
     static const optSpec spec[] = {ROOT_SPEC, {"anchors", OPT_VALUE}, {"listen", OPT_VALUE}, {"threads", OPT_VALUE},
                                    {"max-conns", OPT_VALUE}, {"max-conns-per-ip", OPT_VALUE}, {"max-bytes", OPT_VALUE},
-                                   {"fetch-timeout", OPT_VALUE}, {"connect-timeout", OPT_VALUE}, {"cache-entries", OPT_VALUE},
+                                   {"fetch-timeout", OPT_VALUE}, {"connect-timeout", OPT_VALUE}, {"cache-entries", OPT_VALUE}, {"cache-bytes", OPT_VALUE},
                                    {"cache-max-ttl", OPT_VALUE}, {"test-origin", OPT_VALUE}, {NULL, 0}};
     optArgs a;
     rootOpts ro;
@@ -585,11 +587,12 @@ static int cmdServe(int argc, char **argv) {
     if (rc) return rc;
     if (a.help) { serveHelp(stdout); return EXIT_OK; }
     rootOptsFrom(&a, &ro);
-    long long threads, conns, perIp, maxBytes, fetchMs, connMs, entries, maxTtl;
+    long long threads, conns, perIp, maxBytes, fetchMs, connMs, entries, cacheBytes, maxTtl;
     if (numOpt(&a, "threads", 1, 256, 4, &threads) || numOpt(&a, "max-conns", 1, 65536, 64, &conns) ||
         numOpt(&a, "max-conns-per-ip", 1, 65536, 16, &perIp) || numOpt(&a, "max-bytes", 1, WEBVH_LOG_MAX, 16 << 20, &maxBytes) ||
         numOpt(&a, "fetch-timeout", 1, 600000, 10000, &fetchMs) || numOpt(&a, "connect-timeout", 1, 600000, 5000, &connMs) ||
-        numOpt(&a, "cache-entries", 0, 1000000, 1000, &entries) || numOpt(&a, "cache-max-ttl", 0, 1LL << 31, 3600, &maxTtl))
+        numOpt(&a, "cache-entries", 0, 1000000, 1000, &entries) ||
+        numOpt(&a, "cache-bytes", 0, 1LL << 40, 256LL << 20, &cacheBytes) || numOpt(&a, "cache-max-ttl", 0, 1LL << 31, 3600, &maxTtl))
         return EXIT_USAGE;
     char err[ERR_MAX];
     const char *origin = optGet(&a, "test-origin"), *listen = optGet(&a, "listen");
@@ -600,7 +603,7 @@ static int cmdServe(int argc, char **argv) {
     memset(&src, 0, sizeof src);
     if ((rc = openRoots(&ro, &src, "serve")) != EXIT_OK) return rc;
     resolverOpts o = {listen, (unsigned)threads, (unsigned)conns, (unsigned)perIp, 30000,
-                      {(size_t)maxBytes, (long)fetchMs, (long)connMs, origin}, (size_t)entries, maxTtl};
+                      {(size_t)maxBytes, (long)fetchMs, (long)connMs, origin}, (size_t)entries, (size_t)cacheBytes, maxTtl};
     if (resolverRun(&o, &src, err) < 0) {
         fprintf(stderr, "didverify serve: %s\n", err);
         rc = EXIT_UNAVAILABLE;

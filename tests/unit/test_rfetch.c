@@ -45,7 +45,7 @@ int main(void) {
     T_CHECK(rfetchTestOrigin("http://127.0.0.1:70000", err) < 0, "port out of range refused");
 
     /* rcache: kept until its expiry, replaced, bounded (the soonest to expire goes) */
-    rcache *c = rcacheNew(2);
+    rcache *c = rcacheNew(2, 1000);
     rcacheEntry e, got;
     memset(&e, 0, sizeof e);
     bufPuts(&e.file[0], "log-a");
@@ -56,12 +56,32 @@ int main(void) {
     T_CHECK(rcacheGet(c, "a", 1000, &got) == 0, "miss at expiry");
     rcachePut(c, "b", &e, 5000);
     rcachePut(c, "c", &e, 6000);
-    T_CHECK(rcacheSize(c) == 2, "bounded to 2");
+    T_CHECK(rcacheSize(c, NULL) == 2, "bounded to 2");
     T_CHECK(rcacheGet(c, "a", 0, &got) == 0, "the soonest to expire was evicted");
     T_CHECK(rcacheGet(c, "b", 0, &got) == 1, "b kept");
     rcacheEntryFree(&got);
     rcacheFree(c);
-    c = rcacheNew(0);
+    /* the byte bound: 3 entries of 400 bytes in 1000 bytes keep 2; one of 1001 is not kept */
+    c = rcacheNew(10, 1000);
+    rcacheEntry big, big2;
+    memset(&big, 0, sizeof big);
+    memset(&big2, 0, sizeof big2);
+    for (int i = 0; i < 400; i++) bufPutc(&big.file[0], 'x');
+    rcachePut(c, "p", &big, 100);
+    rcachePut(c, "q", &big, 300);
+    rcachePut(c, "r", &big, 200);
+    size_t bytes = 0;
+    T_CHECK(rcacheSize(c, &bytes) == 2 && bytes == 800, "byte bound: 2 of 3 kept (%zu bytes)", bytes);
+    T_CHECK(rcacheGet(c, "p", 0, &got) == 0, "byte bound: the soonest to expire went");
+    rcachePut(c, "q", &big, 400);
+    T_CHECK(rcacheSize(c, &bytes) == 2 && bytes == 800, "replacing an entry keeps the count of bytes");
+    for (int i = 0; i < 1001; i++) bufPutc(&big2.file[1], 'y');
+    rcachePut(c, "s", &big2, 900);
+    T_CHECK(rcacheGet(c, "s", 0, &got) == 0 && rcacheSize(c, &bytes) == 2 && bytes == 800, "an entry over the bound is not kept");
+    rcacheEntryFree(&big);
+    rcacheEntryFree(&big2);
+    rcacheFree(c);
+    c = rcacheNew(0, 1000);
     rcachePut(c, "a", &e, 1000);
     T_CHECK(rcacheGet(c, "a", 0, &got) == 0, "cache off: nothing kept");
     rcacheFree(c);

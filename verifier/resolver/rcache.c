@@ -14,14 +14,16 @@ typedef struct slot {
 struct rcache {
     pthread_mutex_t mu;
     slot *s;
-    size_t max;
+    size_t max, maxBytes, bytes;
 };
 
-rcache *rcacheNew(size_t max) {
+rcache *rcacheNew(size_t max, size_t maxBytes) {
     rcache *c = calloc(1, sizeof *c);
     if (!c) return NULL;
+    if (!maxBytes) max = 0;
     if (max && !(c->s = calloc(max, sizeof *c->s))) { free(c); return NULL; }
     c->max = max;
+    c->maxBytes = maxBytes;
     pthread_mutex_init(&c->mu, NULL);
     return c;
 }
@@ -32,7 +34,13 @@ void rcacheEntryFree(rcacheEntry *e) {
     memset(e, 0, sizeof *e);
 }
 
-static void slotClear(slot *s) {
+/* entryBytes: the bytes an entry holds. */
+static size_t entryBytes(const rcacheEntry *e) {
+    return e->file[0].len + e->file[1].len + e->file[2].len + e->anchoring.len;
+}
+
+static void slotClear(rcache *c, slot *s) {
+    if (s->did) c->bytes -= entryBytes(&s->e);
     free(s->did);
     rcacheEntryFree(&s->e);
     memset(s, 0, sizeof *s);
@@ -40,7 +48,7 @@ static void slotClear(slot *s) {
 
 void rcacheFree(rcache *c) {
     if (!c) return;
-    for (size_t i = 0; i < c->max; i++) slotClear(&c->s[i]);
+    for (size_t i = 0; i < c->max; i++) slotClear(c, &c->s[i]);
     free(c->s);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -75,24 +83,40 @@ int rcacheGet(rcache *c, const char *did, int64_t nowMs, rcacheEntry *out) {
     return hit;
 }
 
+/* soonest: the held slot closest to expiry (NULL when none). */
+static slot *soonest(rcache *c) {
+    slot *s = NULL;
+    for (size_t i = 0; i < c->max; i++)
+        if (c->s[i].did && (!s || c->s[i].expires < s->expires)) s = &c->s[i];
+    return s;
+}
+
 void rcachePut(rcache *c, const char *did, const rcacheEntry *e, int64_t expiresMs) {
-    if (!c->max) return;
+    size_t need = entryBytes(e);
+    if (!c->max || need > c->maxBytes) return;
     pthread_mutex_lock(&c->mu);
     slot *s = find(c, did);
+    if (s) slotClear(c, s);
+    while (c->bytes + need > c->maxBytes) slotClear(c, soonest(c));   /* bytes > 0: some slot is held */
     if (!s) {   /* a free slot, else the one that expires first */
-        for (size_t i = 0; i < c->max && (!s || s->did); i++)
-            if (!c->s[i].did || !s || c->s[i].expires < s->expires) s = &c->s[i];
+        for (size_t i = 0; i < c->max && !s; i++) if (!c->s[i].did) s = &c->s[i];
+        if (!s) slotClear(c, s = soonest(c));
     }
-    slotClear(s);
-    if ((s->did = strdup(did)) && entryCopy(&s->e, e) == 0) s->expires = expiresMs;
-    else slotClear(s);
+    if ((s->did = strdup(did)) && entryCopy(&s->e, e) == 0) {
+        s->expires = expiresMs;
+        c->bytes += need;
+    } else {
+        free(s->did);
+        memset(s, 0, sizeof *s);
+    }
     pthread_mutex_unlock(&c->mu);
 }
 
-size_t rcacheSize(rcache *c) {
+size_t rcacheSize(rcache *c, size_t *bytes) {
     size_t n = 0;
     pthread_mutex_lock(&c->mu);
     for (size_t i = 0; i < c->max; i++) n += c->s[i].did != NULL;
+    if (bytes) *bytes = c->bytes;
     pthread_mutex_unlock(&c->mu);
     return n;
 }

@@ -1,8 +1,9 @@
 /* rcache.h -- the resolver endpoint's cache: what was fetched and checked for a DID (its
  * did.jsonl, witness.json, did-witness.json and the anchoring report), kept for the
  * log's `ttl` (did:webvh v1.0: "how long resolvers may cache the resolved DID"), capped
- * by the server's maximum, in a table of at most `max` DIDs (when full, an expired entry
- * or else the one closest to expiry makes room).
+ * by the server's maximum, in a table of at most `max` DIDs and `maxBytes` bytes of files
+ * (when full, the entries closest to expiry make room; an entry larger than maxBytes is
+ * not kept): what strangers' hosts serve never grows the process past the bound.
  *
  * Thread safety: every call takes the cache's mutex; entries are copied in and out.
  * Errors: NULL (out of memory) / 0 or 1 answers. */
@@ -20,8 +21,9 @@ typedef struct rcacheEntry {
 
 typedef struct rcache rcache;
 
-/* rcacheNew: a cache of at most max DIDs (0: caching off). NULL when out of memory. */
-rcache *rcacheNew(size_t max);
+/* rcacheNew: a cache of at most max DIDs and maxBytes bytes (0: caching off). NULL when
+ * out of memory. */
+rcache *rcacheNew(size_t max, size_t maxBytes);
 void rcacheFree(rcache *c);
 
 /* rcacheGet: copy the entry of did into out (free with rcacheEntryFree) when it has not
@@ -32,8 +34,9 @@ int rcacheGet(rcache *c, const char *did, int64_t nowMs, rcacheEntry *out);
  * failed copy (out of memory) keeps nothing. */
 void rcachePut(rcache *c, const char *did, const rcacheEntry *e, int64_t expiresMs);
 
-/* rcacheSize: the entries held (expired ones included until replaced). */
-size_t rcacheSize(rcache *c);
+/* rcacheSize: the entries held (expired ones included until replaced); *bytes (may be
+ * NULL) the bytes they hold. */
+size_t rcacheSize(rcache *c, size_t *bytes);
 
 void rcacheEntryFree(rcacheEntry *e);
 

@@ -420,7 +420,7 @@ int resolverRun(const resolverOpts *o, rootsSrc *src, char *err) {
     s->o = *o;
     s->src = src;
     pthread_mutex_init(&s->rootsMu, NULL);
-    if (!(s->cache = rcacheNew(o->cacheMax))) { free(s); return errSet(err, "out of memory"); }
+    if (!(s->cache = rcacheNew(o->cacheMax, o->cacheBytes))) { free(s); return errSet(err, "out of memory"); }
     httpdBlockSignals();
     httpdOpts ho = {o->listen, o->threads, o->maxConns, o->maxConnsPerIp, o->idleTimeoutMs, 0};
     unsigned port = 0;

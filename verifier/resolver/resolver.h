@@ -21,6 +21,7 @@ typedef struct resolverOpts {
     long long idleTimeoutMs;
     rfetchRules fetch;               /* limits and the test origin */
     size_t cacheMax;                 /* DIDs kept at most (0: no cache) */
+    size_t cacheBytes;               /* bytes of files kept at most (0: no cache) */
     long long cacheMaxTtl;           /* seconds: the log's ttl is capped by this */
 } resolverOpts;
 
