@@ -40,6 +40,7 @@ cd "$WA_ROOT" || exit 1
 HP=$(freeport); t_bg "$TT" httpstatic "$FS" "$HP"; wait_port "$HP" 10
 RP=$(freeport)
 t_bg "$DV" serve --listen "127.0.0.1:$RP" --anchors "$T_TMP/anchors.json" --test-origin "http://127.0.0.1:$HP" 2>"$T_TMP/serve.log"
+SERVE_PID=$!
 wait_port "$RP" 10 || { t_fail "didverify serve starts" "$(cat "$T_TMP/serve.log")"; t_done; exit 1; }
 R=http://127.0.0.1:$RP/1.0/identifiers
 
@@ -196,4 +197,7 @@ get "$R/$TDID"
 t_eq "after ttl: a miss, version 2" "$XC $(J .didDocumentMetadata.versionNumber)" "miss 2"
 get "$R/$D0"
 t_eq "default ttl (3600): still a hit" "$XC" hit
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID"; rc=$?
+t_eq "SIGTERM: serve stops cleanly, exit 0 (under ASan: no leak)" "$rc" 0
+[ "$rc" = 0 ] || tail -20 "$T_TMP/serve.log"
 t_done
