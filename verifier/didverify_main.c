@@ -524,7 +524,7 @@ static void serveHelp(FILE *f) {
         "usage: didverify serve [--listen HOST:PORT] ROOTS [--threads N] [--max-conns N]\n"
         "                 [--max-conns-per-ip N] [--max-bytes N] [--fetch-timeout MS]\n"
         "                 [--connect-timeout MS] [--cache-entries N] [--cache-bytes N]\n"
-        "                 [--cache-max-ttl S]\n"
+        "                 [--cache-max-ttl S] [--stale-batches N|all]\n"
         "                 [--test-origin http://127.0.0.1:PORT]\n"
         "\n"
         "A DID resolver for did:webvh over HTTP (DID Resolution HTTP(S) binding; runs as a\n"
@@ -553,6 +553,9 @@ static void serveHelp(FILE *f) {
         "  --cache-entries N       DIDs cached (default 1000; 0: no cache)\n"
         "  --cache-bytes N         bytes of fetched files cached in all (default 268435456)\n"
         "  --cache-max-ttl S       cap on the log's ttl (default 3600; 0: no cache)\n"
+        "  --stale-batches N|all   read at most N manifests of later batches from the DID's\n"
+        "                          origin (https://host/batches/ID.json, same rules) to find a\n"
+        "                          rolled-back history (STALE); default 0: no scan\n"
         "  --test-origin URL       TESTS ONLY: fetch every https://host[:port] from this loopback\n"
         "                          origin (http://127.0.0.1:PORT or http://localhost:PORT) and\n"
         "                          accept the host localhost in DIDs\n"
@@ -580,7 +583,7 @@ static int cmdServe(int argc, char **argv) {
     static const optSpec spec[] = {ROOT_SPEC, {"anchors", OPT_VALUE}, {"listen", OPT_VALUE}, {"threads", OPT_VALUE},
                                    {"max-conns", OPT_VALUE}, {"max-conns-per-ip", OPT_VALUE}, {"max-bytes", OPT_VALUE},
                                    {"fetch-timeout", OPT_VALUE}, {"connect-timeout", OPT_VALUE}, {"cache-entries", OPT_VALUE}, {"cache-bytes", OPT_VALUE},
-                                   {"cache-max-ttl", OPT_VALUE}, {"test-origin", OPT_VALUE}, {NULL, 0}};
+                                   {"cache-max-ttl", OPT_VALUE}, {"test-origin", OPT_VALUE}, {"stale-batches", OPT_VALUE}, {NULL, 0}};
     optArgs a;
     rootOpts ro;
     int rc = parseCmd("serve", argc, argv, spec, 0, &a);
@@ -594,6 +597,10 @@ static int cmdServe(int argc, char **argv) {
         numOpt(&a, "cache-entries", 0, 1000000, 1000, &entries) ||
         numOpt(&a, "cache-bytes", 0, 1LL << 40, 256LL << 20, &cacheBytes) || numOpt(&a, "cache-max-ttl", 0, 1LL << 31, 3600, &maxTtl))
         return EXIT_USAGE;
+    uint64_t staleMax = 0;
+    const char *staleS = optGet(&a, "stale-batches");
+    if (staleS && !strcmp(staleS, "all")) staleMax = UINT64_MAX;
+    else if (staleS && optU64(staleS, &staleMax) < 0) return usage("serve", "--stale-batches is not a number or 'all'", staleS);
     char err[ERR_MAX];
     const char *origin = optGet(&a, "test-origin"), *listen = optGet(&a, "listen");
     if (!listen) listen = "127.0.0.1:8080";
@@ -603,7 +610,7 @@ static int cmdServe(int argc, char **argv) {
     memset(&src, 0, sizeof src);
     if ((rc = openRoots(&ro, &src, "serve")) != EXIT_OK) return rc;
     resolverOpts o = {listen, (unsigned)threads, (unsigned)conns, (unsigned)perIp, 30000,
-                      {(size_t)maxBytes, (long)fetchMs, (long)connMs, origin}, (size_t)entries, (size_t)cacheBytes, maxTtl};
+                      {(size_t)maxBytes, (long)fetchMs, (long)connMs, origin}, (size_t)entries, (size_t)cacheBytes, maxTtl, staleMax};
     if (resolverRun(&o, &src, err) < 0) {
         fprintf(stderr, "didverify serve: %s\n", err);
         rc = EXIT_UNAVAILABLE;

@@ -16,10 +16,11 @@ pipe_env "file://$FS" || pipe_env_failed
 SCID() { "$TT" did "$1" | cut -d: -f3; }
 DIRP=$FS/.well-known/did
 
-t_check "register 6 DIDs" "$TT" enqueue-dids 0 6
+t_check "register 7 DIDs" "$TT" enqueue-dids 0 7
 pipe_run; t_eq "genesis batch" "$RUN_RC" 0
-"$TT" events 0 6 12 ev >"$T_TMP/events.jsonl"
-t_expect_rc "submit 12 events" 0 "$AD" submit "$T_TMP/events.jsonl"
+cp -r "$FS/.well-known/did/$(SCID 6)" "$T_TMP/old6"      # DID 6 as of the genesis batch
+"$TT" events 0 7 14 ev >"$T_TMP/events.jsonl"
+t_expect_rc "submit 14 events" 0 "$AD" submit "$T_TMP/events.jsonl"
 pipe_run; t_eq "event batch" "$RUN_RC" 0
 unset WA_RPC_URLS
 t_expect_rc "anchors export" 0 "$DV" anchors export --rpc "$RPC_URL" --contract "$WA_CONTRACT" --out "$T_TMP/anchors.json"
@@ -141,6 +142,20 @@ t_eq "witness.json batch changed: verdict INVALID with the reason" "$(J .didDocu
 head -n 1 "$DIRP/$(SCID 3)/did.jsonl" >"$T_TMP/l" && mv "$T_TMP/l" "$DIRP/$(SCID 3)/did.jsonl"
 get "$R/$D3"
 t_eq "truncated log with later proofs: verdict STALE, version 1 resolved" "$(J .didDocumentMetadata.anchoring.verdict) $(J .didDocumentMetadata.versionNumber)" "STALE 1"
+
+scenario attack resolver-rollback "DID 6's whole folder (did.jsonl, witness.json, did-witness.json) served as of the genesis batch, after a later batch anchored 2 more versions" \
+    "without the scan: ANCHORED version 1 (what the folder shows); with --stale-batches: STALE, from the later batch's manifest"
+rm -rf "${DIRP:?}/$(SCID 6)"; cp -r "$T_TMP/old6" "$DIRP/$(SCID 6)"
+get "$R/$("$TT" did 6)"
+t_eq "rolled back, no scan: ANCHORED, version 1" "$ST $(J .didDocumentMetadata.anchoring.verdict) $(J .didDocumentMetadata.versionNumber)" "200 ANCHORED 1"
+RP4=$(freeport)
+t_bg "$DV" serve --listen "127.0.0.1:$RP4" --anchors "$T_TMP/anchors.json" --test-origin "http://127.0.0.1:$HP" --stale-batches all 2>"$T_TMP/serve4.log"
+wait_port "$RP4" 10
+get "http://127.0.0.1:$RP4/1.0/identifiers/$("$TT" did 6)"
+t_eq "rolled back, --stale-batches all: STALE" "$ST $(J .didDocumentMetadata.anchoring.verdict)" "200 STALE"
+J .didDocumentMetadata.anchoring.stale | grep -q "batch 1" && t_ok "STALE: names the later batch" || t_fail "stale reason" "$(J .didDocumentMetadata.anchoring)"
+get "http://127.0.0.1:$RP4/1.0/identifiers/$D0"
+t_eq "with the scan, an up-to-date DID: ANCHORED" "$ST $(J .didDocumentMetadata.anchoring.verdict) $(J .didDocumentMetadata.anchoring.freshness.complete)" "200 ANCHORED true"
 
 scenario attack resolver-ip-literal "GET /1.0/identifiers/ a did:webvh whose host is an IP literal (127.0.0.1%3APORT, 2130706433, 0x7f.1, [::1])" \
     "400 invalidDid; nothing is fetched"

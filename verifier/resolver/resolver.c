@@ -16,6 +16,7 @@
 #include "didlog/webvh.h"
 #include "verifier/report.h"
 #include "verifier/verify.h"
+#include "verifier/proof/manifest.h"
 #include "verifier/proof/witness.h"
 #include "verifier/resolver/rcache.h"
 #include "verifier/resolver/resolver.h"
@@ -189,6 +190,27 @@ static int didUrlOf(const char *rest, buf *out, char *err) {
 
 enum { LOAD_CHAIN = 10 };   /* load: the chain could not be asked (beside RFETCH_*) */
 
+/* The manifests of later batches (the STALE scan), from the DID's origin under the rules. */
+typedef struct manCtx {
+    server *s;
+    const didParts *p;
+} manCtx;
+
+/* getManifest: a staleGetFn: https://host[:port]/batches/<id>.json. */
+static int getManifest(void *ctx, uint64_t id, buf *out, char *err) {
+    manCtx *m = ctx;
+    buf url = BUF_INIT;
+    long status;
+    rfetchRules r = m->s->o.fetch;
+    if (MANIFEST_MAX_BYTES < r.maxBytes) r.maxBytes = MANIFEST_MAX_BYTES;
+    int rc = m->p->port ? bufPrintf(&url, "https://%s:%d/batches/%llu.json", m->p->host, m->p->port, (unsigned long long)id)
+                        : bufPrintf(&url, "https://%s/batches/%llu.json", m->p->host, (unsigned long long)id);
+    if (rc < 0) return errSet(err, "out of memory");
+    int k = rfetchGet(&r, (const char *)url.p, out, &status, err);
+    bufFree(&url);
+    return k == RFETCH_OK ? 1 : k == RFETCH_NOTFOUND ? 0 : -1;
+}
+
 /* load: the published files of did (parsed p) and their anchoring report, from the cache
  * (*hit = 1) or fetched and checked now. RFETCH_OK, another RFETCH_* (did.jsonl, or a
  * proof file that failed otherwise than 404), or LOAD_CHAIN; err says why. */
@@ -210,9 +232,12 @@ static int load(server *s, const char *did, const didParts *p, rcacheEntry *e, i
     }
     bufFree(&url);
     if (rc != RFETCH_OK) return rc;
+    manCtx mc = {s, p};
+    staleSource fresh = {getManifest, &mc, s->o.staleBatches};
     historyInput in = {e->file[0].p ? (const char *)e->file[0].p : "", e->file[0].len,
                        e->have[1] ? (const char *)e->file[1].p : NULL, e->file[1].len,
-                       e->have[2] ? (const char *)e->file[2].p : NULL, e->file[2].len, did, 0, NULL};
+                       e->have[2] ? (const char *)e->file[2].p : NULL, e->file[2].len, did, 0,
+                       s->o.staleBatches ? &fresh : NULL};
     historyReport hr;
     pthread_mutex_lock(&s->rootsMu);
     int k = verifyHistory(&in, s->src, &hr, err);

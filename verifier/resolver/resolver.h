@@ -12,6 +12,7 @@
 #ifndef WA_RESOLVER_H
 #define WA_RESOLVER_H
 #include <stddef.h>
+#include <stdint.h>
 #include "verifier/roots.h"
 #include "verifier/resolver/rfetch.h"
 
@@ -23,6 +24,7 @@ typedef struct resolverOpts {
     size_t cacheMax;                 /* DIDs kept at most (0: no cache) */
     size_t cacheBytes;               /* bytes of files kept at most (0: no cache) */
     long long cacheMaxTtl;           /* seconds: the log's ttl is capped by this */
+    uint64_t staleBatches;           /* manifests of later batches read for STALE (0: no scan) */
 } resolverOpts;
 
 /* resolverRun: serve until SIGINT or SIGTERM, reading roots from src (borrowed, opened).
