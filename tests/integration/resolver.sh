@@ -116,6 +116,17 @@ t_eq "DID URL path: the file through #files" "$ST $(J .dereferencingMetadata.con
 VR "dereferencing 200"
 get "$R/$D0/nothing.json"
 t_eq "DID URL path to a missing file: 404" "$ST" 404
+get "$R/$D0/whois"
+t_eq "/whois with no whois.vp published: 404 notFound" "$ST $(J .dereferencingMetadata.error)" "404 notFound"
+echo '{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiablePresentation"]}' >"$DIRP/$(SCID 0)/whois.vp"
+get "$R/$D0/whois"
+t_eq "/whois: whois.vp through the #whois service" "$ST $(J '.contentStream.type[0]')" "200 VerifiablePresentation"
+get -H 'Accept: application/json' "$R/$D0/whois"
+t_eq "/whois, Accept application/json: the presentation alone" "$ST|$CT|$(J '.type[0]')" "200|application/json|VerifiablePresentation"
+st=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -I "$R/$D0")
+t_eq "HEAD: 200, no body" "$st" "200 0"
+seq 1 24 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' "$R/$D0?versionNumber=1" >"$T_TMP/par"
+t_eq "24 requests, 8 at a time: all 200" "$(sort -u "$T_TMP/par" | tr '\n' ' ')" "200 "
 get "$R/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 t_eq "did:key: 501 methodNotSupported" "$ST $(J .didResolutionMetadata.error)" "501 methodNotSupported"
 VR "501"
