@@ -108,6 +108,10 @@ get "$R/$D0%23$(J '.didDocument.verificationMethod[0].id' | sed 's/.*#//')"
 t_eq "#fragment (as %23): the node" "$ST $(J .dereferencingMetadata.contentType)" "200 application/did+ld+json"
 get -H 'Accept: application/did+ld+json' "$R/$D0%23nothere"
 t_eq "#fragment missing: 404" "$ST" 404
+get -H 'Accept: application/did-resolution;q=0, application/did+ld+json;q=0.5' "$R/$D0"
+t_eq "Accept with q=0 on the result: the document" "$ST|$CT" "200|application/did+ld+json"
+get "$R/$(jq -rn --arg d "$D0#$(jq -r '.verificationMethod[0].id' "$T_TMP/body" | sed 's/.*#//')" '$d|@uri')"
+t_eq "URL-encoded DID URL with a fragment: the node" "$ST $(J '.contentStream.type')" "200 Multikey"
 get -H 'Accept: text/uri-list' "$R/$D0?service=files&relativeRef=/did.jsonl"
 t_eq "?service=files&relativeRef: the URL, text/uri-list" "$ST|$CT" "200|text/uri-list"
 grep -q "^https://.*/did.jsonl$" "$T_TMP/body" && t_ok "service URL body" || t_fail "service URL body" "$(cat "$T_TMP/body")"
@@ -167,6 +171,15 @@ t_eq "rolled back, --stale-batches all: STALE" "$ST $(J .didDocumentMetadata.anc
 J .didDocumentMetadata.anchoring.stale | grep -q "batch 1" && t_ok "STALE: names the later batch" || t_fail "stale reason" "$(J .didDocumentMetadata.anchoring)"
 get "http://127.0.0.1:$RP4/1.0/identifiers/$D0"
 t_eq "with the scan, an up-to-date DID: ANCHORED" "$ST $(J .didDocumentMetadata.anchoring.verdict) $(J .didDocumentMetadata.anchoring.freshness.complete)" "200 ANCHORED true"
+
+scenario attack resolver-path-traversal "DID URL paths that climb out of the DID's folder: /../../etc/passwd sent as is, /%2E%2E/x, /a/%2E/b, an encoded slash /a%2Fb" \
+    "400 invalidDidUrl; nothing is fetched"
+st=$(curl -s --path-as-is -o "$T_TMP/body" -w '%{http_code}' "$R/$D0/../../etc/passwd")
+t_eq "/../../etc/passwd (as is): 400 invalidDidUrl" "$st $(J .dereferencingMetadata.error)" "400 invalidDidUrl"
+for p in /%2E%2E/x /a/%2E/b /a%2Fb; do
+    get "$R/$D0$p"
+    t_eq "path $p: 400 invalidDidUrl" "$ST $(J .dereferencingMetadata.error)" "400 invalidDidUrl"
+done
 
 scenario attack resolver-ip-literal "GET /1.0/identifiers/ a did:webvh whose host is an IP literal (127.0.0.1%3APORT, 2130706433, 0x7f.1, [::1])" \
     "400 invalidDid; nothing is fetched"
