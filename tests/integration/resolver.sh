@@ -45,12 +45,14 @@ SERVE_PID=$!
 wait_port "$RP" 10 || { t_fail "didverify serve starts" "$(cat "$T_TMP/serve.log")"; t_done; exit 1; }
 R=http://127.0.0.1:$RP/1.0/identifiers
 
-# get NAME URL [curl args]: body in $T_TMP/body, status in ST, content type in CT, X-Cache in XC.
+# get [curl args] URL: body in $T_TMP/body, status in ST, content type in CT, X-Cache in XC,
+# Cache-Control in CC.
 get() {
     curl -s -o "$T_TMP/body" -D "$T_TMP/hdr" "$@"
     ST=$(head -1 "$T_TMP/hdr" | cut -d' ' -f2)
     CT=$(grep -i '^content-type:' "$T_TMP/hdr" | cut -d' ' -f2- | tr -d '\r')
     XC=$(grep -i '^x-cache:' "$T_TMP/hdr" | cut -d' ' -f2- | tr -d '\r')
+    CC=$(grep -i '^cache-control:' "$T_TMP/hdr" | cut -d' ' -f2- | tr -d '\r')
 }
 J() { jq -r "$1" "$T_TMP/body"; }
 # VR NAME: the last answer is a valid resolveDid response of its status and Content-Type in
@@ -87,6 +89,7 @@ get "$R/$D0?versionTime=2999-01-01T00:00:00Z"
 t_eq "?versionTime in the future: the latest" "$ST $(J .didDocumentMetadata.versionNumber)" "200 3"
 get "$R/$D0?versionNumber=9"
 t_eq "?versionNumber=9: 404 notFound" "$ST $(J .didResolutionMetadata.error)" "404 notFound"
+t_eq "an error is not to be cached: no-store" "$CC" "no-store"
 VR "404"
 ENC=$(jq -rn --arg d "$D0" '$d|@uri')
 get "$R/$ENC?versionNumber=1"
@@ -227,6 +230,7 @@ scenario_close
 # The ttl cache: the log says ttl 2.
 get "$R/$TDID"
 t_eq "ttl log: first resolve is a miss" "$ST $XC $(J .didDocumentMetadata.ttl)" "200 miss 2"
+t_eq "Cache-Control of a fetched answer: the log's ttl" "$CC" "max-age=2"
 cd "$T_TMP" && "$DL" update ttl.jsonl --key k.json --add-service '{"id":"#x","type":"X","serviceEndpoint":"https://example.com/x"}' >/dev/null && cd "$WA_ROOT"
 cp "$T_TMP/ttl.jsonl" "$FS/t/$TS/did.jsonl"
 get "$R/$TDID"
@@ -236,6 +240,7 @@ get "$R/$TDID"
 t_eq "after ttl: a miss, version 2" "$XC $(J .didDocumentMetadata.versionNumber)" "miss 2"
 get "$R/$D0"
 t_eq "default ttl (3600): still a hit" "$XC" hit
+case "$CC" in max-age=*) [ "${CC#max-age=}" -le 3600 ] && [ "${CC#max-age=}" -gt 3000 ] && t_ok "a hit's Cache-Control: what is left of the ttl ($CC)" || t_fail "hit max-age" "$CC" ;; *) t_fail "hit max-age" "$CC" ;; esac
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID"; rc=$?
 t_eq "SIGTERM: serve stops cleanly, exit 0 (under ASan: no leak)" "$rc" 0
 [ "$rc" = 0 ] || tail -20 "$T_TMP/serve.log"

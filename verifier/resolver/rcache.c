@@ -79,6 +79,7 @@ int rcacheGet(rcache *c, const char *did, int64_t nowMs, rcacheEntry *out) {
     pthread_mutex_lock(&c->mu);
     slot *s = find(c, did);
     int hit = s && nowMs < s->expires && entryCopy(out, &s->e) == 0;
+    if (hit) out->expires = s->expires;
     pthread_mutex_unlock(&c->mu);
     return hit;
 }

@@ -17,6 +17,7 @@ typedef struct rcacheEntry {
     buf file[3];              /* did.jsonl, witness.json, did-witness.json */
     int have[3];              /* published (did.jsonl always, when cached) */
     buf anchoring;            /* the anchoring report, JSON text */
+    int64_t expires;          /* rcacheGet: when the entry expires (ms, the caller's clock) */
 } rcacheEntry;
 
 typedef struct rcache rcache;

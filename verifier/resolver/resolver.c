@@ -42,9 +42,9 @@ typedef struct request {
 /* ---- answers ---- */
 
 /* reply: body s[0..n) with status, content type and the common headers; xcache "hit" /
- * "miss" or NULL. */
+ * "miss" or NULL; maxAge: seconds a client may cache the answer (Cache-Control), < 0 none. */
 static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *ctype, const char *s, size_t n,
-                             const char *xcache, int closeConn) {
+                             const char *xcache, long long maxAge, int closeConn) {
     struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)s, MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO;
     if (closeConn) MHD_add_response_header(r, "Connection", "close");
@@ -52,6 +52,9 @@ static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *c
     MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
     MHD_add_response_header(r, "Vary", "Accept");
     if (xcache) MHD_add_response_header(r, "X-Cache", xcache);
+    char cc[40] = "no-store";
+    if (maxAge >= 0) snprintf(cc, sizeof cc, "max-age=%lld", maxAge);
+    MHD_add_response_header(r, "Cache-Control", cc);
     if (status == 405) MHD_add_response_header(r, "Allow", "GET, HEAD");
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
@@ -60,12 +63,12 @@ static enum MHD_Result reply(struct MHD_Connection *c, int status, const char *c
 
 /* replyJson: v (stolen) in RFC 8785 (JCS) form: numbers as the log holds them. */
 static enum MHD_Result replyJson(struct MHD_Connection *c, int status, const char *ctype, json_t *v, const char *xcache,
-                                 int closeConn) {
+                                 long long maxAge, int closeConn) {
     size_t n = 0;
     char *s = v ? jcsDump(v, &n, NULL) : NULL;
     json_decref(v);
-    if (!s) return reply(c, 500, "application/json", "{\"error\":\"internalError\"}", 25, NULL, 1);
-    enum MHD_Result rc = reply(c, status, ctype, s, n, xcache, closeConn);
+    if (!s) return reply(c, 500, "application/json", "{\"error\":\"internalError\"}", 25, NULL, -1, 1);
+    enum MHD_Result rc = reply(c, status, ctype, s, n, xcache, maxAge, closeConn);
     free(s);
     return rc;
 }
@@ -97,7 +100,7 @@ static json_t *errorResult(int deref, const char *code, const char *detail) {
 }
 
 static enum MHD_Result replyError(struct MHD_Connection *c, int status, int deref, const char *code, const char *detail) {
-    return replyJson(c, status, deref ? CT_DEREF : CT_RESULT, errorResult(deref, code, detail), NULL, 0);
+    return replyJson(c, status, deref ? CT_DEREF : CT_RESULT, errorResult(deref, code, detail), NULL, -1, 0);
 }
 
 /* statusOf: the HTTP status of a result's error code (NULL: 200). Codes a fetched log
@@ -269,6 +272,7 @@ typedef struct answer {
     json_t *body;                    /* the result (or the content alone) */
     const char *ctype;
     char ctBuf[128];                 /* the content type when it came from the result */
+    long long maxAge;                /* seconds the files stay cached here (Cache-Control of a 200) */
 } answer;
 
 /* resolveLoaded: the result for DID URL u (version query q) from the files in e; caches
@@ -292,6 +296,8 @@ static void resolveLoaded(server *s, const webvhDidUrl *u, const webvhQuery *q, 
     long long ttl = head ? head->act.ttl : WEBVH_TTL_DEFAULT;
     if (ttl > s->o.cacheMaxTtl) ttl = s->o.cacheMaxTtl;
     if (!hit && ttl > 0) rcachePut(s->cache, did, e, clockMonoMs() + ttl * 1000);
+    a->maxAge = hit ? (e->expires - clockMonoMs()) / 1000 : ttl;
+    if (a->maxAge < 0) a->maxAge = 0;
     json_t *res = webvhResolution(log, &r, q, err);
     json_t *dm = res ? json_object_get(res, "didDocumentMetadata") : NULL;
     if (dm && json_object_size(dm) && e->anchoring.len)
@@ -339,12 +345,14 @@ static void represent(answer *a, int deref, const char *accept) {
 
 /* replyAnswer: send a (its body stolen); a string content (text, a URL) goes as is. */
 static enum MHD_Result replyAnswer(struct MHD_Connection *c, answer *a, const char *xcache) {
+    long long maxAge = a->status == 200 || a->status == 410 ? a->maxAge : -1;
     if (json_is_string(a->body)) {
-        enum MHD_Result rc = reply(c, a->status, a->ctype, json_string_value(a->body), json_string_length(a->body), xcache, 0);
+        enum MHD_Result rc = reply(c, a->status, a->ctype, json_string_value(a->body), json_string_length(a->body), xcache,
+                                   maxAge, 0);
         json_decref(a->body);
         return rc;
     }
-    return replyJson(c, a->status, a->ctype, a->body, xcache, 0);
+    return replyJson(c, a->status, a->ctype, a->body, xcache, maxAge, 0);
 }
 
 /* doResolve: GET /1.0/identifiers/{did-or-did-url}. */
@@ -386,7 +394,7 @@ static enum MHD_Result doResolve(server *s, struct MHD_Connection *c, const char
     else if (k == RFETCH_REFUSED) rc = replyError(c, 400, deref, "invalidDid", err);
     else if (k != RFETCH_OK) rc = replyError(c, 502, deref, "internalError", err);
     else {
-        answer a = {0, NULL, NULL, ""};
+        answer a = {0, NULL, NULL, "", -1};
         resolveLoaded(s, &u, &q, &e, hit, &a, err);
         if (!a.body) rc = replyError(c, 500, deref, "internalError", err);
         else {
@@ -430,12 +438,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     (void)upload; (void)uploadSize;
     if (!rq || !rq->target) return MHD_NO;   /* uriLog could not allocate */
     const char *why = httpdFramingBad(c, version, rq->badTarget);
-    if (why) return replyJson(c, 400, "application/json", json_pack("{ss ss}", "error", "malformed", "detail", why), NULL, 1);
+    if (why) return replyJson(c, 400, "application/json", json_pack("{ss ss}", "error", "malformed", "detail", why), NULL, -1, 1);
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-        return replyJson(c, 405, "application/json", json_pack("{ss ss}", "error", "method", "detail", "GET or HEAD only"), NULL, 0);
-    if (!strcmp(url, "/health")) return replyJson(c, 200, "application/json", json_pack("{ss}", "status", "ok"), NULL, 0);
+        return replyJson(c, 405, "application/json", json_pack("{ss ss}", "error", "method", "detail", "GET or HEAD only"), NULL, -1, 0);
+    if (!strcmp(url, "/health")) return replyJson(c, 200, "application/json", json_pack("{ss}", "status", "ok"), NULL, -1, 0);
     if (strncmp(rq->target, PREFIX, strlen(PREFIX)))
-        return replyJson(c, 404, "application/json", json_pack("{ss ss}", "error", "notFound", "detail", "use GET " PREFIX "{did}"), NULL, 0);
+        return replyJson(c, 404, "application/json", json_pack("{ss ss}", "error", "notFound", "detail", "use GET " PREFIX "{did}"), NULL, -1, 0);
     return doResolve(s, c, rq->target + strlen(PREFIX));
 }
 
