@@ -55,6 +55,9 @@ get() {
     CC=$(grep -i '^cache-control:' "$T_TMP/hdr" | cut -d' ' -f2- | tr -d '\r')
 }
 J() { jq -r "$1" "$T_TMP/body"; }
+if command -v node >/dev/null; then
+    t_check "docs/openapi.yaml (with the resolver endpoint) is a valid OpenAPI 3.1 document" node "$WA_ROOT/tests/node/api-validate.mjs" spec "$WA_ROOT/docs"
+fi
 # VR NAME: the last answer is a valid resolveDid response of its status and Content-Type in
 # docs/openapi.yaml (swagger-parser + ajv, tests/node/api-validate.mjs).
 VR() {
