@@ -83,7 +83,7 @@ int queueScanScids(queue *q, const char *what, int (*fn)(void *arg, const char *
 void queueEntriesFree(queueEntries *es) {
     for (size_t i = 0; i < es->n; i++) {
         queueEntry *e = &es->e[i];
-        free(e->scid); free(e->id); free(e->did); free(e->payload);
+        free(e->scid); free(e->id); free(e->did); free(e->payload); free(e->traceparent);
     }
     free(es->e);
     memset(es, 0, sizeof *es);

@@ -95,6 +95,7 @@ typedef struct queueItem {
     size_t len;
     long long ratePerMin;
     long long budget, cost;        /* bytes; budget 0 = no budget check */
+    const char *traceparent;       /* W3C trace context kept with the entry (field "tp"), NULL/"" none */
     int rc;                        /* out: QUEUE_* or -1 (no answer) */
     char sid[QUEUE_SID_MAX];       /* out: stream id when QUEUE_OK */
     long long retryAfter;          /* out: seconds when QUEUE_RATE */
@@ -113,6 +114,7 @@ typedef struct queueEntry {
     char *scid, *id, *did;
     char *payload;
     size_t len;
+    char *traceparent;             /* its "tp" field (trace.h), NULL when it has none */
 } queueEntry;
 
 typedef struct queueEntries {

@@ -24,7 +24,7 @@
     "end\n"
 
 /* KEYS: stream, status, rate, DID registry. ARGV: scid, id, did, body, limit, now_ms,
- * budget, cost. A budget > 0 refuses ({3, bytes used}) an event whose cost does not fit
+ * budget, cost, traceparent ('' = none: no "tp" field). A budget > 0 refuses ({3, bytes used}) an event whose cost does not fit
  * in budget - (registry size + pending) and reserves it otherwise. */
 static const char luaEnqueue[] =
     "if redis.call('EXISTS', KEYS[2]) == 1 then return {1, ''} end\n"
@@ -38,7 +38,9 @@ static const char luaEnqueue[] =
     "               math.max(0, tonumber(redis.call('HGET', KEYS[4], 'pending') or '0'))\n"
     "  if used + tonumber(ARGV[8]) > budget then return {3, tostring(used)} end\n"
     "end\n"
-    "local sid = redis.call('XADD', KEYS[1], '*', 'scid', ARGV[1], 'id', ARGV[2], 'did', ARGV[3], 'body', ARGV[4])\n"
+    "local f = {'scid', ARGV[1], 'id', ARGV[2], 'did', ARGV[3], 'body', ARGV[4]}\n"
+    "if ARGV[9] ~= '' then f[9] = 'tp'; f[10] = ARGV[9] end\n"
+    "local sid = redis.call('XADD', KEYS[1], '*', unpack(f))\n"
     "redis.call('HSET', KEYS[2], 'status', 'queued', 'sid', sid, 'received', ARGV[6])\n"
     "if reserve then\n"
     "  redis.call('HSET', KEYS[2], 'reserved', ARGV[8])\n"
@@ -59,12 +61,14 @@ static const char luaDead[] =
     "redis.call('XDEL', KEYS[1], ARGV[2])\n"
     "return 0\n";
 
-/* KEYS: stream, status. ARGV: group, sid, scid, id, did, body, now_ms.
+/* KEYS: stream, status. ARGV: group, sid, scid, id, did, body, now_ms, traceparent ('' none).
  * Re-queue: a fresh copy at the stream's end (the replay marker is the status hash, which
  * is kept), then the old entry acknowledged and deleted. Done already = old entry gone. */
 static const char luaRequeue[] =
     "if #redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2]) == 0 then return '' end\n"
-    "local sid = redis.call('XADD', KEYS[1], '*', 'scid', ARGV[3], 'id', ARGV[4], 'did', ARGV[5], 'body', ARGV[6])\n"
+    "local f = {'scid', ARGV[3], 'id', ARGV[4], 'did', ARGV[5], 'body', ARGV[6]}\n"
+    "if ARGV[8] ~= '' then f[9] = 'tp'; f[10] = ARGV[8] end\n"
+    "local sid = redis.call('XADD', KEYS[1], '*', unpack(f))\n"
     "redis.call('HSET', KEYS[2], 'status', 'queued', 'sid', sid, 'requeued', ARGV[7])\n"
     "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
     "redis.call('XDEL', KEYS[1], ARGV[2])\n"
@@ -192,8 +196,8 @@ static int rPing(queue *q, char *err) {
 /* The EVALSHA of one item, with the strings it names. */
 typedef struct encArgs {
     char kStream[96], kStatus[256], kRate[256], kReg[256], lim[24], ts[24], win[24], bud[24], cost[24];
-    const char *av[15];
-    size_t al[15];
+    const char *av[16];
+    size_t al[16];
 } encArgs;
 
 static void encBuild(queue *q, const queueItem *it, long long now, encArgs *a) {
@@ -208,9 +212,10 @@ static void encBuild(queue *q, const queueItem *it, long long now, encArgs *a) {
     snprintf(a->bud, sizeof a->bud, "%lld", it->budget > 0 ? it->budget : 0);
     snprintf(a->cost, sizeof a->cost, "%lld", it->cost > 0 ? it->cost : 0);
     const char *av[] = {"EVALSHA", ((rq *)q->be)->sha[L_ENQUEUE], "4", a->kStream, a->kStatus, a->kRate, a->kReg,
-                        it->scid, it->id, it->did, it->payload, a->lim, a->ts, a->bud, a->cost};
+                        it->scid, it->id, it->did, it->payload, a->lim, a->ts, a->bud, a->cost,
+                        it->traceparent ? it->traceparent : ""};
     memcpy(a->av, av, sizeof av);
-    for (int i = 0; i < 15; i++) a->al[i] = i == 10 ? it->len : strlen(av[i]);
+    for (int i = 0; i < 16; i++) a->al[i] = i == 10 ? it->len : strlen(av[i]);
 }
 
 /* takeAnswer: the script's reply {code, sid | pttl | used} into it. 0 / -1 + err. */
@@ -266,7 +271,7 @@ static int rEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
         size_t m = n - off < CHUNK ? n - off : CHUNK;
         for (size_t i = 0; i < m; i++) {
             encBuild(q, &it[off + i], now, &a[i]);
-            c[i] = (qlinkCmd){15, a[i].av, a[i].al, NULL};
+            c[i] = (qlinkCmd){16, a[i].av, a[i].al, NULL};
         }
         int sent = qlinkPipeline(qlinkOf(q), 0, c, m, err);
         for (size_t i = 0; i < m; i++)   /* the answered ones, also when the connection failed */
@@ -325,7 +330,8 @@ static int addEntry(queueEntries *out, const redisReply *el, char *err) {
         const redisReply *k = f->element[i], *v = f->element[i + 1];
         if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) continue;
         char **dst = !strcmp(k->str, "scid") ? &e->scid : !strcmp(k->str, "id") ? &e->id
-                   : !strcmp(k->str, "did") ? &e->did : !strcmp(k->str, "body") ? &e->payload : NULL;
+                   : !strcmp(k->str, "did") ? &e->did : !strcmp(k->str, "body") ? &e->payload
+                   : !strcmp(k->str, "tp") ? &e->traceparent : NULL;
         if (!dst || *dst) continue;
         if (!(*dst = dupN(v->str, v->len))) return errSet(err, "out of memory");
         if (dst == &e->payload) e->len = v->len;
@@ -468,11 +474,12 @@ static int rRequeue(queue *q, int shard, const char *stream, const queueEntry *e
     queueKey(q, shard, stream, NULL, NULL, kStream, sizeof kStream);
     queueKey(q, shard, stream, e->scid, e->id, kStatus, sizeof kStatus);
     snprintf(ts, sizeof ts, "%lld", (long long)clockWallMs());
-    const char *av[] = {kStream, kStatus, QUEUE_GROUP, e->sid, e->scid, e->id, e->did, e->payload, ts};
-    size_t al[9];
-    for (int i = 0; i < 9; i++) al[i] = strlen(av[i]);
+    const char *av[] = {kStream, kStatus, QUEUE_GROUP, e->sid, e->scid, e->id, e->did, e->payload, ts,
+                        e->traceparent ? e->traceparent : ""};
+    size_t al[10];
+    for (int i = 0; i < 10; i++) al[i] = strlen(av[i]);
     al[7] = e->len;
-    redisReply *r = evalsha(q, QLINK_IDEMPOTENT, L_REQUEUE, 2, av, al, 9, err);
+    redisReply *r = evalsha(q, QLINK_IDEMPOTENT, L_REQUEUE, 2, av, al, 10, err);
     if (!r) return -1;
     newSid[0] = 0;
     if (r->type == REDIS_REPLY_STRING) snprintf(newSid, QUEUE_SID_MAX, "%.*s", (int)r->len, r->str);
