@@ -252,4 +252,27 @@ t_eq "the verification method" "$(field "$T_TMP/last.out" r.contentStream.id)" "
 t_expect_rc "<did>#nosuch: notFound" 1 $D resolve "$NDID#nosuch" --base-url "$BASE"
 t_expect_rc "<did>?versionNumber=1#num: notFound (version 1 had no #num)" 1 $D resolve "$NDID?versionNumber=1#num" --base-url "$BASE"
 
+scenario attack parallel-did-web "a did:web-only resolver (npm web-did-resolver + did-resolver, tests/node/didweb-resolve.mjs) resolves the did:web DIDs of didlog's logs from the did.json that didlog did-web writes beside did.jsonl" \
+    "it resolves did:web:example.com:own to the log's latest document (v1.0 'Publishing a Parallel did:web DID'): id did:web, every did:webvh:<SCID>: reference rewritten, the did:webvh DID in alsoKnownAs, implicit #files kept with the document's own #whois, numbers as the log holds them; a deactivated DID gets no did.json (exit 1), a did.json served for another DID is refused by the resolver"
+RESWEB="node $WA_ROOT/tests/node/didweb-resolve.mjs"
+t_check "didlog did-web own.jsonl" $D did-web own.jsonl --out www/own/did.json
+t_expect_rc "web-did-resolver resolves did:web:example.com:own" 0 $RESWEB did:web:example.com:own "$BASE"
+t_eq "it fetched did.json beside did.jsonl" "$(field "$T_TMP/last.out" r.fetched[0])" "https://example.com/own/did.json"
+t_eq "id: the did:web DID" "$(field "$T_TMP/last.out" r.didDocument.id)" "did:web:example.com:own"
+t_eq "alsoKnownAs: the did:webvh DID" "$(field "$T_TMP/last.out" r.didDocument.alsoKnownAs)" "[\"$WDID\"]"
+t_eq "no did:webvh:<SCID>: reference left besides alsoKnownAs" \
+    "$(field "$T_TMP/last.out" 'JSON.stringify({...r.didDocument,alsoKnownAs:0}).includes("did:webvh:")')" false
+t_eq "verification methods: the log's keys under the did:web id" "$(field "$T_TMP/last.out" 'r.didDocument.verificationMethod.map(v=>v.id.replace(/#.*/,"")+" "+v.publicKeyMultibase).join()')" \
+    "$(field own-res.json 'r.didDocument.verificationMethod.map(v=>"did:web:example.com:own "+v.publicKeyMultibase).join()')"
+t_eq "#files: implicit, the did:webvh files base" "$(field "$T_TMP/last.out" 'r.didDocument.service.find(s=>s.id==="did:web:example.com:own#files").serviceEndpoint')" "https://example.com/own/"
+t_eq "the document's own #whois kept, not doubled" "$(field "$T_TMP/last.out" 'r.didDocument.service.filter(s=>/#whois$/.test(s.id)).map(s=>s.serviceEndpoint).join()')" "https://example.com/own/vp/alice.vp"
+t_check "did-web of nums.jsonl" $D did-web nums.jsonl --out www/nums/did.json
+t_check "did.json holds 690 and 0.6 as the log does" grep -q '"massKg":690,"serviceEndpoint":"https://example.com","share":0.6' www/nums/did.json
+t_expect_rc "a deactivated DID: no did.json (exit 1)" 1 $D did-web plain.jsonl --out www/dids/alice/did.json
+t_check "nothing written" test ! -e www/dids/alice/did.json
+t_expect_rc "an invalid log: exit 1" 1 $D did-web pre.jsonl
+t_expect_rc "a file that cannot be read: exit 3" 3 $D did-web nosuch.jsonl
+cp www/own/did.json www/nums/did.json
+t_expect_rc "a did.json served for another DID: the resolver refuses it" 1 $RESWEB did:web:example.com:nums "$BASE"
+
 t_done
