@@ -1,6 +1,7 @@
 /* publish.c -- publish an anchored batch: per DID witness.json, then did-witness.json,
- * then did.jsonl (conditional writes, idempotent), the batch manifest, status records
- * and the DID registry.
+ * then did.jsonl (conditional writes, idempotent), then did.json (the parallel did:web
+ * document of the new head, didlog/didweb.h), the batch manifest, status records and the
+ * DID registry.
  *
  * Idempotent: every object is computed from what the store holds now plus the batch's
  * entries; an object that already holds them is not written again. A did.jsonl that
@@ -22,6 +23,7 @@
 #include "core/rfc3339.h"
 #include "core/io/clock.h"
 #include "didlog/webvh.h"
+#include "didlog/didweb.h"
 #include "verifier/proof/manifest.h"
 #include "verifier/proof/witness.h"
 #include "anchord/pipeline/batch.h"
@@ -182,6 +184,28 @@ static int prepDw(pubCtx *pc, didWork *w, char *err) {
     return rc;
 }
 
+/* prepDj: did.json, the parallel did:web document of the last new entry (did:webvh v1.0
+ * "Publishing a Parallel did:web DID"), put after did.jsonl unconditionally: it is derived
+ * from the log, only the writer whose did.jsonl write won puts it, and a reader never sees
+ * a did:web document of a version not yet in did.jsonl. A head that deactivates the DID
+ * has none (the worker never writes one; a genesis cannot be one). 0 / -1 + err. */
+static int prepDj(didWork *w, char *err) {
+    const newEntry *n = &w->ne[w->nne - 1];
+    bufFree(&w->newDj);
+    w->putDj = 0;
+    json_t *e = jsonParse(n->line, n->len, WEBVH_LINE_MAX, 64, err);
+    if (!e) return -1;
+    json_t *st = json_object_get(e, "state"), *web = NULL;
+    int rc = 0;
+    if (!json_is_true(json_object_get(json_object_get(e, "parameters"), "deactivated"))) {
+        if (!(web = webvhDidWebDoc(st, err)) || jcsAppend(web, &w->newDj, err) < 0) rc = -1;
+        else w->putDj = 1;
+    }
+    json_decref(web);
+    json_decref(e);
+    return rc;
+}
+
 /* headState: keys, head versionId and the budget's vbase after the batch, from the last
  * new entry. */
 static int headState(const pipeCtx *c, didWork *w, char *err) {
@@ -206,9 +230,9 @@ static void pubFail(didWork *w, const char *what, const char *why) {
     snprintf(w->err, sizeof w->err, "%s: %.200s", what, why);
 }
 
-/* filesBytes: the bytes of w's three objects once published as prepared. */
+/* filesBytes: the bytes of w's four objects once published as prepared. */
 static size_t filesBytes(const didWork *w) {
-    return (w->putLog ? w->newLog.len : w->log.body.len) + w->newWj.len + w->newDw.len;
+    return (w->putLog ? w->newLog.len : w->log.body.len) + w->newWj.len + w->newDw.len + w->newDj.len;
 }
 
 /* budgetHeld: what is about to be published fits in WA_DID_BUDGET; else w is not
@@ -257,18 +281,26 @@ static void prepareOne(void *ctx, size_t i) {
     char e[ERR_MAX];
     if (prepWj(pc, w, e) < 0) pubFail(w, "witness.json", e);
     else if (prepDw(pc, w, e) < 0) pubFail(w, "did-witness.json", e);
+    else if (prepDj(w, e) < 0) pubFail(w, WEBVH_DIDWEB_NAME, e);
     else if (headState(pc->c, w, e) < 0) pubFail(w, "head state", e);
     else budgetHeld(pc->c, w);
 }
 
 /* ---- the put phases ---- */
 
-enum { PH_WJ, PH_DW, PH_LOG };
-static const char *const phaseName[] = {"witness.json", "did-witness.json", "did.jsonl"};
+enum { PH_WJ, PH_DW, PH_LOG, PH_DJ };
+static const char *const phaseName[] = {"witness.json", "did-witness.json", "did.jsonl", WEBVH_DIDWEB_NAME};
 
-static storeObj *phObj(didWork *w, int ph) { return ph == PH_WJ ? &w->wj : ph == PH_DW ? &w->dw : &w->log; }
-static buf *phBuf(didWork *w, int ph) { return ph == PH_WJ ? &w->newWj : ph == PH_DW ? &w->newDw : &w->newLog; }
-static int *phPut(didWork *w, int ph) { return ph == PH_WJ ? &w->putWj : ph == PH_DW ? &w->putDw : &w->putLog; }
+/* phObj: the object read from the store for phase ph (NULL for did.json: never read). */
+static storeObj *phObj(didWork *w, int ph) {
+    return ph == PH_WJ ? &w->wj : ph == PH_DW ? &w->dw : ph == PH_LOG ? &w->log : NULL;
+}
+static buf *phBuf(didWork *w, int ph) {
+    return ph == PH_WJ ? &w->newWj : ph == PH_DW ? &w->newDw : ph == PH_LOG ? &w->newLog : &w->newDj;
+}
+static int *phPut(didWork *w, int ph) {
+    return ph == PH_WJ ? &w->putWj : ph == PH_DW ? &w->putDw : ph == PH_LOG ? &w->putLog : &w->putDj;
+}
 
 /* getObj: key's current bytes into o (at most WA_DID_BUDGET). 0 / -1 + err (a store
  * error, or an object beyond the budget: this DID's failure). */
@@ -294,6 +326,7 @@ static int reread(pubCtx *pc, didWork *w, int ph, char *err) {
  * s3_conflicts_total (metrics.h: callers never count it again). */
 static void conflict(pubCtx *pc, didWork *w, int ph) {
     char e[ERR_MAX];
+    if (ph == PH_DJ) { pubFail(w, phaseName[ph], "an unconditional write answered a conflict"); return; }
     pc->b->nConflicts++;
     if (reread(pc, w, ph, e) < 0) { pubFail(w, phaseName[ph], e); return; }
     logKv(LL_WARN, "conditional write lost a race; read again", "{s:s,s:s,s:s}", "batch", pc->b->j.id, "did", w->did,
@@ -323,11 +356,11 @@ static int putPhase(pubCtx *pc, int ph, char *err) {
         for (size_t i = 0; i < b->nw; i++) {
             didWork *w = &b->w[i];
             if (!w->nne || w->unused || !*phPut(w, ph)) continue;
-            storeObj *o = phObj(w, ph);
+            const storeObj *o = phObj(w, ph);   /* NULL: did.json, put unconditionally (prepDj) */
             batchObjKey(pc->c, w->scid, phaseName[ph], keys[n], STORE_KEY_MAX);
             r[n] = (storeReq){.key = keys[n], .data = phBuf(w, ph)->p, .len = phBuf(w, ph)->len,
-                              .cond = o->found ? STORE_PUT_IF_MATCH : STORE_PUT_IF_ABSENT,
-                              .ifMatch = o->found ? o->etag : NULL};
+                              .cond = !o ? STORE_PUT_ANY : o->found ? STORE_PUT_IF_MATCH : STORE_PUT_IF_ABSENT,
+                              .ifMatch = o && o->found ? o->etag : NULL};
             who[n++] = i;
         }
         if (n == 0) break;
@@ -381,8 +414,8 @@ static int resync(pubCtx *pc, didWork *w, char *err) {
     if (prepared && getObj(pc, key, &o, e) == 0 && o.found && hasLines(&o.body, w)) {
         memcpy(w->newEtag, o.etag, STORE_ETAG_MAX);
         w->failed = w->unused = 0;
-        logKv(LL_WARN, "did.jsonl holds this batch's entries after all: published", "{s:s,s:s}", "batch", pc->b->j.id,
-              "did", w->did);
+        logKv(LL_WARN, "did.jsonl holds this batch's entries after all: published", "{s:s,s:s,s:s}", "batch", pc->b->j.id,
+              "did", w->did, "reason", w->err);
         bufFree(&o.body);
         return 0;
     }
@@ -524,7 +557,7 @@ static int records(pubCtx *pc, char *err) {
         shaHex(&w->newWj, infos[d]->wjSha);
         shaHex(&w->newDw, infos[d]->dwSha);
         didregMac(pc->c->regKey, w->scid, infos[d]);
-        infos[d]->size = (long long)(lb->len + w->newWj.len + w->newDw.len);
+        infos[d]->size = (long long)(lb->len + w->newWj.len + w->newDw.len + w->newDj.len);
         infos[d]->vbase = (long long)w->vbase;
         memcpy(infos[d]->keys, w->keys, sizeof w->keys);
         infos[d]->nkeys = w->nkeys;
@@ -548,6 +581,7 @@ int batchPublish(pipeCtx *c, const char *token, batch *b, char *err) {
     /* did:webvh order: the proofs before the log they prove (a reader never sees an
      * entry without its witness proof). */
     if (putPhase(&pc, PH_WJ, err) < 0 || putPhase(&pc, PH_DW, err) < 0 || putPhase(&pc, PH_LOG, err) < 0) return -1;
+    if (putPhase(&pc, PH_DJ, err) < 0) return -1;
     b->nPublished = b->nUnused = b->nFailed = 0;
     for (size_t i = 0; i < b->nw; i++) {
         didWork *w = &b->w[i];
