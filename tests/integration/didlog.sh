@@ -117,6 +117,16 @@ for c in basic rotate prerotate witness deactivate; do
 done
 t_expect_rc "ts witness log without its witness file: invalid" 1 $D verify ts/witness/did.jsonl
 
+scenario attack method-0.5 "a did:webvh:0.5 log written by didwebvh-ts 2.8 (createDID with method did:webvh:0.5), verified and resolved by didlog" \
+    "refused, invalidDid, the message naming the method version (docs/didwebvh.md 'Method versions': only did:webvh:1.0 logs are read), while didwebvh-ts resolves it by its 0.5 rules; a 1.0 log is read"
+t_check "ts wrote a did:webvh:0.5 log" grep -q '"method":"did:webvh:0.5"' ts/v05/did.jsonl
+oracle_v05=$($ORACLE resolve ts/v05/did.jsonl 2>&1)
+t_check "didwebvh-ts resolves it (its 0.5 rules)" grep -q '"ok":true' <<<"$oracle_v05"
+t_expect_rc "didlog verify refuses it: exit 1" 1 $D verify ts/v05/did.jsonl --json
+t_eq "invalidDid" "$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(r.didResolutionMetadata.error)' "$T_TMP/last.out")" invalidDid
+t_check "the message names the method version" grep -q "did:webvh:0.5" "$T_TMP/last.err"
+t_expect_rc "didlog did-web refuses it too" 1 $D did-web ts/v05/did.jsonl
+
 # --- didlog resolve over HTTP (127.0.0.1) -----------------------------------------
 PORT=$(freeport)
 mkdir -p www/.well-known www/dids/alice www/moved
