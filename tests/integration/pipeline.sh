@@ -96,6 +96,21 @@ done
 D7=$FS/.well-known/did/$(SCID 7)
 t_eq "registry size counts did.json" "$(RCLI HGET "wa:{s0}:did:$(SCID 7)" size)" \
     "$(cat "$D7/did.jsonl" "$D7/witness.json" "$D7/did-witness.json" "$D7/did.json" | wc -c)"
+scenario attack did-witness-pruned "after the genesis batch and the event batch (1,001 events over 300 DIDs: several versions each), the did-witness.json files" \
+    "per witness only its proof on the latest published version and on the version written with it (v1.0: 'prune ... to include only the last proof for each witness for a published DID log entry'; 'may at times legitimately contain two proofs for the same witness'): at most 2 items per DID, not one per version; every version of DID 3 still verifies with didlog and resolves in didwebvh-ts (a proof for version N covers every version <= N)"
+ok=0; items=0; for d in "$FS"/.well-known/did/*/; do
+    n=$(jq length "$d/did-witness.json"); items=$((items + n)); [ "$n" -le 2 ] && ok=$((ok + 1))
+done
+t_eq "at most 2 did-witness.json items per DID" "$ok" 300
+t_check "fewer items ($items) than versions (1301)" test "$items" -lt 1301
+D3=$FS/.well-known/did/$(SCID 3); V3=$(wc -l <"$D3/did.jsonl")
+t_check "DID 3 has more versions ($V3) than items ($(jq length "$D3/did-witness.json"))" test "$V3" -gt "$(jq length "$D3/did-witness.json")"
+ok=0; ts=0; for n in $(seq 1 "$V3"); do
+    "$WA_ROOT/$BIN/didlog" verify "$D3/did.jsonl" --witness "$D3/did-witness.json" --version-number "$n" >/dev/null 2>&1 && ok=$((ok + 1))
+    node "$WA_ROOT/tests/node/webvh-oracle.mjs" resolve "$D3/did.jsonl" "$D3/did-witness.json" --version-number "$n" 2>/dev/null | grep -q '"ok":true' && ts=$((ts + 1))
+done
+t_eq "didlog: every version of DID 3 verifies" "$ok" "$V3"
+t_eq "didwebvh-ts: every version of DID 3 resolves" "$ts" "$V3"
 ST=$(RCLI HMGET "wa:{s0}:events:$(SCID 3):ev-3-3" versionId batchId witness | paste -sd' ')
 [[ "$ST" == "2-"*" 1 .well-known/did/$(SCID 3)/witness.json" ]] && t_ok "status names version, batch and proof" || t_fail "status record" "$ST"
 
