@@ -83,9 +83,10 @@ static int decideLog(didWork *w) {
     return 0;
 }
 
+/* vnum: the version number of a versionId, 0 when it has none. */
 static uint64_t vnum(const char *vid) {
     uint64_t n = 0;
-    witnessVersionNumber(vid, &n);
+    if (vid) witnessVersionNumber(vid, &n);
     return n;
 }
 
@@ -150,9 +151,48 @@ static int hasWitnessProof(const json_t *item, const char *vm) {
     return 0;
 }
 
-/* prepDw: did-witness.json with our witness proof on every new version (kept when
- * present: a resumed batch does not re-sign). Items of unpublished versions at or above
- * our first version number are dropped. */
+/* pruneDw: keep, for each witness (a proof's verificationMethod), only its proof on the
+ * highest version <= base (the published head the batch builds on) and its proof on the
+ * highest version above it (the one written with this batch); items left without a proof
+ * are dropped. A proof for version N approves every version <= N (v1.0 "The Witness
+ * Proofs File"), and until did.jsonl is written a reader only sees versions <= base, so
+ * each published version stays witnessed at every moment. -1 out of memory. */
+static int pruneDw(json_t *arr, uint64_t base) {
+    json_t *best = json_object(), *item, *p;   /* vm -> [highest <= base, highest > base] */
+    size_t i, j;
+    if (!best) return -1;
+    json_array_foreach(arr, i, item) {
+        uint64_t n = vnum(jsonGetStr(item, "versionId"));
+        json_array_foreach(json_object_get(item, "proof"), j, p) {
+            const char *vm = jsonGetStr(p, "verificationMethod");
+            json_t *b = json_object_get(best, vm ? vm : "");
+            if (!b && json_object_set_new(best, vm ? vm : "", b = json_pack("[II]", (json_int_t)0, (json_int_t)0)) < 0) {
+                json_decref(best);
+                return -1;
+            }
+            json_t *slot = json_array_get(b, n > base);
+            if ((uint64_t)json_integer_value(slot) < n) json_integer_set(slot, (json_int_t)n);
+        }
+    }
+    for (i = json_array_size(arr); i-- > 0;) {
+        item = json_array_get(arr, i);
+        uint64_t n = vnum(jsonGetStr(item, "versionId"));
+        json_t *proofs = json_object_get(item, "proof");
+        for (j = json_array_size(proofs); j-- > 0;) {
+            const char *vm = jsonGetStr(json_array_get(proofs, j), "verificationMethod");
+            json_t *slot = json_array_get(json_object_get(best, vm ? vm : ""), n > base);
+            if ((uint64_t)json_integer_value(slot) != n) json_array_remove(proofs, j);
+        }
+        if (!json_array_size(proofs)) json_array_remove(arr, i);
+    }
+    json_decref(best);
+    return 0;
+}
+
+/* prepDw: did-witness.json with our witness proof on the last new version (kept when
+ * present: a resumed batch does not re-sign), which approves the batch's earlier ones,
+ * then pruned (pruneDw). Items of unpublished versions at or above our first version
+ * number are dropped. */
 static int prepDw(pubCtx *pc, didWork *w, char *err) {
     bufFree(&w->newDw);
     w->putDw = 0;
@@ -163,21 +203,20 @@ static int prepDw(pubCtx *pc, didWork *w, char *err) {
         const char *vid = jsonGetStr(json_array_get(arr, i), "versionId");
         if (vid && vnum(vid) >= first && !ours(w, vid)) json_array_remove(arr, i);
     }
+    const char *vid = w->ne[w->nne - 1].versionId;
+    size_t i;
+    json_t *item, *found = NULL;
+    json_array_foreach(arr, i, item) {
+        const char *v = jsonGetStr(item, "versionId");
+        if (v && !strcmp(v, vid)) found = item;
+    }
     int rc = 0;
-    for (size_t k = 0; rc == 0 && k < w->nne; k++) {
-        const char *vid = w->ne[k].versionId;
-        size_t i;
-        json_t *item, *found = NULL;
-        json_array_foreach(arr, i, item) {
-            const char *v = jsonGetStr(item, "versionId");
-            if (v && !strcmp(v, vid)) found = item;
-        }
-        if (found && hasWitnessProof(found, pc->witVm)) continue;
+    if (!found || !hasWitnessProof(found, pc->witVm)) {
         json_t *proof = webvhWitnessSignWith(vid, &pc->c->wit, pc->created, err);
-        if (!proof) { rc = -1; break; }
-        rc = webvhWitnessAdd(arr, vid, proof, err);
+        rc = proof ? webvhWitnessAdd(arr, vid, proof, err) : -1;
         json_decref(proof);
     }
+    if (rc == 0 && pruneDw(arr, first - 1) < 0) rc = errSet(err, "out of memory");
     if (rc == 0 && jcsAppend(arr, &w->newDw, err) < 0) rc = -1;
     json_decref(arr);
     if (rc == 0) w->putDw = !(w->dw.found && w->dw.body.len == w->newDw.len && !memcmp(w->dw.body.p, w->newDw.p, w->newDw.len));
