@@ -327,19 +327,12 @@ static void prepareOne(void *ctx, size_t i) {
 
 /* ---- the put phases ---- */
 
-enum { PH_WJ, PH_DW, PH_LOG, PH_DJ };
-static const char *const phaseName[] = {"witness.json", "did-witness.json", "did.jsonl", WEBVH_DIDWEB_NAME};
+enum { PH_WJ, PH_DW, PH_LOG };
+static const char *const phaseName[] = {"witness.json", "did-witness.json", "did.jsonl"};
 
-/* phObj: the object read from the store for phase ph (NULL for did.json: never read). */
-static storeObj *phObj(didWork *w, int ph) {
-    return ph == PH_WJ ? &w->wj : ph == PH_DW ? &w->dw : ph == PH_LOG ? &w->log : NULL;
-}
-static buf *phBuf(didWork *w, int ph) {
-    return ph == PH_WJ ? &w->newWj : ph == PH_DW ? &w->newDw : ph == PH_LOG ? &w->newLog : &w->newDj;
-}
-static int *phPut(didWork *w, int ph) {
-    return ph == PH_WJ ? &w->putWj : ph == PH_DW ? &w->putDw : ph == PH_LOG ? &w->putLog : &w->putDj;
-}
+static storeObj *phObj(didWork *w, int ph) { return ph == PH_WJ ? &w->wj : ph == PH_DW ? &w->dw : &w->log; }
+static buf *phBuf(didWork *w, int ph) { return ph == PH_WJ ? &w->newWj : ph == PH_DW ? &w->newDw : &w->newLog; }
+static int *phPut(didWork *w, int ph) { return ph == PH_WJ ? &w->putWj : ph == PH_DW ? &w->putDw : &w->putLog; }
 
 /* getObj: key's current bytes into o (at most WA_DID_BUDGET). 0 / -1 + err (a store
  * error, or an object beyond the budget: this DID's failure). */
@@ -351,6 +344,22 @@ static int getObj(pubCtx *pc, const char *key, storeObj *o, char *err) {
     o->found = rc == STORE_OK;
     if (!o->found) bufFree(&o->body);
     return 0;
+}
+
+/* djResumed: a resumed batch does not write did.json again where the store already holds
+ * the bytes it would write (did.json is put unconditionally, never read otherwise: a
+ * resumption is rare, a GET per DID then is cheap; re-running a step changes nothing). */
+static void djResumed(pubCtx *pc) {
+    for (size_t i = 0; pc->b->resumed && i < pc->b->nw; i++) {
+        didWork *w = &pc->b->w[i];
+        char key[STORE_KEY_MAX], e[ERR_MAX];
+        storeObj o = {0};
+        if (!w->nne || w->unused || !w->putDj) continue;
+        batchObjKey(pc->c, w->scid, WEBVH_DIDWEB_NAME, key, sizeof key);
+        if (getObj(pc, key, &o, e) == 0 && o.found && o.body.len == w->newDj.len && !memcmp(o.body.p, w->newDj.p, o.body.len))
+            w->putDj = 0;
+        bufFree(&o.body);
+    }
 }
 
 /* reread: fetch the current object of phase ph again after a conflict. */
@@ -365,7 +374,6 @@ static int reread(pubCtx *pc, didWork *w, int ph, char *err) {
  * s3_conflicts_total (metrics.h: callers never count it again). */
 static void conflict(pubCtx *pc, didWork *w, int ph) {
     char e[ERR_MAX];
-    if (ph == PH_DJ) { pubFail(w, phaseName[ph], "an unconditional write answered a conflict"); return; }
     pc->b->nConflicts++;
     if (reread(pc, w, ph, e) < 0) { pubFail(w, phaseName[ph], e); return; }
     logKv(LL_WARN, "conditional write lost a race; read again", "{s:s,s:s,s:s}", "batch", pc->b->j.id, "did", w->did,
@@ -395,11 +403,11 @@ static int putPhase(pubCtx *pc, int ph, char *err) {
         for (size_t i = 0; i < b->nw; i++) {
             didWork *w = &b->w[i];
             if (!w->nne || w->unused || !*phPut(w, ph)) continue;
-            const storeObj *o = phObj(w, ph);   /* NULL: did.json, put unconditionally (prepDj) */
+            storeObj *o = phObj(w, ph);
             batchObjKey(pc->c, w->scid, phaseName[ph], keys[n], STORE_KEY_MAX);
             r[n] = (storeReq){.key = keys[n], .data = phBuf(w, ph)->p, .len = phBuf(w, ph)->len,
-                              .cond = !o ? STORE_PUT_ANY : o->found ? STORE_PUT_IF_MATCH : STORE_PUT_IF_ABSENT,
-                              .ifMatch = o && o->found ? o->etag : NULL};
+                              .cond = o->found ? STORE_PUT_IF_MATCH : STORE_PUT_IF_ABSENT,
+                              .ifMatch = o->found ? o->etag : NULL};
             who[n++] = i;
         }
         if (n == 0) break;
@@ -431,6 +439,35 @@ static int putPhase(pubCtx *pc, int ph, char *err) {
     free(keys);
     free(who);
     return rc;
+}
+
+/* putDidJson: did.json of every DID published by this batch (resync included), after its
+ * did.jsonl, unconditionally, many in flight. A DID whose did.json cannot be written stays
+ * published (its did.jsonl holds the entries): a warning, and did.json follows with its
+ * next version. -1 + err only when nothing could be sent (the batch resumes later). */
+static int putDidJson(pubCtx *pc, char *err) {
+    batch *b = pc->b;
+    storeReq *r = calloc(b->nw ? b->nw : 1, sizeof *r);
+    char (*keys)[STORE_KEY_MAX] = calloc(b->nw ? b->nw : 1, STORE_KEY_MAX);
+    size_t *who = calloc(b->nw ? b->nw : 1, sizeof *who), n = 0;
+    if (!r || !keys || !who) { free(r); free(keys); free(who); return errSet(err, "out of memory"); }
+    for (size_t i = 0; i < b->nw; i++) {
+        didWork *w = &b->w[i];
+        if (!w->nne || w->unused || !w->putDj) continue;
+        batchObjKey(pc->c, w->scid, WEBVH_DIDWEB_NAME, keys[n], STORE_KEY_MAX);
+        r[n] = (storeReq){.key = keys[n], .data = w->newDj.p, .len = w->newDj.len, .cond = STORE_PUT_ANY};
+        who[n++] = i;
+    }
+    int rc = n ? storePutMany(pc->c->st, r, n, err) : 0;
+    for (size_t k = 0; rc >= 0 && k < n; k++) {
+        if (r[k].rc == STORE_OK) { b->w[who[k]].putDj = 0; continue; }
+        logKv(LL_WARN, "did.json not written: the DID is published, its did.json follows with its next version",
+              "{s:s,s:s,s:s}", "batch", b->j.id, "did", b->w[who[k]].did, "reason", r[k].err);
+    }
+    free(r);
+    free(keys);
+    free(who);
+    return rc < 0 ? -1 : 0;
 }
 
 /* shaHex: hex SHA-256 of b's bytes (what the registry remembers of a published object). */
@@ -620,7 +657,6 @@ int batchPublish(pipeCtx *c, const char *token, batch *b, char *err) {
     /* did:webvh order: the proofs before the log they prove (a reader never sees an
      * entry without its witness proof). */
     if (putPhase(&pc, PH_WJ, err) < 0 || putPhase(&pc, PH_DW, err) < 0 || putPhase(&pc, PH_LOG, err) < 0) return -1;
-    if (putPhase(&pc, PH_DJ, err) < 0) return -1;
     b->nPublished = b->nUnused = b->nFailed = 0;
     for (size_t i = 0; i < b->nw; i++) {
         didWork *w = &b->w[i];
@@ -628,6 +664,8 @@ int batchPublish(pipeCtx *c, const char *token, batch *b, char *err) {
         if (w->unused && w->nne && settle(&pc, w, err) < 0) return -1;
         if (!w->unused) b->nPublished += w->nne;
     }
+    djResumed(&pc);
+    if (putDidJson(&pc, err) < 0) return -1;
     if (putManifest(&pc, err) < 0 || records(&pc, err) < 0) return -1;
     char np[24], nu[24];
     snprintf(np, sizeof np, "%zu", b->nPublished);
