@@ -22,7 +22,7 @@ DID() { "$TT" did "$1"; }
 SCID() { DID "$1" | cut -d: -f3; }
 DIR() { echo "$FS/.well-known/did/$(SCID "$1")"; }
 status() { RCLI HGET "wa:{s0}:events:$(SCID "$1"):$2" "${3:-status}"; }
-bytes() { cat "$(DIR "$1")"/{did.jsonl,witness.json,did-witness.json} | wc -c; }
+bytes() { cat "$(DIR "$1")"/{did.jsonl,witness.json,did-witness.json,did.json} | wc -c; }   # the four files of WA_DID_BUDGET
 dv() {   # N: didverify the DID folder of subject N against the chain
     local d; d=$(DIR "$1")
     "$WA_ROOT/$BIN/didverify" --log "$d/did.jsonl" --witness "$d/witness.json" --did-witness "$d/did-witness.json" \
@@ -99,12 +99,12 @@ t_check "event-over-size-limit: 413 too_large" grep -q '"code":413,"error":"too_
 t_eq "event-over-size-limit: nothing queued" "$(RCLI XLEN 'wa:{s0}:events')" "$L0"
 
 scenario attack private-objects-file "the keys in the file store after a run killed right after the anchor (its staging bundle of not-yet-published log lines still there), and after the run that finishes the batch" \
-    "only the public layout (<prefix>/<scid>/did.jsonl|witness.json|did-witness.json, batches/<n>.json) and internal objects under _wa/ (the staging bundle at _wa/staging/<id>.json, gone once the batch is done)"
+    "only the public layout (<prefix>/<scid>/did.jsonl|witness.json|did-witness.json|did.json, batches/<n>.json) and internal objects under _wa/ (the staging bundle at _wa/staging/<id>.json, gone once the batch is done)"
 one 0:po-0 4:po-4
 WA_CRASH_AT=confirmed pipe_run
 t_eq "private-objects-file: killed after confirmed" "$RUN_RC" 137
 keys() { (cd "$FS" && find . -type f | sed 's|^\./||' | sort); }
-public='^(\.well-known/did/Qm[^/]+/(did\.jsonl|witness\.json|did-witness\.json)|batches/[0-9]+\.json|_wa/.+)$'
+public='^(\.well-known/did/Qm[^/]+/(did\.jsonl|witness\.json|did-witness\.json|did\.json)|batches/[0-9]+\.json|_wa/.+)$'
 keys >"$T_TMP/keys.crash"
 t_eq "private-objects-file: no key outside the public layout and _wa/" "$(grep -cvE "$public" "$T_TMP/keys.crash")" 0
 t_check "private-objects-file: the staging bundle under _wa/staging/" grep -qE '^_wa/staging/[^/]+\.json$' "$T_TMP/keys.crash"
