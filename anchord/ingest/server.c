@@ -13,6 +13,7 @@
 #include "anchord/ingest/commit.h"
 #include "anchord/config/config.h"
 #include "anchord/ingest/ingest.h"
+#include "anchord/ingest/published.h"
 #include "anchord/ingest/server.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
@@ -31,6 +32,7 @@ typedef struct server {
     ingestCtx ing;
     qpool pool;
     committer *commit;               /* group commit of the POST /events enqueues */
+    published *pub;                  /* GET /events of an event whose status expired */
 } server;
 
 enum { ST_NEW, ST_COMMITTING, ST_ANSWERED };   /* a POST /events request's stage */
@@ -274,6 +276,26 @@ static enum MHD_Result doPost(server *s, struct MHD_Connection *c, request *rq) 
     return MHD_YES;
 }
 
+/* statusShow: a status record as GET shows it: without the internal stream id, with the
+ * witness.json key and a 0x-prefixed txHash (Redis keeps neither: docs/operations.md "Redis
+ * memory"). */
+static void statusShow(const server *s, const char *scid, json_t *st) {
+    json_object_del(st, "sid");
+    const char *tx = json_string_value(json_object_get(st, "txHash"));
+    if (tx && strncmp(tx, "0x", 2)) {
+        char t[80];
+        snprintf(t, sizeof t, "0x%s", tx);
+        json_object_set_new(st, "txHash", json_string(t));
+    }
+    const char *status = json_string_value(json_object_get(st, "status"));
+    if (status && !strcmp(status, "anchored") && !json_object_get(st, "witness")) {
+        char k[600];
+        if (s->cfg.prefix[0]) snprintf(k, sizeof k, "%s/%s/witness.json", s->cfg.prefix, scid);
+        else snprintf(k, sizeof k, "%s/witness.json", scid);
+        json_object_set_new(st, "witness", json_string(k));
+    }
+}
+
 static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char *url) {
     char scid[WEBVH_SCID_LEN + 2], id[EVENT_ID_MAX + 2], e[ERR_MAX];
     const char *p = url + 8, *slash = strchr(p, '/');
@@ -290,8 +312,11 @@ static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char 
     int rc = queueStatusGet(q, scid, id, &st, e);
     poolPut(&s->pool, q);
     if (rc < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
+    /* Redis holds what is in flight: an anchored event's status expires with its replay
+     * marker, and is then read from the published files */
+    if (rc == 0 && (rc = publishedStatus(s->pub, scid, id, &st, e)) < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
     if (rc == 0) return replyErr(c, REJ_NOT_FOUND, "no event with this id for this SCID", 0);
-    json_object_del(st, "sid");   /* internal */
+    statusShow(s, scid, st);
     json_object_set_new(st, "id", json_string(id));
     json_object_set_new(st, "scid", json_string(scid));
     return replyJson(c, 200, st, 0);
@@ -394,6 +419,7 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     s->ing = (ingestCtx){&s->cfg, cached ? cached : &didregRedis, checkFn, genesisCtx};
     pthread_mutex_init(&s->pool.mu, NULL);
     s->pool.cfg = &s->cfg;
+    if (!(s->pub = publishedNew(&s->cfg))) { didregCacheFree(cached); free(s); return errSet(err, "out of memory"); }
     journalCrashAt(NULL);
     /* Threads inherit this mask, so only sigwait below sees SIGINT/SIGTERM. */
     sigset_t set;
@@ -403,7 +429,7 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (!(s->commit = commitStart(cfg->redisUrl, (int)cfg->streamShards, 2000, COMMIT_MAX, err))) {
-        poolFree(&s->pool); didregCacheFree(cached); free(s);
+        poolFree(&s->pool); didregCacheFree(cached); publishedFree(s->pub); free(s);
         return -1;
     }
     unsigned timeout = (unsigned)((cfg->httpTimeoutMs + 999) / 1000);
@@ -425,7 +451,7 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
         MHD_OPTION_END);
     if (!d) {
         commitStop(s->commit); commitFree(s->commit);
-        poolFree(&s->pool); didregCacheFree(cached); free(s);
+        poolFree(&s->pool); didregCacheFree(cached); publishedFree(s->pub); free(s);
         return errSet(err, "cannot listen on %s", cfg->listen);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -442,6 +468,7 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     commitFree(s->commit);
     poolFree(&s->pool);
     didregCacheFree(cached);
+    publishedFree(s->pub);
     free(s);
     return 0;
 }
