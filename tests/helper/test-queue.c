@@ -253,6 +253,9 @@ static void qtestJournal(queue *q) {
     journalCrashAt(NULL);
     T_CHECK(journalAdvance(q, &j, tok, JS_PUBLISHED, NULL, 0, err) == 0, "published after the crashes: %s", err);
     T_CHECK(journalAdvance(q, &j, tok, JS_ACKED, NULL, 0, err) == 0, "acked: %s", err);
+    T_CHECK(journalLoad(q, 0, j.id, &k, err) == 1 && k.state == JS_ACKED && !journalField(&k, "sids") &&
+            journalField(&k, "root"), "acked: the stream ids dropped (Redis keeps no history), the rest kept");
+    journalFree(&k);
     T_CHECK(journalResumeFind(q, 0, &k, err) == 0, "closed batch is not resumed");
     T_CHECK(leaseAcquire(q, 0, 1000, other, err) == 0, "lease still ours");
     leaseRelease(q, 0, tok, err);
