@@ -104,7 +104,8 @@ static const char luaRelease[] =
     "return 0\n";
 
 /* KEYS: batch, lease, open. ARGV: token, id, state, stateIndex, now_ms, create(0/1), k, v, ...
- * Fenced by the lease; creates or advances (never backwards) one journal hash. Answers
+ * Fenced by the lease; creates or advances (never backwards) one journal hash; an acked one
+ * leaves the open set, drops its stream-id lists (its entries are gone) and expires in 7 days. Answers
  * an integer (journalCode): 0 done, 1 lease lost, 2 the batch exists (create), 3 no
  * such batch (advance), 4 the state would go backwards; nothing changed unless 0. */
 static const char luaJournal[] =
@@ -119,7 +120,10 @@ static const char luaJournal[] =
     "elseif idx < cur then return 4 end\n"
     "redis.call('HSET', KEYS[1], 'state', ARGV[3], 'stateIndex', ARGV[4], 'updated', ARGV[5])\n"
     "for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
-    "if idx == 6 then redis.call('ZREM', KEYS[3], ARGV[2]); redis.call('PEXPIRE', KEYS[1], 604800000) end\n"
+    "if idx == 6 then\n"
+    "  redis.call('ZREM', KEYS[3], ARGV[2]); redis.call('HDEL', KEYS[1], 'sids', 'dsids')\n"
+    "  redis.call('PEXPIRE', KEYS[1], 604800000)\n"
+    "end\n"
     "return 0\n";
 
 /* What luaJournal's integers mean. */

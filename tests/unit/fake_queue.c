@@ -559,7 +559,7 @@ static int fJournalRun(queue *q, const journal *j, const char *token, int state,
         return errSet(err, "out of memory");
     for (size_t i = 0; i + 1 < nkv; i += 2)
         if (hset(b, kv[i], kv[i + 1]) < 0) return errSet(err, "out of memory");
-    if (state == JS_ACKED) openDel(f, j->shard, j->id);
+    if (state == JS_ACKED) { openDel(f, j->shard, j->id); hdel(b, "sids"); hdel(b, "dsids"); }
     return 0;
 }
 
