@@ -83,6 +83,7 @@ int cmdRotate(const cmdCtx *c, int argc, char **argv) {
         fprintf(stderr, "anchord rotate-publisher: %s\n", err);
         return EXIT_CONFIG;
     }
+    queueSetWait(r.q, configRedisWaitReplicas(&cfg), (int)cfg.redisWaitMs);
     int rc = queueScanScids(r.q, "did", queueOne, &r, err);
     queueClose(r.q);
     free(r.di);

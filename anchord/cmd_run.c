@@ -14,11 +14,13 @@
 #include "core/io/clock.h"
 #include "didlog/key.h"
 #include "anchord/pipeline/batch.h"
+#include "anchord/pipeline/btrace.h"
 #include "anchord/cmd.h"
 #include "anchord/ingest/genesis.h"
 #include "anchord/chain/eth.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
+#include "anchord/ops/trace.h"
 #include "anchord/keys/svckey.h"
 
 static volatile sig_atomic_t stopFlag;
@@ -125,7 +127,28 @@ typedef struct runCtx {
     const char *token;
     batch *b;
     int64_t started;                   /* clockMonoMs */
+    span bs;                           /* the batch's root span (btrace.h) */
+    span ph;                           /* its open phase: claim, build, ... */
+    const char *phName;
+    int txSent;                        /* transactions signed in this anchor phase */
 } runCtx;
+
+/* phase: end the open phase span, start one named name (NULL: none) under the batch's;
+ * log lines name the open one. */
+static void phase(runCtx *r, const char *name) {
+    spanEnd(&r->ph);
+    r->phName = name;
+    if (name) spanStart(&r->ph, name, SPAN_INTERNAL, &r->bs.ctx);
+    traceSetCurrent(name ? &r->ph : &r->bs);
+}
+
+/* batchSpan: start the root span of a batch of shard (a new trace: btrace.h). */
+static void batchSpan(runCtx *r, int shard, int resumed) {
+    spanStart(&r->bs, "batch", SPAN_INTERNAL, NULL);
+    spanAttrInt(&r->bs, "wa.shard", shard);
+    if (resumed) spanAttrStr(&r->bs, "wa.resumed", "true");
+    traceSetCurrent(&r->bs);
+}
 
 /* onSigned: journal the raw transaction BEFORE it is broadcast (every version). */
 static int onSigned(void *ctx, const ethSentTx *s) {
@@ -139,6 +162,11 @@ static int onSigned(void *ctx, const ethSentTx *s) {
     free(raw);
     if (rc < 0) logKv(LL_ERROR, "cannot journal the transaction; not sending it", "{s:s}", "detail", err);
     else logKv(LL_INFO, "transaction journaled", "{s:s,s:s,s:s}", "batch", r->b->j.id, "txHash", hash, "nonce", nonce);
+    r->txSent++;
+    if (rc >= 0 && r->phName && !strcmp(r->phName, "anchor")) {   /* signed and journaled: now sent and awaited */
+        spanAttrStr(&r->ph, "eth.tx_hash", hash);
+        phase(r, "confirm");
+    }
     return rc;
 }
 
@@ -151,6 +179,8 @@ static int anchor(runCtx *r, char *err) {
     const char *raw = journalField(&b->j, "rawTx");
     r->eth.onSigned = onSigned;
     r->eth.signedCtx = r;
+    r->txSent = 0;
+    phase(r, b->j.state == JS_SUBMITTED && raw ? "confirm" : "anchor");
     if (b->j.state == JS_SUBMITTED && raw) {
         size_t n = 0;
         uint8_t *tx = hexDecodeAny(raw, &n);
@@ -182,6 +212,10 @@ static int anchor(runCtx *r, char *err) {
     snprintf(blk, sizeof blk, "%llu", (unsigned long long)b->blockNumber);
     hexEncode0x(b->txHash, 32, tx);
     const char *kv[] = {"batchId", bid, "blockNumber", blk, "minedTxHash", tx};
+    spanAttrStr(&r->ph, "eth.tx_hash", tx);   /* the one mined (a bump may have replaced the first) */
+    spanAttrInt(&r->ph, "eth.block_number", (long long)b->blockNumber);
+    spanAttrInt(&r->ph, "wa.chain.batch_id", (long long)b->batchId);
+    spanAttrInt(&r->ph, "eth.tx_signed", r->txSent);
     if (batchJournal(&r->pc, b, r->token, JS_CONFIRMED, kv, 6, err) < 0) return -1;
     b->tAnchor = batchSince(t0);
     logKv(LL_INFO, "batch anchored", "{s:s,s:I,s:s,s:I,s:f}", "batch", b->j.id, "batchId", (json_int_t)b->batchId, "txHash",
@@ -210,20 +244,24 @@ static int stopped(runCtx *r, char *err) {
                   stopFlag ? "stopped by signal" : "lease lost", journalStateName(r->b->j.state)), 1;
 }
 
-/* runBatch: drive b (new or resumed) to "acked". 0 done, -1 + err. */
-static int runBatch(runCtx *r, batch *b, char *err) {
+/* runSteps: drive b (new or resumed) to "acked", a phase span each. 0 done, -1 + err. */
+static int runSteps(runCtx *r, batch *b, char *err) {
     r->b = b;
     r->started = clockMonoMs();
     pipeCtx *c = &r->pc;
     if (b->resumed && b->j.state < JS_PUBLISHED && batchReclaim(c, b, err) < 0) return -1;
+    btraceLinks(&r->bs, b);
     if (b->j.state <= JS_BUILT) {   /* nothing durable yet: build (again) */
+        phase(r, "build");
         if (batchBuild(c, r->token, b, err) < 0) return -1;
         if (stopped(r, err)) return -1;
         if (b->nleaves == 0) {   /* everything rejected: nothing to anchor */
+            phase(r, "ack");
             if (batchAck(c, r->token, b, err) < 0) return -1;
             logKv(LL_INFO, "batch done: nothing to anchor", "{s:s,s:I}", "batch", b->j.id, "rejected", (json_int_t)b->nRejected);
             return 0;
         }
+        phase(r, "stage");
         if (batchStage(c, r->token, b, err) < 0) return -1;
         if (stopped(r, err)) return -1;
     } else if (b->j.state < JS_PUBLISHED) {
@@ -234,11 +272,14 @@ static int runBatch(runCtx *r, batch *b, char *err) {
         if (stopped(r, err)) return -1;
     } else if (b->j.state == JS_CONFIRMED && chainFromJournal(r, err) < 0) return -1;
     if (b->j.state == JS_CONFIRMED) {
+        phase(r, "publish");
         if (b->resumed && batchReadObjects(c, b, err) < 0) return -1;
         if (batchPublish(c, r->token, b, err) < 0) return -1;
         if (stopped(r, err)) return -1;
     }
+    phase(r, "ack");
     if (batchAck(c, r->token, b, err) < 0) return -1;
+    phase(r, NULL);
     double secs = batchSince(r->started);
     if (b->batchId || b->nPublished) {
         metricsInc("batches_anchored_total", NULL, 1);
@@ -253,6 +294,27 @@ static int runBatch(runCtx *r, batch *b, char *err) {
           b->tStage, "anchorSeconds", b->tAnchor, "publishSeconds", b->tPublish, "ackSeconds", b->tAck,
           "seconds", secs, "maxRssKb", (json_int_t)ru.ru_maxrss);
     return 0;
+}
+
+/* runBatch: runSteps inside the batch's span (started by the caller), then the spans of
+ * its events (btrace.h); the span ends here either way. */
+static int runBatch(runCtx *r, batch *b, char *err) {
+    int rc = runSteps(r, b, err);
+    if (rc < 0) spanError(&r->ph, err);
+    phase(r, NULL);
+    if (b->batchId) {
+        char tx[67];
+        hexEncode0x(b->txHash, 32, tx);
+        spanAttrStr(&r->bs, "eth.tx_hash", tx);
+        spanAttrInt(&r->bs, "wa.chain.batch_id", (long long)b->batchId);
+    }
+    spanAttrInt(&r->bs, "wa.published", (long long)b->nPublished);
+    spanAttrInt(&r->bs, "wa.rejected", (long long)b->nRejected);
+    if (rc < 0) spanError(&r->bs, err);
+    else btraceEvents(b, &r->bs);
+    spanEnd(&r->bs);
+    traceSetCurrent(NULL);
+    return rc;
 }
 
 /* runShard: lease, resume every open batch, then one new batch. 0 ok / nothing to
@@ -279,6 +341,7 @@ static int runShard(runCtx *r, int shard, char *err) {
         if (!found) break;
         b->shard = shard;
         b->resumed = 1;
+        batchSpan(r, shard, 1);
         logKv(LL_INFO, "resuming batch", "{s:s,s:s,s:I}", "batch", b->j.id, "state", journalStateName(b->j.state),
               "shard", (json_int_t)shard);
         rc = runBatch(r, b, err);
@@ -286,10 +349,18 @@ static int runShard(runCtx *r, int shard, char *err) {
     }
     if (rc == 0 && !stopReq) {
         int64_t t0 = clockMonoMs();
+        batchSpan(r, shard, 0);
+        phase(r, "claim");
         int claimed = batchClaim(c, shard, token, b, err);
+        if (claimed <= 0) {   /* nothing claimed: no batch, no span (a failure is in the log) */
+            spanDiscard(&r->ph);
+            spanDiscard(&r->bs);
+            traceSetCurrent(NULL);
+        }
         if (claimed < 0) rc = -1;
         else if (claimed == 0) logKv(LL_INFO, "queue empty: nothing to anchor", "{s:I}", "shard", (json_int_t)shard);
         else {
+            spanAttrStr(&r->bs, "wa.batch.id", b->j.id);
             logKv(LL_INFO, "batch claimed", "{s:s,s:I,s:I,s:I,s:f}", "batch", b->j.id, "shard", (json_int_t)shard,
                   "dids", (json_int_t)b->dids.n, "events", (json_int_t)b->events.n, "seconds", batchSince(t0));
             rc = runBatch(r, b, err);
@@ -319,7 +390,9 @@ static void usage(FILE *f) {
                "  publish one batch (DESIGN.md §1). --loop repeats every WA_LOOP_INTERVAL until SIGTERM.\n"
                "  0 done or nothing to do (or the lease is held elsewhere), 1 a batch failed or was\n"
                "  interrupted (the next run resumes it), 3 configuration, key or store refused, 4 Redis,\n"
-               "  the store or the RPC unreachable, 5 the RPC node is on another chain.\n\n");
+               "  the store or the RPC unreachable, 5 the RPC node is on another chain.\n"
+               "  Traces (OpenTelemetry, off by default): the OTEL_* environment (docs/tracing.md); each\n"
+               "  queued event's trace is continued up to its publication.\n\n");
     exitHelp(f, EXIT_BIT(EXIT_OK) | EXIT_BIT(EXIT_FAIL) | EXIT_BIT(EXIT_USAGE) | EXIT_BIT(EXIT_CONFIG) |
                  EXIT_BIT(EXIT_UNAVAILABLE) | EXIT_BIT(EXIT_CHAIN));
 }
@@ -339,6 +412,7 @@ static int openAll(runCtx *r, config *cfg, char *err) {
     if (genesisDidPath(cfg->prefix, c->didPath, err) < 0) return EXIT_CONFIG;
     if (setupKeys(c, err) < 0) return EXIT_CONFIG;
     if (!(c->q = queueOpen(cfg->redisUrl, (int)cfg->streamShards, 5000, err))) return EXIT_CONFIG;
+    queueSetWait(c->q, configRedisWaitReplicas(cfg), (int)cfg->redisWaitMs);   /* journal writes */
     if (queuePing(c->q, err) < 0) return EXIT_UNAVAILABLE;
     storeOpts so = {(int)cfg->storeParallel, (int)cfg->storeRetries, (int)cfg->storeTrace};
     if (!(c->st = storeOpen(cfg->store, &so, err))) return EXIT_CONFIG;
@@ -381,6 +455,10 @@ int cmdRun(const cmdCtx *c, int argc, char **argv) {
     journalCrashAt(cfg.crashAt);
     metricsInit();
     metricsRegister("events_anchored_total", METRIC_COUNTER, "events published in anchored log entries", NULL);
+    if (traceInit("anchord-run", err) < 0) {
+        fprintf(stderr, "anchord run: %s\n", err);
+        return EXIT_CONFIG;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = onSignal;
@@ -393,6 +471,7 @@ int cmdRun(const cmdCtx *c, int argc, char **argv) {
         logKv(LL_ERROR, "anchord run cannot start", "{s:s}", "detail", err);
         fprintf(stderr, "anchord run: %s\n", err);
         closeAll(&r);
+        traceShutdown();
         return rc;
     }
     logKv(LL_INFO, "anchord run", "{s:s,s:s,s:s,s:I,s:b}", "store", storeDescribe(r.pc.st), "redis", queueAddr(r.pc.q),
@@ -401,6 +480,7 @@ int cmdRun(const cmdCtx *c, int argc, char **argv) {
         for (int s = 0; s < (int)cfg.streamShards && rc == 0 && !stopReq; s++)
             if (runShard(&r, s, err) < 0) rc = EXIT_FAIL;
         runMetrics(rc != 0);
+        traceFlush(1000);   /* the pass's spans, so that the textfile counts what became of them */
         if (rc) logKv(LL_ERROR, "batch failed; the next run resumes it", "{s:s}", "detail", err);
         if (cfg.metricsTextfile[0] && metricsWriteTextfile(cfg.metricsTextfile, err) < 0)
             logKv(LL_WARN, "metrics textfile not written", "{s:s}", "detail", err);
@@ -411,5 +491,6 @@ int cmdRun(const cmdCtx *c, int argc, char **argv) {
         }
     } while (loop && !stopFlag);
     closeAll(&r);
+    traceShutdown();
     return rc;
 }

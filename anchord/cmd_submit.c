@@ -8,6 +8,7 @@
 #include "anchord/ingest/genesis.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
+#include "anchord/ops/trace.h"
 
 static void submitUsage(FILE *f) {
     fprintf(f, "usage: anchord submit [--config FILE] FILE|-\n"
@@ -141,6 +142,10 @@ int cmdSubmit(const cmdCtx *c, int argc, char **argv) {
     }
     logSetLevel(logLevelParse(cfg.logLevel));
     metricsInit();
+    if (traceInit("anchord-submit", err) < 0) {
+        fprintf(stderr, "anchord submit: %s\n", err);
+        goto out;
+    }
     if (!dids && !(f = strcmp(files[0], "-") ? fopen(files[0], "r") : stdin)) {
         fprintf(stderr, "anchord submit: %s: %s\n", files[0], strerror(errno));
         goto out;
@@ -149,9 +154,11 @@ int cmdSubmit(const cmdCtx *c, int argc, char **argv) {
         fprintf(stderr, "anchord submit: %s\n", err);
         goto out;
     }
+    queueSetWait(q, configRedisWaitReplicas(&cfg), (int)cfg.redisWaitMs);
     rc = dids ? submitDids(&cfg, q, files, nfiles) : submitEvents(&cfg, q, f, files[0]);
 out:
     queueClose(q);
     if (f && f != stdin) fclose(f);
+    traceShutdown();
     return rc;
 }

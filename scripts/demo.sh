@@ -19,7 +19,10 @@
 # go through Debian's nginx as the caching CDN, cron/nginx-cdn.conf via tests/svc/cdnproxy.sh,
 # to the bucket itself -- the read path of docs/cdn.md), DEMO_STORE=azure (Azurite via
 # tests/svc/azurite.sh, a public-read container that didverify reads directly; docs/azure.md),
-# DEMO_KEYS=pkcs11 (anchord's keys in a SoftHSM2 token, docs/hsm.md),
+# DEMO_KEYS=pkcs11 (anchord's keys in a SoftHSM2 token, docs/hsm.md), DEMO_REDIS=cluster (a
+# Redis Cluster of 3 masters with 1 replica each on 127.0.0.1, tests/svc/rcluster.sh, instead of
+# one redis-server: WA_REDIS_URL names the masters as seeds and WA_STREAM_SHARDS=DEMO_SHARDS,
+# default 8, spreads the DIDs over all three; docs/redis-cluster.md),
 # DEMO_COUNT (windows, default 1000), DEMO_SEED (default 1), DEMO_PORT (page
 # server port, default a free one), DEMO_WAIT=1 (keep serving until Ctrl-C; default when
 # stdin is a terminal), DEMO_SKIP_DEPS=1 (do not run scripts/deps.sh), DEMO_OUT (default demo-out).
@@ -27,6 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD BIN=${BIN:-bin} BUILD=${BUILD:-build}
 OUT=${DEMO_OUT:-demo-out} COUNT=${DEMO_COUNT:-1000} SEEDN=${DEMO_SEED:-1} STOREKIND=${DEMO_STORE:-file}
+REDISKIND=${DEMO_REDIS:-single}
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 W=$OUT/work
 AD=$ROOT/$BIN/anchord SEED=$ROOT/$BIN/seed DV=$ROOT/$BIN/didverify DIDLOG=$ROOT/$BIN/didlog
@@ -35,7 +39,7 @@ ANVIL=$ROOT/tests/node/node_modules/.bin/anvil
 # anvil's first well-known development account (public knowledge; worthless on a real chain)
 DEV_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 DOMAIN=dpp.example.com
-PIDS=() PHASES=() RGW= CDN= AZD= VERIFY_URL=
+PIDS=() PHASES=() RGW= CDN= AZD= RCL= VERIFY_URL=
 
 say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
@@ -48,6 +52,7 @@ cleanup() {
     [ -n "$CDN" ] && tests/svc/cdnproxy.sh stop "$CDN" >/dev/null 2>&1 || true
     [ -n "$RGW" ] && tests/svc/radosgw.sh stop "$RGW" >/dev/null 2>&1 || true
     [ -n "$AZD" ] && tests/svc/azurite.sh stop "$AZD" >/dev/null 2>&1 || true
+    [ -n "$RCL" ] && bash tests/svc/rcluster.sh stop "$RCL" >/dev/null 2>&1 || true
     if [ $rc -eq 130 ]; then echo "demo: stopped; everything it started is stopped ($OUT kept)" >&2
     elif [ $rc -ne 0 ]; then echo "demo: failed (exit $rc); logs in $W/" >&2; fi
     exit $rc
@@ -90,6 +95,7 @@ deps() {
     for p in anchord seed didverify didlog; do [ -x "$BIN/$p" ] || die "$BIN/$p is missing: run make"; done
     for t in "$TT" "$ANVIL"; do [ -x "$t" ] || die "$t is missing: run make (and scripts/deps.sh)"; done
     for c in redis-server redis-cli jq curl; do command -v $c >/dev/null || die "$c is missing (scripts/deps.sh)"; done
+    case $REDISKIND in single|cluster) ;; *) die "DEMO_REDIS must be single or cluster" ;; esac
     [ "$STOREKIND" != s3 ] || command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "nginx is missing (scripts/deps.sh)"
 }
 
@@ -103,14 +109,22 @@ services() {
     rm -rf "$OUT"
     mkdir -p "$W/redis" "$W/keys" "$OUT/public"
     chmod 700 "$W/keys"
-    REDIS_PORT=$("$TT" freeport)
-    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$W/redis" --save '' --appendonly yes \
-        --daemonize no --loglevel warning >"$W/redis.log" 2>&1 &
-    PIDS+=($!)
+    if [ "$REDISKIND" = cluster ]; then   # 3 masters + 3 replicas, stopped by PID on exit
+        RCL=$W/rcluster
+        eval "$(bash tests/svc/rcluster.sh start "$RCL" 2>"$W/rcluster.err")" || die "the Redis Cluster did not start ($W/rcluster.err)"
+        REDIS_URL=$RCL_URL REDIS_DESC="Redis Cluster (3 masters + 3 replicas, seeds ${RCL_URL#redis://})"
+        export WA_STREAM_SHARDS=${DEMO_SHARDS:-8}
+    else
+        REDIS_PORT=$("$TT" freeport)
+        redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$W/redis" --save '' --appendonly yes \
+            --daemonize no --loglevel warning >"$W/redis.log" 2>&1 &
+        PIDS+=($!)
+        REDIS_URL=redis://127.0.0.1:$REDIS_PORT REDIS_DESC="redis 127.0.0.1:$REDIS_PORT"
+    fi
     ANVIL_PORT=$("$TT" freeport)
     "$ANVIL" --host 127.0.0.1 --port "$ANVIL_PORT" >"$W/anvil.log" 2>&1 &
     PIDS+=($!)
-    wait_port "$REDIS_PORT" 10 || die "redis-server did not start ($W/redis.log)"
+    [ "$REDISKIND" = cluster ] || wait_port "$REDIS_PORT" 10 || die "redis-server did not start ($W/redis.log)"
     wait_port "$ANVIL_PORT" 30 || die "anvil did not start ($W/anvil.log)"
     # keys: the relayer pays for anchor(); the publisher signs log entries and witness proofs
     (umask 077; printf '%s\n' "$DEV_KEY" >"$W/keys/relayer.key")
@@ -134,7 +148,7 @@ services() {
         STORE_URL=file://$OUT/public
     fi
     unset WA_CONFIG WA_RELAYER_KEY WA_PUBLISHER_KEY WA_WITNESS_KEY WA_WITNESS_KEY_FILE
-    export WA_REDIS_URL=redis://127.0.0.1:$REDIS_PORT WA_RPC_URLS=http://127.0.0.1:$ANVIL_PORT WA_CHAIN_ID=31337 \
+    export WA_REDIS_URL=$REDIS_URL WA_RPC_URLS=http://127.0.0.1:$ANVIL_PORT WA_CHAIN_ID=31337 \
         WA_RELAYER_KEY_FILE=$W/keys/relayer.key WA_PUBLISHER_KEY_FILE=$W/keys/publisher.key \
         WA_STORE=$STORE_URL WA_DOMAIN=$DOMAIN WA_PREFIX=.well-known/did WA_BATCH_MAX_WAIT=0 WA_POLL_MS=100 \
         WA_CONFIRMATIONS=1 WA_LOG_LEVEL=info
@@ -146,7 +160,7 @@ services() {
     PIDS+=($!)
     wait_port "$SERVE_PORT" 10 || die "anchord serve did not start ($W/serve.log)"
     INGEST=http://127.0.0.1:$SERVE_PORT
-    echo "redis 127.0.0.1:$REDIS_PORT, anvil 127.0.0.1:$ANVIL_PORT (contract $WA_CONTRACT), store $STORE_URL, ingest $INGEST"
+    echo "$REDIS_DESC, anvil 127.0.0.1:$ANVIL_PORT (contract $WA_CONTRACT), store $STORE_URL, ingest $INGEST"
 }
 
 identities() {
@@ -234,8 +248,8 @@ summary() {
     phases=$(printf '%s\n' "${PHASES[@]}" | jq -R 'split(" ") | {(.[0]): (.[1] | tonumber * 100 | round / 100)}' | jq -s add)
     jq -n --argjson dids "$dids" --argjson events "$events" --argjson accepted "${accepted:-0}" \
         --slurpfile anchors "$OUT/anchors.json" --argjson ok "$V_OK" --argjson pend "$V_PEND" --argjson bad "$V_BAD" \
-        --argjson err "$V_ERR" --argjson phases "$phases" --arg store "$STORE_URL" --arg contract "$WA_CONTRACT" \
-        '{dids: $dids, events: $events, eventsAccepted: $accepted, store: $store, chainId: 31337, contract: $contract,
+        --argjson err "$V_ERR" --argjson phases "$phases" --arg store "$STORE_URL" --arg redis "$REDISKIND" --arg contract "$WA_CONTRACT" \
+        '{dids: $dids, events: $events, eventsAccepted: $accepted, store: $store, redis: $redis, chainId: 31337, contract: $contract,
           batches: ($anchors[0].anchors | length), transactions: [$anchors[0].anchors[] | {batchId, txHash, blockNumber, root}],
           verification: {anchored: $ok, pending: $pend, invalid: $bad, errors: $err}, seconds: $phases}' >"$OUT/summary.json"
     say "Summary"
@@ -249,7 +263,7 @@ summary() {
 }
 
 say "Dependencies";              phase deps deps
-say "Redis, anvil, contract, anchord serve"; phase services services
+say "Redis${DEMO_REDIS:+ ($REDISKIND)}, anvil, contract, anchord serve"; phase services services
 say "3,000 identities";          phase identities identities
 say "Register the genesis logs (POST /dids)"; phase register register
 say "Anchor the genesis logs (anchord run)"; phase anchorGenesis drain

@@ -110,11 +110,25 @@ svc_redis() {
     svc_missing redis-server && return 1
     REDIS_PORT=$(freeport)
     mkdir -p "$T_TMP/redis"
-    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$T_TMP/redis" \
-        --save '' --appendonly yes --daemonize no --loglevel warning >"$T_TMP/redis/log" 2>&1 &
-    REDIS_PID=$!; T_PIDS+=($REDIS_PID)
-    wait_port "$REDIS_PORT" 10 ||
+    : >"$T_TMP/redis/log"
+    redis_restart ||
         { SVC_WHY="redis-server did not start: $(tail -3 "$T_TMP/redis/log" | tr '\n' ' ')"; return 1; }
+}
+
+# redis_restart: (re)start redis-server on $REDIS_PORT over $T_TMP/redis (its AOF kept),
+# sets REDIS_PID, and returns once it answers PING with PONG: a port that accepts is not
+# enough, a Redis still loading its AOF answers -LOADING (under load that takes seconds).
+redis_restart() {
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$T_TMP/redis" \
+        --save '' --appendonly yes --daemonize no --loglevel warning >>"$T_TMP/redis/log" 2>&1 &
+    REDIS_PID=$!; T_PIDS+=($REDIS_PID)
+    wait_port "$REDIS_PORT" 10 || return 1
+    local i
+    for ((i = 0; i < 200; i++)); do
+        [ "$(redis-cli -p "$REDIS_PORT" PING 2>/dev/null)" = PONG ] && return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 # svc_anvil [ARGS...]: start anvil on a free port; sets ANVIL_PORT, ANVIL_PID, RPC_URL.

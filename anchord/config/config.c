@@ -40,6 +40,7 @@ typedef struct setting {
 
 static int vRedis(char *v, size_t cap, char *why);
 static int vStore(char *v, size_t cap, char *why);
+static int vWait(char *v, size_t cap, char *why);
 static int vRpc(char *v, size_t cap, char *why);
 static int vContract(char *v, size_t cap, char *why);
 static int vDomain(char *v, size_t cap, char *why);
@@ -51,7 +52,7 @@ static int vPath(char *v, size_t cap, char *why);
 static int vCors(char *v, size_t cap, char *why);
 
 static const setting settings[] = {
-    {"WA_REDIS_URL", "redis://127.0.0.1:6379", "Redis server: redis://[:password@]host:port[/db]", STR(redisUrl, vRedis)},
+    {"WA_REDIS_URL", "redis://127.0.0.1:6379", "Redis: one server redis://[:password@]host:port[/db], or a Redis Cluster's seeds redis://[:password@]h1:p1,h2:p2,... (docs/redis-cluster.md)", STR(redisUrl, vRedis)},
     {"WA_STORE", "file://./public", "object store: file://DIR, s3://BUCKET[/PREFIX] (AWS_* env) or azblob://ACCOUNT/CONTAINER[/PREFIX] (AZURE_STORAGE_* env)", STR(store, vStore)},
     {"WA_RPC_URLS", "http://127.0.0.1:8545", "Ethereum JSON-RPC URLs (at most 8), comma separated, fail-over in order", STR(rpcUrls, vRpc)},
     {"WA_CHAIN_ID", "31337", "chain id the RPC must report; checked before anything is signed (Sepolia 11155111)", INT(chainId, 1, 9007199254740991LL)},
@@ -88,6 +89,8 @@ static const setting settings[] = {
     {"WA_DID_BUDGET", "4194304", "most bytes one DID's did.jsonl + witness.json + did-witness.json may hold together (did:webvh resolvers accept ~5 MiB); ingest refuses what would not fit (413 budget_exceeded), the worker never publishes beyond it", INT(didBudget, 65536, 67108864)},
     {"WA_RATE_LIMIT", "600", "accepted events per DID per minute, 0 = no limit (429 above)", INT(rateLimit, 0, 1000000000)},
     {"WA_STREAM_SHARDS", "1", "number of Redis stream shards (hash tags {sN})", INT(streamShards, 1, 1024)},
+    {"WA_REDIS_WAIT_REPLICAS", "auto", "replicas (0..16) an accepted event (202) and a journal write must reach (Redis WAIT) before they count as done, else 503 / the batch stops; auto = 1 on a Redis Cluster, 0 on a single Redis (docs/redis-cluster.md)", STR(redisWaitReplicas, vWait)},
+    {"WA_REDIS_WAIT_MS", "500", "how long WAIT waits for WA_REDIS_WAIT_REPLICAS in ms", INT(redisWaitMs, 1, 60000)},
     {"WA_MAX_SKEW", "5m", "how far in the future an event time may lie", DUR(maxSkewMs, 0, 86400000)},
     {"WA_MAX_AGE", "30d", "how old an event time may be, 0 = no limit", DUR(maxAgeMs, 0, 3153600000000LL)},
     {"WA_HTTP_THREADS", "8", "ingest worker threads (more than cores: each waits on Redis round trips)", INT(httpThreads, 1, 256)},
@@ -312,12 +315,23 @@ int configEdKey(const config *c, const char *who, const char *origin, struct edK
 
 /* ---- validators ---- */
 
+/* vRedis: the queue's own URL parser decides (one way to read it). */
 static int vRedis(char *v, size_t cap, char *why) {
-    char host[256], pass[256];
-    int port, db;
-    int rc = redisUrlParse(v, host, &port, pass, &db, why);
-    sodium_memzero(pass, sizeof pass);
-    return rc;
+    (void)cap;
+    return queueUrlCheck(v, why);
+}
+
+/* vWait: WA_REDIS_WAIT_REPLICAS: auto or 0..16. */
+static int vWait(char *v, size_t cap, char *why) {
+    (void)cap;
+    if (!strcmp(v, "auto")) return 0;
+    if (!*v || strlen(v) > 2 || !isdigit((unsigned char)v[0]) || (v[1] && !isdigit((unsigned char)v[1])) || atoi(v) > 16)
+        return errSet(why, "want auto or a number of replicas 0..16");
+    return 0;
+}
+
+int configRedisWaitReplicas(const config *c) {
+    return strcmp(c->redisWaitReplicas, "auto") ? atoi(c->redisWaitReplicas) : -1;
 }
 
 /* vStore: the store's own URL parser decides (one way to read it). */

@@ -50,6 +50,8 @@ typedef struct config {
     long long didBudget;                 /* WA_DID_BUDGET bytes of a DID's did.jsonl + witness.json + did-witness.json */
     long long rateLimit;                 /* WA_RATE_LIMIT events per DID per minute, 0 = off */
     long long streamShards;              /* WA_STREAM_SHARDS */
+    char redisWaitReplicas[8];           /* WA_REDIS_WAIT_REPLICAS: auto or 0..16 (configRedisWaitReplicas) */
+    long long redisWaitMs;               /* WA_REDIS_WAIT_MS */
     long long maxSkewMs;                 /* WA_MAX_SKEW: how far in the future an event time may be */
     long long maxAgeMs;                  /* WA_MAX_AGE: how old an event time may be, 0 = no limit */
     long long httpThreads;               /* WA_HTTP_THREADS */
@@ -107,5 +109,8 @@ int configEdKey(const config *c, const char *who, const char *origin, struct edK
 
 /* configDuration: parse "250ms", "30s", "5m", "1h" or plain seconds into ms. */
 int configDuration(const char *s, long long *ms);
+
+/* configRedisWaitReplicas: WA_REDIS_WAIT_REPLICAS as queueSetWait takes it (auto = -1). */
+int configRedisWaitReplicas(const config *c);
 
 #endif

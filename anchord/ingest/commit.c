@@ -87,6 +87,12 @@ committer *commitStart(const char *redisUrl, int shards, int timeoutMs, size_t m
     return NULL;
 }
 
+void commitSetWait(committer *c, int replicas, int timeoutMs) {
+    pthread_mutex_lock(&c->mu);   /* the committer takes this lock before each round */
+    queueSetWait(c->q, replicas, timeoutMs);
+    pthread_mutex_unlock(&c->mu);
+}
+
 void commitSubmit(committer *c, commitReq *r) {
     r->next = NULL;
     pthread_mutex_lock(&c->mu);

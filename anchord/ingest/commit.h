@@ -26,6 +26,9 @@ typedef struct committer committer;
 /* commitStart: the committer thread with its own Redis connection (opened lazily);
  * at most max items per round trip. NULL + err. */
 committer *commitStart(const char *redisUrl, int shards, int timeoutMs, size_t max, char *err);
+/* commitSetWait: queueSetWait of the committer's queue (WA_REDIS_WAIT_*); call right after
+ * commitStart, before the first commitSubmit. */
+void commitSetWait(committer *c, int replicas, int timeoutMs);
 
 /* commitSubmit: queue r; done(r) follows exactly once: on the committer thread,
  * or at once on the caller's (item->rc -1, "shutting down") after commitStop began. */

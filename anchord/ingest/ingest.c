@@ -10,6 +10,7 @@
 #include "anchord/ingest/ingest.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
+#include "anchord/ops/trace.h"
 
 /* finish: record the outcome in metrics and return. */
 static void finish(ingestResult *r, rejectCode code, const char *okMetric) {
@@ -117,10 +118,22 @@ void ingestEventDone(const ingestCtx *c, ingestPending *p, const char *qerr, ing
 
 void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r) {
     ingestPending p;
-    char err[ERR_MAX] = "";
-    if (!ingestEventCheck(c, q, body, len, r, &p)) return;
-    queueEnqueueMany(q, &p.item, 1, err);
-    ingestEventDone(c, &p, err, r);
+    char err[ERR_MAX] = "", tp[TRACEPARENT_MAX];
+    span s;   /* tracing on: each event starts a trace, queued with it (trace.h) */
+    spanStart(&s, "ingest", SPAN_PRODUCER, NULL);
+    const span *was = traceSetCurrent(&s);
+    if (ingestEventCheck(c, q, body, len, r, &p)) {
+        traceparentFormat(&s.ctx, tp);
+        p.item.traceparent = tp[0] ? tp : NULL;
+        queueEnqueueMany(q, &p.item, 1, err);
+        ingestEventDone(c, &p, err, r);
+    }
+    traceSetCurrent(was);
+    spanAttrStr(&s, "wa.outcome", r->code == REJ_OK ? "queued" : rejectName(r->code));
+    if (r->id[0]) spanAttrStr(&s, "wa.event.id", r->id);
+    if (r->scid[0]) spanAttrStr(&s, "wa.scid", r->scid);
+    if (r->code != REJ_OK) spanError(&s, rejectName(r->code));
+    spanEnd(&s);
 }
 
 void ingestDid(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r) {

@@ -35,7 +35,9 @@ typedef struct ingestResult {
 } ingestResult;
 
 /* ingestEvent: check one event and queue it. Result in r (REJ_OK = queued).
- * Updates events_received_total / events_rejected_total{reason}. */
+ * Updates events_received_total / events_rejected_total{reason}. With tracing on
+ * (trace.h) each event starts a trace (span "ingest") queued with it (`anchord submit`;
+ * serve uses the two halves below and continues the request's traceparent). */
 void ingestEvent(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r);
 
 /* ingestPending: an event that passed every check but Redis' (replay, rate, XADD). */

@@ -17,6 +17,7 @@
 #include "anchord/ingest/server.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
+#include "anchord/ops/trace.h"
 #include "anchord/ingest/apidocs.h"
 #include "anchord/queue/qmetrics.h"
 
@@ -50,6 +51,8 @@ typedef struct request {
     ingestResult res;
     ingestPending pend;
     commitReq cr;
+    span sp;                         /* "ingest" (POST): from the headers to the request's end */
+    char tp[TRACEPARENT_MAX];        /* sp's context, queued with the event (stream field "tp") */
 } request;
 
 enum { R_NONE, R_EVENTS, R_DIDS, R_STATUS, R_HEALTH, R_METRICS, R_APIDOC };
@@ -59,7 +62,8 @@ static queue *poolGet(qpool *p, char *err) {
     pthread_mutex_lock(&p->mu);
     if (p->n) q = p->free[--p->n];
     pthread_mutex_unlock(&p->mu);
-    if (!q) q = queueOpen(p->cfg->redisUrl, (int)p->cfg->streamShards, 2000, err);
+    if (!q && (q = queueOpen(p->cfg->redisUrl, (int)p->cfg->streamShards, 2000, err)))
+        queueSetWait(q, configRedisWaitReplicas(p->cfg), (int)p->cfg->redisWaitMs);
     return q;
 }
 
@@ -239,8 +243,15 @@ static int mediaOk(const char *ct, int route) {
                                (n == 10 && !strncasecmp(ct, "text/jsonl", 10)));
 }
 
-/* answer: the response to a POST whose outcome is r. */
-static enum MHD_Result answer(struct MHD_Connection *c, int route, const ingestResult *r) {
+/* answer: the response to a POST whose outcome is r (recorded on its span). */
+static enum MHD_Result answer(struct MHD_Connection *c, request *rq, const ingestResult *r) {
+    int route = rq->route;
+    spanAttrStr(&rq->sp, "wa.outcome", r->code == REJ_OK ? "queued" : rejectName(r->code));
+    spanAttrInt(&rq->sp, "http.response.status_code", r->code == REJ_OK ? 202 : rejectStatus(r->code));
+    if (r->id[0]) spanAttrStr(&rq->sp, "wa.event.id", r->id);
+    if (r->scid[0]) spanAttrStr(&rq->sp, "wa.scid", r->scid);
+    if (r->sid[0]) spanAttrStr(&rq->sp, "wa.stream.id", r->sid);
+    if (r->code != REJ_OK) spanError(&rq->sp, rejectName(r->code));
     if (r->code != REJ_OK) return replyErr(c, r->code, r->detail, r->retryAfter);
     if (route == R_EVENTS) return replyJson(c, 202, json_pack("{s:s,s:s}", "id", r->id, "status", "queued"), 0);
     return replyJson(c, 202, json_pack("{s:s,s:s}", "scid", r->scid, "status", "queued"), 0);
@@ -257,19 +268,25 @@ static void resumeAnswered(commitReq *cr) {
  * (the connection is suspended until Redis answered), a genesis log's is direct. */
 static enum MHD_Result doPost(server *s, struct MHD_Connection *c, request *rq) {
     if (rq->stage == ST_ANSWERED) {
+        const span *was = traceSetCurrent(&rq->sp);
         ingestEventDone(&s->ing, &rq->pend, rq->cr.err, &rq->res);
-        return answer(c, rq->route, &rq->res);
+        traceSetCurrent(was);
+        return answer(c, rq, &rq->res);
     }
     if (rq->stage == ST_COMMITTING) return MHD_YES;   /* not resumed yet (MHD does not call then) */
     char err[ERR_MAX];
     queue *q = poolGet(&s->pool, err);
     if (!q) return replyErr(c, REJ_INTERNAL, err, 0);
     int ready = 0;
+    const span *was = traceSetCurrent(&rq->sp);   /* its log lines name the request's trace */
     if (rq->route == R_EVENTS)
         ready = ingestEventCheck(&s->ing, q, (const char *)rq->body.p, rq->body.len, &rq->res, &rq->pend);
     else ingestDid(&s->ing, q, (const char *)rq->body.p, rq->body.len, &rq->res);
+    traceSetCurrent(was);
     poolPut(&s->pool, q);
-    if (!ready) return answer(c, rq->route, &rq->res);
+    if (!ready) return answer(c, rq, &rq->res);
+    traceparentFormat(&rq->sp.ctx, rq->tp);      /* anchord run continues this trace */
+    rq->pend.item.traceparent = rq->tp[0] ? rq->tp : NULL;
     rq->stage = ST_COMMITTING;
     rq->conn = c;
     rq->cr = (commitReq){.item = &rq->pend.item, .done = resumeAnswered, .arg = rq};
@@ -371,6 +388,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         int route = routeOf(method, url, &methodOk);
         if (route == R_NONE) return replyErr(c, REJ_NOT_FOUND, "no such endpoint", 0);
         if (!methodOk) return replyErr(c, REJ_METHOD, "method not allowed here", 0);
+        if ((route == R_EVENTS || route == R_DIDS) && traceOn()) {
+            /* a W3C traceparent continues the caller's trace; none (or a bad one) starts one */
+            traceCtx parent;
+            traceparentParse(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "traceparent"), &parent);
+            spanStart(&rq->sp, "ingest", SPAN_SERVER, &parent);
+            spanAttrStr(&rq->sp, "http.request.method", "POST");
+            spanAttrStr(&rq->sp, "url.path", route == R_EVENTS ? "/events" : "/dids");
+        }
         if (route == R_EVENTS || route == R_DIDS) {
             if (!mediaOk(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"), route))
                 return replyErr(c, REJ_MEDIA_TYPE,
@@ -415,6 +440,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **state, enum MH
     request *rq = *state;
     if (!rq) return;
     free(rq->pend.canon);   /* set only between check and answer */
+    if (rq->sp.recording && rq->stage != ST_ANSWERED && !rq->res.code && !rq->res.id[0])
+        spanError(&rq->sp, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "refused before the body" : "connection ended");
+    spanEnd(&rq->sp);
     bufFree(&rq->body);
     free(rq);
     *state = NULL;
@@ -439,7 +467,8 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (!(s->commit = commitStart(cfg->redisUrl, (int)cfg->streamShards, 2000, COMMIT_MAX, err))) {
+    if (!(s->commit = commitStart(cfg->redisUrl, (int)cfg->streamShards, 2000, COMMIT_MAX, err)) ||
+        (commitSetWait(s->commit, configRedisWaitReplicas(cfg), (int)cfg->redisWaitMs), 0)) {
         poolFree(&s->pool); didregCacheFree(cached); publishedFree(s->pub); free(s);
         return -1;
     }

@@ -9,6 +9,7 @@
 #include "core/rfc3339.h"
 #include "core/io/clock.h"
 #include "anchord/ops/log.h"
+#include "anchord/ops/trace.h"
 
 static int minLevel = LL_INFO;
 static int logFd = 2;
@@ -32,6 +33,11 @@ void logKv(int level, const char *msg, const char *fmt, ...) {
     json_object_set_new(o, "ts", json_string(ts));
     json_object_set_new(o, "level", json_string(names[level]));
     json_object_set_new(o, "msg", json_string(msg));
+    const span *sp = traceCurrent();   /* the trace this thread works for (trace.h) */
+    if (sp && sp->ctx.traceId[0]) {
+        json_object_set_new(o, "trace_id", json_string(sp->ctx.traceId));
+        json_object_set_new(o, "span_id", json_string(sp->ctx.spanId));
+    }
     if (fmt) {
         va_list ap;
         json_error_t je;
@@ -42,7 +48,7 @@ void logKv(int level, const char *msg, const char *fmt, ...) {
             const char *k;
             json_t *v;
             json_object_foreach(f, k, v)
-                if (strcmp(k, "ts") && strcmp(k, "level") && strcmp(k, "msg")) json_object_set(o, k, v);
+                if (!json_object_get(o, k)) json_object_set(o, k, v);   /* ts, level, msg, trace ids kept */
         } else json_object_set_new(o, "logError", json_string(je.text));
         json_decref(f);
     }

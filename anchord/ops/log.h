@@ -3,6 +3,8 @@
  * One line per notable step; fields come from a jansson json_pack format, so
  * values are always escaped correctly:
  *   logKv(LL_INFO, "batch claimed", "{s:s,s:I}", "batch", id, "events", (json_int_t)n);
+ * While this thread has a current span with ids (trace.h traceSetCurrent) every line
+ * also carries "trace_id" and "span_id" (hex, as in OTLP and W3C traceparent).
  * Never pass secrets: every line is meant for a log collector. */
 #ifndef WA_LOG_H
 #define WA_LOG_H

@@ -19,6 +19,8 @@ queue *queueOpen(const char *url, int shards, int timeoutMs, char *err) {
     queue *q = calloc(1, sizeof *q);
     if (!q) { errSet(err, "out of memory"); return NULL; }
     q->shards = shards > 0 ? shards : 1;
+    q->waitReplicas = -1;   /* 1 on a cluster, 0 on one Redis (queueSetWait) */
+    q->waitMs = 500;
     if (queueRedisOpen(q, url, timeoutMs, err) < 0) { free(q); return NULL; }
     return q;
 }
@@ -30,6 +32,11 @@ void queueClose(queue *q) {
 }
 
 const char *queueAddr(const queue *q) { return q->addr; }
+
+void queueSetWait(queue *q, int replicas, int timeoutMs) {
+    q->waitReplicas = replicas < 0 ? -1 : replicas;
+    q->waitMs = timeoutMs > 0 ? timeoutMs : 500;
+}
 int queueShards(const queue *q) { return q->shards; }
 int queuePing(queue *q, char *err) { return q->ops->ping(q, err); }
 
@@ -76,7 +83,7 @@ int queueScanScids(queue *q, const char *what, int (*fn)(void *arg, const char *
 void queueEntriesFree(queueEntries *es) {
     for (size_t i = 0; i < es->n; i++) {
         queueEntry *e = &es->e[i];
-        free(e->scid); free(e->id); free(e->did); free(e->payload);
+        free(e->scid); free(e->id); free(e->did); free(e->payload); free(e->traceparent);
     }
     free(es->e);
     memset(es, 0, sizeof *es);

@@ -39,14 +39,24 @@
 
 typedef struct queue queue;
 
-/* redisUrlParse: redis://[:password@]host[:port][/db] (one Redis: rclusterUrlParse's
- * rules with a single seed). 0 / -1 + err. */
-int redisUrlParse(const char *url, char host[256], int *port, char pass[256], int *db, char *err);
+/* queueUrlCheck: url is a WA_REDIS_URL: one Redis, redis://[:password@]host[:port][/db],
+ * or the seeds of a Redis Cluster, redis://[:password@]h1[:p1],h2[:p2],... (rcluster.h's
+ * rclusterUrlParse, docs/operations.md "Redis Cluster"). 0 / -1 + err (no password in it). */
+int queueUrlCheck(const char *url, char *err);
 
 /* queueOpen: a handle for url with `shards` stream shards; connects lazily,
  * so a server that is down surfaces at the first call. NULL + err on a bad URL. */
 queue *queueOpen(const char *url, int shards, int timeoutMs, char *err);
 void queueClose(queue *q);
+/* queueSetWait: how durable an enqueue (queueEnqueue*) and a journal write must be before
+ * they are answered as done: WAIT until `replicas` replicas of the master that took it
+ * have it, at most timeoutMs (WA_REDIS_WAIT_REPLICAS, WA_REDIS_WAIT_MS). replicas -1 (the
+ * default of queueOpen, with 500 ms) = 1 on a Redis Cluster, 0 on a single Redis; 0 = no
+ * WAIT. A write the replicas do not confirm in time is not answered as done: an item is
+ * left rc -1 ("maybe queued": sending it again is answered QUEUE_REPLAY if it was), a
+ * journal write answers -1 (the batch stops and is resumed). docs/redis-cluster.md. */
+void queueSetWait(queue *q, int replicas, int timeoutMs);
+
 /* queueAddr: "host:port" for messages. */
 const char *queueAddr(const queue *q);
 
@@ -90,6 +100,7 @@ typedef struct queueItem {
     long long ratePerMin;
     long long budget, cost;        /* bytes; budget 0 = no budget check */
     long long ttlMs;               /* > 0: the status hash expires after ttlMs; 0 = kept */
+    const char *traceparent;       /* W3C trace context kept with the entry (field "tp"), NULL/"" none */
     int rc;                        /* out: QUEUE_* or -1 (no answer) */
     char sid[QUEUE_SID_MAX];       /* out: stream id when QUEUE_OK */
     long long retryAfter;          /* out: seconds when QUEUE_RATE */
@@ -108,6 +119,7 @@ typedef struct queueEntry {
     char *scid, *id, *did;
     char *payload;
     size_t len;
+    char *traceparent;             /* its "tp" field (trace.h), NULL when it has none */
 } queueEntry;
 
 typedef struct queueEntries {

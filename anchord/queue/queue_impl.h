@@ -9,13 +9,15 @@
  * The contract every backend keeps (the pipeline's invariants rest on it):
  *  - enqueueMany: per item, the replay marker (status hash), the rate count, the budget
  *    reservation and the stream entry appear together or not at all; an item answered
- *    QUEUE_OK is durable when the call returns; an item is never sent twice after a
+ *    QUEUE_OK is durable when the call returns (with q->waitReplicas: on that many
+ *    replicas; an item whose write they did not confirm is left rc -1, "maybe queued"); an item is never sent twice after a
  *    lost reply (XADD must not run twice): it stays rc -1, "maybe queued";
  *  - a claimed entry belongs to one consumer until acked; reclaim / claimIds move it;
  *    ack removes it (XACK then XDEL); done twice = nothing more happens;
  *  - deadLetter and requeue are atomic and idempotent (a second call changes nothing);
  *  - journalRun changes nothing and answers JOURNAL_LEASE_LOST unless token holds the
- *    shard's lease, JOURNAL_EXISTS for a create of an existing batch, JOURNAL_MISSING
+ *    shard's lease (a write done but not confirmed by q->waitReplicas replicas is -1),
+ *    JOURNAL_EXISTS for a create of an existing batch, JOURNAL_MISSING
  *    for an advance of an unknown one, JOURNAL_BACKWARDS for a state below the stored
  *    one; it sets the hash fields id, created (create), state, stateIndex, updated and
  *    kv, adds a created batch to the shard's open set and removes an acked one;
@@ -24,9 +26,9 @@
  *    queue.c writes it.
  * A backend is used by one thread at a time (queue.h).
  *
- * Issue 16 (the queue on Redis Cluster) is not a new backend: it stays queue_redis.c,
- * whose commands keep every key of one command (a script's too) under one {sN} hash tag,
- * over a new transport -- qlink.c on anchord/queue/rcluster.h (qlink.h says how). */
+ * The queue on Redis Cluster (issue 16) is not a new backend: it is queue_redis.c, whose
+ * commands keep every key of one command (a script's too) under one {sN} hash tag, over
+ * the transport qlink.c on the slot router anchord/queue/rcluster.h (qlink.h says how). */
 #ifndef WA_QUEUE_IMPL_H
 #define WA_QUEUE_IMPL_H
 #include "anchord/queue/queue.h"
@@ -100,6 +102,8 @@ struct queue {
     const queueOps *ops;
     void *be;                 /* backend state */
     int shards;
+    int waitReplicas;         /* queueSetWait: replicas a write must reach, -1 = 1 on a cluster, 0 alone */
+    int waitMs;               /* ... within this many ms */
     char addr[300];           /* "host:port" for messages */
 };
 

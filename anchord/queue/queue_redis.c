@@ -24,9 +24,9 @@
     "end\n"
 
 /* KEYS: stream, status, rate, DID registry. ARGV: scid, id, did, body, limit, now_ms,
- * budget, cost, ttl_ms. A budget > 0 refuses ({3, bytes used}) an event whose cost does not
- * fit in budget - (registry size + pending) and reserves it otherwise. ttl_ms > 0: the
- * status hash (the replay marker) expires then (queueItem.ttlMs). */
+ * budget, cost, traceparent ('' = none: no "tp" field), ttl_ms. A budget > 0 refuses ({3, bytes
+ * used}) an event whose cost does not fit in budget - (registry size + pending) and reserves it
+ * otherwise. ttl_ms > 0: the status hash (the replay marker) expires then (queueItem.ttlMs). */
 static const char luaEnqueue[] =
     "if redis.call('EXISTS', KEYS[2]) == 1 then return {1, ''} end\n"
     "local lim = tonumber(ARGV[5])\n"
@@ -39,13 +39,15 @@ static const char luaEnqueue[] =
     "               math.max(0, tonumber(redis.call('HGET', KEYS[4], 'pending') or '0'))\n"
     "  if used + tonumber(ARGV[8]) > budget then return {3, tostring(used)} end\n"
     "end\n"
-    "local sid = redis.call('XADD', KEYS[1], '*', 'scid', ARGV[1], 'id', ARGV[2], 'did', ARGV[3], 'body', ARGV[4])\n"
+    "local f = {'scid', ARGV[1], 'id', ARGV[2], 'did', ARGV[3], 'body', ARGV[4]}\n"
+    "if ARGV[9] ~= '' then f[9] = 'tp'; f[10] = ARGV[9] end\n"
+    "local sid = redis.call('XADD', KEYS[1], '*', unpack(f))\n"
     "redis.call('HSET', KEYS[2], 'status', 'queued', 'sid', sid, 'received', ARGV[6])\n"
     "if reserve then\n"
     "  redis.call('HSET', KEYS[2], 'reserved', ARGV[8])\n"
     "  redis.call('HINCRBY', KEYS[4], 'pending', ARGV[8])\n"
     "end\n"
-    "if tonumber(ARGV[9]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[9]) end\n"
+    "if tonumber(ARGV[10]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[10]) end\n"
     "if lim > 0 and redis.call('INCR', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], 61000) end\n"
     "return {0, sid}\n";
 
@@ -69,13 +71,15 @@ static const char luaDead[] =
     "redis.call('XDEL', KEYS[1], ARGV[2])\n"
     "return 0\n";
 
-/* KEYS: stream, status. ARGV: group, sid, scid, id, did, body, now_ms.
+/* KEYS: stream, status. ARGV: group, sid, scid, id, did, body, now_ms, traceparent ('' none).
  * Re-queue: a fresh copy at the stream's end (the replay marker is the status hash, which
  * is kept), then the old entry acknowledged and deleted. Done already = old entry gone. */
 static const char luaRequeue[] =
     "if #redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2]) == 0 then return '' end\n"
     "local fresh = redis.call('EXISTS', KEYS[2]) == 0\n"
-    "local sid = redis.call('XADD', KEYS[1], '*', 'scid', ARGV[3], 'id', ARGV[4], 'did', ARGV[5], 'body', ARGV[6])\n"
+    "local f = {'scid', ARGV[3], 'id', ARGV[4], 'did', ARGV[5], 'body', ARGV[6]}\n"
+    "if ARGV[8] ~= '' then f[9] = 'tp'; f[10] = ARGV[8] end\n"
+    "local sid = redis.call('XADD', KEYS[1], '*', unpack(f))\n"
     "redis.call('HSET', KEYS[2], 'status', 'queued', 'sid', sid, 'requeued', ARGV[7])\n"
     LUA_FRESH_TTL("KEYS[2]")
     "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
@@ -141,10 +145,9 @@ typedef struct rq {
 static qlink *qlinkOf(queue *q) { return ((rq *)q->be)->l; }
 
 /* cmd: one command, its reply; NULL + err when it got none or an error reply. */
-static redisReply *cmd(queue *q, int flags, long long waitMs, int argc, const char **argv, const size_t *lens,
-                       char *err) {
+static redisReply *cmd(queue *q, int flags, int argc, const char **argv, const size_t *lens, char *err) {
     redisReply *r;
-    if (qlinkCommand(qlinkOf(q), flags, waitMs, argc, argv, lens, &r, err) < 0) return NULL;
+    if (qlinkCommand(qlinkOf(q), flags, argc, argv, lens, &r, err) < 0) return NULL;
     if (qlinkReplyErr(r, err) < 0) { freeReplyObject(r); return NULL; }
     return r;
 }
@@ -161,7 +164,7 @@ static redisReply *evalsha(queue *q, int flags, int which, int nkeys, const char
     argv[1] = ((rq *)q->be)->sha[which]; lens[1] = 40;
     argv[2] = nk; lens[2] = strlen(nk);
     for (int i = 0; i < n; i++) { argv[3 + i] = av[i]; lens[3 + i] = al ? al[i] : strlen(av[i]); }
-    return cmd(q, flags, 0, n + 3, argv, lens, err);
+    return cmd(q, flags, n + 3, argv, lens, err);
 }
 
 /* replyErrs: -1 + err (the first error reply) when a pipeline's replies hold one, else 0. */
@@ -175,11 +178,42 @@ static void freeReplies(qlinkCmd *c, size_t n) {
     for (size_t i = 0; i < n; i++) { if (c[i].reply) freeReplyObject(c[i].reply); c[i].reply = NULL; }
 }
 
+/* waitWant: the replicas a write must reach (queueSetWait; -1 = 1 on a cluster, 0 on one
+ * Redis), or -1 + err when the mode cannot be found. */
+static int waitWant(queue *q, char *err) {
+    if (q->waitReplicas >= 0) return q->waitReplicas;
+    int cluster = qlinkIsCluster(qlinkOf(q), err);
+    return cluster < 0 ? -1 : cluster;
+}
+
+/* durable: the writes to shard's slot since qlinkWaitMark reached want replicas within
+ * q->waitMs. 0 / -1 + err (fewer: they might not survive a fail-over of their master). */
+static int durable(queue *q, int shard, int want, char *err) {
+    char k[64];
+    int acked;
+    queueKey(q, shard, "lease", NULL, NULL, k, sizeof k);   /* any key of the shard: its slot */
+    if (qlinkWait(qlinkOf(q), k, want, q->waitMs, &acked, err) < 0) return -1;
+    if (acked < want)
+        return errSet(err, "redis: WAIT: the write of shard %d reached %d of %d replica%s within %d ms "
+                           "(it might not survive a fail-over; WA_REDIS_WAIT_REPLICAS)", shard, acked, want,
+                      want == 1 ? "" : "s", q->waitMs);
+    return 0;
+}
+
+/* rPing: PING where each shard lives (on a cluster every master that holds one). */
 static int rPing(queue *q, char *err) {
     const char *av[] = {"PING"};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 1, av, NULL, err);
-    if (!r) return -1;
-    freeReplyObject(r);
+    int cluster = qlinkIsCluster(qlinkOf(q), err);
+    if (cluster < 0) return -1;
+    for (int sh = 0; sh < (cluster ? q->shards : 1); sh++) {
+        char k[64];
+        redisReply *r;
+        queueKey(q, sh, "lease", NULL, NULL, k, sizeof k);
+        if (qlinkCommandNear(qlinkOf(q), k, QLINK_IDEMPOTENT, 1, av, NULL, &r, err) < 0) return -1;
+        int rc = qlinkReplyErr(r, err);
+        freeReplyObject(r);
+        if (rc < 0) return -1;
+    }
     return 0;
 }
 
@@ -188,8 +222,8 @@ static int rPing(queue *q, char *err) {
 /* The EVALSHA of one item, with the strings it names. */
 typedef struct encArgs {
     char kStream[96], kStatus[256], kRate[256], kReg[256], lim[24], ts[24], win[24], bud[24], cost[24], ttl[24];
-    const char *av[16];
-    size_t al[16];
+    const char *av[17];
+    size_t al[17];
 } encArgs;
 
 static void encBuild(queue *q, const queueItem *it, long long now, encArgs *a) {
@@ -205,9 +239,10 @@ static void encBuild(queue *q, const queueItem *it, long long now, encArgs *a) {
     snprintf(a->cost, sizeof a->cost, "%lld", it->cost > 0 ? it->cost : 0);
     snprintf(a->ttl, sizeof a->ttl, "%lld", it->ttlMs > 0 ? it->ttlMs : 0);
     const char *av[] = {"EVALSHA", ((rq *)q->be)->sha[L_ENQUEUE], "4", a->kStream, a->kStatus, a->kRate, a->kReg,
-                        it->scid, it->id, it->did, it->payload, a->lim, a->ts, a->bud, a->cost, a->ttl};
+                        it->scid, it->id, it->did, it->payload, a->lim, a->ts, a->bud, a->cost,
+                        it->traceparent ? it->traceparent : "", a->ttl};
     memcpy(a->av, av, sizeof av);
-    for (int i = 0; i < 16; i++) a->al[i] = i == 10 ? it->len : strlen(av[i]);
+    for (int i = 0; i < 17; i++) a->al[i] = i == 10 ? it->len : strlen(av[i]);
 }
 
 /* takeAnswer: the script's reply {code, sid | pttl | used} into it. 0 / -1 + err. */
@@ -226,19 +261,44 @@ static int takeAnswer(queueItem *it, const redisReply *r, char *err) {
     return 0;
 }
 
+/* unconfirmed: WAIT for each shard that took a QUEUE_OK item of it[0..n) (want replicas);
+ * the items of a shard whose write the replicas did not confirm go back to rc -1 ("maybe
+ * queued": a retry is answered QUEUE_REPLAY if it was), the others stay QUEUE_OK.
+ * 0 / -1 + err (err NULL: keep the caller's) when some went back. */
+static int unconfirmed(queue *q, queueItem *it, size_t n, int want, char *err) {
+    unsigned char *st = calloc((size_t)q->shards, 1);   /* per shard: 0 not asked, 1 confirmed, 2 not */
+    int rc = 0;
+    char why[ERR_MAX] = "out of memory";
+    for (size_t i = 0; i < n; i++) {
+        if (it[i].rc != QUEUE_OK) continue;
+        int sh = queueShardOf(q, it[i].scid);
+        if (st && !st[sh]) st[sh] = durable(q, sh, want, why) == 0 ? 1 : 2;
+        if (st && st[sh] == 1) continue;
+        it[i].rc = -1;
+        it[i].sid[0] = 0;
+        if (rc == 0 && err) errSet(err, "%s", why);
+        rc = -1;
+    }
+    free(st);
+    return rc;
+}
+
 /* Never re-sent after a lost reply: a second run would answer QUEUE_REPLAY for an event
  * the first run queued, and the client would be told it was a replay. */
 static int rEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
+    int want = waitWant(q, err);
+    if (want < 0) return -1;
     encArgs *a = calloc(n < CHUNK ? (n ? n : 1) : CHUNK, sizeof *a);
     qlinkCmd *c = calloc(n < CHUNK ? (n ? n : 1) : CHUNK, sizeof *c);
     if (!a || !c) { free(a); free(c); return errSet(err, "out of memory"); }
     long long now = (long long)clockWallMs();
     int rc = 0;
+    if (want) qlinkWaitMark(qlinkOf(q));
     for (size_t off = 0; off < n; off += CHUNK) {
         size_t m = n - off < CHUNK ? n - off : CHUNK;
         for (size_t i = 0; i < m; i++) {
             encBuild(q, &it[off + i], now, &a[i]);
-            c[i] = (qlinkCmd){16, a[i].av, a[i].al, NULL};
+            c[i] = (qlinkCmd){17, a[i].av, a[i].al, NULL};
         }
         int sent = qlinkPipeline(qlinkOf(q), 0, c, m, err);
         for (size_t i = 0; i < m; i++)   /* the answered ones, also when the connection failed */
@@ -248,6 +308,7 @@ static int rEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
     }
     free(a);
     free(c);
+    if (want && unconfirmed(q, it, n, want, rc ? NULL : err) < 0) rc = -1;
     return rc;
 }
 
@@ -296,7 +357,8 @@ static int addEntry(queueEntries *out, const redisReply *el, char *err) {
         const redisReply *k = f->element[i], *v = f->element[i + 1];
         if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) continue;
         char **dst = !strcmp(k->str, "scid") ? &e->scid : !strcmp(k->str, "id") ? &e->id
-                   : !strcmp(k->str, "did") ? &e->did : !strcmp(k->str, "body") ? &e->payload : NULL;
+                   : !strcmp(k->str, "did") ? &e->did : !strcmp(k->str, "body") ? &e->payload
+                   : !strcmp(k->str, "tp") ? &e->traceparent : NULL;
         if (!dst || *dst) continue;
         if (!(*dst = dupN(v->str, v->len))) return errSet(err, "out of memory");
         if (dst == &e->payload) e->len = v->len;
@@ -320,7 +382,7 @@ static int rGroupEnsure(queue *q, int shard, const char *stream, char *err) {
     queueKey(q, shard, stream, NULL, NULL, k, sizeof k);
     const char *av[] = {"XGROUP", "CREATE", k, QUEUE_GROUP, "0", "MKSTREAM"};
     redisReply *r;
-    if (qlinkCommand(qlinkOf(q), QLINK_IDEMPOTENT, 0, 6, av, NULL, &r, err) < 0) return -1;
+    if (qlinkCommand(qlinkOf(q), QLINK_IDEMPOTENT, 6, av, NULL, &r, err) < 0) return -1;
     int rc = r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "BUSYGROUP", 9) ? 0 : qlinkReplyErr(r, err);
     freeReplyObject(r);
     return rc;
@@ -338,7 +400,7 @@ static int rReadNew(queue *q, int shard, const char *stream, const char *consume
     int n = 6;
     if (blockMs > 0) { av[n++] = "BLOCK"; av[n++] = blk; }
     av[n++] = "STREAMS"; av[n++] = k; av[n++] = ">";
-    redisReply *r = cmd(q, 0, blockMs > 0 ? blockMs : 0, n, av, NULL, err);
+    redisReply *r = cmd(q, 0, n, av, NULL, err);
     if (!r) return -1;
     int c = 0;
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
@@ -357,7 +419,7 @@ static int rReclaim(queue *q, int shard, const char *stream, const char *consume
     do {   /* XAUTOCLAIM pages through the pending list by cursor */
         snprintf(cnt, sizeof cnt, "%zu", max - (size_t)total);
         const char *av[] = {"XAUTOCLAIM", k, QUEUE_GROUP, consumer, idle, start, "COUNT", cnt};
-        redisReply *r = cmd(q, 0, 0, 8, av, NULL, err);
+        redisReply *r = cmd(q, 0, 8, av, NULL, err);
         if (!r) return -1;
         if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 || r->element[0]->type != REDIS_REPLY_STRING) {
             freeReplyObject(r);
@@ -383,7 +445,7 @@ static int rClaimIds(queue *q, int shard, const char *stream, const char *consum
         if (!av) return errSet(err, "out of memory");
         av[0] = "XCLAIM"; av[1] = k; av[2] = QUEUE_GROUP; av[3] = consumer; av[4] = "0";
         for (size_t i = 0; i < m; i++) av[5 + i] = sids[off + i];
-        redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, (int)(m + 5), av, NULL, err);
+        redisReply *r = cmd(q, QLINK_IDEMPOTENT, (int)(m + 5), av, NULL, err);
         free(av);
         if (!r) return -1;
         int c = addEntries(out, r, err);
@@ -407,7 +469,7 @@ static int rAck(queue *q, int shard, const char *stream, const char *const *sids
             av[a++] = k;
             if (!pass) av[a++] = QUEUE_GROUP;
             for (size_t i = 0; i < m; i++) av[a++] = sids[off + i];
-            redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, a, av, NULL, err);
+            redisReply *r = cmd(q, QLINK_IDEMPOTENT, a, av, NULL, err);
             if (!r) { free(av); return -1; }
             freeReplyObject(r);
         }
@@ -439,11 +501,12 @@ static int rRequeue(queue *q, int shard, const char *stream, const queueEntry *e
     queueKey(q, shard, stream, NULL, NULL, kStream, sizeof kStream);
     queueKey(q, shard, stream, e->scid, e->id, kStatus, sizeof kStatus);
     snprintf(ts, sizeof ts, "%lld", (long long)clockWallMs());
-    const char *av[] = {kStream, kStatus, QUEUE_GROUP, e->sid, e->scid, e->id, e->did, e->payload, ts};
-    size_t al[9];
-    for (int i = 0; i < 9; i++) al[i] = strlen(av[i]);
+    const char *av[] = {kStream, kStatus, QUEUE_GROUP, e->sid, e->scid, e->id, e->did, e->payload, ts,
+                        e->traceparent ? e->traceparent : ""};
+    size_t al[10];
+    for (int i = 0; i < 10; i++) al[i] = strlen(av[i]);
     al[7] = e->len;
-    redisReply *r = evalsha(q, QLINK_IDEMPOTENT, L_REQUEUE, 2, av, al, 9, err);
+    redisReply *r = evalsha(q, QLINK_IDEMPOTENT, L_REQUEUE, 2, av, al, 10, err);
     if (!r) return -1;
     newSid[0] = 0;
     if (r->type == REDIS_REPLY_STRING) snprintf(newSid, QUEUE_SID_MAX, "%.*s", (int)r->len, r->str);
@@ -484,7 +547,7 @@ static long long rDepth(queue *q, int shard, const char *stream, char *err) {
     char k[96];
     queueKey(q, shard, stream, NULL, NULL, k, sizeof k);
     const char *av[] = {"XLEN", k};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 2, av, NULL, err);
+    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 2, av, NULL, err);
     if (!r) return -1;
     long long n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
     freeReplyObject(r);
@@ -495,7 +558,7 @@ static long long rOldestMs(queue *q, int shard, const char *stream, char *err) {
     char k[96];
     queueKey(q, shard, stream, NULL, NULL, k, sizeof k);
     const char *av[] = {"XRANGE", k, "-", "+", "COUNT", "1"};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 6, av, NULL, err);
+    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 6, av, NULL, err);
     if (!r) return -1;
     long long ms = 0;   /* a stream id is "<ms>-<seq>" */
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
@@ -558,7 +621,7 @@ static int rStatusPutMany(queue *q, size_t n, const char *const *keys, const cha
 
 static int rHgetall(queue *q, const char *key, json_t **out, char *err) {
     const char *av[] = {"HGETALL", key};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 2, av, NULL, err);
+    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 2, av, NULL, err);
     *out = NULL;
     if (!r) return -1;
     if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) { freeReplyObject(r); return 0; }
@@ -581,7 +644,7 @@ static int rLease(queue *q, int op, int shard, const char *token, long long ttlM
     int done;
     if (op == QLEASE_ACQUIRE) {   /* never re-sent: a second SET NX is answered "held" */
         const char *av[] = {"SET", k, token, "NX", "PX", ttl};
-        if (!(r = cmd(q, 0, 0, 6, av, NULL, err))) return -1;
+        if (!(r = cmd(q, 0, 6, av, NULL, err))) return -1;
         done = r->type == REDIS_REPLY_STATUS;   /* OK, or nil when held */
     } else {
         const char *av[] = {k, token, ttl};
@@ -605,6 +668,9 @@ static int rJournalRun(queue *q, const journal *j, const char *token, int state,
     const char *av[61] = {kBatch, kLease, kOpen, token, j->id, journalStateName(state), idx, ts, create ? "1" : "0"};
     if (9 + nkv > sizeof av / sizeof *av) return errSet(err, "journal: too many fields");
     for (size_t i = 0; i < nkv; i++) av[9 + i] = kv[i];
+    int want = waitWant(q, err);
+    if (want < 0) return -1;
+    if (want) qlinkWaitMark(qlinkOf(q));
     /* an advance is compare-and-set (the same state again changes nothing); a create is not */
     redisReply *r = evalsha(q, create ? 0 : QLINK_IDEMPOTENT, L_JOURNAL, 3, av, NULL, (int)(9 + nkv), err);
     if (!r) return -1;
@@ -612,6 +678,7 @@ static int rJournalRun(queue *q, const journal *j, const char *token, int state,
     freeReplyObject(r);
     if (v < 0 || v >= (long long)(sizeof journalCode / sizeof *journalCode))
         return errSet(err, "redis: unexpected reply to the journal script");
+    if (v == 0 && want && durable(q, j->shard, want, err) < 0) return -1;   /* written, not known to last */
     return journalCode[v];
 }
 
@@ -620,7 +687,7 @@ static int rJournalOpen(queue *q, int shard, long long *n, char oldest[JOURNAL_I
     char k[64];
     queueKey(q, shard, "batches", NULL, NULL, k, sizeof k);
     const char *av[] = {"ZRANGE", k, "0", "0", "WITHSCORES"}, *card[] = {"ZCARD", k};
-    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 0, 5, av, NULL, err);
+    redisReply *r = cmd(q, QLINK_IDEMPOTENT, 5, av, NULL, err);
     if (!r) return -1;
     oldest[0] = 0;
     *oldestMs = 0;
@@ -630,7 +697,7 @@ static int rJournalOpen(queue *q, int shard, long long *n, char oldest[JOURNAL_I
         *oldestMs = strtoll(r->element[1]->str, NULL, 10);
     }
     freeReplyObject(r);
-    if (!(r = cmd(q, QLINK_IDEMPOTENT, 0, 2, card, NULL, err))) return -1;
+    if (!(r = cmd(q, QLINK_IDEMPOTENT, 2, card, NULL, err))) return -1;
     *n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
     freeReplyObject(r);
     return 0;
@@ -653,6 +720,8 @@ static const queueOps redisOps = {
     .hsetMany = rHsetMany, .hgetall = rHgetall, .lease = rLease, .journalRun = rJournalRun,
     .journalOpen = rJournalOpen, .statusPutMany = rStatusPutMany, .close = rClose,
 };
+
+int queueUrlCheck(const char *url, char *err) { return qlinkUrlCheck(url, err); }
 
 int queueRedisOpen(queue *q, const char *url, int timeoutMs, char *err) {
     rq *b = calloc(1, sizeof *b);

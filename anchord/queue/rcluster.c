@@ -264,6 +264,9 @@ typedef struct rnode {
     redisContext *rc;
     unsigned gen;        /* connections opened; rclusterWait checks the write's is still the one */
     int ready;           /* SELECT and SCRIPT LOAD done on this connection */
+    int written;         /* carried a command since rclusterWaitMark ... */
+    unsigned wgen;       /* ... on connection generation wgen ... */
+    int wlost;           /* ... and an earlier one since the mark was lost with its connection */
 } rnode;
 
 struct rcluster {
@@ -691,6 +694,9 @@ static int sendRound(rcluster *c, xchg *x, rnode *nd, int which, char *err) {
         x->order[m++] = i;
     }
     if (x->extraMs) setTimeout(c, nd, x->extraMs);
+    if (nd->written && nd->wgen != nd->gen) nd->wlost = 1;   /* rclusterWaitSlot: replication unknown */
+    nd->written = 1;
+    nd->wgen = nd->gen;
     char why[ERR_MAX];
     size_t w = sendAll(nd, c->out.p, c->out.len, why);
     if (w < c->out.len) {   /* commands wholly written before the failure may have run */
@@ -876,9 +882,14 @@ int rclusterCommand(rcluster *c, int flags, int argc, const char **argv, const s
     return 0;
 }
 
-int rclusterPipeline(rcluster *c, int flags, rclusterCmd *cmds, size_t n, char *err) {
-    int slot = RCLUSTER_NOKEY, kind;
-    long long extra = 0;
+/* pipelineSlots: rclusterPipeline's check of cmds: the slot of each into slots[] (NULL =
+ * not kept) and the common one into *slot (RCLUSTER_NOKEY when they differ, multi set),
+ * the extra reply time into *extra. 0 / -1 + err and c->kind. */
+static int pipelineSlots(rcluster *c, rclusterCmd *cmds, size_t n, int multi, int *slots, int *slot, long long *extra,
+                         char *err) {
+    int kind;
+    *slot = RCLUSTER_NOKEY;
+    *extra = 0;
     for (size_t i = 0; i < n; i++) {
         int s;
         long long e;
@@ -888,23 +899,72 @@ int rclusterPipeline(rcluster *c, int flags, rclusterCmd *cmds, size_t n, char *
             errSet(err, "redis: pipeline command %zu names no key", i);
             return fail(c, RCLUSTER_E_NOROUTE);
         }
-        if (slot != RCLUSTER_NOKEY && s != slot) {
-            errSet(err, "redis: pipeline commands in slots %d and %d (give their keys one {hash tag})", slot, s);
+        if (!multi && i && s != *slot) {
+            errSet(err, "redis: pipeline commands in slots %d and %d (give their keys one {hash tag})", *slot, s);
             return fail(c, RCLUSTER_E_CROSSSLOT);
         }
-        slot = s;
-        extra += e;
+        if (slots) slots[i] = s;
+        *slot = i == 0 || s == *slot ? s : RCLUSTER_NOKEY;
+        *extra += e;
     }
-    if (n == 0) return c->kind = RCLUSTER_E_NONE, 0;
-    return run(c, flags, cmds, n, slot, extra, err);
+    return 0;
 }
 
-int rclusterWait(rcluster *c, int numreplicas, int timeoutMs, int *acked, char *err) {
+/* perSlot: cmds (slots[i] each) sent as one pipeline per slot, in the order each slot first
+ * appears, every command's order within its slot kept. A slot that fails does not stop
+ * the others: 0 when every command has its reply; -1 + err and c->kind of the last
+ * failure (RCLUSTER_E_LOST if any failure may have run a command). */
+static int perSlot(rcluster *c, int flags, rclusterCmd *cmds, size_t n, const int *slots, char *err) {
+    rclusterCmd *g = malloc(n * sizeof *g);
+    size_t *at = malloc(n * sizeof *at);
+    unsigned char *taken = calloc(n, 1);
+    int rc = 0, kind = RCLUSTER_E_NONE;
+    if (!g || !at || !taken) { free(g); free(at); free(taken); return errSet(err, "redis: out of memory"), fail(c, RCLUSTER_E_NOMEM); }
+    for (size_t i = 0; i < n; i++) {
+        if (taken[i]) continue;
+        size_t m = 0;
+        long long extra = 0;
+        for (size_t j = i; j < n; j++)
+            if (!taken[j] && slots[j] == slots[i]) { taken[j] = 1; at[m] = j; g[m++] = cmds[j]; }
+        for (size_t k = 0; k < m; k++) {   /* BLOCK/WAIT time of this part only */
+            int s; long long e = 0;
+            if (commandSlot(g[k].argc, g[k].argv, g[k].lens, &s, &e, NULL, NULL) == 0) extra += e;
+        }
+        char why[ERR_MAX];
+        if (run(c, flags, g, m, slots[i], extra, why) < 0) {
+            if (kind != RCLUSTER_E_LOST) kind = c->kind;
+            errSet(err, "%s", why);
+            rc = -1;
+        }
+        for (size_t k = 0; k < m; k++) cmds[at[k]].reply = g[k].reply;
+    }
+    free(g); free(at); free(taken);
+    if (rc < 0) return fail(c, kind);
+    c->kind = RCLUSTER_E_NONE;
+    return 0;
+}
+
+int rclusterPipeline(rcluster *c, int flags, rclusterCmd *cmds, size_t n, char *err) {
+    int slot, multi = (flags & RCLUSTER_MULTISLOT) != 0;
+    long long extra;
+    if (n == 0) return c->kind = RCLUSTER_E_NONE, 0;
+    int *slots = multi ? malloc(n * sizeof *slots) : NULL;
+    if (multi && !slots) return errSet(err, "redis: out of memory"), fail(c, RCLUSTER_E_NOMEM);
+    int rc = pipelineSlots(c, cmds, n, multi, slots, &slot, &extra, err);
+    if (rc == 0 && slot == RCLUSTER_NOKEY && c->mode < 0) rc = rclusterDiscover(c, err);
+    if (rc == 0) {
+        if (slot != RCLUSTER_NOKEY || c->mode == 0) rc = run(c, flags, cmds, n, slot != RCLUSTER_NOKEY ? slot : slots[0], extra, err);
+        else rc = perSlot(c, flags, cmds, n, slots, err);   /* a cluster: one pipeline per slot */
+    }
+    free(slots);
+    return rc;
+}
+
+/* waitOn: WAIT numreplicas timeoutMs on n's connection, which must still be generation
+ * gen (else the write's replication is unknown). 0 and *acked / -1 + err, RCLUSTER_E_LOST. */
+static int waitOn(rcluster *c, rnode *n, unsigned gen, int numreplicas, int timeoutMs, int *acked, char *err) {
     *acked = 0;
-    if (numreplicas < 0 || timeoutMs <= 0) return errSet(err, "redis: WAIT needs replicas >= 0 and a timeout > 0"), fail(c, RCLUSTER_E_NOROUTE);
-    rnode *n = c->last;
-    if (!n) return errSet(err, "redis: WAIT before any write"), fail(c, RCLUSTER_E_NOROUTE);
-    if (!n->rc || n->rc->err || n->gen != c->lastGen || nodeStale(n)) {
+    if (!n->rc || n->rc->err || n->gen != gen || nodeStale(n)) {
         errSet(err, "redis: the connection that took the write is gone (%s): its replication is unknown", n->addr);
         return fail(c, RCLUSTER_E_LOST);
     }
@@ -921,7 +981,33 @@ int rclusterWait(rcluster *c, int numreplicas, int timeoutMs, int *acked, char *
     if (ok) *acked = (int)r->integer;
     else errSet(err, "redis: WAIT at %s: %.100s", n->addr, r->type == REDIS_REPLY_ERROR ? r->str : "not an integer");
     freeReplyObject(r);
-    if (!ok) return fail(c, RCLUSTER_E_LOST);
+    return ok ? 0 : fail(c, RCLUSTER_E_LOST);
+}
+
+int rclusterWait(rcluster *c, int numreplicas, int timeoutMs, int *acked, char *err) {
+    *acked = 0;
+    if (numreplicas < 0 || timeoutMs <= 0) return errSet(err, "redis: WAIT needs replicas >= 0 and a timeout > 0"), fail(c, RCLUSTER_E_NOROUTE);
+    if (!c->last) return errSet(err, "redis: WAIT before any write"), fail(c, RCLUSTER_E_NOROUTE);
+    if (waitOn(c, c->last, c->lastGen, numreplicas, timeoutMs, acked, err) < 0) return -1;
+    c->kind = RCLUSTER_E_NONE;
+    return 0;
+}
+
+void rclusterWaitMark(rcluster *c) {
+    for (size_t i = 0; i < c->nnode; i++) c->node[i]->written = c->node[i]->wlost = 0;
+}
+
+int rclusterWaitSlot(rcluster *c, int slot, int numreplicas, int timeoutMs, int *acked, char *err) {
+    *acked = 0;
+    if (numreplicas < 0 || timeoutMs <= 0 || slot < 0 || slot >= RCLUSTER_SLOTS)
+        return errSet(err, "redis: WAIT needs a slot, replicas >= 0 and a timeout > 0"), fail(c, RCLUSTER_E_NOROUTE);
+    int idx = c->mode == 0 ? c->single : c->mode == 1 ? c->slot[slot] : -1;
+    rnode *n = idx >= 0 ? c->node[idx] : NULL;
+    if (!n || !n->written) {   /* the map moved the slot since: the write went elsewhere */
+        errSet(err, "redis: WAIT: no write to slot %d's node since the mark: its replication is unknown", slot);
+        return fail(c, RCLUSTER_E_LOST);
+    }
+    if (waitOn(c, n, n->wlost ? n->gen + 1 : n->wgen, numreplicas, timeoutMs, acked, err) < 0) return -1;
     c->kind = RCLUSTER_E_NONE;
     return 0;
 }

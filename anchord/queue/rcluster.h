@@ -2,9 +2,8 @@
  * Redis server and against a Redis Cluster (Debian 12's hiredis 0.14 has no cluster
  * support, so the routing of the Redis Cluster specification is done here, over it).
  *
- * Today qlink (the queue's connection) uses only rclusterUrlParse and rclusterScriptSha
- * from here; sending the queue's commands through the cluster routing below waits for
- * issue 16 (the queue's transport switch).
+ * Every Redis command of anchord goes through here: the queue's transport (qlink.c) is
+ * a thin layer over this handle.
  *
  * Seeds come from a URL list (rclusterUrlParse). The first call asks a seed
  * CLUSTER SLOTS. A slot map means cluster mode: every command goes to the master
@@ -81,7 +80,10 @@ enum {
 };
 
 /* Flags of rclusterCommand / rclusterPipeline. */
-enum { RCLUSTER_IDEMPOTENT = 1 };   /* may be re-sent after a lost reply (see above) */
+enum {
+    RCLUSTER_IDEMPOTENT = 1,   /* may be re-sent after a lost reply (see above) */
+    RCLUSTER_MULTISLOT  = 2    /* rclusterPipeline: the commands may be in different slots */
+};
 
 /* ---- pure: slots, commands, URLs ---- */
 
@@ -188,6 +190,12 @@ typedef struct rclusterCmd {
  * rclusterErrKind: the commands with a reply were answered, the others did not run
  * (RCLUSTER_E_DOWN) or may have (RCLUSTER_E_LOST). */
 int rclusterPipeline(rcluster *c, int flags, rclusterCmd *cmds, size_t n, char *err);
+/* With RCLUSTER_MULTISLOT the commands may be in different slots (each command's own keys
+ * still in one): on a single Redis they go as one pipeline, on a cluster as one pipeline
+ * per slot, in the order each slot first appears (the order of the commands of one slot
+ * kept; across slots, like across keys, none). A slot whose node fails does not stop the
+ * others: -1 then means what it says above for the commands left without a reply, with
+ * rclusterErrKind RCLUSTER_E_LOST when any of them may have run. */
 
 /* rclusterWait: WAIT numreplicas timeoutMs (> 0) on the connection that carried the
  * last rclusterCommand / rclusterPipeline (for a pipeline redirected part-way, the node
@@ -198,6 +206,16 @@ int rclusterPipeline(rcluster *c, int flags, rclusterCmd *cmds, size_t n, char *
  * replication is then unknown), RCLUSTER_E_NOROUTE when no command was sent yet.
  * Never retried on another node: that would say nothing about the write. */
 int rclusterWait(rcluster *c, int numreplicas, int timeoutMs, int *acked, char *err);
+
+/* rclusterWaitMark / rclusterWaitSlot: WAIT for the writes to one slot since the mark (a
+ * multi-slot pipeline's writes go to several masters: one rclusterWaitSlot per slot; a
+ * second WAIT on a node whose replicas have caught up answers at once). rclusterWaitSlot
+ * sends WAIT numreplicas timeoutMs to the node serving slot and puts its count into
+ * *acked. -1 + err with RCLUSTER_E_LOST (*acked 0) when that node carried no command since
+ * the mark (the slot moved: the write went elsewhere) or when a connection to it that
+ * carried one was closed or re-opened since: that write's replication is unknown. */
+void rclusterWaitMark(rcluster *c);
+int rclusterWaitSlot(rcluster *c, int slot, int numreplicas, int timeoutMs, int *acked, char *err);
 
 /* rclusterSlotAddr: "host:port" of the node serving slot (the map, refreshed first if
  * it has no owner for it). 0 / -1 + err. */

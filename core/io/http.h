@@ -4,7 +4,8 @@
  * Users: DID resolution and didverify's fetches (httpGet), bulk POSTs (seed/post.c,
  * test-tool loadgen: httpRun with a feed), the object stores (an httpClient kept per
  * store: httpDo, httpRun with retries scheduled by the store) and the Ethereum JSON-RPC
- * transport (an httpClient kept per ethRpc: httpDo).
+ * transport (an httpClient kept per ethRpc: httpDo), the OTLP trace exporter (one httpClient on
+ * its thread, anchord/ops/trace.c: httpDo).
  * libcurl is initialised once per process (pthread_once) by whichever client comes first;
  * no program calls curl_global_init. This file is the only one that calls curl_easy_init.
  * Thread safety: an httpClient is used by one thread at a time; clients are independent

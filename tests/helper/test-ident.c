@@ -38,6 +38,7 @@
 #include "anchord/ingest/genesis.h"
 #include "anchord/ingest/ingest.h"
 #include "anchord/queue/didreg.h"
+#include "anchord/queue/rcluster.h"
 #include "tests/helper/test-tool.h"
 
 #define GENESIS_TIME "2025-01-01T00:00:00Z"   /* fixed: a subject's DID depends on its n alone */
@@ -296,17 +297,31 @@ int cmdRawAdd(int argc, char **argv) {
     if (didScidOf(did, sc) < 0) ttDie("rawadd", "no SCID in the DID");
     queue *q = ttQueue();
     queueKey(q, queueShardOf(q, sc), "events", NULL, NULL, key, sizeof key);
-    char host[256], pass[256];
-    int port, db;
-    if (redisUrlParse(ttConfig()->redisUrl, host, &port, pass, &db, err) < 0) ttDie("WA_REDIS_URL", err);
-    redisContext *r = redisConnect(host, port);
-    redisReply *rep = r ? redisCommand(r, "XADD %s * scid %s id %s did %s body %s", key, sc, jsonGetStr(ev, "id"), did, line)
-                        : NULL;
-    int ok = rep && rep->type == REDIS_REPLY_STRING;
+    rcluster *r = rclusterOpen(ttConfig()->redisUrl, NULL, err);   /* one Redis or a cluster */
+    if (!r) ttDie("WA_REDIS_URL", err);
+    const char *av[] = {"XADD", key, "*", "scid", sc, "id", jsonGetStr(ev, "id"), "did", did, "body", line};
+    redisReply *rep = NULL;
+    int ok = rclusterCommand(r, 0, 11, av, NULL, &rep, err) == 0 && rep->type == REDIS_REPLY_STRING;
     if (ok) puts(rep->str);
-    freeReplyObject(rep);
-    redisFree(r);
+    else fprintf(stderr, "rawadd: %s\n", rep ? (rep->str ? rep->str : "unexpected reply") : err);
+    if (rep) freeReplyObject(rep);
+    rclusterClose(r);
     queueClose(q);
     json_decref(ev);
     return ok ? 0 : 1;
+}
+
+int cmdShard(int argc, char **argv) {
+    if (argc != 2) { fprintf(stderr, "usage: test-tool shard SCID|-\n"); return 2; }
+    queue *q = ttQueue();   /* connects lazily: nothing is sent */
+    if (strcmp(argv[1], "-")) printf("%d\n", queueShardOf(q, argv[1]));
+    else {   /* one SCID a line on stdin, one shard a line out */
+        char line[256];
+        while (fgets(line, sizeof line, stdin)) {
+            line[strcspn(line, "\r\n")] = 0;
+            printf("%d\n", queueShardOf(q, line));
+        }
+    }
+    queueClose(q);
+    return 0;
 }

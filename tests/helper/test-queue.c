@@ -15,6 +15,7 @@
 #include "tests/unit/t.h"
 #include "core/json.h"
 #include "anchord/queue/queue.h"
+#include "anchord/queue/rcluster.h"
 #include "tests/helper/test-tool.h"
 
 static long long xlen(redisContext *raw, const char *key) {
@@ -269,10 +270,9 @@ int cmdQueueSuite(int argc, char **argv) {
     queue *q = queueOpen(url, 1, 2000, err);
     T_CHECK(q != NULL, "open: %s", err);
     if (!q) return T_DONE();
-    char host[256], pass[256];
-    int port, db;
-    T_CHECK(redisUrlParse(url, host, &port, pass, &db, err) == 0, "url");
-    redisContext *raw = redisConnect(host, port);
+    rclusterUrl u;
+    T_CHECK(rclusterUrlParse(url, &u, err) == 0, "url");
+    redisContext *raw = redisConnect(u.host[0], u.port[0]);   /* one Redis */
     T_CHECK(queuePing(q, err) == 0, "ping: %s", err);
     qtestQueue(q, raw);
     qtestLease(q);

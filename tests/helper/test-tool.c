@@ -22,6 +22,7 @@ static const ttCmd cmds[] = {
     {"sign", "N ID [KEY=VALUE...]", "one signed event of subject N (options: test-ident.c)", cmdSign},
     {"events", "FROM TO COUNT PREFIX", "COUNT signed events round-robin over subjects [FROM,TO)", cmdEvents},
     {"rawadd", "N LINE", "XADD an event line to subject N's stream, bypassing ingest", cmdRawAdd},
+    {"shard", "SCID|-", "the stream shard N of a SCID (its keys' hash tag {sN}, WA_STREAM_SHARDS); -: of each line of stdin", cmdShard},
     {"check", "", "verify every DID folder and manifest in WA_STORE", cmdCheck},
     {"queue-suite", "", "queue, lease and journal checks against WA_REDIS_URL", cmdQueueSuite},
     {"store", "[-u URL] COMMAND [ARGS]", "an object store from the shell (test-tool store --help)", cmdStore},

@@ -96,6 +96,7 @@ int cmdEnqueueDids(int argc, char **argv);
 int cmdSign(int argc, char **argv);
 int cmdEvents(int argc, char **argv);
 int cmdRawAdd(int argc, char **argv);
+int cmdShard(int argc, char **argv);
 int cmdCheck(int argc, char **argv);
 int cmdQueueSuite(int argc, char **argv);
 int cmdStore(int argc, char **argv);

@@ -139,9 +139,7 @@ kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
 post "$("$TT" sign 1 down-1)"; expect "503 when Redis is down" 503 unavailable
 grep -q "redis:" <<<"$RESP" && t_ok "503 detail names redis" || t_fail "503 detail" "$RESP"
 t_eq "health 503" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 503
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$T_TMP/redis" --save '' --appendonly yes \
-    --daemonize no --loglevel warning >>"$T_TMP/redis/log" 2>&1 &
-REDIS_PID=$!; T_PIDS+=($REDIS_PID); wait_port "$REDIS_PORT" 10
+redis_restart
 sleep 0.3
 t_eq "health back" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 200
 t_eq "AOF kept the queue" "$(xlen)" 5

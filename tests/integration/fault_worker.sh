@@ -34,11 +34,6 @@ drain() {
     done
     [ "$(open_work)" -eq 0 ]
 }
-redis_restart() {
-    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$T_TMP/redis" --save '' --appendonly yes \
-        --daemonize no --loglevel warning >>"$T_TMP/redis/log" 2>&1 & REDIS_PID=$!; T_PIDS+=($REDIS_PID)
-    wait_port "$REDIS_PORT" 10
-}
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 
 "$TT" enqueue-dids 0 20 >/dev/null && pipe_run

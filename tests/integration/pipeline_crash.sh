@@ -58,9 +58,7 @@ wait $P; R=$?
 t_eq "Redis killed mid-batch: clean failure (exit 1)" "$R" 1
 t_check "Redis killed: the error names Redis" grep -q "redis: " "$T_TMP/rk.log"
 sleep 1.1
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$T_TMP/redis" --save '' --appendonly yes \
-    --daemonize no --loglevel warning >>"$T_TMP/redis/log" 2>&1 & REDIS_PID=$!; T_PIDS+=($REDIS_PID)
-wait_port "$REDIS_PORT" 10
+redis_restart
 pipe_run
 t_eq "Redis back: the next run finishes the batch" "$RUN_RC" 0
 t_check "Redis back: it resumed the journaled transaction" grep -q "following the journaled transaction" "$RUN_LOG"

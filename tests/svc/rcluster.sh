@@ -11,6 +11,9 @@
 #                                        until its replica is promoted and the cluster is ok;
 #                                        prints the new master's port
 #   tests/svc/rcluster.sh kill-node DIR PORT       SIGKILL one node, wait for nothing
+#   tests/svc/rcluster.sh restart-node DIR PORT    start a killed node again (same port, files):
+#                                        it rejoins, a former master as a replica; waits until ok
+#   tests/svc/rcluster.sh replica DIR PORT         port of a replica of the master on PORT
 #   tests/svc/rcluster.sh migrate-start DIR SLOT   mark SLOT MIGRATING on its master and
 #                                        IMPORTING on another master (the next one)
 #   tests/svc/rcluster.sh migrate-keys DIR SLOT    MIGRATE every key of SLOT (then the old
@@ -20,7 +23,8 @@
 #
 # Sourced (`source tests/svc/rcluster.sh`) it defines rcl_start DIR, rcl_stop DIR
 # (_rcl_abort DIR also stops the nodes whose pid files are gone),
-# rcl_owner, rcl_kill_master, rcl_kill_node, rcl_migrate_start/keys/finish (same arguments) and
+# rcl_owner, rcl_kill_master, rcl_kill_node, rcl_restart_node, rcl_replica,
+# rcl_migrate_start/keys/finish (same arguments) and
 # rcl_cli PORT ARGS... (redis-cli on one node, no redirection); rcl_start exports
 # RCL_URL and RCL_DIR into the caller. Fail-over is fast on purpose:
 # cluster-node-timeout 1000 ms (RCL_NODE_TIMEOUT), so a replica takes over in ~2-4 s.
@@ -98,6 +102,36 @@ _rcl_wait_ok() {
     return 1
 }
 
+# _rcl_node DIR PORT: start (or start again) the node on PORT, its cluster bus port in
+# DIR/nPORT/bus, its pid in DIR/node.PORT.pid.
+_rcl_node() {
+    local D=$1 port=$2
+    redis-server --bind 127.0.0.1 --port "$port" --cluster-enabled yes --cluster-port "$(cat "$D/n$port/bus")" \
+        --cluster-config-file "$D/n$port/nodes.conf" --cluster-node-timeout "$RCL_NODE_TIMEOUT" \
+        --cluster-replica-validity-factor 0 --dir "$D/n$port" --save '' --appendonly no \
+        --daemonize no --loglevel warning >>"$D/n$port/log" 2>&1 &
+    _RCL_PIDS+=($!)
+    echo $! >"$D/node.$port.pid" || { _rcl_fail "cannot write $D/node.$port.pid"; return 1; }
+    disown $!   # stopped by PID (rcl_stop); no job-control notice when killed
+}
+
+# rcl_restart_node DIR PORT: start a killed node again; wait (30 s) until it answers and
+# every node is ok (a former master comes back as a replica of the one promoted).
+rcl_restart_node() {
+    local D=$1 p=$2 i
+    [ -f "$D/n$p/bus" ] && [ ! -f "$D/node.$p.pid" ] || { _rcl_fail "no stopped node on port $p"; return 1; }
+    _rcl_node "$D" "$p" || return 1
+    for ((i = 0; i < 100; i++)); do rcl_cli "$p" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+    _rcl_wait_ok "$D" 30 || { _rcl_fail "cluster not ok 30 s after restarting $p" "$D/n$p/log"; return 1; }
+}
+
+# rcl_replica DIR PORT: the client port of a live replica of the master on PORT.
+rcl_replica() {
+    local id
+    id=$(_rcl_id "$1" "$2") && [ -n "$id" ] || return 1
+    _rcl_nodes "$1" | awk -v m="$id" '$3 ~ /slave/ && $3 !~ /fail/ && $4 == m { split($2, a, "@"); sub(/.*:/, "", a[1]); print a[1]; exit }'
+}
+
 # rcl_start DIR: six nodes, the cluster created, every replica attached; exports RCL_URL, RCL_DIR.
 rcl_start() {
     local D=$1 i port bus ports=() seen=" "
@@ -113,13 +147,8 @@ rcl_start() {
         done
         seen="$seen$port $bus "
         mkdir -p "$D/n$port"
-        redis-server --bind 127.0.0.1 --port "$port" --cluster-enabled yes --cluster-port "$bus" \
-            --cluster-config-file "$D/n$port/nodes.conf" --cluster-node-timeout "$RCL_NODE_TIMEOUT" \
-            --cluster-replica-validity-factor 0 --dir "$D/n$port" --save '' --appendonly no \
-            --daemonize no --loglevel warning >"$D/n$port/log" 2>&1 &
-        _RCL_PIDS+=($!)
-        echo $! >"$D/node.$port.pid" || { _rcl_fail "cannot write $D/node.$port.pid"; _rcl_abort "$D"; return 1; }
-        disown $!   # stopped by PID (rcl_stop); no job-control notice when killed
+        echo "$bus" >"$D/n$port/bus"
+        _rcl_node "$D" "$port" || { _rcl_abort "$D"; return 1; }
         ports+=("$port")
     done
     for port in "${ports[@]}"; do
@@ -261,10 +290,11 @@ if [ "${BASH_SOURCE[0]}" == "$0" ]; then
     stop\ ?*)  rcl_stop "$2" ;;
     owner\ ?*) [ -n "${3:-}" ] || { echo "usage: $0 owner DIR SLOT" >&2; exit 2; }
                p=$(rcl_owner "$2" "$3"); [ -n "$p" ] && echo "$p" ;;
-    kill-master\ ?*|kill-node\ ?*|migrate-start\ ?*|migrate-keys\ ?*|migrate-finish\ ?*)
+    kill-master\ ?*|kill-node\ ?*|restart-node\ ?*|replica\ ?*|migrate-start\ ?*|migrate-keys\ ?*|migrate-finish\ ?*)
                [ -n "${3:-}" ] || { echo "usage: $0 $1 DIR SLOT|PORT" >&2; exit 2; }
                f=${1//-/_}; "rcl_$f" "$2" "$3" ;;
     *) echo "usage: $0 start DIR | stop DIR | owner DIR SLOT | kill-master DIR SLOT | kill-node DIR PORT |" \
+            "restart-node DIR PORT | replica DIR PORT |" \
             "migrate-start DIR SLOT | migrate-keys DIR SLOT | migrate-finish DIR SLOT" >&2; exit 2 ;;
     esac
 fi

@@ -25,6 +25,7 @@ typedef struct fentry {
     char sid[QUEUE_SID_MAX];
     char *scid, *id, *did, *body;
     size_t len;
+    char *tp;                    /* trace context ("tp"), NULL none */
     char *reason, *orig;         /* dead letters: the reason and the original stream id */
     int gone;                    /* acknowledged and deleted */
     int pending;                 /* delivered to the group, not acknowledged */
@@ -196,6 +197,7 @@ static fentry *xadd(fq *f, fstream *s, const queueEntry *src, const char *reason
         return NULL;
     }
     e->len = src->len;
+    if (src->traceparent && *src->traceparent && !(e->tp = dup(src->traceparent))) return NULL;
     long long ms = f->now > s->lastMs ? f->now : s->lastMs;
     s->lastSeq = ms == s->lastMs ? s->lastSeq + 1 : 0;
     s->lastMs = ms;
@@ -219,7 +221,8 @@ static int deliver(fq *f, fentry *e, const char *consumer, queueEntries *out) {
     queueEntry *d = queueEntriesAdd(out, e->sid);
     if (!d) return -1;
     if ((*e->scid && !(d->scid = dup(e->scid))) || (*e->id && !(d->id = dup(e->id))) ||
-        (*e->did && !(d->did = dup(e->did))) || (e->len && !(d->payload = dupN(e->body, e->len))))
+        (*e->did && !(d->did = dup(e->did))) || (e->len && !(d->payload = dupN(e->body, e->len))) ||
+        (e->tp && !(d->traceparent = dup(e->tp))))
         return -1;
     d->len = e->len;
     return queueEntryComplete(d);
@@ -257,7 +260,7 @@ static int enqueueOne(queue *q, queueItem *it, char *err) {
     }
     fstream *s = stream(f, sh, it->stream, 1);
     queueEntry src = {.scid = (char *)it->scid, .id = (char *)it->id, .did = (char *)it->did,
-                      .payload = (char *)it->payload, .len = it->len};
+                      .payload = (char *)it->payload, .len = it->len, .traceparent = (char *)it->traceparent};
     fentry *e = s ? xadd(f, s, &src, NULL) : NULL;
     fobj *st = e ? make(f, kStatus) : NULL;
     char ts[24], cost[24];
@@ -590,7 +593,7 @@ static void fClose(queue *q) {
         next = s->link;
         for (size_t i = 0; i < s->n; i++) {
             fentry *e = &s->e[i];
-            free(e->scid); free(e->id); free(e->did); free(e->body); free(e->reason); free(e->orig);
+            free(e->scid); free(e->id); free(e->did); free(e->body); free(e->tp); free(e->reason); free(e->orig);
         }
         free(s->e);
         free(s);

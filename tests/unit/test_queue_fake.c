@@ -286,19 +286,18 @@ static void testBatchJournal(void) {
     queueClose(q);
 }
 
-/* testUrl: redisUrlParse takes one Redis (rclusterUrlParse's rules, one seed). */
+/* testUrl: queueUrlCheck takes one Redis or the seeds of a cluster (rclusterUrlParse). */
 static void testUrl(void) {
-    char host[256], pass[256], err[ERR_MAX];
-    int port, db;
-    T_CHECK(redisUrlParse("redis://h", host, &port, pass, &db, err) == 0 && !strcmp(host, "h") && port == 6379 &&
-            db == 0 && !pass[0], "defaults");
-    T_CHECK(redisUrlParse("redis://:pw@127.0.0.1:7000/2", host, &port, pass, &db, err) == 0 && port == 7000 &&
-            db == 2 && !strcmp(pass, "pw"), "full url");
-    T_CHECK(redisUrlParse("http://x", host, &port, pass, &db, err) < 0, "scheme");
-    T_CHECK(redisUrlParse("redis://h:99999", host, &port, pass, &db, err) < 0, "port");
-    T_CHECK(redisUrlParse("redis://u:pw@h", host, &port, pass, &db, err) < 0, "user name");
-    T_CHECK(redisUrlParse("redis://:secret@h1,h2", host, &port, pass, &db, err) < 0 && !strstr(err, "secret"),
-            "a list of seeds is refused, the password not quoted: %s", err);
+    char err[ERR_MAX];
+    T_CHECK(queueUrlCheck("redis://h", err) == 0, "defaults");
+    T_CHECK(queueUrlCheck("redis://:pw@127.0.0.1:7000/2", err) == 0, "full url");
+    T_CHECK(queueUrlCheck("redis://127.0.0.1:7000,127.0.0.1:7001,h3", err) == 0, "seeds of a cluster");
+    T_CHECK(queueUrlCheck("redis://h1:7000,redis://h2:7001", err) == 0, "seeds as repeated URLs");
+    T_CHECK(queueUrlCheck("http://x", err) < 0, "scheme");
+    T_CHECK(queueUrlCheck("redis://h:99999", err) < 0, "port");
+    T_CHECK(queueUrlCheck("redis://u:pw@h", err) < 0, "user name");
+    T_CHECK(queueUrlCheck("redis://:secret@h1,h2/3", err) < 0 && !strstr(err, "secret"),
+            "a database on several seeds is refused, the password not quoted: %s", err);
     queue *q = queueOpen("redis://h:0", 1, 100, err);
     T_CHECK(!q && !strncmp(err, "WA_REDIS_URL: ", 14), "queueOpen names the setting: %s", err);
 }
