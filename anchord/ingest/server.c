@@ -295,6 +295,16 @@ static enum MHD_Result doPost(server *s, struct MHD_Connection *c, request *rq) 
     return MHD_YES;
 }
 
+/* registered: 1 when a DID with this SCID is registered (the ingest registry, cached),
+ * 0 when not, -1 + err (Redis). Spares the store a read for a SCID never seen here. */
+static int registered(const server *s, queue *q, const char *scid, char *err) {
+    didInfo *di = malloc(sizeof *di);
+    if (!di) return errSet(err, "out of memory");
+    int rc = s->ing.reg->lookup(s->ing.reg, q, scid, di, err);
+    free(di);
+    return rc < 0 ? -1 : rc > 0;
+}
+
 /* statusShow: a status record as GET shows it: without the internal stream id, with the
  * witness.json key and a 0x-prefixed txHash (Redis keeps neither: docs/operations.md "Redis
  * memory"). */
@@ -328,12 +338,14 @@ static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char 
     queue *q = poolGet(&s->pool, e);
     if (!q) return replyErr(c, REJ_INTERNAL, e, 0);
     json_t *st = NULL;
-    int rc = queueStatusGet(q, scid, id, &st, e);
+    int rc = queueStatusGet(q, scid, id, &st, e), known = 1;
+    if (rc == 0) known = registered(s, q, scid, e);   /* nothing is published for an unknown SCID */
     poolPut(&s->pool, q);
-    if (rc < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
+    if (rc < 0 || known < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
     /* Redis holds what is in flight: an anchored event's status expires with its replay
      * marker, and is then read from the published files */
-    if (rc == 0 && (rc = publishedStatus(s->pub, scid, id, &st, e)) < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
+    if (rc == 0 && known && (rc = publishedStatus(s->pub, scid, id, &st, e)) < 0)
+        return replyErr(c, REJ_UNAVAILABLE, e, 0);
     if (rc == 0) return replyErr(c, REJ_NOT_FOUND, "no event with this id for this SCID", 0);
     statusShow(s, scid, st);
     json_object_set_new(st, "id", json_string(id));
