@@ -12,6 +12,7 @@
 #include "anchord/ingest/commit.h"
 #include "anchord/config/config.h"
 #include "anchord/ingest/ingest.h"
+#include "anchord/ingest/published.h"
 #include "anchord/ingest/server.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
@@ -32,6 +33,7 @@ typedef struct server {
     ingestCtx ing;
     qpool pool;
     committer *commit;               /* group commit of the POST /events enqueues */
+    published *pub;                  /* GET /events of an event whose status expired */
 } server;
 
 enum { ST_NEW, ST_COMMITTING, ST_ANSWERED };   /* a POST /events request's stage */
@@ -221,6 +223,36 @@ static enum MHD_Result doPost(server *s, struct MHD_Connection *c, request *rq) 
     return MHD_YES;
 }
 
+/* registered: 1 when a DID with this SCID is registered (the ingest registry, cached),
+ * 0 when not, -1 + err (Redis). Spares the store a read for a SCID never seen here. */
+static int registered(const server *s, queue *q, const char *scid, char *err) {
+    didInfo *di = malloc(sizeof *di);
+    if (!di) return errSet(err, "out of memory");
+    int rc = s->ing.reg->lookup(s->ing.reg, q, scid, di, err);
+    free(di);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+/* statusShow: a status record as GET shows it: without the internal stream id, with the
+ * witness.json key and a 0x-prefixed txHash (Redis keeps neither: docs/operations.md "Redis
+ * memory"). */
+static void statusShow(const server *s, const char *scid, json_t *st) {
+    json_object_del(st, "sid");
+    const char *tx = json_string_value(json_object_get(st, "txHash"));
+    if (tx && strncmp(tx, "0x", 2)) {
+        char t[80];
+        snprintf(t, sizeof t, "0x%s", tx);
+        json_object_set_new(st, "txHash", json_string(t));
+    }
+    const char *status = json_string_value(json_object_get(st, "status"));
+    if (status && !strcmp(status, "anchored") && !json_object_get(st, "witness")) {
+        char k[600];
+        if (s->cfg.prefix[0]) snprintf(k, sizeof k, "%s/%s/witness.json", s->cfg.prefix, scid);
+        else snprintf(k, sizeof k, "%s/witness.json", scid);
+        json_object_set_new(st, "witness", json_string(k));
+    }
+}
+
 static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char *url) {
     char scid[WEBVH_SCID_LEN + 2], id[EVENT_ID_MAX + 2], e[ERR_MAX];
     const char *p = url + 8, *slash = strchr(p, '/');
@@ -234,11 +266,16 @@ static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char 
     queue *q = poolGet(&s->pool, e);
     if (!q) return replyErr(c, REJ_INTERNAL, e, 0);
     json_t *st = NULL;
-    int rc = queueStatusGet(q, scid, id, &st, e);
+    int rc = queueStatusGet(q, scid, id, &st, e), known = 1;
+    if (rc == 0) known = registered(s, q, scid, e);   /* nothing is published for an unknown SCID */
     poolPut(&s->pool, q);
-    if (rc < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
+    if (rc < 0 || known < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
+    /* Redis holds what is in flight: an anchored event's status expires with its replay
+     * marker, and is then read from the published files */
+    if (rc == 0 && known && (rc = publishedStatus(s->pub, scid, id, &st, e)) < 0)
+        return replyErr(c, REJ_UNAVAILABLE, e, 0);
     if (rc == 0) return replyErr(c, REJ_NOT_FOUND, "no event with this id for this SCID", 0);
-    json_object_del(st, "sid");   /* internal */
+    statusShow(s, scid, st);
     json_object_set_new(st, "id", json_string(id));
     json_object_set_new(st, "scid", json_string(scid));
     return replyJson(c, 200, st, 0);
@@ -360,11 +397,12 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     s->ing = (ingestCtx){&s->cfg, cached ? cached : &didregRedis, checkFn, genesisCtx};
     pthread_mutex_init(&s->pool.mu, NULL);
     s->pool.cfg = &s->cfg;
+    if (!(s->pub = publishedNew(&s->cfg))) { didregCacheFree(cached); free(s); return errSet(err, "out of memory"); }
     journalCrashAt(NULL);
     httpdBlockSignals();   /* threads inherit the mask, so only httpdWaitSignal sees SIGINT/SIGTERM */
     if (!(s->commit = commitStart(cfg->redisUrl, (int)cfg->streamShards, 2000, COMMIT_MAX, err)) ||
         (commitSetWait(s->commit, configRedisWaitReplicas(cfg), (int)cfg->redisWaitMs), 0)) {
-        poolFree(&s->pool); didregCacheFree(cached); free(s);
+        poolFree(&s->pool); didregCacheFree(cached); publishedFree(s->pub); free(s);
         return -1;
     }
     httpdOpts ho = {cfg->listen, (unsigned)cfg->httpThreads, (unsigned)cfg->httpMaxConns, (unsigned)cfg->httpMaxConnsPerIp,
@@ -373,7 +411,7 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     struct MHD_Daemon *d = httpdStart(&ho, handler, s, completed, uriLog, &port, err);
     if (!d) {
         commitStop(s->commit); commitFree(s->commit);
-        poolFree(&s->pool); didregCacheFree(cached); free(s);
+        poolFree(&s->pool); didregCacheFree(cached); publishedFree(s->pub); free(s);
         return -1;
     }
     logKv(LL_INFO, "listening", "{s:s,s:i,s:s,s:I,s:I}", "listen", cfg->listen, "port", (int)port,
@@ -388,6 +426,7 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     commitFree(s->commit);
     poolFree(&s->pool);
     didregCacheFree(cached);
+    publishedFree(s->pub);
     free(s);
     return 0;
 }

@@ -600,28 +600,30 @@ static int records(pubCtx *pc, char *err) {
     queue *q = pc->c->q;
     size_t n = 0, nd = 0;
     for (size_t i = 0; i < b->nw; i++) if (!b->w[i].unused) { n += b->w[i].nne; nd += b->w[i].nne > 0; }
-    char (*keys)[256] = calloc(n ? n : 1, 256), (*wkeys)[STORE_KEY_MAX] = calloc(nd ? nd : 1, STORE_KEY_MAX);
-    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 12 : 1, sizeof *kv);
+    char (*keys)[256] = calloc(n ? n : 1, 256);
+    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 10 : 1, sizeof *kv);
+    long long *ttl = calloc(n ? n : 1, sizeof *ttl);
     const char **scids = calloc(nd ? nd : 1, sizeof *scids);
     const char **uScids = calloc(n ? n : 1, sizeof *uScids), **uIds = calloc(n ? n : 1, sizeof *uIds);
     didInfo **infos = calloc(nd ? nd : 1, sizeof *infos);
     char bid[24], tx[67], now[24];
     snprintf(bid, sizeof bid, "%llu", (unsigned long long)b->batchId);
     snprintf(now, sizeof now, "%lld", (long long)clockWallMs());   /* "anchored": ms, like "received" */
-    hexEncode0x(b->txHash, 32, tx);
-    int rc = keys && wkeys && kp && kv && scids && uScids && uIds && infos ? 0 : errSet(err, "out of memory");
+    hexEncode(b->txHash, 32, tx);   /* no "0x" in Redis: a value of at most 64 bytes keeps the hash compact */
+    int rc = keys && kp && kv && ttl && scids && uScids && uIds && infos ? 0 : errSet(err, "out of memory");
     size_t j = 0, d = 0, u = 0;
     for (size_t i = 0; rc == 0 && i < b->nw; i++) {
         didWork *w = &b->w[i];
         if (w->unused || !w->nne) continue;
-        batchObjKey(pc->c, w->scid, "witness.json", wkeys[d], STORE_KEY_MAX);
         for (size_t k = 0; k < w->nne; k++, j++) {
             const newEntry *ne = &w->ne[k];
             queueKey(q, queueShardOf(q, w->scid), ne->genesis ? "dids" : "events", w->scid, ne->id, keys[j], 256);
             kp[j] = keys[j];
+            /* the witness.json key is not stored: GET /events names it (server.c) */
             const char *f[] = {"status", "anchored", "versionId", ne->versionId, "batchId", bid, "txHash", tx,
-                               "witness", wkeys[d], "anchored", now};
-            memcpy(&kv[j * 12], f, sizeof f);
+                               "anchored", now};
+            memcpy(&kv[j * 10], f, sizeof f);
+            ttl[j] = ne->genesis ? QUEUE_GENESIS_KEEP_MS : 0;   /* the registry is a DID's marker from now on */
             if (!ne->genesis) uScids[u] = w->scid, uIds[u++] = ne->id;
         }
         if (!(infos[d] = calloc(1, sizeof **infos))) { rc = errSet(err, "out of memory"); break; }
@@ -639,11 +641,11 @@ static int records(pubCtx *pc, char *err) {
         infos[d]->nkeys = w->nkeys;
         scids[d++] = w->scid;
     }
-    if (rc == 0) rc = queueHsetMany(q, j, kp, kv, 12, err);
+    if (rc == 0) rc = queueStatusPutMany(q, j, kp, kv, 10, ttl, err);
     if (rc == 0) rc = didregPutMany(q, d, scids, (const didInfo *const *)infos, err);
     if (rc == 0) rc = queueUnreserveMany(q, u, uScids, uIds, err);
     for (size_t i = 0; infos && i < nd; i++) free(infos[i]);
-    free(keys); free(wkeys); free(kp); free(kv); free(scids); free(uScids); free(uIds); free(infos);
+    free(keys); free(kp); free(kv); free(ttl); free(scids); free(uScids); free(uIds); free(infos);
     return rc;
 }
 
