@@ -33,7 +33,7 @@ export WA_REDIS_URL=redis://127.0.0.1:$RP WA_RATE_LIMIT=0 WA_LOG_LEVEL=warn WA_D
 
 # The bound first (it also tells how many distinct events the run needs).
 "$TT" events 1 201 20000 warm- >"$T/sample.jsonl"
-read -r bound bytes < <("$B/bench/ingest_bound" "$T/sample.jsonl" "$THREADS" 2)
+read -r bound bytes vcpu1 < <("$B/bench/ingest_bound" "$T/sample.jsonl" "$THREADS" 2)
 N=${BENCH_EVENTS:-$(awk -v b="$bound" -v s="$SECS" 'BEGIN{printf "%d", b * s * 0.8 + 5000}')}
 "$TT" events 1 201 "$N" ev- >"$T/events.jsonl"
 
@@ -52,7 +52,7 @@ read -r wu ws <"$T/wrk.time"
 s1=$(cpu "$SERVE_PID"); r1=$(cpu "${PIDS[0]}"); HZ=$(getconf CLK_TCK)
 curl -s "http://127.0.0.1:$HP/metrics" >"$T/metrics.txt" || true
 # The bound again right after: on a shared machine the two can differ; use their mean.
-read -r bound2 _ < <("$B/bench/ingest_bound" "$T/sample.jsonl" "$THREADS" 2)
+read -r bound2 _ vcpu2 < <("$B/bench/ingest_bound" "$T/sample.jsonl" "$THREADS" 2)
 bound1=$bound; bound=$(( (bound1 + bound2) / 2 ))
 rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$T/wrk.out")
 ok=$(awk '$1=="status" && $2==202{print $3}' "$T/wrk.out"); ok=${ok:-0}
@@ -80,3 +80,11 @@ awk -v s=$((s1 - s0)) -v r=$((r1 - r0)) -v w="$wu $ws" -v hz="$HZ" -v n="$total"
 awk '$1=="ingest_commit_rounds_total"{r=$2} $1=="ingest_commit_events_total"{e=$2}
   END{if (r) printf "group commit: %d events in %d Redis round trips (%.1f per round trip)\n", e, r, e/r}' "$T/metrics.txt"
 awk -v a="$accepted" -v b="$bound" 'BEGIN{printf "ratio ingest / bound %6.1f%%   (target >= 50%%)  %s\n", 100*a/b, (a/b>=0.5?"ok":"BELOW TARGET")}'
+# Issue 16's target, replacing the one above on two shared cores: the server's own CPU per
+# ACCEPTED event (202s only), in Ed25519 verifies -- CPU time against CPU time (ingest_bound's
+# CPU us per verify, mean of its two runs), so other load on the machine cancels out.
+awk -v s=$((s1 - s0)) -v hz="$HZ" -v ok="$ok" -v v1="$vcpu1" -v v2="$vcpu2" 'BEGIN{
+  v = (v1 + v2) / 2
+  if (ok && v > 0) { c = 1e6*s/hz/ok/v
+    printf "anchord serve CPU per accepted event %6.2f Ed25519 verifies (%.0f us CPU; one verify %.1f us CPU)  (target <= 1.5)  %s\n",
+      c, 1e6*s/hz/ok, v, (c <= 1.5 ? "ok" : "ABOVE TARGET") } }'

@@ -224,20 +224,30 @@ static int fetchUrl(const char *did, const char *url, const char *baseUrl, buf *
     return bufPuts(out, url) < 0 ? errSet(err, "out of memory") : 0;
 }
 
-/* derefPath: fetch the file a DID URL path names and wrap it. */
-static json_t *derefPath(const char *did, const char *url, const char *baseUrl, char *err) {
-    buf get = BUF_INIT, body = BUF_INIT;
-    long status = 0;
+/* baseFetch: the default webvhFetchFn: url with the DID's origin replaced by the baseUrl of
+ * ctx (when given), then httpGet (https only unless rewritten, no redirects, 30 s). */
+typedef struct baseCtx { const char *did, *baseUrl; } baseCtx;
+static int baseFetch(void *ctx, const char *url, size_t max, buf *out, long *status, char *err) {
+    baseCtx *b = ctx;
+    buf get = BUF_INIT;
     int allow;
+    int rc = fetchUrl(b->did, url, b->baseUrl, &get, &allow, err) < 0 ? -1 : httpGet((const char *)get.p, max, allow, out, status, err);
+    bufFree(&get);
+    return rc;
+}
+
+/* derefPath: fetch the file a DID URL path names (through fetch) and wrap it. */
+static json_t *derefPath(const char *url, webvhFetchFn fetch, void *ctx, char *err) {
+    buf body = BUF_INIT;
+    long status = 0;
     json_t *out = NULL;
-    if (fetchUrl(did, url, baseUrl, &get, &allow, err) < 0 || httpGet((const char *)get.p, WEBVH_DEREF_MAX, allow, &body, &status, err) < 0)
-        goto done;
+    if (fetch(ctx, url, WEBVH_DEREF_MAX, &body, &status, err) < 0) goto done;
     char detail[ERR_MAX];
     if (status == 404 || status == 410) {
         snprintf(detail, sizeof detail, "%.200s: HTTP %ld", url, status);
         out = derefError("notFound", detail);
     } else if (status != 200) {
-        errSet(err, "%.200s: HTTP %ld", (const char *)get.p, status);
+        errSet(err, "%.200s: HTTP %ld", url, status);
     } else {
         json_t *v = jsonParse((const char *)body.p, body.len, WEBVH_DEREF_MAX, DEREF_DEPTH, NULL);
         if (v) out = derefOk(v, "application/json", NULL);
@@ -246,12 +256,16 @@ static json_t *derefPath(const char *did, const char *url, const char *baseUrl, 
     }
     if (!out && status == 200) errSet(err, "out of memory");
 done:
-    bufFree(&get);
     bufFree(&body);
     return out;
 }
 
 json_t *webvhDereference(const json_t *res, const webvhDidUrl *u, const char *baseUrl, char *err) {
+    baseCtx b = {(const char *)u->did.p, baseUrl};
+    return webvhDereferenceWith(res, u, baseFetch, &b, err);
+}
+
+json_t *webvhDereferenceWith(const json_t *res, const webvhDidUrl *u, webvhFetchFn fetch, void *ctx, char *err) {
     const json_t *rm = json_object_get(res, "didResolutionMetadata"), *doc = json_object_get(res, "didDocument");
     const char *code = jsonGetStr(rm, "error"), *detail = jsonGetStr(json_object_get(rm, "problemDetails"), "detail");
     char e[ERR_MAX];
@@ -261,7 +275,7 @@ json_t *webvhDereference(const json_t *res, const webvhDidUrl *u, const char *ba
     if (u->path.len || u->hasService) {
         buf url = BUF_INIT;
         if (webvhServiceUrl(doc, u, &url, &code, e) < 0) out = derefError(code, e);
-        else if (u->path.len) out = derefPath((const char *)u->did.p, (const char *)url.p, baseUrl, err);
+        else if (u->path.len) out = derefPath((const char *)url.p, fetch, ctx, err);
         else if (u->hasFragment && (bufPutc(&url, '#') < 0 || bufAppend(&url, u->fragment.p, u->fragment.len) < 0)) errSet(err, "out of memory");
         else out = derefOk(json_string((const char *)url.p), "text/uri-list", NULL);
         bufFree(&url);

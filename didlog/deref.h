@@ -61,4 +61,13 @@ int webvhServiceUrl(const json_t *doc, const webvhDidUrl *u, buf *url, const cha
  * HTTP status) or out of memory. */
 json_t *webvhDereference(const json_t *res, const webvhDidUrl *u, const char *baseUrl, char *err);
 
+/* webvhFetchFn: GET url (at most max body bytes) into out, *status the HTTP status: 0 when
+ * a response arrived (any status), -1 + err otherwise. */
+typedef int (*webvhFetchFn)(void *ctx, const char *url, size_t max, buf *out, long *status, char *err);
+
+/* webvhDereferenceWith: webvhDereference with a path's file fetched by fetch(ctx, url, ...)
+ * instead of httpGet: the URL is the one the service names, unchanged; the fetcher applies
+ * its own rules (the resolver endpoint's rules for untrusted sources, docs/resolver.md). */
+json_t *webvhDereferenceWith(const json_t *res, const webvhDidUrl *u, webvhFetchFn fetch, void *ctx, char *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include "core/rfc3339.h"
 #include "didlog/deref.h"
 #include "didlog/didurl.h"
+#include "didlog/didweb.h"
 #include "core/io/exit.h"
 #include "core/io/opt.h"
 #include "core/io/http.h"
@@ -631,6 +632,35 @@ static int queryFromArgs(const optArgs *a, webvhQuery *q, char *err) {
     return 0;
 }
 
+/* readLogFiles: the log at path and, when wpath is given, its did-witness.json (*wf, else
+ * NULL). EXIT_OK, EXIT_CONFIG (a file cannot be read) or EXIT_FAIL (no usable log),
+ * the message printed. */
+static int readLogFiles(const char *what, const char *path, const char *wpath, webvhLog **log, json_t **wf) {
+    char err[ERR_MAX];
+    buf b = BUF_INIT;
+    *wf = NULL;
+    *log = NULL;
+    if (fileRead(path, WEBVH_LOG_MAX, &b, err) < 0) { bufFree(&b); return fail(EXIT_CONFIG, what, err); }
+    if (wpath) {
+        buf w = BUF_INIT;
+        if (fileRead(wpath, WEBVH_WITNESS_MAX, &w, err) < 0 || !(*wf = webvhParseWitnessFile((const char *)w.p, w.len, err))) {
+            bufFree(&w);
+            bufFree(&b);
+            return fail(EXIT_CONFIG, what, err);
+        }
+        bufFree(&w);
+    }
+    *log = webvhParse((const char *)b.p, b.len, err);
+    bufFree(&b);
+    if (!*log) {
+        json_decref(*wf);
+        *wf = NULL;
+        fprintf(stderr, "didlog: %s: invalid: %s\n", what, err);
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
 static int cmdVerify(int argc, char **argv) {
     static const optSpec spec[] = {{"did", OPT_VALUE}, {"witness", OPT_VALUE}, {"version-id", OPT_VALUE}, {"version-number", OPT_VALUE},
                                    {"version-time", OPT_VALUE}, {"json", OPT_FLAG}, {NULL, 0}};
@@ -650,29 +680,50 @@ static int cmdVerify(int argc, char **argv) {
         return fail(EXIT_USAGE, "usage: didlog verify FILE [options] (see --help)", NULL);
     webvhQuery q;
     if (queryFromArgs(&a, &q, err) < 0) return fail(EXIT_USAGE, "verify", err);
-    buf b = BUF_INIT;
     json_t *wf = NULL;
-    if (fileRead(a.pos[0], WEBVH_LOG_MAX, &b, err) < 0) { bufFree(&b); return fail(EXIT_CONFIG, "verify", err); }
-    if (optGet(&a, "witness")) {
-        buf w = BUF_INIT;
-        if (fileRead(optGet(&a, "witness"), WEBVH_WITNESS_MAX, &w, err) < 0 || !(wf = webvhParseWitnessFile((const char *)w.p, w.len, err))) {
-            bufFree(&w);
-            bufFree(&b);
-            return fail(EXIT_CONFIG, "verify", err);
-        }
-        bufFree(&w);
-    }
-    webvhLog *log = webvhParse((const char *)b.p, b.len, err);
-    bufFree(&b);
-    if (!log) {
-        json_decref(wf);
-        fprintf(stderr, "didlog: verify: invalid: %s\n", err);
-        return EXIT_FAIL;
-    }
+    webvhLog *log = NULL;
+    int lrc = readLogFiles("verify", a.pos[0], optGet(&a, "witness"), &log, &wf);
+    if (lrc) return lrc;
     webvhOpts o = {.did = optGet(&a, "did"), .witnessProofs = wf};
     webvhResult r;
     webvhVerify(log, &o, &r);
     int rc = report(log, &r, &q, optGet(&a, "json") != NULL, a.pos[0], NULL, NULL);
+    webvhFree(log);
+    json_decref(wf);
+    return rc;
+}
+
+/* cmdDidWeb: the parallel did:web document (did.json) of a fully valid log. */
+static int cmdDidWeb(int argc, char **argv) {
+    static const optSpec spec[] = {{"witness", OPT_VALUE}, {"out", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    int prc = parseCmd(argc, argv, spec, 1, &a);
+    if (prc) return prc;
+    if (a.help) {
+        return help("usage: didlog did-web LOG [--witness did-witness.json] [--out did.json]\n"
+             "  The parallel did:web DID document of the log's latest version (did:webvh v1.0\n"
+             "  \"Publishing a Parallel did:web DID\": implicit #files/#whois services added,\n"
+             "  did:webvh:<SCID>: replaced by did:web:, the did:webvh DID in alsoKnownAs), in\n"
+             "  JCS form, to publish as did.json beside did.jsonl. The whole log must verify\n"
+             "  (exit 1 otherwise, and for a deactivated DID: did:web deactivates a DID by\n"
+             "  removing did.json); 3: a file cannot be read or written.");
+    }
+    char err[ERR_MAX];
+    if (a.npos != 1) return fail(EXIT_USAGE, "usage: didlog did-web LOG [options] (see --help)", NULL);
+    json_t *wf = NULL;
+    webvhLog *log = NULL;
+    int rc = readLogFiles("did-web", a.pos[0], optGet(&a, "witness"), &log, &wf);
+    if (rc) return rc;
+    webvhOpts o = {.witnessProofs = wf};
+    webvhResult r;
+    buf out = BUF_INIT;
+    int w = -1;
+    if (webvhVerify(log, &o, &r) < 0 || !r.ok) rc = fail(EXIT_FAIL, "did-web: invalid", r.error);
+    else if ((w = webvhDidWebFile(log, &r, &out, err)) < 0) rc = fail(EXIT_FAIL, "did-web", err);
+    else if (w == 1) rc = fail(EXIT_FAIL, "did-web", "the DID is deactivated: no did:web document (did:web removes did.json)");
+    else if (!optGet(&a, "out")) printf("%s\n", (const char *)out.p);
+    else if (fileWrite(optGet(&a, "out"), out.p, out.len, 0644, err) < 0) rc = fail(EXIT_CONFIG, "did-web", err);
+    bufFree(&out);
     webvhFree(log);
     json_decref(wf);
     return rc;
@@ -857,6 +908,7 @@ static const optCmd cmds[] = {
     {"witness-sign", "LOG --key F ...", "add a witness proof to did-witness.json", cmdWitnessSign},
     {"verify", "FILE", "verify a did.jsonl (exit 0 valid, 1 invalid)", cmdVerify},
     {"resolve", "DID", "resolve a DID over HTTPS", cmdResolve},
+    {"did-web", "LOG", "the parallel did:web document (did.json) of a log", cmdDidWeb},
     {"sign-event", "--key F --did D --type T", "a signed lifecycle event for POST /events", cmdSignEvent},
     {"canon", "FILE|-", "JCS form of a JSON document", cmdCanon},
     {"keyhash", "KEY", "pre-rotation hash of a public key", cmdKeyhash},

@@ -17,4 +17,8 @@ const char *webvhCtxError(vctxPub *c, const char **code);
 /* webvhPush: append a parsed entry (obj taken over) whose line is text[off, off+len). */
 int webvhPush(webvhLog *log, json_t *obj, size_t off, size_t len);
 
+/* webvhReplaceAll: the n bytes at s with every occurrence of from replaced by to, into
+ * out (reset first). 0 / -1 (out of memory). */
+int webvhReplaceAll(const char *s, size_t n, const char *from, const char *to, buf *out);
+
 #endif

@@ -77,8 +77,7 @@ static int commit(webvhLog *log, json_t *entry, buf *line, char *err) {
     return rc;
 }
 
-/* replaceAll: every occurrence of from in s replaced by to, into out. */
-static int replaceAll(const char *s, size_t n, const char *from, const char *to, buf *out) {
+int webvhReplaceAll(const char *s, size_t n, const char *from, const char *to, buf *out) {
     size_t fl = strlen(from);
     const char *end = s + n, *q;
     bufReset(out);
@@ -104,7 +103,7 @@ webvhLog *webvhCreate(const json_t *state, const json_t *params, const char *ver
     pre = json_pack("{ss ss sO sO}", "versionId", "{SCID}", "versionTime", versionTime, "parameters", p, "state", state);
     if (!pre || !(s = jcsDump(pre, &n, err))) { if (!pre) errSet(err, "out of memory"); goto out; }
     /* SCID = base58(multihash(JCS(preliminary entry))), then the literal replacement. */
-    if (mhSha256B58(s, n, &scid) < 0 || replaceAll(s, n, "{SCID}", (const char *)scid.p, &text) < 0) { errSet(err, "out of memory"); goto out; }
+    if (mhSha256B58(s, n, &scid) < 0 || webvhReplaceAll(s, n, "{SCID}", (const char *)scid.p, &text) < 0) { errSet(err, "out of memory"); goto out; }
     if (!(entry = jsonParse((const char *)text.p, text.len, WEBVH_LINE_MAX, JSON_MAX_DEPTH_DEFAULT, err))) goto out;
     if (entryHashB58(entry, &h, err) < 0) goto out;   /* versionId is the SCID here */
     bufReset(&text);

@@ -2,7 +2,7 @@
 # deps.sh -- install what the build, tests, bench, demo, install and image need, when
 # missing. Debian packages via apt-get (as root, or with sudo); npm test tooling via
 # `npm ci` in tests/node (anvil, forge, cast, solc, didwebvh-ts, merkletreejs, js-yaml, azurite,
-# @opentelemetry/otlp-transformer).
+# @opentelemetry/otlp-transformer, web-did-resolver).
 # Needs nothing but Debian 12 itself (dpkg, apt) and network to its mirror and npm.
 # `make test`, `make demo` (and asan, bench, fuzz, image, ...) run it before compiling.
 set -euo pipefail

@@ -18,12 +18,14 @@
 #include "core/io/opt.h"
 #include "core/io/http.h"
 #include "core/io/file.h"
+#include "core/io/net.h"
 #include "didlog/webvh.h"
 #include "verifier/roots.h"
 #include "verifier/proof/manifest.h"
 #include "verifier/report.h"
 #include "verifier/stale.h"
 #include "verifier/verify.h"
+#include "verifier/resolver/resolver.h"
 #include "verifier/proof/witness.h"
 
 /* ---- didverify proof ---- */
@@ -515,6 +517,108 @@ static int cmdAnchors(int argc, char **argv) {
     return rc;
 }
 
+/* ---- didverify serve ---- */
+
+static void serveHelp(FILE *f) {
+    fprintf(f,
+        "usage: didverify serve [--listen HOST:PORT] ROOTS [--threads N] [--max-conns N]\n"
+        "                 [--max-conns-per-ip N] [--max-bytes N] [--fetch-timeout MS]\n"
+        "                 [--connect-timeout MS] [--cache-entries N] [--cache-bytes N]\n"
+        "                 [--cache-max-ttl S] [--stale-batches N|all]\n"
+        "                 [--test-origin http://127.0.0.1:PORT]\n"
+        "\n"
+        "A DID resolver for did:webvh over HTTP (DID Resolution HTTP(S) binding; runs as a\n"
+        "Universal Resolver driver; docs/resolver.md):\n"
+        "  GET /1.0/identifiers/{DID or DID URL}   the DID resolution result (Accept:\n"
+        "      application/did-resolution, the default) or the DID document alone (Accept:\n"
+        "      application/did+ld+json, application/did+json, application/ld+json,\n"
+        "      application/json); ?versionId= ?versionTime= ?versionNumber=; DID URL paths,\n"
+        "      /whois, ?service=NAME[&relativeRef=REF] and #fragment (sent as %%23) are\n"
+        "      dereferenced. didDocumentMetadata.anchoring holds the anchoring verdict of\n"
+        "      every version (ANCHORED with batch, block, tx / PENDING / INVALID / STALE)\n"
+        "      against ROOTS. Status: 200, 400 invalidDid/invalidDidUrl, 404 notFound, 406\n"
+        "      representationNotSupported, 410 deactivated, 501 methodNotSupported, 502 the\n"
+        "      DID's host or the chain failed or served an invalid log.\n"
+        "  GET /health\n"
+        "Logs are fetched as untrusted sources: https only, no redirects, no IP literals,\n"
+        "DNS names only, at most --max-bytes per file, --fetch-timeout per request; what\n"
+        "was fetched is cached for the log's ttl (at most --cache-max-ttl) for at most\n"
+        "--cache-entries DIDs and --cache-bytes bytes (X-Cache: hit|miss).\n"
+        "\n"
+        "  --listen HOST:PORT      default 127.0.0.1:8080 (port 0: any free port)\n"
+        "  --threads N             request threads (default 4); --max-conns N (default 64),\n"
+        "                          --max-conns-per-ip N (default 16)\n"
+        "  --max-bytes N           largest file fetched (default %u; at most %u)\n"
+        "  --fetch-timeout MS      one fetch in all (default 10000); --connect-timeout MS (5000)\n"
+        "  --cache-entries N       DIDs cached (default 1000; 0: no cache)\n"
+        "  --cache-bytes N         bytes of fetched files cached in all (default 268435456)\n"
+        "  --cache-max-ttl S       cap on the log's ttl (default 3600; 0: no cache)\n"
+        "  --stale-batches N|all   read at most N manifests of later batches from the DID's\n"
+        "                          origin (https://host/batches/ID.json, same rules) to find a\n"
+        "                          rolled-back history (STALE); default 0: no scan\n"
+        "  --test-origin URL       TESTS ONLY: fetch every https://host[:port] from this loopback\n"
+        "                          origin (http://127.0.0.1:PORT or http://localhost:PORT) and\n"
+        "                          accept the host localhost in DIDs\n"
+        ROOT_OPTS_HELP
+        "\n"
+        "0 after SIGINT/SIGTERM; 2 usage; 3 the anchors file; 4 the node or the listening\n"
+        "socket could not be had; 5 the node is on another chain.\n", 16u << 20, WEBVH_LOG_MAX);
+    exitHelp(f, EXIT_DIDVERIFY & ~(EXIT_BIT(EXIT_PENDING) | EXIT_BIT(EXIT_STALE) | EXIT_BIT(EXIT_FAIL)));
+}
+
+/* numOpt: option name of a, in [lo, hi], into *out (def when absent). 0 / -1 after a usage message. */
+static int numOpt(const optArgs *a, const char *name, long long lo, long long hi, long long def, long long *out) {
+    const char *v = optGet(a, name);
+    *out = def;
+    if (v && optRange(v, lo, hi, out) < 0) {
+        char m[96];
+        snprintf(m, sizeof m, "--%s must be a number from %lld to %lld", name, lo, hi);
+        usage("serve", m, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmdServe(int argc, char **argv) {
+    static const optSpec spec[] = {ROOT_SPEC, {"anchors", OPT_VALUE}, {"listen", OPT_VALUE}, {"threads", OPT_VALUE},
+                                   {"max-conns", OPT_VALUE}, {"max-conns-per-ip", OPT_VALUE}, {"max-bytes", OPT_VALUE},
+                                   {"fetch-timeout", OPT_VALUE}, {"connect-timeout", OPT_VALUE}, {"cache-entries", OPT_VALUE}, {"cache-bytes", OPT_VALUE},
+                                   {"cache-max-ttl", OPT_VALUE}, {"test-origin", OPT_VALUE}, {"stale-batches", OPT_VALUE}, {NULL, 0}};
+    optArgs a;
+    rootOpts ro;
+    int rc = parseCmd("serve", argc, argv, spec, 0, &a);
+    if (rc) return rc;
+    if (a.help) { serveHelp(stdout); return EXIT_OK; }
+    rootOptsFrom(&a, &ro);
+    long long threads, conns, perIp, maxBytes, fetchMs, connMs, entries, cacheBytes, maxTtl;
+    if (numOpt(&a, "threads", 1, 256, 4, &threads) || numOpt(&a, "max-conns", 1, 65536, 64, &conns) ||
+        numOpt(&a, "max-conns-per-ip", 1, 65536, 16, &perIp) || numOpt(&a, "max-bytes", 1, WEBVH_LOG_MAX, 16 << 20, &maxBytes) ||
+        numOpt(&a, "fetch-timeout", 1, 600000, 10000, &fetchMs) || numOpt(&a, "connect-timeout", 1, 600000, 5000, &connMs) ||
+        numOpt(&a, "cache-entries", 0, 1000000, 1000, &entries) ||
+        numOpt(&a, "cache-bytes", 0, 1LL << 40, 256LL << 20, &cacheBytes) || numOpt(&a, "cache-max-ttl", 0, 1LL << 31, 3600, &maxTtl))
+        return EXIT_USAGE;
+    uint64_t staleMax = 0;
+    const char *staleS = optGet(&a, "stale-batches");
+    if (staleS && !strcmp(staleS, "all")) staleMax = UINT64_MAX;
+    else if (staleS && optU64(staleS, &staleMax) < 0) return usage("serve", "--stale-batches is not a number or 'all'", staleS);
+    char err[ERR_MAX];
+    const char *origin = optGet(&a, "test-origin"), *listen = optGet(&a, "listen");
+    if (!listen) listen = "127.0.0.1:8080";
+    if (origin && rfetchTestOrigin(origin, err) < 0) return usage("serve", "--test-origin", err);
+    if (netListenParse(listen, NULL, err) < 0) return usage("serve", "--listen", err);
+    rootsSrc src;
+    memset(&src, 0, sizeof src);
+    if ((rc = openRoots(&ro, &src, "serve")) != EXIT_OK) return rc;
+    resolverOpts o = {listen, (unsigned)threads, (unsigned)conns, (unsigned)perIp, 30000,
+                      {(size_t)maxBytes, (long)fetchMs, (long)connMs, origin}, (size_t)entries, (size_t)cacheBytes, maxTtl, staleMax};
+    if (resolverRun(&o, &src, err) < 0) {
+        fprintf(stderr, "didverify serve: %s\n", err);
+        rc = EXIT_UNAVAILABLE;
+    }
+    closeRoots(&ro, &src);
+    return rc;
+}
+
 /* ---- dispatch ---- */
 
 static const optCmd commands[] = {
@@ -522,6 +626,7 @@ static const optCmd commands[] = {
     {"batch", NULL, "rebuild a batch's Merkle root from its manifest and check it on chain", cmdBatch},
     {"anchors", NULL, "anchors export: write the offline roots snapshot from the chain", cmdAnchors},
     {"proof", NULL, "check one RFC 9162 Merkle inclusion proof", cmdProof},
+    {"serve", NULL, "a DID resolver endpoint (GET /1.0/identifiers/{did}) with anchoring verdicts", cmdServe},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -87,7 +87,7 @@ static const setting settings[] = {
     {"WA_LISTEN", "127.0.0.1:8080", "ingest API address host:port", STR(listen, vListen)},
     {"WA_MAX_BODY", "65536", "largest request body in bytes (413 above)", INT(maxBody, 1024, 16777216)},
     {"WA_MAX_EVENT", "16384", "largest event in bytes of its canonical (JCS) form: refused at ingest (413 too_large), dead-lettered by the worker", INT(maxEvent, 256, 16777216)},
-    {"WA_DID_BUDGET", "4194304", "most bytes one DID's did.jsonl + witness.json + did-witness.json may hold together (did:webvh resolvers accept ~5 MiB); ingest refuses what would not fit (413 budget_exceeded), the worker never publishes beyond it", INT(didBudget, 65536, 67108864)},
+    {"WA_DID_BUDGET", "4194304", "most bytes one DID's did.jsonl + witness.json + did-witness.json + did.json may hold together (did:webvh resolvers accept ~5 MiB); ingest refuses what would not fit (413 budget_exceeded), the worker never publishes beyond it", INT(didBudget, 65536, 67108864)},
     {"WA_RATE_LIMIT", "600", "accepted events per DID per minute, 0 = no limit (429 above)", INT(rateLimit, 0, 1000000000)},
     {"WA_STREAM_SHARDS", "1", "number of Redis stream shards (hash tags {sN})", INT(streamShards, 1, 1024)},
     {"WA_REDIS_WAIT_REPLICAS", "auto", "replicas (0..16) an accepted event (202) and a journal write must reach (Redis WAIT) before they count as done, else 503 / the batch stops; auto = 1 on a Redis Cluster, 0 on a single Redis (docs/redis-cluster.md)", STR(redisWaitReplicas, vWait)},

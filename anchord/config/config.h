@@ -48,7 +48,7 @@ typedef struct config {
     char listen[128];                    /* WA_LISTEN host:port */
     long long maxBody;                   /* WA_MAX_BODY bytes */
     long long maxEvent;                  /* WA_MAX_EVENT bytes of an event's canonical (JCS) form */
-    long long didBudget;                 /* WA_DID_BUDGET bytes of a DID's did.jsonl + witness.json + did-witness.json */
+    long long didBudget;                 /* WA_DID_BUDGET bytes of a DID's did.jsonl + witness.json + did-witness.json + did.json */
     long long rateLimit;                 /* WA_RATE_LIMIT events per DID per minute, 0 = off */
     long long streamShards;              /* WA_STREAM_SHARDS */
     char redisWaitReplicas[8];           /* WA_REDIS_WAIT_REPLICAS: auto or 0..16 (configRedisWaitReplicas) */

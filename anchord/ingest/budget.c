@@ -85,10 +85,16 @@ size_t budgetGenesisMax(const char *did, size_t logLen, size_t maxLeaves) {
     char vid[65];   /* version 1: "1-" + a base58 multihash (46 characters); 64 to spare */
     memset(vid, 'x', 64);
     vid[64] = 0;
-    return logLen + 1 + budgetFilesMin(did) + budgetProofsMax(vid, maxLeaves);
+    return logLen + 1 + budgetFilesMin(did) + budgetProofsMax(vid, maxLeaves) + budgetDidWebMax(did, logLen);
 }
 
 size_t budgetVersionBase(size_t lineLen, size_t eventLen, const char *versionId, size_t maxLeaves) {
     size_t line = lineLen + 1 > eventLen ? lineLen + 1 - eventLen : 0;
     return line + budgetProofsMax(versionId, maxLeaves) + BUDGET_SLACK;
+}
+
+size_t budgetDidWebMax(const char *did, size_t lineLen) {
+    /* services: ids and endpoints are each at most the DID (+ a host of 253 octets as an
+     * A-label) plus fixed JSON; alsoKnownAs: the DID and its brackets */
+    return lineLen + 3 * strlen(did) + 1024;
 }

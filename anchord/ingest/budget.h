@@ -1,5 +1,5 @@
 /* budget.h -- the per-DID log budget (WA_DID_BUDGET, DESIGN.md §8): how many bytes one
- * DID's three published files (did.jsonl, witness.json, did-witness.json) may hold
+ * DID's published files (did.jsonl, witness.json, did-witness.json, did.json) may hold
  * together, and upper bounds of what one more version adds to them.
  *
  * The budget is enforced twice: ingest reserves an estimate per queued event against the
@@ -31,8 +31,16 @@ size_t budgetProofsMax(const char *versionId, size_t maxLeaves);
 size_t budgetFilesMin(const char *did);
 
 /* budgetGenesisMax: an upper bound of the bytes a genesis log of logLen bytes (one entry)
- * makes DID's three files hold once it is published (ingest: POST /dids). */
+ * makes DID's four files hold once it is published (ingest: POST /dids; did.json too). */
 size_t budgetGenesisMax(const char *did, size_t logLen, size_t maxLeaves);
+
+/* budgetDidWebMax: an upper bound of the bytes of did.json (the parallel did:web document,
+ * didlog/didweb.h) of DID whose head log line is lineLen bytes: the line holds the state,
+ * the did:web rewrite only shortens it, and it adds at most the implicit #files / #whois
+ * services and an alsoKnownAs entry. did.json is replaced with every version, so it counts
+ * once: the worker adds it to the other files' bytes when it builds and holds the line on
+ * the exact bytes before publishing; ingest sees it in the published size. */
+size_t budgetDidWebMax(const char *did, size_t lineLen);
 
 /* BUDGET_VERSION_DEFAULT: what ingest reserves besides an event's bytes for a DID whose
  * registry record predates budgets (no vbase yet), until its next publication. */

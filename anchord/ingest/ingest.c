@@ -42,6 +42,16 @@ static void eventDone(ingestResult *r, rejectCode rc) {
     finish(r, rc, "events_received_total");
 }
 
+/* markerTtl: how long the replay marker (status hash) of an event with time timeMs must
+ * live, from nowMs: until no server could accept the event any more -- its time plus
+ * WA_MAX_AGE, plus WA_MAX_SKEW for servers whose clocks run behind ours. 0 (kept for ever)
+ * when WA_MAX_AGE is 0: no time window ever refuses a replay then. */
+static long long markerTtl(const config *cfg, long long timeMs, long long nowMs) {
+    if (cfg->maxAgeMs <= 0) return 0;
+    long long ttl = timeMs + cfg->maxAgeMs + cfg->maxSkewMs - nowMs;
+    return ttl > 1000 ? ttl : 1000;
+}
+
 int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len, ingestResult *r, ingestPending *p) {
     memset(r, 0, sizeof *r);
     p->canon = NULL;
@@ -77,7 +87,8 @@ int ingestEventCheck(const ingestCtx *c, queue *q, const char *body, size_t len,
     snprintf(p->did, sizeof p->did, "%s", ev.did);
     p->item = (queueItem){.stream = "events", .scid = r->scid, .id = r->id, .did = p->did, .payload = p->canon,
                           .len = clen, .ratePerMin = c->cfg->rateLimit, .budget = c->cfg->didBudget,
-                          .cost = (long long)clen + (di->vbase > 0 ? di->vbase : BUDGET_VERSION_DEFAULT)};
+                          .cost = (long long)clen + (di->vbase > 0 ? di->vbase : BUDGET_VERSION_DEFAULT),
+                          .ttlMs = markerTtl(c->cfg, ev.timeMs, lim.nowMs)};
 out:
     free(di);
     eventFree(&ev);

@@ -1,7 +1,5 @@
 /* server.c -- the ingest HTTP API on libmicrohttpd (server.h; `anchord serve` runs it). */
-#include <ctype.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +7,12 @@
 #include <microhttpd.h>
 #include "core/jcs.h"
 #include "core/io/clock.h"
+#include "core/io/httpd.h"
 #include "core/io/net.h"
 #include "anchord/ingest/commit.h"
 #include "anchord/config/config.h"
 #include "anchord/ingest/ingest.h"
+#include "anchord/ingest/published.h"
 #include "anchord/ingest/server.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
@@ -33,6 +33,7 @@ typedef struct server {
     ingestCtx ing;
     qpool pool;
     committer *commit;               /* group commit of the POST /events enqueues */
+    published *pub;                  /* GET /events of an event whose status expired */
 } server;
 
 enum { ST_NEW, ST_COMMITTING, ST_ANSWERED };   /* a POST /events request's stage */
@@ -142,82 +143,11 @@ static enum MHD_Result replyFraming(struct MHD_Connection *c, const char *detail
     return replyJsonHow(c, 400, json_pack("{s:s,s:s}", "error", rejectName(REJ_MALFORMED), "detail", detail), 0, 1);
 }
 
-/* ---- request framing (RFC 9112) ----
- * libmicrohttpd 0.9.75 (Debian 12) is lenient where that lets the bytes after one
- * request be read as another (request smuggling through a proxy that frames them
- * otherwise): it takes the first of two Content-Length headers, lets Transfer-Encoding
- * override Content-Length, keeps "Transfer-Encoding :" as a header of another name
- * (its only check of whitespace before the colon runs at MHD_OPTION_STRICT_FOR_CLIENT
- * -1, which is also its most lenient level for everything else), reads a body of an
- * unknown transfer coding until the client closes, and decodes "%00" in the path
- * (POST /events%00.json is routed as /events). It has no MHD_OPTION_CLIENT_DISCIPLINE_LVL
- * (0.9.77+). So the handler's first call checks the headers and the raw target (seen
- * by the URI log callback, before decoding) and answers 400 with the connection closed. */
-
-/* tokenChar: RFC 9110 §5.6.2 tchar. */
-static int tokenChar(unsigned char ch) {
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-           (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
-typedef struct hdrScan {
-    int badName, nLength, badLength, nCoding;
-    const char *coding;
-} hdrScan;
-
-/* scanHeader: MHD_get_connection_values callback over the request headers. */
-static enum MHD_Result scanHeader(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
-    hdrScan *h = cls;
-    const unsigned char *k = (const unsigned char *)key;
-    if (!*k) h->badName = 1;
-    for (; *k; k++) if (!tokenChar(*k)) h->badName = 1;
-    if (!strcasecmp(key, "Content-Length")) {
-        h->nLength++;
-        if (!value || !*value || strspn(value, "0123456789") != strlen(value)) h->badLength = 1;
-    } else if (!strcasecmp(key, "Transfer-Encoding")) {
-        h->nCoding++;
-        h->coding = value ? value : "";
-    }
-    return MHD_YES;
-}
-
-/* framingBad: why the request's framing cannot be trusted (RFC 9112 §5.1, §6.1, §6.3),
- * or NULL. */
-static const char *framingBad(struct MHD_Connection *c, const char *version, const request *rq) {
-    if (rq->badTarget)
-        return "the request target has a malformed %-escape or encodes a control character (such as %00)";
-    hdrScan h = {0};
-    MHD_get_connection_values(c, MHD_HEADER_KIND, scanHeader, &h);
-    if (h.badName) return "a header field name is not a token (whitespace before the colon?) (RFC 9112 5.1)";
-    if (h.nLength > 1 || h.badLength) return "Content-Length must be given once, as digits (RFC 9112 6.3)";
-    if (h.nCoding && h.nLength) return "Transfer-Encoding and Content-Length together (RFC 9112 6.3)";
-    if (h.nCoding > 1 || (h.nCoding && strcasecmp(h.coding, "chunked")))
-        return "the only transfer coding accepted is one Transfer-Encoding: chunked (RFC 9112 6.1)";
-    if (h.nCoding && version && !strcmp(version, "HTTP/1.0"))
-        return "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 6.1)";
-    return NULL;
-}
-
-/* targetBad: the raw request target (before %-decoding) has a byte outside visible
- * ASCII, a '%' not followed by two hex digits, or an escape of a control character. */
-static int targetBad(const char *t) {
-    for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
-        if (*p <= ' ' || *p >= 0x7f) return 1;
-        if (*p != '%') continue;
-        if (!isxdigit(p[1]) || !isxdigit(p[2])) return 1;
-        char hex[3] = {(char)p[1], (char)p[2], 0};
-        long v = strtol(hex, NULL, 16);
-        if (v < 0x20 || v == 0x7f) return 1;
-        p += 2;
-    }
-    return 0;
-}
-
 /* uriLog: MHD's URI log callback, called with the raw target before it decodes it:
  * the request's record (the handler's *state), marked when the target is bad. */
 static void *uriLog(void *cls, const char *uri, struct MHD_Connection *c) {
     request *rq = calloc(1, sizeof *rq);
-    if (rq) rq->badTarget = targetBad(uri);
+    if (rq) rq->badTarget = httpdTargetBad(uri);
     return rq;
 }
 
@@ -293,6 +223,36 @@ static enum MHD_Result doPost(server *s, struct MHD_Connection *c, request *rq) 
     return MHD_YES;
 }
 
+/* registered: 1 when a DID with this SCID is registered (the ingest registry, cached),
+ * 0 when not, -1 + err (Redis). Spares the store a read for a SCID never seen here. */
+static int registered(const server *s, queue *q, const char *scid, char *err) {
+    didInfo *di = malloc(sizeof *di);
+    if (!di) return errSet(err, "out of memory");
+    int rc = s->ing.reg->lookup(s->ing.reg, q, scid, di, err);
+    free(di);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+/* statusShow: a status record as GET shows it: without the internal stream id, with the
+ * witness.json key and a 0x-prefixed txHash (Redis keeps neither: docs/operations.md "Redis
+ * memory"). */
+static void statusShow(const server *s, const char *scid, json_t *st) {
+    json_object_del(st, "sid");
+    const char *tx = json_string_value(json_object_get(st, "txHash"));
+    if (tx && strncmp(tx, "0x", 2)) {
+        char t[80];
+        snprintf(t, sizeof t, "0x%s", tx);
+        json_object_set_new(st, "txHash", json_string(t));
+    }
+    const char *status = json_string_value(json_object_get(st, "status"));
+    if (status && !strcmp(status, "anchored") && !json_object_get(st, "witness")) {
+        char k[600];
+        if (s->cfg.prefix[0]) snprintf(k, sizeof k, "%s/%s/witness.json", s->cfg.prefix, scid);
+        else snprintf(k, sizeof k, "%s/witness.json", scid);
+        json_object_set_new(st, "witness", json_string(k));
+    }
+}
+
 static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char *url) {
     char scid[WEBVH_SCID_LEN + 2], id[EVENT_ID_MAX + 2], e[ERR_MAX];
     const char *p = url + 8, *slash = strchr(p, '/');
@@ -306,11 +266,16 @@ static enum MHD_Result doStatus(server *s, struct MHD_Connection *c, const char 
     queue *q = poolGet(&s->pool, e);
     if (!q) return replyErr(c, REJ_INTERNAL, e, 0);
     json_t *st = NULL;
-    int rc = queueStatusGet(q, scid, id, &st, e);
+    int rc = queueStatusGet(q, scid, id, &st, e), known = 1;
+    if (rc == 0) known = registered(s, q, scid, e);   /* nothing is published for an unknown SCID */
     poolPut(&s->pool, q);
-    if (rc < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
+    if (rc < 0 || known < 0) return replyErr(c, REJ_UNAVAILABLE, e, 0);
+    /* Redis holds what is in flight: an anchored event's status expires with its replay
+     * marker, and is then read from the published files */
+    if (rc == 0 && known && (rc = publishedStatus(s->pub, scid, id, &st, e)) < 0)
+        return replyErr(c, REJ_UNAVAILABLE, e, 0);
     if (rc == 0) return replyErr(c, REJ_NOT_FOUND, "no event with this id for this SCID", 0);
-    json_object_del(st, "sid");   /* internal */
+    statusShow(s, scid, st);
     json_object_set_new(st, "id", json_string(id));
     json_object_set_new(st, "scid", json_string(scid));
     return replyJson(c, 200, st, 0);
@@ -357,7 +322,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (!rq || !rq->started) {
         if (!rq && !(rq = *state = calloc(1, sizeof *rq))) return MHD_NO;   /* uriLog could not allocate */
         rq->started = 1;
-        const char *why = framingBad(c, version, rq);
+        const char *why = httpdFramingBad(c, version, rq->badTarget);
         if (why) return replyFraming(c, why);
         int methodOk;
         int route = routeOf(method, url, &methodOk);
@@ -424,8 +389,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **state, enum MH
 }
 
 int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char *err) {
-    struct sockaddr_storage ss;
-    if (netListenParse(cfg->listen, &ss, err) < 0) return -1;   /* the settings table checked it already */
+    if (netListenParse(cfg->listen, NULL, err) < 0) return -1;   /* the settings table checked it already */
     server *s = calloc(1, sizeof *s);
     if (!s) return errSet(err, "out of memory");
     s->cfg = *cfg;
@@ -433,47 +397,27 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     s->ing = (ingestCtx){&s->cfg, cached ? cached : &didregRedis, checkFn, genesisCtx};
     pthread_mutex_init(&s->pool.mu, NULL);
     s->pool.cfg = &s->cfg;
+    if (!(s->pub = publishedNew(&s->cfg))) { didregCacheFree(cached); free(s); return errSet(err, "out of memory"); }
     journalCrashAt(NULL);
-    /* Threads inherit this mask, so only sigwait below sees SIGINT/SIGTERM. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    httpdBlockSignals();   /* threads inherit the mask, so only httpdWaitSignal sees SIGINT/SIGTERM */
     if (!(s->commit = commitStart(cfg->redisUrl, (int)cfg->streamShards, 2000, COMMIT_MAX, err)) ||
         (commitSetWait(s->commit, configRedisWaitReplicas(cfg), (int)cfg->redisWaitMs), 0)) {
-        poolFree(&s->pool); didregCacheFree(cached); free(s);
+        poolFree(&s->pool); didregCacheFree(cached); publishedFree(s->pub); free(s);
         return -1;
     }
-    unsigned timeout = (unsigned)((cfg->httpTimeoutMs + 999) / 1000);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
-        handler, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->httpThreads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->httpMaxConns,
-        /* slowloris: one address that trickles bytes keeps its connections alive past
-         * the idle timeout; the cap keeps it from taking every slot */
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->httpMaxConnsPerIp,
-        MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-        /* headers + read buffer (bodies go to our own bounded buffer); MHD zeroes the
-         * pool between keep-alive requests: 64 KB made that 3 % of the server's CPU */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-        MHD_OPTION_URI_LOG_CALLBACK, uriLog, s,
-        MHD_OPTION_END);
+    httpdOpts ho = {cfg->listen, (unsigned)cfg->httpThreads, (unsigned)cfg->httpMaxConns, (unsigned)cfg->httpMaxConnsPerIp,
+                    cfg->httpTimeoutMs, 1};
+    unsigned port = 0;
+    struct MHD_Daemon *d = httpdStart(&ho, handler, s, completed, uriLog, &port, err);
     if (!d) {
         commitStop(s->commit); commitFree(s->commit);
-        poolFree(&s->pool); didregCacheFree(cached); free(s);
-        return errSet(err, "cannot listen on %s", cfg->listen);
+        poolFree(&s->pool); didregCacheFree(cached); publishedFree(s->pub); free(s);
+        return -1;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    logKv(LL_INFO, "listening", "{s:s,s:i,s:s,s:I,s:I}", "listen", cfg->listen, "port", info ? info->port : 0,
+    logKv(LL_INFO, "listening", "{s:s,s:i,s:s,s:I,s:I}", "listen", cfg->listen, "port", (int)port,
           "redis", cfg->redisUrl[8] == ':' ? "(with password)" : cfg->redisUrl, "maxBody", (json_int_t)cfg->maxBody,
           "threads", (json_int_t)cfg->httpThreads);
-    int sig = 0;
-    sigwait(&set, &sig);
+    int sig = httpdWaitSignal();
     logKv(LL_INFO, "shutting down", "{s:i}", "signal", sig);
     /* Every suspended connection must be resumed before MHD_stop_daemon (it panics
      * otherwise): the committer answers what it holds, later requests at once. */
@@ -482,6 +426,7 @@ int serverRun(const config *cfg, genesisCheckFn checkFn, void *genesisCtx, char 
     commitFree(s->commit);
     poolFree(&s->pool);
     didregCacheFree(cached);
+    publishedFree(s->pub);
     free(s);
     return 0;
 }

@@ -36,7 +36,7 @@ static void workFree(didWork *w) {
     for (size_t i = 0; i < w->nne; i++) free(w->ne[i].line);
     free(w->ne);
     free(w->rej);
-    bufFree(&w->newLog); bufFree(&w->newWj); bufFree(&w->newDw);
+    bufFree(&w->newLog); bufFree(&w->newWj); bufFree(&w->newDw); bufFree(&w->newDj);
     free(w->keys);
 }
 

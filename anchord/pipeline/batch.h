@@ -97,7 +97,8 @@ typedef struct didWork {
     int unread;                        /* UNREAD_*: its registry record or objects could not be read
                                         * (err): nothing built, its genesis and events re-queued */
     int overBudget;                    /* its files are beyond WA_DID_BUDGET (err): events dead-lettered */
-    size_t bytes;                      /* its three files with the versions built so far (budget.h) */
+    size_t bytes;                      /* did.jsonl, witness.json, did-witness.json with the versions built
+                                        * so far (budget.h); did.json is added per head (budgetDidWebMax) */
     size_t maxLeaves;                  /* leaves its batch can have: bounds an anchor proof's size */
     /* memory (WA_BATCH_MEMORY): which objects are in memory between building and publishing */
     size_t est;                        /* its three objects' bytes before reading them (registry, bundle) */
@@ -106,8 +107,10 @@ typedef struct didWork {
     int unused;                        /* not published (lost did.jsonl to a foreign writer, failed, over budget) */
     int failed;                        /* publishing it failed, this DID alone (err): events re-queued */
     size_t vbase;                      /* budgetVersionBase of its new head (the registry's vbase) */
-    int putLog, putWj, putDw;          /* which objects need a PUT */
+    int putLog, putWj, putDw, putDj;   /* which objects need a PUT */
     buf newLog, newWj, newDw;
+    buf newDj;                         /* did.json: the parallel did:web document of the new head
+                                        * (derived from did.jsonl, never read back; put after it) */
     char newEtag[STORE_ETAG_MAX];
     docKey *keys;                      /* assertion keys after the batch (nkeys, allocated: ~10 KB a DID otherwise) */
     size_t nkeys;

@@ -116,9 +116,10 @@ static void buildGenesis(pipeCtx *c, didWork *w) {
     size_t len, need;
     const char *line = log ? webvhLine(log, 0, &len) : NULL;
     const char *vid = line ? jsonGetStr(log->e[0].obj, "versionId") : NULL;
-    if (vid && (need = len + 1 + budgetFilesMin(w->did) + budgetProofsMax(vid, w->maxLeaves)) > (size_t)c->cfg->didBudget) {
+    if (vid && (need = len + 1 + budgetFilesMin(w->did) + budgetProofsMax(vid, w->maxLeaves)) + budgetDidWebMax(w->did, len) >
+                   (size_t)c->cfg->didBudget) {
         snprintf(err, sizeof err, "budget_exceeded: published, this genesis log would make the DID's files %zu bytes, "
-                 "above WA_DID_BUDGET (%lld)", need, c->cfg->didBudget);
+                 "above WA_DID_BUDGET (%lld)", need + budgetDidWebMax(w->did, len), c->cfg->didBudget);
         addRej(w, e, 1, "", err);
     } else if (!vid || addEntry(w, line, len, vid, e, 1) < 0) fatal(w, "out of memory");   /* it passed every check */
     else w->bytes = need;
@@ -325,9 +326,10 @@ static int appendEntry(pipeCtx *c, didWork *w, webvhLog *log, json_t *state, con
     } else if (key) {
         const char *line = webvhLine(log, log->n - 1, &len);
         size_t cost = len + 1 + budgetProofsMax(log->e[log->n - 1].versionId, w->maxLeaves);
-        if (w->bytes + cost > (size_t)c->cfg->didBudget) {   /* never built beyond the budget: undone */
+        size_t dj = budgetDidWebMax(w->did, len);   /* did.json of this head: replaced, counted once */
+        if (w->bytes + cost + dj > (size_t)c->cfg->didBudget) {   /* never built beyond the budget: undone */
             errSet(why, "budget_exceeded: this version would bring the DID's files to %zu bytes, above WA_DID_BUDGET (%lld)",
-                   w->bytes + cost, c->cfg->didBudget);
+                   w->bytes + cost + dj, c->cfg->didBudget);
             webvhDropLast(log);
         } else if (addEntry(w, line, len, log->e[log->n - 1].versionId, qe, 0) < 0) {
             rc = BUILD_NOT_ITS;

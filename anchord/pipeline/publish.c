@@ -1,6 +1,7 @@
 /* publish.c -- publish an anchored batch: per DID witness.json, then did-witness.json,
- * then did.jsonl (conditional writes, idempotent), the batch manifest, status records
- * and the DID registry.
+ * then did.jsonl (conditional writes, idempotent), then did.json (the parallel did:web
+ * document of the new head, didlog/didweb.h), the batch manifest, status records and the
+ * DID registry.
  *
  * Idempotent: every object is computed from what the store holds now plus the batch's
  * entries; an object that already holds them is not written again. A did.jsonl that
@@ -22,6 +23,7 @@
 #include "core/rfc3339.h"
 #include "core/io/clock.h"
 #include "didlog/webvh.h"
+#include "didlog/didweb.h"
 #include "verifier/proof/manifest.h"
 #include "verifier/proof/witness.h"
 #include "anchord/pipeline/batch.h"
@@ -81,9 +83,10 @@ static int decideLog(didWork *w) {
     return 0;
 }
 
+/* vnum: the version number of a versionId, 0 when it has none. */
 static uint64_t vnum(const char *vid) {
     uint64_t n = 0;
-    witnessVersionNumber(vid, &n);
+    if (vid) witnessVersionNumber(vid, &n);
     return n;
 }
 
@@ -148,9 +151,48 @@ static int hasWitnessProof(const json_t *item, const char *vm) {
     return 0;
 }
 
-/* prepDw: did-witness.json with our witness proof on every new version (kept when
- * present: a resumed batch does not re-sign). Items of unpublished versions at or above
- * our first version number are dropped. */
+/* pruneDw: keep, for each witness (a proof's verificationMethod), only its proof on the
+ * highest version <= base (the published head the batch builds on) and its proof on the
+ * highest version above it (the one written with this batch); items left without a proof
+ * are dropped. A proof for version N approves every version <= N (v1.0 "The Witness
+ * Proofs File"), and until did.jsonl is written a reader only sees versions <= base, so
+ * each published version stays witnessed at every moment. -1 out of memory. */
+static int pruneDw(json_t *arr, uint64_t base) {
+    json_t *best = json_object(), *item, *p;   /* vm -> [highest <= base, highest > base] */
+    size_t i, j;
+    if (!best) return -1;
+    json_array_foreach(arr, i, item) {
+        uint64_t n = vnum(jsonGetStr(item, "versionId"));
+        json_array_foreach(json_object_get(item, "proof"), j, p) {
+            const char *vm = jsonGetStr(p, "verificationMethod");
+            json_t *b = json_object_get(best, vm ? vm : "");
+            if (!b && json_object_set_new(best, vm ? vm : "", b = json_pack("[II]", (json_int_t)0, (json_int_t)0)) < 0) {
+                json_decref(best);
+                return -1;
+            }
+            json_t *slot = json_array_get(b, n > base);
+            if ((uint64_t)json_integer_value(slot) < n) json_integer_set(slot, (json_int_t)n);
+        }
+    }
+    for (i = json_array_size(arr); i-- > 0;) {
+        item = json_array_get(arr, i);
+        uint64_t n = vnum(jsonGetStr(item, "versionId"));
+        json_t *proofs = json_object_get(item, "proof");
+        for (j = json_array_size(proofs); j-- > 0;) {
+            const char *vm = jsonGetStr(json_array_get(proofs, j), "verificationMethod");
+            json_t *slot = json_array_get(json_object_get(best, vm ? vm : ""), n > base);
+            if ((uint64_t)json_integer_value(slot) != n) json_array_remove(proofs, j);
+        }
+        if (!json_array_size(proofs)) json_array_remove(arr, i);
+    }
+    json_decref(best);
+    return 0;
+}
+
+/* prepDw: did-witness.json with our witness proof on the last new version (kept when
+ * present: a resumed batch does not re-sign), which approves the batch's earlier ones,
+ * then pruned (pruneDw). Items of unpublished versions at or above our first version
+ * number are dropped. */
 static int prepDw(pubCtx *pc, didWork *w, char *err) {
     bufFree(&w->newDw);
     w->putDw = 0;
@@ -161,24 +203,45 @@ static int prepDw(pubCtx *pc, didWork *w, char *err) {
         const char *vid = jsonGetStr(json_array_get(arr, i), "versionId");
         if (vid && vnum(vid) >= first && !ours(w, vid)) json_array_remove(arr, i);
     }
+    const char *vid = w->ne[w->nne - 1].versionId;
+    size_t i;
+    json_t *item, *found = NULL;
+    json_array_foreach(arr, i, item) {
+        const char *v = jsonGetStr(item, "versionId");
+        if (v && !strcmp(v, vid)) found = item;
+    }
     int rc = 0;
-    for (size_t k = 0; rc == 0 && k < w->nne; k++) {
-        const char *vid = w->ne[k].versionId;
-        size_t i;
-        json_t *item, *found = NULL;
-        json_array_foreach(arr, i, item) {
-            const char *v = jsonGetStr(item, "versionId");
-            if (v && !strcmp(v, vid)) found = item;
-        }
-        if (found && hasWitnessProof(found, pc->witVm)) continue;
+    if (!found || !hasWitnessProof(found, pc->witVm)) {
         json_t *proof = webvhWitnessSignWith(vid, &pc->c->wit, pc->created, err);
-        if (!proof) { rc = -1; break; }
-        rc = webvhWitnessAdd(arr, vid, proof, err);
+        rc = proof ? webvhWitnessAdd(arr, vid, proof, err) : -1;
         json_decref(proof);
     }
+    if (rc == 0 && pruneDw(arr, first - 1) < 0) rc = errSet(err, "out of memory");
     if (rc == 0 && jcsAppend(arr, &w->newDw, err) < 0) rc = -1;
     json_decref(arr);
     if (rc == 0) w->putDw = !(w->dw.found && w->dw.body.len == w->newDw.len && !memcmp(w->dw.body.p, w->newDw.p, w->newDw.len));
+    return rc;
+}
+
+/* prepDj: did.json, the parallel did:web document of the last new entry (did:webvh v1.0
+ * "Publishing a Parallel did:web DID"), put after did.jsonl unconditionally: it is derived
+ * from the log, only the writer whose did.jsonl write won puts it, and a reader never sees
+ * a did:web document of a version not yet in did.jsonl. A head that deactivates the DID
+ * has none (the worker never writes one; a genesis cannot be one). 0 / -1 + err. */
+static int prepDj(didWork *w, char *err) {
+    const newEntry *n = &w->ne[w->nne - 1];
+    bufFree(&w->newDj);
+    w->putDj = 0;
+    json_t *e = jsonParse(n->line, n->len, WEBVH_LINE_MAX, 64, err);
+    if (!e) return -1;
+    json_t *st = json_object_get(e, "state"), *web = NULL;
+    int rc = 0;
+    if (!json_is_true(json_object_get(json_object_get(e, "parameters"), "deactivated"))) {
+        if (!(web = webvhDidWebDoc(st, err)) || jcsAppend(web, &w->newDj, err) < 0) rc = -1;
+        else w->putDj = 1;
+    }
+    json_decref(web);
+    json_decref(e);
     return rc;
 }
 
@@ -212,9 +275,9 @@ static void pubFail(didWork *w, const char *what, const char *why) {
     snprintf(w->err, sizeof w->err, "%s: %.200s", what, why);
 }
 
-/* filesBytes: the bytes of w's three objects once published as prepared. */
+/* filesBytes: the bytes of w's four objects once published as prepared. */
 static size_t filesBytes(const didWork *w) {
-    return (w->putLog ? w->newLog.len : w->log.body.len) + w->newWj.len + w->newDw.len;
+    return (w->putLog ? w->newLog.len : w->log.body.len) + w->newWj.len + w->newDw.len + w->newDj.len;
 }
 
 /* budgetHeld: what is about to be published fits in WA_DID_BUDGET; else w is not
@@ -263,6 +326,7 @@ static void prepareOne(void *ctx, size_t i) {
     char e[ERR_MAX];
     if (prepWj(pc, w, e) < 0) pubFail(w, "witness.json", e);
     else if (prepDw(pc, w, e) < 0) pubFail(w, "did-witness.json", e);
+    else if (prepDj(w, e) < 0) pubFail(w, WEBVH_DIDWEB_NAME, e);
     else if (headState(pc->c, w, e) < 0) pubFail(w, "head state", e);
     else budgetHeld(pc->c, w);
 }
@@ -286,6 +350,22 @@ static int getObj(pubCtx *pc, const char *key, storeObj *o, char *err) {
     o->found = rc == STORE_OK;
     if (!o->found) bufFree(&o->body);
     return 0;
+}
+
+/* djResumed: a resumed batch does not write did.json again where the store already holds
+ * the bytes it would write (did.json is put unconditionally, never read otherwise: a
+ * resumption is rare, a GET per DID then is cheap; re-running a step changes nothing). */
+static void djResumed(pubCtx *pc) {
+    for (size_t i = 0; pc->b->resumed && i < pc->b->nw; i++) {
+        didWork *w = &pc->b->w[i];
+        char key[STORE_KEY_MAX], e[ERR_MAX];
+        storeObj o = {0};
+        if (!w->nne || w->unused || !w->putDj) continue;
+        batchObjKey(pc->c, w->scid, WEBVH_DIDWEB_NAME, key, sizeof key);
+        if (getObj(pc, key, &o, e) == 0 && o.found && o.body.len == w->newDj.len && !memcmp(o.body.p, w->newDj.p, o.body.len))
+            w->putDj = 0;
+        bufFree(&o.body);
+    }
 }
 
 /* reread: fetch the current object of phase ph again after a conflict. */
@@ -368,6 +448,35 @@ static int putPhase(pubCtx *pc, int ph, size_t from, size_t to, char *err) {
     return rc;
 }
 
+/* putDidJson: did.json of every DID published by this batch (resync included), after its
+ * did.jsonl, unconditionally, many in flight. A DID whose did.json cannot be written stays
+ * published (its did.jsonl holds the entries): a warning, and did.json follows with its
+ * next version. -1 + err only when nothing could be sent (the batch resumes later). */
+static int putDidJson(pubCtx *pc, char *err) {
+    batch *b = pc->b;
+    storeReq *r = calloc(b->nw ? b->nw : 1, sizeof *r);
+    char (*keys)[STORE_KEY_MAX] = calloc(b->nw ? b->nw : 1, STORE_KEY_MAX);
+    size_t *who = calloc(b->nw ? b->nw : 1, sizeof *who), n = 0;
+    if (!r || !keys || !who) { free(r); free(keys); free(who); return errSet(err, "out of memory"); }
+    for (size_t i = 0; i < b->nw; i++) {
+        didWork *w = &b->w[i];
+        if (!w->nne || w->unused || !w->putDj) continue;
+        batchObjKey(pc->c, w->scid, WEBVH_DIDWEB_NAME, keys[n], STORE_KEY_MAX);
+        r[n] = (storeReq){.key = keys[n], .data = w->newDj.p, .len = w->newDj.len, .cond = STORE_PUT_ANY};
+        who[n++] = i;
+    }
+    int rc = n ? storePutMany(pc->c->st, r, n, err) : 0;
+    for (size_t k = 0; rc >= 0 && k < n; k++) {
+        if (r[k].rc == STORE_OK) { b->w[who[k]].putDj = 0; continue; }
+        logKv(LL_WARN, "did.json not written: the DID is published, its did.json follows with its next version",
+              "{s:s,s:s,s:s}", "batch", b->j.id, "did", b->w[who[k]].did, "reason", r[k].err);
+    }
+    free(r);
+    free(keys);
+    free(who);
+    return rc < 0 ? -1 : 0;
+}
+
 /* shaHex: hex SHA-256 of b's bytes (what the registry remembers of a published object). */
 static void shaHex(const buf *b, char out[2 * SHA256_LEN + 1]) {
     sha256Hex(b->p ? b->p : (const uint8_t *)"", b->len, out);
@@ -388,8 +497,8 @@ static int resync(pubCtx *pc, didWork *w, char *err) {
     if (prepared && getObj(pc, key, &o, e) == 0 && o.found && hasLines(&o.body, w)) {
         memcpy(w->newEtag, o.etag, STORE_ETAG_MAX);
         w->failed = w->unused = 0;
-        logKv(LL_WARN, "did.jsonl holds this batch's entries after all: published", "{s:s,s:s}", "batch", pc->b->j.id,
-              "did", w->did);
+        logKv(LL_WARN, "did.jsonl holds this batch's entries after all: published", "{s:s,s:s,s:s}", "batch", pc->b->j.id,
+              "did", w->did, "reason", w->err);
         bufFree(&o.body);
         return 0;
     }
@@ -498,28 +607,30 @@ static int recordsRange(pubCtx *pc, size_t from, size_t to, char *err) {
     queue *q = pc->c->q;
     size_t n = 0, nd = 0;
     for (size_t i = from; i < to; i++) if (!b->w[i].unused) { n += b->w[i].nne; nd += b->w[i].nne > 0; }
-    char (*keys)[256] = calloc(n ? n : 1, 256), (*wkeys)[STORE_KEY_MAX] = calloc(nd ? nd : 1, STORE_KEY_MAX);
-    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 12 : 1, sizeof *kv);
+    char (*keys)[256] = calloc(n ? n : 1, 256);
+    const char **kp = calloc(n ? n : 1, sizeof *kp), **kv = calloc(n ? n * 10 : 1, sizeof *kv);
+    long long *ttl = calloc(n ? n : 1, sizeof *ttl);
     const char **scids = calloc(nd ? nd : 1, sizeof *scids);
     const char **uScids = calloc(n ? n : 1, sizeof *uScids), **uIds = calloc(n ? n : 1, sizeof *uIds);
     didInfo **infos = calloc(nd ? nd : 1, sizeof *infos);
     char bid[24], tx[67], now[24];
     snprintf(bid, sizeof bid, "%llu", (unsigned long long)b->batchId);
     snprintf(now, sizeof now, "%lld", (long long)clockWallMs());   /* "anchored": ms, like "received" */
-    hexEncode0x(b->txHash, 32, tx);
-    int rc = keys && wkeys && kp && kv && scids && uScids && uIds && infos ? 0 : errSet(err, "out of memory");
+    hexEncode(b->txHash, 32, tx);   /* no "0x" in Redis: a value of at most 64 bytes keeps the hash compact */
+    int rc = keys && kp && kv && ttl && scids && uScids && uIds && infos ? 0 : errSet(err, "out of memory");
     size_t j = 0, d = 0, u = 0;
     for (size_t i = from; rc == 0 && i < to; i++) {
         didWork *w = &b->w[i];
         if (w->unused || !w->nne) continue;
-        batchObjKey(pc->c, w->scid, "witness.json", wkeys[d], STORE_KEY_MAX);
         for (size_t k = 0; k < w->nne; k++, j++) {
             const newEntry *ne = &w->ne[k];
             queueKey(q, queueShardOf(q, w->scid), ne->genesis ? "dids" : "events", w->scid, ne->id, keys[j], 256);
             kp[j] = keys[j];
+            /* the witness.json key is not stored: GET /events names it (server.c) */
             const char *f[] = {"status", "anchored", "versionId", ne->versionId, "batchId", bid, "txHash", tx,
-                               "witness", wkeys[d], "anchored", now};
-            memcpy(&kv[j * 12], f, sizeof f);
+                               "anchored", now};
+            memcpy(&kv[j * 10], f, sizeof f);
+            ttl[j] = ne->genesis ? QUEUE_GENESIS_KEEP_MS : 0;   /* the registry is a DID's marker from now on */
             if (!ne->genesis) uScids[u] = w->scid, uIds[u++] = ne->id;
         }
         if (!(infos[d] = calloc(1, sizeof **infos))) { rc = errSet(err, "out of memory"); break; }
@@ -530,17 +641,17 @@ static int recordsRange(pubCtx *pc, size_t from, size_t to, char *err) {
         memcpy(infos[d]->wjSha, w->wjSha, sizeof w->wjSha);
         memcpy(infos[d]->dwSha, w->dwSha, sizeof w->dwSha);
         didregMac(pc->c->regKey, w->scid, infos[d]);
-        infos[d]->size = (long long)w->pubBytes;
+        infos[d]->size = (long long)w->pubBytes;   /* with did.json (digests()) */
         infos[d]->vbase = (long long)w->vbase;
         if (w->nkeys) memcpy(infos[d]->keys, w->keys, w->nkeys * sizeof *w->keys);
         infos[d]->nkeys = w->nkeys;
         scids[d++] = w->scid;
     }
-    if (rc == 0) rc = queueHsetMany(q, j, kp, kv, 12, err);
+    if (rc == 0) rc = queueStatusPutMany(q, j, kp, kv, 10, ttl, err);
     if (rc == 0) rc = didregPutMany(q, d, scids, (const didInfo *const *)infos, err);
     if (rc == 0) rc = queueUnreserveMany(q, u, uScids, uIds, err);
     for (size_t i = 0; infos && i < nd; i++) free(infos[i]);
-    free(keys); free(wkeys); free(kp); free(kv); free(scids); free(uScids); free(uIds); free(infos);
+    free(keys); free(kp); free(kv); free(ttl); free(scids); free(uScids); free(uIds); free(infos);
     return rc;
 }
 
@@ -562,7 +673,7 @@ static void digests(didWork *w) {
     shaHex(lb, w->logSha);
     shaHex(&w->newWj, w->wjSha);
     shaHex(&w->newDw, w->dwSha);
-    w->pubBytes = lb->len + w->newWj.len + w->newDw.len;
+    w->pubBytes = lb->len + w->newWj.len + w->newDw.len + w->newDj.len;   /* did.json stays until putDidJson */
 }
 
 /* pubChunkEnd: where the publish chunk starting at from ends: its DIDs' objects to come
@@ -627,6 +738,8 @@ int batchPublish(pipeCtx *c, const char *token, batch *b, char *err) {
         to = pubChunkEnd(c, b, from);
         if (publishChunk(&pc, from, to, err) < 0) return -1;
     }
+    djResumed(&pc);
+    if (putDidJson(&pc, err) < 0) return -1;
     if (putManifest(&pc, err) < 0 || records(&pc, err) < 0) return -1;
     char np[24], nu[24];
     snprintf(np, sizeof np, "%zu", b->nPublished);

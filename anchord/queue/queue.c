@@ -169,6 +169,12 @@ int queueHsetMany(queue *q, size_t n, const char *const *keys, const char *const
     return n ? q->ops->hsetMany(q, n, keys, kv, nkv, err) : 0;
 }
 
+int queueStatusPutMany(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv,
+                       const long long *ttlMs, char *err) {
+    if (nkv == 0 || nkv % 2 || nkv > 40) return errSet(err, "queueStatusPutMany: bad field list");
+    return n ? q->ops->statusPutMany(q, n, keys, kv, nkv, ttlMs, err) : 0;
+}
+
 int queueHgetall(queue *q, const char *key, json_t **out, char *err) {
     return q->ops->hgetall(q, key, out, err);
 }

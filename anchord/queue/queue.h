@@ -13,7 +13,11 @@
  *   wa:{sN}:dead              dead-letter stream (entry + reason)
  *   wa:{sN}:events:<scid>:<id> hash: status of one event; its existence is the
  *                             replay marker (written atomically with XADD); `reserved` =
- *                             the budget bytes it holds while queued (queueItem)
+ *                             the budget bytes it holds while queued (queueItem); it
+ *                             expires once the event could no longer be accepted
+ *                             (queueItem.ttlMs), anchored or not
+ *   wa:{sN}:dids:<scid>:genesis hash: status of one registration (replay marker until the
+ *                             DID is registered; expires QUEUE_GENESIS_KEEP_MS after)
  *   wa:{sN}:rate:<scid>:<min> fixed-window counter of accepted events
  *   wa:{sN}:did:<scid>        DID registry (didreg.h); `pending` = budget bytes its
  *                             queued events reserved
@@ -95,6 +99,7 @@ typedef struct queueItem {
     size_t len;
     long long ratePerMin;
     long long budget, cost;        /* bytes; budget 0 = no budget check */
+    long long ttlMs;               /* > 0: the status hash expires after ttlMs; 0 = kept */
     const char *traceparent;       /* W3C trace context kept with the entry (field "tp"), NULL/"" none */
     int rc;                        /* out: QUEUE_* or -1 (no answer) */
     char sid[QUEUE_SID_MAX];       /* out: stream id when QUEUE_OK */
@@ -177,6 +182,17 @@ int queueStatusSet(queue *q, const char *scid, const char *id, const char *const
 /* queueStatusGet: the status record as a JSON object (*out, caller decrefs).
  * 1 found, 0 unknown event, -1 + err. */
 int queueStatusGet(queue *q, const char *scid, const char *id, json_t **out, char *err);
+
+/* queueStatusPutMany: the status of events that left the queue (anchored): for each
+ * keys[i] (a status hash: queueKey(.., "events"|"dids", scid, id)) that still exists, drop
+ * its stream id `sid`, set the nkv strings kv[i*nkv ...] and, when ttlMs && ttlMs[i] > 0,
+ * make it expire in ttlMs[i] (else it keeps its own TTL); atomically per key, pipelined. A
+ * status hash that expired stays gone (the event is answered from what is published). */
+/* How long a registration's status stays once the DID is registered; also a status hash
+ * that had expired and is written again by a dead letter or a re-queue (queue_redis.c). */
+#define QUEUE_GENESIS_KEEP_MS 86400000LL
+int queueStatusPutMany(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv,
+                       const long long *ttlMs, char *err);
 
 /* queueHset / queueHgetall: plain hash access (HSET key k v ...; HGETALL as a
  * JSON object of strings, 1 found / 0 absent / -1 + err). */

@@ -80,6 +80,9 @@ typedef struct queueOps {
     /* hsetMany / hgetall: plain hashes (queueHsetMany, queueHgetall). */
     int (*hsetMany)(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv, char *err);
     int (*hgetall)(queue *q, const char *key, json_t **out, char *err);
+    /* statusPutMany: queueStatusPutMany (only existing keys are written). */
+    int (*statusPutMany)(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv,
+                         const long long *ttlMs, char *err);
     /* lease: op QLEASE_*; ACQUIRE sets token if the lease is free (SET NX PX), RENEW and
      * RELEASE only when it holds token. 1 done, 0 not (held / not ours), -1 + err. */
     int (*lease)(queue *q, int op, int shard, const char *token, long long ttlMs, char *err);

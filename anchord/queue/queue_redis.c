@@ -24,8 +24,9 @@
     "end\n"
 
 /* KEYS: stream, status, rate, DID registry. ARGV: scid, id, did, body, limit, now_ms,
- * budget, cost, traceparent ('' = none: no "tp" field). A budget > 0 refuses ({3, bytes used}) an event whose cost does not fit
- * in budget - (registry size + pending) and reserves it otherwise. */
+ * budget, cost, traceparent ('' = none: no "tp" field), ttl_ms. A budget > 0 refuses ({3, bytes
+ * used}) an event whose cost does not fit in budget - (registry size + pending) and reserves it
+ * otherwise. ttl_ms > 0: the status hash (the replay marker) expires then (queueItem.ttlMs). */
 static const char luaEnqueue[] =
     "if redis.call('EXISTS', KEYS[2]) == 1 then return {1, ''} end\n"
     "local lim = tonumber(ARGV[5])\n"
@@ -46,16 +47,25 @@ static const char luaEnqueue[] =
     "  redis.call('HSET', KEYS[2], 'reserved', ARGV[8])\n"
     "  redis.call('HINCRBY', KEYS[4], 'pending', ARGV[8])\n"
     "end\n"
+    "if tonumber(ARGV[10]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[10]) end\n"
     "if lim > 0 and redis.call('INCR', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], 61000) end\n"
     "return {0, sid}\n";
 
+/* A status hash that had expired while its event was queued (or was never written: an
+ * entry added past ingest) and is written again by luaDead or luaRequeue expires after
+ * QUEUE_GENESIS_KEEP_MS, like a registration's: Redis keeps no history. */
+#define LUA_FRESH_TTL(STATUS) \
+    "if redis.call('PTTL', " STATUS ") == -1 and fresh then redis.call('PEXPIRE', " STATUS ", 86400000) end\n"
+
 /* KEYS: stream, dead, status, DID registry. ARGV: group, sid, reason, scid, id, did, body, now_ms. */
 static const char luaDead[] =
+    "local fresh = redis.call('EXISTS', KEYS[3]) == 0\n"
     "if redis.call('HGET', KEYS[3], 'status') ~= 'rejected' then\n"
     "  redis.call('XADD', KEYS[2], '*', 'sid', ARGV[2], 'scid', ARGV[4], 'id', ARGV[5], 'did', ARGV[6],\n"
     "             'reason', ARGV[3], 'body', ARGV[7])\n"
     "  redis.call('HSET', KEYS[3], 'status', 'rejected', 'reason', ARGV[3], 'rejected', ARGV[8])\n"
     "end\n"
+    LUA_FRESH_TTL("KEYS[3]")
     LUA_UNRESERVE("KEYS[3]", "KEYS[4]")
     "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
     "redis.call('XDEL', KEYS[1], ARGV[2])\n"
@@ -66,16 +76,28 @@ static const char luaDead[] =
  * is kept), then the old entry acknowledged and deleted. Done already = old entry gone. */
 static const char luaRequeue[] =
     "if #redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2]) == 0 then return '' end\n"
+    "local fresh = redis.call('EXISTS', KEYS[2]) == 0\n"
     "local f = {'scid', ARGV[3], 'id', ARGV[4], 'did', ARGV[5], 'body', ARGV[6]}\n"
     "if ARGV[8] ~= '' then f[9] = 'tp'; f[10] = ARGV[8] end\n"
     "local sid = redis.call('XADD', KEYS[1], '*', unpack(f))\n"
     "redis.call('HSET', KEYS[2], 'status', 'queued', 'sid', sid, 'requeued', ARGV[7])\n"
+    LUA_FRESH_TTL("KEYS[2]")
     "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
     "redis.call('XDEL', KEYS[1], ARGV[2])\n"
     "return sid\n";
 
 /* KEYS: status, DID registry: the budget a published event held (queueUnreserveMany). */
 static const char luaUnreserve[] = LUA_UNRESERVE("KEYS[1]", "KEYS[2]") "return 0\n";
+
+/* KEYS: status. ARGV: ttl_ms, field, value, ...: the status of an event that left the
+ * queue (queueStatusPutMany). A status that is gone (expired) is not written again; the
+ * stream id `sid` goes; the key keeps its TTL unless ttl_ms > 0 sets a new one. */
+static const char luaStatus[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "redis.call('HDEL', KEYS[1], 'sid')\n"
+    "redis.call('HSET', KEYS[1], unpack(ARGV, 2))\n"
+    "if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end\n"
+    "return 1\n";
 
 /* KEYS: lease. ARGV: token, ttl. */
 static const char luaRenew[] =
@@ -86,7 +108,8 @@ static const char luaRelease[] =
     "return 0\n";
 
 /* KEYS: batch, lease, open. ARGV: token, id, state, stateIndex, now_ms, create(0/1), k, v, ...
- * Fenced by the lease; creates or advances (never backwards) one journal hash. Answers
+ * Fenced by the lease; creates or advances (never backwards) one journal hash; an acked one
+ * leaves the open set, drops its stream-id lists (its entries are gone) and expires in 7 days. Answers
  * an integer (journalCode): 0 done, 1 lease lost, 2 the batch exists (create), 3 no
  * such batch (advance), 4 the state would go backwards; nothing changed unless 0. */
 static const char luaJournal[] =
@@ -101,15 +124,18 @@ static const char luaJournal[] =
     "elseif idx < cur then return 4 end\n"
     "redis.call('HSET', KEYS[1], 'state', ARGV[3], 'stateIndex', ARGV[4], 'updated', ARGV[5])\n"
     "for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end\n"
-    "if idx == 6 then redis.call('ZREM', KEYS[3], ARGV[2]); redis.call('PEXPIRE', KEYS[1], 604800000) end\n"
+    "if idx == 6 then\n"
+    "  redis.call('ZREM', KEYS[3], ARGV[2]); redis.call('HDEL', KEYS[1], 'sids', 'dsids')\n"
+    "  redis.call('PEXPIRE', KEYS[1], 604800000)\n"
+    "end\n"
     "return 0\n";
 
 /* What luaJournal's integers mean. */
 static const int journalCode[] = {0, JOURNAL_LEASE_LOST, JOURNAL_EXISTS, JOURNAL_MISSING, JOURNAL_BACKWARDS};
 
-enum { L_ENQUEUE, L_DEAD, L_RENEW, L_RELEASE, L_JOURNAL, L_REQUEUE, L_UNRESERVE, L_COUNT };
+enum { L_ENQUEUE, L_DEAD, L_RENEW, L_RELEASE, L_JOURNAL, L_REQUEUE, L_UNRESERVE, L_STATUS, L_COUNT };
 static const char *const luaText[L_COUNT] = {luaEnqueue, luaDead, luaRenew, luaRelease, luaJournal, luaRequeue,
-                                             luaUnreserve};
+                                             luaUnreserve, luaStatus};
 
 typedef struct rq {
     qlink *l;
@@ -195,9 +221,9 @@ static int rPing(queue *q, char *err) {
 
 /* The EVALSHA of one item, with the strings it names. */
 typedef struct encArgs {
-    char kStream[96], kStatus[256], kRate[256], kReg[256], lim[24], ts[24], win[24], bud[24], cost[24];
-    const char *av[16];
-    size_t al[16];
+    char kStream[96], kStatus[256], kRate[256], kReg[256], lim[24], ts[24], win[24], bud[24], cost[24], ttl[24];
+    const char *av[17];
+    size_t al[17];
 } encArgs;
 
 static void encBuild(queue *q, const queueItem *it, long long now, encArgs *a) {
@@ -211,11 +237,12 @@ static void encBuild(queue *q, const queueItem *it, long long now, encArgs *a) {
     snprintf(a->ts, sizeof a->ts, "%lld", now);
     snprintf(a->bud, sizeof a->bud, "%lld", it->budget > 0 ? it->budget : 0);
     snprintf(a->cost, sizeof a->cost, "%lld", it->cost > 0 ? it->cost : 0);
+    snprintf(a->ttl, sizeof a->ttl, "%lld", it->ttlMs > 0 ? it->ttlMs : 0);
     const char *av[] = {"EVALSHA", ((rq *)q->be)->sha[L_ENQUEUE], "4", a->kStream, a->kStatus, a->kRate, a->kReg,
                         it->scid, it->id, it->did, it->payload, a->lim, a->ts, a->bud, a->cost,
-                        it->traceparent ? it->traceparent : ""};
+                        it->traceparent ? it->traceparent : "", a->ttl};
     memcpy(a->av, av, sizeof av);
-    for (int i = 0; i < 16; i++) a->al[i] = i == 10 ? it->len : strlen(av[i]);
+    for (int i = 0; i < 17; i++) a->al[i] = i == 10 ? it->len : strlen(av[i]);
 }
 
 /* takeAnswer: the script's reply {code, sid | pttl | used} into it. 0 / -1 + err. */
@@ -271,7 +298,7 @@ static int rEnqueueMany(queue *q, queueItem *it, size_t n, char *err) {
         size_t m = n - off < CHUNK ? n - off : CHUNK;
         for (size_t i = 0; i < m; i++) {
             encBuild(q, &it[off + i], now, &a[i]);
-            c[i] = (qlinkCmd){16, a[i].av, a[i].al, NULL};
+            c[i] = (qlinkCmd){17, a[i].av, a[i].al, NULL};
         }
         int sent = qlinkPipeline(qlinkOf(q), 0, c, m, err);
         for (size_t i = 0; i < m; i++)   /* the answered ones, also when the connection failed */
@@ -566,6 +593,32 @@ static int rHsetMany(queue *q, size_t n, const char *const *keys, const char *co
     return rc;
 }
 
+static int rStatusPutMany(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv,
+                          const long long *ttlMs, char *err) {
+    size_t argc = nkv + 5, m0 = n < CHUNK ? (n ? n : 1) : CHUNK;
+    const char **av = calloc(m0 * argc, sizeof *av);
+    char (*ttl)[24] = calloc(m0, sizeof *ttl);
+    qlinkCmd *c = calloc(m0, sizeof *c);
+    int rc = av && ttl && c ? 0 : errSet(err, "out of memory");
+    for (size_t off = 0; rc == 0 && off < n; off += CHUNK) {
+        size_t m = n - off < CHUNK ? n - off : CHUNK;
+        for (size_t i = 0; i < m; i++) {
+            const char **a = &av[i * argc];
+            snprintf(ttl[i], sizeof ttl[i], "%lld", ttlMs && ttlMs[off + i] > 0 ? ttlMs[off + i] : 0);
+            a[0] = "EVALSHA"; a[1] = ((rq *)q->be)->sha[L_STATUS]; a[2] = "1"; a[3] = keys[off + i]; a[4] = ttl[i];
+            for (size_t k = 0; k < nkv; k++) a[5 + k] = kv[(off + i) * nkv + k];
+            c[i] = (qlinkCmd){(int)argc, a, NULL, NULL};
+        }
+        rc = qlinkPipeline(qlinkOf(q), QLINK_IDEMPOTENT, c, m, err);
+        if (rc == 0) rc = replyErrs(c, m, err);
+        freeReplies(c, m);
+    }
+    free(av);
+    free(ttl);
+    free(c);
+    return rc;
+}
+
 static int rHgetall(queue *q, const char *key, json_t **out, char *err) {
     const char *av[] = {"HGETALL", key};
     redisReply *r = cmd(q, QLINK_IDEMPOTENT, 2, av, NULL, err);
@@ -665,7 +718,7 @@ static const queueOps redisOps = {
     .readNew = rReadNew, .reclaim = rReclaim, .claimIds = rClaimIds, .ack = rAck, .deadLetter = rDeadLetter,
     .requeue = rRequeue, .unreserveMany = rUnreserveMany, .depth = rDepth, .oldestMs = rOldestMs,
     .hsetMany = rHsetMany, .hgetall = rHgetall, .lease = rLease, .journalRun = rJournalRun,
-    .journalOpen = rJournalOpen, .close = rClose,
+    .journalOpen = rJournalOpen, .statusPutMany = rStatusPutMany, .close = rClose,
 };
 
 int queueUrlCheck(const char *url, char *err) { return qlinkUrlCheck(url, err); }

@@ -113,6 +113,54 @@ static void qtestQueue(queue *q, redisContext *raw) {
     json_decref(st);
     queueEntriesFree(&a); queueEntriesFree(&b); queueEntriesFree(&c);
 
+    /* retention (queue.h): a status hash with a TTL; written on anchoring only while it exists */
+    long long ttl3 = 3000, ttl0 = 0;
+    queueItem ti = {.stream = "events", .scid = scid, .id = "ttl-1", .did = did, .payload = "{}", .len = 2,
+                    .ttlMs = 400};
+    char k1[256], k2[256];
+    queueKey(q, 0, "events", scid, "ttl-1", k1, sizeof k1);
+    queueKey(q, 0, "events", scid, "ttl-2", k2, sizeof k2);
+    T_CHECK(queueEnqueueMany(q, &ti, 1, err) == 0 && ti.rc == QUEUE_OK, "enqueue with a TTL: %s", err);
+    r = redisCommand(raw, "PTTL %s", k1);
+    T_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && r->integer <= 400, "status TTL %lld",
+            r ? r->integer : -9);
+    freeReplyObject(r);
+    const char *akv[] = {"status", "anchored", "versionId", "3-QmY"};
+    const char *const k1p[] = {k1}, *const k2p[] = {k2};
+    T_CHECK(queueStatusPutMany(q, 1, k1p, akv, 4, &ttl0, err) == 0 && queueStatusGet(q, scid, "ttl-1", &st, err) == 1 &&
+            !strcmp(jsonGetStr(st, "status"), "anchored") && !jsonGetStr(st, "sid"), "anchored: sid dropped: %s", err);
+    json_decref(st);
+    r = redisCommand(raw, "PTTL %s", k1);
+    T_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && r->integer <= 400, "anchored: TTL kept");
+    freeReplyObject(r);
+    usleep(500000);
+    T_CHECK(queueStatusGet(q, scid, "ttl-1", &st, err) == 0, "status expired");
+    T_CHECK(queueStatusPutMany(q, 1, k1p, akv, 4, &ttl0, err) == 0 && queueStatusGet(q, scid, "ttl-1", &st, err) == 0,
+            "an expired status is not written again");
+    ti.rc = -1;
+    T_CHECK(queueEnqueueMany(q, &ti, 1, err) == 0 && ti.rc == QUEUE_OK, "its id is accepted again (the time window "
+            "refuses it at ingest, queue.h)");
+    ti.id = "ttl-2"; ti.ttlMs = 0;
+    T_CHECK(queueEnqueueMany(q, &ti, 1, err) == 0 && ti.rc == QUEUE_OK, "enqueue without a TTL");
+    r = redisCommand(raw, "PTTL %s", k2);
+    T_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == -1, "ttlMs 0: kept");
+    freeReplyObject(r);
+    T_CHECK(queueStatusPutMany(q, 1, k2p, akv, 4, &ttl3, err) == 0, "anchored with a new TTL: %s", err);
+    r = redisCommand(raw, "PTTL %s", k2);
+    T_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && r->integer <= 3000, "the new TTL set");
+    freeReplyObject(r);
+    ti.id = "ttl-3";   /* its status expires while queued; the dead letter writes it again, for a day */
+    T_CHECK(queueEnqueueMany(q, &ti, 1, err) == 0 && ti.rc == QUEUE_OK, "enqueue ttl-3");
+    queueKey(q, 0, "events", scid, "ttl-3", k2, sizeof k2);
+    freeReplyObject(redisCommand(raw, "DEL %s", k2));
+    queueEntry te = {.scid = (char *)scid, .id = "ttl-3", .did = (char *)did, .payload = "{}", .len = 2};
+    snprintf(te.sid, sizeof te.sid, "%s", ti.sid);
+    T_CHECK(queueDeadLetter(q, 0, "events", &te, "invalid: test", err) == 0, "dead letter: %s", err);
+    r = redisCommand(raw, "PTTL %s", k2);
+    T_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && r->integer <= QUEUE_GENESIS_KEEP_MS,
+            "a rejected status written again expires (PTTL %lld)", r ? r->integer : -9);
+    freeReplyObject(r);
+
     /* scripts survive SCRIPT FLUSH; connections survive CLIENT KILL */
     freeReplyObject(redisCommand(raw, "SCRIPT FLUSH"));
     T_CHECK(queueEnqueue(q, "events", scid, "after-flush", did, "{}", 2, 0, sid, &ra, err) == QUEUE_OK, "NOSCRIPT reload: %s", err);
@@ -206,6 +254,9 @@ static void qtestJournal(queue *q) {
     journalCrashAt(NULL);
     T_CHECK(journalAdvance(q, &j, tok, JS_PUBLISHED, NULL, 0, err) == 0, "published after the crashes: %s", err);
     T_CHECK(journalAdvance(q, &j, tok, JS_ACKED, NULL, 0, err) == 0, "acked: %s", err);
+    T_CHECK(journalLoad(q, 0, j.id, &k, err) == 1 && k.state == JS_ACKED && !journalField(&k, "sids") &&
+            journalField(&k, "root"), "acked: the stream ids dropped (Redis keeps no history), the rest kept");
+    journalFree(&k);
     T_CHECK(journalResumeFind(q, 0, &k, err) == 0, "closed batch is not resumed");
     T_CHECK(leaseAcquire(q, 0, 1000, other, err) == 0, "lease still ours");
     leaseRelease(q, 0, tok, err);

@@ -99,8 +99,8 @@ static void pipeXadd(rcluster *c, const char *key, int n) {
     free(cmds); free(num); free(av);
 }
 
-/* pipeLine: "pipe A B ; C D ; ..." as one pipeline. */
-static void pipeLine(rcluster *c, char **tok, int nt) {
+/* pipeLine: "pipe A B ; C D ; ..." as one pipeline (flags: RCLUSTER_MULTISLOT for "pipem"). */
+static void pipeLine(rcluster *c, int flags, char **tok, int nt) {
     rclusterCmd cmds[32];
     size_t n = 0;
     int start = 0;
@@ -110,7 +110,7 @@ static void pipeLine(rcluster *c, char **tok, int nt) {
             if (i > start) cmds[n++] = (rclusterCmd){i - start, (const char **)tok + start, NULL, NULL};
             start = i + 1;
         }
-    if (rclusterPipeline(c, 0, cmds, n, err) < 0) printFail(c, err);
+    if (rclusterPipeline(c, flags, cmds, n, err) < 0) printFail(c, err);
     else {
         for (size_t i = 0; i < n; i++) { if (i) printf(" | "); printReply(stdout, cmds[i].reply); }
         printf("\n");
@@ -146,7 +146,15 @@ static int repl(const char *url, int timeoutMs, int retryMs) {
             if (rclusterScriptAdd(c, rest + 1, sha, err) < 0) printFail(c, err);
             else printf("sha %s\n", sha);
         } else if (!strcmp(tok[0], "pipe-xadd") && nt == 3) pipeXadd(c, tok[1], atoi(tok[2]));
-        else if (!strcmp(tok[0], "pipe") && nt > 1) pipeLine(c, tok + 1, nt - 1);
+        else if (!strcmp(tok[0], "pipe") && nt > 1) pipeLine(c, 0, tok + 1, nt - 1);
+        else if (!strcmp(tok[0], "pipem") && nt > 1) pipeLine(c, RCLUSTER_MULTISLOT, tok + 1, nt - 1);
+        else if (!strcmp(tok[0], "mark")) { rclusterWaitMark(c); printf("ok\n"); }
+        else if (!strcmp(tok[0], "waitslot") && nt == 4) {
+            int acked;
+            if (rclusterWaitSlot(c, rclusterKeySlot(tok[1], strlen(tok[1])), atoi(tok[2]), atoi(tok[3]), &acked, err) < 0)
+                printFail(c, err);
+            else printf("acked %d\n", acked);
+        }
         else if (!strcmp(tok[0], "addr") && nt == 2) {
             char addr[RCLUSTER_ADDR_MAX];
             if (rclusterSlotAddr(c, atoi(tok[1]), addr, err) < 0) printFail(c, err);

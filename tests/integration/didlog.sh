@@ -117,6 +117,16 @@ for c in basic rotate prerotate witness deactivate; do
 done
 t_expect_rc "ts witness log without its witness file: invalid" 1 $D verify ts/witness/did.jsonl
 
+scenario attack method-0.5 "a did:webvh:0.5 log written by didwebvh-ts 2.8 (createDID with method did:webvh:0.5), verified and resolved by didlog" \
+    "refused, invalidDid, the message naming the method version (docs/didwebvh.md 'Method versions': only did:webvh:1.0 logs are read), while didwebvh-ts resolves it by its 0.5 rules; a 1.0 log is read"
+t_check "ts wrote a did:webvh:0.5 log" grep -q '"method":"did:webvh:0.5"' ts/v05/did.jsonl
+oracle_v05=$($ORACLE resolve ts/v05/did.jsonl 2>&1)
+t_check "didwebvh-ts resolves it (its 0.5 rules)" grep -q '"ok":true' <<<"$oracle_v05"
+t_expect_rc "didlog verify refuses it: exit 1" 1 $D verify ts/v05/did.jsonl --json
+t_eq "invalidDid" "$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(r.didResolutionMetadata.error)' "$T_TMP/last.out")" invalidDid
+t_check "the message names the method version" grep -q "did:webvh:0.5" "$T_TMP/last.err"
+t_expect_rc "didlog did-web refuses it too" 1 $D did-web ts/v05/did.jsonl
+
 # --- didlog resolve over HTTP (127.0.0.1) -----------------------------------------
 PORT=$(freeport)
 mkdir -p www/.well-known www/dids/alice www/moved
@@ -251,5 +261,28 @@ t_expect_rc "<did>#<key>" 0 $D resolve "$NDID#${VMID#*#}" --base-url "$BASE"
 t_eq "the verification method" "$(field "$T_TMP/last.out" r.contentStream.id)" "$VMID"
 t_expect_rc "<did>#nosuch: notFound" 1 $D resolve "$NDID#nosuch" --base-url "$BASE"
 t_expect_rc "<did>?versionNumber=1#num: notFound (version 1 had no #num)" 1 $D resolve "$NDID?versionNumber=1#num" --base-url "$BASE"
+
+scenario attack parallel-did-web "a did:web-only resolver (npm web-did-resolver + did-resolver, tests/node/didweb-resolve.mjs) resolves the did:web DIDs of didlog's logs from the did.json that didlog did-web writes beside did.jsonl" \
+    "it resolves did:web:example.com:own to the log's latest document (v1.0 'Publishing a Parallel did:web DID'): id did:web, every did:webvh:<SCID>: reference rewritten, the did:webvh DID in alsoKnownAs, implicit #files kept with the document's own #whois, numbers as the log holds them; a deactivated DID gets no did.json (exit 1), a did.json served for another DID is refused by the resolver"
+RESWEB="node $WA_ROOT/tests/node/didweb-resolve.mjs"
+t_check "didlog did-web own.jsonl" $D did-web own.jsonl --out www/own/did.json
+t_expect_rc "web-did-resolver resolves did:web:example.com:own" 0 $RESWEB did:web:example.com:own "$BASE"
+t_eq "it fetched did.json beside did.jsonl" "$(field "$T_TMP/last.out" r.fetched[0])" "https://example.com/own/did.json"
+t_eq "id: the did:web DID" "$(field "$T_TMP/last.out" r.didDocument.id)" "did:web:example.com:own"
+t_eq "alsoKnownAs: the did:webvh DID" "$(field "$T_TMP/last.out" r.didDocument.alsoKnownAs)" "[\"$WDID\"]"
+t_eq "no did:webvh:<SCID>: reference left besides alsoKnownAs" \
+    "$(field "$T_TMP/last.out" 'JSON.stringify({...r.didDocument,alsoKnownAs:0}).includes("did:webvh:")')" false
+t_eq "verification methods: the log's keys under the did:web id" "$(field "$T_TMP/last.out" 'r.didDocument.verificationMethod.map(v=>v.id.replace(/#.*/,"")+" "+v.publicKeyMultibase).join()')" \
+    "$(field own-res.json 'r.didDocument.verificationMethod.map(v=>"did:web:example.com:own "+v.publicKeyMultibase).join()')"
+t_eq "#files: implicit, the did:webvh files base" "$(field "$T_TMP/last.out" 'r.didDocument.service.find(s=>s.id==="did:web:example.com:own#files").serviceEndpoint')" "https://example.com/own/"
+t_eq "the document's own #whois kept, not doubled" "$(field "$T_TMP/last.out" 'r.didDocument.service.filter(s=>/#whois$/.test(s.id)).map(s=>s.serviceEndpoint).join()')" "https://example.com/own/vp/alice.vp"
+t_check "did-web of nums.jsonl" $D did-web nums.jsonl --out www/nums/did.json
+t_check "did.json holds 690 and 0.6 as the log does" grep -q '"massKg":690,"serviceEndpoint":"https://example.com","share":0.6' www/nums/did.json
+t_expect_rc "a deactivated DID: no did.json (exit 1)" 1 $D did-web plain.jsonl --out www/dids/alice/did.json
+t_check "nothing written" test ! -e www/dids/alice/did.json
+t_expect_rc "an invalid log: exit 1" 1 $D did-web pre.jsonl
+t_expect_rc "a file that cannot be read: exit 3" 3 $D did-web nosuch.jsonl
+cp www/own/did.json www/nums/did.json
+t_expect_rc "a did.json served for another DID: the resolver refuses it" 1 $RESWEB did:web:example.com:nums "$BASE"
 
 t_done

@@ -14,14 +14,9 @@
 # FAILOVER_PHASES overrides the batch phases (log messages, comma separated).
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
-source "$WA_ROOT/tests/svc/rcluster.sh"
-FS=$T_TMP/fs
-pipe_env "file://$FS" || pipe_env_failed
-rcl_start "$T_TMP/rcl" >/dev/null 2>"$T_TMP/rcl.err" ||
-    t_skip_rest rcluster "the Redis Cluster did not start: $(tail -3 "$T_TMP/rcl.err" | tr '\n' ' ')"
+pipe_env_cluster 4
 D=$T_TMP/rcl
-trap 'rcl_stop "$D"; t_cleanup' EXIT
-export WA_REDIS_URL=$RCL_URL WA_STREAM_SHARDS=4 WA_REDIS_WAIT_MS=300 WA_LEASE_TTL_MS=3000
+export WA_REDIS_WAIT_MS=300 WA_LEASE_TTL_MS=3000
 LIVE() { _rcl_alive "$D" | head -1; }   # a node that runs (a seed may be the one killed)
 CCLI() { redis-cli -c -p "$(LIVE)" "$@" | grep -v '^-> Redirected'; }
 SCID() { "$TT" did "$1" | cut -d: -f3; }

@@ -80,8 +80,40 @@ done
 t_eq "didlog verify: 300 logs" "$ok" 300
 node "$WA_ROOT/tests/node/webvh-dirs.mjs" "$FS/.well-known/did" >"$T_TMP/ts.out" 2>&1
 t_eq "didwebvh-ts resolves all 300 logs to their head" "$(tail -1 "$T_TMP/ts.out")" "300 300"
-ST=$(RCLI HMGET "wa:{s0}:events:$(SCID 3):ev-3-3" versionId batchId witness | paste -sd' ')
-[[ "$ST" == "2-"*" 1 .well-known/did/$(SCID 3)/witness.json" ]] && t_ok "status names version, batch and proof" || t_fail "status record" "$ST"
+scenario attack parallel-did-web-published "after the genesis and the event batch, a did:web-only resolver (npm web-did-resolver, tests/node/didweb-resolve.mjs) resolves the did:web DIDs of published DIDs from the store (test-tool httpstatic)" \
+    "every published DID has a did.json beside did.jsonl, byte for byte what didlog did-web makes of its did.jsonl (the head version's document, v1.0 'Publishing a Parallel did:web DID'); web-did-resolver resolves it to id did:web:…, alsoKnownAs the did:webvh DID; the registry's size counts it (WA_DID_BUDGET)"
+t_eq "300 did.json published" "$(find "$FS/.well-known/did" -name did.json | wc -l)" 300
+ok=0; for d in "$FS"/.well-known/did/*/; do
+    [ -e "$d/did.json" ] && cmp -s "$d/did.json" <("$WA_ROOT/$BIN/didlog" did-web "$d/did.jsonl" --witness "$d/did-witness.json" | head -c -1) && ok=$((ok + 1))
+done
+t_eq "each did.json is didlog did-web of its log's head" "$ok" 300
+WP=$(freeport); t_bg "$TT" httpstatic "$FS" "$WP"; wait_port "$WP" 10
+for i in 3 7 299; do
+    WDID=$(RCLI HGET "wa:{s0}:did:$(SCID $i)" did)
+    t_expect_rc "web-did-resolver resolves DID $i's did:web" 0 node "$WA_ROOT/tests/node/didweb-resolve.mjs" "did:web:${WDID#did:webvh:*:}" "http://127.0.0.1:$WP"
+    t_eq "DID $i: alsoKnownAs the did:webvh DID" "$(jq -c .didDocument.alsoKnownAs "$T_TMP/last.out")" "[\"$WDID\"]"
+done
+D7=$FS/.well-known/did/$(SCID 7)
+t_eq "registry size counts did.json" "$(RCLI HGET "wa:{s0}:did:$(SCID 7)" size)" \
+    "$(cat "$D7/did.jsonl" "$D7/witness.json" "$D7/did-witness.json" "$D7/did.json" | wc -c)"
+scenario attack did-witness-pruned "after the genesis batch and the event batch (1,001 events over 300 DIDs: several versions each), the did-witness.json files" \
+    "per witness only its proof on the latest published version and on the version written with it (v1.0: 'prune ... to include only the last proof for each witness for a published DID log entry'; 'may at times legitimately contain two proofs for the same witness'): at most 2 items per DID, not one per version; every version of DID 3 still verifies with didlog and resolves in didwebvh-ts (a proof for version N covers every version <= N)"
+ok=0; items=0; for d in "$FS"/.well-known/did/*/; do
+    n=$(jq length "$d/did-witness.json"); items=$((items + n)); [ "$n" -le 2 ] && ok=$((ok + 1))
+done
+t_eq "at most 2 did-witness.json items per DID" "$ok" 300
+t_check "fewer items ($items) than versions (1301)" test "$items" -lt 1301
+D3=$FS/.well-known/did/$(SCID 3); V3=$(wc -l <"$D3/did.jsonl")
+t_check "DID 3 has more versions ($V3) than items ($(jq length "$D3/did-witness.json"))" test "$V3" -gt "$(jq length "$D3/did-witness.json")"
+ok=0; ts=0; for n in $(seq 1 "$V3"); do
+    "$WA_ROOT/$BIN/didlog" verify "$D3/did.jsonl" --witness "$D3/did-witness.json" --version-number "$n" >/dev/null 2>&1 && ok=$((ok + 1))
+    node "$WA_ROOT/tests/node/webvh-oracle.mjs" resolve "$D3/did.jsonl" "$D3/did-witness.json" --version-number "$n" 2>/dev/null | grep -q '"ok":true' && ts=$((ts + 1))
+done
+t_eq "didlog: every version of DID 3 verifies" "$ok" "$V3"
+t_eq "didwebvh-ts: every version of DID 3 resolves" "$ts" "$V3"
+# (the witness.json key is not kept in Redis, GET /events names it: tests/integration/retention.sh)
+ST=$(RCLI HMGET "wa:{s0}:events:$(SCID 3):ev-3-3" versionId batchId txHash | paste -sd' ')
+[[ "$ST" =~ ^2-[^\ ]+\ 1\ [0-9a-f]{64}$ ]] && t_ok "status names version, batch and transaction" || t_fail "status record" "$ST"
 
 # KeyRotation: the registry now holds the new key; events signed with it are accepted.
 KEYS=$(RCLI HGET "wa:{s0}:did:$(SCID 1)" keys)

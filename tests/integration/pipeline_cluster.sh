@@ -8,15 +8,9 @@
 # event anchored once, every log and proof valid (test-tool check), every shard drained.
 source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
-source "$WA_ROOT/tests/svc/rcluster.sh"
-FS=$T_TMP/fs
-pipe_env "file://$FS" || pipe_env_failed
-rcl_start "$T_TMP/rcl" >/dev/null 2>"$T_TMP/rcl.err" ||
-    t_skip_rest rcluster "the Redis Cluster did not start: $(tail -3 "$T_TMP/rcl.err" | tr '\n' ' ')"
-trap 'rcl_stop "$T_TMP/rcl"; t_cleanup' EXIT
-export WA_REDIS_URL=$RCL_URL WA_STREAM_SHARDS=4
+pipe_env_cluster 4
 SEED=${RCL_URL#redis://}; SEED=${SEED%%,*}; SEED_PORT=${SEED##*:}
-CCLI() { redis-cli -c -p "$SEED_PORT" "$@"; }   # follows MOVED: any key from one seed
+CCLI() { redis-cli -c -p "$SEED_PORT" "$@" | grep -v '^-> Redirected'; }   # follows MOVED: any key from one seed
 SCID() { "$TT" did "$1" | cut -d: -f3; }
 SHARD() { "$TT" shard "$1" 2>/dev/null; }
 count() { "$AD" batch-count 2>/dev/null; }

@@ -50,6 +50,9 @@ t_eq "single: a command without keys needs a slot" "$(rt cmd PING | cut -d' ' -f
 t_eq "single: PING at a slot" "$(rt at 0 PING)" "status PONG"
 t_eq "single: pipeline of 1000 XADD" "$(rt pipe-xadd wa:{s0}:events 1000)" "replies 1000 errors 0"
 t_eq "single: all 1000 in the stream" "$(redis-cli -p "$REDIS_PORT" xlen wa:{s0}:events)" "1000"
+t_eq "single: a multi-slot pipeline (RCLUSTER_MULTISLOT) in one go" \
+    "$(rt pipem SET {a}m 1 \; SET {b}m 2 \; GET {a}m \; GET {b}m)" "status OK | status OK | str 1 | str 2"
+t_eq "single: ... still no command of its own across slots" "$(rt pipem MSET {a}m 1 {b}m 2 | cut -d' ' -f1-2)" "fail crossslot"
 t_eq "single: one connection, no slot map" "$(stat connects) $(stat refreshes)" "1 0"
 t_eq "single: WAIT on a server without replicas" "$(rt wait 1 50)" "acked 0"
 redis-cli -p "$REDIS_PORT" client kill type normal >/dev/null   # drops our idle connection
@@ -152,6 +155,18 @@ t_eq "cluster: ... all on the shard's master" \
     "$(rcl_cli "$(rcl_owner "$CD" "$(keyslot s7)")" xlen wa:{s7}:events)" "1000"
 t_eq "cluster: ... one pass, no retry" "$(($(stat commands) - c0)) $(stat retries)" "1000 0"
 t_eq "cluster: WAIT 1 after a write (every master has a replica)" "$(rt wait 1 1000)" "acked 1"
+t_eq "cluster: mark" "$(rt mark)" "ok"
+m0=$(stat commands)
+t_eq "cluster: a multi-slot pipeline over 3 masters, each command's order kept" \
+    "$(rt pipem SET wa:{s0}:m 1 \; SET wa:{s2}:m 2 \; SET wa:{s3}:m 3 \; GET wa:{s0}:m \; INCR wa:{s2}:n \; INCR wa:{s2}:n)" \
+    "status OK | status OK | status OK | str 1 | int 1 | int 2"
+t_eq "cluster: ... each on its shard's master" \
+    "$(rcl_cli "$(rcl_owner "$CD" "$(keyslot s2)")" get wa:{s2}:m)$(rcl_cli "$(rcl_owner "$CD" "$(keyslot s3)")" get wa:{s3}:m)" "23"
+t_eq "cluster: ... 6 commands, no redirection" "$(($(stat commands) - m0)) $(stat moved)" "6 0"
+t_eq "cluster: WAIT for the writes of shard {s2} since the mark" "$(rt waitslot wa:{s2}:x 1 1000)" "acked 1"
+t_eq "cluster: ... and of {s3}" "$(rt waitslot wa:{s3}:x 1 1000)" "acked 1"
+t_eq "cluster: mark again" "$(rt mark)" "ok"
+t_eq "cluster: WAIT for a shard not written since the mark: unknown (lost)" "$(rt waitslot wa:{s3}:x 1 100 | cut -d' ' -f1-2)" "fail lost"
 
 scenario fault rcluster-migration "a slot migrates while the client holds the old map (SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE)" \
     "ASK is followed during the migration (map unchanged), MOVED after it (map updated); no command fails"

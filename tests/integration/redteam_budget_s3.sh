@@ -107,12 +107,12 @@ pipe_run
 t_eq "s3-poison-on-resume: a later run exit 0 and anchors" "$RUN_RC $(status 5 pr2-5)" "0 anchored"
 
 scenario attack s3-private-keys "every key anchord writes or deletes on S3 (WA_STORE_TRACE of a whole run: probe, staging bundle, DID files, manifest) and the keys left by a run killed after the anchor" \
-    "only the public layout (<prefix>/<scid>/did.jsonl|witness.json|did-witness.json, batches/<n>.json) and _wa/... (probe, staging bundles)"
+    "only the public layout (<prefix>/<scid>/did.jsonl|witness.json|did-witness.json|did.json, batches/<n>.json) and _wa/... (probe, staging bundles)"
 cat "$T_TMP/trace.setup" "$T_TMP/trace.crash" | s3keys /dev/stdin | sort -u >"$T_TMP/written"
 echo "# keys written: $(wc -l <"$T_TMP/written")"
 t_check "s3-private-keys: the trace saw the writes" test "$(wc -l <"$T_TMP/written")" -gt 10
 t_eq "s3-private-keys: no key written outside the public layout and _wa/" \
-    "$(grep -cvE '^(\.well-known/did/Qm[^/]+/(did\.jsonl|witness\.json|did-witness\.json)|batches/[0-9]+\.json|_wa/.+)$' "$T_TMP/written")" 0
+    "$(grep -cvE '^(\.well-known/did/Qm[^/]+/(did\.jsonl|witness\.json|did-witness\.json|did\.json)|batches/[0-9]+\.json|_wa/.+)$' "$T_TMP/written")" 0
 t_check "s3-private-keys: the probe under _wa/probe/" grep -q '^_wa/probe/' "$T_TMP/written"
 t_check "s3-private-keys: the staging bundle under _wa/staging/" grep -qE '[[:space:]]_wa/staging/[^/]+\.json$' "$T_TMP/keys.crash"
 

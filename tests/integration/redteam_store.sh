@@ -199,7 +199,7 @@ scenario attack queue-scid-traversal "an entry whose scid field is ../../../../e
     "dead letter; no object read or written outside the DID folders; the batch goes on"
 dead queue-scid-traversal trav '.'
 t_eq "queue-scid-traversal: nothing written outside the store's DID folders" \
-    "$(find "$FS" -type f | grep -vE "^$FS/(\.well-known/did/Qm[^/]+/(did\.jsonl|witness\.json|did-witness\.json)|batches/[0-9]+\.json)$" | wc -l)" 0
+    "$(find "$FS" -type f | grep -vE "^$FS/(\.well-known/did/Qm[^/]+/(did\.jsonl|witness\.json|did-witness\.json|did\.json)|batches/[0-9]+\.json)$" | wc -l)" 0
 
 scenario attack queue-replay-anchored "an already anchored event of DID 11 XADDed again" "dead letter 'replay: ... already in the log'"
 dead queue-replay-anchored "$(jq -r .id <<<"$(sed -n 12p "$T_TMP/v.jsonl")")" '^replay: .*already in the log'

@@ -142,4 +142,20 @@ HP_SAVE=$HP; HP=$HP403
 browse "scid=QmNotPublishedAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "$T/x1.html"
 HP=$HP_SAVE
 t_check "page-403-not-published: not published" grep -q "is not published" "$T/x1.html"
+
+scenario attack page-did-url-path "the page opened with DID URLs: <did>/whois, <did>/docs/spec.txt, a path nothing is published at, and one that climbs out with '..'" \
+    "did:webvh v1.0 DID URL Resolution in the page: /whois shows whois.vp and any other path the file, each through the head document's implicit #whois / #files services (the DID's directory, no .well-known), with the history still checked below; a missing file is notFound; '..' is refused as an invalid DID URL before anything is fetched"
+printf '{"type":["VerifiablePresentation"],"holder":"%s"}' "$(did 1)" >"$(dir 1)/whois.vp"
+mkdir -p "$(dir 1)/docs"; echo "glass pane specification v1" >"$(dir 1)/docs/spec.txt"
+browse "did=$(enc "$(did 1)/whois")&$SNAP" "$T/w1.html"
+t_check "page-did-url-path: /whois found" grep -q 'id="deref" data-status="found"' "$T/w1.html"
+t_check "page-did-url-path: whois.vp beside did.jsonl" grep -q "data-url=\"$(sed -n 1p "$T/ids/index.jsonl" | jq -r .log | cut -d/ -f2- | xargs dirname)/whois.vp\"" "$T/w1.html"
+t_check "page-did-url-path: its content shown" grep -q 'VerifiablePresentation' "$T/w1.html"
+t_eq "page-did-url-path: the history still checked below (4 version rows)" "$(grep -o '<tr class="version" data-status="[a-z]' "$T/w1.html" | wc -l)" 4
+browse "did=$(enc "$(did 1)/docs/spec.txt")&$SNAP" "$T/w2.html"
+t_check "page-did-url-path: a file through #files" grep -q 'glass pane specification v1' "$T/w2.html"
+browse "did=$(enc "$(did 1)/nosuch.json")&$SNAP" "$T/w3.html"
+t_check "page-did-url-path: nothing there: notFound" grep -q 'id="deref" data-status="notFound"' "$T/w3.html"
+browse "did=$(enc "$(did 1)/docs/%2E%2E/%2E%2E/x")&$SNAP" "$T/w4.html"
+t_check "page-did-url-path: '..' refused (invalidDidUrl)" grep -q 'data-verdict="error">invalidDidUrl' "$T/w4.html"
 t_done

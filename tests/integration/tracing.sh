@@ -47,7 +47,8 @@ post() {
 span() { jq -c "select(.name == \"$1\")${2:+ | select($2)}" "$SPANS" 2>/dev/null; }
 # until SECONDS CMD...: CMD succeeds within SECONDS (tenths of a second between tries)
 until_ok() { local i; for ((i = 0; i < $1 * 10; i++)); do "${@:2}" && return 0; sleep 0.1; done; return 1; }
-tx_of() { RCLI HGET "wa:{s0}:events:$(  "$TT" did 1 | cut -d: -f3):$1" txHash; }
+# (Redis keeps the status's txHash without "0x": docs/operations.md "Redis memory")
+tx_of() { local t; t=$(RCLI HGET "wa:{s0}:events:$(  "$TT" did 1 | cut -d: -f3):$1" txHash); echo "0x${t#0x}"; }
 
 # DIDs 0..2 published (no trace: queued straight into Redis).
 "$TT" enqueue-dids 0 3 >/dev/null

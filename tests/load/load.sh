@@ -6,7 +6,8 @@
 # percentiles, batch throughput, event-to-anchored latency percentiles (status records:
 # anchored - received), the RSS of serve over time and the worker's maxRssKb per batch;
 # checks that nothing is lost or doubled, every file is valid, roots are on chain, memory
-# stays flat. Real redis-server (AOF everysec), anvil, a file store; 127.0.0.1 only.
+# stays flat; prints Redis bytes per event and per DID (MEMORY USAGE of a sample, INFO memory).
+# Real redis-server (AOF everysec), anvil, a file store; 127.0.0.1 only.
 # LOAD_REDIS=cluster: the same on a Redis Cluster of 3 masters with 1 replica each
 # (tests/svc/rcluster.sh), WA_STREAM_SHARDS=LOAD_SHARDS (default 8) spread over them.
 # `make load` runs 100,000 (docs/load.md); tests/integration/load_10k.sh runs 10,000.
@@ -79,6 +80,24 @@ first=$(awk '{print $2}' "$T_TMP/status.tsv" | sort -n | head -1); last=$(awk '{
 E2A="p50 $(pct "$T_TMP/e2a.ms" 0.5) p90 $(pct "$T_TMP/e2a.ms" 0.9) p99 $(pct "$T_TMP/e2a.ms" 0.99) max $(pct "$T_TMP/e2a.ms" 1)"
 echo "# event-to-anchored (ms): $E2A; first received -> last anchored $(( last - first )) ms"
 
+# Redis memory (docs/operations.md "Redis memory"): MEMORY USAGE of a sample of each kind of
+# per-event and per-DID record, and INFO memory for the whole. Per event: its status hash
+# (the replay marker, kept until WA_MAX_AGE + WA_MAX_SKEW after the event's time); per DID:
+# the registry hash plus its registration status (kept a day after registration).
+# musage PATTERN MAX: "count mean-bytes" of up to MAX keys matching PATTERN.
+musage() {
+    RCLI --scan --pattern "$1" | head -"$2" | sed 's/^/MEMORY USAGE /' | RCLI |
+        awk '{n++; s += $1} END {printf "%d %.0f", n, (n ? s / n : 0)}'
+}
+# (on a cluster the sample comes from the seed node's shards)
+read -r _ MEV < <(musage 'wa:{s*}:events:*:ld-*' 500)
+read -r _ MREG < <(musage 'wa:{s*}:did:*' 500)
+read -r _ MGEN < <(musage 'wa:{s*}:dids:*:genesis' 500)
+UM=$(RCLI INFO memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}')
+EVTTL=$(RCLI PTTL "$(RCLI --scan --pattern 'wa:{s*}:events:*:ld-*' | head -1)")
+REDIS_MEM="per event: status hash $MEV B (expires in $(( EVTTL / 3600000 )) h: WA_MAX_AGE + WA_MAX_SKEW after its time); per DID: registry $MREG B + registration status $MGEN B (expires a day after registration) = $(( MREG + MGEN )) B; used_memory $UM B for $N events and $D DIDs"
+echo "# redis: $REDIS_MEM"
+
 # Batches: count, sizes, seconds, maxRssKb.
 grep '"batch done"' "$T_TMP/worker.log" | jq -r '[.published, .seconds, .maxRssKb] | @tsv' >"$T_TMP/batches.tsv"
 NB=$(wc -l <"$T_TMP/batches.tsv")
@@ -137,6 +156,7 @@ echo "# check of $(tail -1 "$T_TMP/check.out" | sed 's/summary //') in $(( $(ms)
     echo "LOAD|batches|$NB; $BS"
     echo "LOAD|worker maxRssKb|growing logs: middle batch $WR1, last $WRN; $STEADY equal batches of $SD: $SRSS"
     echo "LOAD|serve RSS KB|at 25 % $SR1, max $SRMAX, end $SRN"
+    echo "LOAD|redis bytes|$REDIS_MEM"
 } | tee "$T_TMP/figures"
 [ -n "${LOAD_FIGURES:-}" ] && cp "$T_TMP/figures" "$LOAD_FIGURES"
 t_done

@@ -79,7 +79,8 @@ try {
     const c = resp.content?.[media];
     if (!c) die(1, `${opId} ${status} does not document Content-Type ${media}`);
     const body = fs.readFileSync(file, 'utf8');
-    const doc = media.endsWith('json') ? JSON.parse(body) : body;
+    const jsonMedia = media.endsWith('json') || media === 'application/did-resolution' || media === 'application/did-url-dereferencing';
+    const doc = jsonMedia ? JSON.parse(body) : body;
     if (!check(compile(c.schema), doc, `${file} (${opId} ${status})`)) process.exit(1);
     console.log(`valid ${opId} ${status} response`);
   } else die(2, `unknown command ${cmd}`);

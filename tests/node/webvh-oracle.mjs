@@ -8,7 +8,7 @@
 //       relative ids ("#files") made absolute against the DID; exit 1 when it does not resolve.
 //   node webvh-oracle.mjs generate OUTDIR
 //       writes logs made by didwebvh-ts: OUTDIR/<case>/did.jsonl (+ did-witness.json)
-//       for the cases basic, rotate, prerotate, witness, deactivate.
+//       for the cases basic, rotate, prerotate, witness, deactivate, v05 (a did:webvh:0.5 log).
 //   node webvh-oracle.mjs bench DIR...
 //       resolves every DIR/*.jsonl (with DIR/<name>.witness.json when present); prints "<logs> <seconds>" (valid logs only counted).
 import crypto from 'node:crypto';
@@ -117,6 +117,10 @@ async function generate(out) {
   r = await updateDID({ log: r.log, signer: k[0].signer, verificationMethods: [vmOf(k[0]), vmOf(k[1])], updated: day(1), verifier });
   r = await deactivateDID({ log: r.log, signer: k[0].signer, verifier });
   writeLog(mk('deactivate'), r.log);
+
+  // v05: a did:webvh:0.5 log, as didwebvh-ts 2.8 still writes when asked for that method
+  r = await createDID({ ...base, method: 'did:webvh:0.5' });
+  writeLog(mk('v05'), r.log);
 }
 
 async function main() {

@@ -10,6 +10,10 @@
 #                           on exit; a radosgw that cannot start is a SKIP
 #   pipe_env_azure CONTAINER  the same on a fresh Azurite (tests/svc/azurite.sh), in a
 #                           public-read container; an Azurite that cannot start is a SKIP
+#   pipe_env_cluster SHARDS  pipe_env on the file store $T_TMP/fs, then a Redis Cluster (3
+#                           masters with 1 replica each, tests/svc/rcluster.sh, in $T_TMP/rcl,
+#                           stopped on exit): WA_REDIS_URL = its seeds, WA_STREAM_SHARDS=SHARDS;
+#                           a cluster that cannot start is a SKIP
 #   pipe_run [ARGS...]      bin/anchord run, stderr to $T_TMP/run.N.log; sets RUN_RC, RUN_LOG
 #   pipe_statuses PREFIX    "status count" lines of the events whose id starts with PREFIX
 #   pipe_chain_roots FILE   check every "batch ID ROOT" line of test-tool check against roots(ID)
@@ -57,6 +61,16 @@ pipe_env_azure() {
     trap 'az_stop "$AZD"; t_cleanup' EXIT
     az_container "$AZD" "$1" blob || { t_fail "container"; t_done; exit 1; }
     pipe_env "azblob://$AZ_ACCOUNT/$1" || pipe_env_failed
+}
+
+pipe_env_cluster() {
+    source "$WA_ROOT/tests/svc/rcluster.sh"
+    FS=$T_TMP/fs
+    pipe_env "file://$FS" || pipe_env_failed
+    rcl_start "$T_TMP/rcl" >/dev/null 2>"$T_TMP/rcl.err" ||
+        t_skip_rest rcluster "the Redis Cluster did not start: $(tail -3 "$T_TMP/rcl.err" | tr '\n' ' ')"
+    trap 'rcl_stop "$T_TMP/rcl"; t_cleanup' EXIT
+    export WA_REDIS_URL=$RCL_URL WA_STREAM_SHARDS=$1
 }
 
 pipe_run() {

@@ -269,6 +269,7 @@ static int enqueueOne(queue *q, queueItem *it, char *err) {
     if (!st || hset(st, "status", "queued") < 0 || hset(st, "sid", e->sid) < 0 || hset(st, "received", ts) < 0 ||
         (reserve && (hset(st, "reserved", cost) < 0 || hincr(reg, "pending", it->cost) < 0)))
         return errSet(err, "out of memory");
+    if (it->ttlMs > 0) st->expireAt = f->now + it->ttlMs;
     if (it->ratePerMin > 0) {
         if (!rate && (!(rate = make(f, kRate)) || !(rate->str = dup("0")))) return errSet(err, "out of memory");
         char n[24];
@@ -468,6 +469,21 @@ static int fHsetMany(queue *q, size_t n, const char *const *keys, const char *co
     return 0;
 }
 
+/* fStatusPutMany: fHsetMany of the keys that exist, without `sid`, then their new TTL. */
+static int fStatusPutMany(queue *q, size_t n, const char *const *keys, const char *const *kv, size_t nkv,
+                          const long long *ttlMs, char *err) {
+    if (called(q, FQ_HSET, err) < 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        fobj *o = get(F(q), keys[i]);
+        if (!o || o->str) continue;
+        hdel(o, "sid");
+        if (ttlMs && ttlMs[i] > 0) o->expireAt = F(q)->now + ttlMs[i];
+        for (size_t k = 0; k < nkv; k += 2)
+            if (hset(o, kv[i * nkv + k], kv[i * nkv + k + 1]) < 0) return errSet(err, "out of memory");
+    }
+    return 0;
+}
+
 static int fHgetall(queue *q, const char *key, json_t **out, char *err) {
     *out = NULL;
     if (called(q, FQ_HGET, err) < 0) return -1;
@@ -546,7 +562,7 @@ static int fJournalRun(queue *q, const journal *j, const char *token, int state,
         return errSet(err, "out of memory");
     for (size_t i = 0; i + 1 < nkv; i += 2)
         if (hset(b, kv[i], kv[i + 1]) < 0) return errSet(err, "out of memory");
-    if (state == JS_ACKED) openDel(f, j->shard, j->id);
+    if (state == JS_ACKED) { openDel(f, j->shard, j->id); hdel(b, "sids"); hdel(b, "dsids"); }
     return 0;
 }
 
@@ -592,7 +608,7 @@ static const queueOps fakeOps = {
     .readNew = fReadNew, .reclaim = fReclaim, .claimIds = fClaimIds, .ack = fAck, .deadLetter = fDeadLetter,
     .requeue = fRequeue, .unreserveMany = fUnreserveMany, .depth = fDepth, .oldestMs = fOldestMs,
     .hsetMany = fHsetMany, .hgetall = fHgetall, .lease = fLease, .journalRun = fJournalRun,
-    .journalOpen = fJournalOpen, .close = fClose,
+    .journalOpen = fJournalOpen, .statusPutMany = fStatusPutMany, .close = fClose,
 };
 
 /* ---- test controls ---- */

@@ -153,6 +153,15 @@ int main(void) {
     free(good);
     good = signedEvent(&k, "#key-1", "2025-01-31T11:59:00Z");   /* relative VM */
     T_CHECK(parse(good, &ev, d) == EVENT_OK && eventVerify(&ev, keys, 2, d) == EVENT_OK, "relative vm: %s", d);
+    /* the checked keys are cached (strongKey): a weak registered key is refused every time */
+    uint8_t ident[32] = {1};   /* the identity point: small order */
+    char strongMk[MULTIKEY_PUB_MAX];
+    snprintf(strongMk, sizeof strongMk, "%s", keys[1].mk);
+    mkEncodeEd25519Pub(ident, keys[1].mk);
+    for (int i = 0; i < 2; i++)
+        T_CHECK(eventVerify(&ev, keys, 2, d) == EVENT_BAD_SIGNATURE && strstr(d, "weak Ed25519"), "weak key %d: %s", i, d);
+    snprintf(keys[1].mk, sizeof keys[1].mk, "%s", strongMk);
+    T_CHECK(eventVerify(&ev, keys, 2, d) == EVENT_OK, "the strong key again: %s", d);
     eventFree(&ev);
     free(good);
     good = signedEvent(&k, vm, "2025-01-31T12:10:00Z");

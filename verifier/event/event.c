@@ -2,9 +2,11 @@
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/di.h"
+#include "core/fnv.h"
 #include "core/jcs.h"
 #include "core/json.h"
 #include "core/multiformat.h"
@@ -158,6 +160,34 @@ eventCode eventParse(const char *body, size_t len, const eventLimits *lim, event
     return EVENT_OK;
 }
 
+/* Public keys already found strong (mkDecodeEd25519Pub costs a scalar multiplication by the
+ * group order, about as much as the signature check itself, and every event of a DID is
+ * checked against the same few keys): direct-mapped by the multikey string, which is the
+ * whole input, so a hit is the same answer. Only strong keys are kept. Thread-safe. */
+#define KEY_CACHE_SLOTS 4096   /* ~330 KB */
+static struct { char mk[MULTIKEY_PUB_MAX]; uint8_t pk[32]; } keyCache[KEY_CACHE_SLOTS];
+static pthread_mutex_t keyCacheMu = PTHREAD_MUTEX_INITIALIZER;
+
+/* strongKey: mkDecodeEd25519Pub(mk) through keyCache. 0 / -1 + err. */
+static int strongKey(const char *mk, uint8_t pk[32], char *err) {
+    size_t n = strlen(mk), s = fnv1a32(mk) % KEY_CACHE_SLOTS;
+    int hit = 0;
+    if (n && n < MULTIKEY_PUB_MAX) {
+        pthread_mutex_lock(&keyCacheMu);
+        if ((hit = !strcmp(keyCache[s].mk, mk))) memcpy(pk, keyCache[s].pk, 32);
+        pthread_mutex_unlock(&keyCacheMu);
+    }
+    if (hit) return 0;
+    if (mkDecodeEd25519Pub(mk, pk, err) < 0) return -1;
+    if (n && n < MULTIKEY_PUB_MAX) {
+        pthread_mutex_lock(&keyCacheMu);
+        memcpy(keyCache[s].mk, mk, n + 1);
+        memcpy(keyCache[s].pk, pk, 32);
+        pthread_mutex_unlock(&keyCacheMu);
+    }
+    return 0;
+}
+
 eventCode eventVerify(const event *ev, const docKey *keys, size_t nkeys, char detail[ERR_MAX]) {
     json_t *proof = json_object_get(ev->doc, "proof");
     const char *vm = jsonGetStr(proof, "verificationMethod");
@@ -175,7 +205,7 @@ eventCode eventVerify(const event *ev, const docKey *keys, size_t nkeys, char de
                EVENT_BAD_SIGNATURE;
     uint8_t pk[32];
     char e[ERR_MAX];
-    if (mkDecodeEd25519Pub(k->mk, pk, e) < 0)
+    if (strongKey(k->mk, pk, e) < 0)
         return errSet(detail, "registered key of %.120s: %s", vm, e), EVENT_BAD_SIGNATURE;
     if (diVerify(ev->doc, proof, pk, e) < 0) return errSet(detail, "%s", e), EVENT_BAD_SIGNATURE;
     return EVENT_OK;
