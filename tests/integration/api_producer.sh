@@ -124,6 +124,7 @@ t_expect_rc "didverify: every version anchored" 0 "$DV" --log "$D/did.jsonl" --w
 t_check "did.jsonl entries match did-log-entry.json" V schema did-log-entry "$D/did.jsonl"
 t_check "witness.json matches witness.json" V schema witness "$D/witness.json"
 t_check "did-witness.json matches did-witness.json" V schema did-witness "$D/did-witness.json"
+t_check "did.json (parallel did:web) matches did-web.json" V schema did-web "$D/did.json"
 t_check "batch manifests match manifest.json" V schema manifest "$FS"/batches/*.json
 t_check "anchors export" "$DV" anchors export --rpc "$RPC_URL" --contract "$WA_CONTRACT" --out "$T_TMP/anchors.json"
 t_check "anchors file matches anchors.json" V schema anchors "$T_TMP/anchors.json"
