@@ -56,6 +56,7 @@ static const char *needStr(const json_t *o, const char *key, const char *what, c
 /* timeWithin: the time t (what names it; ms since the epoch) lies in lim's window: at
  * most maxSkewMs ahead, at most maxAgeMs behind (0 = no limit). 0 / -1 + detail. */
 static int timeWithin(const char *what, const char *t, long long ms, const eventLimits *lim, char *detail) {
+    if (!lim) return 0;   /* a history's check: no clock */
     if (ms > lim->nowMs + lim->maxSkewMs)
         return errSet(detail, "%s %s is more than %llds in the future", what, t, lim->maxSkewMs / 1000);
     if (lim->maxAgeMs && ms < lim->nowMs - lim->maxAgeMs)
@@ -63,11 +64,17 @@ static int timeWithin(const char *what, const char *t, long long ms, const event
     return 0;
 }
 
-static int checkProof(const json_t *p, const eventLimits *lim, char *detail) {
+/* checkProof: the one DataIntegrityProof of an event; ctx: the credential's @context
+ * (the proof must carry it, as eddsa-jcs-2022 makes it), NULL for the plain form. */
+static int checkProof(const json_t *p, const json_t *ctx, const eventLimits *lim, char *detail) {
     static const char *const allowed[] = {"type", "cryptosuite", "verificationMethod", "proofPurpose",
                                           "proofValue", "created", NULL};
+    static const char *const allowedCred[] = {"type", "cryptosuite", "verificationMethod", "proofPurpose",
+                                              "proofValue", "created", "@context", NULL};
     if (!json_is_object(p)) return errSet(detail, "\"proof\" must be an object (one DataIntegrityProof)");
-    if (onlyKeys(p, allowed, "proof", detail) < 0) return -1;
+    if (onlyKeys(p, ctx ? allowedCred : allowed, "proof", detail) < 0) return -1;
+    if (ctx && !json_equal(json_object_get(p, "@context"), ctx))
+        return errSet(detail, "proof: \"@context\" must be the credential's @context");
     const char *type = needStr(p, "type", "proof", detail), *cs, *vm, *pp, *pv;
     if (!type || !(cs = needStr(p, "cryptosuite", "proof", detail)) ||
         !(vm = needStr(p, "verificationMethod", "proof", detail)) ||
@@ -103,6 +110,35 @@ static size_t realCount(const json_t *v, size_t max, int *subnormal) {
     return n;
 }
 
+/* numbersCheck: the cost bound on numbers (EVENT_MAX_REALS, no subnormals) over doc;
+ * where names the member in the message. 0 / -1 + detail. */
+static int numbersCheck(const json_t *doc, const char *where, char *detail) {
+    int subnormal = 0;
+    if (realCount(doc, EVENT_MAX_REALS, &subnormal) > EVENT_MAX_REALS)
+        return errSet(detail, "%s: more than %d numbers that are not integers (each costs a shortest round-trip "
+                              "conversion to canonicalise)", where, EVENT_MAX_REALS);
+    if (subnormal)
+        return errSet(detail, "%s: subnormal numbers (0 < |n| < 2.2250738585072014e-308) are not accepted (the "
+                              "costliest to canonicalise; no event needs them)", where);
+    return 0;
+}
+
+/* ---- the credential form (docs/formats.md "Events as Verifiable Credentials") ---- */
+
+#define CRED_CONTEXT "https://www.w3.org/ns/credentials/v2"
+#define CRED_TYPE "DigitalTraceabilityEvent"
+#define CRED_ID_PREFIX "urn:uuid:"
+
+int eventIsCredential(const json_t *doc) { return json_object_get(doc, "@context") != NULL; }
+
+const char *eventDid(const json_t *doc) { return jsonGetStr(doc, eventIsCredential(doc) ? "issuer" : "did"); }
+
+const char *eventId(const json_t *doc) {
+    const char *id = jsonGetStr(doc, "id");
+    if (!id || !eventIsCredential(doc)) return id;
+    return !strncmp(id, CRED_ID_PREFIX, strlen(CRED_ID_PREFIX)) ? id + strlen(CRED_ID_PREFIX) : NULL;
+}
+
 eventCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]) {
     static const char *const allowed[] = {"id", "did", "type", "time", "data", "proof", NULL};
     char e[ERR_MAX];
@@ -125,19 +161,13 @@ eventCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char det
     json_t *data = json_object_get(doc, "data");
     if (!data) return errSet(detail, "event: missing field \"data\""), EVENT_INVALID;
     if (!json_is_object(data)) return errSet(detail, "data: must be a JSON object"), EVENT_INVALID;
-    int subnormal = 0;
-    if (realCount(doc, EVENT_MAX_REALS, &subnormal) > EVENT_MAX_REALS)
-        return errSet(detail, "data: more than %d numbers that are not integers (each costs a shortest round-trip "
-                              "conversion to canonicalise)", EVENT_MAX_REALS), EVENT_INVALID;
-    if (subnormal)
-        return errSet(detail, "data: subnormal numbers (0 < |n| < 2.2250738585072014e-308) are not accepted (the "
-                              "costliest to canonicalise; no event needs them)"), EVENT_INVALID;
+    if (numbersCheck(doc, "data", detail) < 0) return EVENT_INVALID;
     /* a KeyRotation's new key is checked before it is queued (a weak key, anchored,
      * would brick the DID); the worker checks it again (docNextState) */
     if (!strcmp(ev->type, DOCEVENT_KEY_ROTATION) && docRotationKey(doc, detail) < 0) return EVENT_INVALID;
     json_t *proof = json_object_get(doc, "proof");
     if (!proof) return errSet(detail, "event: missing field \"proof\""), EVENT_INVALID;
-    if (checkProof(proof, lim, detail) < 0) return EVENT_INVALID;
+    if (checkProof(proof, NULL, lim, detail) < 0) return EVENT_INVALID;
     return EVENT_OK;
 }
 
@@ -186,20 +216,48 @@ void eventFree(event *ev) {
     memset(ev, 0, sizeof *ev);
 }
 
+int eventSignDoc(json_t *doc, const char *vm, const char *created, const uint8_t sk[64], char *err) {
+    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
+                             "verificationMethod", vm, "proofPurpose", "assertionMethod");
+    json_t *proof = NULL;
+    if (!opts || (created && json_object_set_new(opts, "created", json_string(created)) < 0))
+        errSet(err, "out of memory (or a field is not UTF-8)");
+    else if ((proof = diSign(doc, opts, sk, err)) && json_object_set_new(doc, "proof", proof) < 0)
+        proof = NULL, errSet(err, "out of memory");
+    json_decref(opts);
+    return proof ? 0 : -1;
+}
+
+json_t *eventSignCredential(const credDraft *d, const uint8_t sk[64], char *err) {
+    char id[sizeof CRED_ID_PREFIX + 64];
+    snprintf(id, sizeof id, CRED_ID_PREFIX "%.60s", d->uuid ? d->uuid : "");
+    json_t *cs = d->subject ? json_deep_copy(d->subject) : NULL;
+    json_t *vc = cs ? json_pack("{s:[s],s:s,s:[s,s],s:s,s:s,s:o}", "@context", CRED_CONTEXT, "id", id, "type",
+                                "VerifiableCredential", CRED_TYPE, "issuer", d->did, "validFrom", d->validFrom,
+                                "credentialSubject", cs)
+                    : NULL;
+    if (!vc || (d->validUntil && json_object_set_new(vc, "validUntil", json_string(d->validUntil)) < 0)) {
+        errSet(err, "out of memory (or a field is not UTF-8, or no credentialSubject)");
+        json_decref(vc);
+        return NULL;
+    }
+    if (eventSignDoc(vc, d->vm, d->created, sk, err) < 0) {
+        json_decref(vc);
+        return NULL;
+    }
+    return vc;
+}
+
 json_t *eventSign(const eventDraft *d, const uint8_t sk[64], char *err) {
     json_t *data = d->data ? json_deep_copy(d->data) : NULL;
     json_t *ev = data ? json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", d->id, "did", d->did, "type", d->type, "time", d->time,
                                   "data", data)
                       : NULL;
-    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", d->vm, "proofPurpose", "assertionMethod");
-    json_t *proof = NULL;
-    if (!ev || !opts || (d->created && json_object_set_new(opts, "created", json_string(d->created)) < 0))
+    if (!ev) {
         errSet(err, "out of memory (or a field is not UTF-8)");
-    else if ((proof = diSign(ev, opts, sk, err)) && json_object_set_new(ev, "proof", proof) < 0)
-        proof = NULL, errSet(err, "out of memory");
-    json_decref(opts);
-    if (!proof) {
+        return NULL;
+    }
+    if (eventSignDoc(ev, d->vm, d->created, sk, err) < 0) {
         json_decref(ev);
         return NULL;
     }
