@@ -175,11 +175,17 @@ json_t *docApply(const json_t *prev, const json_t *ev, unsigned long version, ch
 
 /* ---- the checks ---- */
 
-/* shape: the six members with the right types, nothing else. */
+/* shape: the six members with the right types, nothing else; a credential: its schema
+ * (eventValidate without a clock: what was valid when anchored stays so). */
 static int shape(const json_t *ev, char *reason) {
     static const char *const str[] = {"id", "did", "type", "time"};
     if (!json_is_object(ev)) return errSet(reason, "event: must be an object");
-
+    if (eventIsCredential(ev)) {
+        event parsed;
+        char e[ERR_MAX];
+        if (eventValidate((json_t *)ev, NULL, &parsed, e) != EVENT_OK) return errSet(reason, "event: %s", e);
+        return 0;
+    }
     if (json_object_size(ev) != 6) return errSet(reason, "event: must have exactly id, did, type, time, data, proof");
     for (int i = 0; i < 4; i++)
         if (!json_is_string(json_object_get(ev, str[i]))) return errSet(reason, "event: \"%s\" must be a string", str[i]);

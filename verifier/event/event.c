@@ -131,6 +131,16 @@ static int numbersCheck(const json_t *doc, const char *where, char *detail) {
 
 int eventIsCredential(const json_t *doc) { return json_object_get(doc, "@context") != NULL; }
 
+/* uuidValid: 8-4-4-4-12 lower-case hex digits (RFC 9562's text form). */
+static int uuidValid(const char *u) {
+    if (strlen(u) != 36) return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? u[i] != '-' : !strchr("0123456789abcdef", u[i])) return 0;
+    }
+    return 1;
+}
+
 const char *eventDid(const json_t *doc) { return jsonGetStr(doc, eventIsCredential(doc) ? "issuer" : "did"); }
 
 const char *eventId(const json_t *doc) {
@@ -139,11 +149,115 @@ const char *eventId(const json_t *doc) {
     return !strncmp(id, CRED_ID_PREFIX, strlen(CRED_ID_PREFIX)) ? id + strlen(CRED_ID_PREFIX) : NULL;
 }
 
+/* listsDid: arr is an array of strings one of which is did. */
+static int listsDid(const json_t *arr, const char *did) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), did)) return 1;
+    return 0;
+}
+
+/* subjectCheck: credentialSubject is one EPCIS 2.0 event about did (the issuer):
+ * ObjectEvent/TransactionEvent list it in epcList, AggregationEvent/AssociationEvent
+ * name it parentID or list it in childEPCs, TransformationEvent in outputEPCList;
+ * eventTime (RFC 3339 UTC, in the window), bizStep and, but for a
+ * TransformationEvent, action (ADD/OBSERVE/DELETE). *type gets its type. */
+static int subjectCheck(const json_t *cs, const char *did, const eventLimits *lim, const char **type, char *detail) {
+    static const char *const types[] = {"ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
+                                        "AssociationEvent", NULL};
+    const char *t, *et, *bs, *ac = NULL;
+    long long ms;
+    if (!json_is_object(cs))
+        return errSet(detail, "credentialSubject: must be one object (an EPCIS 2.0 event)");
+    if (!(t = needStr(cs, "type", "credentialSubject", detail)) || !(et = needStr(cs, "eventTime", "credentialSubject", detail)) ||
+        !(bs = needStr(cs, "bizStep", "credentialSubject", detail)))
+        return -1;
+    int k = 0;
+    while (types[k] && strcmp(types[k], t)) k++;
+    if (!types[k])
+        return errSet(detail, "credentialSubject: type must be an EPCIS 2.0 event type (ObjectEvent, AggregationEvent, "
+                              "TransactionEvent, TransformationEvent, AssociationEvent)");
+    if (eventTimeMs(et, &ms) < 0)
+        return errSet(detail, "credentialSubject: eventTime must be RFC 3339 UTC (\"Z\" or \"+00:00\", from 1970)");
+    if (timeWithin("credentialSubject: eventTime", et, ms, lim, detail) < 0) return -1;
+    if (strcmp(t, "TransformationEvent")) {
+        if (!(ac = needStr(cs, "action", "credentialSubject", detail))) return -1;
+        if (strcmp(ac, "ADD") && strcmp(ac, "OBSERVE") && strcmp(ac, "DELETE"))
+            return errSet(detail, "credentialSubject: action must be ADD, OBSERVE or DELETE");
+    }
+    int about = 0;
+    const char *where = "epcList";
+    if (!strcmp(t, "ObjectEvent") || !strcmp(t, "TransactionEvent")) about = listsDid(json_object_get(cs, "epcList"), did);
+    else if (!strcmp(t, "TransformationEvent")) about = listsDid(json_object_get(cs, "outputEPCList"), did), where = "outputEPCList";
+    else {
+        const char *parent = jsonGetStr(cs, "parentID");
+        about = (parent && !strcmp(parent, did)) || listsDid(json_object_get(cs, "childEPCs"), did);
+        where = "parentID or childEPCs";
+    }
+    if (!about)
+        return errSet(detail, "credentialSubject: the %s is not about the issuer %.200s (its %s must name it)", t, did, where);
+    *type = t;
+    return 0;
+}
+
+/* credentialValidate: eventValidate of the credential form. */
+static eventCode credentialValidate(json_t *doc, const eventLimits *lim, event *ev, char *detail) {
+    static const char *const allowed[] = {"@context", "id", "type", "issuer", "validFrom", "validUntil",
+                                          "credentialSubject", "proof", NULL};
+    char e[ERR_MAX];
+    const json_t *ctx = json_object_get(doc, "@context"), *types = json_object_get(doc, "type");
+    if (onlyKeys(doc, allowed, "credential", detail) < 0) return EVENT_INVALID;
+    if (!json_is_array(ctx) || json_array_size(ctx) != 1 || !json_is_string(json_array_get(ctx, 0)) ||
+        strcmp(json_string_value(json_array_get(ctx, 0)), CRED_CONTEXT))
+        return errSet(detail, "@context: must be [\"" CRED_CONTEXT "\"] (no other context is accepted)"), EVENT_INVALID;
+    const char *id = needStr(doc, "id", "credential", detail);
+    if (!id) return EVENT_INVALID;
+    if (strncmp(id, CRED_ID_PREFIX, strlen(CRED_ID_PREFIX)) || !uuidValid(id + strlen(CRED_ID_PREFIX)))
+        return errSet(detail, "id: must be urn:uuid: and a lower-case UUID (the event id)"), EVENT_INVALID;
+    ev->id = id + strlen(CRED_ID_PREFIX);
+    if (!json_is_array(types) || json_array_size(types) != 2 ||
+        !json_is_string(json_array_get(types, 0)) || strcmp(json_string_value(json_array_get(types, 0)), "VerifiableCredential") ||
+        !json_is_string(json_array_get(types, 1)) || strcmp(json_string_value(json_array_get(types, 1)), CRED_TYPE))
+        return errSet(detail, "type: must be [\"VerifiableCredential\",\"" CRED_TYPE "\"]"), EVENT_INVALID;
+    json_t *iss = json_object_get(doc, "issuer");
+    if (iss && !json_is_string(iss))
+        return errSet(detail, "issuer: must be the subject's DID as a string"), EVENT_INVALID;
+    if (!(ev->did = needStr(doc, "issuer", "credential", detail))) return EVENT_INVALID;
+    if (didCanonical(ev->did, ev->scid, e) < 0) return errSet(detail, "issuer: %s", e), EVENT_INVALID;
+    if (!(ev->time = needStr(doc, "validFrom", "credential", detail))) return EVENT_INVALID;
+    if (eventTimeMs(ev->time, &ev->timeMs) < 0)
+        return errSet(detail, "validFrom: must be RFC 3339 UTC like 2025-01-31T12:00:00Z (\"Z\" or \"+00:00\", from 1970)"),
+               EVENT_INVALID;
+    if (timeWithin("validFrom", ev->time, ev->timeMs, lim, detail) < 0) return EVENT_INVALID;
+    json_t *vu = json_object_get(doc, "validUntil");
+    long long until;
+    if (vu) {
+        if (!json_is_string(vu) || eventTimeMs(json_string_value(vu), &until) < 0)
+            return errSet(detail, "validUntil: must be RFC 3339 UTC (\"Z\" or \"+00:00\", from 1970)"), EVENT_INVALID;
+        if (until <= ev->timeMs) return errSet(detail, "validUntil: must be after validFrom"), EVENT_INVALID;
+        if (lim && until <= lim->nowMs)
+            return errSet(detail, "validUntil: %s has passed (the credential expired)", json_string_value(vu)), EVENT_INVALID;
+    }
+    json_t *cs = json_object_get(doc, "credentialSubject");
+    if (!cs) return errSet(detail, "credential: missing field \"credentialSubject\""), EVENT_INVALID;
+    if (subjectCheck(cs, ev->did, lim, &ev->type, detail) < 0) return EVENT_INVALID;
+    if (numbersCheck(doc, "credentialSubject", detail) < 0) return EVENT_INVALID;
+    json_t *proof = json_object_get(doc, "proof");
+    if (!proof) return errSet(detail, "credential: missing field \"proof\""), EVENT_INVALID;
+    if (checkProof(proof, ctx, lim, detail) < 0) return EVENT_INVALID;
+    return EVENT_OK;
+}
+
 eventCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]) {
     static const char *const allowed[] = {"id", "did", "type", "time", "data", "proof", NULL};
     char e[ERR_MAX];
     memset(ev, 0, sizeof *ev);
     if (!json_is_object(doc)) return errSet(detail, "the event must be a JSON object"), EVENT_INVALID;
+    if (eventIsCredential(doc)) {
+        eventCode rc = credentialValidate(doc, lim, ev, detail);
+        if (rc != EVENT_OK) memset(ev, 0, sizeof *ev);
+        return rc;
+    }
     if (onlyKeys(doc, allowed, "event", detail) < 0) return EVENT_INVALID;
     if (!(ev->id = needStr(doc, "id", "event", detail)) || !(ev->did = needStr(doc, "did", "event", detail)) ||
         !(ev->type = needStr(doc, "type", "event", detail)) || !(ev->time = needStr(doc, "time", "event", detail)))
