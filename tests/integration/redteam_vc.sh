@@ -133,4 +133,26 @@ t_eq "vc-worker-reverifies: nothing appended" "$(wc -l <"$(DIR 5)/did.jsonl")" "
 if RCLI XRANGE 'wa:{s0}:dead' - + | grep -q "$(U 5 5)"; then t_ok "vc-worker-reverifies: dead letter"
 else t_fail "vc-worker-reverifies: dead letter" "no dead letter for $(U 5 5)"; fi
 
+scenario behaviour vc-after-rotation "DID 1 rotates its key with a plain KeyRotation (anchored); then a credential signed by the new key, and one signed by the old key-1" \
+    "the history mixes both forms; the new key's credential is anchored; the old key's is 401 bad_signature"
+NEWMK=$("$TT" genesis 1001 | jq -r '.state.verificationMethod[0].publicKeyMultibase')
+post "$("$TT" sign 1 rot-1 type=KeyRotation "data={\"publicKeyMultibase\":\"$NEWMK\"}")"; accepted "rotation queued" rot-1
+pipe_run; [ "$RUN_RC" = 0 ] || t_fail "rotation run" "$(tail -3 "$RUN_LOG")"
+NEWFRAG=$(RCLI HGET "wa:{s0}:did:$(SCID 1)" keys | jq -r '.[0].id' | sed 's/.*#//')
+mark
+post "$(VC 1 "$(U 1 20)" key=1)"
+refused "vc-after-rotation: old key" 401 bad_signature 'not an assertionMethod'
+post "$(VC 1 "$(U 1 21)" key=1001 vm="$NEWFRAG")"; accepted "vc-after-rotation: new key" "$(U 1 21)"
+pipe_run; [ "$RUN_RC" = 0 ] || t_fail "vc-after-rotation run" "$(tail -3 "$RUN_LOG")"
+t_eq "vc-after-rotation: anchored" "$(RCLI HGET "wa:{s0}:events:$(SCID 1):$(U 1 21)" status)" anchored
+d=$(DIR 1)
+t_check "vc-after-rotation: didverify ANCHORED" "$DV" --log "$d/did.jsonl" --witness "$d/witness.json" --did-witness "$d/did-witness.json" \
+    --rpc "$RPC_URL" --contract "$WA_CONTRACT" --chain-id 31337
+
+scenario behaviour vc-interop "every published log, credentials embedded, read by implementations nobody here wrote" \
+    "Digital Bazaar's @digitalbazaar/vc + eddsa-jcs-2022 verify every embedded credential (tests/node/vc-verify.mjs); didwebvh-ts resolves every log"
+t_expect_rc "Digital Bazaar verifies every credential the logs embed" 0 node "$WA_ROOT/tests/node/vc-verify.mjs" "$FS" logs
+t_check "vc-interop: 5 credentials" grep -q "verified 5 of 5 credentials (1 plain events skipped)" "$T_TMP/last.out"
+t_expect_rc "didwebvh-ts resolves every published log" 0 node "$WA_ROOT/tests/node/webvh-dirs.mjs" "$FS/.well-known/did"
+
 t_done
