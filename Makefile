@@ -40,7 +40,9 @@ IMAGE   ?= witness-anchor
 
 MODS    := core didlog verifier anchord seed
 LIBSRC  := $(filter-out %_main.c,$(shell find $(MODS) -name "*.c"))
-LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
+# The API description anchord serve answers with, compiled in (scripts/embed.sh).
+APIDOCS := docs/openapi.yaml $(sort $(wildcard docs/schemas/*.json))
+LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/apidocs_data.o
 LIB     := $(BUILD)/libwa.a
 PROGS   := $(BIN)/anchord $(BIN)/didlog $(BIN)/didverify $(BIN)/seed
 UNITSRC := $(wildcard tests/unit/test_*.c)
@@ -82,6 +84,14 @@ $(BUILD)/core/version.o: CFLAGS += -DWA_VERSION='"$(VERSION)"'
 
 $(BUILD)/%.o: %.c $(shell find $(MODS) tests -name "*.h") Makefile
 	@mkdir -p $(dir $@)
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/apidocs_data.c: scripts/embed.sh $(APIDOCS)
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh $(APIDOCS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/apidocs_data.o: $(BUILD)/gen/apidocs_data.c anchord/ingest/apidocs.h
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -24,13 +24,15 @@ static const char *storeKeyOf(const seedItem *it) {
 }
 
 /* toStore: the create-only upload. 0 all done, 1 some failed, or + err -EXIT_CONFIG (the
- * store URL or its settings) or -EXIT_UNAVAILABLE (the store could not be used). */
+ * store URL or its settings, or a store that refuses the probe: wrong keys, no bucket,
+ * conditions ignored) or -EXIT_UNAVAILABLE (nothing answered), as for anchord run. */
 static int toStore(const seedIndex *ix, const storageOpts *o, buf *bodies, char *err) {
     storeOpts so = STORE_OPTS_DEFAULT;     /* seed's own --parallel; retries and trace: the defaults */
     so.parallel = o->parallel;
     store *s = storeOpen(o->storeUrl, &so, err);
     if (!s) return -EXIT_CONFIG;
-    if (storeProbe(s, err) < 0) { storeClose(s); return -EXIT_UNAVAILABLE; }
+    int probe = storeProbe(s, err);
+    if (probe < 0) { storeClose(s); return probe == STORE_DOWN ? -EXIT_UNAVAILABLE : -EXIT_CONFIG; }
     storeReq *rq = calloc(ix->n, sizeof *rq);
     if (!rq) { storeClose(s); return errSet(err, "out of memory"), -EXIT_FAIL; }
     progress pg;

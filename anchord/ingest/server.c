@@ -16,6 +16,7 @@
 #include "anchord/ingest/server.h"
 #include "anchord/ops/log.h"
 #include "anchord/ops/metrics.h"
+#include "anchord/ingest/apidocs.h"
 #include "anchord/queue/qmetrics.h"
 
 /* A small pool of Redis connections: one per request in flight, reused. */
@@ -49,7 +50,7 @@ typedef struct request {
     commitReq cr;
 } request;
 
-enum { R_NONE, R_EVENTS, R_DIDS, R_STATUS, R_HEALTH, R_METRICS };
+enum { R_NONE, R_EVENTS, R_DIDS, R_STATUS, R_HEALTH, R_METRICS, R_APIDOC };
 
 static queue *poolGet(qpool *p, char *err) {
     queue *q = NULL;
@@ -220,7 +221,8 @@ static int routeOf(const char *method, const char *url, int *methodOk) {
     int post = !strcmp(method, "POST"), get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     int r = !strcmp(url, "/events") ? R_EVENTS : !strcmp(url, "/dids") ? R_DIDS
           : !strncmp(url, "/events/", 8) ? R_STATUS : !strcmp(url, "/health") ? R_HEALTH
-          : !strcmp(url, "/metrics") ? R_METRICS : R_NONE;
+          : !strcmp(url, "/metrics") ? R_METRICS
+          : !strcmp(url, "/openapi.yaml") || !strncmp(url, "/schemas/", 9) ? R_APIDOC : R_NONE;
     *methodOk = r == R_NONE || ((r == R_EVENTS || r == R_DIDS) ? post : get);
     return r;
 }
@@ -321,6 +323,14 @@ static enum MHD_Result doMetrics(server *s, struct MHD_Connection *c) {
     return rc;
 }
 
+/* doApiDoc: the embedded OpenAPI description or a JSON Schema (apidocs.h); 404 for a
+ * name that is not one of them. */
+static enum MHD_Result doApiDoc(struct MHD_Connection *c, const char *url) {
+    const apiDoc *d = apiDocFind(url);
+    if (!d) return replyErr(c, REJ_NOT_FOUND, "no such schema (GET /openapi.yaml lists them)", 0);
+    return reply(c, 200, d->type, (const char *)d->data, d->len, 0);
+}
+
 /* handler: MHD calls it once with the headers, then per body chunk, then with
  * *upload_size == 0 when the body is complete. */
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -371,6 +381,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return doPost(s, c, rq);
     case R_STATUS: return doStatus(s, c, url);
     case R_HEALTH: return doHealth(s, c);
+    case R_APIDOC: return doApiDoc(c, url);
     default: return doMetrics(s, c);
     }
 }

@@ -1,5 +1,6 @@
 /* server.h -- the ingest HTTP API on libmicrohttpd: POST /events, POST /dids,
- * GET /events/{scid}/{id}, GET /health, GET /metrics (docs/api.md).
+ * GET /events/{scid}/{id}, GET /health, GET /metrics, GET /openapi.yaml and
+ * GET /schemas/NAME.json (the embedded API description, apidocs.h; docs/api.md).
  *
  * Bodies are bounded (413 from Content-Length before reading; chunked bodies are cut off
  * at the limit), request framing that a proxy could read otherwise is refused (RFC 9112),

@@ -151,4 +151,11 @@ t_expect_rc "again: kept, counted as present" 0 "$SEED" seed-storage --identitie
 t_check "60 already present" grep -q "60 already present" "$T/last.out"
 t_expect_rc "bad store URL: 3" 3 "$SEED" seed-storage --identities "$T/r" --store "ftp://x"
 t_expect_rc "not an identities dir: 3" 3 "$SEED" seed-storage --identities "$T" --store "file://$T/store"
+# The store's probe: nothing answering is "unavailable" (4, try later); a server that answers
+# but refuses the probe's writes (here a static file server: no PUT) is a store that cannot
+# be used as configured (3), as for anchord run.
+export AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s AWS_REGION=us-east-1
+AWS_ENDPOINT_URL=http://127.0.0.1:1 t_expect_rc "store not answering: 4" 4 "$SEED" seed-storage --identities "$T/r" --store "s3://bkt" --quiet
+SP=$(freeport); mkdir -p "$T/static"; t_bg "$TT" httpstatic "$T/static" "$SP"; wait_port "$SP" 10
+AWS_ENDPOINT_URL=http://127.0.0.1:$SP t_expect_rc "store refusing the probe: 3" 3 "$SEED" seed-storage --identities "$T/r" --store "s3://bkt" --quiet
 t_done
