@@ -154,5 +154,10 @@ scenario behaviour vc-interop "every published log, credentials embedded, read b
 t_expect_rc "Digital Bazaar verifies every credential the logs embed" 0 node "$WA_ROOT/tests/node/vc-verify.mjs" "$FS" logs
 t_check "vc-interop: 5 credentials" grep -q "verified 5 of 5 credentials (1 plain events skipped)" "$T_TMP/last.out"
 t_expect_rc "didwebvh-ts resolves every published log" 0 node "$WA_ROOT/tests/node/webvh-dirs.mjs" "$FS/.well-known/did"
+V() { node "$WA_ROOT/tests/node/api-validate.mjs" schema "$WA_ROOT/docs" "$@"; }   # ajv 2020-12, docs/schemas
+t_check "the posted credential matches docs/schemas/event.json" V event "$T_TMP/first.json"
+t_check "the logs embedding credentials match did-log-entry.json" V did-log-entry "$(DIR 1)/did.jsonl" "$(DIR 2)/did.jsonl" "$(DIR 3)/did.jsonl"
+VC 1 "$(U 1 30)" subject="$D2" | jq -c 'del(.credentialSubject.bizStep)' >"$T_TMP/nostep.json"
+t_expect_rc "event.json refuses a credential without bizStep" 1 V event "$T_TMP/nostep.json"
 
 t_done
