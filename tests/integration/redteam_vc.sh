@@ -160,4 +160,14 @@ t_check "the logs embedding credentials match did-log-entry.json" V did-log-entr
 VC 1 "$(U 1 30)" subject="$D2" | jq -c 'del(.credentialSubject.bizStep)' >"$T_TMP/nostep.json"
 t_expect_rc "event.json refuses a credential without bizStep" 1 V event "$T_TMP/nostep.json"
 
+scenario attack vc-rate-limit "DID 0 sends WA_RATE_LIMIT=10 credentials in a minute, then an 11th, then a plain event" \
+    "the 11th and the plain event are 429 rate_limited: both forms share the DID's one limit"
+for k in $(seq 1 10); do post "$(VC 0 "$(U 0 $k)")"; [ "$CODE" = 202 ] || t_fail "vc-rate-limit: credential $k" "got $CODE $RESP"; done
+t_ok "vc-rate-limit: 10 credentials accepted"
+mark
+post "$(VC 0 "$(U 0 11)")"
+refused "vc-rate-limit: 11th credential" 429 rate_limited 'more than 10 events'
+post "$("$TT" sign 0 plain-after-vc)"
+refused "vc-rate-limit: plain event" 429 rate_limited 'more than 10 events'
+
 t_done
