@@ -67,6 +67,11 @@ for n in 1 2 3; do
 done
 t_eq "vc 1: the log embeds the credential as posted" "$(tail -1 "$(DIR 1)/did.jsonl" | jq -cS .state.event)" "$(jq -cS . "$T_TMP/first.json")"
 
+scenario behaviour vc-issued-by-digital-bazaar "a credential issued by Digital Bazaar's vc.issue (tests/node/vc-issue.mjs) with DID 2's key, posted" \
+    "202 queued; anchored by the next run like our own credentials"
+node "$WA_ROOT/tests/node/vc-issue.mjs" wa-test-subject-2 "$D2" "$(U 2 2)" >"$T_TMP/db.json" || t_fail "vc-issue.mjs" "$(cat "$T_TMP/db.json")"
+post "$(cat "$T_TMP/db.json")"; accepted "Digital Bazaar's credential" "$(U 2 2)"
+
 scenario attack vc-issuer-not-did "a credential about DID 1 (epcList) issued as DID 2 and signed with DID 2's key" \
     "422 invalid: the event is not about the issuer; nothing queued"
 mark
@@ -152,7 +157,8 @@ t_check "vc-after-rotation: didverify ANCHORED" "$DV" --log "$d/did.jsonl" --wit
 scenario behaviour vc-interop "every published log, credentials embedded, read by implementations nobody here wrote" \
     "Digital Bazaar's @digitalbazaar/vc + eddsa-jcs-2022 verify every embedded credential (tests/node/vc-verify.mjs); didwebvh-ts resolves every log"
 t_expect_rc "Digital Bazaar verifies every credential the logs embed" 0 node "$WA_ROOT/tests/node/vc-verify.mjs" "$FS" logs
-t_check "vc-interop: 5 credentials" grep -q "verified 5 of 5 credentials (1 plain events skipped)" "$T_TMP/last.out"
+t_check "vc-interop: 6 credentials" grep -q "verified 6 of 6 credentials (1 plain events skipped)" "$T_TMP/last.out"
+t_eq "vc-interop: Digital Bazaar's credential anchored" "$(RCLI HGET "wa:{s0}:events:$(SCID 2):$(U 2 2)" status)" anchored
 t_expect_rc "didwebvh-ts resolves every published log" 0 node "$WA_ROOT/tests/node/webvh-dirs.mjs" "$FS/.well-known/did"
 V() { node "$WA_ROOT/tests/node/api-validate.mjs" schema "$WA_ROOT/docs" "$@"; }   # ajv 2020-12, docs/schemas
 t_check "the posted credential matches docs/schemas/event.json" V event "$T_TMP/first.json"
