@@ -44,38 +44,6 @@ static int byTime(const void *a, const void *b) {
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-json_t *eventsSubject(const char *type, const char *did, const char *t, const json_t *data) {
-    static const struct { const char *type, *kind, *action, *step, *disp; } map[] = {
-        {"Manufactured", "ObjectEvent", "ADD", "commissioning", "active"},
-        {"Assembled", "AssociationEvent", "ADD", "assembling", NULL},
-        {"Installed", "ObjectEvent", "OBSERVE", "installing", NULL},
-        {"QualityChecked", "ObjectEvent", "OBSERVE", "inspecting", NULL},
-        {"Inspected", "ObjectEvent", "OBSERVE", "inspecting", NULL},
-        {"Shipped", "ObjectEvent", "OBSERVE", "shipping", "in_transit"},
-    };
-    size_t i = 0, n = sizeof map / sizeof *map;
-    while (i < n && strcmp(map[i].type, type)) i++;
-    const char *kind = i < n ? map[i].kind : "ObjectEvent", *action = i < n ? map[i].action : "OBSERVE";
-    json_t *cs = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O}", "type", kind, "eventTime", t, "eventTimeZoneOffset", "+00:00",
-                           "action", action, "bizStep", i < n ? map[i].step : type, "details", data);
-    if (!cs) return NULL;
-    if (i < n && map[i].disp) json_object_set_new(cs, "disposition", json_string(map[i].disp));
-    if (strcmp(kind, "AssociationEvent")) {
-        json_object_set_new(cs, "epcList", json_pack("[s]", did));
-        return cs;
-    }
-    const char *into = jsonGetStr(data, "into"), *pane = jsonGetStr(data, "glassPane"), *frame = jsonGetStr(data, "frame");
-    if (into) json_object_set_new(cs, "parentID", json_string(into)), json_object_set_new(cs, "childEPCs", json_pack("[s]", did));
-    else {
-        json_t *kids = json_array();
-        if (pane) json_array_append_new(kids, json_string(pane));
-        if (frame) json_array_append_new(kids, json_string(frame));
-        json_object_set_new(cs, "parentID", json_string(did));
-        json_object_set_new(cs, "childEPCs", kids);
-    }
-    return cs;
-}
-
 /* uuidOf: a UUID (version 8, RFC 9562 §5.8: custom) from SHA-256 of id: the same event
  * id always gives the same credential id. */
 static void uuidOf(const char *id, char out[37]) {
@@ -102,7 +70,7 @@ static int signOne(const seedItem *it, evDraft *d, size_t k, const edKey *key, i
         return (d->line = eventSignLine(&e, key->sk, &d->len, err)) ? 0 : -1;
     }
     uuidOf(id, uuid);
-    json_t *cs = eventsSubject(d->type, it->did, t, d->data);
+    json_t *cs = eventSubjectOf(d->type, it->did, t, d->data);
     credDraft c = {.uuid = uuid, .did = it->did, .validFrom = t, .subject = cs, .vm = it->vm, .created = t};
     json_t *vc = cs ? eventSignCredential(&c, key->sk, err) : NULL;
     if (!cs) errSet(err, "out of memory");

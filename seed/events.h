@@ -35,19 +35,11 @@ void evListFree(evList *l);
 /* eventsSign: sort, number and sign every draft with its identity's key file, in the
  * plain form (eventSign) or, when l->credential, as a credential (eventSignCredential):
  * id urn:uuid:<a UUID derived from "<serial>.e<k>">, credentialSubject the EPCIS event
- * of the draft's type (eventsSubject). 0 / -1 + err. */
+ * of the draft's type (eventSubjectOf, verifier/event). 0 / -1 + err. */
 int eventsSign(const seedIndex *ix, evList *l, char *err);
 
 /* eventsWrite: the signed events as JSON Lines to path ("-" = stdout). 0 / -1 + err. */
 int eventsWrite(const evList *l, const char *path, char *err);
-
-/* eventsSubject: the EPCIS 2.0 event (credentialSubject) of a lifecycle draft of type
- * about did at time t (docs/formats.md, the mapping table): Manufactured -> ObjectEvent
- * commissioning, Assembled -> AssociationEvent assembling (parentID/childEPCs from data's
- * glassPane+frame or into), Installed -> ObjectEvent installing, QualityChecked and
- * Inspected -> inspecting, Shipped -> shipping, any other -> ObjectEvent OBSERVE with
- * bizStep the type; data as "details". New object, or NULL (out of memory). */
-json_t *eventsSubject(const char *type, const char *did, const char *t, const json_t *data);
 
 /* eventsItem: the index position of group n, kind k (checks the index order). -1 if absent. */
 long eventsItem(const seedIndex *ix, long long n, int k);

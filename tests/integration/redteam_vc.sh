@@ -10,6 +10,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$WA_ROOT/tests/svc/pipeline_env.sh"
 FS=$T_TMP/fs
 pipe_env "file://$FS" || pipe_env_failed
+export WA_DOMAIN=dpp.example.com   # a fully qualified host, as didlog create requires
 DV=$WA_ROOT/$BIN/didverify
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
 DID() { "$TT" did "$1"; }
@@ -72,6 +73,23 @@ scenario behaviour vc-issued-by-digital-bazaar "a credential issued by Digital B
 node "$WA_ROOT/tests/node/vc-issue.mjs" wa-test-subject-2 "$D2" "$(U 2 2)" >"$T_TMP/db.json" || t_fail "vc-issue.mjs" "$(cat "$T_TMP/db.json")"
 post "$(cat "$T_TMP/db.json")"; accepted "Digital Bazaar's credential" "$(U 2 2)"
 
+scenario behaviour vc-didlog-sign-event "a producer's own DID (didlog create, POST /dids) and a credential from the shell: didlog sign-event --format vc --type Installed" \
+    "an ObjectEvent installing about the DID, 202 queued under its UUID, anchored by the next run"
+DL=$WA_ROOT/$BIN/didlog
+"$DL" keygen --out "$T_TMP/producer.key" >/dev/null
+PDID=$("$DL" create --domain "$WA_DOMAIN" --path .well-known --path did --path '{SCID}' \
+      --update-key "$T_TMP/publisher.key" --witness "$T_TMP/publisher.key" --key "$T_TMP/producer.key" \
+      --out "$T_TMP/pgen.jsonl") || t_fail "didlog create" "$PDID"
+CODE=$(curl -s -o "$T_TMP/resp" -w '%{http_code}' -H 'Content-Type: application/jsonl' --data-binary "@$T_TMP/pgen.jsonl" "$URL/dids")
+t_eq "producer DID registered: 202" "$CODE" 202
+pipe_run; [ "$RUN_RC" = 0 ] || t_fail "producer genesis run" "$(tail -3 "$RUN_LOG")"
+"$DL" sign-event --key "$T_TMP/producer.key" --did "$PDID" --type Installed --data '{"site":"Berlin"}' --format vc >"$T_TMP/sh.json"
+t_eq "sign-event --format vc: an ObjectEvent installing about the DID" \
+    "$(jq -r '[.type[1], .issuer == $d, .credentialSubject.type, .credentialSubject.bizStep, .credentialSubject.epcList[0] == $d, .credentialSubject.details.site] | join(" ")' --arg d "$PDID" "$T_TMP/sh.json")" \
+    "DigitalTraceabilityEvent true ObjectEvent installing true Berlin"
+PUUID=$(jq -r '.id | ltrimstr("urn:uuid:")' "$T_TMP/sh.json")
+post "$(cat "$T_TMP/sh.json")"; accepted "shell credential" "$PUUID"
+
 scenario attack vc-issuer-not-did "a credential about DID 1 (epcList) issued as DID 2 and signed with DID 2's key" \
     "422 invalid: the event is not about the issuer; nothing queued"
 mark
@@ -91,13 +109,15 @@ mark
 post "$(VC 1 "$(U 1 8)" key=2)"
 refused vc-issuer-other-key 401 bad_signature 'signature'
 
-scenario attack vc-modified-after-signing "the credentialSubject's bizStep changed after the proof was made; the proof's @context removed" \
-    "401 bad_signature for the change, 422 invalid for the proof without the credential's @context; nothing queued"
+scenario attack vc-modified-after-signing "the credentialSubject's bizStep changed after the proof was made; the proof's @context removed; a relative #key-1 (no VC verifier can dereference it)" \
+    "401 bad_signature for the change, 422 invalid for the proof without the credential's @context or with a relative method; nothing queued"
 mark
 post "$(VC 1 "$(U 1 7)" tamper=1)"
 refused "vc-modified-after-signing: subject" 401 bad_signature 'signature'
 post "$(VC 1 "$(U 1 7)" noproofctx=1)"
 refused "vc-modified-after-signing: proof @context" 422 invalid '@context'
+post "$(VC 1 "$(U 1 7)" vm=#key-1)"
+refused "vc-modified-after-signing: relative verificationMethod" 422 invalid 'must be absolute'
 
 scenario attack vc-replayed-id "the accepted credential sent again; a new credential re-using its id; a plain event whose id is that UUID" \
     "409 replay each time; nothing queued"
@@ -157,7 +177,8 @@ t_check "vc-after-rotation: didverify ANCHORED" "$DV" --log "$d/did.jsonl" --wit
 scenario behaviour vc-interop "every published log, credentials embedded, read by implementations nobody here wrote" \
     "Digital Bazaar's @digitalbazaar/vc + eddsa-jcs-2022 verify every embedded credential (tests/node/vc-verify.mjs); didwebvh-ts resolves every log"
 t_expect_rc "Digital Bazaar verifies every credential the logs embed" 0 node "$WA_ROOT/tests/node/vc-verify.mjs" "$FS" logs
-t_check "vc-interop: 6 credentials" grep -q "verified 6 of 6 credentials (1 plain events skipped)" "$T_TMP/last.out"
+t_check "vc-interop: 7 credentials" grep -q "verified 7 of 7 credentials (1 plain events skipped)" "$T_TMP/last.out"
+t_eq "vc-interop: the shell's credential anchored" "$(RCLI HGET "wa:{s0}:events:$(cut -d: -f3 <<<"$PDID"):$PUUID" status)" anchored
 t_eq "vc-interop: Digital Bazaar's credential anchored" "$(RCLI HGET "wa:{s0}:events:$(SCID 2):$(U 2 2)" status)" anchored
 t_expect_rc "didwebvh-ts resolves every published log" 0 node "$WA_ROOT/tests/node/webvh-dirs.mjs" "$FS/.well-known/did"
 V() { node "$WA_ROOT/tests/node/api-validate.mjs" schema "$WA_ROOT/docs" "$@"; }   # ajv 2020-12, docs/schemas

@@ -83,6 +83,8 @@ static int checkProof(const json_t *p, const json_t *ctx, const eventLimits *lim
     if (strcmp(type, "DataIntegrityProof")) return errSet(detail, "proof: type must be DataIntegrityProof");
     if (strcmp(cs, "eddsa-jcs-2022")) return errSet(detail, "proof: cryptosuite must be eddsa-jcs-2022");
     if (strcmp(pp, "assertionMethod")) return errSet(detail, "proof: proofPurpose must be assertionMethod");
+    if (ctx && vm[0] == '#')   /* a credential is read by verifiers that resolve URLs: no relative one */
+        return errSet(detail, "proof: verificationMethod must be absolute (DID#fragment) in a credential");
     if (pv[0] != 'z') return errSet(detail, "proof: proofValue must be multibase base58btc ('z...')");
     json_t *cr = json_object_get(p, "created");
     long long ms;
@@ -328,6 +330,38 @@ eventCode eventVerify(const event *ev, const docKey *keys, size_t nkeys, char de
 void eventFree(event *ev) {
     json_decref(ev->doc);
     memset(ev, 0, sizeof *ev);
+}
+
+json_t *eventSubjectOf(const char *type, const char *did, const char *t, const json_t *data) {
+    static const struct { const char *type, *kind, *action, *step, *disp; } map[] = {
+        {"Manufactured", "ObjectEvent", "ADD", "commissioning", "active"},
+        {"Assembled", "AssociationEvent", "ADD", "assembling", NULL},
+        {"Installed", "ObjectEvent", "OBSERVE", "installing", NULL},
+        {"QualityChecked", "ObjectEvent", "OBSERVE", "inspecting", NULL},
+        {"Inspected", "ObjectEvent", "OBSERVE", "inspecting", NULL},
+        {"Shipped", "ObjectEvent", "OBSERVE", "shipping", "in_transit"},
+    };
+    size_t i = 0, n = sizeof map / sizeof *map;
+    while (i < n && strcmp(map[i].type, type)) i++;
+    const char *kind = i < n ? map[i].kind : "ObjectEvent", *action = i < n ? map[i].action : "OBSERVE";
+    json_t *cs = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O}", "type", kind, "eventTime", t, "eventTimeZoneOffset", "+00:00",
+                           "action", action, "bizStep", i < n ? map[i].step : type, "details", data);
+    if (!cs) return NULL;
+    if (i < n && map[i].disp) json_object_set_new(cs, "disposition", json_string(map[i].disp));
+    if (strcmp(kind, "AssociationEvent")) {
+        json_object_set_new(cs, "epcList", json_pack("[s]", did));
+        return cs;
+    }
+    const char *into = jsonGetStr(data, "into"), *pane = jsonGetStr(data, "glassPane"), *frame = jsonGetStr(data, "frame");
+    if (into) json_object_set_new(cs, "parentID", json_string(into)), json_object_set_new(cs, "childEPCs", json_pack("[s]", did));
+    else {
+        json_t *kids = json_array();
+        if (pane) json_array_append_new(kids, json_string(pane));
+        if (frame) json_array_append_new(kids, json_string(frame));
+        json_object_set_new(cs, "parentID", json_string(did));
+        json_object_set_new(cs, "childEPCs", kids);
+    }
+    return cs;
 }
 
 int eventSignDoc(json_t *doc, const char *vm, const char *created, const uint8_t sk[64], char *err) {

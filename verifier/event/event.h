@@ -125,6 +125,15 @@ typedef struct credDraft {
  * credential's @context). Checks none of the fields. New object, or NULL + err. */
 json_t *eventSignCredential(const credDraft *d, const uint8_t sk[64], char *err);
 
+/* eventSubjectOf: the EPCIS 2.0 event (credentialSubject) of a lifecycle event of the
+ * plain type `type` about did at time t (docs/formats.md, the mapping table; seed and
+ * didlog sign-event --format vc): Manufactured -> ObjectEvent commissioning, Assembled ->
+ * AssociationEvent assembling (parentID/childEPCs from data's glassPane+frame, or into),
+ * Installed -> ObjectEvent installing, QualityChecked and Inspected -> inspecting, Shipped
+ * -> shipping, any other -> ObjectEvent OBSERVE with bizStep the type; data as "details".
+ * New object, or NULL (out of memory, data NULL). */
+json_t *eventSubjectOf(const char *type, const char *did, const char *t, const json_t *data);
+
 /* eventSignDoc: the proof of doc (any form, its own "proof" ignored) by sk for
  * verification method vm, created (may be NULL), set as doc's "proof". 0 / -1 + err. */
 int eventSignDoc(json_t *doc, const char *vm, const char *created, const uint8_t sk[64], char *err);
