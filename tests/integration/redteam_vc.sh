@@ -90,11 +90,15 @@ t_eq "sign-event --format vc: an ObjectEvent installing about the DID" \
 PUUID=$(jq -r '.id | ltrimstr("urn:uuid:")' "$T_TMP/sh.json")
 post "$(cat "$T_TMP/sh.json")"; accepted "shell credential" "$PUUID"
 
-scenario attack vc-issuer-not-did "a credential about DID 1 (epcList) issued as DID 2 and signed with DID 2's key" \
-    "422 invalid: the event is not about the issuer; nothing queued"
+scenario attack vc-issuer-not-did "a credential about DID 1 (epcList) issued as DID 2 and signed with DID 2's key; one issued as DID 2 signed with DID 1's key (naming DID 2's or DID 1's method)" \
+    "422 invalid: the event is not about the issuer; 401 bad_signature for a key of another DID; nothing queued"
 mark
 post "$(VC 2 "$(U 2 9)" subject="$D1")"
 refused vc-issuer-not-did 422 invalid 'not about the issuer'
+post "$(VC 1 "$(U 1 10)" issuer="$D2" subject="$D2")"
+refused "vc-issuer-not-did: DID 1's key signs as issuer DID 2" 401 bad_signature 'signature|assertionMethod'
+post "$(VC 1 "$(U 1 10)" issuer="$D2" subject="$D2" vm="$D1#key-1")"
+refused "vc-issuer-not-did: issuer DID 2, DID 1's method" 401 bad_signature 'not an assertionMethod'
 
 scenario attack vc-subject-mismatch "DID 1 issues a credential whose EPCIS event is about DID 2 (epcList, parentID)" \
     "422 invalid naming the subject; nothing queued"
