@@ -848,23 +848,31 @@ static int cmdKeyhash(int argc, char **argv) {
  * answers with the specific refusal. */
 static int cmdSignEvent(int argc, char **argv) {
     static const optSpec spec[] = {{"key", OPT_VALUE}, {"did", OPT_VALUE}, {"type", OPT_VALUE}, {"data", OPT_VALUE},
-                                   {"id", OPT_VALUE}, {"time", OPT_VALUE}, {"vm", OPT_VALUE}, {NULL, 0}};
+                                   {"id", OPT_VALUE}, {"time", OPT_VALUE}, {"vm", OPT_VALUE}, {"format", OPT_VALUE},
+                                   {NULL, 0}};
     static const char use[] = "usage: didlog sign-event --key FILE --did DID --type TYPE [--data JSON]\n"
-                              "         [--id ID] [--time T] [--vm KEYID]";
+                              "         [--id ID] [--time T] [--vm KEYID] [--format plain|vc]";
     optArgs a;
     int prc = parseCmd(argc, argv, spec, 0, &a);
     if (prc) return prc;
     if (a.help) {
         return help("usage: didlog sign-event --key FILE --did DID --type TYPE [--data JSON]\n"
-             "         [--id ID] [--time T] [--vm KEYID]\n"
+             "         [--id ID] [--time T] [--vm KEYID] [--format plain|vc]\n"
              "  Prints a lifecycle event for POST /events (or anchord submit) as one JSON\n"
              "  line, signed (eddsa-jcs-2022) by the assertion key in FILE (a didlog key file,\n"
              "  mode 0600). --data: the event's data object (default {}); --id: unique per\n"
              "  DID (default evt- and 16 random hex digits); --time: RFC 3339 UTC (default\n"
              "  now); --vm: the key's id in the DID document, absolute or #fragment (default\n"
              "  #<last 8 characters of its multikey>, as didlog create names keys; the demo's\n"
-             "  DIDs name theirs #key-1). docs/producer.md.");
+             "  DIDs name theirs #key-1). --format vc: the same event as a W3C VCDM 2.0\n"
+             "  credential, issuer DID, credentialSubject the EPCIS 2.0 event of TYPE\n"
+             "  (Manufactured -> ObjectEvent commissioning, Assembled -> AssociationEvent\n"
+             "  assembling, Installed -> ObjectEvent installing, ...; --data as its details),\n"
+             "  id urn:uuid: --id (a lower-case UUID; default a random one), validFrom --time\n"
+             "  (docs/formats.md \"Events as Verifiable Credentials\"). docs/producer.md.");
     }
+    const char *format = optGet(&a, "format") ? optGet(&a, "format") : "plain";
+    if (strcmp(format, "plain") && strcmp(format, "vc")) return fail(EXIT_USAGE, "--format must be plain or vc", NULL);
     const char *did = optGet(&a, "did"), *type = optGet(&a, "type"), *data = optGet(&a, "data");
     if (!did || !type) return fail(EXIT_USAGE, use, NULL);
     char err[ERR_MAX];
@@ -876,12 +884,21 @@ static int cmdSignEvent(int argc, char **argv) {
     edKey k;
     int rc = readKey(&a, "key", &k, err);
     if (rc) { json_decref(dj); return fail(rc, "sign-event", err); }
-    char id[24], now[RFC3339_MAX], vm[64];
-    if (!optGet(&a, "id")) {
+    char id[40], now[RFC3339_MAX], vm[64];
+    int vc = !strcmp(format, "vc");
+    if (!optGet(&a, "id") && !vc) {
         uint8_t r[8];
         randombytes_buf(r, sizeof r);
         snprintf(id, sizeof id, "evt-");
         sodium_bin2hex(id + 4, sizeof id - 4, r, sizeof r);
+    } else if (!optGet(&a, "id")) {   /* a random (version 4) UUID */
+        uint8_t r[16];
+        char hx[33];
+        randombytes_buf(r, sizeof r);
+        r[6] = (uint8_t)(0x40 | (r[6] & 0x0f));
+        r[8] = (uint8_t)(0x80 | (r[8] & 0x3f));
+        sodium_bin2hex(hx, sizeof hx, r, sizeof r);
+        snprintf(id, sizeof id, "%.8s-%.4s-%.4s-%.4s-%.12s", hx, hx + 8, hx + 12, hx + 16, hx + 20);
     }
     rfc3339Format(clockWallMs() / 1000, now);
     char mk[MULTIKEY_PUB_MAX];
@@ -890,7 +907,19 @@ static int cmdSignEvent(int argc, char **argv) {
     eventDraft d = {.id = optGet(&a, "id") ? optGet(&a, "id") : id, .did = did, .type = type,
                     .time = optGet(&a, "time") ? optGet(&a, "time") : now, .data = dj,
                     .vm = optGet(&a, "vm") ? optGet(&a, "vm") : vm};
-    char *line = eventSignLine(&d, k.sk, NULL, err);
+    char *line = NULL;
+    if (!vc) line = eventSignLine(&d, k.sk, NULL, err);
+    else {
+        json_t *cs = eventSubjectOf(type, did, d.time, dj);
+        char avm[DOC_VM_MAX];   /* a credential names its key absolutely (docs/formats.md) */
+        snprintf(avm, sizeof avm, "%s%s", d.vm[0] == '#' ? did : "", d.vm);
+        credDraft c = {.uuid = d.id, .did = did, .validFrom = d.time, .subject = cs, .vm = avm};
+        json_t *cred = cs ? eventSignCredential(&c, k.sk, err) : NULL;
+        if (!cs) errSet(err, "out of memory");
+        line = cred ? jcsDump(cred, NULL, err) : NULL;
+        json_decref(cred);
+        json_decref(cs);
+    }
     edKeyWipe(&k);
     json_decref(dj);
     if (!line) return fail(EXIT_FAIL, "sign-event", err);

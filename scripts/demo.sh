@@ -25,12 +25,17 @@
 # default 8, spreads the DIDs over all three; docs/redis-cluster.md),
 # DEMO_COUNT (windows, default 1000), DEMO_SEED (default 1), DEMO_PORT (page
 # server port, default a free one), DEMO_WAIT=1 (keep serving until Ctrl-C; default when
-# stdin is a terminal), DEMO_SKIP_DEPS=1 (do not run scripts/deps.sh), DEMO_OUT (default demo-out).
+# stdin is a terminal), DEMO_SKIP_DEPS=1 (do not run scripts/deps.sh), DEMO_OUT (default demo-out),
+# DEMO_EVENTS=plain|vc (the lifecycle events as plain events, the default, or as W3C Verifiable
+# Credentials with EPCIS 2.0 subjects -- docs/formats.md "Events as Verifiable Credentials";
+# vc also has Digital Bazaar's vc stack verify every credential the published logs embed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD BIN=${BIN:-bin} BUILD=${BUILD:-build}
 OUT=${DEMO_OUT:-demo-out} COUNT=${DEMO_COUNT:-1000} SEEDN=${DEMO_SEED:-1} STOREKIND=${DEMO_STORE:-file}
 REDISKIND=${DEMO_REDIS:-single}
+EVFORM=${DEMO_EVENTS:-plain}
+case $EVFORM in plain|vc) ;; *) echo "demo: DEMO_EVENTS must be plain or vc" >&2; exit 2 ;; esac
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 W=$OUT/work
 AD=$ROOT/$BIN/anchord SEED=$ROOT/$BIN/seed DV=$ROOT/$BIN/didverify DIDLOG=$ROOT/$BIN/didlog
@@ -185,7 +190,8 @@ drain() {
 }
 
 events() {
-    "$SEED" simulate-lifecycle --identities "$W/ids" --out "$W/events.jsonl" --post "$INGEST" --concurrency 32 | tee "$W/events.out"
+    "$SEED" simulate-lifecycle --identities "$W/ids" --out "$W/events.jsonl" --post "$INGEST" --concurrency 32 \
+        --format "$EVFORM" | tee "$W/events.out"
     grep -q " 0 rejected" "$W/events.out" || die "anchord serve rejected some events ($W/events.out)"
 }
 
@@ -239,6 +245,14 @@ verify() {
     "$DV" "$(jq -rn 'first(inputs | .did)' "$W/ids/index.jsonl")" --base-url "$VERIFY_URL" --anchors "$OUT/anchors.json" | tail -3
 }
 
+# vcverify (DEMO_EVENTS=vc): Digital Bazaar's @digitalbazaar/vc + eddsa-jcs-2022 verify every
+# credential the published logs embed (tests/node/vc-verify.mjs, test tooling, no network).
+VC_OK=null
+vcverify() {
+    node tests/node/vc-verify.mjs "$OUT/public" logs | tee "$W/vcverify.out" || die "a credential did not verify ($W/vcverify.out)"
+    VC_OK=$(grep -o 'verified [0-9]*' "$W/vcverify.out" | cut -d' ' -f2)
+}
+
 summary() {
     local dids events accepted batches phases
     dids=$(wc -l <"$W/ids/index.jsonl")
@@ -248,13 +262,14 @@ summary() {
     phases=$(printf '%s\n' "${PHASES[@]}" | jq -R 'split(" ") | {(.[0]): (.[1] | tonumber * 100 | round / 100)}' | jq -s add)
     jq -n --argjson dids "$dids" --argjson events "$events" --argjson accepted "${accepted:-0}" \
         --slurpfile anchors "$OUT/anchors.json" --argjson ok "$V_OK" --argjson pend "$V_PEND" --argjson bad "$V_BAD" \
-        --argjson err "$V_ERR" --argjson phases "$phases" --arg store "$STORE_URL" --arg redis "$REDISKIND" --arg contract "$WA_CONTRACT" \
-        '{dids: $dids, events: $events, eventsAccepted: $accepted, store: $store, redis: $redis, chainId: 31337, contract: $contract,
+        --argjson err "$V_ERR" --argjson phases "$phases" --arg form "$EVFORM" --argjson vcok "$VC_OK" --arg store "$STORE_URL" --arg redis "$REDISKIND" --arg contract "$WA_CONTRACT" \
+        '{dids: $dids, events: $events, eventForm: $form, credentialsVerifiedIndependently: $vcok, eventsAccepted: $accepted, store: $store, redis: $redis, chainId: 31337, contract: $contract,
           batches: ($anchors[0].anchors | length), transactions: [$anchors[0].anchors[] | {batchId, txHash, blockNumber, root}],
           verification: {anchored: $ok, pending: $pend, invalid: $bad, errors: $err}, seconds: $phases}' >"$OUT/summary.json"
     say "Summary"
     echo "DIDs:        $dids ($(jq -r .kind "$W/ids/index.jsonl" | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}'))"
-    echo "events:      $events signed, ${accepted:-0} accepted by anchord serve"
+    echo "events:      $events signed ($EVFORM form), ${accepted:-0} accepted by anchord serve"
+    [ "$EVFORM" != vc ] || echo "credentials: $VC_OK verified by Digital Bazaar's vc stack (tests/node/vc-verify.mjs)"
     echo "batches:     $batches on chain 31337, contract $WA_CONTRACT"
     jq -r '.anchors[] | "  batch \(.batchId)  block \(.blockNumber)  tx \(.txHash)"' "$OUT/anchors.json"
     echo "didverify:   $V_OK anchored, $V_PEND pending, $V_BAD invalid, $V_ERR errors (of $dids)"
@@ -272,6 +287,7 @@ say "Anchor the events (anchord run)"; phase anchorEvents drain
 say "Page, anchors export";      phase page page; phase anchors anchors
 serve
 say "Verify every DID (didverify over ${VERIFY_URL:-http://127.0.0.1:$HTTP_PORT})"; phase verify verify
+[ "$EVFORM" != vc ] || { say "Verify every credential (Digital Bazaar's vc stack)"; phase vcverify vcverify; }
 summary
 W1=$(jq -rn 'first(inputs | select(.kind == "window") | .did)' "$W/ids/index.jsonl")
 echo

@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/jcs.h"
 #include "core/json.h"
 #include "core/rfc3339.h"
+#include "core/sha256.h"
 #include "core/io/file.h"
 #include "didlog/key.h"
 #include "seed/events.h"
@@ -42,15 +44,40 @@ static int byTime(const void *a, const void *b) {
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* uuidOf: a UUID (version 8, RFC 9562 §5.8: custom) from SHA-256 of id: the same event
+ * id always gives the same credential id. */
+static void uuidOf(const char *id, char out[37]) {
+    uint8_t h[32];
+    sha256(id, strlen(id), h);
+    h[6] = (uint8_t)(0x80 | (h[6] & 0x0f));
+    h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
+    char *p = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+        p += sprintf(p, "%02x", h[i]);
+    }
+}
+
 /* signOne: the event {"id","did","type","time","data"} of d signed by the DID's key
- * (eventSign), proof.created = its time. */
-static int signOne(const seedItem *it, evDraft *d, size_t k, const edKey *key, char *err) {
-    char id[128], t[RFC3339_MAX];
+ * (eventSign), proof.created = its time; or its credential form (eventSignCredential). */
+static int signOne(const seedItem *it, evDraft *d, size_t k, const edKey *key, int credential, char *err) {
+    char id[128], t[RFC3339_MAX], uuid[37];
     const char *serial = jsonGetStr(it->product, "serial");
     snprintf(id, sizeof id, "%s.e%zu", serial ? serial : it->scid, k);
     rfc3339Format(d->time, t);
-    eventDraft e = {.id = id, .did = it->did, .type = d->type, .time = t, .data = d->data, .vm = it->vm, .created = t};
-    return (d->line = eventSignLine(&e, key->sk, &d->len, err)) ? 0 : -1;
+    if (!credential) {
+        eventDraft e = {.id = id, .did = it->did, .type = d->type, .time = t, .data = d->data, .vm = it->vm, .created = t};
+        return (d->line = eventSignLine(&e, key->sk, &d->len, err)) ? 0 : -1;
+    }
+    uuidOf(id, uuid);
+    json_t *cs = eventSubjectOf(d->type, it->did, t, d->data);
+    credDraft c = {.uuid = uuid, .did = it->did, .validFrom = t, .subject = cs, .vm = it->vm, .created = t};
+    json_t *vc = cs ? eventSignCredential(&c, key->sk, err) : NULL;
+    if (!cs) errSet(err, "out of memory");
+    d->line = vc ? jcsDump(vc, &d->len, err) : NULL;
+    json_decref(vc);
+    json_decref(cs);
+    return d->line ? 0 : -1;
 }
 
 int eventsSign(const seedIndex *ix, evList *l, char *err) {
@@ -70,7 +97,7 @@ int eventsSign(const seedIndex *ix, evList *l, char *err) {
             }
             loaded[d->item] = 1;
         }
-        if (signOne(it, d, ++count[d->item], &keys[d->item], e) < 0) rc = errSet(err, "%s: signing: %s", it->did, e);
+        if (signOne(it, d, ++count[d->item], &keys[d->item], l->credential, e) < 0) rc = errSet(err, "%s: signing: %s", it->did, e);
     }
     for (size_t i = 0; keys && i < ix->n; i++) edKeyWipe(&keys[i]);
     free(keys);

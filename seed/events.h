@@ -24,13 +24,18 @@ typedef struct evDraft {
 typedef struct evList {
     evDraft *v;
     size_t n, cap;
+    int credential;       /* eventsSign writes the credential form (docs/formats.md
+                           * "Events as Verifiable Credentials"), else the plain one */
 } evList;
 
 /* evAdd: add a draft (takes data). 0 / -1 (out of memory; data released). */
 int evAdd(evList *l, size_t item, long long time, const char *type, json_t *data);
 void evListFree(evList *l);
 
-/* eventsSign: sort, number and sign every draft with its identity's key file. 0 / -1 + err. */
+/* eventsSign: sort, number and sign every draft with its identity's key file, in the
+ * plain form (eventSign) or, when l->credential, as a credential (eventSignCredential):
+ * id urn:uuid:<a UUID derived from "<serial>.e<k>">, credentialSubject the EPCIS event
+ * of the draft's type (eventSubjectOf, verifier/event). 0 / -1 + err. */
 int eventsSign(const seedIndex *ix, evList *l, char *err);
 
 /* eventsWrite: the signed events as JSON Lines to path ("-" = stdout). 0 / -1 + err. */

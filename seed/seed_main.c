@@ -173,12 +173,16 @@ static int loadIndex(const char *cmd, const optArgs *o, seedIndex *ix) {
 
 static const char lifeHelp[] =
     "usage: seed simulate-lifecycle --identities DIR [--out events.jsonl] [--post URL]\n"
-    "         [--seed N] [--span DAYS] [--concurrency N] [--quiet]\n"
+    "         [--seed N] [--span DAYS] [--concurrency N] [--format plain|vc] [--quiet]\n"
     "  Signed events Manufacture -> Assemble -> Install for a dpp identities directory:\n"
     "  panes and frames Manufactured, QualityChecked, Shipped, Assembled (into the\n"
     "  window); windows Assembled, QualityChecked, Shipped, Installed, one in ten\n"
     "  Inspected -- 12 per window group (12,1xx for 1,000 windows). Each event is\n"
-    "  {id,did,type,time,data,proof}, signed eddsa-jcs-2022 by the DID's own key.\n"
+    "  {id,did,type,time,data,proof}, signed eddsa-jcs-2022 by the DID's own key;\n"
+    "  --format vc: each is a W3C VCDM 2.0 credential instead, issuer the DID,\n"
+    "  credentialSubject an EPCIS 2.0 event (Manufactured -> ObjectEvent commissioning,\n"
+    "  Assembled -> AssociationEvent assembling, Installed -> ObjectEvent installing, ...;\n"
+    "  docs/formats.md \"Events as Verifiable Credentials\"), same key and proof.\n"
     "  Times lie in (genesis time, genesis time + span], span default 10 days.\n"
     "  --seed varies the content (default: the identities' seed). --out writes JSON\n"
     "  Lines; --post URL sends each to URL/events (anchord serve) with at most\n"
@@ -188,7 +192,7 @@ static const char lifeHelp[] =
 
 static int cmdLifecycle(int argc, char **argv) {
     static const optSpec spec[] = {{"identities", OPT_VALUE}, {"seed", OPT_VALUE}, {"out", OPT_VALUE}, {"post", OPT_VALUE},
-                                   {"concurrency", OPT_VALUE}, {"span", OPT_VALUE}, {"quiet", OPT_FLAG}, {NULL, 0}};
+                                   {"concurrency", OPT_VALUE}, {"span", OPT_VALUE}, {"quiet", OPT_FLAG}, {"format", OPT_VALUE}, {NULL, 0}};
     optArgs o;
     seedIndex ix;
     long long span;
@@ -197,10 +201,13 @@ static int cmdLifecycle(int argc, char **argv) {
     if (rc) return rc;
     if (o.help) return help(lifeHelp);
     if (intOpt(&o, "span", 10, 1, 3650, &span) < 0) return EXIT_USAGE;
+    const char *format = optGet(&o, "format") ? optGet(&o, "format") : "plain";
+    if (strcmp(format, "plain") && strcmp(format, "vc"))
+        return fail(EXIT_USAGE, "simulate-lifecycle", "--format must be plain or vc");
     rc = loadIndex("simulate-lifecycle", &o, &ix);
     if (rc) return rc;
     double t0 = progressNow();
-    evList l = {0};
+    evList l = {.credential = !strcmp(format, "vc")};
     rc = lifecycleDrafts(&ix, span * 86400, &l, err) < 0 ? fail(EXIT_CONFIG, "simulate-lifecycle", err)
                                                               : emit("simulate-lifecycle", &ix, &l, &o, t0);
     evListFree(&l);

@@ -97,7 +97,7 @@ static void checkDid(store *st, const char *dir, size_t *entries) {
                  memcmp(m->leaves[p->leafIndex].leafHash, lh, 32) || m->leaves[p->leafIndex].unused ||
                  strcmp(m->leaves[p->leafIndex].versionId, p->versionId) || memcmp(m->ref.txHash, p->txHash, 32))
             BAD("%s: %s disagrees with batches/%llu.json", dir, p->versionId, (unsigned long long)p->batchId);
-        const char *eid = jsonGetStr(json_object_get(log->e[i].state, "event"), "id");
+        const char *eid = docEventId(log->e[i].state);   /* either form: a credential's UUID */
         if (eid) {
             if (json_object_get(seen, eid)) BAD("%s: event %s is in two entries", dir, eid);
             json_object_set_new(seen, eid, json_true());

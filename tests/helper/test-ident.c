@@ -19,6 +19,15 @@
  *        created=RFC3339    proof.created, signed
  *        created-after=1    proof.created = time added after signing (breaks the signature)
  *        tamper=1           data changed after signing        extra=1   a seventh member
+ *   sign-vc N UUID [KEY=VALUE...]  one signed credential-form event of subject N
+ *                            (eventSignCredential; id urn:uuid:UUID), one JCS line:
+ *        kind=T             EPCIS type (ObjectEvent; AssociationEvent: parentID = subject,
+ *                           TransformationEvent: outputEPCList = [subject])
+ *        step=S             bizStep (commissioning)     subject=DID  the DID the event is about
+ *        issuer=DID         the issuer (the subject's DID)   key=M, vm=...  as sign's
+ *        time=...           validFrom and eventTime (now)    until=...  validUntil (none)
+ *        ctx=URL            a second @context, signed   tamper=1  the subject changed after signing
+ *        noproofctx=1       the proof's @context removed after signing
  *   events FROM TO COUNT PREFIX
  *                            COUNT events "PREFIX-<n>-<k>" round-robin over subjects [FROM,TO)
  *   rawadd N LINE            XADD the event LINE to subject N's stream directly (bypassing
@@ -257,6 +266,49 @@ int cmdSign(int argc, char **argv) {
     return 0;
 }
 
+int cmdSignVc(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: test-tool sign-vc N UUID [KEY=VALUE...]\n"); return 2; }
+    int n = argN(argc, argv, 1, "sign-vc N UUID [KEY=VALUE...]");
+    const char *kind = ttArg(argc, argv, "kind"), *step = ttArg(argc, argv, "step"), *key = ttArg(argc, argv, "key");
+    const char *vmArg = ttArg(argc, argv, "vm"), *subj = ttArg(argc, argv, "subject"), *iss = ttArg(argc, argv, "issuer");
+    const char *until = ttArg(argc, argv, "until"), *ctx = ttArg(argc, argv, "ctx");
+    char did[DOC_DID_MAX], vm[DOC_DID_MAX + 64], t[RFC3339_MAX], u[RFC3339_MAX], err[ERR_MAX];
+    identDid(n, did);
+    if (!iss) iss = did;
+    if (!subj) subj = did;
+    if (!kind) kind = "ObjectEvent";
+    if (vmArg && strchr(vmArg, '#')) snprintf(vm, sizeof vm, "%s", vmArg);
+    else snprintf(vm, sizeof vm, "%s#%s", iss, vmArg ? vmArg : "key-1");
+    ttTime(ttArg(argc, argv, "time"), t);
+    if (until) ttTime(until, u);
+    json_t *cs = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", kind, "eventTime", t, "eventTimeZoneOffset", "+00:00",
+                           "bizStep", step ? step : "commissioning", "action", "ADD");
+    if (!strcmp(kind, "AssociationEvent")) json_object_set_new(cs, "parentID", json_string(subj));
+    else if (!strcmp(kind, "TransformationEvent")) json_object_del(cs, "action"), json_object_set_new(cs, "outputEPCList", json_pack("[s]", subj));
+    else json_object_set_new(cs, "epcList", json_pack("[s]", subj));
+    json_object_set_new(cs, "details", json_pack("{s:s}", "plant", "Berlin"));
+    edKey k;
+    identKey(key ? atoi(key) : n, 0, &k);
+    credDraft dr = {.uuid = argv[2], .did = iss, .validFrom = t, .validUntil = until ? u : NULL, .subject = cs,
+                    .vm = vm, .created = ttArg(argc, argv, "created")};
+    json_t *vc = eventSignCredential(&dr, k.sk, err);
+    json_decref(cs);
+    if (vc && ctx) {   /* a second context, signed over */
+        json_array_append_new(json_object_get(vc, "@context"), json_string(ctx));
+        if (eventSignDoc(vc, vm, dr.created, k.sk, err) < 0) json_decref(vc), vc = NULL;
+    }
+    edKeyWipe(&k);
+    if (!vc) ttDie("sign-vc", err);
+    if (ttArg(argc, argv, "tamper")) json_object_set_new(json_object_get(vc, "credentialSubject"), "bizStep", json_string("decommissioning"));
+    if (ttArg(argc, argv, "noproofctx")) json_object_del(json_object_get(vc, "proof"), "@context");
+    char *out = jcsDump(vc, NULL, err);
+    json_decref(vc);
+    if (!out) ttDie("sign-vc", err);
+    puts(out);
+    free(out);
+    return 0;
+}
+
 int cmdEvents(int argc, char **argv) {
     const char *use = "events FROM TO COUNT PREFIX";
     int from = argN(argc, argv, 1, use), to = argN(argc, argv, 2, use), count = argN(argc, argv, 3, use);
@@ -299,7 +351,7 @@ int cmdRawAdd(int argc, char **argv) {
     queueKey(q, queueShardOf(q, sc), "events", NULL, NULL, key, sizeof key);
     rcluster *r = rclusterOpen(ttConfig()->redisUrl, NULL, err);   /* one Redis or a cluster */
     if (!r) ttDie("WA_REDIS_URL", err);
-    const char *av[] = {"XADD", key, "*", "scid", sc, "id", jsonGetStr(ev, "id"), "did", did, "body", line};
+    const char *av[] = {"XADD", key, "*", "scid", sc, "id", eventId(ev), "did", did, "body", line};
     redisReply *rep = NULL;
     int ok = rclusterCommand(r, 0, 11, av, NULL, &rep, err) == 0 && rep->type == REDIS_REPLY_STRING;
     if (ok) puts(rep->str);

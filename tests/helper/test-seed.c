@@ -160,15 +160,17 @@ typedef struct pub {
     const seedItem *it;
 } pub;
 
-/* appendEvents: one entry per event of this DID (at most 3), state.event = the event. */
+/* appendEvents: one entry per event of this DID (at most 3), state.event = the event
+ * (either form: its DID and time are "did"/"time" or a credential's issuer/validFrom). */
 static int appendEvents(pub *p, json_t *events, const edKey *k, char *err) {
     size_t i, n = 0;
     json_t *ev;
     json_array_foreach(events, i, ev) {
-        if (strcmp(jsonGetStr(ev, "did"), p->it->did) || n == 3) continue;
+        const char *did = eventDid(ev), *t = jsonGetStr(ev, eventIsCredential(ev) ? "validFrom" : "time");
+        if (!did || !t || strcmp(did, p->it->did) || n == 3) continue;
         json_t *st = json_deep_copy(webvhHead(p->log)->state), *params = json_object();
         json_object_set(st, "event", ev);
-        int rc = webvhAppend(p->log, st, params, jsonGetStr(ev, "time"), k->sk, NULL, err);
+        int rc = webvhAppend(p->log, st, params, t, k->sk, NULL, err);
         json_decref(st), json_decref(params);
         if (rc < 0) return -1;
         n++;

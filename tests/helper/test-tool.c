@@ -20,6 +20,7 @@ static const ttCmd cmds[] = {
     {"register-many", "N", "register subjects 1..N", cmdRegisterMany},
     {"enqueue-dids", "FROM TO", "queue the genesis logs of subjects [FROM,TO) on the \"dids\" stream", cmdEnqueueDids},
     {"sign", "N ID [KEY=VALUE...]", "one signed event of subject N (options: test-ident.c)", cmdSign},
+    {"sign-vc", "N UUID [KEY=VALUE...]", "one signed credential-form event of subject N (options: test-ident.c)", cmdSignVc},
     {"events", "FROM TO COUNT PREFIX", "COUNT signed events round-robin over subjects [FROM,TO)", cmdEvents},
     {"rawadd", "N LINE", "XADD an event line to subject N's stream, bypassing ingest", cmdRawAdd},
     {"shard", "SCID|-", "the stream shard N of a SCID (its keys' hash tag {sN}, WA_STREAM_SHARDS); -: of each line of stdin", cmdShard},

@@ -94,6 +94,7 @@ int cmdRegister(int argc, char **argv);
 int cmdRegisterMany(int argc, char **argv);
 int cmdEnqueueDids(int argc, char **argv);
 int cmdSign(int argc, char **argv);
+int cmdSignVc(int argc, char **argv);
 int cmdEvents(int argc, char **argv);
 int cmdRawAdd(int argc, char **argv);
 int cmdShard(int argc, char **argv);

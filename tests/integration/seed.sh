@@ -82,6 +82,24 @@ t_eq "pane Assembled into its window" "$(grep -F "\"did\":\"$gd\"" "$T/ev.jsonl"
 t_check "Installed carries GPS" bash -c "grep -F '\"did\":\"$wd\"' '$T/ev.jsonl' | jq -e 'select(.type==\"Installed\") | .data.site.latitude' >/dev/null"
 t_expect_rc "an event altered after signing fails" 1 "$TT" seed-check events "$T/a" <(sed '5s/"Manufactured"/"Installed"/' "$T/ev.jsonl")
 
+# the same lifecycle as Verifiable Credentials (--format vc, docs/formats.md "Events as
+# Verifiable Credentials"), checked by our verifier and by Digital Bazaar's vc stack
+t_expect_rc "simulate-lifecycle --format vc" 0 "$SEED" simulate-lifecycle --identities "$T/a" --out "$T/vc.jsonl" --format vc
+t_eq "as many credentials as plain events" "$(wc -l <"$T/vc.jsonl")" "$(wc -l <"$T/ev.jsonl")"
+t_expect_rc "every credential: schema + signature + order" 0 "$TT" seed-check events "$T/a" "$T/vc.jsonl"
+t_check "credentials of all 3,000 DIDs" grep -q "dids 3000" "$T/last.out"
+t_eq "Manufactured -> ObjectEvent commissioning, Assembled -> AssociationEvent assembling, Installed -> ObjectEvent installing" \
+    "$(jq -r '.credentialSubject | "\(.type) \(.bizStep)"' "$T/vc.jsonl" | sort -u | grep -E 'commissioning|assembling|installing' | tr '\n' ,)" \
+    "AssociationEvent assembling,ObjectEvent commissioning,ObjectEvent installing,"
+t_eq "the window's AssociationEvent: parent the window, children its pane and frame" \
+    "$(jq -c --arg w "$wd" 'select(.issuer==$w and .credentialSubject.type=="AssociationEvent") | .credentialSubject | [.parentID] + .childEPCs' "$T/vc.jsonl")" \
+    "[\"$wd\",\"$gd\",\"$fd\"]"
+t_expect_rc "Digital Bazaar @digitalbazaar/vc + eddsa-jcs-2022 verify every credential" 0 \
+    node tests/node/vc-verify.mjs "$T/a" events "$T/vc.jsonl"
+t_expect_rc "Digital Bazaar: a credential altered after signing fails" 1 \
+    node tests/node/vc-verify.mjs "$T/a" events <(sed '1s/"bizStep":"[a-z]*"/"bizStep":"decommissioning"/' "$T/vc.jsonl")
+t_expect_rc "our verifier: the same altered credential fails" 1 "$TT" seed-check events "$T/a" <(sed '1s/"bizStep":"[a-z]*"/"bizStep":"decommissioning"/' "$T/vc.jsonl")
+
 # IoT profile: 20 batteries + 20 sensors, telemetry
 t_expect_rc "iot identities" 0 gen --profile iot --out "$T/iot"
 t_eq "40 devices" "$(wc -l <"$T/iot/index.jsonl")" 40

@@ -158,4 +158,18 @@ browse "did=$(enc "$(did 1)/nosuch.json")&$SNAP" "$T/w3.html"
 t_check "page-did-url-path: nothing there: notFound" grep -q 'id="deref" data-status="notFound"' "$T/w3.html"
 browse "did=$(enc "$(did 1)/docs/%2E%2E/%2E%2E/x")&$SNAP" "$T/w4.html"
 t_check "page-did-url-path: '..' refused (invalidDidUrl)" grep -q 'data-verdict="error">invalidDidUrl' "$T/w4.html"
+# the lifecycle as Verifiable Credentials (seed --format vc): the same page shows the EPCIS
+# event of each credential, and the same checks hold
+"$SEED" simulate-lifecycle --identities "$T/ids" --out "$T/vc.jsonl" --format vc >/dev/null
+t_expect_rc "publish 4 DIDs with credential events" 0 "$TT" fixture publish "$T/ids" "$T/vc.jsonl" "$T/pub.key" "$T/www2" 4
+cp seed/www/index.html "$T/www2/index.html"
+mkdir -p "$T/www2/snap" && mv "$T/www2/anchors.json" "$T/www2/snap/anchors.json"
+HP2=$(freeport); t_bg "$TT" httpstatic "$T/www2" "$HP2"; wait_port "$HP2" 10
+HP_SAVE=$HP; HP=$HP2
+browse "did=$(enc "$(did 1)")&$SNAP" "$T/v1.html"
+HP=$HP_SAVE
+t_eq "credentials: 3 versions anchored" "$(rows anchored "$T/v1.html")" 3
+t_check "credentials: the window's AssociationEvent shown" grep -q '<span class="tag" data-form="vc">AssociationEvent · assembling</span>' "$T/v1.html"
+t_check "credentials: the children listed" grep -q 'childEPCs</dt><dd>' "$T/v1.html"
+
 t_done

@@ -94,6 +94,50 @@ static void timeCheck(const edKey *k, const char *vm) {
     T_CHECK(timeOf(k, vm, "1969-12-31T23:59:59Z", &open, &ms) == EVENT_INVALID, "before 1970 refused (events' policy)");
 }
 
+/* credCheck: the credential form: eventSignCredential's credential validates and
+ * verifies like a plain event (id = its UUID, did = issuer, type = the EPCIS type,
+ * time = validFrom); its schema without a clock (lim NULL) ignores validUntil; a
+ * subject about another DID, a second @context and an object issuer are refused. */
+static void credCheck(const edKey *k, const char *vm) {
+    char did[128], err[ERR_MAX], d[ERR_MAX];
+    snprintf(did, sizeof did, "did:webvh:%s:example.com", SCID);
+    json_t *cs = json_pack("{s:s,s:s,s:s,s:s,s:[s]}", "type", "ObjectEvent", "eventTime", "2025-01-31T11:59:00Z",
+                           "action", "ADD", "bizStep", "commissioning", "epcList", did);
+    credDraft dr = {"0f8fad5b-d9cb-469f-a165-70867728950e", did, "2025-01-31T11:59:00Z", "2025-02-01T00:00:00Z", cs, vm, NULL};
+    json_t *vc = eventSignCredential(&dr, k->sk, err);
+    T_CHECK(vc && eventIsCredential(vc) && !strcmp(eventId(vc), dr.uuid) && !strcmp(eventDid(vc), did),
+            "eventSignCredential: accessors: %s", err);
+    char *line = jcsDump(vc, NULL, err);
+    event ev;
+    docKey key;
+    snprintf(key.vm, sizeof key.vm, "%s#key-1", did);
+    T_CHECK(mkEncodeEd25519Pub(k->pk, key.mk) == 0, "multikey");
+    T_CHECK(parse(line, &ev, d) == EVENT_OK && !strcmp(ev.id, dr.uuid) && !strcmp(ev.did, did) &&
+            !strcmp(ev.type, "ObjectEvent") && !strcmp(ev.time, dr.validFrom), "credential validates: %s", d);
+    T_CHECK(eventVerify(&ev, &key, 1, d) == EVENT_OK, "credential verifies: %s", d);
+    eventFree(&ev);
+    eventLimits later = lim;
+    later.nowMs += 86400000LL;
+    T_CHECK(eventParse(line, strlen(line), &later, &ev, d) == EVENT_INVALID && strstr(d, "expired"), "expired: %s", d);
+    event v;
+    T_CHECK(eventValidate(vc, NULL, &v, d) == EVENT_OK, "no clock: validUntil not applied: %s", d);
+    json_t *bad = json_deep_copy(vc);
+    json_array_set_new(json_object_get(json_object_get(bad, "credentialSubject"), "epcList"), 0, json_string("did:example:x"));
+    T_CHECK(eventValidate(bad, &lim, &v, d) == EVENT_INVALID && strstr(d, "not about the issuer"), "subject: %s", d);
+    json_decref(bad);
+    bad = json_deep_copy(vc);
+    json_array_append_new(json_object_get(bad, "@context"), json_string("https://example.com/ctx"));
+    T_CHECK(eventValidate(bad, &lim, &v, d) == EVENT_INVALID && strstr(d, "@context"), "context: %s", d);
+    json_decref(bad);
+    bad = json_deep_copy(vc);
+    json_object_set_new(bad, "issuer", json_pack("{s:s}", "id", did));
+    T_CHECK(eventValidate(bad, &lim, &v, d) == EVENT_INVALID && strstr(d, "issuer"), "issuer object: %s", d);
+    json_decref(bad);
+    free(line);
+    json_decref(vc);
+    json_decref(cs);
+}
+
 int main(void) {
     char scid[WEBVH_SCID_LEN + 1], err[ERR_MAX], d[ERR_MAX];
     /* did:webvh syntax, canonical form */
@@ -208,6 +252,11 @@ int main(void) {
             rejectOfEvent(EVENT_BAD_SIGNATURE) == REJ_BAD_SIGNATURE, "rejectOfEvent: one to one");
     T_CHECK(rejectStatus(REJ_BAD_SIGNATURE) == 401 && rejectStatus(REJ_REPLAY) == 409 && rejectStatus(REJ_RATE_LIMITED) == 429 &&
             rejectStatus(REJ_UNAVAILABLE) == 503 && !strcmp(rejectName(REJ_UNKNOWN_DID), "unknown_did"), "statuses");
+    {
+        char vm1[200];
+        snprintf(vm1, sizeof vm1, "did:webvh:%s:example.com#key-1", SCID);
+        credCheck(&k, vm1);
+    }
     edKeyWipe(&k);
     edKeyWipe(&k2);
     return T_DONE();

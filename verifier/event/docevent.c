@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "core/multiformat.h"
 #include "verifier/event/docevent.h"
+#include "verifier/event/event.h"
 
 #define ROT_MAX 64   /* assertion methods a KeyRotation removes (every one a document lists) */
 
@@ -85,7 +86,10 @@ int docAssertionKey(const json_t *doc, const char *vm, uint8_t pk[32], char reas
     return errSet(reason, "key %.120s is not an assertionMethod", shown), DOC_BAD_SIGNATURE;
 }
 
-const char *docEventId(const json_t *doc) { return jsonGetStr(json_object_get(doc, "event"), "id"); }
+const char *docEventId(const json_t *doc) {
+    const json_t *ev = json_object_get(doc, "event");
+    return ev ? eventId(ev) : NULL;
+}
 
 /* ---- docApply ---- */
 
@@ -171,10 +175,17 @@ json_t *docApply(const json_t *prev, const json_t *ev, unsigned long version, ch
 
 /* ---- the checks ---- */
 
-/* shape: the six members with the right types, nothing else. */
+/* shape: the six members with the right types, nothing else; a credential: its schema
+ * (eventValidate without a clock: what was valid when anchored stays so). */
 static int shape(const json_t *ev, char *reason) {
     static const char *const str[] = {"id", "did", "type", "time"};
     if (!json_is_object(ev)) return errSet(reason, "event: must be an object");
+    if (eventIsCredential(ev)) {
+        event parsed;
+        char e[ERR_MAX];
+        if (eventValidate((json_t *)ev, NULL, &parsed, e) != EVENT_OK) return errSet(reason, "event: %s", e);
+        return 0;
+    }
     if (json_object_size(ev) != 6) return errSet(reason, "event: must have exactly id, did, type, time, data, proof");
     for (int i = 0; i < 4; i++)
         if (!json_is_string(json_object_get(ev, str[i]))) return errSet(reason, "event: \"%s\" must be a string", str[i]);
@@ -183,13 +194,13 @@ static int shape(const json_t *ev, char *reason) {
     return 0;
 }
 
-/* eventVerify: ev signed for keysDoc's DID by one of keysDoc's assertion keys (whose
+/* signedFor: ev signed for keysDoc's DID by one of keysDoc's assertion keys (whose
  * = "of the previous version", "of the genesis document"), its id unused in seenIds. */
-static int eventVerify(const json_t *keysDoc, const json_t *ev, const char *whose, const json_t *seenIds, char *reason) {
+static int signedFor(const json_t *keysDoc, const json_t *ev, const char *whose, const json_t *seenIds, char *reason) {
     char e[ERR_MAX];
     uint8_t pk[32];
     if (shape(ev, reason) < 0) return DOC_INVALID;
-    const char *id = jsonGetStr(ev, "id"), *did = jsonGetStr(ev, "did"), *keysDid = jsonGetStr(keysDoc, "id");
+    const char *id = eventId(ev), *did = eventDid(ev), *keysDid = jsonGetStr(keysDoc, "id");
     if (!keysDid || strcmp(did, keysDid)) return errSet(reason, "event: signed for %.120s, not for this DID", did), DOC_INVALID;
     if (json_object_get(seenIds, id)) return errSet(reason, "event: id %.100s was already used (replay)", id), DOC_INVALID;
     const json_t *proof = json_object_get(ev, "proof");
@@ -255,10 +266,10 @@ static int diffReason(const json_t *want, const json_t *got, const char *k, unsi
 static int genesisCheck(const json_t *doc, json_t *seenIds, char *reason) {
     const json_t *ev = json_object_get(doc, "event");
     if (!ev) return DOC_OK;
-    int rc = eventVerify(doc, ev, "of the genesis document", seenIds, reason);
+    int rc = signedFor(doc, ev, "of the genesis document", seenIds, reason);
     if (rc) return rc;
     if (isRotation(ev)) return errSet(reason, "event: a genesis event cannot be a KeyRotation (no key before it)"), DOC_INVALID;
-    json_object_set_new(seenIds, jsonGetStr(ev, "id"), json_true());
+    json_object_set_new(seenIds, eventId(ev), json_true());
     return DOC_OK;
 }
 
@@ -279,7 +290,7 @@ static int maintenanceCheck(const json_t *prev, const json_t *doc, const json_t 
 static int eventEntryCheck(const json_t *prev, const json_t *doc, unsigned long version, json_t *seenIds, char *reason) {
     const json_t *ev = json_object_get(doc, "event");
     char e[ERR_MAX];
-    int rc = eventVerify(prev, ev, "of the previous version", seenIds, reason);
+    int rc = signedFor(prev, ev, "of the previous version", seenIds, reason);
     if (rc) return rc;
     if (!isRotation(ev)) {   /* the common case, without a copy: everything but "event" unchanged */
         const char *k = firstDiff(prev, doc, "event");
@@ -292,7 +303,7 @@ static int eventEntryCheck(const json_t *prev, const json_t *doc, unsigned long 
         json_decref(want);
         if (rc) return rc;
     }
-    json_object_set_new(seenIds, jsonGetStr(ev, "id"), json_true());
+    json_object_set_new(seenIds, eventId(ev), json_true());
     return DOC_OK;
 }
 

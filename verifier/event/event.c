@@ -58,6 +58,7 @@ static const char *needStr(const json_t *o, const char *key, const char *what, c
 /* timeWithin: the time t (what names it; ms since the epoch) lies in lim's window: at
  * most maxSkewMs ahead, at most maxAgeMs behind (0 = no limit). 0 / -1 + detail. */
 static int timeWithin(const char *what, const char *t, long long ms, const eventLimits *lim, char *detail) {
+    if (!lim) return 0;   /* a history's check: no clock */
     if (ms > lim->nowMs + lim->maxSkewMs)
         return errSet(detail, "%s %s is more than %llds in the future", what, t, lim->maxSkewMs / 1000);
     if (lim->maxAgeMs && ms < lim->nowMs - lim->maxAgeMs)
@@ -65,11 +66,17 @@ static int timeWithin(const char *what, const char *t, long long ms, const event
     return 0;
 }
 
-static int checkProof(const json_t *p, const eventLimits *lim, char *detail) {
+/* checkProof: the one DataIntegrityProof of an event; ctx: the credential's @context
+ * (the proof must carry it, as eddsa-jcs-2022 makes it), NULL for the plain form. */
+static int checkProof(const json_t *p, const json_t *ctx, const eventLimits *lim, char *detail) {
     static const char *const allowed[] = {"type", "cryptosuite", "verificationMethod", "proofPurpose",
                                           "proofValue", "created", NULL};
+    static const char *const allowedCred[] = {"type", "cryptosuite", "verificationMethod", "proofPurpose",
+                                              "proofValue", "created", "@context", NULL};
     if (!json_is_object(p)) return errSet(detail, "\"proof\" must be an object (one DataIntegrityProof)");
-    if (onlyKeys(p, allowed, "proof", detail) < 0) return -1;
+    if (onlyKeys(p, ctx ? allowedCred : allowed, "proof", detail) < 0) return -1;
+    if (ctx && !json_equal(json_object_get(p, "@context"), ctx))
+        return errSet(detail, "proof: \"@context\" must be the credential's @context");
     const char *type = needStr(p, "type", "proof", detail), *cs, *vm, *pp, *pv;
     if (!type || !(cs = needStr(p, "cryptosuite", "proof", detail)) ||
         !(vm = needStr(p, "verificationMethod", "proof", detail)) ||
@@ -78,6 +85,8 @@ static int checkProof(const json_t *p, const eventLimits *lim, char *detail) {
     if (strcmp(type, "DataIntegrityProof")) return errSet(detail, "proof: type must be DataIntegrityProof");
     if (strcmp(cs, "eddsa-jcs-2022")) return errSet(detail, "proof: cryptosuite must be eddsa-jcs-2022");
     if (strcmp(pp, "assertionMethod")) return errSet(detail, "proof: proofPurpose must be assertionMethod");
+    if (ctx && vm[0] == '#')   /* a credential is read by verifiers that resolve URLs: no relative one */
+        return errSet(detail, "proof: verificationMethod must be absolute (DID#fragment) in a credential");
     if (pv[0] != 'z') return errSet(detail, "proof: proofValue must be multibase base58btc ('z...')");
     json_t *cr = json_object_get(p, "created");
     long long ms;
@@ -105,11 +114,154 @@ static size_t realCount(const json_t *v, size_t max, int *subnormal) {
     return n;
 }
 
+/* numbersCheck: the cost bound on numbers (EVENT_MAX_REALS, no subnormals) over doc;
+ * where names the member in the message. 0 / -1 + detail. */
+static int numbersCheck(const json_t *doc, const char *where, char *detail) {
+    int subnormal = 0;
+    if (realCount(doc, EVENT_MAX_REALS, &subnormal) > EVENT_MAX_REALS)
+        return errSet(detail, "%s: more than %d numbers that are not integers (each costs a shortest round-trip "
+                              "conversion to canonicalise)", where, EVENT_MAX_REALS);
+    if (subnormal)
+        return errSet(detail, "%s: subnormal numbers (0 < |n| < 2.2250738585072014e-308) are not accepted (the "
+                              "costliest to canonicalise; no event needs them)", where);
+    return 0;
+}
+
+/* ---- the credential form (docs/formats.md "Events as Verifiable Credentials") ---- */
+
+#define CRED_CONTEXT "https://www.w3.org/ns/credentials/v2"
+#define CRED_TYPE "DigitalTraceabilityEvent"
+#define CRED_ID_PREFIX "urn:uuid:"
+
+int eventIsCredential(const json_t *doc) { return json_object_get(doc, "@context") != NULL; }
+
+/* uuidValid: 8-4-4-4-12 lower-case hex digits (RFC 9562's text form). */
+static int uuidValid(const char *u) {
+    if (strlen(u) != 36) return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? u[i] != '-' : !strchr("0123456789abcdef", u[i])) return 0;
+    }
+    return 1;
+}
+
+const char *eventDid(const json_t *doc) { return jsonGetStr(doc, eventIsCredential(doc) ? "issuer" : "did"); }
+
+const char *eventId(const json_t *doc) {
+    const char *id = jsonGetStr(doc, "id");
+    if (!id || !eventIsCredential(doc)) return id;
+    return !strncmp(id, CRED_ID_PREFIX, strlen(CRED_ID_PREFIX)) ? id + strlen(CRED_ID_PREFIX) : NULL;
+}
+
+/* listsDid: arr is an array of strings one of which is did. */
+static int listsDid(const json_t *arr, const char *did) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), did)) return 1;
+    return 0;
+}
+
+/* subjectCheck: credentialSubject is one EPCIS 2.0 event about did (the issuer):
+ * ObjectEvent/TransactionEvent list it in epcList, AggregationEvent/AssociationEvent
+ * name it parentID or list it in childEPCs, TransformationEvent in outputEPCList;
+ * eventTime (RFC 3339 UTC, in the window), bizStep and, but for a
+ * TransformationEvent, action (ADD/OBSERVE/DELETE). *type gets its type. */
+static int subjectCheck(const json_t *cs, const char *did, const eventLimits *lim, const char **type, char *detail) {
+    static const char *const types[] = {"ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
+                                        "AssociationEvent", NULL};
+    const char *t, *et, *bs, *ac = NULL;
+    long long ms;
+    if (!json_is_object(cs))
+        return errSet(detail, "credentialSubject: must be one object (an EPCIS 2.0 event)");
+    if (!(t = needStr(cs, "type", "credentialSubject", detail)) || !(et = needStr(cs, "eventTime", "credentialSubject", detail)) ||
+        !(bs = needStr(cs, "bizStep", "credentialSubject", detail)))
+        return -1;
+    int k = 0;
+    while (types[k] && strcmp(types[k], t)) k++;
+    if (!types[k])
+        return errSet(detail, "credentialSubject: type must be an EPCIS 2.0 event type (ObjectEvent, AggregationEvent, "
+                              "TransactionEvent, TransformationEvent, AssociationEvent)");
+    if (eventTimeMs(et, &ms) < 0)
+        return errSet(detail, "credentialSubject: eventTime must be RFC 3339 UTC (\"Z\" or \"+00:00\", from 1970)");
+    if (timeWithin("credentialSubject: eventTime", et, ms, lim, detail) < 0) return -1;
+    if (strcmp(t, "TransformationEvent")) {
+        if (!(ac = needStr(cs, "action", "credentialSubject", detail))) return -1;
+        if (strcmp(ac, "ADD") && strcmp(ac, "OBSERVE") && strcmp(ac, "DELETE"))
+            return errSet(detail, "credentialSubject: action must be ADD, OBSERVE or DELETE");
+    }
+    int about = 0;
+    const char *where = "epcList";
+    if (!strcmp(t, "ObjectEvent") || !strcmp(t, "TransactionEvent")) about = listsDid(json_object_get(cs, "epcList"), did);
+    else if (!strcmp(t, "TransformationEvent")) about = listsDid(json_object_get(cs, "outputEPCList"), did), where = "outputEPCList";
+    else {
+        const char *parent = jsonGetStr(cs, "parentID");
+        about = (parent && !strcmp(parent, did)) || listsDid(json_object_get(cs, "childEPCs"), did);
+        where = "parentID or childEPCs";
+    }
+    if (!about)
+        return errSet(detail, "credentialSubject: the %s is not about the issuer %.200s (its %s must name it)", t, did, where);
+    *type = t;
+    return 0;
+}
+
+/* credentialValidate: eventValidate of the credential form. */
+static eventCode credentialValidate(json_t *doc, const eventLimits *lim, event *ev, char *detail) {
+    static const char *const allowed[] = {"@context", "id", "type", "issuer", "validFrom", "validUntil",
+                                          "credentialSubject", "proof", NULL};
+    char e[ERR_MAX];
+    const json_t *ctx = json_object_get(doc, "@context"), *types = json_object_get(doc, "type");
+    if (onlyKeys(doc, allowed, "credential", detail) < 0) return EVENT_INVALID;
+    if (!json_is_array(ctx) || json_array_size(ctx) != 1 || !json_is_string(json_array_get(ctx, 0)) ||
+        strcmp(json_string_value(json_array_get(ctx, 0)), CRED_CONTEXT))
+        return errSet(detail, "@context: must be [\"" CRED_CONTEXT "\"] (no other context is accepted)"), EVENT_INVALID;
+    const char *id = needStr(doc, "id", "credential", detail);
+    if (!id) return EVENT_INVALID;
+    if (strncmp(id, CRED_ID_PREFIX, strlen(CRED_ID_PREFIX)) || !uuidValid(id + strlen(CRED_ID_PREFIX)))
+        return errSet(detail, "id: must be urn:uuid: and a lower-case UUID (the event id)"), EVENT_INVALID;
+    ev->id = id + strlen(CRED_ID_PREFIX);
+    if (!json_is_array(types) || json_array_size(types) != 2 ||
+        !json_is_string(json_array_get(types, 0)) || strcmp(json_string_value(json_array_get(types, 0)), "VerifiableCredential") ||
+        !json_is_string(json_array_get(types, 1)) || strcmp(json_string_value(json_array_get(types, 1)), CRED_TYPE))
+        return errSet(detail, "type: must be [\"VerifiableCredential\",\"" CRED_TYPE "\"]"), EVENT_INVALID;
+    json_t *iss = json_object_get(doc, "issuer");
+    if (iss && !json_is_string(iss))
+        return errSet(detail, "issuer: must be the subject's DID as a string"), EVENT_INVALID;
+    if (!(ev->did = needStr(doc, "issuer", "credential", detail))) return EVENT_INVALID;
+    if (didCanonical(ev->did, ev->scid, e) < 0) return errSet(detail, "issuer: %s", e), EVENT_INVALID;
+    if (!(ev->time = needStr(doc, "validFrom", "credential", detail))) return EVENT_INVALID;
+    if (eventTimeMs(ev->time, &ev->timeMs) < 0)
+        return errSet(detail, "validFrom: must be RFC 3339 UTC like 2025-01-31T12:00:00Z (\"Z\" or \"+00:00\", from 1970)"),
+               EVENT_INVALID;
+    if (timeWithin("validFrom", ev->time, ev->timeMs, lim, detail) < 0) return EVENT_INVALID;
+    json_t *vu = json_object_get(doc, "validUntil");
+    long long until;
+    if (vu) {
+        if (!json_is_string(vu) || eventTimeMs(json_string_value(vu), &until) < 0)
+            return errSet(detail, "validUntil: must be RFC 3339 UTC (\"Z\" or \"+00:00\", from 1970)"), EVENT_INVALID;
+        if (until <= ev->timeMs) return errSet(detail, "validUntil: must be after validFrom"), EVENT_INVALID;
+        if (lim && until <= lim->nowMs)
+            return errSet(detail, "validUntil: %s has passed (the credential expired)", json_string_value(vu)), EVENT_INVALID;
+    }
+    json_t *cs = json_object_get(doc, "credentialSubject");
+    if (!cs) return errSet(detail, "credential: missing field \"credentialSubject\""), EVENT_INVALID;
+    if (subjectCheck(cs, ev->did, lim, &ev->type, detail) < 0) return EVENT_INVALID;
+    if (numbersCheck(doc, "credentialSubject", detail) < 0) return EVENT_INVALID;
+    json_t *proof = json_object_get(doc, "proof");
+    if (!proof) return errSet(detail, "credential: missing field \"proof\""), EVENT_INVALID;
+    if (checkProof(proof, ctx, lim, detail) < 0) return EVENT_INVALID;
+    return EVENT_OK;
+}
+
 eventCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]) {
     static const char *const allowed[] = {"id", "did", "type", "time", "data", "proof", NULL};
     char e[ERR_MAX];
     memset(ev, 0, sizeof *ev);
     if (!json_is_object(doc)) return errSet(detail, "the event must be a JSON object"), EVENT_INVALID;
+    if (eventIsCredential(doc)) {
+        eventCode rc = credentialValidate(doc, lim, ev, detail);
+        if (rc != EVENT_OK) memset(ev, 0, sizeof *ev);
+        return rc;
+    }
     if (onlyKeys(doc, allowed, "event", detail) < 0) return EVENT_INVALID;
     if (!(ev->id = needStr(doc, "id", "event", detail)) || !(ev->did = needStr(doc, "did", "event", detail)) ||
         !(ev->type = needStr(doc, "type", "event", detail)) || !(ev->time = needStr(doc, "time", "event", detail)))
@@ -127,19 +279,13 @@ eventCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char det
     json_t *data = json_object_get(doc, "data");
     if (!data) return errSet(detail, "event: missing field \"data\""), EVENT_INVALID;
     if (!json_is_object(data)) return errSet(detail, "data: must be a JSON object"), EVENT_INVALID;
-    int subnormal = 0;
-    if (realCount(doc, EVENT_MAX_REALS, &subnormal) > EVENT_MAX_REALS)
-        return errSet(detail, "data: more than %d numbers that are not integers (each costs a shortest round-trip "
-                              "conversion to canonicalise)", EVENT_MAX_REALS), EVENT_INVALID;
-    if (subnormal)
-        return errSet(detail, "data: subnormal numbers (0 < |n| < 2.2250738585072014e-308) are not accepted (the "
-                              "costliest to canonicalise; no event needs them)"), EVENT_INVALID;
+    if (numbersCheck(doc, "data", detail) < 0) return EVENT_INVALID;
     /* a KeyRotation's new key is checked before it is queued (a weak key, anchored,
      * would brick the DID); the worker checks it again (docNextState) */
     if (!strcmp(ev->type, DOCEVENT_KEY_ROTATION) && docRotationKey(doc, detail) < 0) return EVENT_INVALID;
     json_t *proof = json_object_get(doc, "proof");
     if (!proof) return errSet(detail, "event: missing field \"proof\""), EVENT_INVALID;
-    if (checkProof(proof, lim, detail) < 0) return EVENT_INVALID;
+    if (checkProof(proof, NULL, lim, detail) < 0) return EVENT_INVALID;
     return EVENT_OK;
 }
 
@@ -216,20 +362,80 @@ void eventFree(event *ev) {
     memset(ev, 0, sizeof *ev);
 }
 
+json_t *eventSubjectOf(const char *type, const char *did, const char *t, const json_t *data) {
+    static const struct { const char *type, *kind, *action, *step, *disp; } map[] = {
+        {"Manufactured", "ObjectEvent", "ADD", "commissioning", "active"},
+        {"Assembled", "AssociationEvent", "ADD", "assembling", NULL},
+        {"Installed", "ObjectEvent", "OBSERVE", "installing", NULL},
+        {"QualityChecked", "ObjectEvent", "OBSERVE", "inspecting", NULL},
+        {"Inspected", "ObjectEvent", "OBSERVE", "inspecting", NULL},
+        {"Shipped", "ObjectEvent", "OBSERVE", "shipping", "in_transit"},
+    };
+    size_t i = 0, n = sizeof map / sizeof *map;
+    while (i < n && strcmp(map[i].type, type)) i++;
+    const char *kind = i < n ? map[i].kind : "ObjectEvent", *action = i < n ? map[i].action : "OBSERVE";
+    json_t *cs = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O}", "type", kind, "eventTime", t, "eventTimeZoneOffset", "+00:00",
+                           "action", action, "bizStep", i < n ? map[i].step : type, "details", data);
+    if (!cs) return NULL;
+    if (i < n && map[i].disp) json_object_set_new(cs, "disposition", json_string(map[i].disp));
+    if (strcmp(kind, "AssociationEvent")) {
+        json_object_set_new(cs, "epcList", json_pack("[s]", did));
+        return cs;
+    }
+    const char *into = jsonGetStr(data, "into"), *pane = jsonGetStr(data, "glassPane"), *frame = jsonGetStr(data, "frame");
+    if (into) json_object_set_new(cs, "parentID", json_string(into)), json_object_set_new(cs, "childEPCs", json_pack("[s]", did));
+    else {
+        json_t *kids = json_array();
+        if (pane) json_array_append_new(kids, json_string(pane));
+        if (frame) json_array_append_new(kids, json_string(frame));
+        json_object_set_new(cs, "parentID", json_string(did));
+        json_object_set_new(cs, "childEPCs", kids);
+    }
+    return cs;
+}
+
+int eventSignDoc(json_t *doc, const char *vm, const char *created, const uint8_t sk[64], char *err) {
+    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
+                             "verificationMethod", vm, "proofPurpose", "assertionMethod");
+    json_t *proof = NULL;
+    if (!opts || (created && json_object_set_new(opts, "created", json_string(created)) < 0))
+        errSet(err, "out of memory (or a field is not UTF-8)");
+    else if ((proof = diSign(doc, opts, sk, err)) && json_object_set_new(doc, "proof", proof) < 0)
+        proof = NULL, errSet(err, "out of memory");
+    json_decref(opts);
+    return proof ? 0 : -1;
+}
+
+json_t *eventSignCredential(const credDraft *d, const uint8_t sk[64], char *err) {
+    char id[sizeof CRED_ID_PREFIX + 64];
+    snprintf(id, sizeof id, CRED_ID_PREFIX "%.60s", d->uuid ? d->uuid : "");
+    json_t *cs = d->subject ? json_deep_copy(d->subject) : NULL;
+    json_t *vc = cs ? json_pack("{s:[s],s:s,s:[s,s],s:s,s:s,s:o}", "@context", CRED_CONTEXT, "id", id, "type",
+                                "VerifiableCredential", CRED_TYPE, "issuer", d->did, "validFrom", d->validFrom,
+                                "credentialSubject", cs)
+                    : NULL;
+    if (!vc || (d->validUntil && json_object_set_new(vc, "validUntil", json_string(d->validUntil)) < 0)) {
+        errSet(err, "out of memory (or a field is not UTF-8, or no credentialSubject)");
+        json_decref(vc);
+        return NULL;
+    }
+    if (eventSignDoc(vc, d->vm, d->created, sk, err) < 0) {
+        json_decref(vc);
+        return NULL;
+    }
+    return vc;
+}
+
 json_t *eventSign(const eventDraft *d, const uint8_t sk[64], char *err) {
     json_t *data = d->data ? json_deep_copy(d->data) : NULL;
     json_t *ev = data ? json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", d->id, "did", d->did, "type", d->type, "time", d->time,
                                   "data", data)
                       : NULL;
-    json_t *opts = json_pack("{s:s,s:s,s:s,s:s}", "type", "DataIntegrityProof", "cryptosuite", "eddsa-jcs-2022",
-                             "verificationMethod", d->vm, "proofPurpose", "assertionMethod");
-    json_t *proof = NULL;
-    if (!ev || !opts || (d->created && json_object_set_new(opts, "created", json_string(d->created)) < 0))
+    if (!ev) {
         errSet(err, "out of memory (or a field is not UTF-8)");
-    else if ((proof = diSign(ev, opts, sk, err)) && json_object_set_new(ev, "proof", proof) < 0)
-        proof = NULL, errSet(err, "out of memory");
-    json_decref(opts);
-    if (!proof) {
+        return NULL;
+    }
+    if (eventSignDoc(ev, d->vm, d->created, sk, err) < 0) {
         json_decref(ev);
         return NULL;
     }

@@ -1,5 +1,15 @@
-/* event.h -- the signed lifecycle event of DESIGN.md §3:
- *   {"id","did","type","time","data":{...},"proof":{DataIntegrityProof eddsa-jcs-2022}}
+/* event.h -- the signed lifecycle event of DESIGN.md §3, in one of two forms:
+ *   plain       {"id","did","type","time","data":{...},"proof":{DataIntegrityProof eddsa-jcs-2022}}
+ *   credential  a W3C VCDM 2.0 credential (the member "@context" says which form):
+ *               {"@context":["https://www.w3.org/ns/credentials/v2"],"id":"urn:uuid:U",
+ *                "type":["VerifiableCredential","DigitalTraceabilityEvent"],"issuer":DID,
+ *                "validFrom":T,["validUntil":T,]"credentialSubject":{an EPCIS 2.0 event},
+ *                "proof":{the same DataIntegrityProof, with the credential's "@context"}}
+ *               (docs/formats.md "Events as Verifiable Credentials": the EPCIS event names
+ *               the issuer's DID as its object; the event id is U, so a credential and a
+ *               plain event with id U are one event id for replay).
+ * Both go through the same functions: eventParse/eventValidate pick the form, eventVerify
+ * checks either proof the same way, docevent.c checks either in a history.
  * Schema validation with specific messages, signing (eventSign: seed and the test
  * tool) and signature checking against a caller-supplied list of the DID's current
  * assertion keys (verifier/event/docevent.h docSigningKeys, or the registry's copy).
@@ -44,7 +54,9 @@ typedef struct eventLimits {
 
 typedef struct event {
     json_t *doc;               /* the parsed event (owned) */
-    const char *id, *did, *type, *time;   /* point into doc */
+    const char *id, *did, *type, *time;   /* point into doc; a credential's: the UUID of its
+                                           * "urn:uuid:" id, issuer, credentialSubject.type,
+                                           * validFrom */
     char scid[WEBVH_SCID_LEN + 1];
     long long timeMs;          /* "time" in ms since the epoch */
 } event;
@@ -60,6 +72,8 @@ eventCode eventParse(const char *body, size_t len, const eventLimits *lim, event
 
 /* eventValidate: the schema check of an already parsed document (what
  * eventParse runs); fills ev's pointers but does not take ownership.
+ * lim NULL: the schema alone, no clock (a history's check, docevent.c: a credential
+ * valid when it was anchored stays so after its validUntil).
  * EVENT_OK or EVENT_INVALID + detail. */
 eventCode eventValidate(json_t *doc, const eventLimits *lim, event *ev, char detail[ERR_MAX]);
 
@@ -87,6 +101,42 @@ json_t *eventSign(const eventDraft *d, const uint8_t sk[64], char *err);
 /* eventSignLine: eventSign as one JCS line (no newline; caller frees), *len (may be
  * NULL) its length. NULL + err. */
 char *eventSignLine(const eventDraft *d, const uint8_t sk[64], size_t *len, char *err);
+
+/* eventIsCredential: doc is in the credential form (it has an "@context"). */
+int eventIsCredential(const json_t *doc);
+
+/* eventDid / eventId: the DID an event of either form is signed for ("did", or a
+ * credential's "issuer") and its event id ("id", or the UUID of a credential's
+ * "urn:uuid:" id); NULL when absent or not a string. */
+const char *eventDid(const json_t *doc);
+const char *eventId(const json_t *doc);
+
+/* credDraft: a credential-form event before it is signed (all borrowed). */
+typedef struct credDraft {
+    const char *uuid;                     /* the id is "urn:uuid:<uuid>" */
+    const char *did;                      /* issuer */
+    const char *validFrom, *validUntil;   /* RFC 3339; validUntil NULL for none */
+    const json_t *subject;                /* credentialSubject (the EPCIS event), copied */
+    const char *vm, *created;             /* as eventDraft's */
+} credDraft;
+
+/* eventSignCredential: eventSign's sibling for the credential form: the credential of
+ * d with one eddsa-jcs-2022 DataIntegrityProof by sk (its proof carries the
+ * credential's @context). Checks none of the fields. New object, or NULL + err. */
+json_t *eventSignCredential(const credDraft *d, const uint8_t sk[64], char *err);
+
+/* eventSubjectOf: the EPCIS 2.0 event (credentialSubject) of a lifecycle event of the
+ * plain type `type` about did at time t (docs/formats.md, the mapping table; seed and
+ * didlog sign-event --format vc): Manufactured -> ObjectEvent commissioning, Assembled ->
+ * AssociationEvent assembling (parentID/childEPCs from data's glassPane+frame, or into),
+ * Installed -> ObjectEvent installing, QualityChecked and Inspected -> inspecting, Shipped
+ * -> shipping, any other -> ObjectEvent OBSERVE with bizStep the type; data as "details".
+ * New object, or NULL (out of memory, data NULL). */
+json_t *eventSubjectOf(const char *type, const char *did, const char *t, const json_t *data);
+
+/* eventSignDoc: the proof of doc (any form, its own "proof" ignored) by sk for
+ * verification method vm, created (may be NULL), set as doc's "proof". 0 / -1 + err. */
+int eventSignDoc(json_t *doc, const char *vm, const char *created, const uint8_t sk[64], char *err);
 
 /* idValid: event ids are 1..128 of [A-Za-z0-9._-], starting with a letter or digit. */
 int idValid(const char *id);
