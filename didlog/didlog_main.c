@@ -110,12 +110,20 @@ static int didFrom(const char *scid, const optArgs *a, buf *out, char *err) {
     return 0;
 }
 
-/* vmId: the ts convention for key fragments: the multikey's last 8 characters. */
-static json_t *vmFor(const char *did, const uint8_t pk[32], buf *idOut) {
-    char mk[MULTIKEY_PUB_MAX];
+/* keyFragment: the ts convention for key fragments, "#" and the multikey's last 8
+ * characters (mk: pk's multikey, filled in). didlog create names keys so, and sign-event
+ * names the key it signs with so by default. */
+static void keyFragment(const uint8_t pk[32], char mk[MULTIKEY_PUB_MAX], char frag[10]) {
     mkEncodeEd25519Pub(pk, mk);
+    snprintf(frag, 10, "#%s", mk + strlen(mk) - 8);
+}
+
+/* vmFor: pk's Multikey verification method in did's document; its id in *idOut. */
+static json_t *vmFor(const char *did, const uint8_t pk[32], buf *idOut) {
+    char mk[MULTIKEY_PUB_MAX], frag[10];
+    keyFragment(pk, mk, frag);
     bufReset(idOut);
-    bufPrintf(idOut, "%s#%s", did, mk + strlen(mk) - 8);
+    bufPrintf(idOut, "%s%s", did, frag);
     return json_pack("{ss ss ss ss}", "id", (const char *)idOut->p, "type", "Multikey", "controller", did, "publicKeyMultibase", mk);
 }
 
@@ -884,7 +892,7 @@ static int cmdSignEvent(int argc, char **argv) {
     edKey k;
     int rc = readKey(&a, "key", &k, err);
     if (rc) { json_decref(dj); return fail(rc, "sign-event", err); }
-    char id[40], now[RFC3339_MAX], vm[64];
+    char id[40], now[RFC3339_MAX], vm[10];
     int vc = !strcmp(format, "vc");
     if (!optGet(&a, "id") && !vc) {
         uint8_t r[8];
@@ -902,8 +910,7 @@ static int cmdSignEvent(int argc, char **argv) {
     }
     rfc3339Format(clockWallMs() / 1000, now);
     char mk[MULTIKEY_PUB_MAX];
-    mkEncodeEd25519Pub(k.pk, mk);
-    snprintf(vm, sizeof vm, "#%s", mk + strlen(mk) - 8);
+    keyFragment(k.pk, mk, vm);
     eventDraft d = {.id = optGet(&a, "id") ? optGet(&a, "id") : id, .did = did, .type = type,
                     .time = optGet(&a, "time") ? optGet(&a, "time") : now, .data = dj,
                     .vm = optGet(&a, "vm") ? optGet(&a, "vm") : vm};
