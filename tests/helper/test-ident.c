@@ -232,6 +232,16 @@ int cmdEnqueueDids(int argc, char **argv) {
     return bad ? 1 : 0;
 }
 
+/* printJcs: v (stolen) as one JCS line on stdout; 0, or fatal (ttDie names what). */
+static int printJcs(json_t *v, const char *what) {
+    char err[ERR_MAX], *out = jcsDump(v, NULL, err);
+    json_decref(v);
+    if (!out) ttDie(what, err);
+    puts(out);
+    free(out);
+    return 0;
+}
+
 int cmdSign(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: test-tool sign N ID [KEY=VALUE...]\n"); return 2; }
     int n = argN(argc, argv, 1, "sign N ID [KEY=VALUE...]");
@@ -258,12 +268,7 @@ int cmdSign(int argc, char **argv) {
     if (ttArg(argc, argv, "created-after")) json_object_set_new(json_object_get(ev, "proof"), "created", json_string(t));
     if (ttArg(argc, argv, "tamper")) json_object_set_new(json_object_get(ev, "data"), "tampered", json_true());
     if (ttArg(argc, argv, "extra")) json_object_set_new(ev, "extra", json_true());
-    char *out = jcsDump(ev, NULL, err);
-    json_decref(ev);
-    if (!out) ttDie("sign", err);
-    puts(out);
-    free(out);
-    return 0;
+    return printJcs(ev, "sign");
 }
 
 int cmdSignVc(int argc, char **argv) {
@@ -301,12 +306,7 @@ int cmdSignVc(int argc, char **argv) {
     if (!vc) ttDie("sign-vc", err);
     if (ttArg(argc, argv, "tamper")) json_object_set_new(json_object_get(vc, "credentialSubject"), "bizStep", json_string("decommissioning"));
     if (ttArg(argc, argv, "noproofctx")) json_object_del(json_object_get(vc, "proof"), "@context");
-    char *out = jcsDump(vc, NULL, err);
-    json_decref(vc);
-    if (!out) ttDie("sign-vc", err);
-    puts(out);
-    free(out);
-    return 0;
+    return printJcs(vc, "sign-vc");
 }
 
 int cmdEvents(int argc, char **argv) {
